@@ -22,6 +22,10 @@ if [ -f iframe-host/sdk/tsconfig.json ]; then
   (cd iframe-host/sdk && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json)
 fi
 
+say "bundling the sample dApp's signature verifiers"
+node_modules/.bin/esbuild sample-dapp/web/src/verify.mjs --bundle --format=esm --minify \
+  --log-level=warning --outfile=sample-dapp/web/verify.js
+
 say "building the services"
 cargo build --release -p hot-storage-service -p sample-dapp
 say "build complete"
