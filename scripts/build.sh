@@ -19,7 +19,7 @@ fi
 
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"
-  (cd iframe-host/sdk && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json)
+  node iframe-host/sdk/build.mjs
 fi
 
 say "bundling the sample dApp's signature verifiers"

@@ -1,1 +1,347 @@
-//! TODO
+//! The wallet secret: what one backup (mnemonic or raw key) holds.
+//!
+//! This module owns [`WalletSecret`] — the bytes that Shamir sharing splits
+//! and that every account key is derived from — its import and export
+//! formats, and [`OsRng`], the platform randomness source the rest of the
+//! core draws from. Derivation of account keys and addresses lives in
+//! [`crate::wallet`]; splitting in [`crate::shares`].
+//!
+//! A secret is either BIP-39 entropy (16..=32 bytes: 32 for wallets made
+//! here, 24 words; fewer for imported 12..21-word mnemonics) or a raw
+//! secp256k1 private key (32 bytes, EVM only). The bytes live in a fixed
+//! array so they never move through a reallocating heap buffer, and are
+//! wiped on drop.
+
+use bip39::{Language, Mnemonic};
+use rand_core::{TryCryptoRng, TryRng};
+use serde::{Deserialize, Serialize};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{Error, Result};
+
+/// What a wallet secret is. Stored in every share and wallet record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalletKind {
+    /// BIP-39 entropy; EVM and Solana accounts are derived from it.
+    Mnemonic,
+    /// An imported raw secp256k1 private key (EVM only, one account).
+    EvmPrivateKey,
+}
+
+impl WalletKind {
+    /// The wire name (`"mnemonic"` / `"evm_private_key"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WalletKind::Mnemonic => "mnemonic",
+            WalletKind::EvmPrivateKey => "evm_private_key",
+        }
+    }
+
+    /// Whether `len` bytes is a valid secret length for this kind.
+    pub(crate) fn valid_len(self, len: usize) -> bool {
+        match self {
+            // BIP-39 entropy: 128..=256 bits in steps of 32.
+            WalletKind::Mnemonic => (16..=32).contains(&len) && len.is_multiple_of(4),
+            WalletKind::EvmPrivateKey => len == 32,
+        }
+    }
+}
+
+/// Bytes of secret: entropy or raw key. See the module documentation.
+///
+/// No `Debug` that prints the bytes, no `Clone` (a copy is one more place to
+/// wipe), constant-time equality.
+pub struct WalletSecret {
+    kind: WalletKind,
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl Zeroize for WalletSecret {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        self.len.zeroize();
+    }
+}
+
+impl Drop for WalletSecret {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for WalletSecret {}
+
+impl core::fmt::Debug for WalletSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WalletSecret")
+            .field("kind", &self.kind)
+            .field("bytes", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ConstantTimeEq for WalletSecret {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        // Kind and length are not secret; the bytes are compared in full
+        // (unused tail bytes are always zero).
+        let meta = Choice::from(u8::from(self.kind == other.kind && self.len == other.len));
+        meta & self.bytes.ct_eq(&other.bytes)
+    }
+}
+
+impl PartialEq for WalletSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for WalletSecret {}
+
+impl WalletSecret {
+    /// Builds a secret from raw bytes of a known kind, checking the length
+    /// (and, for a raw key, that it is a valid scalar). Used when shares are
+    /// combined.
+    pub(crate) fn from_parts(kind: WalletKind, secret: &[u8]) -> Result<Self> {
+        if !kind.valid_len(secret.len()) {
+            return Err(Error::MalformedShare);
+        }
+        let mut bytes = [0u8; 32];
+        bytes[..secret.len()].copy_from_slice(secret);
+        let out = WalletSecret {
+            kind,
+            // valid_len bounds this to 32.
+            len: secret.len() as u8,
+            bytes,
+        };
+        if kind == WalletKind::EvmPrivateKey
+            && k256::ecdsa::SigningKey::from_slice(out.as_bytes()).is_err()
+        {
+            return Err(Error::InvalidPrivateKey);
+        }
+        Ok(out)
+    }
+
+    /// A new 24-word wallet from 32 bytes of `rng` ([`Error::Rng`] if it
+    /// fails).
+    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        let mut out = WalletSecret {
+            kind: WalletKind::Mnemonic,
+            len: 32,
+            bytes: [0u8; 32],
+        };
+        fill(rng, &mut out.bytes)?;
+        Ok(out)
+    }
+
+    /// A new 24-word wallet from the platform's randomness
+    /// (`crypto.getRandomValues` in the browser).
+    pub fn generate_os() -> Result<Self> {
+        WalletSecret::generate(&mut OsRng)
+    }
+
+    /// Imports an English BIP-39 mnemonic of 12, 15, 18, 21 or 24 words.
+    ///
+    /// Whitespace is collapsed and case folded, as users paste phrases with
+    /// stray spaces, newlines and capitals. Anything else that is not a valid
+    /// phrase with a correct checksum is [`Error::InvalidMnemonic`].
+    pub fn from_mnemonic(phrase: &str) -> Result<Self> {
+        // English words are ASCII; refusing anything else also makes the
+        // phrase trivially NFKD-normalised, as BIP-39 requires.
+        if !phrase.is_ascii() {
+            return Err(Error::InvalidMnemonic);
+        }
+        let mut normalized = Zeroizing::new(String::with_capacity(phrase.len()));
+        for word in phrase.split_whitespace() {
+            if !normalized.is_empty() {
+                normalized.push(' ');
+            }
+            for c in word.chars() {
+                normalized.push(c.to_ascii_lowercase());
+            }
+        }
+        let mnemonic = Mnemonic::parse_in_normalized(Language::English, &normalized)
+            .map_err(|_| Error::InvalidMnemonic)?;
+        let (mut entropy, len) = mnemonic.to_entropy_array();
+        let out = if len <= 32 {
+            WalletSecret::from_parts(WalletKind::Mnemonic, &entropy[..len])
+                .map_err(|_| Error::InvalidMnemonic)
+        } else {
+            Err(Error::InvalidMnemonic)
+        };
+        entropy.zeroize();
+        out
+    }
+
+    /// Imports a raw secp256k1 private key: 64 hex digits, with or without
+    /// `0x`, a nonzero scalar below the group order.
+    pub fn from_evm_private_key(hex_key: &str) -> Result<Self> {
+        let s = hex_key.trim();
+        let s = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
+        if s.len() != 64 {
+            return Err(Error::InvalidPrivateKey);
+        }
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(s, bytes.as_mut_slice()).map_err(|_| Error::InvalidPrivateKey)?;
+        WalletSecret::from_parts(WalletKind::EvmPrivateKey, bytes.as_slice())
+            .map_err(|_| Error::InvalidPrivateKey)
+    }
+
+    /// What this secret is.
+    pub fn kind(&self) -> WalletKind {
+        self.kind
+    }
+
+    /// The secret bytes (entropy or raw key). Crate-private: only sharing
+    /// and derivation read them.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The mnemonic phrase, for export inside the iFrame; `None` for a raw key.
+    pub fn mnemonic(&self) -> Option<Zeroizing<String>> {
+        if self.kind != WalletKind::Mnemonic {
+            return None;
+        }
+        let mnemonic = Mnemonic::from_entropy_in(Language::English, self.as_bytes()).ok()?;
+        let mut out = Zeroizing::new(String::with_capacity(24 * 9));
+        for word in mnemonic.words() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        Some(out)
+    }
+
+    /// The BIP-39 seed (empty passphrase) of a mnemonic wallet.
+    pub(crate) fn bip39_seed(&self) -> Result<Zeroizing<[u8; 64]>> {
+        self.bip39_seed_with_passphrase("")
+    }
+
+    /// A mnemonic wallet from raw BIP-39 entropy (16..=32 bytes, a multiple
+    /// of 4). For known-answer tests and entropy imports.
+    #[doc(hidden)]
+    pub fn from_entropy(entropy: &[u8]) -> Result<Self> {
+        WalletSecret::from_parts(WalletKind::Mnemonic, entropy).map_err(|_| Error::InvalidMnemonic)
+    }
+
+    /// The BIP-39 seed with a passphrase. The wallet itself always uses the
+    /// empty passphrase; this exists for the published vectors (which use
+    /// `"TREZOR"`). ASCII passphrases only, as there is no NFKD here.
+    #[doc(hidden)]
+    pub fn bip39_seed_with_passphrase(&self, passphrase: &str) -> Result<Zeroizing<[u8; 64]>> {
+        if self.kind != WalletKind::Mnemonic {
+            return Err(Error::Unsupported);
+        }
+        if !passphrase.is_ascii() {
+            return Err(Error::BadRequest("passphrase".into()));
+        }
+        let mnemonic = Mnemonic::from_entropy_in(Language::English, self.as_bytes())
+            .map_err(|_| Error::InvalidMnemonic)?;
+        Ok(Zeroizing::new(mnemonic.to_seed_normalized(passphrase)))
+    }
+
+    /// The EVM private key of account `index` as `0x`-prefixed hex, for
+    /// export inside the iFrame.
+    pub fn evm_private_key_hex(&self, index: u32) -> Result<Zeroizing<String>> {
+        let key = self.evm_signing_key(index)?;
+        let bytes = Zeroizing::new(<[u8; 32]>::from(key.to_bytes()));
+        let mut out = Zeroizing::new(String::with_capacity(66));
+        out.push_str("0x");
+        let mut buf = Zeroizing::new([0u8; 64]);
+        // Cannot fail: the buffer is exactly twice the input length.
+        hex::encode_to_slice(bytes.as_slice(), buf.as_mut_slice())
+            .map_err(|_| Error::InvalidPrivateKey)?;
+        for &b in buf.iter() {
+            out.push(char::from(b));
+        }
+        Ok(out)
+    }
+}
+
+/// Platform randomness (`crypto.getRandomValues` in the browser, the OS
+/// elsewhere) as a [`TryCryptoRng`]: `split_pair(&secret, …, &mut OsRng)`.
+///
+/// It is fallible on purpose: every function of the core that takes an RNG
+/// accepts any [`TryCryptoRng`] (every `CryptoRng` is one) and reports a
+/// failure as [`Error::Rng`] instead of panicking.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsRng;
+
+impl TryRng for OsRng {
+    type Error = getrandom::Error;
+
+    fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        getrandom::fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+        getrandom::fill(dst)
+    }
+}
+
+impl TryCryptoRng for OsRng {}
+
+/// Fills `buf` from `rng`, mapping failure to [`Error::Rng`].
+pub(crate) fn fill<R: TryCryptoRng + ?Sized>(rng: &mut R, buf: &mut [u8]) -> Result<()> {
+    rng.try_fill_bytes(buf).map_err(|_| Error::Rng)
+}
+
+/// Adapts a fallible RNG to the infallible `CryptoRng` that `vsss-rs` takes.
+/// A failure fills zeros and is remembered; the caller must check
+/// [`Checked::failed`], discard (and wipe) the output and report
+/// [`Error::Rng`].
+pub(crate) struct Checked<'a, R: ?Sized> {
+    rng: &'a mut R,
+    failed: bool,
+}
+
+impl<'a, R: TryCryptoRng + ?Sized> Checked<'a, R> {
+    pub(crate) fn new(rng: &'a mut R) -> Self {
+        Checked { rng, failed: false }
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
+impl<R: TryCryptoRng + ?Sized> TryRng for Checked<'_, R> {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+        if self.rng.try_fill_bytes(dst).is_err() {
+            dst.fill(0);
+            self.failed = true;
+        }
+        Ok(())
+    }
+}
+
+impl<R: TryCryptoRng + ?Sized> TryCryptoRng for Checked<'_, R> {}

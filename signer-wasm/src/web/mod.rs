@@ -1,1 +1,135 @@
-//! TODO
+//! The signer in the browser (wasm32 only): a thin layer over the core.
+//!
+//! Owns the iFrame side of the protocol of DESIGN.md §4: boot, the `ready`
+//! announcement, the three gates on `connect`, the pinned `MessagePort`, and
+//! JSON-RPC dispatch to [`signer::Signer`]. Nothing here holds key material
+//! longer than one call into the core.
+
+mod idb;
+mod lock;
+mod rpc;
+mod services;
+mod signer;
+mod store;
+mod ui;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
+use web_sys::{MessageEvent, MessagePort, Window};
+
+use services::{HotStorage, Shield};
+use signer::Signer;
+use store::ShareStore;
+
+const NS: &str = "keyframe";
+const PROTOCOL_VERSION: u32 = 1;
+
+/// Runs when the iFrame's boot script instantiates the module.
+#[wasm_bindgen(start)]
+pub fn start() {
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = boot().await {
+            web_sys::console::error_2(&JsValue::from_str("keyframe: boot failed"), &e);
+        }
+    });
+}
+
+async fn boot() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let own_origin = window.location().origin()?;
+    let hot = HotStorage { base: own_origin };
+    let config = hot.config().await.map_err(|_| JsValue::from_str("provider config unavailable"))?;
+    let store = ShareStore::detect().await;
+    let signer = Rc::new(Signer::new(hot, Shield { base: config.shield_url.clone() }, store));
+
+    let allowed = config.allowed_origins.clone();
+    listen_for_connect(&window, signer, allowed.clone())?;
+    announce_ready(&window, &allowed)
+}
+
+fn protocol_message(kind: &str) -> Result<JsValue, JsValue> {
+    let msg = Object::new();
+    Reflect::set(&msg, &"ns".into(), &NS.into())?;
+    Reflect::set(&msg, &"type".into(), &kind.into())?;
+    Reflect::set(&msg, &"version".into(), &PROTOCOL_VERSION.into())?;
+    Ok(msg.into())
+}
+
+/// Tells the parent we are ready. The parent's origin is not known yet, so
+/// the message goes to each allowed origin in turn: the browser delivers it
+/// only where the parent's origin matches, and never with `"*"`.
+fn announce_ready(window: &Window, allowed: &[String]) -> Result<(), JsValue> {
+    let Some(parent) = window.parent()? else { return Ok(()) };
+    if is_same_window(&parent, window) {
+        return Ok(()); // opened directly, not framed
+    }
+    let ready = protocol_message("ready")?;
+    for origin in allowed {
+        parent.post_message(&ready, origin)?;
+    }
+    Ok(())
+}
+
+fn is_same_window(a: &Window, b: &Window) -> bool {
+    Object::is(a.as_ref(), b.as_ref())
+}
+
+/// Is `data` exactly `{ ns: "keyframe", type: kind, version: 1 }`?
+fn is_protocol_message(data: &JsValue, kind: &str) -> bool {
+    let field = |name: &str| Reflect::get(data, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    data.is_object()
+        && field("ns").as_string().as_deref() == Some(NS)
+        && field("type").as_string().as_deref() == Some(kind)
+        && field("version").as_f64() == Some(f64::from(PROTOCOL_VERSION))
+}
+
+/// Accepts one `connect` per page load, and only through three gates: the
+/// sender is our parent window, the parent's origin is on the app's
+/// allow-list, and our parent is the top window (not nested deeper).
+fn listen_for_connect(window: &Window, signer: Rc<Signer>, allowed: Vec<String>) -> Result<(), JsValue> {
+    let connected = Rc::new(Cell::new(false));
+    let win = window.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if connected.get() || !is_protocol_message(&event.data(), "connect") {
+            return;
+        }
+        let Ok(Some(parent)) = win.parent() else { return };
+        let Ok(Some(top)) = win.top() else { return };
+        let from_parent = event.source().is_some_and(|s| Object::is(&s, parent.as_ref()));
+        let origin = event.origin();
+        if !from_parent || !allowed.iter().any(|o| *o == origin) || !is_same_window(&parent, &top) {
+            return;
+        }
+        let ports = event.ports();
+        if ports.length() != 1 {
+            return;
+        }
+        let Ok(port) = ports.get(0).dyn_into::<MessagePort>() else { return };
+        connected.set(true);
+        pin_port(&signer, port, origin);
+    });
+    window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
+    on_message.forget(); // lives as long as the page
+    Ok(())
+}
+
+/// From here on the port is the only channel: requests come in on it and
+/// answers and events go out on it.
+fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String) {
+    signer.attach(port.clone(), parent_origin);
+    let handler_signer = signer.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let text = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string());
+        let Some(text) = text else { return };
+        let signer = handler_signer.clone();
+        wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });
+    });
+    port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    if let Ok(connected) = protocol_message("connected") {
+        let _ = port.post_message(&connected);
+    }
+}

@@ -1,0 +1,231 @@
+/** `createSigner`: wires the connection, the EIP-1193 provider and EIP-6963. */
+import { Connection } from "./connection.js";
+import { announceProvider, DEFAULT_ICON, type EIP6963ProviderInfo, uuidV4 } from "./eip6963.js";
+import { Emitter } from "./emitter.js";
+import { badParams, ErrorCode, KeyframeError, unsupported } from "./errors.js";
+import { isPlainObject } from "./protocol.js";
+import { rpcFetch } from "./rpc.js";
+import type { CreateSignerOptions, KeyframeProvider, RequestArguments, RequestFn, Signer } from "./types.js";
+import { checkTx, isAddress, isIframeMethod, isQuantity, isRpcMethod, REFUSED_METHODS, validateIframeParams } from "./validate.js";
+
+const SIGN_METHODS = new Set([
+  "personal_sign",
+  "eth_signTypedData_v4",
+  "eth_signTransaction",
+  "eth_sendTransaction",
+  "solana_signMessage",
+  "solana_signTransaction",
+]);
+const SLOW_METHODS = new Set(["keyframe_createWallet", "keyframe_recover", "keyframe_importWallet", "keyframe_setRecovery"]);
+
+/** Default timeout of a method, in ms (see {@link CreateSignerOptions.timeouts}). */
+export function defaultTimeout(method: string): number {
+  if (SIGN_METHODS.has(method)) return 10_000;
+  if (SLOW_METHODS.has(method)) return 120_000;
+  if (method === "keyframe_export") return 60_000;
+  if (method === "keyframe_ping") return 2_000;
+  if (!isIframeMethod(method) && isRpcMethod(method)) return 30_000;
+  return 5_000;
+}
+
+const toHex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
+
+/**
+ * Mounts the Keyframe iFrame, performs the handshake and resolves with a
+ * connected {@link Signer}. Rejects with a {@link KeyframeError} (4900,
+ * TIMEOUT) if the iFrame does not connect within `readyTimeoutMs`.
+ */
+export async function createSigner(options: CreateSignerOptions): Promise<Signer> {
+  if (!isPlainObject(options)) throw badParams("createSigner: options must be an object");
+  const { providerUrl, chainId, rpcUrl } = options;
+  let providerOrigin: URL;
+  try {
+    providerOrigin = new URL(providerUrl);
+  } catch {
+    throw badParams("createSigner: providerUrl must be an absolute URL");
+  }
+  if (providerOrigin.protocol !== "https:" && providerOrigin.protocol !== "http:") {
+    throw badParams("createSigner: providerUrl must be http(s)");
+  }
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) throw badParams("createSigner: chainId must be a positive integer");
+  if (rpcUrl !== undefined && typeof rpcUrl !== "string") throw badParams("createSigner: rpcUrl must be a string");
+  const timeouts = options.timeouts ?? {};
+  const timeoutFor = (method: string): number => {
+    const t = timeouts[method];
+    return typeof t === "number" && t > 0 ? t : defaultTimeout(method);
+  };
+  const chainHex = toHex(BigInt(chainId));
+  const emitter = new Emitter();
+
+  const conn = new Connection({
+    providerUrl,
+    chainIdHex: chainHex,
+    container: options.container ?? document.body,
+    readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
+    timeoutFor,
+    onEvent: (type, data) => emitter.emit(type, data),
+    onConnect: () => emitter.emit("connect", { chainId: chainHex }),
+    onDisconnect: (error) => emitter.emit("disconnect", error),
+  });
+
+  /** A request bound for the iFrame, with the auth-token bookkeeping. */
+  const iframeCall = async (method: string, params: unknown): Promise<unknown> => {
+    if (method === "keyframe_setAuth") {
+      const token = (params as { token: string }).token;
+      conn.authToken = token;
+      try {
+        return await conn.request(method, params);
+      } catch (err) {
+        const e = err as KeyframeError;
+        // Refused by the iFrame: do not replay it. Timeouts keep it for the rebuild.
+        if (e.reason !== "TIMEOUT" && e.code !== ErrorCode.Disconnected && conn.authToken === token) conn.authToken = null;
+        throw err;
+      }
+    }
+    const result = await conn.request(method, params);
+    if (method === "keyframe_logout") conn.authToken = null;
+    return result;
+  };
+
+  const rpc = (method: string, params: unknown[]): Promise<unknown> => {
+    if (!rpcUrl) throw unsupported(method, "needs the rpcUrl option");
+    return rpcFetch(rpcUrl, method, params, timeoutFor(method));
+  };
+
+  /** Fills nonce, gas, fees and chainId, signs in the iFrame, broadcasts. */
+  const sendTransaction = async (params: unknown): Promise<unknown> => {
+    const method = "eth_sendTransaction";
+    if (!Array.isArray(params) || params.length !== 1) throw badParams(`${method}: params must be [tx]`);
+    const tx: Record<string, unknown> = { ...checkTx(method, params[0]) };
+    if (!rpcUrl) throw unsupported(method, "needs the rpcUrl option");
+    if (tx.chainId !== undefined && BigInt(tx.chainId as string) !== BigInt(chainId)) {
+      throw new KeyframeError(ErrorCode.ChainDisconnected, "BAD_REQUEST", `${method}: chainId ${tx.chainId} is not ${chainHex}`);
+    }
+    tx.chainId = chainHex;
+    if (tx.gasLimit !== undefined) {
+      tx.gas ??= tx.gasLimit;
+      delete tx.gasLimit;
+    }
+    if (tx.input !== undefined) {
+      tx.data ??= tx.input;
+      delete tx.input;
+    }
+    if (tx.from === undefined) {
+      const accounts = (await iframeCall("eth_accounts", undefined)) as unknown;
+      const from = Array.isArray(accounts) ? accounts[0] : undefined;
+      if (!isAddress(from)) throw new KeyframeError(ErrorCode.Unauthorized, "NO_WALLET", `${method}: no account`);
+      tx.from = from;
+    }
+    const legacy = tx.gasPrice !== undefined || tx.type === "0x0" || tx.type === "0x1";
+    const needFees = legacy ? tx.gasPrice === undefined : tx.maxFeePerGas === undefined || tx.maxPriorityFeePerGas === undefined;
+    const call: Record<string, unknown> = { from: tx.from };
+    for (const k of ["to", "value", "data", "accessList"]) if (tx[k] !== undefined && tx[k] !== null) call[k] = tx[k];
+
+    const [nonce, gas, block] = await Promise.all([
+      tx.nonce === undefined ? rpc("eth_getTransactionCount", [tx.from, "pending"]) : tx.nonce,
+      tx.gas === undefined ? rpc("eth_estimateGas", [call]) : tx.gas,
+      needFees && !legacy ? rpc("eth_getBlockByNumber", ["latest", false]) : null,
+    ]);
+    if (!isQuantity(nonce) || !isQuantity(gas)) throw new KeyframeError(ErrorCode.Internal, "BAD_REQUEST", `${method}: bad nonce or gas from the RPC node`);
+    tx.nonce = nonce;
+    tx.gas = gas;
+
+    const baseFee = isPlainObject(block) && isQuantity(block.baseFeePerGas) ? BigInt(block.baseFeePerGas) : null;
+    if (needFees && !legacy && baseFee !== null) {
+      // EIP-1559: tip from the node (or gasPrice − baseFee), cap = 2 × baseFee + tip.
+      let tip: bigint;
+      if (tx.maxPriorityFeePerGas !== undefined) tip = BigInt(tx.maxPriorityFeePerGas as string);
+      else {
+        try {
+          tip = BigInt((await rpc("eth_maxPriorityFeePerGas", [])) as string);
+        } catch {
+          const gp = BigInt((await rpc("eth_gasPrice", [])) as string);
+          tip = gp > baseFee ? gp - baseFee : 0n;
+        }
+      }
+      const cap = tx.maxFeePerGas !== undefined ? BigInt(tx.maxFeePerGas as string) : baseFee * 2n + tip;
+      tx.maxPriorityFeePerGas = toHex(tip < cap ? tip : cap);
+      tx.maxFeePerGas = toHex(cap);
+      tx.type ??= "0x2";
+    } else if (needFees) {
+      // Legacy chain (no baseFeePerGas) or a legacy request: gasPrice.
+      if (tx.maxFeePerGas !== undefined || tx.maxPriorityFeePerGas !== undefined) {
+        throw badParams(`${method}: the chain has no EIP-1559 base fee; use gasPrice`);
+      }
+      const gasPrice = await rpc("eth_gasPrice", []);
+      if (!isQuantity(gasPrice)) throw new KeyframeError(ErrorCode.Internal, "BAD_REQUEST", `${method}: bad gasPrice from the RPC node`);
+      if (tx.type === "0x2") tx.maxFeePerGas = tx.maxPriorityFeePerGas = gasPrice;
+      else tx.gasPrice = gasPrice;
+    }
+    tx.type ??= tx.gasPrice !== undefined ? (tx.accessList !== undefined ? "0x1" : "0x0") : "0x2";
+
+    const raw = await iframeCall("eth_signTransaction", [tx]);
+    if (typeof raw !== "string" || !/^0x[0-9a-fA-F]+$/.test(raw)) {
+      throw new KeyframeError(ErrorCode.Internal, "BAD_REQUEST", `${method}: the iFrame returned no signed transaction`);
+    }
+    return rpc("eth_sendRawTransaction", [raw]);
+  };
+
+  const request = (async (args: RequestArguments): Promise<unknown> => {
+    if (!isPlainObject(args) || typeof args.method !== "string" || args.method === "") {
+      throw badParams("request expects { method: string, params? }");
+    }
+    const { method, params } = args as { method: string; params?: unknown };
+    if (method === "eth_sendTransaction") return sendTransaction(params);
+    if (method === "wallet_switchEthereumChain") {
+      const p = Array.isArray(params) ? params[0] : undefined;
+      if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId }]`);
+      if (BigInt(p.chainId) === BigInt(chainId)) return null;
+      throw new KeyframeError(ErrorCode.UnrecognizedChain, "BAD_REQUEST", `Keyframe serves chain ${chainHex} only`);
+    }
+    if (REFUSED_METHODS.has(method)) throw unsupported(method);
+    if (isIframeMethod(method)) return iframeCall(method, validateIframeParams(method, params));
+    if (isRpcMethod(method)) {
+      if (params !== undefined && !Array.isArray(params)) throw badParams(`${method}: params must be an array`);
+      return rpc(method, (params as unknown[] | undefined) ?? []);
+    }
+    throw unsupported(method);
+  }) as RequestFn;
+
+  const provider: KeyframeProvider = Object.freeze({
+    isKeyframe: true as const,
+    request,
+    on(event: string, listener: (...args: any[]) => void) {
+      emitter.on(event, listener);
+      return provider;
+    },
+    removeListener(event: string, listener: (...args: any[]) => void) {
+      emitter.removeListener(event, listener);
+      return provider;
+    },
+  });
+
+  const info: EIP6963ProviderInfo = Object.freeze({
+    uuid: uuidV4(),
+    name: options.name ?? "Keyframe",
+    icon: options.icon ?? DEFAULT_ICON,
+    rdns: options.rdns ?? "dev.keyframe",
+  });
+
+  try {
+    await conn.start();
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+  const stopAnnouncing = options.announce === false ? () => {} : announceProvider(info, provider);
+
+  return Object.freeze({
+    request,
+    provider,
+    info,
+    async setAuth(token: string): Promise<void> {
+      await request({ method: "keyframe_setAuth", params: { token } });
+    },
+    destroy(): void {
+      stopAnnouncing();
+      conn.destroy();
+      emitter.clear();
+    },
+  });
+}

@@ -1,0 +1,126 @@
+/** Public types of the Keyframe host SDK. */
+import type { EIP6963ProviderInfo } from "./eip6963.js";
+
+/** `{ evm: "0x…" (EIP-55), solana: base58 | null }` (docs/api.md). */
+export interface Addresses {
+  evm: string;
+  solana: string | null;
+}
+
+/** How the cold share is protected (DESIGN.md §3). */
+export type Recovery = { method: "password"; password: string } | { method: "automatic"; token: string };
+
+export type Hex = `0x${string}`;
+
+/** An EVM transaction request (EIP-1474 hex quantities). */
+export interface TransactionRequest {
+  from?: Hex;
+  to?: Hex | null;
+  value?: Hex;
+  data?: Hex;
+  input?: Hex;
+  nonce?: Hex;
+  gas?: Hex;
+  gasLimit?: Hex;
+  gasPrice?: Hex;
+  maxFeePerGas?: Hex;
+  maxPriorityFeePerGas?: Hex;
+  chainId?: Hex;
+  type?: Hex;
+  accessList?: { address: Hex; storageKeys: Hex[] }[];
+}
+
+/** Params and results of the methods the SDK knows (DESIGN.md §4). */
+export interface KeyframeMethods {
+  keyframe_ping: { params?: undefined; result: "pong" };
+  keyframe_setAuth: { params: { token: string }; result: { ok: boolean } };
+  keyframe_status: {
+    params?: undefined;
+    result: { wallet: string | null; addresses: Addresses | null; device: string | null; hasLocalShare: boolean; [k: string]: unknown };
+  };
+  keyframe_createWallet: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses } };
+  keyframe_recover: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses; device: string } };
+  keyframe_importWallet: {
+    params: ({ mnemonic: string } | { privateKey: string }) & { recovery: Recovery };
+    result: { wallet: string; addresses: Addresses };
+  };
+  keyframe_export: { params?: undefined; result: unknown };
+  keyframe_setRecovery: { params: { recovery: Recovery }; result: { ok: boolean } };
+  keyframe_listDevices: { params?: undefined; result: unknown };
+  keyframe_revokeDevice: { params: { device: string }; result: unknown };
+  keyframe_logout: { params?: undefined; result: unknown };
+  eth_accounts: { params?: []; result: Hex[] };
+  eth_requestAccounts: { params?: []; result: Hex[] };
+  eth_chainId: { params?: []; result: Hex };
+  personal_sign: { params: [message: string, address: Hex]; result: Hex };
+  eth_signTypedData_v4: { params: [address: Hex, typedData: string | object]; result: Hex };
+  eth_signTransaction: { params: [tx: TransactionRequest]; result: Hex };
+  eth_sendTransaction: { params: [tx: TransactionRequest]; result: Hex };
+  wallet_switchEthereumChain: { params: [{ chainId: Hex }]; result: null };
+  solana_signMessage: { params: { message: string }; result: { signature: string } };
+  solana_signTransaction: { params: { transaction: string }; result: unknown };
+}
+
+export type KeyframeMethod = keyof KeyframeMethods;
+
+/** EIP-1193 request arguments. */
+export interface RequestArguments {
+  readonly method: string;
+  readonly params?: readonly unknown[] | object;
+}
+
+export interface RequestFn {
+  <M extends KeyframeMethod>(args: { method: M; params?: KeyframeMethods[M]["params"] }): Promise<KeyframeMethods[M]["result"]>;
+  (args: RequestArguments): Promise<unknown>;
+}
+
+/** EIP-1193 events the provider emits. */
+export type ProviderEvent = "connect" | "disconnect" | "accountsChanged" | "chainChanged";
+
+/** EIP-1193 provider. */
+export interface KeyframeProvider {
+  readonly isKeyframe: true;
+  request: RequestFn;
+  on(event: ProviderEvent, listener: (...args: any[]) => void): KeyframeProvider;
+  removeListener(event: ProviderEvent, listener: (...args: any[]) => void): KeyframeProvider;
+}
+
+export interface CreateSignerOptions {
+  /** Origin (and optional path) serving `/iframe.html`, e.g. "http://127.0.0.1:8787". */
+  providerUrl: string;
+  /** Where the hidden iFrame goes (default `document.body`). */
+  container?: HTMLElement;
+  /** The one EVM chain this signer serves. */
+  chainId: number;
+  /** JSON-RPC endpoint for `eth_sendTransaction` and read methods. */
+  rpcUrl?: string;
+  /**
+   * Per-method timeouts in ms. Defaults: sign methods 10 s; createWallet,
+   * recover, importWallet, setRecovery 120 s; export 60 s; keyframe_ping 2 s;
+   * methods forwarded to `rpcUrl` 30 s; everything else 5 s.
+   */
+  timeouts?: Partial<Record<KeyframeMethod | (string & {}), number>>;
+  /** How long the iFrame may take to say `ready` and accept the port (default 10 s). */
+  readyTimeoutMs?: number;
+  /** EIP-6963 announcement (default true). */
+  announce?: boolean;
+  /** EIP-6963 name (default "Keyframe"). */
+  name?: string;
+  /** EIP-6963 icon, a data: URI. */
+  icon?: string;
+  /** EIP-6963 reverse-DNS id (default "dev.keyframe"). */
+  rdns?: string;
+}
+
+export interface Signer {
+  /** Same as `provider.request`. */
+  request: RequestFn;
+  /** EIP-1193 provider (also announced through EIP-6963). */
+  readonly provider: KeyframeProvider;
+  /** EIP-6963 info of this signer. */
+  readonly info: EIP6963ProviderInfo;
+  /** Sends the user's JWT to the iFrame; the SDK replays it after a rebuild. */
+  setAuth(token: string): Promise<void>;
+  /** Removes the iFrame, fails pending requests (4900) and stops announcing. */
+  destroy(): void;
+}
