@@ -564,9 +564,13 @@ impl Signer {
             return;
         }
         // Re-write the new entry in case another tab dropped it while the
-        // server had not seen it yet, then drop the superseded one.
+        // server had not seen it yet, then drop every superseded one.
         if self.store.put(&fresh).await.is_ok() {
-            let _ = self.store.delete(&used).await;
+            for old in self.store.entries(&used.wallet).await.unwrap_or_default() {
+                if old.device == used.device && old.version < fresh.version {
+                    let _ = self.store.delete(&old).await;
+                }
+            }
         }
     }
 

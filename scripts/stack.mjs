@@ -1,0 +1,100 @@
+// The whole product on loopback: a local Ethereum node (anvil), the sample
+// dApp server (auth, JWKS, recovery key), Shield, and hot storage (which also
+// serves the iFrame). Used by `npm start`, the end-to-end tests and the
+// benchmark, so all three run exactly the same processes.
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startProcess } from "../tests/support/process.mjs";
+import { freePort } from "../tests/support/http.mjs";
+
+export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const bin = (name, profile) => join(ROOT, "target", profile, name);
+
+/**
+ * Starts the stack and resolves once every process answers.
+ *
+ * opts.ports        { dapp, provider, shield, anvil } (each default: a free port)
+ * opts.dataDir      folder for every SQLite file and dev key (required)
+ * opts.profile      "release" (default) or "debug"
+ * opts.extraOrigins more dApp origins the iFrame accepts (tests' host pages)
+ * opts.hostName     host in the dApp origin ("127.0.0.1"; "localhost" makes
+ *                   the dApp cross-site to the provider)
+ * opts.databaseUrls { hot, shield } to use PostgreSQL instead of SQLite
+ * opts.env          extra environment for the services (e.g. device TTL)
+ * opts.echo         pipe the services' logs to stderr
+ */
+export async function startStack(opts = {}) {
+  const profile = opts.profile ?? "release";
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const ports = {
+    dapp: opts.ports?.dapp ?? (await freePort()),
+    provider: opts.ports?.provider ?? (await freePort()),
+    shield: opts.ports?.shield ?? (await freePort()),
+    anvil: opts.ports?.anvil ?? (await freePort()),
+  };
+  const dappHost = opts.hostName ?? "127.0.0.1";
+  const urls = {
+    dapp: `http://${dappHost}:${ports.dapp}`,
+    provider: `http://127.0.0.1:${ports.provider}`,
+    shield: `http://127.0.0.1:${ports.shield}`,
+    rpc: `http://127.0.0.1:${ports.anvil}`,
+  };
+  const allowedOrigins = [urls.dapp, ...(opts.extraOrigins ?? [])].join(",");
+  const echo = Boolean(opts.echo);
+  const started = [];
+  const stop = async () => {
+    for (const p of started.reverse()) await p.stop();
+  };
+
+  try {
+    started.push(
+      await startProcess(join(ROOT, "node_modules", ".bin", "anvil"),
+        ["--host", "127.0.0.1", "--port", String(ports.anvil), "--chain-id", "31337", "--silent"],
+        { readyUrl: urls.rpc, echo }),
+    );
+    const common = { echo, env: { RUST_LOG: process.env.RUST_LOG ?? "warn", ...(opts.env ?? {}) } };
+    started.push(
+      await startProcess(bin("sample-dapp", profile), [
+        "--listen", `127.0.0.1:${ports.dapp}`,
+        "--data-dir", join(dataDir, "sample-dapp"),
+        "--issuer", urls.dapp,
+        "--provider-origin", urls.provider,
+        "--rpc-url", urls.rpc,
+        "--web-dir", join(ROOT, "sample-dapp", "web"),
+        "--sdk-dir", join(ROOT, "iframe-host", "sdk", "dist"),
+      ], { ...common, readyUrl: `http://127.0.0.1:${ports.dapp}/healthz` }),
+    );
+    const jwt = [
+      "--jwks-url", `http://127.0.0.1:${ports.dapp}/.well-known/jwks.json`,
+      "--jwt-issuer", urls.dapp,
+      "--jwt-audience", "keyframe",
+    ];
+    started.push(
+      await startProcess(bin("shield-service", profile), [
+        ...jwt, "--dev",
+        "--listen", `127.0.0.1:${ports.shield}`,
+        "--data-dir", join(dataDir, "shield"),
+        "--provider-origin", urls.provider,
+        ...(opts.databaseUrls?.shield ? ["--database-url", opts.databaseUrls.shield] : []),
+      ], { ...common, readyUrl: `${urls.shield}/healthz` }),
+    );
+    started.push(
+      await startProcess(bin("hot-storage-service", profile), [
+        ...jwt, "--dev",
+        "--listen", `127.0.0.1:${ports.provider}`,
+        "--data-dir", join(dataDir, "hot-storage"),
+        "--allowed-origins", allowedOrigins,
+        "--shield-url", urls.shield,
+        "--static-dir", join(ROOT, "iframe-host"),
+        ...(opts.databaseUrls?.hot ? ["--database-url", opts.databaseUrls.hot] : []),
+      ], { ...common, readyUrl: `${urls.provider}/healthz` }),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const [anvil, dapp, shield, hot] = started;
+  return { urls, ports, dataDir, stop, processes: { anvil, dapp, shield, hot } };
+}

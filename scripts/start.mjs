@@ -1,0 +1,56 @@
+// `npm start`: the whole product on loopback, on its embedded defaults
+// (SQLite files under one data folder), until Ctrl-C.
+//
+// Environment: KEYFRAME_DATA_DIR (default .data), DAPP_PORT (3000),
+// PROVIDER_PORT (8787), SHIELD_PORT (8788), ANVIL_PORT (8545).
+import { join } from "node:path";
+import { ROOT, startStack } from "./stack.mjs";
+
+const port = (name, fallback) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a port number`);
+  return value;
+};
+
+const stack = await startStack({
+  dataDir: process.env.KEYFRAME_DATA_DIR ?? join(ROOT, ".data"),
+  ports: {
+    dapp: port("DAPP_PORT", 3000),
+    provider: port("PROVIDER_PORT", 8787),
+    shield: port("SHIELD_PORT", 8788),
+    anvil: port("ANVIL_PORT", 8545),
+  },
+  echo: process.env.KEYFRAME_ECHO_LOGS === "1",
+});
+
+console.log(`
+Keyframe is running.
+
+  Open the sample dApp:  ${stack.urls.dapp}
+
+  provider (iFrame + hot storage)  ${stack.urls.provider}
+  Shield (cold storage)            ${stack.urls.shield}
+  local Ethereum node (anvil)      ${stack.urls.rpc}   chain id 31337
+  data folder                      ${stack.dataDir}
+
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+const shutdown = async (signal) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  await stack.stop();
+  console.log("stopped.");
+  process.exit(0);
+};
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+// Exit if a service dies, rather than leave a half-running product.
+for (const [name, proc] of Object.entries(stack.processes)) {
+  proc.exited.then(({ code, signal }) => {
+    if (stopping) return;
+    console.error(`${name} exited (${signal ?? code}); its last output:\n${proc.logs()}`);
+    shutdown("service exit");
+  });
+}

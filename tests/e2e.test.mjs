@@ -1,0 +1,429 @@
+// End-to-end: the real iFrame (WASM signer served by hot storage) in
+// headless Chromium, embedded by a host page on another origin, against
+// real hot storage, Shield, the sample dApp's JWTs and anvil. Every signature
+// is checked by an independent implementation (viem, ethers, noble ed25519).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
+import { ROOT, startStack } from "../scripts/stack.mjs";
+import {
+  assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
+  call, fails, mintToken, ok, openHost, passwordRecovery, recoveryKey, rpc, signUp,
+} from "./support/e2e.mjs";
+
+const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
+const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
+
+let stack, browser, host, hostile, dataDir;
+const crossSiteHost = () => host.origin.replace("127.0.0.1", "localhost");
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "keyframe-e2e-"));
+  const hostPort = await freePort();
+  const hostilePort = await freePort();
+  host = await serveStatic(HOST_DIR, { port: hostPort, mounts: { "/sdk/": SDK_DIR } });
+  hostile = await serveStatic(HOST_DIR, { port: hostilePort, mounts: { "/sdk/": SDK_DIR } });
+  stack = await startStack({
+    dataDir,
+    // The host page, and the same page cross-site (localhost ≠ 127.0.0.1).
+    extraOrigins: [host.origin, crossSiteHost()],
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await host?.close();
+  await hostile?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A fresh browser profile ("device") with a connected, authenticated host page. */
+async function device(token, origin = host.origin) {
+  const context = await browser.newContext();
+  const { page, connected } = await openHost(context, origin, stack);
+  assert.ok(connected.ok, `connect failed: ${JSON.stringify(connected)}`);
+  if (token) await ok(page, "keyframe_setAuth", { token });
+  return { context, page };
+}
+
+async function createWallet(page, recovery = passwordRecovery()) {
+  const created = await ok(page, "keyframe_createWallet", { recovery });
+  assert.match(created.addresses.evm, /^0x[0-9a-fA-F]{40}$/);
+  return created;
+}
+
+describe("a wallet on one device", () => {
+  let user, page, context, addresses;
+
+  before(async () => {
+    user = await signUp(stack, "one");
+    ({ page, context } = await device(user.token));
+  });
+  after(() => context.close());
+
+  test("starts with no wallet, then creates one with a recovery password", async () => {
+    const status = await ok(page, "keyframe_status");
+    assert.equal(status.wallet, null);
+    assert.equal(status.storage, "persistent");
+    await fails(page, "eth_requestAccounts", undefined, "NO_WALLET", 4100);
+    await fails(page, "keyframe_createWallet", { recovery: passwordRecovery("short") }, "BAD_REQUEST", -32602);
+    ({ addresses } = await createWallet(page));
+    const after = await ok(page, "keyframe_status");
+    assert.equal(after.hasLocalShare, true);
+    assert.deepEqual(after.addresses, addresses);
+    assert.deepEqual(await ok(page, "eth_accounts"), [addresses.evm]);
+    assert.equal(await ok(page, "eth_chainId"), "0x7a69");
+    // One wallet per user.
+    await fails(page, "keyframe_createWallet", { recovery: passwordRecovery() }, "BAD_REQUEST");
+  });
+
+  test("EIP-191 and EIP-712 signatures verify in viem", async () => {
+    await assertPersonalSign(page, addresses.evm);
+    await assertTypedData(page, addresses.evm);
+  });
+
+  test("every transaction type verifies in viem and ethers and is mined by anvil", async () => {
+    await rpc(stack, "anvil_setBalance", [addresses.evm, "0x56BC75E2D63100000"]); // 100 ETH
+    const to = "0x70997970C51812dc3A010C7d01b50e20d17dc79C";
+    const txs = [
+      [{ type: "0x2", nonce: "0x0", gas: "0x5208", maxFeePerGas: "0x77359400", maxPriorityFeePerGas: "0x3b9aca00", to, value: "0x1", chainId: "0x7a69" }, 2],
+      [{ type: "0x1", nonce: "0x1", gas: "0x7530", gasPrice: "0x77359400", to, value: "0x2", accessList: [{ address: to, storageKeys: [`0x${"00".repeat(32)}`] }], chainId: "0x7a69" }, 1],
+      [{ type: "0x0", nonce: "0x2", gas: "0x5208", gasPrice: "0x77359400", to, value: "0x3", chainId: "0x7a69" }, 0],
+    ];
+    for (const [tx, type] of txs) {
+      const raw = await ok(page, "eth_signTransaction", [{ from: addresses.evm, ...tx }]);
+      const parsed = await assertSignedTx(raw, addresses.evm, type);
+      const hash = await rpc(stack, "eth_sendRawTransaction", [raw]);
+      assert.equal(hash, parsed.hash);
+      const receipt = await rpc(stack, "eth_getTransactionReceipt", [hash]);
+      assert.equal(receipt?.status, "0x1", `type ${type} not mined`);
+    }
+  });
+
+  test("eth_sendTransaction through the SDK provider fills, signs and sends", async () => {
+    const hash = await page.evaluate(
+      (from) => window.signer.provider.request({ method: "eth_sendTransaction", params: [{ from, to: from, value: "0x10" }] }),
+      addresses.evm,
+    );
+    const receipt = await rpc(stack, "eth_getTransactionReceipt", [hash]);
+    assert.equal(receipt?.status, "0x1");
+  });
+
+  test("Solana messages and transactions verify with ed25519", async () => {
+    await assertSolanaMessage(page, addresses.solana);
+    await assertSolanaTransaction(page, addresses.solana);
+  });
+
+  test("refuses raw digests, foreign addresses, and transactions posing as messages", async () => {
+    await fails(page, "eth_sign", [addresses.evm, `0x${"11".repeat(32)}`], "BAD_REQUEST", 4200);
+    await fails(page, "personal_sign", ["0x68656c6c6f", "0x70997970C51812dc3A010C7d01b50e20d17dc79C"], "BAD_REQUEST", 4100);
+    await fails(page, "eth_signTransaction", [{ from: "0x70997970C51812dc3A010C7d01b50e20d17dc79C", nonce: "0x0", gas: "0x5208", gasPrice: "0x1", to: addresses.evm, chainId: "0x7a69" }], "BAD_REQUEST");
+    const { message } = (await import("./support/e2e.mjs")).solanaTransferTx(new Uint8Array(32));
+    await fails(page, "solana_signMessage", { message: message.toString("base64") }, "BAD_REQUEST");
+    await fails(page, "eth_signTypedData_v4", [addresses.evm, JSON.stringify({ types: { EIP712Domain: [] }, primaryType: "Nope", domain: {}, message: {} })], "BAD_REQUEST");
+    await fails(page, "keyframe_noSuchMethod", {}, "BAD_REQUEST", 4200);
+  });
+
+  test("two tabs of one device sign at once and both verify", async () => {
+    const { page: second } = await openHost(context, host.origin, stack);
+    await ok(second, "keyframe_setAuth", { token: user.token });
+    await Promise.all([assertPersonalSign(page, addresses.evm, "tab one"), assertPersonalSign(second, addresses.evm, "tab two")]);
+    await assertPersonalSign(second, addresses.evm, "after");
+    await assertPersonalSign(page, addresses.evm, "after");
+    await second.close();
+  });
+});
+
+describe("recovery on a new device", () => {
+  test("password: a fresh profile recovers the same wallet; a wrong password fails; a revoked device cannot sign", async () => {
+    const user = await signUp(stack, "pw");
+    const first = await device(user.token);
+    const { addresses } = await createWallet(first.page);
+
+    const second = await device(user.token);
+    const status = await ok(second.page, "keyframe_status");
+    assert.equal(status.hasLocalShare, false);
+    assert.deepEqual(status.addresses, addresses);
+    await fails(second.page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED", 4100);
+    await fails(second.page, "keyframe_recover", { recovery: passwordRecovery("not the right password") }, "WRONG_PASSWORD");
+    const recovered = await ok(second.page, "keyframe_recover", { recovery: passwordRecovery() });
+    assert.deepEqual(recovered.addresses, addresses);
+    await assertPersonalSign(second.page, addresses.evm);
+    await assertSolanaMessage(second.page, addresses.solana);
+
+    const { devices } = await ok(first.page, "keyframe_listDevices");
+    assert.equal(devices.length, 2);
+    assert.ok(devices.some((d) => d.device === recovered.device && !d.current));
+    await ok(first.page, "keyframe_revokeDevice", { device: recovered.device });
+    await fails(second.page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
+    await assertPersonalSign(first.page, addresses.evm);
+    await first.context.close();
+    await second.context.close();
+  });
+
+  test("automatic: the dApp's recovery key rebuilds the wallet; another user's key does not", async () => {
+    const user = await signUp(stack, "auto");
+    const other = await signUp(stack, "other");
+    const key = await recoveryKey(stack, user.token);
+    const first = await device(user.token);
+    const { addresses } = await createWallet(first.page, { method: "automatic", token: key });
+
+    const second = await device(user.token);
+    const wrongKey = await recoveryKey(stack, other.token);
+    const refused = await call(second.page, "keyframe_recover", { recovery: { method: "automatic", token: wrongKey } });
+    assert.equal(refused.ok, false);
+    const recovered = await ok(second.page, "keyframe_recover", { recovery: { method: "automatic", token: key } });
+    assert.deepEqual(recovered.addresses, addresses);
+    await assertTypedData(second.page, addresses.evm);
+    await first.context.close();
+    await second.context.close();
+  });
+
+  test("changing the recovery password: the old one stops working, the new one recovers", async () => {
+    const user = await signUp(stack, "chg");
+    const first = await device(user.token);
+    const { addresses } = await createWallet(first.page, passwordRecovery("the first long password"));
+    await fails(first.page, "keyframe_setRecovery", { recovery: passwordRecovery("too short") }, "BAD_REQUEST");
+    await ok(first.page, "keyframe_setRecovery", { recovery: passwordRecovery("the second long password") });
+    await assertPersonalSign(first.page, addresses.evm);
+
+    const second = await device(user.token);
+    await fails(second.page, "keyframe_recover", { recovery: passwordRecovery("the first long password") }, "WRONG_PASSWORD");
+    const recovered = await ok(second.page, "keyframe_recover", { recovery: passwordRecovery("the second long password") });
+    assert.deepEqual(recovered.addresses, addresses);
+    await first.context.close();
+    await second.context.close();
+  });
+});
+
+describe("import and export", () => {
+  const MNEMONIC = "test test test test test test test test test test test junk";
+
+  test("an imported mnemonic gives the well-known address; export shows it inside the iFrame only", async () => {
+    const user = await signUp(stack, "imp");
+    const { page, context } = await device(user.token);
+    await fails(page, "keyframe_importWallet", { mnemonic: "test test nope", recovery: passwordRecovery() }, "BAD_REQUEST");
+    const { addresses } = await ok(page, "keyframe_importWallet", { mnemonic: MNEMONIC, recovery: passwordRecovery() });
+    assert.equal(addresses.evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    await assertPersonalSign(page, addresses.evm);
+
+    const exporting = call(page, "keyframe_export");
+    const frame = page.frameLocator("iframe");
+    await frame.locator("#export-secret").waitFor({ state: "visible" });
+    assert.equal((await frame.locator("#export-secret").textContent()).trim(), MNEMONIC);
+    await frame.getByRole("button", { name: "Done" }).click();
+    assert.deepEqual((await exporting).result, { ok: true });
+    assert.equal((await frame.locator("#export-secret").textContent()), "");
+    const seen = await page.evaluate(() => window.__seen.join("\n"));
+    assert.ok(seen.length > 0, "the recorder saw the conversation");
+    assert.ok(!seen.includes("junk"), "the mnemonic reached the host page");
+    await assertPersonalSign(page, addresses.evm, "still signs after export");
+    await context.close();
+  });
+
+  test("an imported EVM private key signs EVM and refuses Solana", async () => {
+    const user = await signUp(stack, "key");
+    const { page, context } = await device(user.token);
+    const { addresses } = await ok(page, "keyframe_importWallet", {
+      privateKey: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+      recovery: passwordRecovery(),
+    });
+    assert.equal(addresses.evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert.equal(addresses.solana, null);
+    await assertTypedData(page, addresses.evm);
+    await fails(page, "solana_signMessage", { message: Buffer.from("hi").toString("base64") }, "BAD_REQUEST");
+    await context.close();
+  });
+});
+
+describe("hostile hosts", () => {
+  test("a page on an origin not on the allow-list gets no answer", async () => {
+    const context = await browser.newContext();
+    const { connected } = await openHost(context, hostile.origin, stack, { readyTimeoutMs: 2_000 });
+    assert.equal(connected.ok, false);
+    await context.close();
+  });
+
+  test("an allowed page nested inside another page gets no answer", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${hostile.origin}/nested.html?inner=${encodeURIComponent(`${host.origin}/index.html`)}`);
+    const inner = page.frames().find((f) => f.url().startsWith(host.origin)) ?? (await page.waitForEvent("frameattached"));
+    await inner.waitForFunction(() => window.hostReady === true);
+    const connected = await inner.evaluate(async (providerUrl) => {
+      try {
+        await window.sdk.createSigner({ providerUrl, chainId: 31337, readyTimeoutMs: 2_000 });
+        return true;
+      } catch {
+        return false;
+      }
+    }, stack.urls.provider);
+    assert.equal(connected, false);
+    await context.close();
+  });
+
+  test("a second connect and messages posted to the window are ignored", async () => {
+    const user = await signUp(stack, "hostile");
+    const { page, context } = await device(user.token);
+    const outcome = await page.evaluate(async (providerOrigin) => {
+      const iframe = document.querySelector("iframe");
+      const channel = new MessageChannel();
+      let answered = false;
+      channel.port1.onmessage = () => (answered = true);
+      iframe.contentWindow.postMessage({ ns: "keyframe", type: "connect", version: 1 }, providerOrigin, [channel.port2]);
+      channel.port1.postMessage({ jsonrpc: "2.0", id: 1, method: "keyframe_status" });
+      const before = window.__seen.length;
+      iframe.contentWindow.postMessage({ jsonrpc: "2.0", id: 2, method: "keyframe_status" }, providerOrigin);
+      await new Promise((r) => setTimeout(r, 700));
+      const windowAnswers = window.__seen.slice(before).filter((m) => m.startsWith("window"));
+      return { answered, windowAnswers };
+    }, stack.urls.provider);
+    assert.equal(outcome.answered, false, "a second connect got a channel");
+    assert.deepEqual(outcome.windowAnswers, [], "a window message got an answer");
+    // The pinned connection still works.
+    assert.equal((await ok(page, "keyframe_ping")), "pong");
+    await context.close();
+  });
+
+  test("expired and forged tokens are refused with a clear reason", async () => {
+    const user = await signUp(stack, "jwt");
+    const { page, context } = await device();
+    const [, payload] = user.token.split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const expired = await mintToken(stack, { ...claims, iat: claims.iat - 7200, nbf: claims.nbf - 7200, exp: claims.iat - 3600 });
+    await fails(page, "keyframe_setAuth", { token: expired }, "AUTH_EXPIRED", 4100);
+    const forgedClaims = Buffer.from(JSON.stringify({ ...claims, sub: "someone-else" })).toString("base64url");
+    const [h, , s] = user.token.split(".");
+    await fails(page, "keyframe_setAuth", { token: `${h}.${forgedClaims}.${s}` }, "AUTH_REQUIRED", 4100);
+    await fails(page, "keyframe_createWallet", { recovery: passwordRecovery() }, "AUTH_REQUIRED", 4100);
+    await context.close();
+  });
+});
+
+describe("crash safety of the refresh after each signature", () => {
+  let user, addresses, context, page;
+  const refreshUrl = () => `${stack.urls.provider}/v2/devices/refresh`;
+  const commitUrl = () => `${stack.urls.provider}/v2/devices/commit`;
+
+  before(async () => {
+    user = await signUp(stack, "crash");
+    ({ context, page } = await device(user.token));
+    ({ addresses } = await createWallet(page));
+  });
+  after(() => context.close());
+
+  /** Signs once with `fault` installed on `url`, waits for the refresh to play out, then heals. */
+  async function signThrough(url, fault) {
+    let hits = 0;
+    await context.route(url, async (route) => {
+      hits += 1;
+      await fault(route);
+    });
+    await assertPersonalSign(page, addresses.evm, `under fault at ${url}`);
+    for (let i = 0; i < 100 && hits === 0; i++) await sleep(20);
+    await sleep(300);
+    await context.unroute(url);
+    assert.ok(hits > 0, "the fault was never exercised");
+  }
+
+  async function stillSigns() {
+    await assertPersonalSign(page, addresses.evm, "same session");
+    const { page: fresh } = await openHost(context, host.origin, stack);
+    await ok(fresh, "keyframe_setAuth", { token: user.token });
+    await assertPersonalSign(fresh, addresses.evm, "new session");
+    await fresh.close();
+  }
+
+  test("hot storage down during the refresh", async () => {
+    await signThrough(refreshUrl(), (route) => route.abort("connectionrefused"));
+    await stillSigns();
+  });
+
+  test("refresh reaches the server but every response is lost", async () => {
+    await signThrough(refreshUrl(), async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await stillSigns();
+  });
+
+  test("refresh answered with a 500", async () => {
+    await signThrough(refreshUrl(), (route) =>
+      route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "INTERNAL", message: "boom" } }) }));
+    await stillSigns();
+  });
+
+  test("commit reaches the server but its response is lost", async () => {
+    await signThrough(commitUrl(), async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await stillSigns();
+  });
+
+  test("commit never reaches the server", async () => {
+    await signThrough(commitUrl(), (route) => route.abort("connectionrefused"));
+    await stillSigns();
+  });
+
+  test("the page is closed as soon as the signature arrives", async () => {
+    const { page: doomed } = await openHost(context, host.origin, stack);
+    await ok(doomed, "keyframe_setAuth", { token: user.token });
+    const hex = `0x${Buffer.from("closing").toString("hex")}`;
+    await doomed.evaluate(([m, a]) => {
+      window.signer.request({ method: "personal_sign", params: [m, a] }).then(() => window.close());
+    }, [hex, addresses.evm]);
+    await doomed.waitForEvent("close", { timeout: 10_000 }).catch(() => doomed.close());
+    await stillSigns();
+  });
+
+  test("the page is closed while the refresh request is in flight", async () => {
+    const { page: doomed } = await openHost(context, host.origin, stack);
+    await ok(doomed, "keyframe_setAuth", { token: user.token });
+    await context.route(refreshUrl(), async (route) => {
+      await doomed.close().catch(() => {});
+      await route.abort("connectionreset").catch(() => {});
+    });
+    await doomed.evaluate(([a]) => {
+      void window.signer.request({ method: "personal_sign", params: ["0x00", a] });
+    }, [addresses.evm]).catch(() => {});
+    for (let i = 0; i < 100 && !doomed.isClosed(); i++) await sleep(20);
+    await context.unroute(refreshUrl());
+    await stillSigns();
+  });
+});
+
+describe("browsers without third-party storage", () => {
+  test("a cross-site iFrame reports memory-only storage, signs after recovery, and asks again after a reload", async () => {
+    const user = await signUp(stack, "nostore");
+    const first = await device(user.token);
+    const { addresses } = await createWallet(first.page);
+    await first.context.close();
+
+    const { page, context } = await device(user.token, crossSiteHost());
+    const status = await ok(page, "keyframe_status");
+    assert.equal(status.storage, "memory");
+    assert.equal(status.hasLocalShare, false);
+    await fails(page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
+    await ok(page, "keyframe_recover", { recovery: passwordRecovery() });
+    await assertPersonalSign(page, addresses.evm);
+    await assertPersonalSign(page, addresses.evm, "and again after the refresh");
+    const { devices } = await ok(page, "keyframe_listDevices");
+    assert.ok(devices.some((d) => d.ephemeral && d.current));
+
+    await page.reload();
+    await page.waitForFunction(() => window.hostReady === true);
+    await page.evaluate(async ({ providerUrl }) => {
+      window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337 });
+    }, { providerUrl: stack.urls.provider });
+    await ok(page, "keyframe_setAuth", { token: user.token });
+    await fails(page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
+    await context.close();
+  });
+});

@@ -1,0 +1,186 @@
+// Shared pieces of the end-to-end tests: users and tokens from the sample
+// dApp server, host pages driving the real iFrame, and independent
+// verification of what the iFrame signed.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { verifyMessage, verifyTypedData, recoverTransactionAddress, isAddressEqual } from "viem";
+import { Transaction } from "ethers";
+
+let counter = 0;
+export const uniqueName = (prefix = "user") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export async function postJson(url, body, token) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, json };
+}
+
+/** Signs up a fresh user at the sample dApp; returns { username, password, token }. */
+export async function signUp(stack, prefix) {
+  const username = uniqueName(prefix);
+  const password = "a long sample password";
+  const { status, json } = await postJson(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/api/auth/signup`, { username, password });
+  assert.equal(status, 200, JSON.stringify(json));
+  return { username, password, token: json.token };
+}
+
+export async function recoveryKey(stack, token) {
+  const res = await fetch(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/api/recovery-key`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()).key;
+}
+
+const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
+
+/** A token signed with the dApp's real key but with claims of our choosing. */
+export async function mintToken(stack, claims) {
+  const key = await readFile(join(stack.dataDir, "sample-dapp", "jwt-signing.key"));
+  const jwks = await (await fetch(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/.well-known/jwks.json`)).json();
+  const header = { alg: "EdDSA", typ: "JWT", kid: jwks.keys[0].kid };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const sig = ed25519.sign(new TextEncoder().encode(input), new Uint8Array(key));
+  return `${input}.${b64url(sig)}`;
+}
+
+/** Opens the test host page in `context` and connects the SDK to the iFrame. */
+export async function openHost(context, hostOrigin, stack, { readyTimeoutMs = 10_000 } = {}) {
+  const page = await context.newPage();
+  await page.goto(`${hostOrigin}/index.html`);
+  await page.waitForFunction(() => window.hostReady === true);
+  const connected = await page.evaluate(
+    async ({ providerUrl, rpcUrl, readyTimeoutMs }) => {
+      try {
+        window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs });
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, message: e.message, reason: e.reason };
+      }
+    },
+    { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc, readyTimeoutMs },
+  );
+  return { page, connected };
+}
+
+export const call = (page, method, params) => page.evaluate(([m, p]) => window.call(m, p), [method, params]);
+
+export async function ok(page, method, params) {
+  const r = await call(page, method, params);
+  assert.ok(r.ok, `${method} failed: ${JSON.stringify(r)}`);
+  return r.result;
+}
+
+export async function fails(page, method, params, reason, code) {
+  const r = await call(page, method, params);
+  assert.equal(r.ok, false, `${method} should fail with ${reason}, got ${JSON.stringify(r)}`);
+  assert.equal(r.reason, reason, JSON.stringify(r));
+  if (code !== undefined) assert.equal(r.code, code, JSON.stringify(r));
+  return r;
+}
+
+export const passwordRecovery = (password = "correct horse battery staple") => ({ method: "password", password });
+
+// ---- independent verification -------------------------------------------
+
+export async function assertPersonalSign(page, address, text = "hello keyframe") {
+  const hex = `0x${Buffer.from(text).toString("hex")}`;
+  const signature = await ok(page, "personal_sign", [hex, address]);
+  assert.ok(await verifyMessage({ address, message: { raw: hex }, signature }), "viem rejects the EIP-191 signature");
+  return signature;
+}
+
+export function mailTypedData(address) {
+  return {
+    types: {
+      EIP712Domain: [
+        { name: "name", type: "string" }, { name: "version", type: "string" },
+        { name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" },
+      ],
+      Person: [{ name: "name", type: "string" }, { name: "wallet", type: "address" }],
+      Mail: [{ name: "from", type: "Person" }, { name: "to", type: "Person" }, { name: "contents", type: "string" }],
+    },
+    primaryType: "Mail",
+    domain: { name: "Ether Mail", version: "1", chainId: 31337, verifyingContract: "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC" },
+    message: {
+      from: { name: "Cow", wallet: address },
+      to: { name: "Bob", wallet: "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB" },
+      contents: "Hello, Bob!",
+    },
+  };
+}
+
+export async function assertTypedData(page, address) {
+  const typed = mailTypedData(address);
+  const signature = await ok(page, "eth_signTypedData_v4", [address, JSON.stringify(typed)]);
+  assert.ok(await verifyTypedData({ address, ...typed, signature }), "viem rejects the EIP-712 signature");
+  return signature;
+}
+
+/** Checks a signed raw transaction with viem and ethers. */
+export async function assertSignedTx(raw, address, expectType) {
+  assert.ok(isAddressEqual(await recoverTransactionAddress({ serializedTransaction: raw }), address), "viem: wrong signer");
+  const tx = Transaction.from(raw);
+  assert.equal(tx.from.toLowerCase(), address.toLowerCase(), "ethers: wrong signer");
+  assert.equal(tx.type, expectType);
+  return tx;
+}
+
+export async function rpc(stack, method, params = []) {
+  const { json } = await postJson(stack.urls.rpc, { jsonrpc: "2.0", id: 1, method, params });
+  if (json.error) throw new Error(`${method}: ${JSON.stringify(json.error)}`);
+  return json.result;
+}
+
+export function base58Decode(text) {
+  const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  let n = 0n;
+  for (const ch of text) {
+    const v = ALPHABET.indexOf(ch);
+    if (v < 0) throw new Error("not base58");
+    n = n * 58n + BigInt(v);
+  }
+  const bytes = [];
+  while (n > 0n) { bytes.unshift(Number(n & 0xffn)); n >>= 8n; }
+  for (const ch of text) { if (ch === "1") bytes.unshift(0); else break; }
+  return Uint8Array.from(bytes);
+}
+
+export async function assertSolanaMessage(page, solanaAddress, text = "hello solana") {
+  const message = Buffer.from(text);
+  const { signature } = await ok(page, "solana_signMessage", { message: message.toString("base64") });
+  assert.ok(ed25519.verify(base58Decode(signature), message, base58Decode(solanaAddress)), "ed25519 verify failed");
+}
+
+/** A legacy Solana transaction: fee payer `payer`, one System transfer. */
+export function solanaTransferTx(payer, to = new Uint8Array(32).fill(7)) {
+  const system = new Uint8Array(32); // the System program id is all zeros
+  const blockhash = new Uint8Array(32).fill(9);
+  const data = Buffer.alloc(12);
+  data.writeUInt32LE(2, 0); // Transfer
+  data.writeBigUInt64LE(1000n, 4);
+  const message = Buffer.concat([
+    Buffer.from([1, 0, 1]), // 1 required signature, 0 read-only signed, 1 read-only unsigned
+    Buffer.from([3]), Buffer.from(payer), Buffer.from(to), Buffer.from(system),
+    Buffer.from(blockhash),
+    Buffer.from([1, 2, 2, 0, 1, data.length]), data, // 1 instruction: program 2, accounts [0, 1]
+  ]);
+  const tx = Buffer.concat([Buffer.from([1]), Buffer.alloc(64), message]);
+  return { tx, message };
+}
+
+export async function assertSolanaTransaction(page, solanaAddress) {
+  const payer = base58Decode(solanaAddress);
+  const { tx, message } = solanaTransferTx(payer);
+  const { transaction } = await ok(page, "solana_signTransaction", { transaction: tx.toString("base64") });
+  const signed = Buffer.from(transaction, "base64");
+  assert.equal(signed.length, tx.length);
+  assert.deepEqual(signed.subarray(65), message, "the message must not change");
+  assert.ok(ed25519.verify(signed.subarray(1, 65), message, payer), "ed25519 verify of the transaction failed");
+}
