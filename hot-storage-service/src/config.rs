@@ -1,0 +1,327 @@
+//! Command-line and environment configuration (clap derive; every flag has
+//! an environment variable, shown in `--help`).
+//!
+//! Variables shared by both services (they trust the same dApp) start with
+//! `KEYFRAME_`; per-service ones with `HOT_STORAGE_` or `SHIELD_`, so both
+//! processes can run from one shell.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::JwtSettings;
+use crate::limits::RateSettings;
+use crate::seal::{Keyring, SealKey};
+use crate::server::{Service, Settings};
+
+/// Settings common to both services.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// The dApp's JWKS URL (keys that sign user JWTs).
+    #[arg(
+        long,
+        env = "KEYFRAME_JWKS_URL",
+        default_value = "http://127.0.0.1:3000/.well-known/jwks.json"
+    )]
+    pub jwks_url: String,
+    /// Required JWT `iss`.
+    #[arg(
+        long,
+        env = "KEYFRAME_JWT_ISSUER",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub jwt_issuer: String,
+    /// Required JWT `aud`.
+    #[arg(long, env = "KEYFRAME_JWT_AUDIENCE", default_value = "keyframe")]
+    pub jwt_audience: String,
+    /// How long fetched JWKS keys are trusted before a refetch.
+    #[arg(long, env = "KEYFRAME_JWKS_CACHE_SECONDS", default_value_t = 300)]
+    pub jwks_cache_seconds: u64,
+    /// Minimum time between two JWKS fetches triggered by unknown `kid`s.
+    #[arg(long, env = "KEYFRAME_JWKS_MIN_REFETCH_SECONDS", default_value_t = 10)]
+    pub jwks_min_refetch_seconds: u64,
+    /// Largest request body accepted, in bytes (413 above).
+    #[arg(long, env = "KEYFRAME_BODY_LIMIT_BYTES", default_value_t = 16384)]
+    pub body_limit_bytes: usize,
+    /// Per-request timeout (503 TIMEOUT above).
+    #[arg(long, env = "KEYFRAME_REQUEST_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub request_timeout_seconds: u64,
+    /// Requests processed at once; more are shed with 503 UNAVAILABLE.
+    #[arg(long, env = "KEYFRAME_CONCURRENCY_LIMIT", default_value_t = 1024)]
+    pub concurrency_limit: usize,
+    /// Per-IP sustained request rate (0 disables the per-IP limit).
+    #[arg(
+        long,
+        env = "KEYFRAME_RATE_LIMIT_IP_PER_SECOND",
+        default_value_t = 2000
+    )]
+    pub rate_limit_ip_per_second: u32,
+    /// Per-IP burst.
+    #[arg(long, env = "KEYFRAME_RATE_LIMIT_IP_BURST", default_value_t = 4000)]
+    pub rate_limit_ip_burst: u32,
+    /// Per-user (iss, sub) sustained request rate (0 disables).
+    #[arg(
+        long,
+        env = "KEYFRAME_RATE_LIMIT_USER_PER_SECOND",
+        default_value_t = 100
+    )]
+    pub rate_limit_user_per_second: u32,
+    /// Per-user burst.
+    #[arg(long, env = "KEYFRAME_RATE_LIMIT_USER_BURST", default_value_t = 300)]
+    pub rate_limit_user_burst: u32,
+    /// Database pool size (0 = automatic: 4 for SQLite, 16 for PostgreSQL).
+    #[arg(long, env = "KEYFRAME_DB_MAX_CONNECTIONS", default_value_t = 0)]
+    pub db_max_connections: u32,
+    /// Log as JSON lines (for log shippers) instead of text.
+    #[arg(long, env = "KEYFRAME_LOG_JSON")]
+    pub log_json: bool,
+    /// Development mode: if no sealing key is configured, generate one into
+    /// the data folder (never done without this flag).
+    #[arg(long, env = "KEYFRAME_DEV")]
+    pub dev: bool,
+    /// Folder for the default SQLite file and a `--dev` sealing key.
+    #[arg(long, env = "KEYFRAME_DATA_DIR", default_value = ".data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hot-storage-service",
+    version,
+    about = "Keyframe hot storage: /v2 share API and the iFrame's static files"
+)]
+pub struct HotCli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Address to listen on.
+    #[arg(long, env = "HOT_STORAGE_LISTEN", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Database URL (default sqlite://DATA_DIR/hot-storage.db?mode=rwc).
+    #[arg(long, env = "HOT_STORAGE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Sealing key(s) `KID:BASE64(32 bytes)`, first = current.
+    #[arg(
+        long = "sealing-key",
+        env = "HOT_STORAGE_SEALING_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub sealing_keys: Vec<String>,
+    /// File of sealing keys, one `KID:BASE64` per line.
+    #[arg(long, env = "HOT_STORAGE_SEALING_KEY_FILE")]
+    pub sealing_key_file: Option<PathBuf>,
+    /// dApp origins allowed to embed the iFrame (CSP frame-ancestors and /v2/config).
+    #[arg(
+        long,
+        env = "KEYFRAME_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Shield's URL (the iFrame may connect to it).
+    #[arg(
+        long,
+        env = "KEYFRAME_SHIELD_URL",
+        default_value = "http://127.0.0.1:8788"
+    )]
+    pub shield_url: String,
+    /// Lifetime of an ephemeral device after its last use.
+    #[arg(long, env = "HOT_STORAGE_DEVICE_TTL_SECONDS", default_value_t = 3600)]
+    pub device_ttl_seconds: u64,
+    /// How often expired devices are deleted.
+    #[arg(long, env = "HOT_STORAGE_SWEEP_INTERVAL_SECONDS", default_value_t = 60)]
+    pub sweep_interval_seconds: u64,
+    /// Folder of the iFrame's static files, served at `/`.
+    #[arg(long, env = "HOT_STORAGE_STATIC_DIR", default_value = "iframe-host")]
+    pub static_dir: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shield-service",
+    version,
+    about = "Keyframe Shield: cold-share storage (/v1/cold-shares)"
+)]
+pub struct ShieldCli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Address to listen on.
+    #[arg(long, env = "SHIELD_LISTEN", default_value = "127.0.0.1:8788")]
+    pub listen: SocketAddr,
+    /// Database URL (default sqlite://DATA_DIR/shield.db?mode=rwc).
+    #[arg(long, env = "SHIELD_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Sealing key(s) `KID:BASE64(32 bytes)`, first = current.
+    #[arg(
+        long = "sealing-key",
+        env = "SHIELD_SEALING_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub sealing_keys: Vec<String>,
+    /// File of sealing keys, one `KID:BASE64` per line.
+    #[arg(long, env = "SHIELD_SEALING_KEY_FILE")]
+    pub sealing_key_file: Option<PathBuf>,
+    /// The provider origin (iFrame), the only origin CORS allows.
+    #[arg(
+        long,
+        env = "KEYFRAME_PROVIDER_ORIGIN",
+        default_value = "http://127.0.0.1:8787"
+    )]
+    pub provider_origin: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Re-seal every stored share under the current key, then exit.
+    /// `--new-key KID:BASE64` makes that key current for this run (the
+    /// configured keys still open old rows); afterwards configure it first
+    /// and drop the old key.
+    Reseal {
+        #[arg(long)]
+        new_key: Option<String>,
+    },
+    /// Print a fresh random sealing key `KID:BASE64` and exit.
+    GenerateKey {
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+}
+
+impl CommonArgs {
+    pub fn settings(&self, service: Service) -> Settings {
+        let mut s = Settings::defaults(service, &self.jwks_url);
+        s.jwt = JwtSettings {
+            jwks_url: self.jwks_url.clone(),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            cache_ttl: Duration::from_secs(self.jwks_cache_seconds),
+            min_refetch_interval: Duration::from_secs(self.jwks_min_refetch_seconds),
+        };
+        s.db_max_connections = self.db_max_connections;
+        s.body_limit = self.body_limit_bytes;
+        s.request_timeout = Duration::from_secs(self.request_timeout_seconds.max(1));
+        s.concurrency_limit = self.concurrency_limit.max(1);
+        s.rate = RateSettings {
+            ip_per_second: self.rate_limit_ip_per_second,
+            ip_burst: self.rate_limit_ip_burst,
+            user_per_second: self.rate_limit_user_per_second,
+            user_burst: self.rate_limit_user_burst,
+        };
+        s
+    }
+}
+
+impl HotCli {
+    pub fn settings(&self) -> Settings {
+        let mut s = self.common.settings(Service::Hot);
+        s.allowed_origins = self
+            .allowed_origins
+            .iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        s.shield_url = self.shield_url.clone();
+        s.device_ttl = Duration::from_secs(self.device_ttl_seconds.max(1));
+        s.sweep_interval = Duration::from_secs(self.sweep_interval_seconds.max(1));
+        s.static_dir = self.static_dir.clone();
+        s
+    }
+}
+
+impl ShieldCli {
+    pub fn settings(&self) -> Settings {
+        let mut s = self.common.settings(Service::Shield);
+        s.provider_origin = self.provider_origin.clone();
+        s
+    }
+}
+
+/// The database URL, defaulting to a SQLite file in the data folder.
+pub fn database_url(given: &Option<String>, data_dir: &Path, file: &str) -> String {
+    given
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join(file).display()))
+}
+
+/// Loads the keyring: `--sealing-key`s, then the key file; with `--dev` and
+/// no key, a generated key kept in `DATA_DIR/<service>.sealing-key`.
+pub fn load_keyring(
+    keys: &[String],
+    key_file: &Option<PathBuf>,
+    dev: bool,
+    data_dir: &Path,
+    service: Service,
+) -> anyhow::Result<Keyring> {
+    let mut out: Vec<SealKey> = keys
+        .iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| SealKey::parse(k))
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(f) = key_file {
+        out.extend(Keyring::read_file(f)?);
+    }
+    if out.is_empty() {
+        if !dev {
+            bail!(
+                "no sealing key configured: pass --sealing-key KID:BASE64 (or a key file); \
+                 `{} generate-key` prints one. Only --dev generates a key by itself.",
+                match service {
+                    Service::Hot => "hot-storage-service",
+                    Service::Shield => "shield-service",
+                }
+            );
+        }
+        let path = data_dir.join(format!("{}.sealing-key", service.name()));
+        if !path.exists() {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            let key = SealKey::generate("dev1")?;
+            write_private(&path, key.to_spec().as_bytes())?;
+            tracing::warn!(path = %path.display(), "--dev: generated a sealing key; never use --dev in production");
+        }
+        out = Keyring::read_file(&path)?;
+    }
+    Keyring::new(out)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Installs the tracing subscriber (`RUST_LOG` filters; default `info`).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}

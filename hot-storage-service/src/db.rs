@@ -1,0 +1,159 @@
+//! Database access: one code path for SQLite (default, WAL mode) and
+//! PostgreSQL through sqlx's `Any` driver with `$N` placeholders, which both
+//! accept.
+//!
+//! Every compare-and-swap is a single conditional `UPDATE`/`INSERT` whose
+//! affected-row count decides the outcome, so it stays correct with many
+//! replicas on one PostgreSQL (under READ COMMITTED a concurrent `UPDATE`
+//! re-checks its `WHERE` after the row lock is released).
+//!
+//! Times are stored as BIGINT milliseconds since the Unix epoch; blobs as
+//! BLOB (SQLite) / BYTEA (PostgreSQL).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Which SQL backend a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("database URL must start with sqlite:// or postgres://")
+        }
+    }
+
+    fn blob(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        }
+    }
+}
+
+/// A pool plus the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// A schema migration: `{blob}` in the SQL becomes BLOB or BYTEA.
+pub struct Migration {
+    pub version: i64,
+    pub statements: &'static [&'static str],
+}
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder if needed).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or("");
+            if !path.is_empty()
+                && path != ":memory:"
+                && let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating database folder {}", parent.display()))?;
+            }
+        }
+        let opts = AnyConnectOptions::from_str(url).context("parsing the database URL")?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA busy_timeout=5000").await?;
+                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .context("connecting to the database")?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Runs the given migrations once each, recording them in `table`.
+    /// On PostgreSQL an advisory lock serialises replicas starting together.
+    pub async fn migrate(&self, table: &str, migrations: &[Migration]) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute("SELECT pg_advisory_xact_lock(726172)").await?;
+        }
+        tx.execute(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE IF NOT EXISTS {table} (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
+        )))
+        .await?;
+        for m in migrations {
+            let done: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT version FROM {table} WHERE version = $1"
+            )))
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if done.is_some() {
+                continue;
+            }
+            for stmt in m.statements {
+                let sql = stmt.replace("{blob}", self.backend.blob());
+                tx.execute(sqlx::AssertSqlSafe(sql))
+                    .await
+                    .with_context(|| format!("migration {} of {table}", m.version))?;
+            }
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} (version, applied_at) VALUES ($1, $2)"
+            )))
+            .bind(m.version)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            tracing::info!(table, version = m.version, "migration applied");
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 text for a millisecond timestamp.
+pub fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}

@@ -1,0 +1,141 @@
+//! The one error type of both services and its JSON shape
+//! `{ "error": { "code", "message" } }`.
+//!
+//! Messages are fixed strings or describe the client's own input; internal
+//! causes are logged with `tracing` and never sent to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Every failure a handler or middleware can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Malformed JSON, wrong types, unknown fields, bad ids (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Valid JSON of the wrong shape (422) or wrong content type (415).
+    #[error("{1}")]
+    BadRequestStatus(StatusCode, String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("authentication required")]
+    AuthRequired,
+    #[error("authentication expired")]
+    AuthExpired,
+    #[error("no wallet")]
+    NoWallet,
+    #[error("share unavailable")]
+    ShareUnavailable,
+    #[error("wallet exists")]
+    WalletExists,
+    #[error("device exists")]
+    DeviceExists,
+    #[error("version conflict")]
+    VersionConflict,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("timeout")]
+    Timeout,
+    #[error("unavailable")]
+    Unavailable,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Anything else: logged, answered as 500 INTERNAL.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequestStatus(s, _) => *s,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::AuthRequired | AppError::AuthExpired => StatusCode::UNAUTHORIZED,
+            AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::WalletExists | AppError::DeviceExists | AppError::VersionConflict => {
+                StatusCode::CONFLICT
+            }
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) | AppError::BadRequestStatus(..) => "BAD_REQUEST",
+            AppError::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            AppError::AuthRequired => "AUTH_REQUIRED",
+            AppError::AuthExpired => "AUTH_EXPIRED",
+            AppError::NoWallet => "NO_WALLET",
+            AppError::ShareUnavailable => "SHARE_UNAVAILABLE",
+            AppError::WalletExists => "WALLET_EXISTS",
+            AppError::DeviceExists => "DEVICE_EXISTS",
+            AppError::VersionConflict => "VERSION_CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Timeout => "TIMEOUT",
+            AppError::Unavailable => "UNAVAILABLE",
+            AppError::NotFound => "NOT_FOUND",
+            AppError::MethodNotAllowed => "BAD_REQUEST",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            AppError::BadRequest(m) | AppError::BadRequestStatus(_, m) => m.clone(),
+            AppError::PayloadTooLarge => "request body too large".into(),
+            AppError::AuthRequired => "a valid bearer token is required".into(),
+            AppError::AuthExpired => "the bearer token has expired".into(),
+            AppError::NoWallet => "no wallet for this user".into(),
+            AppError::ShareUnavailable => "no share at that device, version or split".into(),
+            AppError::WalletExists => "this user already has a wallet".into(),
+            AppError::DeviceExists => "device already registered".into(),
+            AppError::VersionConflict => "the share version changed; refresh refused".into(),
+            AppError::RateLimited { .. } => "too many requests".into(),
+            AppError::Timeout => "the request took too long".into(),
+            AppError::Unavailable => "the service is overloaded or shutting down".into(),
+            AppError::NotFound => "no such route".into(),
+            AppError::MethodNotAllowed => "method not allowed on this route".into(),
+            AppError::Internal(_) => "internal error".into(),
+        }
+    }
+}
+
+/// Builds the JSON error body for a status/code/message triple.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "error": { "code": code, "message": message } });
+    (status, axum::Json(body)).into_response()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            // `{:#}` prints the context chain; nothing in it carries share
+            // bytes, tokens or ciphertext (seal errors are opaque).
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        let mut resp = error_response(self.status(), self.code(), &self.message());
+        if let AppError::RateLimited { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

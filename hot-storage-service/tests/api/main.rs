@@ -1,0 +1,16 @@
+//! Service tests over real HTTP (servers on 127.0.0.1:0), each against
+//! SQLite and PostgreSQL. One test binary, so one PostgreSQL cluster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod bad_input;
+mod hot_routes;
+mod isolation;
+mod jwt;
+mod limits_expiry;
+mod logging;
+mod refresh;
+mod sealing;
+mod shield;
+mod static_and_ops;

@@ -1,0 +1,389 @@
+//! Static files and their headers, OpenAPI coverage, the binaries' CLI.
+
+use hot_storage_service::server::Service;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn static_files_have_strict_headers() {
+    let srv = Srv::start(Db::Sqlite, Service::Hot, |s| {
+        s.allowed_origins = vec![
+            "http://127.0.0.1:3000".into(),
+            "https://dapp.example".into(),
+        ];
+        s.shield_url = "http://127.0.0.1:8788/".into();
+    })
+    .await;
+    let resp = srv
+        .http
+        .get(format!("{}/iframe.html", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let h = resp.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    for part in [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "connect-src 'self' http://127.0.0.1:8788;",
+        "frame-ancestors http://127.0.0.1:3000 https://dapp.example;",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ] {
+        assert!(csp.contains(part), "CSP lacks {part}: {csp}");
+    }
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(resp.text().await.unwrap().contains("keyframe"));
+
+    let resp = srv
+        .http
+        .get(format!("{}/pkg/signer.wasm", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/wasm");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+
+    // a missing file is the JSON 404; no directory traversal
+    let (st, v) = srv.get("/missing.js", None).await;
+    assert_error(st, &v, 404, "NOT_FOUND");
+    let (st, _) = srv.get("/../Cargo.toml", None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = srv.get("/%2e%2e/test.db", None).await;
+    assert!(st.is_client_error());
+}
+
+fn check_openapi(doc: &Value, routes: &[(&str, &str)]) {
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from openapi.json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route() {
+    let srv = Srv::hot(Db::Sqlite).await;
+    let (st, doc) = srv.get("/openapi.json", None).await;
+    assert_eq!(st, StatusCode::OK);
+    check_openapi(&doc, hot_storage_service::hot::ROUTES);
+    // every route in ROUTES is really served (not the 404 fallback)
+    for (method, path) in hot_storage_service::hot::ROUTES {
+        let m: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let resp = srv
+            .http
+            .request(m, format!("{}{path}", srv.base))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(resp.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        assert_ne!(
+            resp.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+    }
+    let srv = Srv::shield(Db::Sqlite).await;
+    let (_, doc) = srv.get("/openapi.json", None).await;
+    check_openapi(&doc, hot_storage_service::shield::ROUTES);
+    for (method, path) in hot_storage_service::shield::ROUTES {
+        let m: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let p = path.replace("{wallet}", &uuid());
+        let resp = srv
+            .http
+            .request(m, format!("{}{p}", srv.base))
+            .send()
+            .await
+            .unwrap();
+        let st = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(
+            !(st == StatusCode::NOT_FOUND && v["error"]["code"] == "NOT_FOUND"),
+            "{method} {path}"
+        );
+        assert_ne!(st, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+    }
+}
+
+#[test]
+fn binaries_document_flags_and_refuse_to_run_without_a_key() {
+    let hot = env!("CARGO_BIN_EXE_hot-storage-service");
+    let out = std::process::Command::new(hot)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--database-url",
+        "--sealing-key",
+        "--sealing-key-file",
+        "--jwks-url",
+        "--jwt-issuer",
+        "--jwt-audience",
+        "--allowed-origins",
+        "--shield-url",
+        "--device-ttl-seconds",
+        "--static-dir",
+        "--dev",
+        "HOT_STORAGE_DATABASE_URL",
+        "KEYFRAME_JWKS_URL",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+    let shield = env!("CARGO_BIN_EXE_shield-service");
+    let out = std::process::Command::new(shield)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("--provider-origin") && help.contains("SHIELD_DATABASE_URL"),
+        "{help}"
+    );
+
+    let out = std::process::Command::new(hot)
+        .arg("generate-key")
+        .output()
+        .unwrap();
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        hot_storage_service::seal::SealKey::parse(&key).is_ok(),
+        "{key}"
+    );
+
+    // production mode without a key refuses to start
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(hot)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(tmp.path())
+        .env_remove("HOT_STORAGE_SEALING_KEYS")
+        .env_remove("HOT_STORAGE_SEALING_KEY_FILE")
+        .env_remove("KEYFRAME_DEV")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no sealing key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn binary_serves_and_stops_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_shield-service"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--dev",
+            "--log-json",
+            "--data-dir",
+        ])
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut ok = false;
+    for _ in 0..100 {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            && r.status() == StatusCode::OK
+        {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "shield-service did not come up");
+    assert!(
+        tmp.path().join("shield.sealing-key").exists(),
+        "--dev generates a key into the data folder"
+    );
+    assert!(tmp.path().join("shield.db").exists());
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    // --log-json: every log line is a JSON object
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        logs.contains("listening") && logs.contains("stopped"),
+        "{logs}"
+    );
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok_and(|v| v.is_object()),
+            "not JSON: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reseal_subcommand_rotates_keys() {
+    use hot_storage_service::seal::{Keyring, SealKey};
+    let dbdir = tempfile::tempdir().unwrap();
+    let url = db_url(Db::Sqlite, &dbdir).await;
+    let old = SealKey::generate("old").unwrap().to_spec();
+    let new = SealKey::generate("new").unwrap().to_spec();
+    let srv = Srv::start_with(
+        Db::Sqlite,
+        Service::Hot,
+        tempfile::tempdir().unwrap(),
+        url.clone(),
+        Keyring::new(vec![SealKey::parse(&old).unwrap()]).unwrap(),
+        None,
+        |_| {},
+    )
+    .await;
+    let w = create_wallet(&srv, "alice").await;
+    let (_, v) = srv
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &serde_json::json!({ "wallet": w.wallet }),
+        )
+        .await;
+    assert_eq!(unb64(v["share"].as_str().unwrap()), w.primary_share);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hot-storage-service"))
+        .args([
+            "--database-url",
+            &url,
+            "--sealing-key",
+            old.as_str(),
+            "reseal",
+            "--new-key",
+            new.as_str(),
+        ])
+        .env_remove("HOT_STORAGE_SEALING_KEYS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("resealed 2 of 2"), "{stdout}");
+    let jwks = srv.jwks.clone();
+    drop(srv);
+    let srv = Srv::start_with(
+        Db::Sqlite,
+        Service::Hot,
+        tempfile::tempdir().unwrap(),
+        url,
+        Keyring::new(vec![SealKey::parse(&new).unwrap()]).unwrap(),
+        Some(jwks),
+        |_| {},
+    )
+    .await;
+    let (st, v) = srv
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &serde_json::json!({ "wallet": w.wallet, "device": w.device }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(unb64(v["share"].as_str().unwrap()), w.device_share);
+    // API answers are never cached
+    let resp = srv
+        .http
+        .get(format!("{}/v2/wallet", srv.base))
+        .bearer_auth(&w.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+}
+
+/// Rough throughput of `recover` (JWT + unseal + read) on this machine.
+/// Not a budget check (client and server share the cores, debug build):
+/// `cargo test -p hot-storage-service --release -- --ignored recover_throughput --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn recover_throughput() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let srv = Srv::start(db, Service::Hot, |s| {
+            s.rate.ip_per_second = 0;
+            s.rate.user_per_second = 0;
+        })
+        .await;
+        let w = create_wallet(&srv, "bench").await;
+        let body = serde_json::json!({ "wallet": w.wallet, "device": w.device });
+        // ceiling: the no-op route on the same server
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..32 {
+            let (http, url) = (srv.http.clone(), format!("{}/v2/config", srv.base));
+            set.spawn(async move {
+                let mut n = 0u64;
+                while std::time::Instant::now() < deadline {
+                    let r = http.get(&url).send().await.unwrap();
+                    let _ = r.bytes().await;
+                    n += 1;
+                }
+                n
+            });
+        }
+        let mut total = 0;
+        while let Some(n) = set.join_next().await {
+            total += n.unwrap();
+        }
+        println!("{db:?}: {} config/s (ceiling)", total / 2);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..32 {
+            let (http, url, tok, body) = (
+                srv.http.clone(),
+                format!("{}/v2/devices/recover", srv.base),
+                w.token.clone(),
+                body.clone(),
+            );
+            set.spawn(async move {
+                let mut n = 0u64;
+                while std::time::Instant::now() < deadline {
+                    let r = http
+                        .post(&url)
+                        .bearer_auth(&tok)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), StatusCode::OK);
+                    let _ = r.bytes().await;
+                    n += 1;
+                }
+                n
+            });
+        }
+        let mut total = 0;
+        while let Some(n) = set.join_next().await {
+            total += n.unwrap();
+        }
+        println!("{db:?}: {} recover/s", total / 3);
+    }
+}

@@ -1,0 +1,126 @@
+// The sample dApp as a new user meets it: only its labelled controls, in a
+// real browser, against the whole stack (anvil included). Then `npm start`'s
+// entry point, started on free ports, must serve a page and stop cleanly.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, launchBrowser, startProcess } from "./support/index.mjs";
+import { ROOT, startStack } from "../scripts/stack.mjs";
+import { uniqueName } from "./support/e2e.mjs";
+
+let stack, browser, dataDir;
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "keyframe-sample-"));
+  stack = await startStack({ dataDir });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const latestResult = (page) => page.getByRole("list", { name: "Results" }).getByRole("listitem").first();
+
+async function expectVerified(page, label) {
+  const item = latestResult(page);
+  await item.filter({ hasText: label }).waitFor({ timeout: 30_000 });
+  assert.match(await item.textContent(), /verified ✓/, await item.textContent());
+}
+
+async function logIn(page, username, password, button) {
+  await page.goto(stack.urls.dapp);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: button }).click();
+}
+
+test("a new user signs up, creates a wallet, signs and sends, then recovers on a second device and revokes the first", async () => {
+  const username = uniqueName("alice");
+  const password = "alice's long password";
+  const recoveryPassword = "a recovery password for alice";
+
+  const laptop = await browser.newContext();
+  const page = await laptop.newPage();
+  await logIn(page, username, password, "Sign up");
+  await page.getByLabel("Recovery password", { exact: true }).fill(recoveryPassword);
+  await page.getByRole("button", { name: "Create wallet" }).click();
+  await page.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
+  const address = (await page.locator("#evm-address").textContent()).trim();
+  assert.match(address, /^0x[0-9a-fA-F]{40}$/);
+
+  await page.getByRole("button", { name: "Sign message" }).click();
+  await expectVerified(page, "Message signature");
+  await page.getByRole("button", { name: "Sign typed data" }).click();
+  await expectVerified(page, "Typed-data signature");
+  await page.getByRole("button", { name: "Send transaction" }).click();
+  await expectVerified(page, "Transaction");
+  assert.match(await latestResult(page).textContent(), /mined in block \d+/);
+  await page.getByRole("button", { name: "Sign Solana message" }).click();
+  await expectVerified(page, "Solana signature");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log in" }).waitFor();
+
+  // A fresh browser profile: log in, recover, sign again.
+  const phone = await browser.newContext();
+  const page2 = await phone.newPage();
+  await logIn(page2, username, password, "Log in");
+  await page2.getByRole("button", { name: "Recover wallet" }).waitFor({ timeout: 30_000 });
+  await page2.getByLabel("Recovery password", { exact: true }).fill("not the recovery password");
+  await page2.getByRole("button", { name: "Recover wallet" }).click();
+  await page2.getByRole("alert").filter({ hasText: "recovery password is not correct" }).waitFor({ timeout: 30_000 });
+  await page2.getByLabel("Recovery password", { exact: true }).fill(recoveryPassword);
+  await page2.getByRole("button", { name: "Recover wallet" }).click();
+  await page2.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
+  assert.equal((await page2.locator("#evm-address").textContent()).trim(), address);
+  await page2.getByRole("button", { name: "Sign message" }).click();
+  await expectVerified(page2, "Message signature");
+
+  // Revoke the laptop from the phone; the laptop can no longer sign.
+  await page2.getByRole("button", { name: "Devices" }).click();
+  const others = page2.getByRole("list", { name: "Device list" }).getByRole("listitem").filter({ hasNotText: "This device" });
+  await others.first().waitFor();
+  assert.equal(await others.count(), 1);
+  await others.first().getByRole("button", { name: /Revoke/ }).click();
+  await others.first().waitFor({ state: "detached" });
+
+  await logIn(page, username, password, "Log in");
+  const signOrRecover = page.getByRole("button", { name: /Sign message|Recover wallet/ });
+  await signOrRecover.first().waitFor({ timeout: 30_000 });
+  if (await page.getByRole("button", { name: "Sign message" }).isVisible()) {
+    await page.getByRole("button", { name: "Sign message" }).click();
+    await page.getByRole("alert").filter({ hasText: "holds no key share" }).waitFor({ timeout: 30_000 });
+  }
+  await laptop.close();
+  await phone.close();
+});
+
+test("npm start's entry point serves the product on the ports it is given and stops on SIGINT", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "keyframe-start-"));
+  const ports = { DAPP_PORT: await freePort(), PROVIDER_PORT: await freePort(), SHIELD_PORT: await freePort(), ANVIL_PORT: await freePort() };
+  const env = Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)]));
+  const started = await startProcess(process.execPath, [join(ROOT, "scripts", "start.mjs")], {
+    cwd: ROOT,
+    env: { ...env, KEYFRAME_DATA_DIR: dir },
+    readyUrl: `http://127.0.0.1:${ports.DAPP_PORT}/`,
+    readyTimeoutMs: 60_000,
+  });
+  try {
+    for (let i = 0; i < 100 && !started.logs().includes("Keyframe is running"); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(started.logs(), new RegExp(`Open the sample dApp:\\s+http://127.0.0.1:${ports.DAPP_PORT}`));
+    const page = await (await fetch(`http://127.0.0.1:${ports.DAPP_PORT}/`)).text();
+    assert.match(page, /Keyframe sample dApp/);
+    const iframe = await fetch(`http://127.0.0.1:${ports.PROVIDER_PORT}/iframe.html`);
+    assert.equal(iframe.status, 200);
+    assert.match(iframe.headers.get("content-security-policy") ?? "", new RegExp(`frame-ancestors[^;]*127.0.0.1:${ports.DAPP_PORT}`));
+  } finally {
+    process.kill(-started.pid, "SIGINT");
+    const { code } = await started.exited;
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(code, 0, started.logs());
+  }
+});
