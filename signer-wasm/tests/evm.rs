@@ -5,81 +5,22 @@
 // Tests may panic on unexpected input: that is how they fail.
 #![allow(clippy::unwrap_used)]
 
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
-use keyframe_signer::Error;
-use keyframe_signer::evm::{self, SignedTransaction};
+use k256::ecdsa::SigningKey;
+use keyframe_signer::evm;
 use serde_json::{Value, json};
-use sha3::{Digest, Keccak256};
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert!(
-        v["source"].as_str().is_some_and(|s| !s.is_empty()),
-        "{name} must name its source"
-    );
-    v
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    hex::decode(s.strip_prefix("0x").unwrap_or(s)).expect("hex")
-}
+mod common;
+use common::{addr_hex, check_tx_file, load, unhex, vectors};
 
 fn key(hex_key: &str) -> SigningKey {
-    SigningKey::from_slice(&unhex(hex_key)).expect("key")
-}
-
-fn addr_hex(k: &SigningKey) -> String {
-    evm::checksum_address(&evm::address(k))
-}
-
-/// Recovers the signer of a 65-byte r‖s‖v signature over `hash`.
-fn recover(hash: &[u8; 32], sig: &[u8; 65]) -> String {
-    let s = Signature::from_slice(&sig[..64]).expect("sig");
-    let v = sig[64];
-    assert!(v == 27 || v == 28, "v must be 27 or 28");
-    let id = RecoveryId::from_byte(v - 27).expect("recid");
-    let vk = VerifyingKey::recover_from_prehash(hash, &s, id).expect("recover");
-    let point = vk.to_sec1_point(false);
-    let h = Keccak256::digest(&point.as_bytes()[1..]);
-    let mut a = [0u8; 20];
-    a.copy_from_slice(&h[12..]);
-    evm::checksum_address(&a)
-}
-
-fn vectors(file: &Value) -> &Vec<Value> {
-    let v = file["vectors"].as_array().expect("vectors");
-    assert!(!v.is_empty());
-    v
+    common::evm_key(hex_key)
 }
 
 // ---------- EIP-191 ----------
 
 #[test]
 fn eip191_vectors_match_viem_and_ethers() {
-    let file = load("eip191.json");
-    let k = key(file["private_key"].as_str().unwrap());
-    assert_eq!(addr_hex(&k), file["address"].as_str().unwrap());
-    for v in vectors(&file) {
-        let name = v["name"].as_str().unwrap();
-        let msg = unhex(v["message_hex"].as_str().unwrap());
-        assert_eq!(
-            evm::personal_sign_message_bytes(v["param"].as_str().unwrap()),
-            msg,
-            "{name}: param"
-        );
-        let sig = evm::personal_sign(&k, &msg).unwrap();
-        assert_eq!(
-            evm::signature_hex(&sig),
-            v["signature"].as_str().unwrap(),
-            "{name}"
-        );
-        assert_eq!(
-            recover(&evm::personal_sign_hash(&msg), &sig),
-            file["address"].as_str().unwrap()
-        );
-    }
+    common::check_eip191();
 }
 
 #[test]
@@ -98,107 +39,20 @@ fn personal_sign_param_interpretation() {
 
 #[test]
 fn eip712_specification_example() {
-    let file = load("eip712.json");
-    let v = &vectors(&file)[0];
-    let k = SigningKey::from_slice(&Keccak256::digest(b"cow")).unwrap();
-    assert_eq!(addr_hex(&k), v["address"].as_str().unwrap());
-    let td = v["typed_data"].as_str().unwrap();
-    let hash = evm::typed_data_hash(td, Some(1)).unwrap();
-    assert_eq!(
-        format!("0x{}", hex::encode(hash)),
-        v["hash"].as_str().unwrap()
-    );
-    let sig = evm::sign_typed_data(&k, td, Some(1)).unwrap();
-    assert_eq!(sig[64], v["v"].as_u64().unwrap() as u8);
-    assert_eq!(
-        format!("0x{}", hex::encode(&sig[..32])),
-        v["r"].as_str().unwrap()
-    );
-    assert_eq!(
-        format!("0x{}", hex::encode(&sig[32..64])),
-        v["s"].as_str().unwrap()
-    );
-    assert_eq!(evm::signature_hex(&sig), v["signature"].as_str().unwrap());
-    // The JSON-RPC parameter may also arrive as an object serialised again,
-    // and without an active chain to compare.
-    assert_eq!(evm::sign_typed_data(&k, td, None).unwrap(), sig);
+    common::check_eip712_spec();
 }
 
 #[test]
 fn eip712_vectors_match_viem_and_ethers() {
-    let file = load("eip712_viem.json");
-    let k = key(file["private_key"].as_str().unwrap());
-    for v in vectors(&file) {
-        let name = v["name"].as_str().unwrap();
-        let td = v["typed_data"].as_str().unwrap();
-        let chain = v["chain_id"].as_u64();
-        let hash = evm::typed_data_hash(td, chain).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            format!("0x{}", hex::encode(hash)),
-            v["hash"].as_str().unwrap(),
-            "{name}: hash"
-        );
-        let sig = evm::sign_typed_data(&k, td, chain).unwrap();
-        assert_eq!(
-            evm::signature_hex(&sig),
-            v["signature"].as_str().unwrap(),
-            "{name}"
-        );
-        assert_eq!(recover(&hash, &sig), file["address"].as_str().unwrap());
-        if let Some(c) = chain {
-            assert!(
-                evm::sign_typed_data(&k, td, Some(c + 1)).is_err(),
-                "{name}: other chain accepted"
-            );
-        }
-    }
+    common::check_eip712_viem();
 }
 
 #[test]
 fn eip712_negative_vectors_are_refused() {
-    let file = load("fail_typed_data.json");
-    let k = key("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 20);
-    for c in cases {
-        let name = c["name"].as_str().unwrap();
-        let res = evm::sign_typed_data(
-            &k,
-            c["typed_data"].as_str().unwrap(),
-            c["chain_id"].as_u64(),
-        );
-        match c["error"].as_str().unwrap() {
-            "none" => assert!(res.is_ok(), "{name}: control case refused: {res:?}"),
-            _ => match res {
-                Err(Error::BadRequest(msg)) => eprintln!("refused {name}: {msg}"),
-                other => panic!("{name}: expected BadRequest, got {other:?}"),
-            },
-        }
-    }
+    common::check_fail_typed_data(1);
 }
 
 // ---------- Transactions ----------
-
-fn check_tx_file(name: &str) -> usize {
-    let file = load(name);
-    let k = key(file["private_key"].as_str().unwrap());
-    for v in vectors(&file) {
-        let vname = v["name"].as_str().unwrap();
-        let chain = v["chain_id"].as_u64().unwrap();
-        let SignedTransaction { raw, hash } = evm::sign_transaction(&k, &v["request"], chain)
-            .unwrap_or_else(|e| panic!("{vname}: {e}"));
-        assert_eq!(
-            format!("0x{}", hex::encode(&raw)),
-            v["raw"].as_str().unwrap(),
-            "{name} {vname}"
-        );
-        assert_eq!(hash, <[u8; 32]>::from(Keccak256::digest(&raw)));
-        if let Some(h) = v["hash"].as_str() {
-            assert_eq!(format!("0x{}", hex::encode(hash)), h, "{vname}: hash");
-        }
-    }
-    vectors(&file).len()
-}
 
 #[test]
 fn tx_eip155_specification_example() {
@@ -286,21 +140,7 @@ fn tx_legacy_without_chain_id_uses_the_active_chain() {
 
 #[test]
 fn tx_negative_vectors_are_refused() {
-    let file = load("fail_tx.json");
-    let k = key("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 20);
-    for c in cases {
-        let name = c["name"].as_str().unwrap();
-        let res = evm::sign_transaction(&k, &c["request"], c["chain_id"].as_u64().unwrap());
-        match c["error"].as_str().unwrap() {
-            "none" => assert!(res.is_ok(), "{name}: control case refused: {res:?}"),
-            _ => match res {
-                Err(Error::BadRequest(msg)) => eprintln!("refused {name}: {msg}"),
-                other => panic!("{name}: expected BadRequest, got {other:?}"),
-            },
-        }
-    }
+    common::check_fail_tx(1);
 }
 
 #[test]

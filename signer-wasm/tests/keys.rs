@@ -6,165 +6,24 @@
 
 use keyframe_signer::Error;
 use keyframe_signer::secret::{OsRng, WalletKind, WalletSecret};
-use keyframe_signer::wallet::{
-    self, Addresses, derive_ed25519, derive_secp256k1, evm_address, parse_path,
-};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use keyframe_signer::wallet::{Addresses, derive_ed25519, parse_path};
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert!(
-        v["source"].as_str().is_some_and(|s| s.len() > 20),
-        "{name} must name its source"
-    );
-    v
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap()
-}
-
-const JUNK: &str = "test test test test test test test test test test test junk";
+mod common;
+use common::JUNK;
 
 #[test]
 fn bip39_trezor_vectors() {
-    let v = load("bip39.json");
-    let pass = s(&v["passphrase"]);
-    let cases = v["english"].as_array().unwrap();
-    assert!(cases.len() >= 8);
-    let mut lengths = std::collections::BTreeSet::new();
-    for c in cases {
-        let entropy = hex::decode(s(&c[0])).unwrap();
-        let phrase = s(&c[1]);
-        let seed = s(&c[2]);
-        lengths.insert(phrase.split(' ').count());
-        // entropy → mnemonic
-        let from_entropy = WalletSecret::from_entropy(&entropy).unwrap();
-        assert_eq!(from_entropy.mnemonic().unwrap().as_str(), phrase);
-        // mnemonic → entropy
-        let from_phrase = WalletSecret::from_mnemonic(phrase).unwrap();
-        assert_eq!(from_phrase.kind(), WalletKind::Mnemonic);
-        assert!(from_phrase == from_entropy, "entropy of {phrase}");
-        // mnemonic → seed
-        let got = from_phrase.bip39_seed_with_passphrase(pass).unwrap();
-        assert_eq!(hex::encode(got.as_slice()), seed, "seed of {phrase}");
-        // seed → BIP-32 master key
-        let (_, _, cc, data) = decode_ext(s(&c[3]));
-        let master = derive_secp256k1(got.as_slice(), &[]).unwrap();
-        assert_eq!(
-            (&cc, &data[1..]),
-            (master.chain_code(), &master.private_key()[..]),
-            "master of {phrase}"
-        );
-    }
-    assert!(
-        lengths.contains(&12) && lengths.contains(&24),
-        "{lengths:?}"
-    );
-}
-
-/// Decodes a BIP-32 base58check extended key into
-/// (depth, child number, chain code, key data).
-fn decode_ext(key: &str) -> (u8, u32, [u8; 32], [u8; 33]) {
-    let raw = bs58::decode(key).into_vec().unwrap();
-    assert_eq!(raw.len(), 82);
-    let (body, check) = raw.split_at(78);
-    let h = Sha256::digest(Sha256::digest(body));
-    assert_eq!(&h[..4], check, "checksum of {key}");
-    let depth = body[4];
-    let child = u32::from_be_bytes(body[9..13].try_into().unwrap());
-    let chain: [u8; 32] = body[13..45].try_into().unwrap();
-    let data: [u8; 33] = body[45..78].try_into().unwrap();
-    (depth, child, chain, data)
-}
-
-fn compressed_public(private: &[u8; 32]) -> Vec<u8> {
-    let sk = k256::ecdsa::SigningKey::from_slice(private).unwrap();
-    sk.verifying_key().to_sec1_point(true).as_bytes().to_vec()
+    common::check_bip39(1);
 }
 
 #[test]
 fn bip32_vectors() {
-    let v = load("bip32.json");
-    let mut n = 0;
-    for vector in v["vectors"].as_array().unwrap() {
-        let seed = hex::decode(s(&vector["seed"])).unwrap();
-        for chain in vector["chains"].as_array().unwrap() {
-            let path = parse_path(s(&chain["path"])).unwrap();
-            let node = derive_secp256k1(&seed, &path).unwrap();
-            let (depth, child, cc, data) = decode_ext(s(&chain["xprv"]));
-            assert_eq!(usize::from(depth), path.len());
-            assert_eq!(child, path.last().copied().unwrap_or(0));
-            assert_eq!(
-                &cc,
-                node.chain_code(),
-                "chain code at {}",
-                s(&chain["path"])
-            );
-            assert_eq!(data[0], 0);
-            assert_eq!(
-                &data[1..],
-                node.private_key(),
-                "private key at {}",
-                s(&chain["path"])
-            );
-            let (pdepth, pchild, pcc, pdata) = decode_ext(s(&chain["xpub"]));
-            assert_eq!((pdepth, pchild, pcc), (depth, child, cc));
-            assert_eq!(
-                compressed_public(node.private_key()),
-                pdata.to_vec(),
-                "public key at {}",
-                s(&chain["path"])
-            );
-            n += 1;
-        }
-    }
-    assert_eq!(n, 14);
+    common::check_bip32();
 }
 
 #[test]
 fn slip10_vectors() {
-    let v = load("slip10_ed25519.json");
-    let mut ed = 0;
-    for vector in v["vectors"].as_array().unwrap() {
-        let seed = hex::decode(s(&vector["seed"])).unwrap();
-        for chain in vector["chains"].as_array().unwrap() {
-            let path = parse_path(s(&chain["path"])).unwrap();
-            let (node, public) = match s(&vector["curve"]) {
-                "ed25519" => {
-                    ed += 1;
-                    let node = derive_ed25519(&seed, &path).unwrap();
-                    let sk = ed25519_dalek::SigningKey::from_bytes(node.private_key());
-                    // SLIP-0010 writes ed25519 public keys with a 0x00 prefix.
-                    let mut public = vec![0u8];
-                    public.extend_from_slice(sk.verifying_key().as_bytes());
-                    (node, public)
-                }
-                "secp256k1" => {
-                    let node = derive_secp256k1(&seed, &path).unwrap();
-                    let public = compressed_public(node.private_key());
-                    (node, public)
-                }
-                other => panic!("curve {other}"),
-            };
-            let at = s(&chain["path"]);
-            assert_eq!(
-                hex::encode(node.chain_code()),
-                s(&chain["chain_code"]),
-                "chain code at {at}"
-            );
-            assert_eq!(
-                hex::encode(node.private_key()),
-                s(&chain["private"]),
-                "private at {at}"
-            );
-            assert_eq!(hex::encode(public), s(&chain["public"]), "public at {at}");
-        }
-    }
-    assert_eq!(ed, 12);
+    common::check_slip10();
 }
 
 #[test]
@@ -196,52 +55,12 @@ fn parse_path_rejects_garbage() {
 
 #[test]
 fn test_junk_gives_the_anvil_account() {
-    let w = WalletSecret::from_mnemonic(JUNK).unwrap();
-    let addrs = w.addresses().unwrap();
-    assert_eq!(addrs.evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    assert_eq!(
-        addrs.solana.as_deref(),
-        Some("oeYf6KAJkLYhBuR8CiGc6L4D4Xtfepr85fuDgA9kq96")
-    );
+    common::check_test_junk();
 }
 
 #[test]
 fn wallet_account_vectors() {
-    let v = load("wallets.json");
-    for m in v["mnemonics"].as_array().unwrap() {
-        let w = WalletSecret::from_mnemonic(s(&m["mnemonic"])).unwrap();
-        for e in m["evm"].as_array().unwrap() {
-            let i = u32::try_from(e["index"].as_u64().unwrap()).unwrap();
-            let key = w.evm_signing_key(i).unwrap();
-            assert_eq!(evm_address(key.verifying_key()), s(&e["address"]));
-            if let Some(pk) = e["private_key"].as_str() {
-                assert_eq!(w.evm_private_key_hex(i).unwrap().as_str(), pk);
-            }
-        }
-        for e in m["solana"].as_array().unwrap() {
-            let i = u32::try_from(e["index"].as_u64().unwrap()).unwrap();
-            let key = w.solana_signing_key(i).unwrap();
-            assert_eq!(
-                wallet::solana_address(&key.verifying_key()),
-                s(&e["address"])
-            );
-        }
-    }
-    for r in v["raw_keys"].as_array().unwrap() {
-        let w = WalletSecret::from_evm_private_key(s(&r["private_key"])).unwrap();
-        assert_eq!(w.kind(), WalletKind::EvmPrivateKey);
-        assert_eq!(
-            w.addresses().unwrap(),
-            Addresses {
-                evm: s(&r["evm"]).to_string(),
-                solana: None
-            }
-        );
-        assert_eq!(
-            w.evm_private_key_hex(0).unwrap().as_str(),
-            s(&r["private_key"])
-        );
-    }
+    common::check_wallets();
 }
 
 #[test]

@@ -21,17 +21,8 @@ use keyframe_signer::shares::{DeviceId, Share, WalletId, combine, split_pair};
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
-const JUNK: &str = "test test test test test test test test test test test junk";
-
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert!(
-        v["source"].as_str().is_some_and(|s| s.len() > 20),
-        "{name} must name its source"
-    );
-    v
-}
+mod common;
+use common::{JUNK, same_share};
 
 /// The cheapest parameters this build accepts: production normally, tiny
 /// with the `hazmat` feature.
@@ -45,16 +36,6 @@ fn recovery_pair(seed: u64) -> (WalletSecret, WalletId, Share, Share) {
     let wallet = WalletId::random(&mut r).unwrap();
     let p = split_pair(&secret, wallet, DeviceId::RECOVERY, 0, &mut r).unwrap();
     (secret, wallet, p.local, p.hot)
-}
-
-fn same_share(a: &Share, b: &Share) -> bool {
-    a.to_bytes().as_slice() == b.to_bytes().as_slice()
-}
-
-/// The name of an error variant (`WrongPassword`, `WeakPassword`, …).
-fn variant(e: &Error) -> String {
-    let d = format!("{e:?}");
-    d.split('(').next().unwrap().to_string()
 }
 
 #[test]
@@ -315,60 +296,10 @@ fn hazmat_allows_cheap_params() {
     ));
 }
 
-fn record(v: &Value) -> ColdRecord {
-    serde_json::from_value(v.clone()).unwrap()
-}
-
 #[test]
 fn recovery_vectors() {
-    let v = load("fail_recovery.json");
-    let wallet: WalletId = v["wallet"].as_str().unwrap().parse().unwrap();
-    let share = Share::from_bytes(&hex::decode(v["share"].as_str().unwrap()).unwrap()).unwrap();
-    let password = v["password"].as_str().unwrap();
-    let key = RecoveryKey::from_base64url(v["recovery_key"].as_str().unwrap()).unwrap();
-    // The pinned good records open (with production parameters).
-    let good = record(&v["password_record"]);
-    assert_eq!(good.params["m"], 65536);
-    assert!(same_share(
-        &open_with_password(&good, password, wallet).unwrap(),
-        &share
-    ));
-    assert!(same_share(
-        &open_with_key(&record(&v["automatic_record"]), &key, wallet).unwrap(),
-        &share
-    ));
-
-    let cases = v["cases"].as_array().unwrap();
-    assert!(cases.len() >= 15);
-    for c in cases {
-        let name = c["name"].as_str().unwrap();
-        let rec = record(&c["record"]);
-        let w: WalletId = c["wallet"]
-            .as_str()
-            .map(|s| s.parse().unwrap())
-            .unwrap_or(wallet);
-        let got = match c["open"].as_str().unwrap() {
-            "password" => open_with_password(&rec, c["password"].as_str().unwrap_or(password), w),
-            "automatic" => {
-                let k = c["key"]
-                    .as_str()
-                    .map(|k| RecoveryKey::from_base64url(k).unwrap());
-                open_with_key(&rec, k.as_ref().unwrap_or(&key), w)
-            }
-            o => panic!("{o}"),
-        };
-        let mut expected = c["error"].as_str().unwrap();
-        // Below-floor parameters are only a downgrade in production builds;
-        // with `hazmat` they are in bounds and simply derive another key.
-        if cfg!(feature = "hazmat") && c["below_floor"].as_bool() == Some(true) {
-            expected = "WrongPassword";
-        }
-        match got {
-            Ok(_) => panic!("{name}: opened"),
-            Err(e) => assert_eq!(variant(&e), expected, "{name}"),
-        }
-    }
-
+    common::check_fail_recovery(|_, _| true);
+    let v = common::load("fail_recovery.json");
     let (_, _, cold, _) = recovery_pair(8);
     let mut rng = OsRng;
     for pw in v["weak_passwords"].as_array().unwrap() {

@@ -2,6 +2,8 @@
 //! refused, the envelope round-trips, and shares written today (pinned in
 //! `tests/vectors/shares_v1.json`) still combine.
 
+// proptest is a native-only dev-dependency; tests/wasm.rs covers wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 // Tests panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
@@ -14,19 +16,9 @@ use keyframe_signer::shares::{
 use keyframe_signer::wallet::Addresses;
 use proptest::prelude::*;
 use rand_core::SeedableRng;
-use serde_json::Value;
 
-const JUNK: &str = "test test test test test test test test test test test junk";
-
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert!(
-        v["source"].as_str().is_some_and(|s| s.len() > 20),
-        "{name} must name its source"
-    );
-    v
-}
+mod common;
+use common::{JUNK, load};
 
 fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
@@ -296,61 +288,12 @@ fn ids_display_parse_and_serde() {
 
 #[test]
 fn pinned_v1_shares_still_combine() {
-    let v = load("shares_v1.json");
-    let cases = v["cases"].as_array().unwrap();
-    assert!(cases.len() >= 3);
-    for c in cases {
-        let addrs: Addresses = serde_json::from_value(c["addresses"].clone()).unwrap();
-        let a = Share::from_bytes(&hex::decode(c["local"].as_str().unwrap()).unwrap()).unwrap();
-        let b = Share::from_bytes(&hex::decode(c["hot"].as_str().unwrap()).unwrap()).unwrap();
-        assert_eq!(a.wallet().to_string(), c["wallet"].as_str().unwrap());
-        assert_eq!(a.device().to_string(), c["device"].as_str().unwrap());
-        assert_eq!(a.split().to_string(), c["split"].as_str().unwrap());
-        assert_eq!(a.version(), c["version"].as_u64().unwrap());
-        // Decoding and re-encoding is byte-identical.
-        assert_eq!(
-            hex::encode(a.to_bytes().as_slice()),
-            c["local"].as_str().unwrap()
-        );
-        let secret = combine(&a, &b, &addrs).unwrap();
-        let again = combine(&b, &a, &addrs).unwrap();
-        assert!(secret == again);
-        match c["kind"].as_str().unwrap() {
-            "mnemonic" => assert_eq!(
-                secret.mnemonic().unwrap().as_str(),
-                c["mnemonic"].as_str().unwrap()
-            ),
-            "evm_private_key" => {
-                assert_eq!(
-                    secret.evm_private_key_hex(0).unwrap().as_str(),
-                    c["private_key"].as_str().unwrap()
-                )
-            }
-            k => panic!("kind {k}"),
-        }
-        assert_eq!(secret.addresses().unwrap(), addrs);
-    }
+    common::check_shares_v1();
 }
 
 #[test]
 fn malformed_share_vectors() {
-    let v = load("fail_shares.json");
-    let valid = hex::decode(v["valid"].as_str().unwrap()).unwrap();
-    assert!(
-        Share::from_bytes(&valid).is_ok(),
-        "the base vector must decode"
-    );
-    let cases = v["cases"].as_array().unwrap();
-    assert!(cases.len() >= 10);
-    for c in cases {
-        let bytes = hex::decode(c["hex"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            Share::from_bytes(&bytes).unwrap_err(),
-            Error::MalformedShare,
-            "{}",
-            c["name"]
-        );
-    }
+    common::check_fail_shares();
 }
 
 #[test]
