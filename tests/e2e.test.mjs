@@ -90,7 +90,7 @@ describe("a wallet on one device", () => {
 
   test("every transaction type verifies in viem and ethers and is mined by anvil", async () => {
     await rpc(stack, "anvil_setBalance", [addresses.evm, "0x56BC75E2D63100000"]); // 100 ETH
-    const to = "0x70997970C51812dc3A010C7d01b50e20d17dc79C";
+    const to = "0x70997970C51812Dc3A010c7D01B50E20D17Dc79C";
     const txs = [
       [{ type: "0x2", nonce: "0x0", gas: "0x5208", maxFeePerGas: "0x77359400", maxPriorityFeePerGas: "0x3b9aca00", to, value: "0x1", chainId: "0x7a69" }, 2],
       [{ type: "0x1", nonce: "0x1", gas: "0x7530", gasPrice: "0x77359400", to, value: "0x2", accessList: [{ address: to, storageKeys: [`0x${"00".repeat(32)}`] }], chainId: "0x7a69" }, 1],
@@ -122,9 +122,9 @@ describe("a wallet on one device", () => {
 
   test("refuses raw digests, foreign addresses, and transactions posing as messages", async () => {
     await fails(page, "eth_sign", [addresses.evm, `0x${"11".repeat(32)}`], "BAD_REQUEST", 4200);
-    await fails(page, "personal_sign", ["0x68656c6c6f", "0x70997970C51812dc3A010C7d01b50e20d17dc79C"], "BAD_REQUEST", 4100);
-    await fails(page, "eth_signTransaction", [{ from: "0x70997970C51812dc3A010C7d01b50e20d17dc79C", nonce: "0x0", gas: "0x5208", gasPrice: "0x1", to: addresses.evm, chainId: "0x7a69" }], "BAD_REQUEST");
-    const { message } = (await import("./support/e2e.mjs")).solanaTransferTx(new Uint8Array(32));
+    await fails(page, "personal_sign", ["0x68656c6c6f", "0x70997970C51812Dc3A010c7D01B50E20D17Dc79C"], "BAD_REQUEST", 4100);
+    await fails(page, "eth_signTransaction", [{ from: "0x70997970C51812Dc3A010c7D01B50E20D17Dc79C", nonce: "0x0", gas: "0x5208", gasPrice: "0x1", to: addresses.evm, chainId: "0x7a69" }], "BAD_REQUEST");
+    const { message } = (await import("./support/e2e.mjs")).solanaTransferTx(new Uint8Array(32).fill(5));
     await fails(page, "solana_signMessage", { message: message.toString("base64") }, "BAD_REQUEST");
     await fails(page, "eth_signTypedData_v4", [addresses.evm, JSON.stringify({ types: { EIP712Domain: [] }, primaryType: "Nope", domain: {}, message: {} })], "BAD_REQUEST");
     await fails(page, "keyframe_noSuchMethod", {}, "BAD_REQUEST", 4200);

@@ -51,7 +51,12 @@ async fn web_lock() -> Option<Function> {
         let _ = granted.call0(&JsValue::NULL);
         held.into()
     });
-    request.call2(&locks, &JsValue::from_str(LOCK_NAME), &callback).ok()?;
-    JsFuture::from(acquired).await.ok()?;
+    let requested = request.call2(&locks, &JsValue::from_str(LOCK_NAME), &callback).ok()?;
+    // Where the browser refuses locks (a third-party frame with storage
+    // blocked), `request` rejects and the callback never runs: race the two
+    // so that case falls back to the in-page mutex instead of hanging.
+    let requested: Promise = requested.dyn_into().ok()?;
+    let outcome = Promise::race(&js_sys::Array::of2(&acquired, &requested));
+    JsFuture::from(outcome).await.ok()?;
     Some(release)
 }
