@@ -30,6 +30,9 @@ fi
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || \
    { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "installing npm packages"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # `npm install`, not `npm ci`: the lock pins every version, but anvil's
+  # optional binaries for other platforms are absent from the registry here,
+  # which `npm ci` treats as an out-of-sync lock.
+  npm install --no-audit --no-fund
 fi
 say "set-up complete"
