@@ -5,6 +5,7 @@
 //! JSON-RPC dispatch to [`signer::Signer`]. Nothing here holds key material
 //! longer than one call into the core.
 
+mod bench;
 mod idb;
 mod lock;
 mod rpc;
@@ -100,7 +101,7 @@ fn listen_for_connect(window: &Window, signer: Rc<Signer>, allowed: Vec<String>)
         let Ok(Some(top)) = win.top() else { return };
         let from_parent = event.source().is_some_and(|s| Object::is(&s, parent.as_ref()));
         let origin = event.origin();
-        if !from_parent || !allowed.iter().any(|o| *o == origin) || !is_same_window(&parent, &top) {
+        if !from_parent || !allowed.contains(&origin) || !is_same_window(&parent, &top) {
             return;
         }
         let ports = event.ports();

@@ -88,7 +88,7 @@ impl ShareStore {
                 .map(|(_, e)| e.clone())
                 .collect(),
         };
-        entries.sort_by(|a, b| b.version.cmp(&a.version));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.version));
         Ok(entries)
     }
 
