@@ -22,6 +22,8 @@ const bin = (name, profile) => join(ROOT, "target", profile, name);
  *                   the dApp cross-site to the provider)
  * opts.databaseUrls { hot, shield } to use PostgreSQL instead of SQLite
  * opts.env          extra environment for the services (e.g. device TTL)
+ * opts.staticDir    folder hot storage serves at / (default iframe-host/;
+ *                   the benchmark adds its same-origin pages to a copy)
  * opts.echo         pipe the services' logs to stderr
  */
 export async function startStack(opts = {}) {
@@ -87,7 +89,7 @@ export async function startStack(opts = {}) {
         "--data-dir", join(dataDir, "hot-storage"),
         "--allowed-origins", allowedOrigins,
         "--shield-url", urls.shield,
-        "--static-dir", join(ROOT, "iframe-host"),
+        "--static-dir", opts.staticDir ? resolve(opts.staticDir) : join(ROOT, "iframe-host"),
         ...(opts.databaseUrls?.hot ? ["--database-url", opts.databaseUrls.hot] : []),
       ], { ...common, readyUrl: `${urls.provider}/healthz` }),
     );

@@ -52,6 +52,16 @@ async function device(token, origin = host.origin) {
   return { context, page };
 }
 
+/** anvil mines at once, but on a loaded machine the receipt may lag the hash. */
+async function minedReceipt(hash) {
+  for (let i = 0; i < 100; i++) {
+    const receipt = await rpc(stack, "eth_getTransactionReceipt", [hash]);
+    if (receipt) return receipt;
+    await sleep(50);
+  }
+  return null;
+}
+
 async function createWallet(page, recovery = passwordRecovery()) {
   const created = await ok(page, "keyframe_createWallet", { recovery });
   assert.match(created.addresses.evm, /^0x[0-9a-fA-F]{40}$/);
@@ -101,7 +111,7 @@ describe("a wallet on one device", () => {
       const parsed = await assertSignedTx(raw, addresses.evm, type);
       const hash = await rpc(stack, "eth_sendRawTransaction", [raw]);
       assert.equal(hash, parsed.hash);
-      const receipt = await rpc(stack, "eth_getTransactionReceipt", [hash]);
+      const receipt = await minedReceipt(hash);
       assert.equal(receipt?.status, "0x1", `type ${type} not mined`);
     }
   });
@@ -111,7 +121,7 @@ describe("a wallet on one device", () => {
       (from) => window.signer.provider.request({ method: "eth_sendTransaction", params: [{ from, to: from, value: "0x10" }] }),
       addresses.evm,
     );
-    const receipt = await rpc(stack, "eth_getTransactionReceipt", [hash]);
+    const receipt = await minedReceipt(hash);
     assert.equal(receipt?.status, "0x1");
   });
 

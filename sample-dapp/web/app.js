@@ -139,9 +139,30 @@ async function updateBalance() {
   $("balance").textContent = (Number(BigInt(wei)) / 1e18).toFixed(4);
 }
 
+// Tokens are short-lived: renew one a minute before it expires and hand the
+// new one to the signer, so a session lasts as long as the server allows.
+function scheduleRenewal(token, username) {
+  clearTimeout(state.renewal);
+  const { exp } = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  const delay = Math.max(5_000, exp * 1000 - Date.now() - 60_000);
+  state.renewal = setTimeout(async () => {
+    if (state.token !== token) return;
+    try {
+      const { token: fresh } = await api("/api/auth/refresh", {});
+      state.token = fresh;
+      sessionStorage.setItem("keyframe-sample", JSON.stringify({ token: fresh, username }));
+      await state.signer?.setAuth(fresh);
+      scheduleRenewal(fresh, username);
+    } catch (err) {
+      showError(err);
+    }
+  }, delay);
+}
+
 async function signedIn(token, username) {
   state.token = token;
   sessionStorage.setItem("keyframe-sample", JSON.stringify({ token, username }));
+  scheduleRenewal(token, username);
   $("who").textContent = username;
   $("auth-section").hidden = true;
   $("session-section").hidden = false;
@@ -285,6 +306,7 @@ $("logout").addEventListener("click", () =>
   busy("Logging out…", async () => {
     await state.signer?.request({ method: "keyframe_logout" });
     sessionStorage.removeItem("keyframe-sample");
+    clearTimeout(state.renewal);
     state.token = null;
     for (const id of ["session-section", "setup-section", "wallet-section"]) $(id).hidden = true;
     $("auth-section").hidden = false;

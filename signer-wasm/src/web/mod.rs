@@ -5,6 +5,7 @@
 //! JSON-RPC dispatch to [`signer::Signer`]. Nothing here holds key material
 //! longer than one call into the core.
 
+mod bench;
 mod idb;
 mod lock;
 mod rpc;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use web_sys::MessagePort;
 use zeroize::Zeroizing;
 
+use super::bench;
 use super::lock::{self, DeviceLock};
 use super::rpc::{self, Reason, RpcError};
 use super::services::{HotStorage, ServiceError, Shield, WalletRecord};
@@ -193,6 +194,7 @@ impl Signer {
     /// Handles one request from the port and answers it; a signing method
     /// then refreshes the device's pair.
     pub async fn handle(&self, text: &str) {
+        let start = bench::now();
         let request = match rpc::parse(text) {
             Ok(r) => r,
             Err(Some(id)) => {
@@ -206,8 +208,11 @@ impl Signer {
             Err(e) => (rpc::error(&request.id, &e), None),
         };
         self.post(&answer);
+        bench::measure("keyframe:dispatch", start);
         if let Some(refresh) = refresh {
+            let start = bench::now();
             self.refresh(refresh).await;
+            bench::measure("keyframe:refresh", start);
         }
     }
 
@@ -520,11 +525,13 @@ impl Signer {
         let (token, wallet) = self.session()?;
         let lock = lock::acquire(&self.device_mutex).await;
         let (used, local, hot, replace_pending) = self.load_pair(&token, &wallet).await?;
+        let start = bench::now();
         let secret = shares::combine(&local, &hot, &wallet.addresses)?;
         drop((local, hot));
         let answer = op(&secret);
         let next = shares::split_pair(&secret, wallet_id(&wallet)?, used.device.parse().map_err(|_| RpcError::from(crate::Error::MalformedShare))?, used.version + 1, &mut OsRng);
         drop(secret);
+        bench::measure("keyframe:compute", start);
         let answer = answer?;
         Ok((answer, Refresh { _lock: lock, token, used, next: next?, replace_pending }))
     }

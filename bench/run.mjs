@@ -1,0 +1,754 @@
+#!/usr/bin/env node
+// `npm run bench`: measures DESIGN.md §9's budgets on this machine and writes
+// bench/RESULTS.md and bench/results.json. See bench/README.md.
+//
+//   node bench/run.mjs [--smoke] [--out DIR] [--no-build] [--build]
+//
+// --smoke     tiny counts (for tests/bench-smoke.test.mjs); implies --no-build
+// --out DIR   where RESULTS.md and results.json go (default: bench/)
+// --no-build  use the release build as it is (default: scripts/build.sh first)
+//
+// Nothing here asserts anything about time: it measures and reports.
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
+import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
+import { cpus, totalmem, tmpdir, release, platform, arch } from "node:os";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ROOT, startStack } from "../scripts/stack.mjs";
+import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
+import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
+import { FIGURES, SIGN_KINDS } from "./figures.mjs";
+
+// ---- options ----------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const SMOKE = flag("--smoke");
+const OUT = resolve(option("--out", join(ROOT, "bench")));
+const BUILD = flag("--build") || (!SMOKE && !flag("--no-build"));
+
+// Counts: warm-up iterations are run and discarded before each measurement.
+const N = SMOKE
+  ? { readyWarm: 1, ready: 2, pingWarm: 2, ping: 5, fetch: 5, signWarm: 1, sign: 2, b2b: 2, coreSamples: 2, coreIters: 2,
+      recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8 }
+  : { readyWarm: 5, ready: 30, pingWarm: 20, ping: 200, fetch: 100, signWarm: 5, sign: 40, b2b: 40, coreSamples: 15, coreIters: 20,
+      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32 };
+const WRK_THREADS = 2;
+
+const log = (...a) => console.error("[bench]", ...a);
+const started = Date.now();
+
+// ---- the bench build of the signer ---------------------------------------------
+
+// The signer with its `bench` feature (the core-timing exports of
+// signer-wasm/src/web/bench.rs), in a target dir of its own so it never
+// touches the shipped module; wasm-bindgen and wasm-opt exactly as
+// scripts/build.sh runs them. Cargo makes this a no-op when nothing changed.
+const BENCH_TARGET = join(ROOT, "target", "wasm-bench");
+const BENCH_PKG = join(BENCH_TARGET, "pkg");
+function buildBenchModule() {
+  const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  };
+  log("building the signer with its bench exports (target/wasm-bench; the first time takes a minute or two)");
+  run("cargo", ["build", "--release", "-q", "-p", "keyframe-signer", "--target", "wasm32-unknown-unknown", "--features", "bench", "--target-dir", BENCH_TARGET]);
+  const wasm = join(BENCH_TARGET, "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
+  const out = join(BENCH_PKG, "keyframe_signer_bg.wasm");
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(wasm).mtimeMs) return;
+  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", BENCH_PKG, "--remove-name-section", "--remove-producers-section", wasm]);
+  const opt = join(ROOT, "node_modules", ".bin", "wasm-opt");
+  if (existsSync(opt)) {
+    run(opt, ["-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals",
+      "--enable-reference-types", "--enable-multivalue", out, "-o", out]);
+  }
+}
+
+// ---- statistics ---------------------------------------------------------------
+
+/** Nearest-rank percentile of sorted `s`. */
+const pct = (s, p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+const round = (x, d = 3) => (x == null || !Number.isFinite(x) ? x : Number(x.toFixed(d)));
+function stats(samples) {
+  const s = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return { n: 0 };
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return {
+    n: s.length, median: round(pct(s, 50)), p99: round(pct(s, 99)), min: round(s[0]), max: round(s.at(-1)),
+    p25: round(pct(s, 25)), p75: round(pct(s, 75)), mean: round(mean),
+  };
+}
+
+const figures = {};
+/** Records a figure: `samples` (an array) or a single `value`; optional ceiling. */
+function record(key, { samples, value, unit = "ms", ceiling, note } = {}) {
+  if (!(key in FIGURES)) throw new Error(`unknown figure ${key}`);
+  const f = { label: FIGURES[key], unit };
+  if (samples) Object.assign(f, stats(samples));
+  else f.value = round(value);
+  if (ceiling) {
+    f.ceiling = { label: ceiling.label, value: round(ceiling.value) };
+    const mine = f.median ?? f.value;
+    // Ratio > 1: slower (or, for throughput, the ceiling is higher) than the ceiling.
+    f.ratio = ceiling.value ? round(unit === "req/s" ? ceiling.value / mine : mine / ceiling.value, 2) : null;
+  }
+  if (note) f.note = note;
+  figures[key] = f;
+  return f;
+}
+const mid = (key) => figures[key]?.median ?? figures[key]?.value;
+
+// ---- machine ------------------------------------------------------------------
+
+function machine() {
+  const c = cpus();
+  const git = (...a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  const dirty = git("status", "--porcelain").length > 0;
+  let load = null;
+  try { load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "); } catch {}
+  return {
+    cores: c.length, cpu: c[0]?.model ?? "unknown", memoryGiB: round(totalmem() / 2 ** 30, 1),
+    os: `${platform()} ${release()} ${arch()}`, node: process.version, loadAverageAtStart: load,
+    commit: git("rev-parse", "HEAD") + (dirty ? " (+ uncommitted changes)" : ""),
+    date: new Date().toISOString(),
+  };
+}
+
+// ---- the browser part -------------------------------------------------------------
+
+/** A copy of iframe-host/ plus the bench's same-origin pages, served by hot storage. */
+async function staticDir(tmp) {
+  const dir = join(tmp, "static");
+  await mkdir(dir, { recursive: true });
+  for (const f of ["iframe.html", "boot.js", "iframe.css", "pkg"]) {
+    await cp(join(ROOT, "iframe-host", f), join(dir, f), { recursive: true });
+  }
+  await cp(BENCH_PKG, join(dir, "bench-pkg"), { recursive: true });
+  await cp(join(ROOT, "bench", "pages", "blank.html"), join(dir, "bench-blank.html"));
+  await cp(join(ROOT, "bench", "pages", "core.html"), join(dir, "bench-core.html"));
+  await cp(join(ROOT, "bench", "pages", "core.js"), join(dir, "bench-core.js"));
+  return dir;
+}
+
+const iframeOf = (page, stack) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+
+async function connectDevice(browser, host, stack, token) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.origin}/host.html`);
+  await page.waitForFunction(() => window.hostReady === true);
+  await page.evaluate(async ({ providerUrl, rpcUrl }) => {
+    window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
+  }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
+  if (token) await page.evaluate((token) => window.signer.request({ method: "keyframe_setAuth", params: { token } }), token);
+  return { context, page, frame: iframeOf(page, stack) };
+}
+
+const req = (page, method, params) => page.evaluate(([m, p]) => window.signer.request(p === undefined ? { method: m } : { method: m, params: p }), [method, params]);
+
+/** The iFrame's latest User Timing measures (signer-wasm/src/web/bench.rs). */
+const measures = (frame) => frame.evaluate(() => {
+  const g = (n) => performance.getEntriesByName(n).at(-1)?.duration ?? null;
+  return { dispatch: g("keyframe:dispatch"), compute: g("keyframe:compute"), refresh: g("keyframe:refresh") };
+});
+
+async function waitForRefresh(frame, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await measures(frame);
+    if (m.refresh != null) return m;
+    if (Date.now() > deadline) throw new Error("the refresh after a signature did not finish in time");
+    await sleep(2);
+  }
+}
+
+async function browserPart(stack, host, tmp) {
+  const browser = await launchBrowser();
+  const chromium = browser.version();
+  try {
+    // -- iFrame ready, and its ceiling ------------------------------------------
+    log("iFrame ready");
+    {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${host.origin}/host.html`);
+      await page.waitForFunction(() => window.hostReady === true);
+      const load = (src, waitFor) => page.evaluate(([s, w]) => window.loadFrame(s, w), [src, waitFor]);
+      const run = async (src, waitFor) => {
+        for (let i = 0; i < N.readyWarm; i++) await load(src, waitFor);
+        const out = [];
+        for (let i = 0; i < N.ready; i++) out.push(await load(src, waitFor));
+        return out;
+      };
+      // Interleave nothing: each series runs on its own, blank first.
+      const blank = await run(`${stack.urls.provider}/bench-blank.html`, "load");
+      record("ready.blank", { samples: blank });
+      const ready = await run(`${stack.urls.provider}/iframe.html`, "ready");
+      record("ready.iframe", {
+        samples: ready,
+        ceiling: { label: "plain static iframe page, same origin (median)", value: mid("ready.blank") },
+      });
+      await context.close();
+    }
+
+    // -- raw core times in the same browser (no I/O) ------------------------------
+    log("raw core times");
+    const corePage = await (await browser.newContext()).newPage();
+    await corePage.goto(`${stack.urls.provider}/bench-core.html`);
+    await corePage.waitForFunction(() => window.coreReady === true, null, { timeout: 30_000 });
+    const core = (fn, ...args) => corePage.evaluate(([f, a]) => window.kf[f](...a), [fn, args]);
+    for (const kind of SIGN_KINDS) {
+      await core("benchCoreSign", kind, N.coreIters, true); // warm-up
+      const withRebuild = [], signOnly = [];
+      for (let i = 0; i < N.coreSamples; i++) {
+        withRebuild.push(await core("benchCoreSign", kind, N.coreIters, true));
+        signOnly.push(await core("benchCoreSign", kind, N.coreIters, false));
+      }
+      record(`core.${kind}.rebuildSign`, { samples: withRebuild, note: `each sample: mean of ${N.coreIters} ops` });
+      record(`core.${kind}.signOnly`, { samples: signOnly, note: `each sample: mean of ${N.coreIters} ops` });
+    }
+    // What a rebuild is made of (see signer-wasm/src/web/bench.rs).
+    for (const step of ["seed", "evmKey", "solanaKey", "combine"]) {
+      await core("benchCoreStep", step, N.coreIters);
+      const out = [];
+      for (let i = 0; i < N.coreSamples; i++) out.push(await core("benchCoreStep", step, N.coreIters));
+      record(`core.step.${step}`, { samples: out, note: `each sample: mean of ${N.coreIters} ops` });
+    }
+    await core("benchArgon2", 1); // warm-up (first use grows the WASM memory by 64 MiB)
+    const argon = [];
+    for (let i = 0; i < N.argon; i++) argon.push(await core("benchArgon2", 1));
+    record("core.argon2", { samples: argon });
+    const unseal = [];
+    for (let i = 0; i < N.unseal; i++) unseal.push(await core("benchUnsealKey", 10));
+    record("core.unsealKey", { samples: unseal, note: "each sample: mean of 10 ops" });
+    await corePage.context().close();
+
+    // -- signing through the SDK ------------------------------------------------------
+    log("signing through the SDK");
+    const user = await signUp(stack, "bench");
+    const key = await recoveryKey(stack, user.token);
+    const dev = await connectDevice(browser, host, stack, user.token);
+    const created = await req(dev.page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
+    const evm = created.addresses.evm;
+    await waitForRefreshIdle(dev);
+
+    // Ping and loopback fetch: the ceilings of the messaging and I/O paths.
+    // The page's clock has 0.1 ms resolution (no cross-origin isolation) and a
+    // ping is about that long, so each sample is the mean of 10 back-to-back pings.
+    const pings = await dev.page.evaluate(async ([w, n]) => {
+      await window.timedLoop("keyframe_ping", undefined, w);
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        for (let j = 0; j < 10; j++) await window.signer.request({ method: "keyframe_ping" });
+        out.push((performance.now() - t0) / 10);
+      }
+      return out;
+    }, [N.pingWarm, Math.max(2, Math.round(N.ping / 10))]);
+    record("rtt.ping", { samples: pings, note: "each sample: mean of 10 pings" });
+    const fetches = await dev.frame.evaluate(async (n) => {
+      const out = [];
+      for (let i = 0; i < n + 5; i++) {
+        const t0 = performance.now();
+        await (await fetch("/healthz", { cache: "no-store" })).arrayBuffer();
+        out.push(performance.now() - t0);
+      }
+      return out.slice(5);
+    }, N.fetch);
+    record("rtt.fetch", { samples: fetches });
+
+    // Request accounting for the refresh: every request of the iFrame frame.
+    let phase = null;
+    const traffic = [];
+    dev.page.on("request", (r) => {
+      if (phase === null || r.frame() !== dev.frame) return;
+      const at = phase;
+      traffic.push(r.response().then((res) => res?.finished()).then(() => r.sizes()).then((s) => ({ ...at, path: new URL(r.url()).pathname,
+        bytes: s.requestHeadersSize + s.requestBodySize + s.responseHeadersSize + s.responseBodySize })).catch(() => null));
+    });
+
+    const params = {
+      personal_sign: [`0x${Buffer.from("hello keyframe").toString("hex")}`, evm],
+      eth_signTypedData_v4: [evm, JSON.stringify(mailTypedData(evm))],
+      eth_signTransaction: [{ from: evm, type: "0x2", nonce: "0x0", gas: "0x5208", maxFeePerGas: "0x77359400",
+        maxPriorityFeePerGas: "0x3b9aca00", to: "0x70997970C51812Dc3A010c7D01B50E20D17Dc79C", value: "0x1", chainId: "0x7a69" }],
+      solana_signMessage: { message: Buffer.from("hello solana").toString("base64") },
+    };
+    const ceilingSign = (kind) => mid("rtt.ping") + mid("rtt.fetch") + mid(`core.${kind}.rebuildSign`);
+    for (const kind of SIGN_KINDS) {
+      const e2e = [], dispatch = [], compute = [], refresh = [];
+      for (let i = 0; i < N.signWarm + N.sign; i++) {
+        await dev.frame.evaluate(() => performance.clearMeasures());
+        if (kind === "personal_sign") phase = { kind, i, part: "sign" };
+        const ms = await dev.page.evaluate(([m, p]) => window.timed(m, p), [kind, params[kind]]);
+        const m = await waitForRefresh(dev.frame);
+        phase = null;
+        if (i < N.signWarm) continue;
+        e2e.push(ms); dispatch.push(m.dispatch); compute.push(m.compute); refresh.push(m.refresh);
+      }
+      record(`sign.${kind}.e2e`, {
+        samples: e2e,
+        ceiling: { label: "ping RTT + one loopback fetch + raw core rebuild+sign (medians)", value: ceilingSign(kind) },
+      });
+      record(`sign.${kind}.dispatch`, { samples: dispatch, ceiling: { label: "one loopback fetch + raw core rebuild+sign (medians)", value: mid("rtt.fetch") + mid(`core.${kind}.rebuildSign`) } });
+      record(`sign.${kind}.compute`, { samples: compute, ceiling: { label: "raw core rebuild+sign, same browser (median)", value: mid(`core.${kind}.rebuildSign`) } });
+      record(`sign.${kind}.refresh`, { samples: refresh, ceiling: { label: "two loopback fetches (refresh + commit) (medians)", value: 2 * mid("rtt.fetch") } });
+      const b2b = await dev.page.evaluate(([m, p, n]) => window.timedLoop(m, p, n), [kind, params[kind], N.b2b]);
+      record(`sign.${kind}.backToBack`, { samples: b2b, ceiling: { label: "refresh-excluded end to end (median)", value: mid(`sign.${kind}.e2e`) } });
+      await waitForRefreshIdle(dev);
+    }
+
+    // What one signature puts on the wire, split into its latency path and its refresh.
+    const rows = (await Promise.all(traffic)).filter(Boolean).filter((r) => r.i >= N.signWarm);
+    const perSig = N.sign;
+    const isRefresh = (p) => p.endsWith("/refresh") || p.endsWith("/commit");
+    const refreshRows = rows.filter((r) => isRefresh(r.path));
+    const signRows = rows.filter((r) => !isRefresh(r.path));
+    const paths = [...new Set(rows.map((r) => r.path))].sort();
+    record("refresh.requests", { value: refreshRows.length / perSig, unit: "requests",
+      note: `HTTP paths seen per personal_sign: ${paths.map((p) => `${p} ×${round(rows.filter((r) => r.path === p).length / perSig, 2)}`).join(", ")}; the refresh also writes and deletes IndexedDB entries (not HTTP)` });
+    record("refresh.bytes", { value: Math.round(refreshRows.reduce((a, r) => a + r.bytes, 0) / perSig), unit: "bytes" });
+    record("sign.requests", { value: signRows.length / perSig, unit: "requests" });
+    await dev.context.close();
+
+    // -- recovery on a new device ----------------------------------------------------------
+    log("recovery on a new device");
+    const ioCeiling = mid("rtt.ping") + 4 * mid("rtt.fetch");
+    for (const method of ["password", "automatic"]) {
+      const u = await signUp(stack, `rec${method}`);
+      const recovery = method === "password"
+        ? { method: "password", password: "a long benchmark password" }
+        : { method: "automatic", token: await recoveryKey(stack, u.token) };
+      const first = await connectDevice(browser, host, stack, u.token);
+      await req(first.page, "keyframe_createWallet", { recovery });
+      await first.context.close();
+      const out = [];
+      for (let i = 0; i < N.recoveryWarm + N.recovery; i++) {
+        const d = await connectDevice(browser, host, stack, u.token);
+        const ms = await d.page.evaluate((r) => window.timed("keyframe_recover", { recovery: r }), recovery);
+        if (i >= N.recoveryWarm) out.push(ms);
+        await d.context.close();
+      }
+      record(`recovery.${method}`, {
+        samples: out,
+        ceiling: method === "password"
+          ? { label: "ping RTT + 4 loopback fetches + raw Argon2id (medians)", value: ioCeiling + mid("core.argon2") }
+          : { label: "ping RTT + 4 loopback fetches (medians)", value: ioCeiling },
+      });
+    }
+  } finally {
+    await browser.close();
+  }
+  return { chromium };
+}
+
+/** Waits until no refresh is running (a signature's refresh holds the device lock). */
+async function waitForRefreshIdle(dev) {
+  await dev.frame.evaluate(() => performance.clearMeasures());
+  await dev.page.evaluate(() => window.signer.request({ method: "keyframe_ping" }));
+  await sleep(100);
+}
+
+// ---- sizes ---------------------------------------------------------------------------
+
+function wasmCrates() {
+  // Function body sizes of the pre-wasm-bindgen module (it still has its name
+  // section), grouped by the crate in each (legacy-mangled) name: an estimate
+  // of what dominates the shipped module, before wasm-opt.
+  const file = join(ROOT, "target", "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
+  if (!existsSync(file)) return null;
+  const b = readFileSync(file);
+  let p = 8;
+  const leb = () => { let r = 0, s = 0, x; do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80); return r; };
+  let imported = 0, bodies = [], names = new Map(), dataBytes = 0;
+  while (p < b.length) {
+    const id = b[p++], len = leb(), end = p + len;
+    if (id === 2) {
+      for (let n = leb(); n > 0; n--) { p += leb(); p += leb(); const kind = b[p++];
+        if (kind === 0) { leb(); imported++; } else if (kind === 1) { p++; const f = b[p++]; leb(); if (f & 1) leb(); }
+        else if (kind === 2) { const f = b[p++]; leb(); if (f & 1) leb(); } else if (kind === 3) { p += 2; } else { p++; leb(); } }
+    } else if (id === 10) {
+      for (let n = leb(); n > 0; n--) { const sz = leb(); bodies.push(sz); p += sz; }
+    } else if (id === 11) {
+      dataBytes = len;
+    } else if (id === 0) {
+      const nl = leb(); const name = b.subarray(p, p + nl).toString(); p += nl;
+      if (name === "name") {
+        while (p < end) { const sub = b[p++], sl = leb(), se = p + sl;
+          if (sub === 1) for (let n = leb(); n > 0; n--) { const idx = leb(), l = leb(); names.set(idx, b.subarray(p, p + l).toString()); p += l; }
+          p = se; }
+      }
+    }
+    p = end;
+  }
+  if (!names.size) return null;
+  // Attribution: the first crate of Cargo.lock named in the symbol that is
+  // not core/alloc/std (so `drop_in_place::<gloo_net::…>` counts for
+  // gloo_net), else core/alloc/std; v0 (`_R…`) and legacy (`_ZN…`) mangling.
+  const known = new Set([...readFileSync(join(ROOT, "Cargo.lock"), "utf8").matchAll(/^name = "([^"]+)"$/gm)].map((m) => m[1].replace(/-/g, "_")));
+  for (const c of ["core", "alloc", "std", "dlmalloc", "compiler_builtins", "hashbrown", "rustc_demangle"]) known.add(c);
+  const crateOf = (name) => {
+    if (name.startsWith("__wbindgen_describe")) return "(wasm-bindgen describe shims, dropped by wasm-bindgen)";
+    let found = [];
+    if (name.startsWith("_R")) {
+      for (const m of name.matchAll(/C(?:s[0-9A-Za-z]*_)?(\d+)([A-Za-z_][A-Za-z0-9_]*)/g)) found.push(m[2].slice(0, Number(m[1])));
+    } else if (name.startsWith("_ZN")) {
+      const first = /^_ZN(\d+)/.exec(name);
+      if (first) found.push(name.slice(first[0].length, first[0].length + Number(first[1])));
+      for (const m of name.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\.\./g)) found.push(m[1]);
+    } else {
+      return "(runtime: allocator, memcpy, …)";
+    }
+    found = found.map((c) => c.replace(/^_+/, "")).filter((c) => known.has(c));
+    return found.find((c) => !["core", "alloc", "std"].includes(c)) ?? found[0] ?? "(other)";
+  };
+  const byCrate = new Map();
+  bodies.forEach((sz, i) => { const c = crateOf(names.get(i + imported) ?? ""); byCrate.set(c, (byCrate.get(c) ?? 0) + sz); });
+  byCrate.delete("(wasm-bindgen describe shims, dropped by wasm-bindgen)");
+  const code = [...byCrate.values()].reduce((a, x) => a + x, 0);
+  const top = [...byCrate.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([crate, bytes]) => ({ crate, bytes, share: round(bytes / code, 3) }));
+  return { module: "target/wasm32-unknown-unknown/release/keyframe_signer.wasm (before wasm-bindgen and wasm-opt; each function counted for the first crate its symbol names other than core/alloc/std, so generic code counts for the crate it was instantiated for; after inlining, an estimate)", codeBytes: code, dataBytes, top };
+}
+
+function sizes() {
+  const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+  const files = ["iframe.html", "boot.js", "iframe.css", "pkg/keyframe_signer.js", "pkg/keyframe_signer_bg.wasm"].map((f) => {
+    const buf = readFileSync(join(ROOT, "iframe-host", f));
+    return { file: `iframe-host/${f}`, bytes: buf.length, gzip: gz(buf) };
+  });
+  const sdkBuf = readFileSync(join(ROOT, "iframe-host", "sdk", "dist", "keyframe-sdk.min.js"));
+  const sum = (k) => files.reduce((a, f) => a + f[k], 0);
+  record("size.iframe.bytes", { value: sum("bytes"), unit: "bytes" });
+  record("size.iframe.gzip", { value: sum("gzip"), unit: "bytes", ceiling: { label: "budget 250 KiB", value: 250 * 1024 } });
+  record("size.wasm.gzip", { value: files.at(-1).gzip, unit: "bytes" });
+  record("size.sdk.bytes", { value: sdkBuf.length, unit: "bytes" });
+  record("size.sdk.gzip", { value: gz(sdkBuf), unit: "bytes", ceiling: { label: "budget 10 KiB", value: 10 * 1024 } });
+  return { files, sdk: { file: "iframe-host/sdk/dist/keyframe-sdk.min.js", bytes: sdkBuf.length, gzip: gz(sdkBuf) }, wasmCrates: wasmCrates() };
+}
+
+// ---- hot storage under load ------------------------------------------------------------
+
+function ensureWrk() {
+  if (spawnSync("wrk", ["--version"]).error === undefined) return;
+  log("installing wrk (Debian package) for the load test");
+  const asRoot = process.getuid?.() === 0 ? [] : ["sudo"];
+  const run = (args) => spawnSync(asRoot.length ? asRoot[0] : args[0], asRoot.length ? args : args.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) {
+    run(["apt-get", "update", "-qq"]);
+    if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) throw new Error("could not install wrk (apt-get install -y wrk)");
+  }
+}
+
+const pgBin = () => {
+  const base = "/usr/lib/postgresql";
+  const v = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : null;
+  return v ? join(base, v, "bin") : null;
+};
+
+/** A throwaway PostgreSQL cluster, as the Rust tests start one (runuser -u postgres as root). */
+async function startPostgres(tmp) {
+  const bin = pgBin();
+  if (!bin) throw new Error("PostgreSQL is not installed (apt-get install -y postgresql)");
+  const root = process.getuid?.() === 0;
+  // Its own folder directly under the temp dir: the postgres user must reach it.
+  const dir = await mkdtemp(join(tmpdir(), "keyframe-bench-pg-"));
+  await mkdir(join(dir, "sock"), { recursive: true });
+  if (root) execFileSync("chown", ["-R", "postgres:postgres", dir]);
+  const asPg = (prog, args) => execFileSync(root ? "runuser" : join(bin, prog), root ? ["-u", "postgres", "--", join(bin, prog), ...args] : args, { stdio: ["ignore", "ignore", "pipe"] });
+  asPg("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const port = await freePort();
+  asPg("pg_ctl", ["-D", join(dir, "data"), "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${join(dir, "sock")} -c max_connections=200`,
+    "-w", "-l", join(dir, "log"), "start"]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      try { asPg("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "stop"]); } catch {}
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A hot-storage process of its own for the load test, rate limits off. */
+async function startHot(stack, tmp, name, databaseUrl) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess(join(ROOT, "target", "release", "hot-storage-service"), [
+    "--jwks-url", `http://127.0.0.1:${stack.ports.dapp}/.well-known/jwks.json`,
+    "--jwt-issuer", stack.urls.dapp, "--jwt-audience", "keyframe", "--dev",
+    "--listen", `127.0.0.1:${port}`, "--data-dir", join(tmp, `hot-${name}`),
+    "--allowed-origins", stack.urls.dapp, "--shield-url", stack.urls.shield,
+    "--static-dir", join(ROOT, "iframe-host"),
+    ...(databaseUrl ? ["--database-url", databaseUrl] : []),
+  ], { readyUrl: `${url}/healthz`, env: { RUST_LOG: "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
+  return { url, port, proc };
+}
+
+const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (x) => x.toString(16).padStart(2, "0")).join("");
+const uuid = () => crypto.randomUUID();
+
+/** One wallet per user, created through the API with opaque share blobs of the real size. */
+async function seedWallets(hot, users) {
+  const bodies = [];
+  for (const u of users) {
+    const wallet = uuid(), device = uuid(), split = hex(16);
+    const blob = () => Buffer.from(crypto.getRandomValues(new Uint8Array(110))).toString("base64");
+    const body = {
+      wallet, kind: "mnemonic",
+      addresses: { evm: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", solana: "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM" },
+      primary: { split: hex(16), share: blob() },
+      device: { device, split, share: blob(), ephemeral: false, label: "bench" },
+    };
+    const res = await fetch(`${hot.url}/v2/devices/create`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`create wallet: ${res.status} ${await res.text()}`);
+    // What the iFrame sends before every signature: the device's current share.
+    const recover = JSON.stringify({ wallet, device, version: 0, split });
+    const check = await fetch(`${hot.url}/v2/devices/recover`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: recover });
+    if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
+    bodies.push({ token: u.token, body: recover });
+  }
+  return bodies;
+}
+
+const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+async function wrkScript(tmp, hot, bodies) {
+  const file = join(tmp, `${bodies ? "recover" : "healthz"}-${hot.port}.lua`);
+  const done = `
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end`;
+  const lua = bodies ? `-- POST /v2/devices/recover as the iFrame sends it, round-robin over users.
+local items = {
+${bodies.map((b) => `  { ${luaString(b.token)}, ${luaString(b.body)} },`).join("\n")}
+}
+local reqs = {}
+local i = 0
+function init(args)
+  for k, it in ipairs(items) do
+    reqs[k] = wrk.format("POST", "/v2/devices/recover", {
+      ["Host"] = "127.0.0.1:${hot.port}",
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. it[1],
+    }, it[2])
+  end
+  i = math.random(#reqs)
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+${done}` : done;
+  await writeFile(file, lua);
+  return file;
+}
+
+function rss(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch { return null; }
+}
+
+/** Runs wrk for `seconds` and samples the server's VmRSS meanwhile. */
+async function wrk(url, script, seconds, pid) {
+  let peak = 0;
+  const timer = setInterval(() => { const r = rss(pid); if (r > peak) peak = r; }, 100);
+  const out = await new Promise((ok, fail) => {
+    const child = spawn("wrk", ["-t", String(WRK_THREADS), "-c", String(N.conns), "-d", `${seconds}s`, "--timeout", "5s", "-s", script, url],
+      { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout.on("data", (d) => (text += d));
+    child.stderr.on("data", (d) => (text += d));
+    child.on("error", fail);
+    child.on("close", (code) => (code === 0 ? ok(text) : fail(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  clearInterval(timer);
+  const line = out.split("\n").find((l) => l.startsWith("WRKJSON "));
+  if (!line) throw new Error(`no result from wrk: ${out}`);
+  const r = JSON.parse(line.slice(8));
+  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000,
+    errors: r.connect + r.read + r.write + r.status + r.timeout, requests: r.requests, rssMiB: peak };
+}
+
+async function loadPart(stack, tmp) {
+  ensureWrk();
+  log(`signing up ${N.loadUsers} users for the load test`);
+  const users = [];
+  for (let i = 0; i < N.loadUsers; i++) users.push(await signUp(stack, "load"));
+  const pg = await startPostgres(tmp);
+  const runs = {};
+  try {
+    for (const [db, dbUrl] of [["sqlite", null], ["postgres", pg.url]]) {
+      log(`hot storage under load: ${db}`);
+      const hot = await startHot(stack, tmp, db, dbUrl);
+      try {
+        const bodies = await seedWallets(hot, users);
+        const recoverLua = await wrkScript(tmp, hot, bodies);
+        const healthLua = await wrkScript(tmp, hot, null);
+        const idleRss = rss(hot.proc.pid);
+        const series = async (url, script) => {
+          if (N.loadWarmS) await wrk(url, script, N.loadWarmS, hot.proc.pid);
+          const out = [];
+          for (let i = 0; i < N.loadRuns; i++) out.push(await wrk(url, script, N.loadS, hot.proc.pid));
+          return out;
+        };
+        const recover = await series(`${hot.url}/v2/devices/recover`, recoverLua);
+        const health = await series(`${hot.url}/healthz`, healthLua);
+        runs[db] = { recover, health };
+        const note = `${N.loadRuns} run(s) of ${N.loadS} s, wrk -t${WRK_THREADS} -c${N.conns} on the same machine; median and spread over runs`;
+        record(`load.${db}.healthz.rps`, { samples: health.map((r) => r.rps), unit: "req/s", note });
+        record(`load.${db}.healthz.p99`, { samples: health.map((r) => r.p99), note });
+        record(`load.${db}.recover.rps`, { samples: recover.map((r) => r.rps), unit: "req/s", note,
+          ceiling: { label: "GET /healthz, same process and load (median)", value: mid(`load.${db}.healthz.rps`) } });
+        record(`load.${db}.recover.p50`, { samples: recover.map((r) => r.p50), note,
+          ceiling: { label: "GET /healthz p50, same process and load (median)", value: stats(health.map((r) => r.p50)).median } });
+        record(`load.${db}.recover.p99`, { samples: recover.map((r) => r.p99), note,
+          ceiling: { label: "GET /healthz p99, same process and load (median)", value: mid(`load.${db}.healthz.p99`) } });
+        record(`load.${db}.recover.errors`, { value: recover.reduce((a, r) => a + r.errors, 0), unit: "count",
+          note: `of ${recover.reduce((a, r) => a + r.requests, 0)} requests` });
+        record(`load.${db}.recover.rssMiB`, { value: Math.max(...recover.map((r) => r.rssMiB)), unit: "MiB", note: "peak VmRSS, sampled every 100 ms",
+          ceiling: { label: "VmRSS of the same process idle, before the load", value: idleRss } });
+      } finally {
+        await hot.proc.stop();
+      }
+    }
+  } finally {
+    await pg.stop();
+  }
+  return runs;
+}
+
+// ---- budgets and report ----------------------------------------------------------------
+
+function budgets() {
+  const b = (name, key, stat, op, limit, unit) => {
+    const value = figures[key]?.[stat];
+    const met = value == null ? null : op === "<" ? value < limit : value >= limit;
+    return { name, figure: key, stat, value, budget: `${op} ${limit} ${unit}`, met };
+  };
+  const list = [
+    b("iFrame ready p50", "ready.iframe", "median", "<", 120, "ms"),
+    b("personal_sign end to end p50", "sign.personal_sign.e2e", "median", "<", 10, "ms"),
+    b("personal_sign end to end p99", "sign.personal_sign.e2e", "p99", "<", 25, "ms"),
+    b("personal_sign inside the WASM (rebuild + sign)", "sign.personal_sign.compute", "median", "<", 5, "ms"),
+    b("what the iFrame loads, gzip", "size.iframe.gzip", "value", "<", 250 * 1024, "bytes"),
+    b("host SDK, gzip", "size.sdk.gzip", "value", "<", 10 * 1024, "bytes"),
+    b("recover, SQLite: throughput", "load.sqlite.recover.rps", "median", "≥", 5000, "req/s"),
+    b("recover, SQLite: p99", "load.sqlite.recover.p99", "median", "<", 20, "ms"),
+    b("recover, PostgreSQL: throughput (reported beside SQLite)", "load.postgres.recover.rps", "median", "≥", 5000, "req/s"),
+    b("recover, PostgreSQL: p99", "load.postgres.recover.p99", "median", "<", 20, "ms"),
+    b("hot storage resident memory under load (SQLite)", "load.sqlite.recover.rssMiB", "value", "<", 100, "MiB"),
+    b("hot storage resident memory under load (PostgreSQL)", "load.postgres.recover.rssMiB", "value", "<", 100, "MiB"),
+  ];
+  // Throughput with failed requests does not count.
+  for (const x of list) {
+    const db = /^load\.(\w+)\.recover\.rps$/.exec(x.figure)?.[1];
+    if (db && figures[`load.${db}.recover.errors`]?.value > 0) x.met = false;
+  }
+  return list;
+}
+
+const fmt = (x, unit) => {
+  if (x == null) return "–";
+  if (unit === "bytes") return `${x.toLocaleString("en")} B (${(x / 1024).toFixed(1)} KiB)`;
+  if (unit === "req/s") return `${Math.round(x).toLocaleString("en")} req/s`;
+  if (unit === "ms") return `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+  if (unit === "MiB") return `${x.toFixed(1)} MiB`;
+  return `${x}`;
+};
+
+function markdown(result) {
+  const { machine: m, command, budgets: bs, sizes: sz } = result;
+  const L = [];
+  L.push("# Benchmark results", "");
+  L.push(`Produced by \`${command}\` (bench/run.mjs; how to reproduce: bench/README.md).${result.smoke ? " **Smoke run: tiny counts, not meaningful.**" : ""}`, "");
+  L.push(`* Date: ${m.date}`, `* Commit: ${m.commit}`, `* Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB RAM; ${m.os}; load average at start ${m.loadAverageAtStart}`,
+    `* Node ${m.node}, Chromium ${result.chromium} (headless), wrk ${result.wrk ?? "?"}`, `* Duration of the run: ${result.durationSeconds} s`, "");
+  L.push("## Budgets (DESIGN.md §9)", "", "| budget | figure | value | met |", "|---|---|---|---|");
+  for (const b of bs) {
+    const unit = figures[b.figure]?.unit;
+    L.push(`| ${b.name} ${b.budget} | \`${b.figure}\` (${b.stat === "value" ? "value" : b.stat === "median" ? "median" : b.stat}) | ${fmt(b.value, unit)} | ${b.met == null ? "not measured" : b.met ? "**met**" : "**not met**"} |`);
+  }
+  L.push("");
+  L.push("## Figures", "", "Median, p99 and spread (p25–p75, min–max) over the samples; each figure beside its ceiling measured in the same run (ratio = figure ÷ ceiling; for throughput, ceiling ÷ figure).", "");
+  L.push("| figure | n | median | p99 | p25–p75 | min–max | ceiling | ratio |", "|---|---|---|---|---|---|---|---|");
+  for (const [key, f] of Object.entries(figures)) {
+    const u = f.unit;
+    const c = f.ceiling ? `${fmt(f.ceiling.value, u)} (${f.ceiling.label})` : "";
+    if (f.n != null) {
+      L.push(`| \`${key}\` ${f.label}${f.note ? ` — ${f.note}` : ""} | ${f.n} | ${fmt(f.median, u)} | ${fmt(f.p99, u)} | ${fmt(f.p25, u)}–${fmt(f.p75, u)} | ${fmt(f.min, u)}–${fmt(f.max, u)} | ${c} | ${f.ratio ?? ""} |`);
+    } else {
+      L.push(`| \`${key}\` ${f.label}${f.note ? ` — ${f.note}` : ""} | 1 | ${fmt(f.value, u)} | | | | ${c} | ${f.ratio ?? ""} |`);
+    }
+  }
+  L.push("", "## Sizes", "", "| file | bytes | gzip -9 |", "|---|---|---|");
+  for (const f of [...sz.files, sz.sdk]) L.push(`| ${f.file} | ${f.bytes.toLocaleString("en")} | ${f.gzip.toLocaleString("en")} |`);
+  if (sz.wasmCrates) {
+    L.push("", `What the WASM code is made of (function bodies by crate, ${sz.wasmCrates.module}; ${sz.wasmCrates.codeBytes.toLocaleString("en")} B of code, ${sz.wasmCrates.dataBytes.toLocaleString("en")} B of data):`, "",
+      "| crate | code bytes | share |", "|---|---|---|");
+    for (const c of sz.wasmCrates.top) L.push(`| ${c.crate} | ${c.bytes.toLocaleString("en")} | ${(c.share * 100).toFixed(1)} % |`);
+  }
+  L.push("", "## Method", "",
+    "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
+    "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK timed in the page. Between iterations the driver waits until the iFrame's `keyframe:refresh` User Timing measure appears (refresh finished), so the figure is refresh-excluded; `backToBack` runs the requests in a loop without waiting. `dispatch` and `compute` are the iFrame's own `performance.measure` entries (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
+    "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3; automatic: the dApp's recovery key). Raw Argon2id: `benchArgon2`.",
+    "* **Refresh cost**: Playwright `requestfinished` events of the iFrame frame during the timed `personal_sign` iterations, header + body bytes both ways.",
+    "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users; `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
+    "");
+  return L.join("\n");
+}
+
+// ---- main ---------------------------------------------------------------------------
+
+async function main() {
+  if (BUILD) {
+    log("building (scripts/build.sh)");
+    const r = spawnSync("bash", [join(ROOT, "scripts", "build.sh")], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error("build failed");
+  }
+  buildBenchModule();
+  const m = machine();
+  const tmp = await mkdtemp(join(tmpdir(), "keyframe-bench-"));
+  const host = await serveStatic(join(ROOT, "bench", "pages"), { mounts: { "/sdk/": join(ROOT, "iframe-host", "sdk", "dist") } });
+  let stack;
+  const result = { smoke: SMOKE, command: `npm run bench${SMOKE ? " -- --smoke" : ""}`, machine: m };
+  try {
+    result.sizes = sizes();
+    stack = await startStack({
+      dataDir: join(tmp, "data"),
+      staticDir: await staticDir(tmp),
+      extraOrigins: [host.origin],
+      env: { KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0", SAMPLE_DAPP_AUTH_IP_PER_MINUTE: "100000" },
+    });
+    Object.assign(result, await browserPart(stack, host, tmp));
+    result.wrk = spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout?.split("\n")[0]?.replace(/^wrk\s*/, "").split(" ")[0];
+    result.load = await loadPart(stack, tmp);
+  } finally {
+    await stack?.stop();
+    await host.close();
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+  result.durationSeconds = Math.round((Date.now() - started) / 1000);
+  result.counts = N;
+  result.figures = figures;
+  result.budgets = budgets();
+  await mkdir(OUT, { recursive: true });
+  await writeFile(join(OUT, "results.json"), JSON.stringify(result, null, 2) + "\n");
+  await writeFile(join(OUT, "RESULTS.md"), markdown(result));
+  log(`wrote ${join(OUT, "RESULTS.md")} and results.json in ${result.durationSeconds} s`);
+  for (const b of result.budgets) log(`${b.met == null ? "?" : b.met ? "met    " : "NOT MET"} ${b.name} ${b.budget}: ${b.value}`);
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});
