@@ -57,12 +57,26 @@ pub struct WalletSecret {
     kind: WalletKind,
     len: u8,
     bytes: [u8; 32],
+    /// What one operation derives more than once (the seed costs 2048
+    /// PBKDF2 rounds), kept no longer than the secret itself: each cell
+    /// zeroizes its content when the secret is dropped or wiped.
+    pub(crate) derived: Derived,
+}
+
+/// Lazily derived material of a [`WalletSecret`].
+#[derive(Default)]
+pub(crate) struct Derived {
+    pub(crate) seed: core::cell::OnceCell<Zeroizing<[u8; 64]>>,
+    pub(crate) evm0: core::cell::OnceCell<k256::ecdsa::SigningKey>,
+    pub(crate) solana0: core::cell::OnceCell<ed25519_dalek::SigningKey>,
 }
 
 impl Zeroize for WalletSecret {
     fn zeroize(&mut self) {
         self.bytes.zeroize();
         self.len.zeroize();
+        // The signing keys zeroize on drop; the seed is `Zeroizing`.
+        self.derived = Derived::default();
     }
 }
 
@@ -115,6 +129,7 @@ impl WalletSecret {
             // valid_len bounds this to 32.
             len: secret.len() as u8,
             bytes,
+            derived: Derived::default(),
         };
         if kind == WalletKind::EvmPrivateKey
             && k256::ecdsa::SigningKey::from_slice(out.as_bytes()).is_err()
@@ -131,6 +146,7 @@ impl WalletSecret {
             kind: WalletKind::Mnemonic,
             len: 32,
             bytes: [0u8; 32],
+            derived: Derived::default(),
         };
         fill(rng, &mut out.bytes)?;
         Ok(out)
@@ -221,7 +237,12 @@ impl WalletSecret {
 
     /// The BIP-39 seed (empty passphrase) of a mnemonic wallet.
     pub(crate) fn bip39_seed(&self) -> Result<Zeroizing<[u8; 64]>> {
-        self.bip39_seed_with_passphrase("")
+        if let Some(seed) = self.derived.seed.get() {
+            return Ok(seed.clone());
+        }
+        let seed = self.bip39_seed_with_passphrase("")?;
+        let _ = self.derived.seed.set(seed.clone());
+        Ok(seed)
     }
 
     /// A mnemonic wallet from raw BIP-39 entropy (16..=32 bytes, a multiple

@@ -217,6 +217,20 @@ impl WalletSecret {
     /// `m/44'/60'/0'/0/index` from the BIP-39 seed, or the raw key itself
     /// (only index 0) for an imported private key.
     pub fn evm_signing_key(&self, index: u32) -> Result<k256::ecdsa::SigningKey> {
+        // Account 0 is what every operation uses, and the address check on
+        // combine derives it too: derive it once per secret.
+        if index == 0 {
+            if let Some(key) = self.derived.evm0.get() {
+                return Ok(key.clone());
+            }
+            let key = self.derive_evm_signing_key(0)?;
+            let _ = self.derived.evm0.set(key.clone());
+            return Ok(key);
+        }
+        self.derive_evm_signing_key(index)
+    }
+
+    fn derive_evm_signing_key(&self, index: u32) -> Result<k256::ecdsa::SigningKey> {
         match self.kind() {
             WalletKind::EvmPrivateKey => {
                 if index != 0 {
@@ -243,6 +257,18 @@ impl WalletSecret {
     /// The ed25519 key of Solana account `index`: SLIP-0010
     /// `m/44'/501'/index'/0'`. [`Error::Unsupported`] for a raw EVM key.
     pub fn solana_signing_key(&self, index: u32) -> Result<ed25519_dalek::SigningKey> {
+        if index == 0 {
+            if let Some(key) = self.derived.solana0.get() {
+                return Ok(key.clone());
+            }
+            let key = self.derive_solana_signing_key(0)?;
+            let _ = self.derived.solana0.set(key.clone());
+            return Ok(key);
+        }
+        self.derive_solana_signing_key(index)
+    }
+
+    fn derive_solana_signing_key(&self, index: u32) -> Result<ed25519_dalek::SigningKey> {
         if self.kind() != WalletKind::Mnemonic {
             return Err(Error::Unsupported);
         }
@@ -268,5 +294,32 @@ impl WalletSecret {
             WalletKind::EvmPrivateKey => None,
         };
         Ok(Addresses { evm, solana })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroize;
+
+    const JUNK: &str = "test test test test test test test test test test test junk";
+
+    #[test]
+    fn cached_keys_equal_fresh_derivations_and_are_wiped_with_the_secret() {
+        let mut secret = WalletSecret::from_mnemonic(JUNK).expect("mnemonic");
+        let first = secret.evm_signing_key(0).expect("evm");
+        let again = secret.evm_signing_key(0).expect("evm");
+        let fresh = secret.derive_evm_signing_key(0).expect("evm");
+        assert_eq!(first.to_bytes(), again.to_bytes());
+        assert_eq!(first.to_bytes(), fresh.to_bytes());
+        let sol = secret.solana_signing_key(0).expect("solana");
+        assert_eq!(sol.to_bytes(), secret.derive_solana_signing_key(0).expect("solana").to_bytes());
+        assert_eq!(secret.addresses().expect("addresses").evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert!(secret.derived.seed.get().is_some());
+
+        secret.zeroize();
+        assert!(secret.derived.seed.get().is_none());
+        assert!(secret.derived.evm0.get().is_none());
+        assert!(secret.derived.solana0.get().is_none());
     }
 }
