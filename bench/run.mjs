@@ -48,8 +48,8 @@ const started = Date.now();
 
 // The signer with its `bench` feature (the core-timing exports of
 // signer-wasm/src/web/bench.rs), in a target dir of its own so it never
-// touches the shipped module; wasm-bindgen and wasm-opt exactly as
-// scripts/build.sh runs them. Cargo makes this a no-op when nothing changed.
+// touches the shipped module; wasm-bindgen exactly as scripts/build.sh
+// runs it. Cargo makes this a no-op when nothing changed.
 const BENCH_TARGET = join(ROOT, "target", "wasm-bench");
 const BENCH_PKG = join(BENCH_TARGET, "pkg");
 function buildBenchModule() {
@@ -64,11 +64,6 @@ function buildBenchModule() {
   const out = join(BENCH_PKG, "keyframe_signer_bg.wasm");
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(wasm).mtimeMs) return;
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", BENCH_PKG, "--remove-name-section", "--remove-producers-section", wasm]);
-  const opt = join(ROOT, "node_modules", ".bin", "wasm-opt");
-  if (existsSync(opt)) {
-    run(opt, ["-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals",
-      "--enable-reference-types", "--enable-multivalue", out, "-o", out]);
-  }
 }
 
 // ---- statistics ---------------------------------------------------------------
@@ -361,7 +356,7 @@ async function waitForRefreshIdle(dev) {
 function wasmCrates() {
   // Function body sizes of the pre-wasm-bindgen module (it still has its name
   // section), grouped by the crate in each (legacy-mangled) name: an estimate
-  // of what dominates the shipped module, before wasm-opt.
+  // of what dominates the shipped module.
   const file = join(ROOT, "target", "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
   if (!existsSync(file)) return null;
   const b = readFileSync(file);
@@ -414,7 +409,7 @@ function wasmCrates() {
   byCrate.delete("(wasm-bindgen describe shims, dropped by wasm-bindgen)");
   const code = [...byCrate.values()].reduce((a, x) => a + x, 0);
   const top = [...byCrate.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([crate, bytes]) => ({ crate, bytes, share: round(bytes / code, 3) }));
-  return { module: "target/wasm32-unknown-unknown/release/keyframe_signer.wasm (before wasm-bindgen and wasm-opt; each function counted for the first crate its symbol names other than core/alloc/std, so generic code counts for the crate it was instantiated for; after inlining, an estimate)", codeBytes: code, dataBytes, top };
+  return { module: "target/wasm32-unknown-unknown/release/keyframe_signer.wasm (before wasm-bindgen; each function counted for the first crate its symbol names other than core/alloc/std, so generic code counts for the crate it was instantiated for; after inlining, an estimate)", codeBytes: code, dataBytes, top };
 }
 
 function sizes() {

@@ -10,12 +10,8 @@ rm -rf iframe-host/pkg
 wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
   --remove-name-section --remove-producers-section \
   target/wasm32-unknown-unknown/release/keyframe_signer.wasm
-# npm's binaryen, never Debian's (TOOLCHAIN.md pitfall 2).
-if [ -x node_modules/.bin/wasm-opt ]; then
-  node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    iframe-host/pkg/keyframe_signer_bg.wasm -o iframe-host/pkg/keyframe_signer_bg.wasm
-fi
+# No wasm-opt: measured on this module, LTO with opt-level "s" leaves it
+# nothing to win (-Oz: +1.4 KB gzip; bench/RESULTS.md has the sizes).
 
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"
