@@ -105,7 +105,8 @@ const mid = (key) => figures[key]?.median ?? figures[key]?.value;
 function machine() {
   const c = cpus();
   const git = (...a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" }).stdout.trim();
-  const dirty = git("status", "--porcelain").length > 0;
+  // The bench's own previous output does not make the tree dirty.
+  const dirty = git("status", "--porcelain", "--", ".", ":!bench/RESULTS.md", ":!bench/results.json").length > 0;
   let load = null;
   try { load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "); } catch {}
   return {
