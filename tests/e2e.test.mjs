@@ -140,6 +140,17 @@ describe("a wallet on one device", () => {
     await fails(page, "keyframe_noSuchMethod", {}, "BAD_REQUEST", 4200);
   });
 
+  test("log out forgets the token but keeps this device's share", async () => {
+    await ok(page, "keyframe_logout");
+    assert.deepEqual(await ok(page, "eth_accounts"), []);
+    await fails(page, "personal_sign", ["0x00", addresses.evm], "AUTH_REQUIRED", 4100);
+    const status = await ok(page, "keyframe_status");
+    assert.equal(status.authenticated, false);
+    await ok(page, "keyframe_setAuth", { token: user.token });
+    assert.equal((await ok(page, "keyframe_status")).hasLocalShare, true);
+    await assertPersonalSign(page, addresses.evm, "signed in again, no recovery needed");
+  });
+
   test("two tabs of one device sign at once and both verify", async () => {
     const { page: second } = await openHost(context, host.origin, stack);
     await ok(second, "keyframe_setAuth", { token: user.token });
