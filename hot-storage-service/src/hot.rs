@@ -283,6 +283,20 @@ fn open_share(
         })
 }
 
+/// Opens the wallet's primary hot share H₀ (device nil, version 0).
+fn open_primary(st: &AppState, id: &Identity, w: &WalletRow) -> AppResult<Zeroizing<Vec<u8>>> {
+    open_share(
+        st,
+        id,
+        &w.wallet,
+        NIL_DEVICE,
+        0,
+        &w.primary_split,
+        &w.primary_key_id,
+        &w.primary_sealed,
+    )
+}
+
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {
         return Err(AppError::BadRequest("invalid value at `version`".into()));
@@ -481,16 +495,7 @@ async fn create(
         && w.addresses == addresses
         && w.primary_split == req.primary.split.as_str();
     if identical {
-        let share = open_share(
-            &st,
-            &id,
-            &w.wallet,
-            NIL_DEVICE,
-            0,
-            &w.primary_split,
-            &w.primary_key_id,
-            &w.primary_sealed,
-        )?;
+        let share = open_primary(&st, &id, &w)?;
         identical = ct_eq(&share, &req.primary.share.0);
     }
     if identical && let Some(d) = &req.device {
@@ -663,16 +668,7 @@ async fn recover(
             st.metrics.share_op("recover", "missing");
             return Err(AppError::ShareUnavailable);
         }
-        let share = open_share(
-            &st,
-            &id,
-            &w.wallet,
-            NIL_DEVICE,
-            0,
-            &w.primary_split,
-            &w.primary_key_id,
-            &w.primary_sealed,
-        )?;
+        let share = open_primary(&st, &id, &w)?;
         st.metrics.share_op("recover", "ok");
         return Ok(JsonOut(json!({
             "wallet": w.wallet, "device": NIL_DEVICE, "version": 0, "split": w.primary_split,
