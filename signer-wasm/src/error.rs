@@ -60,7 +60,9 @@ impl Error {
             | Error::WeakPassword(_)
             | Error::WrongAddress
             | Error::Unsupported => "BAD_REQUEST",
-            Error::MalformedShare | Error::ShareMismatch | Error::CorruptCiphertext => "SHARE_MISMATCH",
+            Error::MalformedShare | Error::ShareMismatch | Error::CorruptCiphertext => {
+                "SHARE_MISMATCH"
+            }
             Error::WrongPassword => "WRONG_PASSWORD",
             Error::Rng => "INTERNAL",
         }

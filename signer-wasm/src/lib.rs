@@ -8,12 +8,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod error;
-pub mod secret;
-pub mod wallet;
-pub mod shares;
-pub mod recovery;
 pub mod evm;
+pub mod recovery;
+pub mod secret;
+pub mod shares;
 pub mod solana;
+pub mod wallet;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

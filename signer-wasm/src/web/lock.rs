@@ -30,7 +30,10 @@ impl Drop for DeviceLock<'_> {
 pub async fn acquire(local: &Mutex<()>) -> DeviceLock<'_> {
     let guard = local.lock().await;
     let release = web_lock().await;
-    DeviceLock { _local: guard, release }
+    DeviceLock {
+        _local: guard,
+        release,
+    }
 }
 
 /// Requests the named Web Lock and resolves once it is held, returning the
@@ -38,7 +41,10 @@ pub async fn acquire(local: &Mutex<()>) -> DeviceLock<'_> {
 async fn web_lock() -> Option<Function> {
     let navigator = web_sys::window()?.navigator();
     let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
-    let request = Reflect::get(&locks, &JsValue::from_str("request")).ok()?.dyn_into::<Function>().ok()?;
+    let request = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
 
     // `held` stays pending until we call `release`; the lock lasts as long.
     let mut release: Option<Function> = None;
@@ -51,7 +57,9 @@ async fn web_lock() -> Option<Function> {
         let _ = granted.call0(&JsValue::NULL);
         held.into()
     });
-    let requested = request.call2(&locks, &JsValue::from_str(LOCK_NAME), &callback).ok()?;
+    let requested = request
+        .call2(&locks, &JsValue::from_str(LOCK_NAME), &callback)
+        .ok()?;
     // Where the browser refuses locks (a third-party frame with storage
     // blocked), `request` rejects and the callback never runs: race the two
     // so that case falls back to the in-page mutex instead of hanging.

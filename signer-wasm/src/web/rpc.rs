@@ -26,12 +26,19 @@ pub fn parse(text: &str) -> Result<Request, Option<Value>> {
     if obj.get("jsonrpc") != Some(&json!("2.0")) {
         return Err(Some(id));
     }
-    let method = obj.get("method").and_then(Value::as_str).ok_or_else(|| Some(id.clone()))?;
+    let method = obj
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Some(id.clone()))?;
     let params = obj.get("params").cloned().unwrap_or(Value::Null);
     if !(params.is_null() || params.is_array() || params.is_object()) {
         return Err(Some(id));
     }
-    Ok(Request { id, method: method.to_owned(), params })
+    Ok(Request {
+        id,
+        method: method.to_owned(),
+        params,
+    })
 }
 
 /// The reasons a caller can branch on (DESIGN.md §4), closed.
@@ -71,25 +78,49 @@ pub struct RpcError {
 
 impl RpcError {
     pub fn new(code: i64, reason: Reason, message: impl Into<String>) -> Self {
-        RpcError { code, message: message.into(), reason }
+        RpcError {
+            code,
+            message: message.into(),
+            reason,
+        }
     }
     pub fn bad_params(message: impl Into<String>) -> Self {
         RpcError::new(INVALID_PARAMS, Reason::BadRequest, message)
     }
     pub fn unsupported(method: &str) -> Self {
-        RpcError::new(UNSUPPORTED_METHOD, Reason::BadRequest, format!("unsupported method {method}"))
+        RpcError::new(
+            UNSUPPORTED_METHOD,
+            Reason::BadRequest,
+            format!("unsupported method {method}"),
+        )
     }
     pub fn auth_required() -> Self {
-        RpcError::new(UNAUTHORIZED, Reason::AuthRequired, "call keyframe_setAuth with the user's token first")
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::AuthRequired,
+            "call keyframe_setAuth with the user's token first",
+        )
     }
     pub fn no_wallet() -> Self {
-        RpcError::new(UNAUTHORIZED, Reason::NoWallet, "this user has no wallet yet")
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::NoWallet,
+            "this user has no wallet yet",
+        )
     }
     pub fn recovery_required() -> Self {
-        RpcError::new(UNAUTHORIZED, Reason::RecoveryRequired, "this device holds no share: recover the wallet first")
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::RecoveryRequired,
+            "this device holds no share: recover the wallet first",
+        )
     }
     pub fn storage() -> Self {
-        RpcError::new(INTERNAL, Reason::StorageUnavailable, "browser storage failed")
+        RpcError::new(
+            INTERNAL,
+            Reason::StorageUnavailable,
+            "browser storage failed",
+        )
     }
 }
 
@@ -108,14 +139,42 @@ impl From<Error> for RpcError {
 impl From<ServiceError> for RpcError {
     fn from(e: ServiceError) -> Self {
         let (code, reason, message) = match e.code() {
-            "AUTH_REQUIRED" => (UNAUTHORIZED, Reason::AuthRequired, "the session token was refused"),
-            "AUTH_EXPIRED" => (UNAUTHORIZED, Reason::AuthExpired, "the session token has expired"),
-            "NO_WALLET" => (UNAUTHORIZED, Reason::NoWallet, "this user has no wallet yet"),
-            "RATE_LIMITED" => (INTERNAL, Reason::RateLimited, "too many requests; try again shortly"),
+            "AUTH_REQUIRED" => (
+                UNAUTHORIZED,
+                Reason::AuthRequired,
+                "the session token was refused",
+            ),
+            "AUTH_EXPIRED" => (
+                UNAUTHORIZED,
+                Reason::AuthExpired,
+                "the session token has expired",
+            ),
+            "NO_WALLET" => (
+                UNAUTHORIZED,
+                Reason::NoWallet,
+                "this user has no wallet yet",
+            ),
+            "RATE_LIMITED" => (
+                INTERNAL,
+                Reason::RateLimited,
+                "too many requests; try again shortly",
+            ),
             "TIMEOUT" => (INTERNAL, Reason::Timeout, "the share service timed out"),
-            "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" => (INVALID_PARAMS, Reason::BadRequest, "the share service refused the request"),
-            "WALLET_EXISTS" => (INVALID_PARAMS, Reason::BadRequest, "this user already has a wallet"),
-            _ => (INTERNAL, Reason::ShareUnavailable, "a share service is unavailable"),
+            "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "the share service refused the request",
+            ),
+            "WALLET_EXISTS" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "this user already has a wallet",
+            ),
+            _ => (
+                INTERNAL,
+                Reason::ShareUnavailable,
+                "a share service is unavailable",
+            ),
         };
         RpcError::new(code, reason, message)
     }

@@ -94,7 +94,10 @@ struct DeviceList {
 }
 
 /// Sends a request with a timeout and decodes a JSON answer or error.
-async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<&Value>) -> Result<T, ServiceError> {
+async fn send<T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<&Value>,
+) -> Result<T, ServiceError> {
     let controller = web_sys::AbortController::new().map_err(|_| ServiceError::Network)?;
     let signal = controller.signal();
     let timer = gloo_timeout(controller);
@@ -133,7 +136,10 @@ fn gloo_timeout(controller: web_sys::AbortController) -> Option<TimeoutGuard> {
     let window = web_sys::window()?;
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
     let handle = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS as i32)
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            TIMEOUT_MS as i32,
+        )
         .ok()?;
     Some(TimeoutGuard { handle })
 }
@@ -164,7 +170,8 @@ impl HotStorage {
 
     /// The user's wallet, or `None` when the user has none yet.
     pub async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
-        let req = Request::get(&format!("{}/v2/wallet", self.base)).header("Authorization", &bearer(token));
+        let req = Request::get(&format!("{}/v2/wallet", self.base))
+            .header("Authorization", &bearer(token));
         match send(req, None).await {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
@@ -178,7 +185,11 @@ impl HotStorage {
     pub async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
         send(self.post("/v2/devices/register", token), Some(body)).await
     }
-    pub async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+    pub async fn recover(
+        &self,
+        token: &str,
+        body: &Value,
+    ) -> Result<RecoverResponse, ServiceError> {
         send(self.post("/v2/devices/recover", token), Some(body)).await
     }
     pub async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
@@ -188,11 +199,24 @@ impl HotStorage {
         send(self.post("/v2/devices/commit", token), Some(body)).await
     }
     pub async fn list(&self, token: &str, wallet: &str) -> Result<Vec<DeviceInfo>, ServiceError> {
-        let list: DeviceList = send(self.post("/v2/devices/list", token), Some(&json!({ "wallet": wallet }))).await?;
+        let list: DeviceList = send(
+            self.post("/v2/devices/list", token),
+            Some(&json!({ "wallet": wallet })),
+        )
+        .await?;
         Ok(list.devices)
     }
-    pub async fn revoke(&self, token: &str, wallet: &str, device: &str) -> Result<Value, ServiceError> {
-        send(self.post("/v2/devices/revoke", token), Some(&json!({ "wallet": wallet, "device": device }))).await
+    pub async fn revoke(
+        &self,
+        token: &str,
+        wallet: &str,
+        device: &str,
+    ) -> Result<Value, ServiceError> {
+        send(
+            self.post("/v2/devices/revoke", token),
+            Some(&json!({ "wallet": wallet, "device": device })),
+        )
+        .await
     }
 }
 
@@ -201,21 +225,34 @@ impl Shield {
         format!("{}{path}", self.base.trim_end_matches('/'))
     }
 
-    pub async fn create(&self, token: &str, wallet: &str, record: &ColdRecord) -> Result<Value, ServiceError> {
+    pub async fn create(
+        &self,
+        token: &str,
+        wallet: &str,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
         let mut body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
         body["wallet"] = json!(wallet);
-        let req = Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token));
+        let req =
+            Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token));
         send(req, Some(&body)).await
     }
 
-    pub async fn replace(&self, token: &str, wallet: &str, record: &ColdRecord) -> Result<Value, ServiceError> {
+    pub async fn replace(
+        &self,
+        token: &str,
+        wallet: &str,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
         let body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
-        let req = Request::put(&self.url(&format!("/v1/cold-shares/{wallet}"))).header("Authorization", &bearer(token));
+        let req = Request::put(&self.url(&format!("/v1/cold-shares/{wallet}")))
+            .header("Authorization", &bearer(token));
         send(req, Some(&body)).await
     }
 
     pub async fn get(&self, token: &str, wallet: &str) -> Result<ColdRecord, ServiceError> {
-        let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}"))).header("Authorization", &bearer(token));
+        let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}")))
+            .header("Authorization", &bearer(token));
         send(req, None).await
     }
 }

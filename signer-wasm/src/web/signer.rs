@@ -49,18 +49,24 @@ pub struct Signer {
 }
 
 fn field<'a>(params: &'a Value, name: &str) -> RpcResult<&'a Value> {
-    params.get(name).ok_or_else(|| RpcError::bad_params(format!("missing params.{name}")))
+    params
+        .get(name)
+        .ok_or_else(|| RpcError::bad_params(format!("missing params.{name}")))
 }
 
 fn str_field<'a>(params: &'a Value, name: &str) -> RpcResult<&'a str> {
-    field(params, name)?.as_str().ok_or_else(|| RpcError::bad_params(format!("params.{name} must be a string")))
+    field(params, name)?
+        .as_str()
+        .ok_or_else(|| RpcError::bad_params(format!("params.{name} must be a string")))
 }
 
 /// `params` as a positional array of exactly `n` items (EIP-1193 methods).
 fn positional(params: &Value, n: usize) -> RpcResult<&Vec<Value>> {
     match params.as_array() {
         Some(items) if items.len() == n => Ok(items),
-        _ => Err(RpcError::bad_params(format!("params must be an array of {n}"))),
+        _ => Err(RpcError::bad_params(format!(
+            "params must be an array of {n}"
+        ))),
     }
 }
 
@@ -70,11 +76,16 @@ fn object_param(params: &Value) -> RpcResult<&Value> {
         Value::Array(items) if items.len() == 1 => &items[0],
         other => other,
     };
-    if value.is_object() { Ok(value) } else { Err(RpcError::bad_params("params must be an object")) }
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(RpcError::bad_params("params must be an object"))
+    }
 }
 
 fn decode_b64(value: &str, what: &str) -> RpcResult<Vec<u8>> {
-    B64.decode(value).map_err(|_| RpcError::bad_params(format!("{what} must be base64")))
+    B64.decode(value)
+        .map_err(|_| RpcError::bad_params(format!("{what} must be base64")))
 }
 
 /// How the cold share is protected, from `params.recovery`.
@@ -92,11 +103,14 @@ fn recovery_param(params: &Value) -> RpcResult<Recovery> {
         }
         Some("automatic") => {
             let token = str_field(recovery, "token")?;
-            let key = RecoveryKey::from_base64url(token)
-                .map_err(|_| RpcError::bad_params("recovery.token must be the 32-byte recovery key"))?;
+            let key = RecoveryKey::from_base64url(token).map_err(|_| {
+                RpcError::bad_params("recovery.token must be the 32-byte recovery key")
+            })?;
             Ok(Recovery::Automatic(key))
         }
-        _ => Err(RpcError::bad_params("recovery.method must be \"password\" or \"automatic\"")),
+        _ => Err(RpcError::bad_params(
+            "recovery.method must be \"password\" or \"automatic\"",
+        )),
     }
 }
 
@@ -115,7 +129,10 @@ fn open_cold(record: &ColdRecord, recovery: &Recovery, wallet: WalletId) -> RpcR
 }
 
 fn parse_share(b64: &str) -> RpcResult<Share> {
-    let bytes = Zeroizing::new(B64.decode(b64).map_err(|_| RpcError::from(crate::Error::MalformedShare))?);
+    let bytes = Zeroizing::new(
+        B64.decode(b64)
+            .map_err(|_| RpcError::from(crate::Error::MalformedShare))?,
+    );
     Ok(Share::from_bytes(&bytes)?)
 }
 
@@ -124,7 +141,10 @@ fn share_b64(share: &Share) -> String {
 }
 
 fn wallet_id(record: &WalletRecord) -> RpcResult<WalletId> {
-    record.wallet.parse().map_err(|_| RpcError::from(crate::Error::MalformedShare))
+    record
+        .wallet
+        .parse()
+        .map_err(|_| RpcError::from(crate::Error::MalformedShare))
 }
 
 /// Retries a call that failed for want of an answer (not one the service
@@ -163,23 +183,37 @@ impl Signer {
     }
 
     fn post(&self, message: &Value) {
-        let Some(port) = self.port.borrow().clone() else { return };
-        let Ok(text) = serde_json::to_string(message) else { return };
+        let Some(port) = self.port.borrow().clone() else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string(message) else {
+            return;
+        };
         if let Ok(value) = js_sys::JSON::parse(&text) {
             let _ = port.post_message(&value);
         }
     }
 
     fn emit(&self, kind: &str, data: Value) {
-        self.post(&rpc::notification("keyframe_event", json!({ "type": kind, "data": data })));
+        self.post(&rpc::notification(
+            "keyframe_event",
+            json!({ "type": kind, "data": data }),
+        ));
     }
 
     fn set_ui_visible(&self, visible: bool) {
-        self.post(&rpc::notification("keyframe_ui", json!({ "visible": visible })));
+        self.post(&rpc::notification(
+            "keyframe_ui",
+            json!({ "visible": visible }),
+        ));
     }
 
     fn accounts(&self) -> Vec<String> {
-        self.wallet.borrow().as_ref().map(|w| vec![w.addresses.evm.clone()]).unwrap_or_default()
+        self.wallet
+            .borrow()
+            .as_ref()
+            .map(|w| vec![w.addresses.evm.clone()])
+            .unwrap_or_default()
     }
 
     fn set_wallet(&self, wallet: Option<WalletRecord>) {
@@ -198,7 +232,11 @@ impl Signer {
         let request = match rpc::parse(text) {
             Ok(r) => r,
             Err(Some(id)) => {
-                let e = RpcError::new(rpc::INVALID_REQUEST, Reason::BadRequest, "not a JSON-RPC 2.0 request");
+                let e = RpcError::new(
+                    rpc::INVALID_REQUEST,
+                    Reason::BadRequest,
+                    "not a JSON-RPC 2.0 request",
+                );
                 return self.post(&rpc::error(&id, &e));
             }
             Err(None) => return,
@@ -216,7 +254,11 @@ impl Signer {
         }
     }
 
-    async fn dispatch(&self, method: &str, params: &Value) -> RpcResult<(Value, Option<Refresh<'_>>)> {
+    async fn dispatch(
+        &self,
+        method: &str,
+        params: &Value,
+    ) -> RpcResult<(Value, Option<Refresh<'_>>)> {
         let plain = |v: Value| Ok((v, None));
         match method {
             "keyframe_ping" => plain(json!("pong")),
@@ -237,13 +279,19 @@ impl Signer {
                 let secret = match (params.get("mnemonic"), params.get("privateKey")) {
                     (Some(Value::String(m)), None) => WalletSecret::from_mnemonic(m)?,
                     (None, Some(Value::String(k))) => WalletSecret::from_evm_private_key(k)?,
-                    _ => return Err(RpcError::bad_params("give exactly one of params.mnemonic or params.privateKey")),
+                    _ => {
+                        return Err(RpcError::bad_params(
+                            "give exactly one of params.mnemonic or params.privateKey",
+                        ));
+                    }
                 };
                 plain(self.create(secret, recovery).await?)
             }
             "keyframe_recover" => plain(self.recover(recovery_param(params)?).await?),
             "keyframe_listDevices" => plain(self.list_devices().await?),
-            "keyframe_revokeDevice" => plain(self.revoke_device(str_field(params, "device")?).await?),
+            "keyframe_revokeDevice" => {
+                plain(self.revoke_device(str_field(params, "device")?).await?)
+            }
             "keyframe_export" => self.export().await.map(|(v, r)| (v, Some(r))),
             "keyframe_setRecovery" => {
                 let recovery = recovery_param(params)?;
@@ -261,7 +309,9 @@ impl Signer {
                     .strip_prefix("0x")
                     .and_then(|h| u64::from_str_radix(h, 16).ok())
                     .filter(|id| *id > 0)
-                    .ok_or_else(|| RpcError::bad_params("chainId must be a 0x-prefixed hex number"))?;
+                    .ok_or_else(|| {
+                        RpcError::bad_params("chainId must be a 0x-prefixed hex number")
+                    })?;
                 if id != self.chain_id.replace(id) {
                     self.emit("chainChanged", json!(chain));
                 }
@@ -269,30 +319,46 @@ impl Signer {
             }
             "personal_sign" => {
                 let items = positional(params, 2)?;
-                let message = items[0].as_str().ok_or_else(|| RpcError::bad_params("message must be a string"))?;
-                let address = items[1].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
+                let message = items[0]
+                    .as_str()
+                    .ok_or_else(|| RpcError::bad_params("message must be a string"))?;
+                let address = items[1]
+                    .as_str()
+                    .ok_or_else(|| RpcError::bad_params("address must be a string"))?;
                 self.check_evm_address(address)?;
                 let bytes = evm::personal_sign_message_bytes(message);
                 self.with_key(move |secret| {
                     let key = secret.evm_signing_key(0)?;
-                    Ok(json!(evm::signature_hex(&evm::personal_sign(&key, &bytes)?)))
+                    Ok(json!(evm::signature_hex(&evm::personal_sign(
+                        &key, &bytes
+                    )?)))
                 })
                 .await
                 .map(|(v, r)| (v, Some(r)))
             }
             "eth_signTypedData_v4" => {
                 let items = positional(params, 2)?;
-                let address = items[0].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
+                let address = items[0]
+                    .as_str()
+                    .ok_or_else(|| RpcError::bad_params("address must be a string"))?;
                 self.check_evm_address(address)?;
                 let typed = match &items[1] {
                     Value::String(s) => s.clone(),
                     v @ Value::Object(_) => v.to_string(),
-                    _ => return Err(RpcError::bad_params("typed data must be a JSON string or object")),
+                    _ => {
+                        return Err(RpcError::bad_params(
+                            "typed data must be a JSON string or object",
+                        ));
+                    }
                 };
                 let chain = self.chain_id.get();
                 self.with_key(move |secret| {
                     let key = secret.evm_signing_key(0)?;
-                    Ok(json!(evm::signature_hex(&evm::sign_typed_data(&key, &typed, Some(chain))?)))
+                    Ok(json!(evm::signature_hex(&evm::sign_typed_data(
+                        &key,
+                        &typed,
+                        Some(chain)
+                    )?)))
                 })
                 .await
                 .map(|(v, r)| (v, Some(r)))
@@ -300,7 +366,9 @@ impl Signer {
             "eth_signTransaction" => {
                 let tx = object_param(params)?.clone();
                 if let Some(from) = tx.get("from") {
-                    let from = from.as_str().ok_or_else(|| RpcError::bad_params("from must be a string"))?;
+                    let from = from
+                        .as_str()
+                        .ok_or_else(|| RpcError::bad_params("from must be a string"))?;
                     self.check_evm_address(from)?;
                 }
                 let chain = self.chain_id.get();
@@ -316,7 +384,9 @@ impl Signer {
                 let message = decode_b64(str_field(object_param(params)?, "message")?, "message")?;
                 // A "message" that parses as a transaction could authorise one.
                 if solana::is_transaction_message(&message) {
-                    return Err(RpcError::bad_params("message is a Solana transaction; use solana_signTransaction"));
+                    return Err(RpcError::bad_params(
+                        "message is a Solana transaction; use solana_signTransaction",
+                    ));
                 }
                 self.with_key(move |secret| {
                     let key = secret.solana_signing_key(0)?;
@@ -326,7 +396,10 @@ impl Signer {
                 .map(|(v, r)| (v, Some(r)))
             }
             "solana_signTransaction" => {
-                let tx = decode_b64(str_field(object_param(params)?, "transaction")?, "transaction")?;
+                let tx = decode_b64(
+                    str_field(object_param(params)?, "transaction")?,
+                    "transaction",
+                )?;
                 self.with_key(move |secret| {
                     let key = secret.solana_signing_key(0)?;
                     Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
@@ -345,13 +418,20 @@ impl Signer {
     }
 
     fn token(&self) -> RpcResult<String> {
-        self.token.borrow().clone().ok_or_else(RpcError::auth_required)
+        self.token
+            .borrow()
+            .clone()
+            .ok_or_else(RpcError::auth_required)
     }
 
     /// The token and the user's wallet, or the reason there is none.
     fn session(&self) -> RpcResult<(String, WalletRecord)> {
         let token = self.token()?;
-        let wallet = self.wallet.borrow().clone().ok_or_else(RpcError::no_wallet)?;
+        let wallet = self
+            .wallet
+            .borrow()
+            .clone()
+            .ok_or_else(RpcError::no_wallet)?;
         Ok((token, wallet))
     }
 
@@ -360,7 +440,11 @@ impl Signer {
         if address.eq_ignore_ascii_case(&wallet.addresses.evm) {
             Ok(())
         } else {
-            Err(RpcError::new(rpc::UNAUTHORIZED, Reason::BadRequest, "address is not this wallet's"))
+            Err(RpcError::new(
+                rpc::UNAUTHORIZED,
+                Reason::BadRequest,
+                "address is not this wallet's",
+            ))
         }
     }
 
@@ -431,12 +515,24 @@ impl Signer {
             },
         });
         with_retries(|| self.hot.create(&token, &body)).await?;
-        self.keep_local(&wallet.to_string(), &device_pair.local, &addresses).await?;
-        self.set_wallet(Some(WalletRecord { wallet: wallet.to_string(), kind, addresses: addresses.clone() }));
-        Ok(json!({ "wallet": wallet.to_string(), "addresses": addresses, "device": device.to_string() }))
+        self.keep_local(&wallet.to_string(), &device_pair.local, &addresses)
+            .await?;
+        self.set_wallet(Some(WalletRecord {
+            wallet: wallet.to_string(),
+            kind,
+            addresses: addresses.clone(),
+        }));
+        Ok(
+            json!({ "wallet": wallet.to_string(), "addresses": addresses, "device": device.to_string() }),
+        )
     }
 
-    async fn keep_local(&self, wallet: &str, share: &Share, addresses: &Addresses) -> RpcResult<()> {
+    async fn keep_local(
+        &self,
+        wallet: &str,
+        share: &Share,
+        addresses: &Addresses,
+    ) -> RpcResult<()> {
         let entry = Entry {
             wallet: wallet.to_owned(),
             device: share.device().to_string(),
@@ -445,17 +541,27 @@ impl Signer {
             share: share_b64(share),
             addresses: addresses.clone(),
         };
-        self.store.put(&entry).await.map_err(|_| RpcError::storage())
+        self.store
+            .put(&entry)
+            .await
+            .map_err(|_| RpcError::storage())
     }
 
     /// A device without a share: rebuild from H₀ + C, then give this device
     /// a fresh pair of its own.
     async fn recover(&self, recovery: Recovery) -> RpcResult {
         let token = self.token()?;
-        let wallet = self.hot.wallet(&token).await?.ok_or_else(RpcError::no_wallet)?;
+        let wallet = self
+            .hot
+            .wallet(&token)
+            .await?
+            .ok_or_else(RpcError::no_wallet)?;
         let id = wallet_id(&wallet)?;
         let _lock = lock::acquire(&self.device_mutex).await;
-        let primary = self.hot.recover(&token, &json!({ "wallet": wallet.wallet })).await?;
+        let primary = self
+            .hot
+            .recover(&token, &json!({ "wallet": wallet.wallet }))
+            .await?;
         let cold = self.shield.get(&token, &wallet.wallet).await?;
         let c = open_cold(&cold, &recovery, id)?;
         let h0 = parse_share(&primary.share)?;
@@ -475,8 +581,13 @@ impl Signer {
         with_retries(|| self.hot.register(&token, &body)).await?;
         // Shares of this wallet held for an older device of this browser are
         // superseded by the new pair.
-        let old = self.store.entries(&wallet.wallet).await.map_err(|_| RpcError::storage())?;
-        self.keep_local(&wallet.wallet, &pair.local, &wallet.addresses).await?;
+        let old = self
+            .store
+            .entries(&wallet.wallet)
+            .await
+            .map_err(|_| RpcError::storage())?;
+        self.keep_local(&wallet.wallet, &pair.local, &wallet.addresses)
+            .await?;
         for entry in old {
             let _ = self.store.delete(&entry).await;
         }
@@ -487,8 +598,16 @@ impl Signer {
 
     /// Finds a local share that hot storage still holds the partner of,
     /// dropping local entries it does not (superseded or revoked).
-    async fn load_pair(&self, token: &str, wallet: &WalletRecord) -> RpcResult<(Entry, Share, Share, Option<String>)> {
-        let entries = self.store.entries(&wallet.wallet).await.map_err(|_| RpcError::storage())?;
+    async fn load_pair(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+    ) -> RpcResult<(Entry, Share, Share, Option<String>)> {
+        let entries = self
+            .store
+            .entries(&wallet.wallet)
+            .await
+            .map_err(|_| RpcError::storage())?;
         if entries.is_empty() {
             return Err(RpcError::recovery_required());
         }
@@ -499,7 +618,11 @@ impl Signer {
             }
             let body = json!({ "wallet": entry.wallet, "device": entry.device, "version": entry.version, "split": entry.split });
             match self.hot.recover(token, &body).await {
-                Ok(r) if r.version == entry.version && r.split == entry.split && r.device == entry.device => {
+                Ok(r)
+                    if r.version == entry.version
+                        && r.split == entry.split
+                        && r.device == entry.device =>
+                {
                     let local = parse_share(&entry.share)?;
                     let hot = parse_share(&r.share)?;
                     // A pending version at the server that no tab of ours holds
@@ -529,18 +652,41 @@ impl Signer {
         let secret = shares::combine(&local, &hot, &wallet.addresses)?;
         drop((local, hot));
         let answer = op(&secret);
-        let next = shares::split_pair(&secret, wallet_id(&wallet)?, used.device.parse().map_err(|_| RpcError::from(crate::Error::MalformedShare))?, used.version + 1, &mut OsRng);
+        let next = shares::split_pair(
+            &secret,
+            wallet_id(&wallet)?,
+            used.device
+                .parse()
+                .map_err(|_| RpcError::from(crate::Error::MalformedShare))?,
+            used.version + 1,
+            &mut OsRng,
+        );
         drop(secret);
         bench::measure("keyframe:compute", start);
         let answer = answer?;
-        Ok((answer, Refresh { _lock: lock, token, used, next: next?, replace_pending }))
+        Ok((
+            answer,
+            Refresh {
+                _lock: lock,
+                token,
+                used,
+                next: next?,
+                replace_pending,
+            },
+        ))
     }
 
     /// The crash-safe refresh of docs/api.md: write D' beside D, store H' as
     /// pending, commit, and only then drop D. Any step may fail or be cut off;
     /// every prefix leaves a pair that combines.
     async fn refresh(&self, job: Refresh<'_>) {
-        let Refresh { _lock, token, used, next, replace_pending } = job;
+        let Refresh {
+            _lock,
+            token,
+            used,
+            next,
+            replace_pending,
+        } = job;
         let fresh = Entry {
             wallet: used.wallet.clone(),
             device: used.device.clone(),
@@ -567,7 +713,10 @@ impl Signer {
             Err(_) => return, // unknown outcome: the next operation settles it
         }
         let commit = json!({ "wallet": used.wallet, "device": used.device, "version": fresh.version, "split": fresh.split });
-        if with_retries(|| self.hot.commit(&token, &commit)).await.is_err() {
+        if with_retries(|| self.hot.commit(&token, &commit))
+            .await
+            .is_err()
+        {
             return;
         }
         // Re-write the new entry in case another tab dropped it while the
@@ -584,7 +733,12 @@ impl Signer {
     async fn list_devices(&self) -> RpcResult {
         let (token, wallet) = self.session()?;
         let devices = self.hot.list(&token, &wallet.wallet).await?;
-        let current = self.store.entries(&wallet.wallet).await.ok().and_then(|e| e.first().map(|e| e.device.clone()));
+        let current = self
+            .store
+            .entries(&wallet.wallet)
+            .await
+            .ok()
+            .and_then(|e| e.first().map(|e| e.device.clone()));
         let devices: Vec<Value> = devices
             .into_iter()
             .map(|d| {
@@ -599,7 +753,9 @@ impl Signer {
 
     async fn revoke_device(&self, device: &str) -> RpcResult {
         let (token, wallet) = self.session()?;
-        let device: DeviceId = device.parse().map_err(|_| RpcError::bad_params("device must be a device id"))?;
+        let device: DeviceId = device
+            .parse()
+            .map_err(|_| RpcError::bad_params("device must be a device id"))?;
         if device == DeviceId::RECOVERY {
             return Err(RpcError::bad_params("the recovery pair is not a device"));
         }
@@ -620,10 +776,14 @@ impl Signer {
         let (_, refresh) = self
             .with_key(|secret| {
                 shown = Some(match secret.kind() {
-                    WalletKind::Mnemonic => {
-                        ("Your recovery phrase".to_owned(), secret.mnemonic().ok_or(crate::Error::Unsupported)?)
-                    }
-                    _ => ("Your private key".to_owned(), secret.evm_private_key_hex(0)?),
+                    WalletKind::Mnemonic => (
+                        "Your recovery phrase".to_owned(),
+                        secret.mnemonic().ok_or(crate::Error::Unsupported)?,
+                    ),
+                    _ => (
+                        "Your private key".to_owned(),
+                        secret.evm_private_key_hex(0)?,
+                    ),
                 });
                 Ok(Value::Null)
             })
@@ -632,7 +792,13 @@ impl Signer {
         self.set_ui_visible(true);
         let result = ui::show_secret(&title, secret).await;
         self.set_ui_visible(false);
-        result.map_err(|_| RpcError::new(rpc::INTERNAL, Reason::BadRequest, "the export view is unavailable"))?;
+        result.map_err(|_| {
+            RpcError::new(
+                rpc::INTERNAL,
+                Reason::BadRequest,
+                "the export view is unavailable",
+            )
+        })?;
         Ok((json!({ "ok": true }), refresh))
     }
 
@@ -642,7 +808,10 @@ impl Signer {
     async fn set_recovery(&self, recovery: Recovery) -> RpcResult<(Value, Refresh<'_>)> {
         let (token, wallet) = self.session()?;
         let id = wallet_id(&wallet)?;
-        let primary = self.hot.recover(&token, &json!({ "wallet": wallet.wallet })).await?;
+        let primary = self
+            .hot
+            .recover(&token, &json!({ "wallet": wallet.wallet }))
+            .await?;
         let h0 = parse_share(&primary.share)?;
         let mut cold: Option<RpcResult<ColdRecord>> = None;
         let (_, refresh) = self
@@ -658,4 +827,3 @@ impl Signer {
         Ok((json!({ "ok": true }), refresh))
     }
 }
-

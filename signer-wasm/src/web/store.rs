@@ -33,7 +33,10 @@ pub struct Entry {
 
 impl Entry {
     pub fn key(&self) -> String {
-        format!("{}/{}/{:020}/{}", self.wallet, self.device, self.version, self.split)
+        format!(
+            "{}/{}/{:020}/{}",
+            self.wallet, self.device, self.version, self.split
+        )
     }
 }
 
