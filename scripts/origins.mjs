@@ -3,6 +3,7 @@
 // sample dApp's API. Each entry must be an exact origin, scheme://host[:port]
 // as the browser writes it, because hot storage compares it with the
 // embedding page's origin character for character (docs/services.md).
+import { pathToFileURL } from "node:url";
 
 /**
  * Parses a comma-separated list of origins. Blank entries are skipped,
@@ -42,4 +43,15 @@ function originProblem(entry) {
   if (url.username || url.password) return "no user name or password in an origin";
   if (url.origin !== entry) return `not an exact origin; did you mean ${url.origin}? (no path, no trailing slash, lower-case, no default port)`;
   return null;
+}
+
+// `node scripts/origins.mjs`: checks KEYFRAME_ALLOWED_ORIGINS and exits 2 if
+// it is bad, so `npm start` stops before building rather than after.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    parseAllowedOrigins(process.env.KEYFRAME_ALLOWED_ORIGINS);
+  } catch (err) {
+    console.error(`npm start: ${err.message}`);
+    process.exit(2);
+  }
 }

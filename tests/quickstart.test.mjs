@@ -68,7 +68,7 @@ async function npmStart(t, env) {
   const started = await startProcess(process.execPath, [join(ROOT, "scripts", "start.mjs")], {
     cwd: ROOT,
     env: { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KEYFRAME_DATA_DIR: dataDir, ...env },
-    readyUrl: `http://127.0.0.1:${ports.DAPP_PORT}/healthz`,
+    readyUrl: `http://127.0.0.1:${ports.PROVIDER_PORT}/healthz`, // started last
     readyTimeoutMs: 60_000,
   });
   t.after(async () => {
@@ -77,6 +77,7 @@ async function npmStart(t, env) {
     await rm(dataDir, { recursive: true, force: true });
   });
   for (let i = 0; i < 200 && !started.logs().includes("Press Ctrl-C"); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(started.logs(), /Keyframe is running/, started.logs());
   const provider = `http://127.0.0.1:${ports.PROVIDER_PORT}`;
   const dapp = `http://127.0.0.1:${ports.DAPP_PORT}`;
   // The quickstart's page, pointing at this run's ports and the local viem.
@@ -123,6 +124,17 @@ test("with KEYFRAME_ALLOWED_ORIGINS the quickstart page loads the SDK from the p
   const { provider, logs } = await npmStart(t, { KEYFRAME_ALLOWED_ORIGINS: ` ${page.origin} ` });
   assert.match(logs(), new RegExp(`allowed to embed the iFrame:[\\s\\S]*${page.origin.replace(/[.]/g, "\\.")}`));
   assert.match(logs(), new RegExp(`${provider.replace(/[.]/g, "\\.")}/sdk/keyframe-sdk\\.js`));
+  // The build (scripts/build.sh) put the SDK where the provider serves it, types beside it.
+  const js = await fetch(`${provider}/sdk/keyframe-sdk.js`, { headers: { origin: page.origin } });
+  assert.equal(js.status, 200);
+  assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(js.headers.get("access-control-allow-origin"), "*");
+  assert.match(await js.text(), /createSigner/);
+  const dts = await fetch(`${provider}/sdk/keyframe-sdk.d.ts`);
+  assert.equal(dts.status, 200);
+  assert.equal(dts.headers.get("content-type"), "application/typescript; charset=utf-8");
+  assert.match(await dts.text(), /export \{ createSigner/);
+
   const { tab, out, sdkLoads } = await openPage(t);
   await out.filter({ hasText: "Keyframe connected." }).waitFor({ timeout: READY_TIMEOUT_MS });
   assert.deepEqual(sdkLoads, [{ url: `${provider}/sdk/keyframe-sdk.js`, status: 200 }]);
