@@ -45,3 +45,18 @@ test("anything but an exact origin is refused, each bad entry named with the rea
   // Every bad entry at once, not only the first.
   assert.throws(() => parseAllowedOrigins("*,null"), (err) => err.message.includes('"*"') && err.message.includes('"null"'));
 });
+
+test("npm start checks the variable first, before installing or building anything", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { readFileSync } = await import("node:fs");
+  const root = new URL("..", import.meta.url);
+  const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8"));
+  assert.match(pkg.scripts.start, /^node scripts\/origins\.mjs && /);
+  const run = (value) =>
+    spawnSync(process.execPath, ["scripts/origins.mjs"], { cwd: root, env: { ...process.env, KEYFRAME_ALLOWED_ORIGINS: value }, encoding: "utf8" });
+  const bad = run("http://127.0.0.1:5173/");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /KEYFRAME_ALLOWED_ORIGINS must be .*\n.*"http:\/\/127\.0\.0\.1:5173\/": not an exact origin; did you mean http:\/\/127\.0\.0\.1:5173\?/);
+  const good = run("http://127.0.0.1:5173");
+  assert.equal(good.status, 0, good.stderr);
+});
