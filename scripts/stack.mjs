@@ -17,7 +17,9 @@ const bin = (name, profile) => join(ROOT, "target", profile, name);
  * opts.ports        { dapp, provider, shield, anvil } (each default: a free port)
  * opts.dataDir      folder for every SQLite file and dev key (required)
  * opts.profile      "release" (default) or "debug"
- * opts.extraOrigins more dApp origins the iFrame accepts (tests' host pages)
+ * opts.extraOrigins more dApp origins (exact, see scripts/origins.mjs): the
+ *                   iFrame accepts them and the sample dApp's API answers
+ *                   them across origins (a developer's page, tests' pages)
  * opts.hostName     host in the dApp origin ("127.0.0.1"; "localhost" makes
  *                   the dApp cross-site to the provider)
  * opts.databaseUrls { hot, shield } to use PostgreSQL instead of SQLite
@@ -43,7 +45,8 @@ export async function startStack(opts = {}) {
     shield: `http://127.0.0.1:${ports.shield}`,
     rpc: `http://127.0.0.1:${ports.anvil}`,
   };
-  const allowedOrigins = [urls.dapp, ...(opts.extraOrigins ?? [])].join(",");
+  const extraOrigins = (opts.extraOrigins ?? []).filter((o) => o !== urls.dapp);
+  const allowedOrigins = [urls.dapp, ...extraOrigins].join(",");
   const echo = Boolean(opts.echo);
   const started = [];
   const stop = async () => {
@@ -66,6 +69,7 @@ export async function startStack(opts = {}) {
         "--rpc-url", urls.rpc,
         "--web-dir", join(ROOT, "sample-dapp", "web"),
         "--sdk-dir", join(ROOT, "iframe-host", "sdk", "dist"),
+        ...(extraOrigins.length ? ["--cors-origins", extraOrigins.join(",")] : []),
       ], { ...common, readyUrl: `http://127.0.0.1:${ports.dapp}/healthz` }),
     );
     const jwt = [
@@ -98,5 +102,5 @@ export async function startStack(opts = {}) {
     throw err;
   }
   const [anvil, dapp, shield, hot] = started;
-  return { urls, ports, dataDir, stop, processes: { anvil, dapp, shield, hot } };
+  return { urls, ports, dataDir, extraOrigins, stop, processes: { anvil, dapp, shield, hot } };
 }

@@ -2,8 +2,12 @@
 // (SQLite files under one data folder), until Ctrl-C.
 //
 // Environment: KEYFRAME_DATA_DIR (default .data), DAPP_PORT (3000),
-// PROVIDER_PORT (8787), SHIELD_PORT (8788), ANVIL_PORT (8545).
+// PROVIDER_PORT (8787), SHIELD_PORT (8788), ANVIL_PORT (8545), and
+// KEYFRAME_ALLOWED_ORIGINS: more dApp origins, comma-separated exact origins
+// (e.g. http://127.0.0.1:5173), that may embed the iFrame and call the sample
+// dApp's API (docs/quickstart.md).
 import { join } from "node:path";
+import { parseAllowedOrigins } from "./origins.mjs";
 import { ROOT, startStack } from "./stack.mjs";
 
 const port = (name, fallback) => {
@@ -11,6 +15,14 @@ const port = (name, fallback) => {
   if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a port number`);
   return value;
 };
+
+let extraOrigins;
+try {
+  extraOrigins = parseAllowedOrigins(process.env.KEYFRAME_ALLOWED_ORIGINS);
+} catch (err) {
+  console.error(`npm start: ${err.message}`);
+  process.exit(2);
+}
 
 const stack = await startStack({
   dataDir: process.env.KEYFRAME_DATA_DIR ?? join(ROOT, ".data"),
@@ -21,7 +33,14 @@ const stack = await startStack({
     anvil: port("ANVIL_PORT", 8545),
   },
   echo: process.env.KEYFRAME_ECHO_LOGS === "1",
+  extraOrigins,
 });
+
+const origins = [stack.urls.dapp, ...stack.extraOrigins];
+const originLines = origins.map((o, i) => `    ${o}${i === 0 ? "   (the sample dApp)" : ""}`).join("\n");
+const addMore = stack.extraOrigins.length
+  ? ""
+  : "\n    add yours: KEYFRAME_ALLOWED_ORIGINS=http://127.0.0.1:5173 npm start (docs/quickstart.md)";
 
 console.log(`
 Keyframe is running.
@@ -32,6 +51,10 @@ Keyframe is running.
   Shield (cold storage)            ${stack.urls.shield}
   local Ethereum node (anvil)      ${stack.urls.rpc}   chain id 31337
   data folder                      ${stack.dataDir}
+  host SDK (ES module)             ${stack.urls.provider}/sdk/keyframe-sdk.js
+
+  dApp origins allowed to embed the iFrame:
+${originLines}${addMore}
 
 Press Ctrl-C to stop.`);
 

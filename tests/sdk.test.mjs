@@ -7,13 +7,13 @@ import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchBrowser, serveStatic } from "./support/index.mjs";
+import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = join(ROOT, "tests", "fixtures");
 const ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
-let browser, dapp, hostile, provider, rpc;
+let browser, dapp, hostile, strictCsp, provider, rpc;
 const allowedOrigins = [];
 
 // Records every window.postMessage the dApp page makes (including on the
@@ -94,9 +94,12 @@ before(async () => {
   // Bundle the SDK exactly as shipped (dist/keyframe-sdk.min.js).
   execFileSync(process.execPath, [join(ROOT, "iframe-host/sdk/build.mjs"), "--no-tsc"], { stdio: "pipe" });
   const sdkDist = join(ROOT, "iframe-host/sdk/dist");
-  [dapp, hostile, browser, rpc] = await Promise.all([
+  // A page whose own CSP forbids every frame.
+  const frameNone = { "content-security-policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-src 'none'" };
+  [dapp, hostile, strictCsp, browser, rpc] = await Promise.all([
     serveStatic(join(FIXTURES, "dapp"), { mounts: { "/sdk/": sdkDist } }),
     serveStatic(join(FIXTURES, "dapp"), { mounts: { "/sdk/": sdkDist } }),
+    serveStatic(join(FIXTURES, "dapp"), { mounts: { "/sdk/": sdkDist }, headers: frameNone }),
     launchBrowser(),
     startFakeRpc(),
   ]);
@@ -108,7 +111,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await Promise.all([dapp?.close(), hostile?.close(), provider?.close(), rpc?.close()]);
+  await Promise.all([dapp?.close(), hostile?.close(), strictCsp?.close(), provider?.close(), rpc?.close()]);
 });
 
 /** A fresh browser context (fresh profile) with the dApp page loaded. */
@@ -491,21 +494,54 @@ describe("Keyframe host SDK", () => {
     assert.equal(hidden.pointerEvents, "none");
   });
 
-  test("a dApp origin that is not allowed never gets ready: createSigner rejects, iFrame removed", T, async (t) => {
-    const { page } = await openDapp(t, { origin: hostile.origin });
-    const r = await page.evaluate(async (providerUrl) => {
+  /** createSigner with a short ready timeout, from `origin`; the rejection's fields. */
+  async function failedConnect(t, origin, providerUrl) {
+    const { page } = await openDapp(t, { origin });
+    return page.evaluate(async (providerUrl) => {
       const t0 = performance.now();
       try {
         await window.Keyframe.createSigner({ providerUrl, chainId: 31337, readyTimeoutMs: 400 });
         return { ok: true };
       } catch (e) {
-        return { code: e.code, reason: e.reason, ms: performance.now() - t0, frames: document.querySelectorAll("iframe").length };
+        const { code, reason, message, data } = e;
+        return { code, reason, message, data, ms: performance.now() - t0, frames: document.querySelectorAll("iframe").length };
       }
-    }, provider.origin);
+    }, providerUrl);
+  }
+
+  test("a dApp origin that is not allowed never gets ready: createSigner rejects naming the origin and the setting, iFrame removed", T, async (t) => {
+    const r = await failedConnect(t, hostile.origin, provider.origin);
     assert.equal(r.code, 4900);
     assert.equal(r.reason, "TIMEOUT");
     assert.ok(r.ms >= 380 && r.ms < 3000, `${r.ms} ms`);
     assert.equal(r.frames, 0);
+    assert.deepEqual(r.data, { cause: "ORIGIN_NOT_ALLOWED", origin: hostile.origin, providerOrigin: provider.origin });
+    assert.ok(r.message.startsWith("the Keyframe iFrame did not connect within 400 ms: "), r.message);
+    assert.ok(r.message.includes(`this page's origin ${hostile.origin} is probably not on the provider's allowed origins`), r.message);
+    assert.ok(r.message.includes(`KEYFRAME_ALLOWED_ORIGINS=${hostile.origin} npm start`), r.message);
+    assert.ok(r.message.includes(`--allowed-origins ${hostile.origin}`), r.message);
+    // The provider answered the probe, so it is not blamed.
+    assert.ok(!r.message.includes("unreachable"), r.message);
+  });
+
+  test("a provider that does not answer: the error says it is unreachable", T, async (t) => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const r = await failedConnect(t, dapp.origin, closed);
+    assert.equal(r.code, 4900);
+    assert.equal(r.reason, "TIMEOUT");
+    assert.ok(r.ms >= 380 && r.ms < 3000, `${r.ms} ms`);
+    assert.equal(r.data.cause, "PROVIDER_UNREACHABLE");
+    assert.ok(r.message.includes(`the provider ${closed} is unreachable`), r.message);
+    assert.ok(!r.message.includes("allowed origins"), r.message);
+  });
+
+  test("a page CSP that blocks frame-src: the error says so", T, async (t) => {
+    const r = await failedConnect(t, strictCsp.origin, provider.origin);
+    assert.equal(r.code, 4900);
+    assert.equal(r.reason, "TIMEOUT");
+    assert.equal(r.data.cause, "CSP_BLOCKED");
+    assert.ok(r.message.includes(`this page's Content-Security-Policy blocks framing ${provider.origin}`), r.message);
+    assert.ok(r.message.includes("frame-src"), r.message);
   });
 
   test("destroy(): pending requests fail with 4900, the iFrame is removed, later requests fail", T, async (t) => {

@@ -7,21 +7,97 @@
 //! form-action 'none'`, plus `X-Content-Type-Options: nosniff` and
 //! `Referrer-Policy: no-referrer` (set on every response by the server).
 //! `.wasm` is served as `application/wasm` (from the MIME table).
+//!
+//! The built host SDK is also served, for pages that import it straight from
+//! the provider (docs/quickstart.md): `/sdk/keyframe-sdk.js` (the ESM bundle
+//! `sdk/dist/keyframe-sdk.min.js` under the static folder) and
+//! `/sdk/keyframe-sdk.d.ts` (its declarations), with
+//! `Access-Control-Allow-Origin: *`, `Cache-Control: no-cache` and an `ETag`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::error::AppError;
 use crate::server::Settings;
 
-/// A `ServeDir` whose misses answer the JSON 404.
-pub fn service(dir: &Path) -> ServeDir<axum::routing::MethodRouter> {
-    ServeDir::new(dir)
+/// Public path → (file in `<static dir>/sdk/dist`, content type).
+pub const SDK_FILES: [(&str, &str, &str); 2] = [
+    (
+        "/sdk/keyframe-sdk.js",
+        "keyframe-sdk.min.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/sdk/keyframe-sdk.d.ts",
+        "keyframe-sdk.min.d.ts",
+        "application/typescript; charset=utf-8",
+    ),
+];
+
+/// The static files: the SDK's two routes, then a `ServeDir` whose misses
+/// answer the JSON 404.
+pub fn service(dir: &Path) -> Router {
+    let files = ServeDir::new(dir)
         .append_index_html_on_directories(true)
-        .fallback(axum::routing::any(crate::server::not_found))
+        .fallback(axum::routing::any(crate::server::not_found));
+    let mut router = Router::new();
+    for (route, file, content_type) in SDK_FILES {
+        let path = dir.join("sdk").join("dist").join(file);
+        router = router.route(
+            route,
+            get(move |headers: HeaderMap| sdk_file(path.clone(), content_type, headers)),
+        );
+    }
+    router.fallback_service(files)
+}
+
+/// One SDK file. `Access-Control-Allow-Origin: *` because a page on another
+/// origin imports it as a module script, which is fetched in CORS mode and
+/// refused without it; `*` is safe here (and only here): the file is public,
+/// the same for everyone, and `*` never covers credentialed requests. The
+/// URL carries no version, so caches revalidate every time (`no-cache`; a
+/// 304 when the `ETag`, from size and mtime, still matches).
+async fn sdk_file(path: PathBuf, content_type: &'static str, req: HeaderMap) -> Response {
+    let Ok(meta) = tokio::fs::metadata(&path).await else {
+        return AppError::NotFound.into_response();
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let etag = format!("\"{:x}-{mtime:x}\"", meta.len());
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    let fresh = req
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let Ok(body) = tokio::fs::read(&path).await else {
+        return AppError::NotFound.into_response();
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    (headers, body).into_response()
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, for CSP source lists.

@@ -83,6 +83,13 @@ pub struct Config {
     )]
     pub provider_origin: String,
 
+    /// More origins whose pages may call `/api/*` from the browser (CORS):
+    /// comma-separated exact origins (`scheme://host[:port]`), e.g. a
+    /// developer's own page embedding Keyframe (docs/quickstart.md). None
+    /// by default: then no CORS headers at all.
+    #[arg(long, env = "SAMPLE_DAPP_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// EVM chain id the page should use (reported by GET /api/config).
     #[arg(long, env = "SAMPLE_DAPP_CHAIN_ID", default_value_t = 31_337)]
     pub chain_id: u64,

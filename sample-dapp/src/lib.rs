@@ -10,6 +10,8 @@
 //! * `GET /healthz`
 //! * static: `--web-dir` at `/`, `--sdk-dir` at `/sdk/`
 //!
+//! `/api/*` answers CORS requests from `--cors-origins` only (none by default).
+//!
 //! Errors are `{ "error": { "code", "message" } }` ([`error::AppError`]).
 
 pub mod auth;
@@ -27,7 +29,7 @@ use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Durati
 use axum::{
     Json, Router,
     extract::State,
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware,
     response::IntoResponse,
     routing::{get, post},
@@ -40,6 +42,7 @@ use sqlx::{
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
 };
@@ -64,6 +67,7 @@ struct Inner {
     limits: Arc<limits::Limits>,
     node: eth::Node,
     csp: HeaderValue,
+    cors: Vec<HeaderValue>,
 }
 
 /// Why the server could not start.
@@ -129,6 +133,7 @@ impl AppState {
             provider.ascii_serialization()
         );
         let csp = HeaderValue::from_str(&csp).map_err(ctx("CSP"))?;
+        let cors = cors_origins(&config.cors_origins)?;
 
         let node = eth::Node::new(
             &config.rpc_url,
@@ -172,6 +177,7 @@ impl AppState {
             limits,
             node,
             csp,
+            cors,
         })))
     }
 
@@ -221,6 +227,26 @@ pub fn random_uuid() -> Result<uuid::Uuid, AppError> {
     Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
 }
 
+/// `--cors-origins` as header values: each must be an exact http(s) origin,
+/// as a browser sends it in `Origin` (compared byte for byte).
+fn cors_origins(given: &[String]) -> Result<Vec<HeaderValue>, StartError> {
+    let mut out = Vec::new();
+    for entry in given.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        let exact = reqwest::Url::parse(entry)
+            .ok()
+            .map(|u| u.origin())
+            .filter(|o| o.is_tuple())
+            .map(|o| o.ascii_serialization());
+        if exact.as_deref() != Some(entry) {
+            return Err(StartError(format!(
+                "--cors-origins: {entry:?} is not an exact origin (scheme://host[:port])"
+            )));
+        }
+        out.push(HeaderValue::from_str(entry).map_err(ctx("--cors-origins"))?);
+    }
+    Ok(out)
+}
+
 /// The whole application: API, JWKS, static files and the tower layers.
 pub fn app(state: AppState) -> Router {
     let no_store = SetResponseHeaderLayer::overriding(
@@ -241,6 +267,19 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .layer(no_store);
+    // Pages on the listed origins call the API with JSON bodies and Bearer
+    // tokens, never cookies: no credentials mode.
+    let api = if state.0.cors.is_empty() {
+        api
+    } else {
+        api.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(state.0.cors.clone()))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+                .max_age(Duration::from_secs(600)),
+        )
+    };
     let jwks = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .layer(SetResponseHeaderLayer::overriding(

@@ -59,6 +59,73 @@ async fn static_files_have_strict_headers() {
     assert!(st.is_client_error());
 }
 
+#[tokio::test]
+async fn sdk_is_served_for_cross_origin_import() {
+    let srv = Srv::hot(Db::Sqlite).await;
+    // Not built yet: the JSON 404, never another file.
+    let (st, v) = srv.get("/sdk/keyframe-sdk.js", None).await;
+    assert_error(st, &v, 404, "NOT_FOUND");
+
+    let dist = srv.state.settings.static_dir.join("sdk/dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let js = "export const createSigner = () => 1;\n";
+    let dts = "export declare const createSigner: () => number;\n";
+    std::fs::write(dist.join("keyframe-sdk.min.js"), js).unwrap();
+    std::fs::write(dist.join("keyframe-sdk.min.d.ts"), dts).unwrap();
+
+    for (path, body, content_type) in [
+        ("/sdk/keyframe-sdk.js", js, "text/javascript; charset=utf-8"),
+        (
+            "/sdk/keyframe-sdk.d.ts",
+            dts,
+            "application/typescript; charset=utf-8",
+        ),
+    ] {
+        let resp = srv
+            .http
+            .get(format!("{}{path}", srv.base))
+            .header("origin", "http://127.0.0.1:5173")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let h = resp.headers().clone();
+        assert_eq!(h["content-type"], content_type, "{path}");
+        assert_eq!(h["access-control-allow-origin"], "*", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        assert!(h.get("access-control-allow-credentials").is_none());
+        let etag = h["etag"].to_str().unwrap().to_string();
+        assert_eq!(resp.text().await.unwrap(), body, "{path}");
+
+        // Revalidation: 304 while unchanged.
+        let again = srv
+            .http
+            .get(format!("{}{path}", srv.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    }
+
+    // Only the SDK is open to every origin: not the iFrame page, not the API.
+    for path in ["/iframe.html", "/v2/config", "/healthz"] {
+        let resp = srv
+            .http
+            .get(format!("{}{path}", srv.base))
+            .header("origin", "http://127.0.0.1:5173")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.headers().get("access-control-allow-origin").is_none(),
+            "{path} must not carry CORS headers"
+        );
+    }
+}
+
 fn check_openapi(doc: &Value, routes: &[(&str, &str)]) {
     assert_eq!(doc["openapi"], "3.1.0");
     for (method, path) in routes {

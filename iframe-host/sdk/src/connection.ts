@@ -11,6 +11,7 @@
  *   disconnected— gave up (iFrame removed); the next request mounts a new one
  *   destroyed   — terminal
  */
+import { Diagnosis } from "./diagnose.js";
 import { disconnected, ErrorCode, fromWireError, KeyframeError } from "./errors.js";
 import {
   handshake,
@@ -110,6 +111,8 @@ export class Connection {
   private loads = 0;
   private readies = 0;
   private checking = false;
+  /** Evidence for the connect-timeout error (see diagnose.ts). */
+  private readonly diag: Diagnosis;
   /** Last token given to `keyframe_setAuth`, replayed after a rebuild. */
   authToken: string | null = null;
 
@@ -117,6 +120,7 @@ export class Connection {
     const base = opts.providerUrl.replace(/\/+$/, "");
     this.src = `${base}/iframe.html`;
     this.origin = new URL(this.src).origin;
+    this.diag = new Diagnosis(this.src, this.origin);
     window.addEventListener("message", this.onWindowMessage);
   }
 
@@ -185,11 +189,15 @@ export class Connection {
     this.iframe = f;
     this.state = "mounting";
     this.armReadyTimer();
+    // Probe only when connecting is already slow; done well before the timeout.
+    const t = this.opts.readyTimeoutMs;
+    this.diag.start(t * 0.4, t * 0.5);
     this.opts.container.appendChild(f);
   }
 
   private removeFrame(): void {
     this.clearReadyTimer();
+    this.diag.stop();
     this.setUi(false);
     if (this.iframe) {
       this.iframe.removeEventListener("load", this.onLoad);
@@ -267,10 +275,11 @@ export class Connection {
       this.rebuild(why);
       return;
     }
+    const err = this.diag.error(this.opts.readyTimeoutMs);
     this.dropPort(why);
     this.removeFrame();
     this.state = "disconnected";
-    this.rejectWaiters(new KeyframeError(ErrorCode.Disconnected, "TIMEOUT", why));
+    this.rejectWaiters(err);
   };
 
   // ---- window messages: `ready` ------------------------------------------
@@ -369,6 +378,7 @@ export class Connection {
     }
     if (gen !== this.gen || this.state !== "restoring") return;
     this.clearReadyTimer();
+    this.diag.stop();
     this.reloading = false;
     this.state = "connected";
     this.announced = true;

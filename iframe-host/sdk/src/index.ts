@@ -12,6 +12,7 @@ export {
   NS,
   PROTOCOL_VERSION,
 } from "./protocol.js";
+export type { ConnectCause } from "./diagnose.js";
 export type { EIP6963ProviderDetail, EIP6963ProviderInfo } from "./eip6963.js";
 export type {
   Addresses,

@@ -33,7 +33,8 @@ const toHex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
 /**
  * Mounts the Keyframe iFrame, performs the handshake and resolves with a
  * connected {@link Signer}. Rejects with a {@link KeyframeError} (4900,
- * TIMEOUT) if the iFrame does not connect within `readyTimeoutMs`.
+ * TIMEOUT) if the iFrame does not connect within `readyTimeoutMs`; its
+ * message names the likely cause and `data.cause` is a {@link ConnectCause}.
  */
 export async function createSigner(options: CreateSignerOptions): Promise<Signer> {
   if (!isPlainObject(options)) throw badParams("createSigner: options must be an object");
