@@ -14,6 +14,7 @@ pub mod shares;
 pub mod recovery;
 pub mod evm;
 pub mod solana;
+pub mod intent;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,719 @@
+//! The "what you sign" decoders (src/intent/) against known-answer vectors
+//! made by independent implementations (tests/vectors/gen/intent.mjs: viem,
+//! ethers, @solana/web3.js, @solana/spl-token, and the ERC-4361 examples
+//! verbatim), against `fail_*` vectors that must be refused, and against the
+//! signer's own vectors: what the signer signs, the decoders describe, and
+//! what it refuses, they refuse.
+
+// Tests may panic on unexpected input: that is how they fail.
+#![allow(clippy::unwrap_used)]
+
+use alloy_primitives::U256;
+use keyframe_signer::intent::{
+    self, Context, Field, Intent, IntentKind, TokenList, WarningCode, format_units, format_unix,
+    parse_rfc3339, parse_siwe,
+};
+use keyframe_signer::{Error, evm, solana};
+use serde_json::Value;
+
+mod common;
+
+const DEFAULT_TOKENS: &str = include_str!("../tokens/default.json");
+
+fn intent_vector(name: &str) -> Value {
+    let text = match name {
+        "evm_tx.json" => include_str!("vectors/intent/evm_tx.json"),
+        "fail_calldata.json" => include_str!("vectors/intent/fail_calldata.json"),
+        "typed_data.json" => include_str!("vectors/intent/typed_data.json"),
+        "siwe.json" => include_str!("vectors/intent/siwe.json"),
+        "fail_siwe.json" => include_str!("vectors/intent/fail_siwe.json"),
+        "solana_tx.json" => include_str!("vectors/intent/solana_tx.json"),
+        "fail_solana_ix.json" => include_str!("vectors/intent/fail_solana_ix.json"),
+        other => panic!("unknown vector file {other}"),
+    };
+    let v: Value = serde_json::from_str(text).unwrap();
+    assert!(
+        v["source"].as_str().is_some_and(|s| s.len() > 20),
+        "{name} must name its source"
+    );
+    v
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+}
+
+fn list(v: &Value, key: &str) -> Vec<Value> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key}"))
+        .clone()
+}
+
+fn tokens() -> TokenList {
+    TokenList::from_json(DEFAULT_TOKENS).unwrap()
+}
+
+fn context(c: &Value) -> Context {
+    Context {
+        origin: s(&c["origin"]).to_owned(),
+        evm_address: c["evm_address"]
+            .as_str()
+            .map(|a| evm::parse_address("ctx", a).unwrap()),
+        solana_address: None,
+        chain_id: c["chain_id"].as_u64().unwrap(),
+        network: None,
+        now: c["now"].as_u64().unwrap(),
+        tokens: tokens(),
+    }
+}
+
+fn codes(i: &Intent) -> Vec<String> {
+    i.warnings
+        .iter()
+        .map(|w| {
+            serde_json::to_value(w.code)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn expected_codes(e: &Value) -> Vec<String> {
+    list(e, "warnings")
+        .iter()
+        .map(|c| s(c).to_owned())
+        .collect()
+}
+
+/// The value of the field labelled `label` among `fields`.
+fn field<'a>(fields: &'a [Field], label: &str, what: &str) -> &'a Field {
+    fields
+        .iter()
+        .find(|f| f.label == label)
+        .unwrap_or_else(|| panic!("{what}: no field {label:?} in {fields:#?}"))
+}
+
+fn check_fields(fields: &[Field], want: &Value, what: &str) {
+    for (label, value) in want.as_object().unwrap() {
+        assert_eq!(
+            field(fields, label, what).value,
+            s(value),
+            "{what}: field {label}"
+        );
+    }
+}
+
+fn is_bad_request(r: &Result<Intent, Error>) -> bool {
+    matches!(r, Err(Error::BadRequest(_)))
+}
+
+// ---------- amounts, dates, selectors, token list ----------
+
+#[test]
+fn amounts_are_exact() {
+    let u = |x: &str| U256::from_str_radix(x, 10).unwrap();
+    assert_eq!(format_units(u("1500000000000000000"), 18), "1.5");
+    assert_eq!(format_units(u("1"), 18), "0.000000000000000001");
+    assert_eq!(format_units(u("0"), 18), "0");
+    assert_eq!(format_units(u("1000000"), 6), "1");
+    assert_eq!(format_units(u("123456789"), 6), "123.456789");
+    assert_eq!(format_units(u("100"), 0), "100");
+    assert_eq!(format_units(u("10"), 1), "1");
+    // 2^256 − 1 has 78 digits; every one of them is kept.
+    assert_eq!(
+        format_units(U256::MAX, 18),
+        "115792089237316195423570985008687907853269984665640564039457.584007913129639935"
+    );
+}
+
+#[test]
+fn dates_are_utc_and_rfc3339_is_strict() {
+    assert_eq!(format_unix(0), "1970-01-01 00:00:00 UTC");
+    assert_eq!(format_unix(1_700_000_000), "2023-11-14 22:13:20 UTC");
+    assert_eq!(format_unix(951_782_400), "2000-02-29 00:00:00 UTC");
+    assert_eq!(format_unix(253_402_300_799), "9999-12-31 23:59:59 UTC");
+    assert!(format_unix(253_402_300_800).starts_with("after the year 9999"));
+    assert_eq!(parse_rfc3339("2021-09-30T16:25:24Z"), Some(1_633_019_124));
+    assert_eq!(
+        parse_rfc3339("2021-09-30T18:25:24.5+02:00"),
+        Some(1_633_019_124)
+    );
+    assert_eq!(
+        parse_rfc3339("2021-09-30T11:25:24-05:00"),
+        Some(1_633_019_124)
+    );
+    for bad in [
+        "2021-09-30 16:25:24Z",
+        "2021-02-29T00:00:00Z",
+        "2021-09-30T24:00:00Z",
+        "2021-09-30T16:25:24",
+        "2021-09-30T16:25:24.Z",
+        "2021-09-30T16:25:24+0200",
+        "21-09-30T16:25:24Z",
+    ] {
+        assert_eq!(parse_rfc3339(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn selector_constants_are_keccak_of_their_signatures() {
+    use sha3::{Digest, Keccak256};
+    assert_eq!(intent::KNOWN_SELECTORS.len(), 9);
+    for (sel, sig) in intent::KNOWN_SELECTORS {
+        let h = Keccak256::digest(sig.as_bytes());
+        assert_eq!(&h[..4], sel, "{sig}");
+    }
+}
+
+#[test]
+fn default_token_list_covers_five_networks_and_not_the_local_chain() {
+    let raw: Value = serde_json::from_str(DEFAULT_TOKENS).unwrap();
+    let t = tokens();
+    assert_eq!(t.len(), raw["tokens"].as_array().unwrap().len());
+    for chain in [1u64, 8453, 10, 42161, 137] {
+        let symbols: Vec<&str> = raw["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["chainId"].as_u64() == Some(chain))
+            .map(|x| s(&x["symbol"]))
+            .collect();
+        for want in ["USDC", "USDT", "DAI", "WETH"] {
+            assert!(symbols.contains(&want), "chain {chain} lacks {want}");
+        }
+    }
+    assert!(
+        !raw["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["chainId"].as_u64() == Some(31337))
+    );
+}
+
+#[test]
+fn token_lists_that_would_guess_are_refused() {
+    let one = |addr: &str, sym: &str, chain: u64| {
+        format!(
+            r#"{{"chainId":{chain},"address":"{addr}","symbol":"{sym}","decimals":6,"name":"x"}}"#
+        )
+    };
+    let usdc = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48";
+    let ok = format!(r#"{{"tokens":[{}]}}"#, one(usdc, "USDC", 1));
+    assert_eq!(TokenList::from_json(&ok).unwrap().len(), 1);
+    for bad in [
+        // Bad EIP-55 checksum.
+        format!(
+            r#"{{"tokens":[{}]}}"#,
+            one("0xa0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "USDC", 1)
+        ),
+        // One address, two names.
+        format!(
+            r#"{{"tokens":[{},{}]}}"#,
+            one(usdc, "USDC", 1),
+            one(usdc, "FAKE", 1)
+        ),
+        // A symbol that is not short printable ASCII.
+        format!(r#"{{"tokens":[{}]}}"#, one(usdc, "US\u{202e}DC", 1)),
+        format!(r#"{{"tokens":[{}]}}"#, one(usdc, "", 1)),
+        r#"{"tokens":[{"chainId":1}]}"#.to_owned(),
+        "[]".to_owned(),
+    ] {
+        assert!(TokenList::from_json(&bad).is_err(), "{bad}");
+    }
+    // The same address on two chains is two tokens.
+    let two = format!(
+        r#"{{"tokens":[{},{}]}}"#,
+        one(usdc, "USDC", 1),
+        one(usdc, "USDC", 5)
+    );
+    assert_eq!(TokenList::from_json(&two).unwrap().len(), 2);
+}
+
+// ---------- EIP-191 ----------
+
+fn ctx1() -> Context {
+    Context {
+        origin: "https://example.com".into(),
+        evm_address: Some(
+            evm::parse_address("me", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").unwrap(),
+        ),
+        chain_id: 1,
+        now: 1_700_000_000,
+        tokens: tokens(),
+        ..Context::default()
+    }
+}
+
+#[test]
+fn personal_sign_text_or_hex() {
+    let ctx = ctx1();
+    let i = intent::describe_personal_sign("Hello ✓\nline two".as_bytes(), &ctx);
+    assert_eq!(i.kind, IntentKind::Message);
+    assert_eq!(i.fields[0].value, "Hello ✓\nline two");
+    assert!(i.warnings.is_empty());
+
+    for bytes in [
+        &[0x00u8, 0xff, 0x19][..],
+        &[0xc3, 0x28][..],               // invalid UTF-8
+        "a\u{7}b".as_bytes(),            // control character
+        "pay \u{202e}evil".as_bytes(),   // right-to-left override
+        "a\u{2066}b\u{2069}".as_bytes(), // isolate
+    ] {
+        let i = intent::describe_personal_sign(bytes, &ctx);
+        assert_eq!(i.fields[0].label, "Message (hex)", "{bytes:?}");
+        assert_eq!(i.fields[0].value, format!("0x{}", hex::encode(bytes)));
+        assert_eq!(codes(&i), ["BINARY_MESSAGE"]);
+    }
+    let empty = intent::describe_personal_sign(b"", &ctx);
+    assert_eq!(empty.fields[0].value, "");
+}
+
+#[test]
+fn solana_sign_message_text_or_hex() {
+    let ctx = ctx1();
+    let i = intent::describe_solana_message(b"Sign in to Keyframe", &ctx);
+    assert_eq!(i.kind, IntentKind::SolanaMessage);
+    assert_eq!(i.fields[0].value, "Sign in to Keyframe");
+    let h = intent::describe_solana_message(&[1, 2, 0xff], &ctx);
+    assert_eq!(h.fields[0].value, "0x0102ff");
+    assert_eq!(codes(&h), ["BINARY_MESSAGE"]);
+}
+
+// ---------- EIP-4361 ----------
+
+#[test]
+fn siwe_vectors_parse_and_warn() {
+    let file = intent_vector("siwe.json");
+    let vs = list(&file, "vectors");
+    assert!(vs.len() >= 10);
+    for v in &vs {
+        let name = s(&v["name"]);
+        let msg = s(&v["message"]);
+        let e = &v["expect"];
+        let m = parse_siwe(msg).unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(m.domain, s(&e["domain"]), "{name}");
+        assert_eq!(m.scheme.as_deref(), e["scheme"].as_str(), "{name}");
+        assert_eq!(
+            evm::checksum_address(&m.address),
+            s(&e["address"]),
+            "{name}"
+        );
+        assert_eq!(m.statement.as_deref(), e["statement"].as_str(), "{name}");
+        assert_eq!(m.uri, s(&e["uri"]), "{name}");
+        assert_eq!(m.version, s(&e["version"]), "{name}");
+        assert_eq!(m.chain_id, e["chain_id"].as_u64().unwrap(), "{name}");
+        assert_eq!(m.nonce, s(&e["nonce"]), "{name}");
+        assert_eq!(m.issued_at, s(&e["issued_at"]), "{name}");
+        assert_eq!(
+            m.expiration_time.as_deref(),
+            e["expiration_time"].as_str(),
+            "{name}"
+        );
+        assert_eq!(m.not_before.as_deref(), e["not_before"].as_str(), "{name}");
+        assert_eq!(m.request_id.as_deref(), e["request_id"].as_str(), "{name}");
+        let res: Vec<&str> = e["resources"].as_array().unwrap().iter().map(s).collect();
+        assert_eq!(m.resources, res, "{name}");
+
+        let i = intent::describe_personal_sign(msg.as_bytes(), &context(&v["context"]));
+        assert_eq!(i.kind, IntentKind::SignIn, "{name}");
+        assert_eq!(i.title, "Sign in");
+        assert_eq!(codes(&i), expected_codes(e), "{name}: {:#?}", i.warnings);
+        assert_eq!(field(&i.fields, "Nonce", name).value, m.nonce);
+    }
+}
+
+#[test]
+fn malformed_siwe_is_plain_text_with_a_warning() {
+    let file = intent_vector("fail_siwe.json");
+    let cases = list(&file, "cases");
+    assert!(cases.len() >= 15);
+    let ctx = ctx1();
+    for c in &cases {
+        let name = s(&c["name"]);
+        let msg = s(&c["message"]);
+        assert!(
+            matches!(parse_siwe(msg), Err(Error::BadRequest(_))),
+            "{name} must not parse"
+        );
+        let i = intent::describe_personal_sign(msg.as_bytes(), &ctx);
+        assert_eq!(i.kind, IntentKind::Message, "{name}");
+        let warned = i
+            .warnings
+            .iter()
+            .any(|w| w.code == WarningCode::SiweMalformed);
+        // A message with a byte outside printable text is shown as hex; it
+        // cannot be read as a sign-in at all.
+        let hex = i
+            .warnings
+            .iter()
+            .any(|w| w.code == WarningCode::BinaryMessage);
+        assert!(warned || hex, "{name}: {:#?}", i.warnings);
+    }
+}
+
+// ---------- EIP-712 ----------
+
+#[test]
+fn typed_data_vectors() {
+    let file = intent_vector("typed_data.json");
+    let ctx = context(&file["context"]);
+    let vs = list(&file, "vectors");
+    assert_eq!(vs.len(), 8);
+    for v in &vs {
+        let name = s(&v["name"]);
+        let json = serde_json::to_string(&v["typed_data"]).unwrap();
+        // The signer hashes the document exactly as viem and ethers did.
+        let h = evm::typed_data_hash(&json, Some(1)).unwrap();
+        assert_eq!(format!("0x{}", hex::encode(h)), s(&v["hash"]), "{name}");
+        let i = intent::describe_typed_data(&json, &ctx).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(i.kind, IntentKind::TypedData);
+        let e = &v["expect"];
+        assert_eq!(codes(&i), expected_codes(e), "{name}: {:#?}", i.warnings);
+        match e["summary"].as_str() {
+            Some(want) => {
+                let got = i
+                    .summary
+                    .as_deref()
+                    .unwrap_or_else(|| panic!("{name}: no summary"));
+                assert!(
+                    got.starts_with(want),
+                    "{name}: {got:?} does not start with {want:?}"
+                );
+            }
+            None => assert_eq!(i.summary, None, "{name}"),
+        }
+        assert_eq!(
+            field(&i.fields, "Primary type", name).value,
+            s(&v["typed_data"]["primaryType"])
+        );
+        let domain = field(&i.fields, "Domain", name);
+        if let Some(n) = v["typed_data"]["domain"]["name"].as_str() {
+            assert_eq!(field(&domain.children, "Name", name).value, n);
+        }
+    }
+}
+
+#[test]
+fn typed_data_message_is_a_tree_in_declared_order() {
+    let file = intent_vector("typed_data.json");
+    let ctx = context(&file["context"]);
+    let v = list(&file, "vectors")
+        .into_iter()
+        .find(|v| v["name"] == "permit2-permit-batch")
+        .unwrap();
+    let i = intent::describe_typed_data(&serde_json::to_string(&v["typed_data"]).unwrap(), &ctx)
+        .unwrap();
+    let msg = field(&i.fields, "Message", "batch");
+    assert_eq!(msg.value, "PermitBatch");
+    let labels: Vec<&str> = msg.children.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels, ["details", "spender", "sigDeadline"]);
+    let details = &msg.children[0];
+    assert_eq!(details.value, "PermitDetails[] (2 items)");
+    assert_eq!(details.children[0].children[1].label, "amount");
+    assert_eq!(details.children[0].children[1].value, "2500000");
+    assert_eq!(
+        field(
+            &field(&i.fields, "Domain", "batch").children,
+            "Verifying contract",
+            "batch"
+        )
+        .value,
+        "0x000000000022D473030F116dDEE9F6B43aC78BA3"
+    );
+}
+
+#[test]
+fn a_permit_with_an_extra_field_is_not_said_as_a_permit() {
+    let file = intent_vector("typed_data.json");
+    let ctx = context(&file["context"]);
+    let mut v = list(&file, "vectors")
+        .into_iter()
+        .find(|v| v["name"] == "erc2612-permit-usdc")
+        .unwrap();
+    let td = &mut v["typed_data"];
+    td["types"]["Permit"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "memo", "type": "string"}));
+    td["message"]["memo"] = "x".into();
+    let i = intent::describe_typed_data(&serde_json::to_string(td).unwrap(), &ctx).unwrap();
+    assert_eq!(i.summary, None);
+    assert!(codes(&i).is_empty());
+}
+
+#[test]
+fn typed_data_the_signer_refuses_is_refused() {
+    let file = common::load("fail_typed_data.json");
+    let ctx = ctx1();
+    let mut n = 0;
+    for c in list(&file, "cases") {
+        let json = s(&c["typed_data"]);
+        let mut ctx = ctx.clone();
+        ctx.chain_id = c["chain_id"].as_u64().unwrap_or(1);
+        let signer = evm::typed_data_hash(json, c["chain_id"].as_u64().or(Some(1)));
+        let decoded = intent::describe_typed_data(json, &ctx);
+        assert_eq!(signer.is_ok(), decoded.is_ok(), "{}", s(&c["name"]));
+        n += usize::from(decoded.is_err());
+    }
+    assert!(n >= 10, "{n}");
+}
+
+// ---------- EVM transactions ----------
+
+#[test]
+fn evm_transaction_vectors() {
+    let file = intent_vector("evm_tx.json");
+    let base = context(&file["context"]);
+    let key = common::evm_key("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+    let vs = list(&file, "vectors");
+    assert!(vs.len() >= 19);
+    for v in &vs {
+        let name = s(&v["name"]);
+        let mut ctx = base.clone();
+        ctx.chain_id = v["chain_id"].as_u64().unwrap();
+        // The signer accepts every vector: what is described can be signed.
+        evm::sign_transaction(&key, &v["tx"], ctx.chain_id)
+            .unwrap_or_else(|e| panic!("{name}: signer: {e}"));
+        let i = intent::describe_evm_transaction(&v["tx"], &ctx)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(i.kind, IntentKind::EvmTransaction);
+        assert_eq!(
+            codes(&i),
+            expected_codes(&v["expect"]),
+            "{name}: {:#?}",
+            i.warnings
+        );
+        check_fields(&i.fields, &v["expect"]["fields"], name);
+        let data = v["tx"]["data"].as_str().unwrap_or("0x");
+        assert_eq!(
+            i.raw.as_deref(),
+            (data != "0x").then_some(data),
+            "{name}: raw data"
+        );
+    }
+}
+
+#[test]
+fn truncated_or_malformed_calldata_is_refused() {
+    let file = intent_vector("fail_calldata.json");
+    let ctx = context(&file["context"]);
+    let cases = list(&file, "cases");
+    assert!(cases.len() >= 8);
+    for c in &cases {
+        let r = intent::describe_evm_transaction(&c["tx"], &ctx);
+        assert!(is_bad_request(&r), "{}: {r:?}", s(&c["name"]));
+    }
+}
+
+#[test]
+fn every_truncation_of_known_calldata_is_refused() {
+    let file = intent_vector("evm_tx.json");
+    let ctx = context(&file["context"]);
+    let mut checked = 0;
+    for v in list(&file, "vectors") {
+        let data = v["tx"]["data"].as_str().unwrap_or("0x");
+        let bytes = hex::decode(&data[2..]).unwrap();
+        let known = bytes.len() >= 4
+            && intent::KNOWN_SELECTORS
+                .iter()
+                .any(|(sel, _)| sel[..] == bytes[..4]);
+        if !known {
+            continue;
+        }
+        // Cutting into the head words must fail, whatever the cut.
+        for len in 4..4 + 32 * min_words(&bytes[..4]) {
+            let mut tx = v["tx"].clone();
+            tx["data"] = format!("0x{}", hex::encode(&bytes[..len])).into();
+            let r = intent::describe_evm_transaction(&tx, &ctx);
+            assert!(is_bad_request(&r), "{} cut to {len}: {r:?}", s(&v["name"]));
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+/// Head words of each known selector.
+fn min_words(sel: &[u8]) -> usize {
+    match hex::encode(sel).as_str() {
+        "a9059cbb" | "095ea7b3" | "39509351" | "a22cb465" => 2,
+        "23b872dd" | "42842e0e" => 3,
+        "b88d4fde" | "87517c45" => 4,
+        "f242432a" => 5,
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn transactions_the_signer_refuses_are_refused() {
+    let file = common::load("fail_tx.json");
+    let mut refused = 0;
+    for c in list(&file, "cases") {
+        let mut ctx = ctx1();
+        ctx.chain_id = c["chain_id"].as_u64().unwrap();
+        let r = intent::describe_evm_transaction(&c["request"], &ctx);
+        if s(&c["error"]) == "none" {
+            assert!(r.is_ok(), "{}: {r:?}", s(&c["name"]));
+        } else {
+            assert!(is_bad_request(&r), "{}: {r:?}", s(&c["name"]));
+            refused += 1;
+        }
+    }
+    assert!(refused >= 20, "{refused}");
+}
+
+#[test]
+fn signed_transaction_vectors_are_all_described() {
+    for name in [
+        "tx_eip1559.json",
+        "tx_eip2930.json",
+        "tx_legacy_eip155.json",
+        "tx_legacy_viem.json",
+    ] {
+        let file = common::load(name);
+        for v in list(&file, "vectors") {
+            let mut ctx = ctx1();
+            ctx.chain_id = v["chain_id"].as_u64().unwrap();
+            intent::describe_evm_transaction(&v["request"], &ctx)
+                .unwrap_or_else(|e| panic!("{name} {}: {e}", s(&v["name"])));
+        }
+    }
+}
+
+#[test]
+fn value_and_fee_without_a_known_network_are_in_wei() {
+    let mut ctx = ctx1();
+    ctx.chain_id = 999_999;
+    let tx = serde_json::json!({"type": "0x2", "nonce": "0x0", "gas": "0x5208", "maxFeePerGas": "0x2", "maxPriorityFeePerGas": "0x1", "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": "0xde0b6b3a7640000"});
+    let i = intent::describe_evm_transaction(&tx, &ctx).unwrap();
+    assert_eq!(
+        field(&i.fields, "Value", "wei").value,
+        "1000000000000000000 wei"
+    );
+    assert_eq!(field(&i.fields, "Max fee", "wei").value, "42000 wei");
+    assert_eq!(field(&i.fields, "Network", "wei").value, "Chain 999999");
+    ctx.network = Some(intent::Network {
+        name: "Test".into(),
+        symbol: "TST".into(),
+        decimals: 18,
+    });
+    let i = intent::describe_evm_transaction(&tx, &ctx).unwrap();
+    assert_eq!(field(&i.fields, "Value", "named").value, "1 TST");
+}
+
+// ---------- Solana ----------
+
+#[test]
+fn solana_vectors() {
+    let file = intent_vector("solana_tx.json");
+    let mut ctx = ctx1();
+    let me = bs58::decode(s(&file["signer"])).into_vec().unwrap();
+    ctx.solana_address = Some(me.try_into().unwrap());
+    let vs = list(&file, "vectors");
+    assert!(vs.len() >= 11);
+    for v in &vs {
+        let name = s(&v["name"]);
+        let tx = base64_decode(s(&v["tx"]));
+        let i = intent::describe_solana_transaction(&tx, &ctx)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(i.kind, IntentKind::SolanaTransaction);
+        assert_eq!(
+            codes(&i),
+            expected_codes(&v["expect"]),
+            "{name}: {:#?}",
+            i.warnings
+        );
+        assert_eq!(
+            field(&i.fields, "Fee payer", name).value,
+            format!("{} (you)", s(&file["signer"]))
+        );
+        for (n, want) in list(&v["expect"], "instructions").iter().enumerate() {
+            let ix = field(&i.fields, &format!("Instruction {}", n + 1), name);
+            assert_eq!(ix.value, s(&want["title"]), "{name}");
+            check_fields(&ix.children, &want["fields"], name);
+        }
+    }
+}
+
+#[test]
+fn wrong_instruction_data_lengths_are_refused() {
+    let file = intent_vector("fail_solana_ix.json");
+    let ctx = ctx1();
+    let cases = list(&file, "cases");
+    assert!(cases.len() >= 10);
+    for c in &cases {
+        let tx = base64_decode(s(&c["tx"]));
+        let r = intent::describe_solana_transaction(&tx, &ctx);
+        assert!(is_bad_request(&r), "{}: {r:?}", s(&c["name"]));
+    }
+}
+
+#[test]
+fn solana_transactions_the_signer_refuses_are_refused_and_truncations_too() {
+    let ctx = ctx1();
+    let fails = common::load("fail_solana_tx.json");
+    let mut n = 0;
+    for c in list(&fails, "cases") {
+        let tx = base64_decode(s(&c["tx"]));
+        let signer_ok =
+            solana::sign_transaction(&common::ed_key(s(&c["signer_seed"])), &tx).is_ok();
+        let r = intent::describe_solana_transaction(&tx, &ctx);
+        if !signer_ok && r.is_ok() {
+            // The decoder checks everything the signer checks but whether
+            // this key is a required signer: that is not about what is signed.
+            assert!(s(&c["name"]).starts_with("signer-"), "{}", s(&c["name"]));
+        }
+        n += usize::from(r.is_err());
+    }
+    assert!(n >= 5, "{n}");
+    let good = intent_vector("solana_tx.json");
+    for v in list(&good, "vectors") {
+        let tx = base64_decode(s(&v["tx"]));
+        for len in 0..tx.len() {
+            assert!(
+                intent::describe_solana_transaction(&tx[..len], &ctx).is_err(),
+                "{} cut to {len}",
+                s(&v["name"])
+            );
+        }
+    }
+    // The signer's own vectors (legacy and v0, memo, lookup tables) are all described.
+    for v in list(&common::load("solana_tx.json"), "vectors") {
+        intent::describe_solana_transaction(&base64_decode(s(&v["unsigned"])), &ctx)
+            .unwrap_or_else(|e| panic!("{}: {e}", s(&v["name"])));
+    }
+}
+
+fn base64_decode(t: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(t).unwrap()
+}
+
+// ---------- output shape ----------
+
+#[test]
+fn intents_serialise_with_stable_codes() {
+    let file = intent_vector("evm_tx.json");
+    let ctx = context(&file["context"]);
+    let v = list(&file, "vectors")
+        .into_iter()
+        .find(|v| v["name"] == "erc20-approve-unlimited")
+        .unwrap();
+    let i = intent::describe_evm_transaction(&v["tx"], &ctx).unwrap();
+    let j = serde_json::to_value(&i).unwrap();
+    assert_eq!(j["kind"], "evm_transaction");
+    assert_eq!(j["title"], "Sign transaction");
+    assert_eq!(j["warnings"][0]["code"], "UNLIMITED_APPROVAL");
+    assert_eq!(j["warnings"][1]["code"], "APPROVAL");
+    assert!(
+        j["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Lets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 spend Unlimited USDC")
+    );
+    assert!(j["fields"][0]["label"].is_string() && j["fields"][0].get("children").is_none());
+}
