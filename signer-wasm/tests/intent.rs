@@ -568,6 +568,10 @@ fn transactions_the_signer_refuses_are_refused() {
 
 #[test]
 fn signed_transaction_vectors_are_all_described() {
+    // Every request the signer's own vectors sign is described, except one
+    // whose calldata is a bare `approve` selector: the decoder refuses
+    // truncated calldata of a known selector (a Solidity token would revert).
+    let mut truncated = Vec::new();
     for name in [
         "tx_eip1559.json",
         "tx_eip2930.json",
@@ -578,10 +582,16 @@ fn signed_transaction_vectors_are_all_described() {
         for v in list(&file, "vectors") {
             let mut ctx = ctx1();
             ctx.chain_id = v["chain_id"].as_u64().unwrap();
-            intent::describe_evm_transaction(&v["request"], &ctx)
-                .unwrap_or_else(|e| panic!("{name} {}: {e}", s(&v["name"])));
+            match intent::describe_evm_transaction(&v["request"], &ctx) {
+                Ok(_) => {}
+                Err(Error::BadRequest(m)) if m.contains("calldata truncated") => {
+                    truncated.push(s(&v["name"]).to_owned());
+                }
+                Err(e) => panic!("{name} {}: {e}", s(&v["name"])),
+            }
         }
     }
+    assert_eq!(truncated, ["legacy-polygon-with-data"]);
 }
 
 #[test]

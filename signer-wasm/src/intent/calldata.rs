@@ -145,7 +145,7 @@ pub(crate) fn describe_call(
                 format!("NFT #{v} of {token}")
             };
             b.field("From", from.clone());
-            b.field("To", dst.clone());
+            b.field("Recipient", dst.clone());
             b.field(
                 if *sel == TRANSFER_FROM {
                     "Amount"
@@ -165,7 +165,7 @@ pub(crate) fn describe_call(
             let dst = show_address(ctx, &a.address(1)?);
             let (id, v) = (a.uint(2, 256)?, a.uint(3, 256)?);
             b.field("From", from.clone());
-            b.field("To", dst.clone());
+            b.field("Recipient", dst.clone());
             b.field("Token ID", id.to_string());
             b.field("Amount", v.to_string());
             b.field("Data", format!("0x{}", hex::encode(a.bytes(4)?)));

@@ -103,7 +103,7 @@ addEvm('erc20-approve-zero-is-no-approval', tx(DAI, calldata('approve(address,ui
   warnings: [], fields: { Amount: '0 DAI' },
 });
 addEvm('erc20-transferFrom-weth', tx(WETH, calldata('transferFrom(address,address,uint256)', [OTHER, ME, 10n ** 18n])), {
-  warnings: [], fields: { From: OTHER, To: ME + ' (you)', Amount: '1 WETH' },
+  warnings: [], fields: { From: OTHER, Recipient: ME + ' (you)', Amount: '1 WETH' },
 });
 addEvm('erc20-increaseAllowance', tx(USDC, calldata('increaseAllowance(address,uint256)', [SPENDER, 5000000n])), {
   warnings: ['APPROVAL'], fields: { Spender: SPENDER, 'Added allowance': '5 USDC' },
@@ -115,7 +115,7 @@ addEvm('erc721-setApprovalForAll-false', tx(NFT, calldata('setApprovalForAll(add
   warnings: [], fields: { Operator: SPENDER, Approved: 'no' },
 });
 addEvm('erc721-transferFrom', tx(NFT, calldata('transferFrom(address,address,uint256)', [ME, OTHER, 42n])), {
-  warnings: [], fields: { From: ME + ' (you)', To: OTHER, Amount: `42 (raw amount of token ${NFT}, or NFT token ID 42)` },
+  warnings: [], fields: { From: ME + ' (you)', Recipient: OTHER, To: NFT, Amount: `42 (raw amount of token ${NFT}, or NFT token ID 42)` },
 });
 addEvm('erc721-safeTransferFrom', tx(NFT, calldata('safeTransferFrom(address,address,uint256)', [ME, OTHER, 7n])), {
   warnings: [], fields: { 'Token ID': `NFT #7 of token ${NFT}` },
