@@ -342,17 +342,8 @@ fn malformed_siwe_is_plain_text_with_a_warning() {
         );
         let i = intent::describe_personal_sign(msg.as_bytes(), &ctx);
         assert_eq!(i.kind, IntentKind::Message, "{name}");
-        let warned = i
-            .warnings
-            .iter()
-            .any(|w| w.code == WarningCode::SiweMalformed);
-        // A message with a byte outside printable text is shown as hex; it
-        // cannot be read as a sign-in at all.
-        let hex = i
-            .warnings
-            .iter()
-            .any(|w| w.code == WarningCode::BinaryMessage);
-        assert!(warned || hex, "{name}: {:#?}", i.warnings);
+        assert_eq!(codes(&i), ["SIWE_MALFORMED"], "{name}");
+        assert_eq!(i.fields[0].value, msg, "{name}: shown as the text it is");
     }
 }
 
@@ -726,4 +717,35 @@ fn intents_serialise_with_stable_codes() {
             .starts_with("Lets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 spend Unlimited USDC")
     );
     assert!(j["fields"][0]["label"].is_string() && j["fields"][0].get("children").is_none());
+}
+
+#[test]
+fn every_warning_code_is_documented() {
+    let doc = include_str!("../../docs/intent.md");
+    let all = [
+        WarningCode::UnlimitedApproval,
+        WarningCode::Approval,
+        WarningCode::ApprovalForAll,
+        WarningCode::SiweDomainMismatch,
+        WarningCode::SiweAddressMismatch,
+        WarningCode::SiweChainMismatch,
+        WarningCode::SiweExpired,
+        WarningCode::SiweNotYetValid,
+        WarningCode::SiweMalformed,
+        WarningCode::NoChainId,
+        WarningCode::ContractCreation,
+        WarningCode::UnknownContractCall,
+        WarningCode::UnknownProgram,
+        WarningCode::UnknownInstruction,
+        WarningCode::UnresolvedLookupAccounts,
+        WarningCode::BinaryMessage,
+    ];
+    for c in all {
+        let code = serde_json::to_value(c).unwrap();
+        let code = code.as_str().unwrap();
+        assert!(
+            doc.contains(&format!("| `{code}` |")),
+            "{code} is not in docs/intent.md"
+        );
+    }
 }
