@@ -749,3 +749,18 @@ fn every_warning_code_is_documented() {
         );
     }
 }
+
+#[test]
+fn typed_data_strings_with_bidi_controls_are_escaped() {
+    let td = r#"{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"chainId","type":"uint256"}],
+        "Note":[{"name":"text","type":"string"}]},"primaryType":"Note",
+        "domain":{"name":"Safe\u202eevil","chainId":1},"message":{"text":"pay 1\u202e0"}}"#;
+    let i = intent::describe_typed_data(td, &ctx1()).unwrap();
+    let domain = field(&i.fields, "Domain", "bidi");
+    assert_eq!(
+        field(&domain.children, "Name", "bidi").value,
+        "Safe\\u{202e}evil"
+    );
+    let msg = field(&i.fields, "Message", "bidi");
+    assert_eq!(msg.children[0].value, "pay 1\\u{202e}0");
+}

@@ -25,6 +25,25 @@ pub(crate) fn as_text(bytes: &[u8]) -> Option<&str> {
     s.chars().all(printable).then_some(s)
 }
 
+/// A string from a request as shown inside a field: as is when printable,
+/// else with its non-printable characters escaped (`\u{202e}`), so that
+/// what is displayed is what is signed.
+pub(crate) fn safe_text(s: &str) -> String {
+    if as_text(s.as_bytes()).is_some() {
+        s.to_owned()
+    } else {
+        s.chars()
+            .map(|c| {
+                if printable(c) {
+                    c.to_string()
+                } else {
+                    format!("\\u{{{:x}}}", u32::from(c))
+                }
+            })
+            .collect()
+    }
+}
+
 fn plain(kind: IntentKind, bytes: &[u8], b: &mut Builder) -> Option<String> {
     match as_text(bytes) {
         Some(text) => {

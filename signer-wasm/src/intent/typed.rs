@@ -6,6 +6,7 @@
 //! ([`crate::evm::typed_data_hash`]), so a document the signer would refuse
 //! is refused here and the tree shows exactly the declared, signed fields.
 
+use super::message::safe_text;
 use super::permit::recognise;
 use super::siwe::chain_name;
 use super::tokens::show_address;
@@ -73,7 +74,7 @@ fn leaf(ctx: &Context, ty: &str, v: &Value) -> String {
         return x.to_string();
     }
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => safe_text(s),
         Value::Bool(b) => b.to_string(),
         other => other.to_string(),
     }
@@ -129,7 +130,7 @@ pub fn describe_typed_data(json: &str, ctx: &Context) -> Result<Intent> {
     let mut d = Vec::new();
     for (key, label) in [("name", "Name"), ("version", "Version")] {
         if let Some(s) = domain.get(key).and_then(Value::as_str) {
-            d.push(Field::new(label, s));
+            d.push(Field::new(label, safe_text(s)));
         }
     }
     match domain_chain {
