@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod evm;
+pub mod intent;
 pub mod recovery;
 pub mod secret;
 pub mod shares;
