@@ -2,7 +2,7 @@
 // own page, say http://127.0.0.1:5173) that may embed the iFrame and call the
 // sample dApp's API. Each entry must be an exact origin, scheme://host[:port]
 // as the browser writes it, because hot storage compares it with the
-// embedding page's origin character for character (docs/services.md).
+// embedding page's origin character for character (docs/api.md, /v2/config).
 import { pathToFileURL } from "node:url";
 
 /**

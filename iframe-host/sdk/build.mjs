@@ -3,7 +3,7 @@
 // minified ESM bundle dist/keyframe-sdk.min.js with its declarations in one
 // file beside it (dist/keyframe-sdk.min.d.ts; the provider serves the pair as
 // /sdk/keyframe-sdk.js and /sdk/keyframe-sdk.d.ts), and prints the bundle's
-// gzip size against the 10 KiB budget (docs/decisions.md).
+// gzip size against the 10 KiB budget (bench/RESULTS.md).
 //   node iframe-host/sdk/build.mjs [--no-tsc]   (--no-tsc: bundle only)
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -2,9 +2,9 @@
  * Why the iFrame did not connect: the evidence the SDK gathers while it
  * waits for `ready`, and the error that names the likely cause in words.
  *
- * The iFrame stays silent towards an origin the provider does not allow
- * (docs/architecture.md), so the page cannot be told so directly. It can
- * rule the other causes in or out:
+ * The iFrame stays silent towards a parent origin that is not on the
+ * provider's allow-list (`/v2/config`, docs/api.md), so the page cannot be
+ * told so directly. It can rule the other causes in or out:
  *   * a Content-Security-Policy on this page that blocks the frame
  *     (`securitypolicyviolation` naming the provider);
  *   * the provider unreachable (a `no-cors` fetch of the iFrame's page fails);
