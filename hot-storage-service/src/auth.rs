@@ -376,3 +376,60 @@ where
         Ok(User(id))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn key(name: &str, kid: &str, extra: Value) -> Value {
+        let all: Value = serde_json::from_str(include_str!("../tests/data/public_jwks.json")).unwrap();
+        let mut k = all[name].clone();
+        k["kid"] = json!(kid);
+        for (f, v) in extra.as_object().unwrap() {
+            k[f] = v.clone();
+        }
+        k
+    }
+
+    fn parse(keys: Vec<Value>) -> HashMap<String, Arc<CachedKey>> {
+        parse_jwks(serde_json::from_value(json!({ "keys": keys })).unwrap())
+    }
+
+    #[test]
+    fn allowed_key_types_imply_their_algorithm() {
+        let got = parse(vec![
+            key("ed1", "ed", json!({})),
+            key("p256", "ec", json!({ "alg": "ES256", "use": "sig" })),
+            key("rsa", "rsa", json!({ "alg": "RS256" })),
+            key("ed2", "ed-alt", json!({ "alg": "Ed25519" })),
+        ]);
+        assert_eq!(got["ed"].alg, Algorithm::EdDSA);
+        assert_eq!(got["ec"].alg, Algorithm::ES256);
+        assert_eq!(got["rsa"].alg, Algorithm::RS256);
+        assert_eq!(got["ed-alt"].alg, Algorithm::EdDSA);
+    }
+
+    #[test]
+    fn refused_keys_are_skipped_one_by_one() {
+        let got = parse(vec![
+            // HMAC keys are never loaded, whatever they claim.
+            json!({ "kty": "oct", "kid": "hmac", "k": "c2VjcmV0", "alg": "HS256" }),
+            // A declared alg that contradicts the key type.
+            key("ed1", "liar", json!({ "alg": "RS256" })),
+            // Encryption keys are not signature keys.
+            key("p256", "enc", json!({ "use": "enc" })),
+            // RSA under 2048 bits.
+            json!({ "kty": "RSA", "kid": "small", "n": "AQAB", "e": "AQAB" }),
+            // No kid; a curve this service does not allow; garbage.
+            key("ed1", "x", json!({ "kid": null })),
+            json!({ "kty": "EC", "crv": "P-384", "kid": "p384", "x": "AA", "y": "AA" }),
+            json!("not a key"),
+            // ... and the good key beside them still loads.
+            key("ed3", "good", json!({})),
+        ]);
+        assert_eq!(got.keys().collect::<Vec<_>>(), vec!["good"]);
+    }
+}

@@ -406,3 +406,29 @@ pub fn init_logging(json: bool) {
         builder.init();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_port_only() {
+        assert_eq!(
+            origin("https://a.example/path?q=1").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin(" http://127.0.0.1:3000/ ").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        // The default port is dropped, as browsers write origins.
+        assert_eq!(
+            origin("https://a.example:443").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(origin("bad; script-src *"), None);
+        assert_eq!(origin("javascript:alert(1)"), None);
+        assert_eq!(origin(""), None);
+    }
+}

@@ -201,7 +201,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 
 /// Prometheus (OpenMetrics) text.
 #[utoipa::path(get, path = "/metrics", tag = "ops", security(()),
-    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
+    responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text")))]
 pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {
     match metrics.render() {
         Ok(text) => (

@@ -29,7 +29,7 @@ struct Rendered(Arc<str>);
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "ops", security(()),
-    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
+    responses((status = 200, description = "This OpenAPI 3.1 document (JSON)")))]
 async fn openapi_json(Extension(doc): Extension<Rendered>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], doc.0.to_string())
 }

@@ -1,5 +1,6 @@
-//! Hot-storage handlers (`/v2/...`), exactly as docs/api.md specifies, and
-//! their wire types (the OpenAPI document is generated from both).
+//! Hot-storage handlers (`/v2/...`), exactly as docs/api.md specifies. The
+//! OpenAPI document is generated from their `#[utoipa::path]` attributes
+//! and the wire types (`wire.rs`).
 //!
 //! Handlers see only the parts of the state they need: the [`HotStore`]
 //! and, for `/v2/config`, the settings.
@@ -14,15 +15,17 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::store::{DeviceRow, HotStore, NewDevice};
-use super::wire::*;
+use super::wire::{
+    CommitRequest, ConfigResponse, CreateRequest, DeviceIn, DeviceInfo, DeviceList, DeviceRef,
+    Pending, RecoverRequest, RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest,
+    VersionRef, WalletRequest, WalletResponse,
+};
 use crate::auth::{Identity, User};
 use crate::db::{now_ms, rfc3339};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::settings::Settings;
-use crate::types::{
-    Addresses, Id, Kind, MAX_VERSION, NIL_DEVICE, OkBody, ShareBytes, Split, b64, validate_label,
-};
+use crate::types::{Id, MAX_VERSION, NIL_DEVICE, OkBody, b64, validate_label};
 
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {
