@@ -385,7 +385,8 @@ mod tests {
     use super::*;
 
     fn key(name: &str, kid: &str, extra: Value) -> Value {
-        let all: Value = serde_json::from_str(include_str!("../tests/data/public_jwks.json")).unwrap();
+        let all: Value =
+            serde_json::from_str(include_str!("../tests/data/public_jwks.json")).unwrap();
         let mut k = all[name].clone();
         k["kid"] = json!(kid);
         for (f, v) in extra.as_object().unwrap() {

@@ -256,7 +256,8 @@ impl HotCli {
 impl ShieldCli {
     pub fn settings(&self) -> Settings {
         let mut s = self.common.settings(Service::Shield);
-        s.provider_origin = origin(&self.provider_origin).unwrap_or_else(|| self.provider_origin.clone());
+        s.provider_origin =
+            origin(&self.provider_origin).unwrap_or_else(|| self.provider_origin.clone());
         s
     }
 }
@@ -282,12 +283,32 @@ impl Launch {
             Service::Hot => {
                 let cli = HotCli::parse();
                 let settings = cli.settings();
-                Launch::new(service, cli.command, settings, cli.database_url, cli.listen, cli.common, cli.sealing_keys, cli.sealing_key_file, "hot-storage.db")
+                Launch::new(
+                    service,
+                    cli.command,
+                    settings,
+                    cli.database_url,
+                    cli.listen,
+                    cli.common,
+                    cli.sealing_keys,
+                    cli.sealing_key_file,
+                    "hot-storage.db",
+                )
             }
             Service::Shield => {
                 let cli = ShieldCli::parse();
                 let settings = cli.settings();
-                Launch::new(service, cli.command, settings, cli.database_url, cli.listen, cli.common, cli.sealing_keys, cli.sealing_key_file, "shield.db")
+                Launch::new(
+                    service,
+                    cli.command,
+                    settings,
+                    cli.database_url,
+                    cli.listen,
+                    cli.common,
+                    cli.sealing_keys,
+                    cli.sealing_key_file,
+                    "shield.db",
+                )
             }
         }
     }
@@ -297,7 +318,7 @@ impl Launch {
         service: Service,
         command: Option<Command>,
         settings: Settings,
-        database_url: Option<String>,
+        given_url: Option<String>,
         listen: SocketAddr,
         common: CommonArgs,
         sealing_keys: Vec<String>,
@@ -308,7 +329,7 @@ impl Launch {
             service,
             command,
             settings,
-            database_url: database_url(&database_url, &common.data_dir, db_file),
+            database_url: database_url(&given_url, &common.data_dir, db_file),
             listen,
             log_json: common.log_json,
             sealing_keys,

@@ -31,7 +31,10 @@ struct Rendered(Arc<str>);
 #[utoipa::path(get, path = "/openapi.json", tag = "ops", security(()),
     responses((status = 200, description = "This OpenAPI 3.1 document (JSON)")))]
 async fn openapi_json(Extension(doc): Extension<Rendered>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], doc.0.to_string())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        doc.0.to_string(),
+    )
 }
 
 /// Completes `api`'s document (info, server, bearer scheme, the ops routes)

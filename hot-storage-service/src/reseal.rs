@@ -9,8 +9,8 @@
 //! service's store knows its own rows (`hot/reseal.rs`, `shield/store.rs`).
 
 use crate::db::Db;
-pub use crate::seal::ResealReport;
 use crate::seal::Keyring;
+pub use crate::seal::ResealReport;
 use crate::settings::Service;
 
 pub async fn reseal(service: Service, db: &Db, keyring: &Keyring) -> anyhow::Result<ResealReport> {

@@ -5,8 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 use zeroize::Zeroizing;
 
@@ -59,13 +59,13 @@ impl Id {
 /// A string schema with a pattern (and a format, a description).
 fn string_schema(
     pattern: Option<&str>,
-    format: Option<KnownFormat>,
+    format: Option<SchemaFormat>,
     description: Option<&str>,
 ) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(pattern)
-        .format(format.map(SchemaFormat::KnownFormat))
+        .format(format)
         .description(description)
         .into()
 }
@@ -74,7 +74,7 @@ impl PartialSchema for Id {
     fn schema() -> RefOr<Schema> {
         string_schema(
             Some("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
-            Some(KnownFormat::Uuid),
+            Some(SchemaFormat::Custom("uuid".into())),
             None,
         )
     }

@@ -339,7 +339,10 @@ fn checker_reads_use_trees_super_and_inline_paths() {
             "use crate::{error::E, hot::store::{MIGRATIONS, X}};\nfn f() { crate::hot::app(); }",
         ),
         ("error.rs", ""),
-        ("hot/mod.rs", "pub mod store;\n// use crate::nothing;\nuse crate::server::AppState;"),
+        (
+            "hot/mod.rs",
+            "pub mod store;\n// use crate::nothing;\nuse crate::server::AppState;",
+        ),
         ("hot/store.rs", "use super::super::error::E;"),
     ]);
     let g = graph(&src);

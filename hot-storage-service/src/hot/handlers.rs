@@ -66,7 +66,10 @@ pub async fn config(State(s): State<Arc<Settings>>) -> JsonOut<ConfigResponse> {
 #[utoipa::path(get, path = "/v2/wallet", tag = "hot storage",
     responses((status = 200, body = WalletResponse), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET", body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn wallet(State(st): State<HotStore>, User(id): User) -> AppResult<JsonOut<WalletResponse>> {
+pub async fn wallet(
+    State(st): State<HotStore>,
+    User(id): User,
+) -> AppResult<JsonOut<WalletResponse>> {
     let w = st.load_wallet(&id).await?.ok_or(AppError::NoWallet)?;
     Ok(JsonOut(WalletResponse {
         wallet: w.wallet,
@@ -395,7 +398,10 @@ pub async fn commit(
     check_device(&req.device)?;
     let v = check_version(req.version)?;
     st.require_wallet(&id, &req.wallet).await?;
-    if st.promote(&id, &req.wallet, &req.device, v, &req.split).await? {
+    if st
+        .promote(&id, &req.wallet, &req.device, v, &req.split)
+        .await?
+    {
         st.touch(&id, &req.wallet, &req.device).await?;
         st.metrics.share_op("commit", "ok");
     } else {

@@ -402,7 +402,12 @@ impl HotStore {
 
     /// Deletes this device's row if it has expired (not yet swept), so the
     /// expired row does not block its id.
-    pub async fn delete_if_expired(&self, id: &Identity, wallet: &Id, device: &Id) -> AppResult<()> {
+    pub async fn delete_if_expired(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+    ) -> AppResult<()> {
         sqlx::query(
             "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
              AND expires_at IS NOT NULL AND expires_at <= $5",

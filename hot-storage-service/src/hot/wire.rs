@@ -87,7 +87,6 @@ pub struct RecoverRequest {
     #[serde(default)]
     pub device: Option<Id>,
     #[serde(default)]
-    #[schema(maximum = 9007199254740990)]
     pub version: Option<u64>,
     #[serde(default)]
     pub split: Option<Split>,
@@ -124,7 +123,6 @@ pub struct RecoverResponse {
 pub struct RefreshRequest {
     pub wallet: Id,
     pub device: Id,
-    #[schema(maximum = 9007199254740990)]
     pub version: u64,
     pub split: Split,
     pub share: ShareBytes,
@@ -146,7 +144,6 @@ pub struct VersionRef {
 pub struct CommitRequest {
     pub wallet: Id,
     pub device: Id,
-    #[schema(maximum = 9007199254740990)]
     pub version: u64,
     pub split: Split,
 }

@@ -391,8 +391,8 @@ async fn recover_throughput() {
 /// The (METHOD, path) pairs written as `` `METHOD /path` `` in the section
 /// of docs/api.md that starts with `heading` (up to the next `## `).
 fn documented_routes(heading: &str) -> std::collections::BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md")).unwrap();
     let start = text
         .find(heading)
         .unwrap_or_else(|| panic!("docs/api.md has no {heading}"));
@@ -458,8 +458,8 @@ async fn openapi_documents_the_password_verifier() {
     for field in ["kdf", "m", "t", "p", "salt", "verifier"] {
         assert!(required.contains(&field), "{field} missing: {params}");
     }
-    let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md"))
-        .unwrap();
+    let api =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md")).unwrap();
     assert!(
         api.contains("{ kdf: \"argon2id\", m: KiB, t, p, salt: b64, verifier: b64 }"),
         "docs/api.md lists the password params without `verifier`"
