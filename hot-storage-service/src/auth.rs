@@ -13,22 +13,23 @@
 //! * An expired token is `AUTH_EXPIRED`; every other failure `AUTH_REQUIRED`.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use prometheus_client::metrics::counter::Counter;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::limits::RateLimits;
 
 /// Clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -49,7 +50,7 @@ struct CachedKey {
 
 #[derive(Default)]
 struct Cache {
-    keys: HashMap<String, std::sync::Arc<CachedKey>>,
+    keys: HashMap<String, Arc<CachedKey>>,
     fetched_at: Option<Instant>,
     attempted_at: Option<Instant>,
 }
@@ -60,7 +61,7 @@ pub struct Verifier {
     http: reqwest::Client,
     cache: RwLock<Cache>,
     fetch_lock: tokio::sync::Mutex<()>,
-    fetches: AtomicU64,
+    fetches: Counter,
     verified: std::sync::Mutex<HashMap<String, (Identity, Instant)>>,
 }
 
@@ -96,14 +97,19 @@ impl Verifier {
             http,
             cache: RwLock::new(Cache::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
-            fetches: AtomicU64::new(0),
+            fetches: Counter::default(),
             verified: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
     /// How many times the JWKS was fetched (exported as a metric).
     pub fn fetch_count(&self) -> u64 {
-        self.fetches.load(Ordering::Relaxed)
+        self.fetches.get()
+    }
+
+    /// The fetch counter itself, for the metrics registry.
+    pub fn fetch_counter(&self) -> Counter {
+        self.fetches.clone()
     }
 
     /// Verifies a compact JWS and returns the caller's identity.
@@ -172,7 +178,7 @@ impl Verifier {
         Ok((Identity { iss, sub }, exp))
     }
 
-    fn cached(&self, kid: &str) -> (Option<std::sync::Arc<CachedKey>>, bool) {
+    fn cached(&self, kid: &str) -> (Option<Arc<CachedKey>>, bool) {
         let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
         let fresh = cache
             .fetched_at
@@ -180,7 +186,7 @@ impl Verifier {
         (cache.keys.get(kid).cloned(), fresh)
     }
 
-    async fn key_for(&self, kid: &str) -> Option<std::sync::Arc<CachedKey>> {
+    async fn key_for(&self, kid: &str) -> Option<Arc<CachedKey>> {
         let (key, fresh) = self.cached(kid);
         if fresh && key.is_some() {
             return key;
@@ -228,8 +234,8 @@ impl Verifier {
         }
     }
 
-    async fn fetch(&self) -> anyhow::Result<HashMap<String, std::sync::Arc<CachedKey>>> {
-        self.fetches.fetch_add(1, Ordering::Relaxed);
+    async fn fetch(&self) -> anyhow::Result<HashMap<String, Arc<CachedKey>>> {
+        self.fetches.inc();
         let resp = self
             .http
             .get(&self.settings.jwks_url)
@@ -242,22 +248,33 @@ impl Verifier {
         if bytes.len() > 256 * 1024 {
             anyhow::bail!("JWKS larger than 256 KiB");
         }
-        let set: serde_json::Value = serde_json::from_slice(&bytes).context("JWKS is not JSON")?;
-        let keys = parse_jwks(&set);
+        let set: KeySet = serde_json::from_slice(&bytes).context("JWKS is not a key set")?;
+        let keys = parse_jwks(set);
         tracing::info!(keys = keys.len(), "JWKS fetched");
         Ok(keys)
     }
 }
 
-fn parse_jwks(set: &serde_json::Value) -> HashMap<String, std::sync::Arc<CachedKey>> {
+/// A JWKS read key by key: each entry becomes a `jsonwebtoken` [`Jwk`] on
+/// its own, so one malformed or unsupported key (during a rotation, say)
+/// does not disable the others, as a strict `JwkSet` would.
+#[derive(Deserialize)]
+struct KeySet {
+    keys: Vec<serde_json::Value>,
+}
+
+fn parse_jwks(set: KeySet) -> HashMap<String, Arc<CachedKey>> {
     let mut out = HashMap::new();
-    let Some(keys) = set.get("keys").and_then(|k| k.as_array()) else {
-        return out;
-    };
-    for jwk in keys {
-        match parse_jwk(jwk) {
+    for raw in set.keys {
+        // The declared `alg` as written ("Ed25519" is accepted beside
+        // "EdDSA" for OKP keys, as some issuers write it).
+        let declared = raw.get("alg").and_then(|a| a.as_str()).map(str::to_owned);
+        let parsed = serde_json::from_value::<Jwk>(raw)
+            .context("not a JWK")
+            .and_then(|jwk| parse_jwk(&jwk, declared.as_deref()));
+        match parsed {
             Ok(Some((kid, key))) => {
-                out.insert(kid, std::sync::Arc::new(key));
+                out.insert(kid, Arc::new(key));
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "JWKS key skipped"),
@@ -266,57 +283,84 @@ fn parse_jwks(set: &serde_json::Value) -> HashMap<String, std::sync::Arc<CachedK
     out
 }
 
-fn parse_jwk(jwk: &serde_json::Value) -> anyhow::Result<Option<(String, CachedKey)>> {
-    let s = |name: &str| jwk.get(name).and_then(|v| v.as_str());
-    let Some(kid) = s("kid") else {
+/// Decodes a base64url coordinate and checks its length in bytes.
+fn coordinate_len(b64: &str) -> anyhow::Result<usize> {
+    Ok(URL_SAFE_NO_PAD.decode(b64).context("base64url")?.len())
+}
+
+fn parse_jwk(jwk: &Jwk, declared: Option<&str>) -> anyhow::Result<Option<(String, CachedKey)>> {
+    let Some(kid) = jwk.common.key_id.as_deref() else {
         anyhow::bail!("key without kid");
     };
-    if s("use").is_some_and(|u| u != "sig") {
+    if jwk
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
         return Ok(None);
     }
-    let (alg, key) = match (s("kty"), s("crv")) {
-        (Some("OKP"), Some("Ed25519")) => {
-            let x = s("x").context("OKP key without x")?;
-            let raw = URL_SAFE_NO_PAD.decode(x).context("x")?;
-            anyhow::ensure!(raw.len() == 32, "Ed25519 x must be 32 bytes");
-            (Algorithm::EdDSA, DecodingKey::from_ed_components(x)?)
+    // The algorithm is implied by the key type; HMAC (`oct`) keys are never
+    // loaded, so `alg: HS256` can never verify.
+    let alg = match &jwk.algorithm {
+        AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => {
+            anyhow::ensure!(coordinate_len(&p.x)? == 32, "Ed25519 x must be 32 bytes");
+            Algorithm::EdDSA
         }
-        (Some("EC"), Some("P-256")) => {
-            let (x, y) = (s("x").context("x")?, s("y").context("y")?);
+        AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => {
             anyhow::ensure!(
-                URL_SAFE_NO_PAD.decode(x)?.len() == 32 && URL_SAFE_NO_PAD.decode(y)?.len() == 32,
+                coordinate_len(&p.x)? == 32 && coordinate_len(&p.y)? == 32,
                 "P-256 coordinates must be 32 bytes"
             );
-            (Algorithm::ES256, DecodingKey::from_ec_components(x, y)?)
+            Algorithm::ES256
         }
-        (Some("RSA"), _) => {
-            let (n, e) = (s("n").context("n")?, s("e").context("e")?);
-            let n_raw = URL_SAFE_NO_PAD.decode(n).context("n")?;
+        AlgorithmParameters::RSA(p) => {
+            let n_raw = URL_SAFE_NO_PAD.decode(&p.n).context("n")?;
             let bits = n_raw.iter().skip_while(|b| **b == 0).count() * 8;
             anyhow::ensure!(bits >= 2048, "RSA keys under 2048 bits are refused");
-            (Algorithm::RS256, DecodingKey::from_rsa_components(n, e)?)
+            Algorithm::RS256
         }
-        (kty, crv) => anyhow::bail!("unsupported key type {kty:?}/{crv:?}"),
+        other => anyhow::bail!("unsupported key type {}", key_type_name(other)),
     };
-    if let Some(declared) = s("alg") {
+    if let Some(declared_alg) = jwk.common.key_algorithm {
         let ok = matches!(
-            (declared, alg),
-            ("EdDSA" | "Ed25519", Algorithm::EdDSA)
-                | ("ES256", Algorithm::ES256)
-                | ("RS256", Algorithm::RS256)
+            (declared_alg, alg),
+            (KeyAlgorithm::EdDSA, Algorithm::EdDSA)
+                | (KeyAlgorithm::ES256, Algorithm::ES256)
+                | (KeyAlgorithm::RS256, Algorithm::RS256)
+        ) || (alg == Algorithm::EdDSA && declared == Some("Ed25519"));
+        anyhow::ensure!(
+            ok,
+            "JWK alg {} does not match its key type",
+            declared.unwrap_or("?")
         );
-        anyhow::ensure!(ok, "JWK alg {declared} does not match its key type");
     }
+    let key = DecodingKey::from_jwk(jwk)?;
     Ok(Some((kid.to_string(), CachedKey { key, alg })))
+}
+
+fn key_type_name(p: &AlgorithmParameters) -> &'static str {
+    match p {
+        AlgorithmParameters::EllipticCurve(_) => "EC (curve other than P-256)",
+        AlgorithmParameters::RSA(_) => "RSA",
+        AlgorithmParameters::OctetKey(_) => "oct (HMAC)",
+        AlgorithmParameters::OctetKeyPair(_) => "OKP (curve other than Ed25519)",
+        _ => "unknown",
+    }
 }
 
 /// Extractor: a verified caller, after the per-user rate limit.
 pub struct User(pub Identity);
 
-impl FromRequestParts<AppState> for User {
+impl<S> FromRequestParts<S> for User
+where
+    S: Send + Sync,
+    Arc<Verifier>: FromRef<S>,
+    Arc<RateLimits>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -327,8 +371,66 @@ impl FromRequestParts<AppState> for User {
             })
             .filter(|t| !t.is_empty())
             .ok_or(AppError::AuthRequired)?;
-        let id = state.verifier.verify(token).await?;
-        state.limits.check_user(&id)?;
+        let id = Arc::<Verifier>::from_ref(state).verify(token).await?;
+        Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub)?;
         Ok(User(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn key(name: &str, kid: &str, extra: Value) -> Value {
+        let all: Value =
+            serde_json::from_str(include_str!("../tests/data/public_jwks.json")).unwrap();
+        let mut k = all[name].clone();
+        k["kid"] = json!(kid);
+        for (f, v) in extra.as_object().unwrap() {
+            k[f] = v.clone();
+        }
+        k
+    }
+
+    fn parse(keys: Vec<Value>) -> HashMap<String, Arc<CachedKey>> {
+        parse_jwks(serde_json::from_value(json!({ "keys": keys })).unwrap())
+    }
+
+    #[test]
+    fn allowed_key_types_imply_their_algorithm() {
+        let got = parse(vec![
+            key("ed1", "ed", json!({})),
+            key("p256", "ec", json!({ "alg": "ES256", "use": "sig" })),
+            key("rsa", "rsa", json!({ "alg": "RS256" })),
+            key("ed2", "ed-alt", json!({ "alg": "Ed25519" })),
+        ]);
+        assert_eq!(got["ed"].alg, Algorithm::EdDSA);
+        assert_eq!(got["ec"].alg, Algorithm::ES256);
+        assert_eq!(got["rsa"].alg, Algorithm::RS256);
+        assert_eq!(got["ed-alt"].alg, Algorithm::EdDSA);
+    }
+
+    #[test]
+    fn refused_keys_are_skipped_one_by_one() {
+        let got = parse(vec![
+            // HMAC keys are never loaded, whatever they claim.
+            json!({ "kty": "oct", "kid": "hmac", "k": "c2VjcmV0", "alg": "HS256" }),
+            // A declared alg that contradicts the key type.
+            key("ed1", "liar", json!({ "alg": "RS256" })),
+            // Encryption keys are not signature keys.
+            key("p256", "enc", json!({ "use": "enc" })),
+            // RSA under 2048 bits.
+            json!({ "kty": "RSA", "kid": "small", "n": "AQAB", "e": "AQAB" }),
+            // No kid; a curve this service does not allow; garbage.
+            key("ed1", "x", json!({ "kid": null })),
+            json!({ "kty": "EC", "crv": "P-384", "kid": "p384", "x": "AA", "y": "AA" }),
+            json!("not a key"),
+            // ... and the good key beside them still loads.
+            key("ed3", "good", json!({})),
+        ]);
+        assert_eq!(got.keys().collect::<Vec<_>>(), vec!["good"]);
     }
 }

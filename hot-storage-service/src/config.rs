@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::JwtSettings;
 use crate::limits::RateSettings;
 use crate::seal::{Keyring, SealKey};
-use crate::server::{Service, Settings};
+use crate::settings::{Service, Settings};
 
 /// Settings common to both services.
 #[derive(Args, Debug, Clone)]
@@ -221,14 +221,29 @@ impl CommonArgs {
     }
 }
 
+/// The origin (`scheme://host[:port]`, default port omitted) of a URL, or
+/// `None` if it is not an absolute URL with a host.
+pub fn origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    let origin = parsed.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
 impl HotCli {
     pub fn settings(&self) -> Settings {
         let mut s = self.common.settings(Service::Hot);
         s.allowed_origins = self
             .allowed_origins
             .iter()
-            .map(|o| o.trim().to_string())
+            .map(|o| o.trim())
             .filter(|o| !o.is_empty())
+            .filter_map(|o| {
+                let parsed = origin(o);
+                if parsed.is_none() {
+                    tracing::warn!(origin = o, "allowed origin is not a URL; ignored");
+                }
+                parsed
+            })
             .collect();
         s.shield_url = self.shield_url.clone();
         s.device_ttl = Duration::from_secs(self.device_ttl_seconds.max(1));
@@ -241,8 +256,98 @@ impl HotCli {
 impl ShieldCli {
     pub fn settings(&self) -> Settings {
         let mut s = self.common.settings(Service::Shield);
-        s.provider_origin = self.provider_origin.clone();
+        s.provider_origin =
+            origin(&self.provider_origin).unwrap_or_else(|| self.provider_origin.clone());
         s
+    }
+}
+
+/// What a binary needs after parsing its flags.
+pub struct Launch {
+    pub service: Service,
+    pub command: Option<Command>,
+    pub settings: Settings,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub log_json: bool,
+    sealing_keys: Vec<String>,
+    sealing_key_file: Option<PathBuf>,
+    dev: bool,
+    data_dir: PathBuf,
+}
+
+impl Launch {
+    /// Parses the command line (and environment) of `service`'s binary.
+    pub fn parse(service: Service) -> Launch {
+        match service {
+            Service::Hot => {
+                let cli = HotCli::parse();
+                let settings = cli.settings();
+                Launch::new(
+                    service,
+                    cli.command,
+                    settings,
+                    cli.database_url,
+                    cli.listen,
+                    cli.common,
+                    cli.sealing_keys,
+                    cli.sealing_key_file,
+                    "hot-storage.db",
+                )
+            }
+            Service::Shield => {
+                let cli = ShieldCli::parse();
+                let settings = cli.settings();
+                Launch::new(
+                    service,
+                    cli.command,
+                    settings,
+                    cli.database_url,
+                    cli.listen,
+                    cli.common,
+                    cli.sealing_keys,
+                    cli.sealing_key_file,
+                    "shield.db",
+                )
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        service: Service,
+        command: Option<Command>,
+        settings: Settings,
+        given_url: Option<String>,
+        listen: SocketAddr,
+        common: CommonArgs,
+        sealing_keys: Vec<String>,
+        sealing_key_file: Option<PathBuf>,
+        db_file: &str,
+    ) -> Launch {
+        Launch {
+            service,
+            command,
+            settings,
+            database_url: database_url(&given_url, &common.data_dir, db_file),
+            listen,
+            log_json: common.log_json,
+            sealing_keys,
+            sealing_key_file,
+            dev: common.dev,
+            data_dir: common.data_dir,
+        }
+    }
+
+    /// The keyring the flags describe (see [`load_keyring`]).
+    pub fn load_keyring(&self) -> anyhow::Result<Keyring> {
+        load_keyring(
+            &self.sealing_keys,
+            &self.sealing_key_file,
+            self.dev,
+            &self.data_dir,
+            self.service,
+        )
     }
 }
 
@@ -275,10 +380,7 @@ pub fn load_keyring(
             bail!(
                 "no sealing key configured: pass --sealing-key KID:BASE64 (or a key file); \
                  `{} generate-key` prints one. Only --dev generates a key by itself.",
-                match service {
-                    Service::Hot => "hot-storage-service",
-                    Service::Shield => "shield-service",
-                }
+                service.binary()
             );
         }
         let path = data_dir.join(format!("{}.sealing-key", service.name()));
@@ -323,5 +425,31 @@ pub fn init_logging(json: bool) {
         builder.json().flatten_event(true).init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_port_only() {
+        assert_eq!(
+            origin("https://a.example/path?q=1").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin(" http://127.0.0.1:3000/ ").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        // The default port is dropped, as browsers write origins.
+        assert_eq!(
+            origin("https://a.example:443").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(origin("bad; script-src *"), None);
+        assert_eq!(origin("javascript:alert(1)"), None);
+        assert_eq!(origin(""), None);
     }
 }

@@ -6,7 +6,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Every failure a handler or middleware can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -115,9 +116,29 @@ impl AppError {
     }
 }
 
+/// Every error answer: `{ "error": { "code", "message" } }`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code (docs/api.md lists them).
+    #[schema(example = "BAD_REQUEST")]
+    pub code: String,
+    /// For people; never internals or share bytes.
+    pub message: String,
+}
+
 /// Builds the JSON error body for a status/code/message triple.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } });
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+    };
     (status, axum::Json(body)).into_response()
 }
 

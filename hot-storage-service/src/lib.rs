@@ -1,9 +1,18 @@
 //! Keyframe hot-storage service and Shield (cold-storage) service.
 //!
-//! One library, two binaries (`hot-storage-service`, `shield-service`). Each
-//! binary parses its configuration ([`config`]) and calls [`server::serve`]
-//! with the router built by [`hot::app`] or [`shield::app`]. The wire contract
-//! is `docs/api.md`; the operational notes are `docs/services.md`.
+//! One library, two binaries (`hot-storage-service`, `shield-service`),
+//! each a few lines calling [`run::main`] with its [`settings::Service`].
+//! The wire contract is `docs/api.md`; the operational notes are
+//! `docs/services.md`.
+//!
+//! Layers (no module imports another in a circle; `tests/module_graph.rs`
+//! checks it): `error`, `types`, `db`, `seal`, `extract` at the bottom;
+//! `auth`, `limits`, `metrics`; `settings`; `state` (the shared state and its
+//! substates); `server` (common middleware, serve loop); the services `hot`
+//! and `shield` (each owns its store and handlers), `openapi`,
+//! `static_files`; `reseal`, `config`; `run` (the composition root).
+
+#![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod config;
@@ -18,6 +27,8 @@ pub mod reseal;
 pub mod run;
 pub mod seal;
 pub mod server;
+pub mod settings;
 pub mod shield;
+pub mod state;
 pub mod static_files;
 pub mod types;

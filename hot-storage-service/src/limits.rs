@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -17,9 +18,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::auth::Identity;
 use crate::error::AppError;
-use crate::server::AppState;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
@@ -61,10 +60,11 @@ impl RateLimits {
         }
     }
 
-    pub fn check_user(&self, id: &Identity) -> Result<(), AppError> {
+    /// The per-user limit for the caller (`iss`, `sub`).
+    pub fn check_user(&self, iss: &str, sub: &str) -> Result<(), AppError> {
         match &self.user {
             Some(l) => l
-                .check_key(&(id.iss.clone(), id.sub.clone()))
+                .check_key(&(iss.to_string(), sub.to_string()))
                 .map_err(|nu| AppError::RateLimited {
                     retry_after_secs: nu.wait_time_from(self.clock.now()).as_secs_f64().ceil()
                         as u64,
@@ -87,12 +87,12 @@ impl RateLimits {
 }
 
 /// Middleware: the per-IP limit (health and metrics are exempt).
-pub async fn ip_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn ip_limit(State(limits): State<Arc<RateLimits>>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path != "/healthz"
         && path != "/metrics"
         && let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
-        && let Err(e) = state.limits.check_ip(addr.ip())
+        && let Err(e) = limits.check_ip(addr.ip())
     {
         return e.into_response();
     }

@@ -1,179 +1,217 @@
-//! Prometheus text metrics, kept in-process (no global registry): request
-//! counts by route and status, a latency histogram by route, share
-//! operations by kind and outcome, seal failures and JWKS fetches.
+//! Prometheus metrics through `prometheus-client` (one registry per
+//! process, no global): request counts by route and status, a latency
+//! histogram by route, share operations by kind and outcome, seal failures
+//! and JWKS fetches. Every series carries the `service` label.
 //!
 //! Route labels are the matched route templates (`/v1/cold-shares/{wallet}`),
-//! never raw paths, so ids never become label values.
+//! never raw paths, so ids never become label values. Recording a request
+//! allocates nothing: the method is a static string and the route label
+//! shares the router's `MatchedPath`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-use crate::server::AppState;
+use crate::error::AppError;
+use crate::settings::Service;
 
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+/// The matched route template, or `other` (unmatched requests, static files).
+#[derive(Clone, Debug)]
+struct Route(Option<MatchedPath>);
+
+impl Route {
+    fn as_str(&self) -> &str {
+        self.0.as_ref().map_or("other", MatchedPath::as_str)
+    }
 }
 
-#[derive(Default)]
-struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
-    share_ops: BTreeMap<(&'static str, &'static str), u64>,
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Route {}
+impl Hash for Route {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
 }
 
-#[derive(Default)]
+impl EncodeLabelValue for Route {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: Route,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: Route,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ShareOpLabels {
+    op: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone)]
+struct Buckets;
+
+impl MetricConstructor<Histogram> for Buckets {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(BUCKETS)
+    }
+}
+
+/// The process's metrics and the registry that renders them.
 pub struct Metrics {
-    inner: Mutex<Inner>,
-    seal_failures: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, Buckets>,
+    share_ops: Family<ShareOpLabels, Counter>,
+    seal_failures: Counter,
+}
+
+/// A standard method's name without allocating (anything else is `other`).
+fn method_name(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
 }
 
 impl Metrics {
-    pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *g.requests
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
-        let h = g.latency.entry(route.to_string()).or_default();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if seconds <= *b {
-                h.counts[i] += 1;
-            }
+    /// Registers every metric under `service`; `jwks_fetches` is the
+    /// verifier's counter (it counts, this module exports it).
+    pub fn new(service: Service, jwks_fetches: Counter) -> Self {
+        let mut registry =
+            Registry::with_labels([("service".into(), service.name().into())].into_iter());
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::new_with_constructor(Buckets);
+        let share_ops = Family::<ShareOpLabels, Counter>::default();
+        let seal_failures = Counter::default();
+        registry.register(
+            "keyframe_http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "keyframe_http_request_duration_seconds",
+            "Request latency by route",
+            latency.clone(),
+        );
+        registry.register(
+            "keyframe_share_operations",
+            "Share operations by kind and outcome",
+            share_ops.clone(),
+        );
+        registry.register(
+            "keyframe_seal_open_failures",
+            "Sealed values that failed to open",
+            seal_failures.clone(),
+        );
+        registry.register("keyframe_jwks_fetches", "JWKS fetches", jwks_fetches);
+        Metrics {
+            registry,
+            requests,
+            latency,
+            share_ops,
+            seal_failures,
         }
-        h.sum += seconds;
-        h.count += 1;
+    }
+
+    fn record_request(&self, method: &'static str, route: Route, status: u16, seconds: f64) {
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+            })
+            .observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
     }
 
     /// Counts a share operation (`create`, `register`, `recover`, `refresh`,
     /// `commit`, `revoke`, `cold_*`) with its outcome (`ok`, `idempotent`,
     /// `conflict`, `missing`, `error`).
     pub fn share_op(&self, op: &'static str, outcome: &'static str) {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *g.share_ops.entry((op, outcome)).or_default() += 1;
+        self.share_ops
+            .get_or_create(&ShareOpLabels { op, outcome })
+            .inc();
     }
 
     pub fn seal_failure(&self) {
-        self.seal_failures.fetch_add(1, Ordering::Relaxed);
+        self.seal_failures.inc();
     }
 
-    pub fn render(&self, service: &str, jwks_fetches: u64) -> String {
-        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+    /// The OpenMetrics text of every series.
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP keyframe_http_requests_total HTTP requests by route and status."
-        );
-        let _ = writeln!(out, "# TYPE keyframe_http_requests_total counter");
-        for ((method, route, status), n) in &g.requests {
-            let _ = writeln!(
-                out,
-                "keyframe_http_requests_total{{service=\"{service}\",method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP keyframe_http_request_duration_seconds Request latency by route."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE keyframe_http_request_duration_seconds histogram"
-        );
-        for (route, h) in &g.latency {
-            for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "keyframe_http_request_duration_seconds_bucket{{service=\"{service}\",route=\"{route}\",le=\"{b}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "keyframe_http_request_duration_seconds_bucket{{service=\"{service}\",route=\"{route}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "keyframe_http_request_duration_seconds_sum{{service=\"{service}\",route=\"{route}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "keyframe_http_request_duration_seconds_count{{service=\"{service}\",route=\"{route}\"}} {}",
-                h.count
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP keyframe_share_operations_total Share operations by kind and outcome."
-        );
-        let _ = writeln!(out, "# TYPE keyframe_share_operations_total counter");
-        for ((op, outcome), n) in &g.share_ops {
-            let _ = writeln!(
-                out,
-                "keyframe_share_operations_total{{service=\"{service}\",op=\"{op}\",outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP keyframe_seal_open_failures_total Sealed values that failed to open."
-        );
-        let _ = writeln!(out, "# TYPE keyframe_seal_open_failures_total counter");
-        let _ = writeln!(
-            out,
-            "keyframe_seal_open_failures_total{{service=\"{service}\"}} {}",
-            self.seal_failures.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(out, "# HELP keyframe_jwks_fetches_total JWKS fetches.");
-        let _ = writeln!(out, "# TYPE keyframe_jwks_fetches_total counter");
-        let _ = writeln!(
-            out,
-            "keyframe_jwks_fetches_total{{service=\"{service}\"}} {jwks_fetches}"
-        );
-        out
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
     }
 }
 
 /// Middleware: records every request under its matched route template.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "other".to_string());
-    let method = req.method().as_str().to_string();
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let route = Route(req.extensions().get::<MatchedPath>().cloned());
+    let method = method_name(req.method());
     let start = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.record_request(
-        &method,
-        &route,
+    metrics.record_request(
+        method,
+        route,
         resp.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
     resp
 }
 
-/// `GET /metrics`.
-pub async fn handler(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state
-            .metrics
-            .render(state.service.name(), state.verifier.fetch_count()),
-    )
+/// Prometheus (OpenMetrics) text.
+#[utoipa::path(get, path = "/metrics", tag = "ops", security(()),
+    responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text")))]
+pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {
+    match metrics.render() {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => AppError::Internal(anyhow::anyhow!("rendering metrics")).into_response(),
+    }
 }

@@ -1,10 +1,70 @@
-//! What the two binaries share after parsing flags: start, reseal, keygen.
+//! The composition root: what each [`Service`] is made of (schema, router,
+//! background task), `AppState::connect`, and the one `main` both binaries
+//! call. Only this module knows both services, so nothing below it has to.
 
 use tokio::net::TcpListener;
 
-use crate::config::Command;
+use crate::config::{Command, Launch};
+use crate::db::{Db, Migration};
 use crate::seal::{Keyring, SealKey};
-use crate::server::{AppState, Service, Settings, serve, shutdown_signal};
+use crate::server::{serve, shutdown_signal};
+use crate::settings::{Service, Settings};
+use crate::state::AppState;
+
+/// The migrations of `service` and the table that records them.
+fn schema(service: Service) -> (&'static str, &'static [Migration]) {
+    match service {
+        Service::Hot => (crate::hot::store::MIGRATIONS_TABLE, crate::hot::MIGRATIONS),
+        Service::Shield => (
+            crate::shield::store::MIGRATIONS_TABLE,
+            crate::shield::MIGRATIONS,
+        ),
+    }
+}
+
+/// Runs `service`'s migrations on `db`.
+pub async fn migrate(service: Service, db: &Db) -> anyhow::Result<()> {
+    let (table, migrations) = schema(service);
+    db.migrate(table, migrations).await
+}
+
+/// The router of `service`.
+pub fn app(state: AppState) -> axum::Router {
+    match state.service {
+        Service::Hot => crate::hot::app(state),
+        Service::Shield => crate::shield::app(state),
+    }
+}
+
+impl AppState {
+    /// Connects to the database, runs the service's migrations, builds the
+    /// verifier and the limiters.
+    pub async fn connect(
+        settings: Settings,
+        database_url: &str,
+        keyring: Keyring,
+    ) -> anyhow::Result<Self> {
+        let db = Db::connect(database_url, settings.pool_size(database_url)).await?;
+        migrate(settings.service, &db).await?;
+        Self::new(settings, db, keyring)
+    }
+}
+
+/// The whole of both binaries: parse `service`'s flags, log, run.
+pub async fn main(service: Service) -> anyhow::Result<()> {
+    let launch = Launch::parse(service);
+    crate::config::init_logging(launch.log_json);
+    let keyring = || launch.load_keyring();
+    run(
+        service,
+        launch.command.clone(),
+        launch.settings.clone(),
+        launch.database_url.clone(),
+        keyring,
+        launch.listen,
+    )
+    .await
+}
 
 /// Runs `command` (default: serve) for `service`.
 pub async fn run(
@@ -22,25 +82,15 @@ pub async fn run(
             Ok(())
         }
         Command::Reseal { new_key } => {
-            let mut keys = Vec::new();
-            if let Some(k) = new_key {
-                keys.push(SealKey::parse(&k)?);
-            }
+            let new_key = new_key.map(|k| SealKey::parse(&k)).transpose()?;
             let ring = keyring()?;
             // Rebuild with the new key first (ids must stay unique).
-            let ring = if keys.is_empty() {
-                ring
-            } else {
-                ring.with_current(keys.remove(0))?
+            let ring = match new_key {
+                Some(k) => ring.with_current(k)?,
+                None => ring,
             };
-            let db = crate::db::Db::connect(&database_url, 4).await?;
-            match service {
-                Service::Hot => db.migrate("hot_migrations", crate::hot::MIGRATIONS).await?,
-                Service::Shield => {
-                    db.migrate("shield_migrations", crate::shield::MIGRATIONS)
-                        .await?
-                }
-            }
+            let db = Db::connect(&database_url, 4).await?;
+            migrate(service, &db).await?;
             let rep = crate::reseal::reseal(service, &db, &ring).await?;
             tracing::info!(
                 examined = rep.examined,
@@ -60,15 +110,12 @@ pub async fn run(
             let ring = keyring()?;
             tracing::info!(service = service.name(), keys = ?ring.ids(), "starting");
             let state = AppState::connect(settings, &database_url, ring).await?;
-            let app = match service {
-                Service::Hot => crate::hot::app(state.clone()),
-                Service::Shield => crate::shield::app(state.clone()),
-            };
+            let router = app(state.clone());
             let sweeper =
                 (service == Service::Hot).then(|| crate::hot::spawn_sweeper(state.clone()));
             let listener = TcpListener::bind(listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
-            serve(listener, app, shutdown_signal()).await?;
+            serve(listener, router, shutdown_signal()).await?;
             if let Some(s) = sweeper {
                 s.abort();
             }

@@ -23,6 +23,13 @@ use zeroize::Zeroizing;
 const NONCE_LEN: usize = 12;
 const AAD_DOMAIN: &[u8] = b"keyframe-seal-v1";
 
+/// What a `reseal` run rewrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ResealReport {
+    pub examined: u64,
+    pub resealed: u64,
+}
+
 /// One key-encryption key. `Debug` prints the id only.
 pub struct SealKey {
     id: String,

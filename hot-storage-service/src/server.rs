@@ -1,9 +1,11 @@
-//! Shared state, middleware stack, and the serve loop with graceful shutdown.
+//! The middleware stack both services share, the ops routes (`/healthz`,
+//! fallbacks) and the serve loop with graceful shutdown.
+//!
+//! `AppState`, `Service` and `Settings` are re-exported here for callers
+//! that start a service in-process (their homes are `state.rs` and
+//! `settings.rs`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
@@ -17,150 +19,27 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::{JwtSettings, Verifier};
-use crate::db::Db;
 use crate::error::{AppError, error_response};
-use crate::limits::{RateLimits, RateSettings};
-use crate::metrics::Metrics;
-use crate::seal::Keyring;
+pub use crate::settings::{Service, Settings};
+pub use crate::state::AppState;
 
-/// Which of the two services a process is. Its name is part of every AAD.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Hot,
-    Shield,
+/// `GET /healthz` answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub ok: bool,
+    pub service: &'static str,
 }
 
-impl Service {
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Hot => "hot",
-            Service::Shield => "shield",
-        }
-    }
-}
-
-/// Everything configurable at run time (built by the binaries from flags,
-/// by tests directly).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub service: Service,
-    pub jwt: JwtSettings,
-    /// Database pool size; 0 = automatic (4 for SQLite, 16 for PostgreSQL).
-    pub db_max_connections: u32,
-    pub body_limit: usize,
-    pub request_timeout: Duration,
-    pub concurrency_limit: usize,
-    pub rate: RateSettings,
-    /// Hot storage: dApp origins allowed to embed the iFrame.
-    pub allowed_origins: Vec<String>,
-    /// Hot storage: the Shield origin the iFrame may connect to.
-    pub shield_url: String,
-    /// Hot storage: lifetime of an ephemeral device after its last use.
-    pub device_ttl: Duration,
-    /// Hot storage: how often expired rows are deleted.
-    pub sweep_interval: Duration,
-    /// Hot storage: the iFrame's static files.
-    pub static_dir: PathBuf,
-    /// Shield: the only origin CORS allows.
-    pub provider_origin: String,
-}
-
-impl Settings {
-    /// The documented defaults for `service`, trusting `jwks_url`.
-    pub fn defaults(service: Service, jwks_url: &str) -> Self {
-        Settings {
-            service,
-            jwt: JwtSettings {
-                jwks_url: jwks_url.to_string(),
-                issuer: "http://127.0.0.1:3000".into(),
-                audience: "keyframe".into(),
-                cache_ttl: Duration::from_secs(300),
-                min_refetch_interval: Duration::from_secs(10),
-            },
-            db_max_connections: 0,
-            body_limit: 16 * 1024,
-            request_timeout: Duration::from_secs(10),
-            concurrency_limit: 1024,
-            rate: RateSettings {
-                ip_per_second: 2000,
-                ip_burst: 4000,
-                user_per_second: 100,
-                user_burst: 300,
-            },
-            allowed_origins: vec!["http://127.0.0.1:3000".into()],
-            shield_url: "http://127.0.0.1:8788".into(),
-            device_ttl: Duration::from_secs(3600),
-            sweep_interval: Duration::from_secs(60),
-            static_dir: PathBuf::from("iframe-host"),
-            provider_origin: "http://127.0.0.1:8787".into(),
-        }
-    }
-}
-
-pub struct Inner {
-    pub service: Service,
-    pub settings: Settings,
-    pub db: Db,
-    pub keyring: Keyring,
-    pub verifier: Verifier,
-    pub limits: RateLimits,
-    pub metrics: Metrics,
-}
-
-/// Cheap to clone; what every handler gets.
-#[derive(Clone)]
-pub struct AppState(pub Arc<Inner>);
-
-impl std::ops::Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Connects to the database, runs the service's migrations, builds the
-    /// verifier and the limiters.
-    pub async fn connect(
-        settings: Settings,
-        database_url: &str,
-        keyring: Keyring,
-    ) -> anyhow::Result<Self> {
-        let max = match settings.db_max_connections {
-            0 if database_url.starts_with("sqlite:") => 4,
-            0 => 16,
-            n => n,
-        };
-        let db = Db::connect(database_url, max).await?;
-        match settings.service {
-            Service::Hot => db.migrate("hot_migrations", crate::hot::MIGRATIONS).await?,
-            Service::Shield => {
-                db.migrate("shield_migrations", crate::shield::MIGRATIONS)
-                    .await?
-            }
-        }
-        Self::new(settings, db, keyring)
-    }
-
-    pub fn new(settings: Settings, db: Db, keyring: Keyring) -> anyhow::Result<Self> {
-        Ok(AppState(Arc::new(Inner {
-            service: settings.service,
-            verifier: Verifier::new(settings.jwt.clone())?,
-            limits: RateLimits::new(settings.rate),
-            metrics: Metrics::default(),
-            settings,
-            db,
-            keyring,
-        })))
-    }
-}
-
-/// `GET /healthz`: 200 `{ ok: true }` when the database answers, else 503.
+/// Liveness and database check: 200 when the database answers, else 503.
+#[utoipa::path(get, path = "/healthz", tag = "ops", security(()),
+    responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     if state.db.ping().await {
-        axum::Json(serde_json::json!({ "ok": true, "service": state.service.name() }))
-            .into_response()
+        axum::Json(Health {
+            ok: true,
+            service: state.service.name(),
+        })
+        .into_response()
     } else {
         AppError::Unavailable.into_response()
     }
@@ -248,7 +127,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
 pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router {
     let s = &state.settings;
     router
-        .layer(middleware::from_fn_with_state(state.clone(), crate::limits::ip_limit))
+        .layer(middleware::from_fn_with_state(
+            state.limits.clone(),
+            crate::limits::ip_limit,
+        ))
         .layer(DefaultBodyLimit::max(s.body_limit))
         .layer(middleware::from_fn(json_errors))
         .layer(
@@ -258,7 +140,10 @@ pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router 
                 .layer(GlobalConcurrencyLimitLayer::new(s.concurrency_limit))
                 .timeout(s.request_timeout),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(
             TraceLayer::new_for_http()

@@ -100,17 +100,10 @@ async fn sdk_file(path: PathBuf, content_type: &'static str, req: HeaderMap) -> 
     (headers, body).into_response()
 }
 
-/// The origin (`scheme://host[:port]`) of a URL, for CSP source lists.
+/// The origin (`scheme://host[:port]`) of a URL, for CSP source lists
+/// (empty if it has none).
 fn origin_of(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
-    match url.find("://") {
-        Some(i) => {
-            let rest = &url[i + 3..];
-            let host_end = rest.find('/').unwrap_or(rest.len());
-            format!("{}://{}", &url[..i], &rest[..host_end])
-        }
-        None => url.to_string(),
-    }
+    crate::config::origin(url).unwrap_or_default()
 }
 
 /// The iFrame page's CSP for these settings.

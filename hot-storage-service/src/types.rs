@@ -5,6 +5,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::{PartialSchema, ToSchema};
 use zeroize::Zeroizing;
 
 /// The nil UUID: the recovery pair's device id.
@@ -53,6 +56,35 @@ impl Id {
     }
 }
 
+/// A string schema with a pattern (and a format, a description).
+fn string_schema(
+    pattern: Option<&str>,
+    format: Option<SchemaFormat>,
+    description: Option<&str>,
+) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(pattern)
+        .format(format)
+        .description(description)
+        .into()
+}
+
+impl PartialSchema for Id {
+    fn schema() -> RefOr<Schema> {
+        string_schema(
+            Some("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+            Some(SchemaFormat::Custom("uuid".into())),
+            None,
+        )
+    }
+}
+impl ToSchema for Id {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Uuid".into()
+    }
+}
+
 /// A split id: 32 lowercase hex characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -83,6 +115,13 @@ impl Split {
         &self.0
     }
 }
+
+impl PartialSchema for Split {
+    fn schema() -> RefOr<Schema> {
+        string_schema(Some("^[0-9a-f]{32}$"), None, None)
+    }
+}
+impl ToSchema for Split {}
 
 fn decode_b64(s: &str, max: usize) -> Result<Zeroizing<Vec<u8>>, String> {
     if s.len() > max.div_ceil(3) * 4 + 4 {
@@ -118,6 +157,21 @@ impl std::fmt::Debug for ShareBytes {
     }
 }
 
+impl PartialSchema for ShareBytes {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_encoding("base64")
+            .description(Some("share envelope, at most 512 bytes"))
+            .into()
+    }
+}
+impl ToSchema for ShareBytes {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+}
+
 /// A cold-share ciphertext (base64 in JSON, at most 4 KiB). `Debug` hides it.
 #[derive(Clone, Deserialize)]
 #[serde(try_from = "String")]
@@ -136,14 +190,30 @@ impl std::fmt::Debug for CipherBytes {
     }
 }
 
+impl PartialSchema for CipherBytes {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_encoding("base64")
+            .description(Some("at most 4096 bytes"))
+            .into()
+    }
+}
+impl ToSchema for CipherBytes {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Ciphertext".into()
+    }
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
 /// `{ evm, solana }`: `evm` is `0x` + 40 hex, `solana` base58 (32–44) or null.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Addresses {
+    #[schema(pattern = "^0x[0-9a-fA-F]{40}$")]
     pub evm: String,
     #[serde(default)]
     pub solana: Option<String>,
@@ -172,7 +242,7 @@ impl Addresses {
 }
 
 /// `"mnemonic"` or `"evm_private_key"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Mnemonic,
@@ -198,4 +268,10 @@ pub fn validate_label(label: &Option<String>) -> Result<(), crate::error::AppErr
         ));
     }
     Ok(())
+}
+
+/// `{ "ok": true }`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OkBody {
+    pub ok: bool,
 }

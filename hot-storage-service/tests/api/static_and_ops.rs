@@ -454,3 +454,81 @@ async fn recover_throughput() {
         println!("{db:?}: {} recover/s", total / 3);
     }
 }
+
+/// The (METHOD, path) pairs written as `` `METHOD /path` `` in the section
+/// of docs/api.md that starts with `heading` (up to the next `## `).
+fn documented_routes(heading: &str) -> std::collections::BTreeSet<(String, String)> {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md")).unwrap();
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("docs/api.md has no {heading}"));
+    let section = &text[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut out = std::collections::BTreeSet::new();
+    for chunk in section.split('`').skip(1).step_by(2) {
+        if let Some((method, path)) = chunk.split_once(' ')
+            && ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&method)
+            && path.starts_with('/')
+            && !path.contains(' ')
+        {
+            out.insert((method.to_lowercase(), path.to_string()));
+        }
+    }
+    out
+}
+
+/// The (method, path) pairs of a served OpenAPI document.
+fn generated_routes(doc: &Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item[method].is_object() {
+                out.insert((method.to_string(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn openapi_routes_match_docs_api_md() {
+    for (service, heading) in [
+        (Service::Hot, "## Hot storage"),
+        (Service::Shield, "## Shield"),
+    ] {
+        let srv = Srv::start(Db::Sqlite, service, |_| {}).await;
+        let (st, doc) = srv.get("/openapi.json", None).await;
+        assert_eq!(st, StatusCode::OK);
+        let documented = documented_routes(heading);
+        let generated = generated_routes(&doc);
+        assert!(generated.len() >= 7, "{generated:?}");
+        assert_eq!(
+            generated, documented,
+            "{service:?}: /openapi.json (left) and docs/api.md (right) list different routes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_documents_the_password_verifier() {
+    // signer-wasm/src/recovery.rs refuses password params without `verifier`.
+    let srv = Srv::shield(Db::Sqlite).await;
+    let (_, doc) = srv.get("/openapi.json", None).await;
+    let params = &doc["components"]["schemas"]["PasswordParams"];
+    let required: Vec<&str> = params["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in ["kdf", "m", "t", "p", "salt", "verifier"] {
+        assert!(required.contains(&field), "{field} missing: {params}");
+    }
+    let api =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md")).unwrap();
+    assert!(
+        api.contains("{ kdf: \"argon2id\", m: KiB, t, p, salt: b64, verifier: b64 }"),
+        "docs/api.md lists the password params without `verifier`"
+    );
+}

@@ -1,0 +1,478 @@
+//! Hot-storage handlers (`/v2/...`), exactly as docs/api.md specifies. The
+//! OpenAPI document is generated from their `#[utoipa::path]` attributes
+//! and the wire types (`wire.rs`).
+//!
+//! Handlers see only the parts of the state they need: the [`HotStore`]
+//! and, for `/v2/config`, the settings.
+
+use std::sync::Arc;
+
+use axum::Json as JsonOut;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+use super::store::{DeviceRow, HotStore, NewDevice};
+use super::wire::{
+    CommitRequest, ConfigResponse, CreateRequest, DeviceIn, DeviceInfo, DeviceList, DeviceRef,
+    Pending, RecoverRequest, RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest,
+    VersionRef, WalletRequest, WalletResponse,
+};
+use crate::auth::{Identity, User};
+use crate::db::{now_ms, rfc3339};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Json;
+use crate::settings::Settings;
+use crate::types::{Id, MAX_VERSION, NIL_DEVICE, OkBody, b64, validate_label};
+
+fn check_version(v: u64) -> AppResult<i64> {
+    if v >= MAX_VERSION {
+        return Err(AppError::BadRequest("invalid value at `version`".into()));
+    }
+    Ok(v as i64)
+}
+
+fn check_device(d: &Id) -> AppResult<()> {
+    if d.is_nil() {
+        return Err(AppError::BadRequest(
+            "the nil device id is reserved for the recovery pair".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+fn addresses_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Allow-list and settings the iFrame needs.
+#[utoipa::path(get, path = "/v2/config", tag = "hot storage", security(()),
+    responses((status = 200, body = ConfigResponse), (status = 503, body = ErrorBody)))]
+pub async fn config(State(s): State<Arc<Settings>>) -> JsonOut<ConfigResponse> {
+    JsonOut(ConfigResponse {
+        allowed_origins: s.allowed_origins.clone(),
+        shield_url: s.shield_url.clone(),
+        device_ttl_seconds: s.device_ttl.as_secs(),
+    })
+}
+
+/// The caller's wallet.
+#[utoipa::path(get, path = "/v2/wallet", tag = "hot storage",
+    responses((status = 200, body = WalletResponse), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET", body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn wallet(
+    State(st): State<HotStore>,
+    User(id): User,
+) -> AppResult<JsonOut<WalletResponse>> {
+    let w = st.load_wallet(&id).await?.ok_or(AppError::NoWallet)?;
+    Ok(JsonOut(WalletResponse {
+        wallet: w.wallet,
+        kind: w.kind,
+        addresses: addresses_json(&w.addresses),
+        created_at: rfc3339(w.created_at),
+    }))
+}
+
+impl DeviceIn {
+    fn as_new(&self) -> NewDevice<'_> {
+        NewDevice {
+            device: &self.device,
+            split: &self.split,
+            share: &self.share,
+            ephemeral: self.ephemeral,
+            label: self.label.as_deref(),
+        }
+    }
+}
+
+/// Is the stored device exactly what `d` would have registered?
+fn device_identical(
+    st: &HotStore,
+    id: &Identity,
+    wallet: &Id,
+    row: &DeviceRow,
+    d: &NewDevice<'_>,
+) -> AppResult<bool> {
+    if row.version != 0
+        || row.split != d.split.as_str()
+        || row.ephemeral.0 != d.ephemeral
+        || row.label.as_deref() != d.label
+    {
+        return Ok(false);
+    }
+    let share = st.open_device(id, wallet.as_str(), row)?;
+    Ok(ct_eq(&share, &d.share.0))
+}
+
+/// Create the wallet with H₀ and the creating device's share (201;
+/// identical repeat 200).
+#[utoipa::path(post, path = "/v2/devices/create", tag = "hot storage", request_body = CreateRequest,
+    responses((status = 201, body = DeviceRef), (status = 200, description = "identical repeat", body = DeviceRef),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, description = "WALLET_EXISTS", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn create(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<CreateRequest>,
+) -> AppResult<Response> {
+    if req.wallet.is_nil() {
+        return Err(AppError::BadRequest("invalid value at `wallet`".into()));
+    }
+    req.addresses.validate()?;
+    if let Some(d) = &req.device {
+        check_device(&d.device)?;
+        validate_label(&d.label)?;
+    }
+    let addresses = serde_json::to_string(&req.addresses).map_err(anyhow::Error::from)?;
+    let mut tx = st.db.pool.begin().await?;
+    let inserted = st
+        .insert_wallet(
+            &mut *tx,
+            &id,
+            &req.wallet,
+            req.kind.as_str(),
+            &addresses,
+            &req.primary.split,
+            &req.primary.share,
+        )
+        .await?;
+    let body = DeviceRef {
+        wallet: req.wallet.clone(),
+        device: req.device.as_ref().map(|d| d.device.clone()),
+        version: 0,
+    };
+    if inserted {
+        if let Some(d) = &req.device {
+            st.insert_device(&mut *tx, &id, &req.wallet, &d.as_new())
+                .await?;
+        }
+        tx.commit().await?;
+        st.metrics.share_op("create", "ok");
+        tracing::info!(wallet = req.wallet.as_str(), "wallet created");
+        return Ok((StatusCode::CREATED, JsonOut(body)).into_response());
+    }
+    tx.rollback().await?;
+    // The user has a wallet: a repeat of this very request is 200.
+    let w = st.load_wallet(&id).await?.ok_or(AppError::WalletExists)?;
+    let mut identical = w.wallet == req.wallet.as_str()
+        && w.kind == req.kind.as_str()
+        && w.addresses == addresses
+        && w.primary_split == req.primary.split.as_str();
+    if identical {
+        let primary = st.open_primary(&id, &w)?;
+        identical = ct_eq(&primary, &req.primary.share.0);
+    }
+    if identical && let Some(d) = &req.device {
+        identical = match st.load_device(&id, &req.wallet, &d.device).await? {
+            Some(row) => device_identical(&st, &id, &req.wallet, &row, &d.as_new())?,
+            None => false,
+        };
+    }
+    if !identical {
+        st.metrics.share_op("create", "conflict");
+        return Err(AppError::WalletExists);
+    }
+    st.metrics.share_op("create", "idempotent");
+    Ok((StatusCode::OK, JsonOut(body)).into_response())
+}
+
+/// Register a device's hot share at version 0 (201; identical repeat 200).
+#[utoipa::path(post, path = "/v2/devices/register", tag = "hot storage", request_body = RegisterRequest,
+    responses((status = 201, body = DeviceRef), (status = 200, description = "identical repeat", body = DeviceRef),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET", body = ErrorBody),
+        (status = 409, description = "DEVICE_EXISTS", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn register(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<RegisterRequest>,
+) -> AppResult<Response> {
+    check_device(&req.device)?;
+    validate_label(&req.label)?;
+    st.require_wallet(&id, &req.wallet).await?;
+    st.delete_if_expired(&id, &req.wallet, &req.device).await?;
+    let d = NewDevice {
+        device: &req.device,
+        split: &req.split,
+        share: &req.share,
+        ephemeral: req.ephemeral,
+        label: req.label.as_deref(),
+    };
+    let body = DeviceRef {
+        wallet: req.wallet.clone(),
+        device: Some(req.device.clone()),
+        version: 0,
+    };
+    if st.insert_device(&st.db.pool, &id, &req.wallet, &d).await? {
+        st.metrics.share_op("register", "ok");
+        return Ok((StatusCode::CREATED, JsonOut(body)).into_response());
+    }
+    let identical = match st.load_device(&id, &req.wallet, &req.device).await? {
+        Some(row) => device_identical(&st, &id, &req.wallet, &row, &d)?,
+        None => false,
+    };
+    if identical {
+        st.metrics.share_op("register", "idempotent");
+        Ok((StatusCode::OK, JsonOut(body)).into_response())
+    } else {
+        st.metrics.share_op("register", "conflict");
+        Err(AppError::DeviceExists)
+    }
+}
+
+impl DeviceRow {
+    fn pending(&self) -> Option<Pending> {
+        match (self.pending_version, &self.pending_split) {
+            (Some(version), Some(split)) => Some(Pending {
+                version,
+                split: split.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Read H₀, a device's current share, or promote and read its pending
+/// share.
+#[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverRequest,
+    responses((status = 200, body = RecoverResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn recover(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<RecoverRequest>,
+) -> AppResult<JsonOut<RecoverResponse>> {
+    let version = req.version.map(check_version).transpose()?;
+    let device = req.device.filter(|d| !d.is_nil());
+    let Some(device) = device else {
+        let w = st.require_wallet(&id, &req.wallet).await?;
+        // The primary share H₀ (version 0).
+        if version.is_some_and(|v| v != 0)
+            || req
+                .split
+                .as_ref()
+                .is_some_and(|s| s.as_str() != w.primary_split)
+        {
+            st.metrics.share_op("recover", "missing");
+            return Err(AppError::ShareUnavailable);
+        }
+        let share = st.open_primary(&id, &w)?;
+        st.metrics.share_op("recover", "ok");
+        return Ok(JsonOut(RecoverResponse {
+            addresses: addresses_json(&w.addresses),
+            wallet: w.wallet,
+            device: NIL_DEVICE.to_string(),
+            version: 0,
+            split: w.primary_split,
+            share: b64(&share),
+            kind: w.kind,
+            pending: None,
+        }));
+    };
+    if let (Some(v), Some(s)) = (version, &req.split)
+        && st.promote(&id, &req.wallet, &device, v, s).await?
+    {
+        tracing::info!(
+            wallet = req.wallet.as_str(),
+            device = device.as_str(),
+            version = v,
+            "pending share promoted by recover"
+        );
+    }
+    let (kind, addresses, row) = st.load_wallet_device(&id, &req.wallet, &device).await?;
+    let Some(row) = row else {
+        st.metrics.share_op("recover", "missing");
+        return Err(AppError::ShareUnavailable);
+    };
+    let version_ok = version.is_none_or(|v| v == row.version);
+    let split_ok = req.split.as_ref().is_none_or(|s| s.as_str() == row.split);
+    if !(version_ok && split_ok) {
+        st.metrics.share_op("recover", "missing");
+        return Err(AppError::ShareUnavailable);
+    }
+    let share = st.open_device(&id, req.wallet.as_str(), &row)?;
+    // Last use is recorded with a granularity of min(TTL/10, 60 s), so a hot
+    // read path does not write on every request.
+    let granularity = (st.device_ttl_ms / 10).min(60_000);
+    if now_ms() - row.last_used_at >= granularity {
+        st.touch(&id, &req.wallet, &device).await?;
+    }
+    st.metrics.share_op("recover", "ok");
+    Ok(JsonOut(RecoverResponse {
+        pending: row.pending(),
+        wallet: req.wallet.as_str().to_string(),
+        device: row.device,
+        version: row.version,
+        split: row.split,
+        share: b64(&share),
+        kind,
+        addresses: addresses_json(&addresses),
+    }))
+}
+
+/// Store the pending version+1 beside the current one (compare-and-swap).
+#[utoipa::path(post, path = "/v2/devices/refresh", tag = "hot storage", request_body = RefreshRequest,
+    responses((status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody),
+        (status = 409, description = "VERSION_CONFLICT", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn refresh(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<RefreshRequest>,
+) -> AppResult<JsonOut<VersionRef>> {
+    check_device(&req.device)?;
+    let v = check_version(req.version)?;
+    let next = v + 1;
+    st.require_wallet(&id, &req.wallet).await?;
+    let body = VersionRef {
+        wallet: req.wallet.clone(),
+        device: req.device.clone(),
+        version: next,
+        split: req.split.clone(),
+    };
+    // A repeat of an already-pending split must not overwrite it.
+    let row = st.load_device(&id, &req.wallet, &req.device).await?;
+    let Some(row) = row else {
+        st.metrics.share_op("refresh", "missing");
+        return Err(AppError::ShareUnavailable);
+    };
+    let already = |r: &DeviceRow| {
+        (r.pending_version == Some(next) && r.pending_split.as_deref() == Some(req.split.as_str()))
+            || (r.version == next && r.split == req.split.as_str())
+    };
+    if already(&row) {
+        st.metrics.share_op("refresh", "idempotent");
+        return Ok(JsonOut(body));
+    }
+    let stored = st
+        .set_pending(
+            &id,
+            &req.wallet,
+            &req.device,
+            v,
+            &req.split,
+            &req.share,
+            req.replace_pending.as_ref(),
+        )
+        .await?;
+    if stored {
+        st.metrics.share_op("refresh", "ok");
+        return Ok(JsonOut(body));
+    }
+    match st.load_device(&id, &req.wallet, &req.device).await? {
+        None => {
+            st.metrics.share_op("refresh", "missing");
+            Err(AppError::ShareUnavailable)
+        }
+        Some(r) if already(&r) => {
+            st.metrics.share_op("refresh", "idempotent");
+            Ok(JsonOut(body))
+        }
+        Some(_) => {
+            st.metrics.share_op("refresh", "conflict");
+            Err(AppError::VersionConflict)
+        }
+    }
+}
+
+/// Promote the pending version to current (idempotent).
+#[utoipa::path(post, path = "/v2/devices/commit", tag = "hot storage", request_body = CommitRequest,
+    responses((status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn commit(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<CommitRequest>,
+) -> AppResult<JsonOut<VersionRef>> {
+    check_device(&req.device)?;
+    let v = check_version(req.version)?;
+    st.require_wallet(&id, &req.wallet).await?;
+    if st
+        .promote(&id, &req.wallet, &req.device, v, &req.split)
+        .await?
+    {
+        st.touch(&id, &req.wallet, &req.device).await?;
+        st.metrics.share_op("commit", "ok");
+    } else {
+        match st.load_device(&id, &req.wallet, &req.device).await? {
+            Some(r) if r.version == v && r.split == req.split.as_str() => {
+                st.touch(&id, &req.wallet, &req.device).await?;
+                st.metrics.share_op("commit", "idempotent");
+            }
+            _ => {
+                st.metrics.share_op("commit", "missing");
+                return Err(AppError::ShareUnavailable);
+            }
+        }
+    }
+    Ok(JsonOut(VersionRef {
+        wallet: req.wallet,
+        device: req.device,
+        version: v,
+        split: req.split,
+    }))
+}
+
+/// List the wallet's devices (the recovery pair is not a device).
+#[utoipa::path(post, path = "/v2/devices/list", tag = "hot storage", request_body = WalletRequest,
+    responses((status = 200, body = DeviceList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn list(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<WalletRequest>,
+) -> AppResult<JsonOut<DeviceList>> {
+    st.require_wallet(&id, &req.wallet).await?;
+    let devices = st
+        .list_devices(&id, &req.wallet)
+        .await?
+        .into_iter()
+        .map(|d| DeviceInfo {
+            device: d.device,
+            label: d.label,
+            ephemeral: d.ephemeral.0,
+            version: d.version,
+            created_at: rfc3339(d.created_at),
+            last_used_at: rfc3339(d.last_used_at),
+            expires_at: d.expires_at.map(rfc3339),
+        })
+        .collect();
+    Ok(JsonOut(DeviceList { devices }))
+}
+
+/// Delete a device's hot shares (current and pending).
+#[utoipa::path(post, path = "/v2/devices/revoke", tag = "hot storage", request_body = RevokeRequest,
+    responses((status = 200, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn revoke(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<RevokeRequest>,
+) -> AppResult<JsonOut<OkBody>> {
+    check_device(&req.device)?;
+    st.require_wallet(&id, &req.wallet).await?;
+    if !st.delete_device(&id, &req.wallet, &req.device).await? {
+        st.metrics.share_op("revoke", "missing");
+        return Err(AppError::ShareUnavailable);
+    }
+    st.metrics.share_op("revoke", "ok");
+    tracing::info!(
+        wallet = req.wallet.as_str(),
+        device = req.device.as_str(),
+        "device revoked"
+    );
+    Ok(JsonOut(OkBody { ok: true }))
+}

@@ -1,0 +1,80 @@
+//! Hot storage: the `/v2/...` share API (docs/api.md), its store and its
+//! sweeper, and the router that serves them beside the iFrame's static
+//! files.
+//!
+//! * [`store`]: schema, SQL, sealing AAD (what `reseal` needs too);
+//! * [`wire`]: request and response bodies;
+//! * [`handlers`]: the routes;
+//! * [`sweeper`]: expiry of ephemeral devices.
+
+pub mod handlers;
+pub mod reseal;
+pub mod store;
+pub mod sweeper;
+pub mod wire;
+
+use axum::Router;
+use axum::extract::FromRef;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+pub use store::{HotStore, MIGRATIONS};
+pub use sweeper::{spawn_sweeper, sweep_expired};
+
+/// Every route of the hot-storage API (method, path). The OpenAPI test
+/// checks each appears in `/openapi.json`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/v2/config"),
+    ("get", "/v2/wallet"),
+    ("post", "/v2/devices/create"),
+    ("post", "/v2/devices/register"),
+    ("post", "/v2/devices/recover"),
+    ("post", "/v2/devices/refresh"),
+    ("post", "/v2/devices/commit"),
+    ("post", "/v2/devices/list"),
+    ("post", "/v2/devices/revoke"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+];
+
+impl FromRef<AppState> for HotStore {
+    fn from_ref(s: &AppState) -> HotStore {
+        HotStore {
+            db: s.db.clone(),
+            keyring: s.keyring.clone(),
+            metrics: s.metrics.clone(),
+            device_ttl_ms: s.settings.device_ttl.as_millis() as i64,
+        }
+    }
+}
+
+/// The API routes with their OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::config))
+        .routes(routes!(handlers::wallet))
+        .routes(routes!(handlers::create))
+        .routes(routes!(handlers::register))
+        .routes(routes!(handlers::recover))
+        .routes(routes!(handlers::refresh))
+        .routes(routes!(handlers::commit))
+        .routes(routes!(handlers::list))
+        .routes(routes!(handlers::revoke))
+}
+
+/// The hot-storage router: API, health, metrics, OpenAPI, and the iFrame's
+/// static files as the fallback.
+pub fn app(state: AppState) -> Router {
+    let doc = crate::openapi::Doc {
+        title: "Keyframe hot storage",
+        description: "Hot shares of Keyframe wallets; see docs/api.md. The iFrame's static files are served at / (not listed).",
+        server: "http://127.0.0.1:8787",
+    };
+    let api = crate::openapi::with_ops(api(), &doc)
+        .method_not_allowed_fallback(crate::server::method_not_allowed)
+        .fallback_service(crate::static_files::service(&state.settings.static_dir));
+    let router = crate::server::with_common_layers(api, &state);
+    crate::static_files::with_headers(router, &state.settings)
+}

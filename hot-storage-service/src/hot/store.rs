@@ -1,0 +1,536 @@
+//! Hot storage's store: its schema, its SQL, the sealing AAD of its rows,
+//! and what `reseal` needs to rewrite them.
+//!
+//! One `hot_wallets` row per (iss, sub) holds the primary share H₀; one
+//! `hot_devices` row per device holds the *current* share and, beside it, an
+//! optional *pending* share (`version + 1`). Every state change of the
+//! refresh protocol is one conditional `UPDATE` on that row; its
+//! affected-row count is the compare-and-swap (docs/api.md).
+
+use std::sync::Arc;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, FromRow};
+use zeroize::Zeroizing;
+
+use crate::auth::Identity;
+use crate::db::{Db, Migration, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+use crate::seal::{Aad, Keyring};
+use crate::settings::Service;
+use crate::types::{Id, NIL_DEVICE, ShareBytes, Split};
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: &[
+        "CREATE TABLE hot_wallets (
+            iss TEXT NOT NULL,
+            sub TEXT NOT NULL,
+            wallet TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            addresses TEXT NOT NULL,
+            primary_split TEXT NOT NULL,
+            primary_key_id TEXT NOT NULL,
+            primary_sealed {blob} NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (iss, sub)
+        )",
+        "CREATE TABLE hot_devices (
+            iss TEXT NOT NULL,
+            sub TEXT NOT NULL,
+            wallet TEXT NOT NULL,
+            device TEXT NOT NULL,
+            label TEXT,
+            ephemeral BIGINT NOT NULL,
+            version BIGINT NOT NULL,
+            split TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            sealed {blob} NOT NULL,
+            pending_version BIGINT,
+            pending_split TEXT,
+            pending_key_id TEXT,
+            pending_sealed {blob},
+            created_at BIGINT NOT NULL,
+            last_used_at BIGINT NOT NULL,
+            expires_at BIGINT,
+            PRIMARY KEY (iss, sub, wallet, device)
+        )",
+        "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
+    ],
+}];
+
+/// The table that records which migrations ran.
+pub const MIGRATIONS_TABLE: &str = "hot_migrations";
+
+const DEVICE_COLS: &str = "device, label, ephemeral, version, split, key_id, sealed, pending_version, \
+     pending_split, created_at, last_used_at, expires_at";
+
+/// The AAD of a hot share: the row it belongs to.
+pub fn aad<'a>(
+    iss: &'a str,
+    sub: &'a str,
+    wallet: &'a str,
+    device: &'a str,
+    version: u64,
+    split: &'a str,
+) -> Aad<'a> {
+    Aad {
+        service: Service::Hot.name(),
+        iss,
+        sub,
+        wallet,
+        device,
+        version,
+        split,
+    }
+}
+
+#[derive(FromRow)]
+pub struct WalletRow {
+    pub wallet: String,
+    pub kind: String,
+    pub addresses: String,
+    pub primary_split: String,
+    pub primary_key_id: String,
+    pub primary_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(FromRow)]
+pub struct DeviceRow {
+    pub device: String,
+    pub label: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub ephemeral: Flag,
+    pub version: i64,
+    pub split: String,
+    pub key_id: String,
+    pub sealed: Vec<u8>,
+    pub pending_version: Option<i64>,
+    pub pending_split: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// A boolean stored as BIGINT 0/1 (one type on SQLite and PostgreSQL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<i64> for Flag {
+    fn from(v: i64) -> Flag {
+        Flag(v != 0)
+    }
+}
+
+/// The wallet's kind and addresses beside one (optional) live device.
+#[derive(FromRow)]
+struct WalletDeviceRow {
+    kind: String,
+    addresses: String,
+    device: Option<String>,
+}
+
+/// A device share to insert at version 0.
+pub struct NewDevice<'a> {
+    pub device: &'a Id,
+    pub split: &'a Split,
+    pub share: &'a ShareBytes,
+    pub ephemeral: bool,
+    pub label: Option<&'a str>,
+}
+
+/// The hot store, as handlers see it (an axum substate).
+#[derive(Clone)]
+pub struct HotStore {
+    pub db: Db,
+    pub keyring: Arc<Keyring>,
+    pub metrics: Arc<Metrics>,
+    /// Lifetime of an ephemeral device after its last use, in ms.
+    pub device_ttl_ms: i64,
+}
+
+impl HotStore {
+    pub async fn load_wallet(&self, id: &Identity) -> AppResult<Option<WalletRow>> {
+        Ok(sqlx::query_as::<_, WalletRow>(
+            "SELECT wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, created_at \
+             FROM hot_wallets WHERE iss = $1 AND sub = $2",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
+    /// The caller's wallet with this id, or 404 `NO_WALLET` (also when the
+    /// id belongs to someone else: existence never leaks).
+    pub async fn require_wallet(&self, id: &Identity, wallet: &Id) -> AppResult<WalletRow> {
+        match self.load_wallet(id).await? {
+            Some(w) if w.wallet == wallet.as_str() => Ok(w),
+            _ => Err(AppError::NoWallet),
+        }
+    }
+
+    /// A live (unexpired) device row.
+    pub async fn load_device(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+    ) -> AppResult<Option<DeviceRow>> {
+        Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
+             AND (expires_at IS NULL OR expires_at > $5)"
+        )))
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(now_ms())
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
+    /// The wallet's kind and addresses plus one live device row, in one
+    /// query (the hot read path). `Err(NoWallet)` if the wallet is not the
+    /// caller's.
+    pub async fn load_wallet_device(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+    ) -> AppResult<(String, String, Option<DeviceRow>)> {
+        let row: AnyRow = sqlx::query(
+            "SELECT w.kind AS kind, w.addresses AS addresses, d.device AS device, d.label AS label, \
+             d.ephemeral AS ephemeral, d.version AS version, d.split AS split, d.key_id AS key_id, d.sealed AS sealed, \
+             d.pending_version AS pending_version, d.pending_split AS pending_split, d.created_at AS created_at, \
+             d.last_used_at AS last_used_at, d.expires_at AS expires_at \
+             FROM hot_wallets w LEFT JOIN hot_devices d ON d.iss = w.iss AND d.sub = w.sub AND d.wallet = w.wallet \
+             AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) \
+             WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(now_ms())
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(AppError::NoWallet)?;
+        let head = WalletDeviceRow::from_row(&row)?;
+        let dev = match head.device {
+            Some(_) => Some(DeviceRow::from_row(&row)?),
+            None => None,
+        };
+        Ok((head.kind, head.addresses, dev))
+    }
+
+    /// Live devices of a wallet, oldest first.
+    pub async fn list_devices(&self, id: &Identity, wallet: &Id) -> AppResult<Vec<DeviceRow>> {
+        Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 \
+             AND (expires_at IS NULL OR expires_at > $4) ORDER BY created_at, device"
+        )))
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(now_ms())
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Updates last use (and an ephemeral device's expiry).
+    pub async fn touch(&self, id: &Identity, wallet: &Id, device: &Id) -> AppResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE hot_devices SET last_used_at = $5, expires_at = CASE WHEN ephemeral = 1 THEN $6 ELSE NULL END \
+             WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(now)
+        .bind(now + self.device_ttl_ms)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Opens a sealed share; a failure is logged (never with bytes),
+    /// counted, and answered 500 `INTERNAL`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_share(
+        &self,
+        id: &Identity,
+        wallet: &str,
+        device: &str,
+        version: i64,
+        split: &str,
+        key_id: &str,
+        blob: &[u8],
+    ) -> AppResult<Zeroizing<Vec<u8>>> {
+        self.keyring
+            .open(
+                &aad(&id.iss, &id.sub, wallet, device, version as u64, split),
+                key_id,
+                blob,
+            )
+            .map_err(|e| {
+                self.metrics.seal_failure();
+                tracing::error!(wallet, device, version, key_id = %e.key_id,
+                    "sealed share failed to open (tampered, copied from another row, or unknown key)");
+                AppError::Internal(anyhow::anyhow!("sealed share failed to open"))
+            })
+    }
+
+    /// Opens a device row's current share.
+    pub fn open_device(
+        &self,
+        id: &Identity,
+        wallet: &str,
+        row: &DeviceRow,
+    ) -> AppResult<Zeroizing<Vec<u8>>> {
+        self.open_share(
+            id,
+            wallet,
+            &row.device,
+            row.version,
+            &row.split,
+            &row.key_id,
+            &row.sealed,
+        )
+    }
+
+    /// Opens the wallet's primary hot share H₀ (device nil, version 0).
+    pub fn open_primary(&self, id: &Identity, w: &WalletRow) -> AppResult<Zeroizing<Vec<u8>>> {
+        self.open_share(
+            id,
+            &w.wallet,
+            NIL_DEVICE,
+            0,
+            &w.primary_split,
+            &w.primary_key_id,
+            &w.primary_sealed,
+        )
+    }
+
+    /// Inserts the wallet row with H₀ sealed; returns whether it was new.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_wallet(
+        &self,
+        exec: impl Executor<'_, Database = Any>,
+        id: &Identity,
+        wallet: &Id,
+        kind: &str,
+        addresses: &str,
+        split: &Split,
+        share: &ShareBytes,
+    ) -> AppResult<bool> {
+        let sealed = self.keyring.seal(
+            &aad(
+                &id.iss,
+                &id.sub,
+                wallet.as_str(),
+                NIL_DEVICE,
+                0,
+                split.as_str(),
+            ),
+            &share.0,
+        )?;
+        let n = sqlx::query(
+            "INSERT INTO hot_wallets (iss, sub, wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (iss, sub) DO NOTHING",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(kind)
+        .bind(addresses)
+        .bind(split.as_str())
+        .bind(sealed.key_id)
+        .bind(sealed.blob)
+        .bind(now_ms())
+        .execute(exec)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Inserts a device share at version 0; returns whether it was new.
+    pub async fn insert_device(
+        &self,
+        exec: impl Executor<'_, Database = Any>,
+        id: &Identity,
+        wallet: &Id,
+        d: &NewDevice<'_>,
+    ) -> AppResult<bool> {
+        let sealed = self.keyring.seal(
+            &aad(
+                &id.iss,
+                &id.sub,
+                wallet.as_str(),
+                d.device.as_str(),
+                0,
+                d.split.as_str(),
+            ),
+            &d.share.0,
+        )?;
+        let now = now_ms();
+        let expires = d.ephemeral.then(|| now + self.device_ttl_ms);
+        let res = sqlx::query(
+            "INSERT INTO hot_devices (iss, sub, wallet, device, label, ephemeral, version, split, key_id, sealed, \
+             created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $10, $11) \
+             ON CONFLICT (iss, sub, wallet, device) DO NOTHING",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(d.device.as_str())
+        .bind(d.label.map(str::to_owned))
+        .bind(i64::from(d.ephemeral))
+        .bind(d.split.as_str())
+        .bind(sealed.key_id)
+        .bind(sealed.blob)
+        .bind(now)
+        .bind(expires)
+        .execute(exec)
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Deletes this device's row if it has expired (not yet swept), so the
+    /// expired row does not block its id.
+    pub async fn delete_if_expired(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+    ) -> AppResult<()> {
+        sqlx::query(
+            "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
+             AND expires_at IS NOT NULL AND expires_at <= $5",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Promotes the pending share (version, split) to current. Returns
+    /// whether a row changed.
+    pub async fn promote(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+        version: i64,
+        split: &Split,
+    ) -> AppResult<bool> {
+        let res = sqlx::query(
+            "UPDATE hot_devices SET version = pending_version, split = pending_split, key_id = pending_key_id, \
+             sealed = pending_sealed, pending_version = NULL, pending_split = NULL, pending_key_id = NULL, \
+             pending_sealed = NULL WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
+             AND pending_version = $5 AND pending_split = $6 AND (expires_at IS NULL OR expires_at > $7)",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(version)
+        .bind(split.as_str())
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Stores `share` as the pending version `current + 1` if the current
+    /// version is `current` and the pending slot is empty (or holds
+    /// `replace_pending`). Returns whether the row changed.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_pending(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        device: &Id,
+        current: i64,
+        split: &Split,
+        share: &ShareBytes,
+        replace_pending: Option<&Split>,
+    ) -> AppResult<bool> {
+        let next = current + 1;
+        let sealed = self.keyring.seal(
+            &aad(
+                &id.iss,
+                &id.sub,
+                wallet.as_str(),
+                device.as_str(),
+                next as u64,
+                split.as_str(),
+            ),
+            &share.0,
+        )?;
+        let now = now_ms();
+        let pending_cond = if replace_pending.is_some() {
+            "(pending_split IS NULL OR pending_split = $12)"
+        } else {
+            "pending_split IS NULL"
+        };
+        let sql = format!(
+            "UPDATE hot_devices SET pending_version = $5, pending_split = $6, pending_key_id = $7, pending_sealed = $8, \
+             last_used_at = $9, expires_at = CASE WHEN ephemeral = 1 THEN $10 ELSE NULL END \
+             WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 AND version = $11 \
+             AND (expires_at IS NULL OR expires_at > $9) AND {pending_cond}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(wallet.as_str())
+            .bind(device.as_str())
+            .bind(next)
+            .bind(split.as_str())
+            .bind(sealed.key_id)
+            .bind(sealed.blob)
+            .bind(now)
+            .bind(now + self.device_ttl_ms)
+            .bind(current);
+        if let Some(rp) = replace_pending {
+            q = q.bind(rp.as_str());
+        }
+        Ok(q.execute(&self.db.pool).await?.rows_affected() == 1)
+    }
+
+    /// Deletes a live device's shares; returns whether it existed.
+    pub async fn delete_device(&self, id: &Identity, wallet: &Id, device: &Id) -> AppResult<bool> {
+        let n = sqlx::query(
+            "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
+             AND (expires_at IS NULL OR expires_at > $5)",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(device.as_str())
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+/// Deletes expired ephemeral devices; returns how many.
+pub async fn delete_expired(db: &Db) -> anyhow::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM hot_devices WHERE expires_at IS NOT NULL AND expires_at <= $1")
+            .bind(now_ms())
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -1,0 +1,100 @@
+//! Which service a process is and everything configurable at run time.
+//!
+//! Built by the binaries from flags (`config.rs`) and by tests directly. This
+//! module knows neither service's routes nor schema.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::auth::JwtSettings;
+use crate::limits::RateSettings;
+
+/// Which of the two services a process is. Its name is part of every AAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Hot,
+    Shield,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Hot => "hot",
+            Service::Shield => "shield",
+        }
+    }
+
+    /// The binary's name (for messages that tell the operator what to run).
+    pub fn binary(self) -> &'static str {
+        match self {
+            Service::Hot => "hot-storage-service",
+            Service::Shield => "shield-service",
+        }
+    }
+}
+
+/// Everything configurable at run time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub service: Service,
+    pub jwt: JwtSettings,
+    /// Database pool size; 0 = automatic (4 for SQLite, 16 for PostgreSQL).
+    pub db_max_connections: u32,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub concurrency_limit: usize,
+    pub rate: RateSettings,
+    /// Hot storage: dApp origins allowed to embed the iFrame.
+    pub allowed_origins: Vec<String>,
+    /// Hot storage: the Shield origin the iFrame may connect to.
+    pub shield_url: String,
+    /// Hot storage: lifetime of an ephemeral device after its last use.
+    pub device_ttl: Duration,
+    /// Hot storage: how often expired rows are deleted.
+    pub sweep_interval: Duration,
+    /// Hot storage: the iFrame's static files.
+    pub static_dir: PathBuf,
+    /// Shield: the only origin CORS allows.
+    pub provider_origin: String,
+}
+
+impl Settings {
+    /// The documented defaults for `service`, trusting `jwks_url`.
+    pub fn defaults(service: Service, jwks_url: &str) -> Self {
+        Settings {
+            service,
+            jwt: JwtSettings {
+                jwks_url: jwks_url.to_string(),
+                issuer: "http://127.0.0.1:3000".into(),
+                audience: "keyframe".into(),
+                cache_ttl: Duration::from_secs(300),
+                min_refetch_interval: Duration::from_secs(10),
+            },
+            db_max_connections: 0,
+            body_limit: 16 * 1024,
+            request_timeout: Duration::from_secs(10),
+            concurrency_limit: 1024,
+            rate: RateSettings {
+                ip_per_second: 2000,
+                ip_burst: 4000,
+                user_per_second: 100,
+                user_burst: 300,
+            },
+            allowed_origins: vec!["http://127.0.0.1:3000".into()],
+            shield_url: "http://127.0.0.1:8788".into(),
+            device_ttl: Duration::from_secs(3600),
+            sweep_interval: Duration::from_secs(60),
+            static_dir: PathBuf::from("iframe-host"),
+            provider_origin: "http://127.0.0.1:8787".into(),
+        }
+    }
+
+    /// The pool size for `database_url` (0 = automatic).
+    pub fn pool_size(&self, database_url: &str) -> u32 {
+        match self.db_max_connections {
+            0 if database_url.starts_with("sqlite:") => 4,
+            0 => 16,
+            n => n,
+        }
+    }
+}

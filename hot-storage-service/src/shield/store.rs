@@ -1,0 +1,230 @@
+//! Shield's store: its schema, its SQL, the sealing AAD of its rows, and
+//! what `reseal` needs to rewrite them.
+//!
+//! One record per (iss, sub, wallet): the cold-share ciphertext (sealed
+//! again at rest under Shield's own key), its recovery method and the
+//! parameters the signer needs to open it.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::FromRow;
+use zeroize::Zeroizing;
+
+use crate::auth::Identity;
+use crate::db::{Db, Migration, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+use crate::seal::{Aad, Keyring, ResealReport};
+use crate::settings::Service;
+use crate::types::{CipherBytes, Id, NIL_DEVICE};
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: &["CREATE TABLE cold_shares (
+            iss TEXT NOT NULL,
+            sub TEXT NOT NULL,
+            wallet TEXT NOT NULL,
+            method TEXT NOT NULL,
+            params TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            sealed {blob} NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (iss, sub, wallet)
+        )"],
+}];
+
+/// The table that records which migrations ran.
+pub const MIGRATIONS_TABLE: &str = "shield_migrations";
+
+/// The AAD of a cold record: Shield, the user and the wallet (no device,
+/// version or split).
+pub fn aad<'a>(iss: &'a str, sub: &'a str, wallet: &'a str) -> Aad<'a> {
+    Aad {
+        service: Service::Shield.name(),
+        iss,
+        sub,
+        wallet,
+        device: NIL_DEVICE,
+        version: 0,
+        split: "",
+    }
+}
+
+#[derive(FromRow)]
+struct RecordRow {
+    method: String,
+    params: String,
+    key_id: String,
+    sealed: Vec<u8>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// A cold record, opened.
+pub struct Record {
+    pub method: String,
+    pub params: String,
+    pub ciphertext: Zeroizing<Vec<u8>>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The Shield store, as handlers see it (an axum substate).
+#[derive(Clone)]
+pub struct ShieldStore {
+    pub db: Db,
+    pub keyring: Arc<Keyring>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl ShieldStore {
+    pub async fn load(&self, id: &Identity, wallet: &Id) -> AppResult<Option<Record>> {
+        let row = sqlx::query_as::<_, RecordRow>(
+            "SELECT method, params, key_id, sealed, created_at, updated_at FROM cold_shares \
+             WHERE iss = $1 AND sub = $2 AND wallet = $3",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let ciphertext = self
+            .keyring
+            .open(&aad(&id.iss, &id.sub, wallet.as_str()), &r.key_id, &r.sealed)
+            .map_err(|e| {
+                self.metrics.seal_failure();
+                tracing::error!(wallet = wallet.as_str(), key_id = %e.key_id,
+                "sealed cold share failed to open (tampered, copied from another row, or unknown key)");
+                AppError::Internal(anyhow::anyhow!("sealed cold share failed to open"))
+            })?;
+        Ok(Some(Record {
+            method: r.method,
+            params: r.params,
+            ciphertext,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }))
+    }
+
+    /// Inserts a record; returns whether it was new.
+    pub async fn insert(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        method: &str,
+        params: &str,
+        ciphertext: &CipherBytes,
+    ) -> AppResult<bool> {
+        let sealed = self
+            .keyring
+            .seal(&aad(&id.iss, &id.sub, wallet.as_str()), &ciphertext.0)?;
+        let n = sqlx::query(
+            "INSERT INTO cold_shares (iss, sub, wallet, method, params, key_id, sealed, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (iss, sub, wallet) DO NOTHING",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(method)
+        .bind(params)
+        .bind(sealed.key_id)
+        .bind(sealed.blob)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Replaces a record's method, params and ciphertext; returns whether
+    /// it existed.
+    pub async fn replace(
+        &self,
+        id: &Identity,
+        wallet: &Id,
+        method: &str,
+        params: &str,
+        ciphertext: &CipherBytes,
+    ) -> AppResult<bool> {
+        let sealed = self
+            .keyring
+            .seal(&aad(&id.iss, &id.sub, wallet.as_str()), &ciphertext.0)?;
+        let n = sqlx::query(
+            "UPDATE cold_shares SET method = $4, params = $5, key_id = $6, sealed = $7, updated_at = $8 \
+             WHERE iss = $1 AND sub = $2 AND wallet = $3",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.as_str())
+        .bind(method)
+        .bind(params)
+        .bind(sealed.key_id)
+        .bind(sealed.blob)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Deletes a record; returns whether it existed.
+    pub async fn delete(&self, id: &Identity, wallet: &Id) -> AppResult<bool> {
+        let n = sqlx::query("DELETE FROM cold_shares WHERE iss = $1 AND sub = $2 AND wallet = $3")
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(wallet.as_str())
+            .execute(&self.db.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+#[derive(FromRow)]
+struct SealedSlot {
+    iss: String,
+    sub: String,
+    wallet: String,
+    key_id: String,
+    sealed: Vec<u8>,
+}
+
+/// Rewrites every cold record not sealed under the current key, each with a
+/// compare-and-swap on its old `(key_id, sealed)`.
+pub async fn reseal(db: &Db, ring: &Keyring) -> anyhow::Result<ResealReport> {
+    let cur = ring.current_id().to_string();
+    let mut rep = ResealReport::default();
+    let rows =
+        sqlx::query_as::<_, SealedSlot>("SELECT iss, sub, wallet, key_id, sealed FROM cold_shares")
+            .fetch_all(&db.pool)
+            .await?;
+    for r in rows {
+        rep.examined += 1;
+        if r.key_id == cur {
+            continue;
+        }
+        let aad = aad(&r.iss, &r.sub, &r.wallet);
+        let plain = ring
+            .open(&aad, &r.key_id, &r.sealed)
+            .with_context(|| format!("opening the cold share of wallet {}", r.wallet))?;
+        let new = ring.seal(&aad, &plain)?;
+        rep.resealed += sqlx::query(
+            "UPDATE cold_shares SET key_id = $1, sealed = $2 WHERE iss = $3 AND sub = $4 AND wallet = $5 \
+             AND key_id = $6 AND sealed = $7",
+        )
+        .bind(new.key_id)
+        .bind(new.blob)
+        .bind(&r.iss)
+        .bind(&r.sub)
+        .bind(&r.wallet)
+        .bind(&r.key_id)
+        .bind(&r.sealed)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(rep)
+}
