@@ -93,10 +93,7 @@ async fn sdk_file(path: PathBuf, content_type: &'static str, req: HeaderMap) -> 
     let Ok(body) = tokio::fs::read(&path).await else {
         return AppError::NotFound.into_response();
     };
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     (headers, body).into_response()
 }
 

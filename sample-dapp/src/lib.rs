@@ -43,8 +43,11 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
-    limit::RequestBodyLimitLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    limit::RequestBodyLimitLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 use zeroize::Zeroizing;
 
@@ -234,6 +237,7 @@ fn cors_origins(given: &[String]) -> Result<Vec<HeaderValue>, StartError> {
     for entry in given.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
         let exact = reqwest::Url::parse(entry)
             .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
             .map(|u| u.origin())
             .filter(|o| o.is_tuple())
             .map(|o| o.ascii_serialization());
