@@ -313,8 +313,17 @@ mod tests {
         assert_eq!(first.to_bytes(), again.to_bytes());
         assert_eq!(first.to_bytes(), fresh.to_bytes());
         let sol = secret.solana_signing_key(0).expect("solana");
-        assert_eq!(sol.to_bytes(), secret.derive_solana_signing_key(0).expect("solana").to_bytes());
-        assert_eq!(secret.addresses().expect("addresses").evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_eq!(
+            sol.to_bytes(),
+            secret
+                .derive_solana_signing_key(0)
+                .expect("solana")
+                .to_bytes()
+        );
+        assert_eq!(
+            secret.addresses().expect("addresses").evm,
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
         assert!(secret.derived.seed.get().is_some());
 
         secret.zeroize();

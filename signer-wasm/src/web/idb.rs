@@ -20,7 +20,10 @@ async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
             let _ = resolve.call1(&JsValue::NULL, &req.result().unwrap_or(JsValue::UNDEFINED));
         });
         let on_error = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("indexeddb request failed"));
+            let _ = reject.call1(
+                &JsValue::NULL,
+                &JsValue::from_str("indexeddb request failed"),
+            );
         });
         request.set_onsuccess(Some(on_success.unchecked_ref()));
         request.set_onerror(Some(on_error.unchecked_ref()));
@@ -52,16 +55,24 @@ pub async fn open() -> Result<IdbDatabase, JsValue> {
     let result = settle(&request).await;
     request.set_onupgradeneeded(None);
     drop(upgrade);
-    result?.dyn_into::<IdbDatabase>().map_err(|_| JsValue::from_str("not a database"))
+    result?
+        .dyn_into::<IdbDatabase>()
+        .map_err(|_| JsValue::from_str("not a database"))
 }
 
 /// Every value whose key starts with `prefix`.
 pub async fn get_prefix(db: &IdbDatabase, prefix: &str) -> Result<Vec<JsValue>, JsValue> {
     let tx = db.transaction_with_str_and_mode(SHARES, IdbTransactionMode::Readonly)?;
     let store = tx.object_store(SHARES)?;
-    let range = IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))?;
+    let range = IdbKeyRange::bound(
+        &JsValue::from_str(prefix),
+        &JsValue::from_str(&format!("{prefix}\u{ffff}")),
+    )?;
     let values = settle(&store.get_all_with_key(&range)?).await?;
-    Ok(values.dyn_into::<Array>().map(|a| a.iter().collect()).unwrap_or_default())
+    Ok(values
+        .dyn_into::<Array>()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default())
 }
 
 /// Writes `value` under `key`; resolves once the write is durable in the

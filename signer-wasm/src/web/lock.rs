@@ -1,12 +1,12 @@
-//! One device operation at a time, across every tab of the provider origin.
+//! One device operation at a time, across every tab of the provider origin:
+//! the cross-tab lock of the browser's [`DeviceStore`](crate::flows::DeviceStore).
 //!
 //! Signing, refresh and recovery read and rewrite the device's shares; two
 //! tabs doing that at once could each refresh from the same version. The
-//! Web Locks API serializes them across tabs; where it is missing, an
-//! in-page mutex still serializes this tab (and the share store's
+//! Web Locks API serializes them across tabs; where it is missing, the
+//! flows' in-page mutex still serializes this tab (and the share store's
 //! add-or-delete-only entries keep cross-tab races safe, docs/api.md).
 
-use futures_util::lock::{Mutex, MutexGuard};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
@@ -14,12 +14,11 @@ use wasm_bindgen_futures::JsFuture;
 const LOCK_NAME: &str = "keyframe-device";
 
 /// Held while a device operation runs; releasing it lets the next tab in.
-pub struct DeviceLock<'a> {
-    _local: MutexGuard<'a, ()>,
+pub struct WebLock {
     release: Option<Function>,
 }
 
-impl Drop for DeviceLock<'_> {
+impl Drop for WebLock {
     fn drop(&mut self) {
         if let Some(release) = self.release.take() {
             let _ = release.call0(&JsValue::NULL);
@@ -27,10 +26,10 @@ impl Drop for DeviceLock<'_> {
     }
 }
 
-pub async fn acquire(local: &Mutex<()>) -> DeviceLock<'_> {
-    let guard = local.lock().await;
-    let release = web_lock().await;
-    DeviceLock { _local: guard, release }
+pub async fn acquire() -> WebLock {
+    WebLock {
+        release: web_lock().await,
+    }
 }
 
 /// Requests the named Web Lock and resolves once it is held, returning the
@@ -38,7 +37,10 @@ pub async fn acquire(local: &Mutex<()>) -> DeviceLock<'_> {
 async fn web_lock() -> Option<Function> {
     let navigator = web_sys::window()?.navigator();
     let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
-    let request = Reflect::get(&locks, &JsValue::from_str("request")).ok()?.dyn_into::<Function>().ok()?;
+    let request = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
 
     // `held` stays pending until we call `release`; the lock lasts as long.
     let mut release: Option<Function> = None;
@@ -51,7 +53,9 @@ async fn web_lock() -> Option<Function> {
         let _ = granted.call0(&JsValue::NULL);
         held.into()
     });
-    let requested = request.call2(&locks, &JsValue::from_str(LOCK_NAME), &callback).ok()?;
+    let requested = request
+        .call2(&locks, &JsValue::from_str(LOCK_NAME), &callback)
+        .ok()?;
     // Where the browser refuses locks (a third-party frame with storage
     // blocked), `request` rejects and the callback never runs: race the two
     // so that case falls back to the in-page mutex instead of hanging.

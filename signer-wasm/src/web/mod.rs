@@ -1,13 +1,17 @@
 //! The signer in the browser (wasm32 only): a thin layer over the core.
 //!
-//! Owns the iFrame side of the protocol of DESIGN.md §4: boot, the `ready`
+//! Owns the iFrame side of the protocol of docs/api.md: boot, the `ready`
 //! announcement, the three gates on `connect`, the pinned `MessagePort`, and
-//! JSON-RPC dispatch to [`signer::Signer`]. Nothing here holds key material
-//! longer than one call into the core.
+//! JSON-RPC dispatch to [`signer::Signer`] and its method table. The share
+//! protocols are the core's (`crate::flows`); this layer implements their
+//! traits with fetch, IndexedDB and Web Locks. Nothing here holds key
+//! material longer than one call into the core.
 
 mod bench;
 mod idb;
 mod lock;
+mod methods;
+mod params;
 mod rpc;
 mod services;
 mod signer;
@@ -21,7 +25,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use web_sys::{MessageEvent, MessagePort, Window};
 
-use services::{HotStorage, Shield};
+use services::{HotStorageApi, ShieldApi};
 use signer::Signer;
 use store::ShareStore;
 
@@ -41,10 +45,19 @@ pub fn start() {
 async fn boot() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let own_origin = window.location().origin()?;
-    let hot = HotStorage { base: own_origin };
-    let config = hot.config().await.map_err(|_| JsValue::from_str("provider config unavailable"))?;
+    let hot = HotStorageApi { base: own_origin };
+    let config = hot
+        .config()
+        .await
+        .map_err(|_| JsValue::from_str("provider config unavailable"))?;
     let store = ShareStore::detect().await;
-    let signer = Rc::new(Signer::new(hot, Shield { base: config.shield_url.clone() }, store));
+    let signer = Rc::new(Signer::new(
+        hot,
+        ShieldApi {
+            base: config.shield_url.clone(),
+        },
+        store,
+    ));
 
     let allowed = config.allowed_origins.clone();
     listen_for_connect(&window, signer, allowed.clone())?;
@@ -63,7 +76,9 @@ fn protocol_message(kind: &str) -> Result<JsValue, JsValue> {
 /// the message goes to each allowed origin in turn: the browser delivers it
 /// only where the parent's origin matches, and never with `"*"`.
 fn announce_ready(window: &Window, allowed: &[String]) -> Result<(), JsValue> {
-    let Some(parent) = window.parent()? else { return Ok(()) };
+    let Some(parent) = window.parent()? else {
+        return Ok(());
+    };
     if is_same_window(&parent, window) {
         return Ok(()); // opened directly, not framed
     }
@@ -80,7 +95,8 @@ fn is_same_window(a: &Window, b: &Window) -> bool {
 
 /// Is `data` exactly `{ ns: "keyframe", type: kind, version: 1 }`?
 fn is_protocol_message(data: &JsValue, kind: &str) -> bool {
-    let field = |name: &str| Reflect::get(data, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let field =
+        |name: &str| Reflect::get(data, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     data.is_object()
         && field("ns").as_string().as_deref() == Some(NS)
         && field("type").as_string().as_deref() == Some(kind)
@@ -90,16 +106,24 @@ fn is_protocol_message(data: &JsValue, kind: &str) -> bool {
 /// Accepts one `connect` per page load, and only through three gates: the
 /// sender is our parent window, the parent's origin is on the app's
 /// allow-list, and our parent is the top window (not nested deeper).
-fn listen_for_connect(window: &Window, signer: Rc<Signer>, allowed: Vec<String>) -> Result<(), JsValue> {
+fn listen_for_connect(
+    window: &Window,
+    signer: Rc<Signer>,
+    allowed: Vec<String>,
+) -> Result<(), JsValue> {
     let connected = Rc::new(Cell::new(false));
     let win = window.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if connected.get() || !is_protocol_message(&event.data(), "connect") {
             return;
         }
-        let Ok(Some(parent)) = win.parent() else { return };
+        let Ok(Some(parent)) = win.parent() else {
+            return;
+        };
         let Ok(Some(top)) = win.top() else { return };
-        let from_parent = event.source().is_some_and(|s| Object::is(&s, parent.as_ref()));
+        let from_parent = event
+            .source()
+            .is_some_and(|s| Object::is(&s, parent.as_ref()));
         let origin = event.origin();
         if !from_parent || !allowed.contains(&origin) || !is_same_window(&parent, &top) {
             return;
@@ -108,7 +132,9 @@ fn listen_for_connect(window: &Window, signer: Rc<Signer>, allowed: Vec<String>)
         if ports.length() != 1 {
             return;
         }
-        let Ok(port) = ports.get(0).dyn_into::<MessagePort>() else { return };
+        let Ok(port) = ports.get(0).dyn_into::<MessagePort>() else {
+            return;
+        };
         connected.set(true);
         pin_port(&signer, port, origin);
     });
@@ -123,7 +149,9 @@ fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String) {
     signer.attach(port.clone(), parent_origin);
     let handler_signer = signer.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let text = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string());
+        let text = js_sys::JSON::stringify(&event.data())
+            .ok()
+            .and_then(|s| s.as_string());
         let Some(text) = text else { return };
         let signer = handler_signer.clone();
         wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });

@@ -9,12 +9,22 @@ use zeroize::Zeroizing;
 /// Shows `secret` under `title` and resolves when the user presses Done;
 /// then clears the text from the document.
 pub async fn show_secret(title: &str, secret: Zeroizing<String>) -> Result<(), JsValue> {
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let panel = document.get_element_by_id("export").ok_or("no export panel")?;
-    let heading = document.get_element_by_id("export-title").ok_or("no export title")?;
-    let text = document.get_element_by_id("export-secret").ok_or("no export text")?;
-    let done: web_sys::HtmlElement =
-        document.get_element_by_id("export-done").ok_or("no export button")?.dyn_into()?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let panel = document
+        .get_element_by_id("export")
+        .ok_or("no export panel")?;
+    let heading = document
+        .get_element_by_id("export-title")
+        .ok_or("no export title")?;
+    let text = document
+        .get_element_by_id("export-secret")
+        .ok_or("no export text")?;
+    let done: web_sys::HtmlElement = document
+        .get_element_by_id("export-done")
+        .ok_or("no export button")?
+        .dyn_into()?;
 
     heading.set_text_content(Some(title));
     text.set_text_content(Some(&secret));
