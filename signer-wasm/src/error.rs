@@ -51,7 +51,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable reason of DESIGN.md §4 that this error reports as.
+    /// The stable reason (docs/api.md, "iFrame RPC errors") this error
+    /// reports as.
     pub fn reason(&self) -> Reason {
         match self {
             Error::BadRequest(_)

@@ -1,6 +1,6 @@
 //! The device's share store: IndexedDB where the browser allows it, memory
-//! for the page's life where it does not (DESIGN.md §3, "Browsers without
-//! storage").
+//! for the page's life where it does not (a cross-site iFrame often gets no
+//! storage; the device is then registered as ephemeral, docs/api.md).
 //!
 //! It implements the flows' [`DeviceStore`]. Each device share is its own
 //! entry, keyed by `wallet/device/version/split`, and entries are only ever added or deleted
