@@ -220,8 +220,9 @@ describe("Keyframe host SDK", () => {
     assert.equal((await iframeState(page)).calls.length, before + 1, "only keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 12);
+    assert.equal(reasons.length, 13);
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
+    assert.ok(reasons.includes("RNG_UNAVAILABLE"));
   });
 
   test("params are normalised before posting (personal_sign text, typed data object)", T, async (t) => {

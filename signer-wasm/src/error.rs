@@ -3,8 +3,8 @@
 //! Variants are coarse on purpose: a failure to open or combine secret
 //! material says *that* it failed, never which byte or which check, so an
 //! error message cannot leak anything about a secret. Every variant maps to a
-//! stable `reason` string that JS and the iFrame protocol can branch on
-//! (DESIGN.md §4).
+//! stable [`Reason`] that JS and the iFrame protocol can branch on
+//! (docs/api.md).
 
 /// Errors of the signer core.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -51,21 +51,95 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable reason code of DESIGN.md §4 that this error reports as.
-    pub fn reason(&self) -> &'static str {
+    /// The stable reason (docs/api.md, "iFrame RPC errors") this error
+    /// reports as.
+    pub fn reason(&self) -> Reason {
         match self {
             Error::BadRequest(_)
             | Error::InvalidMnemonic
             | Error::InvalidPrivateKey
             | Error::WeakPassword(_)
             | Error::WrongAddress
-            | Error::Unsupported => "BAD_REQUEST",
+            | Error::Unsupported => Reason::BadRequest,
             Error::MalformedShare | Error::ShareMismatch | Error::CorruptCiphertext => {
-                "SHARE_MISMATCH"
+                Reason::ShareMismatch
             }
-            Error::WrongPassword => "WRONG_PASSWORD",
-            Error::Rng => "INTERNAL",
+            Error::WrongPassword => Reason::WrongPassword,
+            Error::Rng => Reason::RngUnavailable,
         }
+    }
+}
+
+/// The reasons a caller can branch on (`error.data.reason` of the iFrame
+/// protocol, docs/api.md), closed. The host SDK keeps the same list in
+/// iframe-host/sdk/src/errors.ts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    AuthRequired,
+    AuthExpired,
+    NoWallet,
+    RecoveryRequired,
+    WrongPassword,
+    ShareUnavailable,
+    ShareMismatch,
+    PolicyDenied,
+    RateLimited,
+    StorageUnavailable,
+    Timeout,
+    BadRequest,
+    /// The platform's random number generator failed: nothing was changed.
+    RngUnavailable,
+}
+
+impl Reason {
+    /// Every reason, in the order of the SDK's list.
+    pub const ALL: [Reason; 13] = [
+        Reason::AuthRequired,
+        Reason::AuthExpired,
+        Reason::NoWallet,
+        Reason::RecoveryRequired,
+        Reason::WrongPassword,
+        Reason::ShareUnavailable,
+        Reason::ShareMismatch,
+        Reason::PolicyDenied,
+        Reason::RateLimited,
+        Reason::StorageUnavailable,
+        Reason::Timeout,
+        Reason::BadRequest,
+        Reason::RngUnavailable,
+    ];
+
+    /// The wire form, e.g. `"WRONG_PASSWORD"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::AuthRequired => "AUTH_REQUIRED",
+            Reason::AuthExpired => "AUTH_EXPIRED",
+            Reason::NoWallet => "NO_WALLET",
+            Reason::RecoveryRequired => "RECOVERY_REQUIRED",
+            Reason::WrongPassword => "WRONG_PASSWORD",
+            Reason::ShareUnavailable => "SHARE_UNAVAILABLE",
+            Reason::ShareMismatch => "SHARE_MISMATCH",
+            Reason::PolicyDenied => "POLICY_DENIED",
+            Reason::RateLimited => "RATE_LIMITED",
+            Reason::StorageUnavailable => "STORAGE_UNAVAILABLE",
+            Reason::Timeout => "TIMEOUT",
+            Reason::BadRequest => "BAD_REQUEST",
+            Reason::RngUnavailable => "RNG_UNAVAILABLE",
+        }
+    }
+}
+
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Lets callers (and tests) compare a reason with its wire form.
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -1,14 +1,18 @@
 //! Keyframe signer.
 //!
-//! The core (every module but `web`) is pure Rust with no I/O: it owns wallet
-//! secrets, Shamir shares, recovery envelopes and signing. It is tested
-//! natively and as wasm32. `web` (wasm32 only) is the thin layer that talks to
-//! the host page, IndexedDB and the share services.
+//! The core (every module but `web`) is pure Rust: it owns wallet secrets,
+//! Shamir shares, recovery envelopes and signing, and `flows` runs the share
+//! protocols (create, recover, sign-then-refresh, set-recovery, revoke,
+//! export) over small traits for the services and the device store. It is
+//! tested natively (the flows against the real services) and as wasm32.
+//! `web` (wasm32 only) is the thin layer that implements those traits with
+//! the browser's APIs and dispatches the host page's requests.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod error;
 pub mod evm;
+pub mod flows;
 pub mod intent;
 pub mod recovery;
 pub mod secret;
@@ -19,4 +23,4 @@ pub mod wallet;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use error::{Error, Result};
+pub use error::{Error, Reason, Result};

@@ -24,7 +24,7 @@
 //! Parameters are bounded when opening (m ≤ 1 GiB, t ≤ 20, p ≤ 4) so a
 //! hostile Shield cannot hang or exhaust the browser, and must be at least
 //! the production floor, so a downgraded record is refused as tampered.
-//! Building with the `hazmat` feature lowers that floor to Argon2's minimum
+//! Building with the `weak-test-kdf` feature lowers that floor to Argon2's minimum
 //! for fast tests; production builds must not enable it.
 //!
 //! Known limits: in-bounds changes to `m`, `t`, `p`, `salt` or `verifier`
@@ -118,9 +118,9 @@ impl KdfParams {
     };
 
     /// The least a record may ask for: production, or Argon2's minimum in
-    /// builds with the `hazmat` feature (tests only).
+    /// builds with the `weak-test-kdf` feature (tests only).
     pub const fn floor() -> KdfParams {
-        if cfg!(feature = "hazmat") {
+        if cfg!(feature = "weak-test-kdf") {
             KdfParams {
                 m_kib: 8,
                 t: 1,
@@ -333,7 +333,7 @@ pub fn seal_with_password<R: TryCryptoRng + ?Sized>(
 /// [`seal_with_password`] with explicit Argon2id parameters, which must lie
 /// between [`KdfParams::floor`] and [`KdfParams::MAX`] (otherwise
 /// [`Error::BadRequest`]). Raising the cost later needs no format change;
-/// lowering it below production is only possible in `hazmat` builds.
+/// lowering it below production is only possible in `weak-test-kdf` builds.
 pub fn seal_with_password_params<R: TryCryptoRng + ?Sized>(
     share: &Share,
     password: &str,
@@ -382,21 +382,8 @@ pub fn open_with_password(record: &ColdRecord, password: &str, wallet: WalletId)
 }
 
 /// The dApp's per-user automatic-recovery key (32 bytes).
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct RecoveryKey([u8; 32]);
-
-impl Zeroize for RecoveryKey {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl Drop for RecoveryKey {
-    fn drop(&mut self) {
-        self.zeroize();
-    }
-}
-
-impl ZeroizeOnDrop for RecoveryKey {}
 
 impl core::fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

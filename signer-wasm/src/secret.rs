@@ -52,8 +52,10 @@ impl WalletKind {
 /// Bytes of secret: entropy or raw key. See the module documentation.
 ///
 /// No `Debug` that prints the bytes, no `Clone` (a copy is one more place to
-/// wipe), constant-time equality.
+/// wipe), constant-time equality. Wiped on drop (the kind is not secret).
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct WalletSecret {
+    #[zeroize(skip)]
     kind: WalletKind,
     len: u8,
     bytes: [u8; 32],
@@ -71,22 +73,13 @@ pub(crate) struct Derived {
     pub(crate) solana0: core::cell::OnceCell<ed25519_dalek::SigningKey>,
 }
 
-impl Zeroize for WalletSecret {
+// Wiping drops what was derived: the signing keys zeroize on drop and the
+// seed is `Zeroizing`.
+impl Zeroize for Derived {
     fn zeroize(&mut self) {
-        self.bytes.zeroize();
-        self.len.zeroize();
-        // The signing keys zeroize on drop; the seed is `Zeroizing`.
-        self.derived = Derived::default();
+        *self = Derived::default();
     }
 }
-
-impl Drop for WalletSecret {
-    fn drop(&mut self) {
-        self.zeroize();
-    }
-}
-
-impl ZeroizeOnDrop for WalletSecret {}
 
 impl core::fmt::Debug for WalletSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -34,25 +34,11 @@ pub struct Addresses {
 }
 
 /// An extended private key: a 32-byte key and its 32-byte chain code.
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct ExtendedKey {
     key: [u8; 32],
     chain_code: [u8; 32],
 }
-
-impl Zeroize for ExtendedKey {
-    fn zeroize(&mut self) {
-        self.key.zeroize();
-        self.chain_code.zeroize();
-    }
-}
-
-impl Drop for ExtendedKey {
-    fn drop(&mut self) {
-        self.zeroize();
-    }
-}
-
-impl ZeroizeOnDrop for ExtendedKey {}
 
 impl core::fmt::Debug for ExtendedKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -192,19 +178,9 @@ pub fn evm_address(key: &k256::ecdsa::VerifyingKey) -> String {
     let point = key.to_sec1_point(false);
     // Uncompressed SEC1 is 0x04 || X || Y; the address hashes X || Y.
     let hash = Keccak256::digest(&point.as_bytes()[1..]);
-    let lower = hex::encode(&hash[12..]);
-    let check = hex::encode(Keccak256::digest(lower.as_bytes()));
-    let mut out = String::with_capacity(42);
-    out.push_str("0x");
-    for (c, h) in lower.chars().zip(check.bytes()) {
-        // A hex letter is upper-cased where the hash nibble is 8 or more.
-        if c.is_ascii_alphabetic() && h >= b'8' {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    let mut address = [0u8; 20];
+    address.copy_from_slice(&hash[12..]);
+    crate::evm::checksum_address(&address)
 }
 
 /// Base58 Solana address of an ed25519 public key.

@@ -25,7 +25,7 @@ mod common;
 use common::{JUNK, same_share};
 
 /// The cheapest parameters this build accepts: production normally, tiny
-/// with the `hazmat` feature.
+/// with the `weak-test-kdf` feature.
 fn test_params() -> KdfParams {
     KdfParams::floor()
 }
@@ -160,9 +160,9 @@ fn kdf_params_are_bounded_when_sealing() {
             "{k:?}"
         );
     }
-    #[cfg(not(feature = "hazmat"))]
+    #[cfg(not(feature = "weak-test-kdf"))]
     {
-        // Without the hazmat feature nothing below production is accepted.
+        // Without the weak-test-kdf feature nothing below production is accepted.
         for k in [
             KdfParams {
                 m_kib: 65535,
@@ -279,9 +279,9 @@ fn recovery_key_parsing() {
     assert!(!format!("{k1:?}").contains(&unpadded[..8]));
 }
 
-#[cfg(feature = "hazmat")]
+#[cfg(feature = "weak-test-kdf")]
 #[test]
-fn hazmat_allows_cheap_params() {
+fn weak_test_kdf_allows_cheap_params() {
     let (_, wallet, cold, _) = recovery_pair(7);
     let mut rng = OsRng;
     let k = KdfParams {

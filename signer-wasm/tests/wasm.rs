@@ -183,7 +183,11 @@ fn recovery_pair() -> (WalletSecret, WalletId, Share, Share) {
 /// password is `Error::WrongPassword`.
 #[wasm_bindgen_test]
 fn password_recovery_at_production_params() {
-    assert_eq!(KdfParams::floor(), KdfParams::PRODUCTION, "hazmat build");
+    assert_eq!(
+        KdfParams::floor(),
+        KdfParams::PRODUCTION,
+        "weak-test-kdf build"
+    );
     let (secret, wallet, cold, hot) = recovery_pair();
     let password = "correct horse battery staple";
     let t0 = now_ms();

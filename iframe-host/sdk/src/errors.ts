@@ -20,6 +20,7 @@ export const KEYFRAME_REASONS = [
   "STORAGE_UNAVAILABLE",
   "TIMEOUT",
   "BAD_REQUEST",
+  "RNG_UNAVAILABLE",
 ] as const;
 
 /** One of {@link KEYFRAME_REASONS}. */

@@ -1,30 +1,12 @@
 //! Strict parsing of the hex forms JSON-RPC uses: quantities, byte strings,
 //! addresses (EIP-55 checksum checked when mixed-case).
 
-use super::keccak256;
 use crate::{Error, Result};
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use serde_json::Value;
 
 fn bad(field: &str, what: &str) -> Error {
     Error::BadRequest(format!("{field}: {what}"))
-}
-
-/// EIP-55 checksummed `0x…` form of an address.
-pub(crate) fn to_checksum(addr: &[u8; 20]) -> String {
-    let lower = hex::encode(addr);
-    let hash = keccak256(lower.as_bytes());
-    let mut out = String::with_capacity(42);
-    out.push_str("0x");
-    for (i, c) in lower.chars().enumerate() {
-        let nibble = (hash[i / 2] >> (if i % 2 == 0 { 4 } else { 0 })) & 0x0f;
-        if c.is_ascii_alphabetic() && nibble >= 8 {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Parses a `0x`-prefixed 20-byte address. All-lowercase and all-uppercase
@@ -42,7 +24,7 @@ pub fn parse_address(field: &str, s: &str) -> Result<[u8; 20]> {
     hex::decode_to_slice(h, &mut out).map_err(|_| bad(field, "address is not hex"))?;
     let has_upper = h.chars().any(|c| c.is_ascii_uppercase());
     let has_lower = h.chars().any(|c| c.is_ascii_lowercase());
-    if has_upper && has_lower && to_checksum(&out)[2..] != *h {
+    if has_upper && has_lower && Address::from(out).to_checksum(None)[2..] != *h {
         return Err(bad(field, "address has an invalid EIP-55 checksum"));
     }
     Ok(out)

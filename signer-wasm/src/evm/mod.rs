@@ -57,9 +57,10 @@ pub fn address(key: &SigningKey) -> [u8; 20] {
     out
 }
 
-/// The EIP-55 checksummed `0x…` form of a 20-byte address.
+/// The EIP-55 checksummed `0x…` form of a 20-byte address (alloy's, the
+/// one implementation in the signer).
 pub fn checksum_address(addr: &[u8; 20]) -> String {
-    hexutil::to_checksum(addr)
+    alloy_primitives::Address::from(*addr).to_checksum(None)
 }
 
 /// `0x`-prefixed lowercase hex of a 65-byte signature.

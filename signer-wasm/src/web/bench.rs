@@ -45,6 +45,18 @@ pub(crate) fn measure(name: &str, start: f64) {
     }
 }
 
+/// The flows' [`Clock`](crate::flows::Clock) in the browser: User Timing.
+pub struct WebClock;
+
+impl crate::flows::Clock for WebClock {
+    fn now(&self) -> f64 {
+        now()
+    }
+    fn measure(&self, name: &str, start: f64) {
+        measure(name, start);
+    }
+}
+
 /// The core-timing exports (`bench` feature only).
 #[cfg(feature = "bench")]
 mod core_timing {

@@ -1,12 +1,12 @@
-//! One device operation at a time, across every tab of the provider origin.
+//! One device operation at a time, across every tab of the provider origin:
+//! the cross-tab lock of the browser's [`DeviceStore`](crate::flows::DeviceStore).
 //!
 //! Signing, refresh and recovery read and rewrite the device's shares; two
 //! tabs doing that at once could each refresh from the same version. The
-//! Web Locks API serializes them across tabs; where it is missing, an
-//! in-page mutex still serializes this tab (and the share store's
+//! Web Locks API serializes them across tabs; where it is missing, the
+//! flows' in-page mutex still serializes this tab (and the share store's
 //! add-or-delete-only entries keep cross-tab races safe, docs/api.md).
 
-use futures_util::lock::{Mutex, MutexGuard};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
@@ -14,12 +14,11 @@ use wasm_bindgen_futures::JsFuture;
 const LOCK_NAME: &str = "keyframe-device";
 
 /// Held while a device operation runs; releasing it lets the next tab in.
-pub struct DeviceLock<'a> {
-    _local: MutexGuard<'a, ()>,
+pub struct WebLock {
     release: Option<Function>,
 }
 
-impl Drop for DeviceLock<'_> {
+impl Drop for WebLock {
     fn drop(&mut self) {
         if let Some(release) = self.release.take() {
             let _ = release.call0(&JsValue::NULL);
@@ -27,12 +26,9 @@ impl Drop for DeviceLock<'_> {
     }
 }
 
-pub async fn acquire(local: &Mutex<()>) -> DeviceLock<'_> {
-    let guard = local.lock().await;
-    let release = web_lock().await;
-    DeviceLock {
-        _local: guard,
-        release,
+pub async fn acquire() -> WebLock {
+    WebLock {
+        release: web_lock().await,
     }
 }
 

@@ -1,13 +1,17 @@
 //! The signer in the browser (wasm32 only): a thin layer over the core.
 //!
-//! Owns the iFrame side of the protocol of DESIGN.md §4: boot, the `ready`
+//! Owns the iFrame side of the protocol of docs/api.md: boot, the `ready`
 //! announcement, the three gates on `connect`, the pinned `MessagePort`, and
-//! JSON-RPC dispatch to [`signer::Signer`]. Nothing here holds key material
-//! longer than one call into the core.
+//! JSON-RPC dispatch to [`signer::Signer`] and its method table. The share
+//! protocols are the core's (`crate::flows`); this layer implements their
+//! traits with fetch, IndexedDB and Web Locks. Nothing here holds key
+//! material longer than one call into the core.
 
 mod bench;
 mod idb;
 mod lock;
+mod methods;
+mod params;
 mod rpc;
 mod services;
 mod signer;
@@ -21,7 +25,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use web_sys::{MessageEvent, MessagePort, Window};
 
-use services::{HotStorage, Shield};
+use services::{HotStorageApi, ShieldApi};
 use signer::Signer;
 use store::ShareStore;
 
@@ -41,7 +45,7 @@ pub fn start() {
 async fn boot() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let own_origin = window.location().origin()?;
-    let hot = HotStorage { base: own_origin };
+    let hot = HotStorageApi { base: own_origin };
     let config = hot
         .config()
         .await
@@ -49,7 +53,7 @@ async fn boot() -> Result<(), JsValue> {
     let store = ShareStore::detect().await;
     let signer = Rc::new(Signer::new(
         hot,
-        Shield {
+        ShieldApi {
             base: config.shield_url.clone(),
         },
         store,

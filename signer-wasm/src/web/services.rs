@@ -1,40 +1,19 @@
-//! Clients for hot storage (same origin) and Shield, over `fetch`.
+//! Hot storage (same origin) and Shield over `fetch`: the browser's
+//! implementations of the flows' [`HotStorage`] and [`Shield`].
 //!
 //! Request and response bodies are the contract of docs/api.md. Errors keep
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
+use crate::flows::{DeviceInfo, HotStorage, RecoverResponse, ServiceError, Shield, WalletRecord};
 use crate::recovery::ColdRecord;
-use crate::wallet::Addresses;
+use crate::shares::{DeviceId, WalletId};
 
 /// Give up on a service call after this long (loopback answers in ms).
 const TIMEOUT_MS: u32 = 15_000;
-
-#[derive(Debug)]
-pub enum ServiceError {
-    /// The service answered with an error body.
-    Api { status: u16, code: String },
-    /// No answer: network down, CORS refused, timed out.
-    Network,
-    /// An answer that is not what the contract says.
-    Protocol,
-}
-
-impl ServiceError {
-    pub fn code(&self) -> &str {
-        match self {
-            ServiceError::Api { code, .. } => code,
-            ServiceError::Network => "NETWORK",
-            ServiceError::Protocol => "PROTOCOL",
-        }
-    }
-    pub fn is(&self, code: &str) -> bool {
-        self.code() == code
-    }
-}
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -50,42 +29,6 @@ struct ErrorDetail {
 pub struct ProviderConfig {
     pub allowed_origins: Vec<String>,
     pub shield_url: String,
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WalletRecord {
-    pub wallet: String,
-    pub kind: crate::secret::WalletKind,
-    pub addresses: Addresses,
-}
-
-#[derive(Deserialize)]
-pub struct PendingRef {
-    pub split: String,
-}
-
-#[derive(Deserialize)]
-pub struct RecoverResponse {
-    pub device: String,
-    pub version: u64,
-    pub split: String,
-    pub share: String,
-    #[serde(default)]
-    pub pending: Option<PendingRef>,
-}
-
-#[derive(Deserialize, Serialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceInfo {
-    pub device: String,
-    #[serde(default)]
-    pub label: Option<String>,
-    pub ephemeral: bool,
-    pub version: u64,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -146,12 +89,12 @@ fn gloo_timeout(controller: web_sys::AbortController) -> Option<TimeoutGuard> {
 use wasm_bindgen::JsCast;
 
 /// Hot storage on the iFrame's own origin.
-pub struct HotStorage {
+pub struct HotStorageApi {
     pub base: String,
 }
 
 /// Shield, on its own origin.
-pub struct Shield {
+pub struct ShieldApi {
     pub base: String,
 }
 
@@ -159,7 +102,7 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-impl HotStorage {
+impl HotStorageApi {
     fn post(&self, path: &str, token: &str) -> RequestBuilder {
         Request::post(&format!("{}{path}", self.base)).header("Authorization", &bearer(token))
     }
@@ -167,9 +110,10 @@ impl HotStorage {
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
         send(Request::get(&format!("{}/v2/config", self.base)), None).await
     }
+}
 
-    /// The user's wallet, or `None` when the user has none yet.
-    pub async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+impl HotStorage for HotStorageApi {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
         let req = Request::get(&format!("{}/v2/wallet", self.base))
             .header("Authorization", &bearer(token));
         match send(req, None).await {
@@ -178,27 +122,22 @@ impl HotStorage {
             Err(e) => Err(e),
         }
     }
-
-    pub async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
         send(self.post("/v2/devices/create", token), Some(body)).await
     }
-    pub async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
         send(self.post("/v2/devices/register", token), Some(body)).await
     }
-    pub async fn recover(
-        &self,
-        token: &str,
-        body: &Value,
-    ) -> Result<RecoverResponse, ServiceError> {
+    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
         send(self.post("/v2/devices/recover", token), Some(body)).await
     }
-    pub async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
         send(self.post("/v2/devices/refresh", token), Some(body)).await
     }
-    pub async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
         send(self.post("/v2/devices/commit", token), Some(body)).await
     }
-    pub async fn list(&self, token: &str, wallet: &str) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
         let list: DeviceList = send(
             self.post("/v2/devices/list", token),
             Some(&json!({ "wallet": wallet })),
@@ -206,11 +145,11 @@ impl HotStorage {
         .await?;
         Ok(list.devices)
     }
-    pub async fn revoke(
+    async fn revoke(
         &self,
         token: &str,
-        wallet: &str,
-        device: &str,
+        wallet: WalletId,
+        device: DeviceId,
     ) -> Result<Value, ServiceError> {
         send(
             self.post("/v2/devices/revoke", token),
@@ -220,15 +159,17 @@ impl HotStorage {
     }
 }
 
-impl Shield {
+impl ShieldApi {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.trim_end_matches('/'))
     }
+}
 
-    pub async fn create(
+impl Shield for ShieldApi {
+    async fn create(
         &self,
         token: &str,
-        wallet: &str,
+        wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<Value, ServiceError> {
         let mut body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
@@ -238,10 +179,10 @@ impl Shield {
         send(req, Some(&body)).await
     }
 
-    pub async fn replace(
+    async fn replace(
         &self,
         token: &str,
-        wallet: &str,
+        wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<Value, ServiceError> {
         let body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
@@ -250,7 +191,7 @@ impl Shield {
         send(req, Some(&body)).await
     }
 
-    pub async fn get(&self, token: &str, wallet: &str) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}")))
             .header("Authorization", &bearer(token));
         send(req, None).await

@@ -1,9 +1,9 @@
 //! The device's share store: IndexedDB where the browser allows it, memory
-//! for the page's life where it does not (DESIGN.md §3, "Browsers without
-//! storage").
+//! for the page's life where it does not (a cross-site iFrame often gets no
+//! storage; the device is then registered as ephemeral, docs/api.md).
 //!
-//! Each device share is its own entry, keyed by
-//! `wallet/device/version/split`, and entries are only ever added or deleted
+//! It implements the flows' [`DeviceStore`]. Each device share is its own
+//! entry, keyed by `wallet/device/version/split`, and entries are only ever added or deleted
 //! by exact key, never overwritten. Two tabs that refresh at once can then
 //! never lose each other's writes: the worst case is an extra entry that the
 //! next operation tries and drops (docs/api.md, refresh protocol).
@@ -11,48 +11,18 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use web_sys::IdbDatabase;
 
 use super::idb;
-use crate::wallet::Addresses;
-
-/// One stored device share. `share` is the encoded envelope (base64); the
-/// addresses are kept beside it so a signature is checked against what this
-/// device registered, not only what a server says.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Entry {
-    pub wallet: String,
-    pub device: String,
-    pub version: u64,
-    pub split: String,
-    pub share: String,
-    pub addresses: Addresses,
-}
-
-impl Entry {
-    pub fn key(&self) -> String {
-        format!(
-            "{}/{}/{:020}/{}",
-            self.wallet, self.device, self.version, self.split
-        )
-    }
-}
+use super::lock::{self, WebLock};
+use crate::flows::{DeviceStore, Entry, StoreError};
+use crate::shares::WalletId;
 
 pub enum ShareStore {
     Persistent(IdbDatabase),
     /// No persistent storage: the pair lives as long as the page.
     Memory(RefCell<BTreeMap<String, Entry>>),
-}
-
-#[derive(Debug)]
-pub struct StoreError;
-
-impl From<JsValue> for StoreError {
-    fn from(_: JsValue) -> Self {
-        StoreError
-    }
 }
 
 impl ShareStore {
@@ -69,17 +39,21 @@ impl ShareStore {
         }
         ShareStore::Memory(RefCell::new(BTreeMap::new()))
     }
+}
 
-    pub fn is_persistent(&self) -> bool {
+impl DeviceStore for ShareStore {
+    type Lock<'a> = WebLock;
+
+    fn is_persistent(&self) -> bool {
         matches!(self, ShareStore::Persistent(_))
     }
 
-    /// The wallet's entries, newest version first.
-    pub async fn entries(&self, wallet: &str) -> Result<Vec<Entry>, StoreError> {
-        let prefix = format!("{wallet}/");
+    async fn entries(&self, wallet: WalletId) -> Result<Vec<Entry>, StoreError> {
+        let prefix = Entry::wallet_prefix(wallet);
         let mut entries: Vec<Entry> = match self {
             ShareStore::Persistent(db) => idb::get_prefix(db, &prefix)
-                .await?
+                .await
+                .map_err(|_| StoreError)?
                 .into_iter()
                 .filter_map(|v| v.as_string())
                 .filter_map(|s| serde_json::from_str(&s).ok())
@@ -95,11 +69,13 @@ impl ShareStore {
         Ok(entries)
     }
 
-    pub async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
+    async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
         match self {
             ShareStore::Persistent(db) => {
                 let json = serde_json::to_string(entry).map_err(|_| StoreError)?;
-                idb::put(db, &entry.key(), &JsValue::from_str(&json)).await?;
+                idb::put(db, &entry.key(), &JsValue::from_str(&json))
+                    .await
+                    .map_err(|_| StoreError)?;
             }
             ShareStore::Memory(map) => {
                 map.borrow_mut().insert(entry.key(), entry.clone());
@@ -108,13 +84,19 @@ impl ShareStore {
         Ok(())
     }
 
-    pub async fn delete(&self, entry: &Entry) -> Result<(), StoreError> {
+    async fn delete(&self, entry: &Entry) -> Result<(), StoreError> {
         match self {
-            ShareStore::Persistent(db) => idb::delete(db, &entry.key()).await?,
+            ShareStore::Persistent(db) => idb::delete(db, &entry.key())
+                .await
+                .map_err(|_| StoreError)?,
             ShareStore::Memory(map) => {
                 map.borrow_mut().remove(&entry.key());
             }
         }
         Ok(())
+    }
+
+    async fn lock(&self) -> WebLock {
+        lock::acquire().await
     }
 }

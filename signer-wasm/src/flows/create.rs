@@ -1,0 +1,69 @@
+//! Create (or import) a wallet: the recovery pair (H₀ at hot storage, C
+//! sealed at Shield) and this device's pair (Hₖ at hot storage, Dₖ here).
+
+use serde_json::json;
+
+use super::{
+    Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcError, RpcResult, Shield,
+};
+use super::{WalletRecord, share_b64, with_retries};
+use crate::secret::{OsRng, WalletSecret};
+use crate::shares::{self, DeviceId, WalletId};
+
+/// A wallet made by [`Flows::create`].
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub wallet: WalletRecord,
+    pub device: DeviceId,
+}
+
+impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
+    /// Creates the user's wallet from `secret` (`imported` says whether the
+    /// user brought it). Shield is written first: a wallet never exists
+    /// without its cold share.
+    pub async fn create(
+        &self,
+        token: &str,
+        secret: WalletSecret,
+        recovery: &Recovery,
+        imported: bool,
+    ) -> RpcResult<Created> {
+        if self.hot.wallet(token).await?.is_some() {
+            return Err(RpcError::bad_params("this user already has a wallet"));
+        }
+        self.approve(&Request::CreateWallet { imported }).await?;
+        let rng = &mut OsRng;
+        let wallet = WalletId::random(rng)?;
+        let device = DeviceId::random(rng)?;
+        let addresses = secret.addresses()?;
+        let kind = secret.kind();
+        let recovery_pair = shares::split_pair(&secret, wallet, DeviceId::RECOVERY, 0, rng)?;
+        let device_pair = shares::split_pair(&secret, wallet, device, 0, rng)?;
+        drop(secret);
+        let cold = recovery.seal(&recovery_pair.local)?;
+
+        with_retries(|| self.shield.create(token, wallet, &cold)).await?;
+        let body = json!({
+            "wallet": wallet,
+            "kind": kind,
+            "addresses": addresses,
+            "primary": { "split": recovery_pair.hot.split(), "share": share_b64(&recovery_pair.hot) },
+            "device": {
+                "device": device,
+                "split": device_pair.hot.split(),
+                "share": share_b64(&device_pair.hot),
+                "ephemeral": !self.store.is_persistent(),
+            },
+        });
+        with_retries(|| self.hot.create(token, &body)).await?;
+        self.keep_local(&device_pair.local, &addresses).await?;
+        Ok(Created {
+            wallet: WalletRecord {
+                wallet,
+                kind,
+                addresses,
+            },
+            device,
+        })
+    }
+}

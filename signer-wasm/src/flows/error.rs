@@ -1,0 +1,129 @@
+//! The errors a flow answers with: an EIP-1193 / JSON-RPC code, a message
+//! for people, and a [`Reason`] from the closed list (docs/api.md).
+
+use super::types::ServiceError;
+use crate::{Error, Reason};
+
+pub const USER_REJECTED: i64 = 4001;
+pub const UNAUTHORIZED: i64 = 4100;
+pub const UNSUPPORTED_METHOD: i64 = 4200;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL: i64 = -32603;
+
+// `PolicyDenied` is part of the closed vocabulary hosts branch on; no
+// policy engine produces it yet (the consent hook, ports.rs, will).
+const _: Reason = Reason::PolicyDenied;
+
+/// An error answer of the iFrame protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    pub reason: Reason,
+}
+
+pub type RpcResult<T> = Result<T, RpcError>;
+
+impl RpcError {
+    pub fn new(code: i64, reason: Reason, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+            reason,
+        }
+    }
+    pub fn bad_params(message: impl Into<String>) -> Self {
+        RpcError::new(INVALID_PARAMS, Reason::BadRequest, message)
+    }
+    pub fn unsupported(method: &str) -> Self {
+        RpcError::new(
+            UNSUPPORTED_METHOD,
+            Reason::BadRequest,
+            format!("unsupported method {method}"),
+        )
+    }
+    pub fn auth_required() -> Self {
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::AuthRequired,
+            "call keyframe_setAuth with the user's token first",
+        )
+    }
+    pub fn no_wallet() -> Self {
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::NoWallet,
+            "this user has no wallet yet",
+        )
+    }
+    pub fn recovery_required() -> Self {
+        RpcError::new(
+            UNAUTHORIZED,
+            Reason::RecoveryRequired,
+            "this device holds no share: recover the wallet first",
+        )
+    }
+    pub fn storage() -> Self {
+        RpcError::new(
+            INTERNAL,
+            Reason::StorageUnavailable,
+            "browser storage failed",
+        )
+    }
+}
+
+impl From<Error> for RpcError {
+    fn from(e: Error) -> Self {
+        let reason = e.reason();
+        let code = match reason {
+            Reason::WrongPassword | Reason::BadRequest => INVALID_PARAMS,
+            _ => INTERNAL,
+        };
+        RpcError::new(code, reason, e.to_string())
+    }
+}
+
+impl From<ServiceError> for RpcError {
+    fn from(e: ServiceError) -> Self {
+        let (code, reason, message) = match e.code() {
+            "AUTH_REQUIRED" => (
+                UNAUTHORIZED,
+                Reason::AuthRequired,
+                "the session token was refused",
+            ),
+            "AUTH_EXPIRED" => (
+                UNAUTHORIZED,
+                Reason::AuthExpired,
+                "the session token has expired",
+            ),
+            "NO_WALLET" => (
+                UNAUTHORIZED,
+                Reason::NoWallet,
+                "this user has no wallet yet",
+            ),
+            "RATE_LIMITED" => (
+                INTERNAL,
+                Reason::RateLimited,
+                "too many requests; try again shortly",
+            ),
+            "TIMEOUT" => (INTERNAL, Reason::Timeout, "the share service timed out"),
+            "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "the share service refused the request",
+            ),
+            "WALLET_EXISTS" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "this user already has a wallet",
+            ),
+            _ => (
+                INTERNAL,
+                Reason::ShareUnavailable,
+                "a share service is unavailable",
+            ),
+        };
+        RpcError::new(code, reason, message)
+    }
+}

@@ -1,0 +1,177 @@
+//! The share protocols of docs/api.md as plain async Rust: create, recover,
+//! sign-then-refresh, set-recovery, revoke and export.
+//!
+//! A flow talks to the world only through the traits of [`ports`]: hot
+//! storage, Shield, the device's share store, the consent hook and a clock.
+//! The browser implements them in `web/`; the native tests
+//! (tests/flows.rs) run every flow against the real services. Nothing here
+//! knows about JavaScript, and no key outlives the call that rebuilt it.
+
+mod create;
+mod devices;
+pub mod error;
+mod export;
+pub mod ports;
+mod recover;
+mod set_recovery;
+mod sign;
+pub mod types;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use futures_util::lock::Mutex;
+use zeroize::Zeroizing;
+
+pub use create::Created;
+pub use devices::DeviceListing;
+pub use error::{RpcError, RpcResult};
+pub use export::Exported;
+pub use ports::{ApproveAll, Clock, Consent, DeviceStore, HotStorage, NoClock, Request, Shield};
+pub use sign::{Refresh, Signed};
+pub use types::{DeviceInfo, Entry, RecoverResponse, ServiceError, StoreError, WalletRecord};
+
+use crate::recovery::{self, ColdRecord, RecoveryKey};
+use crate::secret::OsRng;
+use crate::shares::{Share, WalletId};
+use crate::wallet::Addresses;
+
+/// How the cold share is protected (`params.recovery` of the protocol).
+pub enum Recovery {
+    Password(Zeroizing<String>),
+    Automatic(RecoveryKey),
+}
+
+impl Recovery {
+    fn seal(&self, share: &Share) -> RpcResult<ColdRecord> {
+        Ok(match self {
+            Recovery::Password(pw) => recovery::seal_with_password(share, pw, &mut OsRng)?,
+            Recovery::Automatic(key) => recovery::seal_with_key(share, key, &mut OsRng)?,
+        })
+    }
+
+    fn open(&self, record: &ColdRecord, wallet: WalletId) -> RpcResult<Share> {
+        Ok(match self {
+            Recovery::Password(pw) => recovery::open_with_password(record, pw, wallet)?,
+            Recovery::Automatic(key) => recovery::open_with_key(record, key, wallet)?,
+        })
+    }
+}
+
+/// The flows of one signer (one tab), over its services and device store.
+///
+/// `device_mutex` serialises this tab's device operations; the store's lock
+/// ([`DeviceStore::lock`]) serialises them across tabs where the platform
+/// can.
+pub struct Flows<H, S, D, C = ApproveAll, K = NoClock> {
+    pub hot: H,
+    pub shield: S,
+    pub store: D,
+    pub consent: C,
+    pub clock: K,
+    device_mutex: Mutex<()>,
+}
+
+impl<H: HotStorage, S: Shield, D: DeviceStore> Flows<H, S, D> {
+    /// Flows that approve everything and measure nothing.
+    pub fn new(hot: H, shield: S, store: D) -> Self {
+        Flows::with(hot, shield, store, ApproveAll, NoClock)
+    }
+}
+
+impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
+    pub fn with(hot: H, shield: S, store: D, consent: C, clock: K) -> Self {
+        Flows {
+            hot,
+            shield,
+            store,
+            consent,
+            clock,
+            device_mutex: Mutex::new(()),
+        }
+    }
+
+    /// Asks the consent hook about `request`.
+    pub async fn approve(&self, request: &Request<'_>) -> RpcResult<()> {
+        self.consent.approve(request).await
+    }
+
+    /// The user's wallet, or `None` (also checks the token).
+    pub async fn wallet(&self, token: &str) -> RpcResult<Option<WalletRecord>> {
+        Ok(self.hot.wallet(token).await?)
+    }
+
+    /// The device this browser holds a share for, if any.
+    pub async fn local_device(&self, wallet: WalletId) -> Option<crate::shares::DeviceId> {
+        self.store
+            .entries(wallet)
+            .await
+            .ok()
+            .and_then(|e| e.first().map(|e| e.device))
+    }
+
+    /// Both locks: this tab's, then the one across tabs.
+    async fn lock(&self) -> DeviceLock<'_, D> {
+        let local = self.device_mutex.lock().await;
+        let shared = self.store.lock().await;
+        DeviceLock {
+            _shared: shared,
+            _local: local,
+        }
+    }
+
+    async fn keep_local(&self, share: &Share, addresses: &Addresses) -> RpcResult<Entry> {
+        let entry = entry_for(share, addresses);
+        self.store
+            .put(&entry)
+            .await
+            .map_err(|_| RpcError::storage())?;
+        Ok(entry)
+    }
+}
+
+/// Held while a device operation runs. Fields drop in order: the cross-tab
+/// lock first, then this tab's.
+pub struct DeviceLock<'a, D: DeviceStore + 'a> {
+    _shared: D::Lock<'a>,
+    _local: futures_util::lock::MutexGuard<'a, ()>,
+}
+
+fn entry_for(share: &Share, addresses: &Addresses) -> Entry {
+    Entry {
+        wallet: share.wallet(),
+        device: share.device(),
+        version: share.version(),
+        split: share.split(),
+        share: share_b64(share),
+        addresses: addresses.clone(),
+    }
+}
+
+fn parse_share(b64: &str) -> RpcResult<Share> {
+    let bytes = Zeroizing::new(
+        B64.decode(b64)
+            .map_err(|_| RpcError::from(crate::Error::MalformedShare))?,
+    );
+    Ok(Share::from_bytes(&bytes)?)
+}
+
+fn share_b64(share: &Share) -> String {
+    B64.encode(share.to_bytes().as_slice())
+}
+
+/// Retries a call that failed for want of an answer (not one the service
+/// refused): a lost response is repeated, which the API makes idempotent.
+async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: core::future::Future<Output = Result<T, ServiceError>>,
+{
+    let mut last = ServiceError::Network;
+    for _ in 0..3 {
+        match call().await {
+            Err(ServiceError::Network) => last = ServiceError::Network,
+            other => return other,
+        }
+    }
+    Err(last)
+}

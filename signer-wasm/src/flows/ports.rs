@@ -1,0 +1,136 @@
+//! What the flows need from the world, as small traits: the two share
+//! services, the device's share store, the consent hook and a clock.
+//!
+//! The browser implements them in `web/` (fetch, IndexedDB, Web Locks, User
+//! Timing); the native flow tests implement them over HTTP against the real
+//! services. The traits use `async fn` without `Send` bounds on purpose: the
+//! signer runs in a single-threaded wasm32 realm, and nothing here is shared
+//! across threads.
+#![allow(async_fn_in_trait)]
+
+use serde_json::Value;
+
+use super::error::RpcError;
+use super::types::{DeviceInfo, Entry, RecoverResponse, ServiceError, StoreError, WalletRecord};
+use crate::recovery::ColdRecord;
+use crate::shares::{DeviceId, WalletId};
+
+/// Hot storage's API (docs/api.md, "Hot storage"). Bodies are the JSON of
+/// that contract; `token` is the user's JWT.
+pub trait HotStorage {
+    /// The user's wallet, or `None` when the user has none yet.
+    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError>;
+    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
+    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
+    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError>;
+    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
+    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
+    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError>;
+    async fn revoke(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        device: DeviceId,
+    ) -> Result<Value, ServiceError>;
+}
+
+/// Shield's cold-share API (docs/api.md, "Shield").
+pub trait Shield {
+    async fn create(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError>;
+    async fn replace(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError>;
+    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError>;
+}
+
+/// Where this device keeps its shares (IndexedDB in the browser, or memory
+/// for the page's life where the browser gives none).
+///
+/// Entries are only ever added or deleted by exact key, never overwritten,
+/// so two tabs that refresh at once can never lose each other's writes: the
+/// worst case is an extra entry the next operation tries and drops
+/// (docs/api.md, refresh protocol).
+pub trait DeviceStore {
+    /// Held while a device operation runs, across every tab that shares
+    /// this store (Web Locks in the browser). A store without such a lock
+    /// returns `()`: the add-or-delete-only entries keep races safe.
+    type Lock<'a>
+    where
+        Self: 'a;
+
+    /// Does the store outlive the page? (A device without persistent
+    /// storage is registered as ephemeral.)
+    fn is_persistent(&self) -> bool;
+    /// The wallet's entries, newest version first.
+    async fn entries(&self, wallet: WalletId) -> Result<Vec<Entry>, StoreError>;
+    async fn put(&self, entry: &Entry) -> Result<(), StoreError>;
+    async fn delete(&self, entry: &Entry) -> Result<(), StoreError>;
+    /// Waits for the cross-tab device lock.
+    async fn lock(&self) -> Self::Lock<'_>;
+}
+
+/// What a flow asks the user to approve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// A new wallet (generated or imported).
+    CreateWallet { imported: bool },
+    /// A signature; `method` is the RPC method that asks for it.
+    Sign { method: &'a str },
+    /// Showing the secret inside the iFrame.
+    Export,
+    /// Re-sealing the cold share under another recovery method.
+    SetRecovery,
+    /// Deleting a device's hot share.
+    RevokeDevice { device: DeviceId },
+    /// Switching to another EVM chain.
+    SwitchChain { chain_id: u64 },
+}
+
+/// The consent hook: every flow that signs, exports, creates or imports a
+/// wallet, changes recovery or revokes a device asks it first, and stops
+/// with its error if it refuses.
+///
+/// Today the signer uses [`ApproveAll`]; the approval screen and the policy
+/// (a later issue) implement this trait.
+pub trait Consent {
+    async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError>;
+}
+
+/// The consent of today: approves every request (there is no approval
+/// screen yet).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApproveAll;
+
+impl Consent for ApproveAll {
+    async fn approve(&self, _request: &Request<'_>) -> Result<(), RpcError> {
+        Ok(())
+    }
+}
+
+/// Timing hooks: the browser records User Timing measures
+/// (`keyframe:compute`, …) for the benchmarks; elsewhere they do nothing.
+pub trait Clock {
+    /// Milliseconds on a monotonic clock.
+    fn now(&self) -> f64;
+    /// Records that `name` took from `start` to now.
+    fn measure(&self, name: &str, start: f64);
+}
+
+/// A clock that measures nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoClock;
+
+impl Clock for NoClock {
+    fn now(&self) -> f64 {
+        0.0
+    }
+    fn measure(&self, _name: &str, _start: f64) {}
+}

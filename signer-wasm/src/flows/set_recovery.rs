@@ -1,0 +1,36 @@
+//! Set recovery: re-seal the cold share under a new method or password.
+//!
+//! The key and every share stay as they are: C is recomputed from the
+//! rebuilt secret and H₀ (the two fix the recovery polynomial).
+
+use serde_json::json;
+
+use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcResult, Shield};
+use super::{Refresh, WalletRecord, parse_share, with_retries};
+use crate::shares;
+
+impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
+    /// Replaces the cold share at Shield with one sealed under `recovery`;
+    /// the device's pair is refreshed afterwards like after a signature.
+    pub async fn set_recovery(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+        recovery: &Recovery,
+    ) -> RpcResult<Refresh<'_, D>> {
+        let primary = self
+            .hot
+            .recover(token, &json!({ "wallet": wallet.wallet }))
+            .await?;
+        let h0 = parse_share(&primary.share)?;
+        let signed = self
+            .with_key(token, wallet, &Request::SetRecovery, |secret| {
+                let c = shares::recovery_partner(secret, &h0)?;
+                recovery.seal(&c)
+            })
+            .await?;
+        let cold = signed.answer;
+        with_retries(|| self.shield.replace(token, wallet.wallet, &cold)).await?;
+        Ok(signed.refresh)
+    }
+}

@@ -1,0 +1,175 @@
+//! Sign, then refresh: rebuild the key from this device's pair inside one
+//! call, check it against the wallet's addresses, run the operation, drop
+//! the key, and afterwards (once the caller has answered, off the latency
+//! path) re-split the pair with the crash-safe protocol of docs/api.md.
+
+use serde_json::json;
+
+use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
+use super::{
+    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_share, share_b64, with_retries,
+};
+use crate::secret::{OsRng, WalletSecret};
+use crate::shares::{self, Share, SharePair, SplitId};
+
+/// The pair that signed and its successor, for [`Flows::refresh`]. Holds
+/// the device lock until the refresh is done.
+pub struct Refresh<'a, D: DeviceStore + 'a> {
+    _lock: DeviceLock<'a, D>,
+    token: String,
+    used: Entry,
+    next: SharePair,
+    replace_pending: Option<SplitId>,
+}
+
+/// What an operation under the key answered, and the refresh that follows.
+pub struct Signed<'a, T, D: DeviceStore + 'a> {
+    pub answer: T,
+    pub refresh: Refresh<'a, D>,
+}
+
+/// A local entry whose partner hot storage still holds.
+struct Loaded {
+    entry: Entry,
+    local: Share,
+    hot: Share,
+    /// A pending version at the server that no tab of ours holds: an orphan
+    /// the next refresh may replace.
+    orphan: Option<SplitId>,
+}
+
+impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
+    /// Finds a local share that hot storage still holds the partner of,
+    /// dropping local entries it does not (superseded or revoked).
+    async fn load_pair(&self, token: &str, wallet: &WalletRecord) -> RpcResult<Loaded> {
+        let entries = self
+            .store
+            .entries(wallet.wallet)
+            .await
+            .map_err(|_| RpcError::storage())?;
+        if entries.is_empty() {
+            return Err(RpcError::recovery_required());
+        }
+        let held: Vec<SplitId> = entries.iter().map(|e| e.split).collect();
+        for entry in entries {
+            if entry.addresses != wallet.addresses {
+                return Err(crate::Error::ShareMismatch.into());
+            }
+            let body = json!({ "wallet": entry.wallet, "device": entry.device, "version": entry.version, "split": entry.split });
+            match self.hot.recover(token, &body).await {
+                Ok(r)
+                    if r.version == entry.version
+                        && r.split == entry.split
+                        && r.device == entry.device =>
+                {
+                    let local = parse_share(&entry.share)?;
+                    let hot = parse_share(&r.share)?;
+                    let orphan = r.pending.map(|p| p.split).filter(|s| !held.contains(s));
+                    return Ok(Loaded {
+                        entry,
+                        local,
+                        hot,
+                        orphan,
+                    });
+                }
+                Ok(_) | Err(ServiceError::Api { status: 404, .. }) => {
+                    let _ = self.store.delete(&entry).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RpcError::recovery_required())
+    }
+
+    /// Asks consent for `request`, rebuilds the key, runs `op` with it,
+    /// drops it, and prepares the refresh that must follow
+    /// ([`Flows::refresh`]).
+    pub async fn with_key<T, F>(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+        request: &Request<'_>,
+        op: F,
+    ) -> RpcResult<Signed<'_, T, D>>
+    where
+        F: FnOnce(&WalletSecret) -> RpcResult<T>,
+    {
+        self.approve(request).await?;
+        let lock = self.lock().await;
+        let Loaded {
+            entry,
+            local,
+            hot,
+            orphan,
+        } = self.load_pair(token, wallet).await?;
+        let start = self.clock.now();
+        let secret = shares::combine(&local, &hot, &wallet.addresses)?;
+        drop((local, hot));
+        let answer = op(&secret);
+        let next = shares::split_pair(
+            &secret,
+            wallet.wallet,
+            entry.device,
+            entry.version + 1,
+            &mut OsRng,
+        );
+        drop(secret);
+        self.clock.measure("keyframe:compute", start);
+        let answer = answer?;
+        let refresh = Refresh {
+            _lock: lock,
+            token: token.to_owned(),
+            used: entry,
+            next: next?,
+            replace_pending: orphan,
+        };
+        Ok(Signed { answer, refresh })
+    }
+
+    /// The crash-safe refresh of docs/api.md: write D' beside D, store H' as
+    /// pending, commit, and only then drop D. Any step may fail or be cut
+    /// off; every prefix leaves a pair that combines.
+    pub async fn refresh(&self, job: Refresh<'_, D>) {
+        let Refresh {
+            _lock,
+            token,
+            used,
+            next,
+            replace_pending,
+        } = job;
+        let fresh = entry_for(&next.local, &used.addresses);
+        if self.store.put(&fresh).await.is_err() {
+            return;
+        }
+        let body = json!({
+            "wallet": used.wallet, "device": used.device, "version": used.version,
+            "split": fresh.split, "share": share_b64(&next.hot), "replacePending": replace_pending,
+        });
+        drop(next);
+        match with_retries(|| self.hot.refresh(&token, &body)).await {
+            Ok(_) => {}
+            Err(ServiceError::Api { .. }) => {
+                // Refused (another tab refreshed first): this pair never existed.
+                let _ = self.store.delete(&fresh).await;
+                return;
+            }
+            Err(_) => return, // unknown outcome: the next operation settles it
+        }
+        let commit = json!({ "wallet": used.wallet, "device": used.device, "version": fresh.version, "split": fresh.split });
+        if with_retries(|| self.hot.commit(&token, &commit))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        // Re-write the new entry in case another tab dropped it while the
+        // server had not seen it yet, then drop every superseded one.
+        if self.store.put(&fresh).await.is_ok() {
+            for old in self.store.entries(used.wallet).await.unwrap_or_default() {
+                if old.device == used.device && old.version < fresh.version {
+                    let _ = self.store.delete(&old).await;
+                }
+            }
+        }
+    }
+}

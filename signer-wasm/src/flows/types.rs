@@ -1,0 +1,121 @@
+//! The data the flows exchange with the services and the device store.
+//!
+//! Service bodies follow docs/api.md; ids are the core's typed ids, which
+//! read and write the same strings the services use.
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::WalletKind;
+use crate::shares::{DeviceId, SplitId, WalletId};
+use crate::wallet::Addresses;
+
+/// A service call that failed. `Api` keeps the service's stable `code` so
+/// the RPC layer can map it to a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceError {
+    /// The service answered with an error body.
+    Api { status: u16, code: String },
+    /// No answer: network down, CORS refused, timed out.
+    Network,
+    /// An answer that is not what the contract says.
+    Protocol,
+}
+
+impl ServiceError {
+    pub fn code(&self) -> &str {
+        match self {
+            ServiceError::Api { code, .. } => code,
+            ServiceError::Network => "NETWORK",
+            ServiceError::Protocol => "PROTOCOL",
+        }
+    }
+    pub fn is(&self, code: &str) -> bool {
+        self.code() == code
+    }
+}
+
+/// The device store failed (IndexedDB refused a read or write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreError;
+
+/// The user's wallet as hot storage registered it (`GET /v2/wallet`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletRecord {
+    pub wallet: WalletId,
+    pub kind: WalletKind,
+    pub addresses: Addresses,
+}
+
+/// The pending version hot storage holds beside the current one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingRef {
+    pub split: SplitId,
+}
+
+/// One share from `POST /v2/devices/recover`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecoverResponse {
+    pub device: DeviceId,
+    pub version: u64,
+    pub split: SplitId,
+    /// The share envelope, standard base64.
+    pub share: String,
+    #[serde(default)]
+    pub pending: Option<PendingRef>,
+}
+
+/// One row of `POST /v2/devices/list`.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfo {
+    pub device: DeviceId,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub ephemeral: bool,
+    pub version: u64,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+/// One stored device share. `share` is the encoded envelope (base64); the
+/// addresses are kept beside it so a signature is checked against what this
+/// device registered, not only what a server says.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub wallet: WalletId,
+    pub device: DeviceId,
+    pub version: u64,
+    pub split: SplitId,
+    pub share: String,
+    pub addresses: Addresses,
+}
+
+// Never prints the share.
+impl core::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Entry")
+            .field("wallet", &self.wallet)
+            .field("device", &self.device)
+            .field("version", &self.version)
+            .field("split", &self.split)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Entry {
+    /// The entry's key in the store: `wallet/device/version/split`, with the
+    /// version zero-padded so keys sort by version.
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{:020}/{}",
+            self.wallet, self.device, self.version, self.split
+        )
+    }
+
+    /// The prefix of every key of `wallet`.
+    pub fn wallet_prefix(wallet: WalletId) -> String {
+        format!("{wallet}/")
+    }
+}

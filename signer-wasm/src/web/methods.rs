@@ -1,0 +1,292 @@
+//! The iFrame's methods (docs/api.md) as a table: name → handler. A handler
+//! reads its params, runs a flow of the core and shapes the answer; a method
+//! that used the key returns the refresh that must follow.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use futures_util::future::LocalBoxFuture;
+use serde_json::{Value, json};
+
+use super::params::{decode_b64, object_param, positional, recovery_param, str_field};
+use super::signer::{Answer, Signer};
+use super::ui;
+use crate::Reason;
+use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
+use crate::flows::{DeviceStore, Recovery, Request, RpcError};
+use crate::secret::WalletSecret;
+use crate::shares::DeviceId;
+use crate::{evm, solana};
+
+type Handler = for<'a> fn(&'a Signer, &'a Value) -> LocalBoxFuture<'a, Answer<'a>>;
+
+/// Every method the iFrame answers.
+const METHODS: &[(&str, Handler)] = &[
+    ("keyframe_ping", ping),
+    ("keyframe_setAuth", set_auth),
+    ("keyframe_status", status),
+    ("keyframe_logout", logout),
+    ("keyframe_createWallet", create_wallet),
+    ("keyframe_importWallet", import_wallet),
+    ("keyframe_recover", recover),
+    ("keyframe_listDevices", list_devices),
+    ("keyframe_revokeDevice", revoke_device),
+    ("keyframe_export", export),
+    ("keyframe_setRecovery", set_recovery),
+    ("eth_accounts", eth_accounts),
+    ("eth_requestAccounts", eth_request_accounts),
+    ("eth_chainId", eth_chain_id),
+    ("wallet_switchEthereumChain", switch_chain),
+    ("personal_sign", personal_sign),
+    ("eth_signTypedData_v4", sign_typed_data),
+    ("eth_signTransaction", sign_transaction),
+    ("solana_signMessage", solana_sign_message),
+    ("solana_signTransaction", solana_sign_transaction),
+    ("eth_sign", eth_sign),
+];
+
+/// The handler of `method`, if the iFrame has one.
+pub fn find(method: &str) -> Option<Handler> {
+    METHODS
+        .iter()
+        .find(|(name, _)| *name == method)
+        .map(|(_, handler)| *handler)
+}
+
+/// Defines a handler: `$s` is the signer, `$p` the params; the body is
+/// async and evaluates to an [`Answer`].
+macro_rules! handler {
+    ($name:ident($s:ident, $p:ident) $body:block) => {
+        #[allow(unused_variables)]
+        fn $name<'a>($s: &'a Signer, $p: &'a Value) -> LocalBoxFuture<'a, Answer<'a>> {
+            Box::pin(async move { $body })
+        }
+    };
+}
+
+/// An answer with no refresh after it.
+fn plain<'a>(value: Value) -> Answer<'a> {
+    Ok((value, None))
+}
+
+handler!(ping(s, p) { plain(json!("pong")) });
+
+handler!(set_auth(s, p) {
+    let token = str_field(object_param(p)?, "token")?;
+    if token.is_empty() || token.len() > 8192 {
+        return Err(RpcError::bad_params("token must be a JWT"));
+    }
+    let wallet = s.flows.wallet(token).await?;
+    *s.token.borrow_mut() = Some(token.to_owned());
+    s.set_wallet(wallet);
+    plain(json!({ "ok": true }))
+});
+
+handler!(status(s, p) {
+    let wallet = s.current_wallet();
+    let mut device = Value::Null;
+    let mut has_local = false;
+    if let Some(w) = &wallet
+        && let Some(first) = s.flows.local_device(w.wallet).await
+    {
+        has_local = true;
+        device = json!(first);
+    }
+    plain(json!({
+        "authenticated": s.token.borrow().is_some(),
+        "wallet": wallet.as_ref().map(|w| w.wallet),
+        "kind": wallet.as_ref().map(|w| w.kind),
+        "addresses": wallet.as_ref().map(|w| w.addresses.clone()),
+        "device": device,
+        "hasLocalShare": has_local,
+        "storage": if s.flows.store.is_persistent() { "persistent" } else { "memory" },
+        "chainId": format!("0x{:x}", s.chain_id.get()),
+    }))
+});
+
+handler!(logout(s, p) {
+    *s.token.borrow_mut() = None;
+    s.set_wallet(None);
+    plain(json!({ "ok": true }))
+});
+
+/// Creates a wallet from `secret` and makes it the session's.
+async fn create_from<'a>(
+    s: &'a Signer,
+    secret: WalletSecret,
+    recovery: Recovery,
+    imported: bool,
+) -> Answer<'a> {
+    let token = s.token()?;
+    let created = s.flows.create(&token, secret, &recovery, imported).await?;
+    let answer = json!({ "wallet": created.wallet.wallet, "addresses": created.wallet.addresses, "device": created.device });
+    s.set_wallet(Some(created.wallet));
+    plain(answer)
+}
+
+handler!(create_wallet(s, p) {
+    let recovery = recovery_param(p)?;
+    let secret = WalletSecret::generate_os()?;
+    create_from(s, secret, recovery, false).await
+});
+
+handler!(import_wallet(s, p) {
+    let recovery = recovery_param(p)?;
+    let secret = match (p.get("mnemonic"), p.get("privateKey")) {
+        (Some(Value::String(m)), None) => WalletSecret::from_mnemonic(m)?,
+        (None, Some(Value::String(k))) => WalletSecret::from_evm_private_key(k)?,
+        _ => return Err(RpcError::bad_params("give exactly one of params.mnemonic or params.privateKey")),
+    };
+    create_from(s, secret, recovery, true).await
+});
+
+handler!(recover(s, p) {
+    let recovery = recovery_param(p)?;
+    let token = s.token()?;
+    let recovered = s.flows.recover(&token, &recovery).await?;
+    let w = &recovered.wallet;
+    let answer = json!({ "wallet": w.wallet, "addresses": w.addresses, "device": recovered.device });
+    s.set_wallet(Some(recovered.wallet));
+    plain(answer)
+});
+
+handler!(list_devices(s, p) {
+    let (token, wallet) = s.session()?;
+    let listing = s.flows.list_devices(&token, &wallet).await?;
+    let devices: Vec<Value> = listing
+        .devices
+        .into_iter()
+        .map(|d| {
+            let this = listing.current == Some(d.device);
+            let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+            v["current"] = json!(this);
+            v
+        })
+        .collect();
+    plain(json!({ "devices": devices }))
+});
+
+handler!(revoke_device(s, p) {
+    let device = str_field(p, "device")?;
+    let (token, wallet) = s.session()?;
+    let device: DeviceId = device.parse().map_err(|_| RpcError::bad_params("device must be a device id"))?;
+    s.flows.revoke_device(&token, &wallet, device).await?;
+    plain(json!({ "ok": true }))
+});
+
+// Shows the mnemonic (or raw key) inside the iFrame only.
+handler!(export(s, p) {
+    let (token, wallet) = s.session()?;
+    let (shown, refresh) = s.flows.export(&token, &wallet).await?;
+    s.set_ui_visible(true);
+    let result = ui::show_secret(shown.title, shown.secret).await;
+    s.set_ui_visible(false);
+    result.map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "the export view is unavailable"))?;
+    Ok((json!({ "ok": true }), Some(refresh)))
+});
+
+handler!(set_recovery(s, p) {
+    let recovery = recovery_param(p)?;
+    let (token, wallet) = s.session()?;
+    let refresh = s.flows.set_recovery(&token, &wallet, &recovery).await?;
+    Ok((json!({ "ok": true }), Some(refresh)))
+});
+
+handler!(eth_accounts(s, p) { plain(json!(s.accounts())) });
+
+handler!(eth_request_accounts(s, p) {
+    s.session()?;
+    plain(json!(s.accounts()))
+});
+
+handler!(eth_chain_id(s, p) { plain(json!(format!("0x{:x}", s.chain_id.get()))) });
+
+handler!(switch_chain(s, p) {
+    let chain = str_field(object_param(p)?, "chainId")?;
+    let id = chain
+        .strip_prefix("0x")
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| RpcError::bad_params("chainId must be a 0x-prefixed hex number"))?;
+    if id != s.chain_id.get() {
+        s.flows.approve(&Request::SwitchChain { chain_id: id }).await?;
+        s.chain_id.set(id);
+        s.emit("chainChanged", json!(chain));
+    }
+    plain(Value::Null)
+});
+
+handler!(personal_sign(s, p) {
+    let items = positional(p, 2)?;
+    let message = items[0].as_str().ok_or_else(|| RpcError::bad_params("message must be a string"))?;
+    let address = items[1].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
+    s.check_evm_address(address)?;
+    let bytes = evm::personal_sign_message_bytes(message);
+    s.sign("personal_sign", move |secret| {
+        let key = secret.evm_signing_key(0)?;
+        Ok(json!(evm::signature_hex(&evm::personal_sign(&key, &bytes)?)))
+    })
+    .await
+});
+
+handler!(sign_typed_data(s, p) {
+    let items = positional(p, 2)?;
+    let address = items[0].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
+    s.check_evm_address(address)?;
+    let typed = match &items[1] {
+        Value::String(text) => text.clone(),
+        v @ Value::Object(_) => v.to_string(),
+        _ => return Err(RpcError::bad_params("typed data must be a JSON string or object")),
+    };
+    let chain = s.chain_id.get();
+    s.sign("eth_signTypedData_v4", move |secret| {
+        let key = secret.evm_signing_key(0)?;
+        Ok(json!(evm::signature_hex(&evm::sign_typed_data(&key, &typed, Some(chain))?)))
+    })
+    .await
+});
+
+handler!(sign_transaction(s, p) {
+    let tx = object_param(p)?.clone();
+    if let Some(from) = tx.get("from") {
+        let from = from.as_str().ok_or_else(|| RpcError::bad_params("from must be a string"))?;
+        s.check_evm_address(from)?;
+    }
+    let chain = s.chain_id.get();
+    s.sign("eth_signTransaction", move |secret| {
+        let key = secret.evm_signing_key(0)?;
+        let signed = evm::sign_transaction(&key, &tx, chain)?;
+        Ok(json!(format!("0x{}", hex::encode(signed.raw))))
+    })
+    .await
+});
+
+handler!(solana_sign_message(s, p) {
+    let message = decode_b64(str_field(object_param(p)?, "message")?, "message")?;
+    // A "message" that parses as a transaction could authorise one.
+    if solana::is_transaction_message(&message) {
+        return Err(RpcError::bad_params("message is a Solana transaction; use solana_signTransaction"));
+    }
+    s.sign("solana_signMessage", move |secret| {
+        let key = secret.solana_signing_key(0)?;
+        Ok(json!({ "signature": bs58::encode(solana::sign_message(&key, &message)).into_string() }))
+    })
+    .await
+});
+
+handler!(solana_sign_transaction(s, p) {
+    let tx = decode_b64(str_field(object_param(p)?, "transaction")?, "transaction")?;
+    s.sign("solana_signTransaction", move |secret| {
+        let key = secret.solana_signing_key(0)?;
+        Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
+    })
+    .await
+});
+
+// A digest handed in is never signed: the iFrame hashes what it signs.
+handler!(eth_sign(s, p) {
+    Err(RpcError::new(
+        UNSUPPORTED_METHOD,
+        Reason::BadRequest,
+        "eth_sign signs an opaque digest and is refused; use personal_sign or eth_signTypedData_v4",
+    ))
+});

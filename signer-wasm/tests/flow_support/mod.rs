@@ -1,0 +1,631 @@
+//! Harness of the native flow tests: the real hot-storage and Shield
+//! services in-process on 127.0.0.1:0 (SQLite in a temp dir, tokens signed
+//! with the services' test keys and served as a JWKS), HTTP implementations
+//! of the flows' service traits, a device store shared by "tabs", and a
+//! fault-injecting wrapper that fails or cuts a flow off at step k.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use axum::Router;
+use axum::routing::get;
+use hot_storage_service::seal::{Keyring, SealKey};
+use hot_storage_service::server::{AppState, Service, Settings};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use keyframe_signer::flows::{
+    DeviceInfo, DeviceStore, Entry, Flows, HotStorage, RecoverResponse, Recovery, Request,
+    ServiceError, Shield, StoreError, WalletRecord,
+};
+use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
+use keyframe_signer::secret::WalletSecret;
+use keyframe_signer::shares::{DeviceId, WalletId};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+const ISS: &str = "http://127.0.0.1:3000";
+const AUD: &str = "keyframe";
+/// The public BIP-39 test vector: never a real wallet.
+pub const MNEMONIC: &str = "test test test test test test test test test test test junk";
+pub const EVM: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+fn data(name: &str) -> Vec<u8> {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../hot-storage-service/tests/data"
+    );
+    std::fs::read(format!("{dir}/{name}")).unwrap()
+}
+
+/// Serves the test JWKS (the public half of hot-storage-service's `ed1`).
+async fn start_jwks() -> String {
+    let all: Value = serde_json::from_slice(&data("public_jwks.json")).unwrap();
+    let mut key = all["ed1"].clone();
+    key["kid"] = json!("ed1");
+    let keys = json!({ "keys": [key] });
+    let app = Router::new().route("/jwks.json", get(move || async move { axum::Json(keys) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) -> String {
+    let static_dir = tmp.path().join(format!("static-{}", service.name()));
+    std::fs::create_dir_all(static_dir.join("pkg")).unwrap();
+    std::fs::write(
+        static_dir.join("iframe.html"),
+        "<!doctype html><title>keyframe</title>",
+    )
+    .unwrap();
+    std::fs::write(static_dir.join("pkg/signer.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let mut s = Settings::defaults(service, jwks);
+    s.jwt.issuer = ISS.into();
+    s.jwt.audience = AUD.into();
+    s.rate.user_per_second = 100_000;
+    s.rate.user_burst = 100_000;
+    s.rate.ip_per_second = 100_000;
+    s.rate.ip_burst = 100_000;
+    s.static_dir = static_dir;
+    let db = tmp.path().join(format!("{}.db", service.name()));
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let keyring = Keyring::new(vec![SealKey::generate("t1").unwrap()]).unwrap();
+    let state = AppState::connect(s, &url, keyring).await.unwrap();
+    let app = match service {
+        Service::Hot => hot_storage_service::hot::app(state),
+        Service::Shield => hot_storage_service::shield::app(state),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(hot_storage_service::server::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
+    base
+}
+
+/// Both services, for the life of the test.
+pub struct Services {
+    pub hot: String,
+    pub shield: String,
+    http: reqwest::Client,
+    _tmp: tempfile::TempDir,
+}
+
+impl Services {
+    pub async fn start() -> Services {
+        let tmp = tempfile::tempdir().unwrap();
+        let jwks = start_jwks().await;
+        let hot = start_service(Service::Hot, &jwks, &tmp).await;
+        let shield = start_service(Service::Shield, &jwks, &tmp).await;
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        Services {
+            hot,
+            shield,
+            http,
+            _tmp: tmp,
+        }
+    }
+
+    pub fn hot_api(&self) -> HttpHot {
+        HttpHot {
+            base: self.hot.clone(),
+            http: self.http.clone(),
+        }
+    }
+
+    pub fn shield_api(&self) -> HttpShield {
+        HttpShield {
+            base: self.shield.clone(),
+            http: self.http.clone(),
+        }
+    }
+
+    /// Flows of one tab on `store`, with the plain services.
+    pub fn tab(&self, store: &MemoryStore) -> Flows<HttpHot, HttpShield, MemoryStore> {
+        Flows::new(self.hot_api(), self.shield_api(), store.clone())
+    }
+
+    /// Flows of one tab whose services and store go through `plan`.
+    pub fn faulty_tab(&self, store: &MemoryStore, plan: &Rc<Plan>) -> FaultyFlows {
+        Flows::new(
+            Faulty::new(self.hot_api(), plan),
+            Faulty::new(self.shield_api(), plan),
+            Faulty::new(store.clone(), plan),
+        )
+    }
+}
+
+pub type FaultyFlows = Flows<Faulty<HttpHot>, Faulty<HttpShield>, Faulty<MemoryStore>>;
+
+/// A token for user `sub` (EdDSA, the services' test key `ed1`).
+pub fn token(sub: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims =
+        json!({ "iss": ISS, "aud": AUD, "sub": sub, "iat": now, "nbf": now, "exp": now + 3600 });
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("ed1".into());
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_ed_pem(&data("ed1.pem")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A fresh random user name.
+pub fn user() -> String {
+    format!(
+        "user-{}",
+        WalletId::random(&mut keyframe_signer::secret::OsRng).unwrap()
+    )
+}
+
+pub fn recovery_key() -> RecoveryKey {
+    RecoveryKey::generate(&mut keyframe_signer::secret::OsRng).unwrap()
+}
+
+/// The same automatic-recovery key again (a `Recovery` is consumed-free but
+/// not `Clone`).
+pub fn automatic(key: &RecoveryKey) -> Recovery {
+    Recovery::Automatic(RecoveryKey::from_base64url(&key.to_base64url()).unwrap())
+}
+
+pub fn mnemonic() -> WalletSecret {
+    WalletSecret::from_mnemonic(MNEMONIC).unwrap()
+}
+
+async fn send<T: DeserializeOwned>(
+    rb: reqwest::RequestBuilder,
+    token: &str,
+) -> Result<T, ServiceError> {
+    let response = rb
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|_| ServiceError::Network)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|_| ServiceError::Network)?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|_| ServiceError::Protocol)
+    } else {
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let code = body["error"]["code"]
+            .as_str()
+            .map_or_else(|| format!("HTTP_{status}"), str::to_owned);
+        Err(ServiceError::Api { status, code })
+    }
+}
+
+/// Hot storage over HTTP (what web/services.rs does with fetch).
+#[derive(Clone)]
+pub struct HttpHot {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl HttpHot {
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Result<T, ServiceError> {
+        send(
+            self.http.post(format!("{}{path}", self.base)).json(body),
+            token,
+        )
+        .await
+    }
+}
+
+impl HotStorage for HttpHot {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+        match send(self.http.get(format!("{}/v2/wallet", self.base)), token).await {
+            Ok(w) => Ok(Some(w)),
+            Err(e) if e.is("NO_WALLET") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.post("/v2/devices/create", token, body).await
+    }
+    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.post("/v2/devices/register", token, body).await
+    }
+    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+        self.post("/v2/devices/recover", token, body).await
+    }
+    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.post("/v2/devices/refresh", token, body).await
+    }
+    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.post("/v2/devices/commit", token, body).await
+    }
+    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+        let list: Value = self
+            .post("/v2/devices/list", token, &json!({ "wallet": wallet }))
+            .await?;
+        serde_json::from_value(list["devices"].clone()).map_err(|_| ServiceError::Protocol)
+    }
+    async fn revoke(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        device: DeviceId,
+    ) -> Result<Value, ServiceError> {
+        self.post(
+            "/v2/devices/revoke",
+            token,
+            &json!({ "wallet": wallet, "device": device }),
+        )
+        .await
+    }
+}
+
+/// Shield over HTTP.
+#[derive(Clone)]
+pub struct HttpShield {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Shield for HttpShield {
+    async fn create(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
+        let mut body = serde_json::to_value(record).unwrap();
+        body["wallet"] = json!(wallet);
+        send(
+            self.http
+                .post(format!("{}/v1/cold-shares", self.base))
+                .json(&body),
+            token,
+        )
+        .await
+    }
+    async fn replace(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
+        send(
+            self.http
+                .put(format!("{}/v1/cold-shares/{wallet}", self.base))
+                .json(record),
+            token,
+        )
+        .await
+    }
+    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+        send(
+            self.http
+                .get(format!("{}/v1/cold-shares/{wallet}", self.base)),
+            token,
+        )
+        .await
+    }
+}
+
+/// A persistent device store in memory, shared by every tab that clones it
+/// (like IndexedDB of one origin). By default it has no cross-tab lock, so
+/// tabs race freely (a browser without Web Locks); [`MemoryStore::locked`]
+/// adds one (Web Locks).
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    map: Rc<RefCell<BTreeMap<String, Entry>>>,
+    lock: Option<Rc<futures_util::lock::Mutex<()>>>,
+}
+
+impl MemoryStore {
+    pub fn locked() -> MemoryStore {
+        MemoryStore {
+            map: Rc::default(),
+            lock: Some(Rc::default()),
+        }
+    }
+
+    pub fn all(&self) -> Vec<Entry> {
+        self.map.borrow().values().cloned().collect()
+    }
+}
+
+impl DeviceStore for MemoryStore {
+    type Lock<'a> = Option<futures_util::lock::MutexGuard<'a, ()>>;
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+    async fn entries(&self, wallet: WalletId) -> Result<Vec<Entry>, StoreError> {
+        let prefix = Entry::wallet_prefix(wallet);
+        let map = self.map.borrow();
+        let mut entries: Vec<Entry> = map
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, e)| e.clone())
+            .collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.version));
+        Ok(entries)
+    }
+    async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.map.borrow_mut().insert(entry.key(), entry.clone());
+        Ok(())
+    }
+    async fn delete(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.map.borrow_mut().remove(&entry.key());
+        Ok(())
+    }
+    async fn lock(&self) -> Self::Lock<'_> {
+        match &self.lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+}
+
+/// What happens at the cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The call fails without reaching the service (network down).
+    FailBefore,
+    /// The call reaches the service, but its answer is lost.
+    LoseAnswer,
+    /// The service answers 500.
+    ServerError,
+    /// The tab closes before the call: the flow never resumes.
+    Abort,
+    /// The tab closes after the call reached the service.
+    AbortAfter,
+}
+
+/// Where and how a flow is cut: at the `at`-th call through the wrapper
+/// (0-based), and at every later one too when `sticky`.
+pub struct Plan {
+    step: Cell<usize>,
+    at: Cell<Option<usize>>,
+    fault: Cell<Fault>,
+    sticky: Cell<bool>,
+    /// Signalled when a flow is cut off by `Abort`/`AbortAfter`.
+    pub aborted: tokio::sync::Notify,
+}
+
+enum Verdict {
+    Pass,
+    Fail(Fault),
+}
+
+impl Plan {
+    pub fn new() -> Rc<Plan> {
+        Rc::new(Plan {
+            step: Cell::new(0),
+            at: Cell::new(None),
+            fault: Cell::new(Fault::FailBefore),
+            sticky: Cell::new(false),
+            aborted: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// Arms the plan: count calls from zero, fault at call `at`.
+    pub fn arm(&self, at: usize, fault: Fault, sticky: bool) {
+        self.step.set(0);
+        self.at.set(Some(at));
+        self.fault.set(fault);
+        self.sticky.set(sticky);
+    }
+
+    pub fn disarm(&self) {
+        self.at.set(None);
+    }
+
+    /// Calls made since the plan was armed.
+    pub fn steps(&self) -> usize {
+        self.step.get()
+    }
+
+    fn next(&self) -> Verdict {
+        let step = self.step.get();
+        self.step.set(step + 1);
+        match self.at.get() {
+            Some(at) if step == at || (self.sticky.get() && step > at) => {
+                Verdict::Fail(self.fault.get())
+            }
+            _ => Verdict::Pass,
+        }
+    }
+
+    /// The tab closes here: the flow never resumes (the test drops it).
+    async fn cut_off<T>(&self) -> T {
+        self.aborted.notify_one();
+        std::future::pending().await
+    }
+
+    /// Runs `call` under the plan.
+    async fn service<T, F>(&self, call: F) -> Result<T, ServiceError>
+    where
+        F: Future<Output = Result<T, ServiceError>>,
+    {
+        match self.next() {
+            Verdict::Pass => call.await,
+            Verdict::Fail(Fault::FailBefore) => Err(ServiceError::Network),
+            Verdict::Fail(Fault::ServerError) => Err(ServiceError::Api {
+                status: 500,
+                code: "INTERNAL".into(),
+            }),
+            Verdict::Fail(Fault::LoseAnswer) => {
+                let _ = call.await;
+                Err(ServiceError::Network)
+            }
+            Verdict::Fail(Fault::Abort) => self.cut_off().await,
+            Verdict::Fail(Fault::AbortAfter) => {
+                let _ = call.await;
+                self.cut_off().await
+            }
+        }
+    }
+
+    /// Runs a store operation under the plan (a store "fails" or the tab
+    /// closes around it).
+    async fn store<T, F>(&self, call: F) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        match self.next() {
+            Verdict::Pass => call.await,
+            Verdict::Fail(Fault::FailBefore | Fault::ServerError) => Err(StoreError),
+            Verdict::Fail(Fault::LoseAnswer) => {
+                let _ = call.await;
+                Err(StoreError)
+            }
+            Verdict::Fail(Fault::Abort) => self.cut_off().await,
+            Verdict::Fail(Fault::AbortAfter) => {
+                let _ = call.await;
+                self.cut_off().await
+            }
+        }
+    }
+}
+
+/// `T` with every call going through a [`Plan`].
+pub struct Faulty<T> {
+    pub inner: T,
+    plan: Rc<Plan>,
+}
+
+impl<T> Faulty<T> {
+    pub fn new(inner: T, plan: &Rc<Plan>) -> Self {
+        Faulty {
+            inner,
+            plan: plan.clone(),
+        }
+    }
+}
+
+impl<T: HotStorage> HotStorage for Faulty<T> {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+        self.plan.service(self.inner.wallet(token)).await
+    }
+    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.plan.service(self.inner.create(token, body)).await
+    }
+    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.plan.service(self.inner.register(token, body)).await
+    }
+    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+        self.plan.service(self.inner.recover(token, body)).await
+    }
+    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.plan.service(self.inner.refresh(token, body)).await
+    }
+    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+        self.plan.service(self.inner.commit(token, body)).await
+    }
+    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+        self.plan.service(self.inner.list(token, wallet)).await
+    }
+    async fn revoke(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        device: DeviceId,
+    ) -> Result<Value, ServiceError> {
+        self.plan
+            .service(self.inner.revoke(token, wallet, device))
+            .await
+    }
+}
+
+impl<T: Shield> Shield for Faulty<T> {
+    async fn create(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
+        self.plan
+            .service(self.inner.create(token, wallet, record))
+            .await
+    }
+    async fn replace(
+        &self,
+        token: &str,
+        wallet: WalletId,
+        record: &ColdRecord,
+    ) -> Result<Value, ServiceError> {
+        self.plan
+            .service(self.inner.replace(token, wallet, record))
+            .await
+    }
+    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+        self.plan.service(self.inner.get(token, wallet)).await
+    }
+}
+
+impl<T: DeviceStore> DeviceStore for Faulty<T> {
+    type Lock<'a>
+        = T::Lock<'a>
+    where
+        Self: 'a;
+
+    fn is_persistent(&self) -> bool {
+        self.inner.is_persistent()
+    }
+    async fn entries(&self, wallet: WalletId) -> Result<Vec<Entry>, StoreError> {
+        self.plan.store(self.inner.entries(wallet)).await
+    }
+    async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.plan.store(self.inner.put(entry)).await
+    }
+    async fn delete(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.plan.store(self.inner.delete(entry)).await
+    }
+    async fn lock(&self) -> T::Lock<'_> {
+        self.inner.lock().await
+    }
+}
+
+/// The EVM address of account 0 of the key a flow rebuilt: what every test
+/// signs with, compared with the wallet's registered address.
+/// The address is recovered from the signature itself, so a test fails if
+/// the flow signed with any other key.
+pub fn sign_op(secret: &WalletSecret) -> keyframe_signer::flows::RpcResult<String> {
+    use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+    const MESSAGE: &[u8] = b"flow test";
+    let key = secret.evm_signing_key(0)?;
+    let sig = keyframe_signer::evm::personal_sign(&key, MESSAGE)?;
+    let hash = keyframe_signer::evm::personal_sign_hash(MESSAGE);
+    let signature = Signature::from_slice(&sig[..64]).unwrap();
+    let id = RecoveryId::from_byte(sig[64] - 27).unwrap();
+    let signer = VerifyingKey::recover_from_prehash(&hash, &signature, id).unwrap();
+    Ok(keyframe_signer::wallet::evm_address(&signer))
+}
+
+/// Signs with `flows` and runs the refresh that follows; the address the
+/// key derives.
+pub async fn sign_and_refresh<H: HotStorage, S: Shield, D: DeviceStore>(
+    flows: &Flows<H, S, D>,
+    token: &str,
+    wallet: &WalletRecord,
+) -> keyframe_signer::flows::RpcResult<String> {
+    let signed = flows
+        .with_key(
+            token,
+            wallet,
+            &Request::Sign {
+                method: "personal_sign",
+            },
+            sign_op,
+        )
+        .await?;
+    let address = signed.answer;
+    flows.refresh(signed.refresh).await;
+    Ok(address)
+}
