@@ -237,8 +237,8 @@ async fn run(services: &Services, locked: bool, ops: Vec<Op>) {
                 }
                 let out = until_cut(&plans[tab], tabs[tab].sign(&token, &wallet)).await;
                 plans[tab].disarm();
-                if let Some(Ok(address)) = out {
-                    assert_eq!(address, wallet.addresses.evm);
+                if let Some(Ok(ref address)) = out {
+                    assert_eq!(*address, wallet.addresses.evm);
                 }
                 if cut.is_none() {
                     assert!(
