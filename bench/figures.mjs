@@ -1,5 +1,5 @@
 // Every figure `bench/run.mjs` writes to results.json (key → label), and the
-// DESIGN.md §9 budgets checked against them. The smoke test
+// docs/architecture.md §5 budgets checked against them. The smoke test
 // (tests/bench-smoke.test.mjs) checks that a run produced each one.
 
 export const SIGN_KINDS = ["personal_sign", "eth_signTypedData_v4", "eth_signTransaction", "solana_signMessage"];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: measures DESIGN.md §9's budgets on this machine and writes
+// `npm run bench`: measures the budgets of docs/architecture.md §5 on this machine and writes
 // bench/RESULTS.md and bench/results.json. See bench/README.md.
 //
 //   node bench/run.mjs [--smoke] [--out DIR] [--no-build] [--build]
@@ -669,7 +669,7 @@ function markdown(result) {
   L.push(`Produced by \`${command}\` (bench/run.mjs; how to reproduce: bench/README.md).${result.smoke ? " **Smoke run: tiny counts, not meaningful.**" : ""}`, "");
   L.push(`* Date: ${m.date}`, `* Commit: ${m.commit}`, `* Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB RAM; ${m.os}; load average at start ${m.loadAverageAtStart}`,
     `* Node ${m.node}, Chromium ${result.chromium} (headless), wrk ${result.wrk ?? "?"}`, `* Duration of the run: ${result.durationSeconds} s`, "");
-  L.push("## Budgets (DESIGN.md §9)", "", "| budget | figure | value | met |", "|---|---|---|---|");
+  L.push("## Budgets (docs/architecture.md §5)", "", "| budget | figure | value | met |", "|---|---|---|---|");
   for (const b of bs) {
     const unit = figures[b.figure]?.unit;
     L.push(`| ${b.name} ${b.budget} | \`${b.figure}\` (${b.stat === "value" ? "value" : b.stat === "median" ? "median" : b.stat}) | ${fmt(b.value, unit)} | ${b.met == null ? "not measured" : b.met ? "**met**" : "**not met**"} |`);

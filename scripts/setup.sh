@@ -13,7 +13,7 @@ want="$(wasm_bindgen_version)"
 have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
 if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want (found '${have:-none}'; ~2 min)"
-  # Not --locked: its lockfile wants a crate the registry lacks (TOOLCHAIN.md).
+  # Not --locked: its lockfile wants a crate the registry lacks (docs/toolchain.md).
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 

@@ -1,6 +1,6 @@
 // Host SDK tests in headless Chromium, against a fake iFrame written in JS
 // (tests/fixtures/fake-iframe) on one origin and a dApp page on another
-// (both 127.0.0.1: cross-origin, same site — TOOLCHAIN.md pitfall 7).
+// (both 127.0.0.1: cross-origin, same site — docs/toolchain.md pitfall 6).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

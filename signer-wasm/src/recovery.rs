@@ -1,7 +1,7 @@
 //! Recovery envelopes: how the cold share C is sealed for Shield.
 //!
 //! This module owns the [`ColdRecord`] the signer hands to Shield and the
-//! two recovery methods of DESIGN.md §3. Shield only ever sees ciphertext.
+//! two recovery methods of docs/architecture.md §7. Shield only ever sees ciphertext.
 //!
 //! * **password** — Argon2id (production floor 64 MiB, 3 passes, 1 lane;
 //!   parameters stored in the record so they can rise later) derives 64
@@ -104,7 +104,7 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// What new records use: 64 MiB, 3 passes, 1 lane (DESIGN.md §3).
+    /// What new records use: 64 MiB, 3 passes, 1 lane (docs/architecture.md §7).
     pub const PRODUCTION: KdfParams = KdfParams {
         m_kib: 65536,
         t: 3,

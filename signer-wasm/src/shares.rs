@@ -5,7 +5,7 @@
 //! splitting a secret into a pair ([`split_pair`]) and rebuilding it from two
 //! shares ([`combine`]). Sharing is Shamir over GF(2^8) (`vsss-rs`), one
 //! polynomial per secret byte, threshold 2, three points; the third point is
-//! discarded so only the two stored shares can ever meet (DESIGN.md §3).
+//! discarded so only the two stored shares can ever meet (docs/architecture.md §7).
 //!
 //! Every share says what it belongs to. Two shares combine only if wallet,
 //! device, version, split (polynomial) and kind agree and their `x` differ;

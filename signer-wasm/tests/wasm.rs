@@ -1,4 +1,4 @@
-//! The signer core as wasm32 (DESIGN.md §8): the known-answer vectors of
+//! The signer core as wasm32 (docs/architecture.md §8): the known-answer vectors of
 //! `tests/vectors/` run through the public core API in a wasm32 build, with
 //! the same checks as the native tests (`tests/common`), plus randomness
 //! (`getrandom` via `crypto.getRandomValues`) and Argon2id at production

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// TOOLCHAIN.md: what headless Chromium needs as root on these machines.
+// docs/toolchain.md: what headless Chromium needs as root on these machines.
 export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",

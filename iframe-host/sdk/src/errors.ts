@@ -3,10 +3,10 @@
  *
  * Every rejection from the SDK is a {@link KeyframeError}: an EIP-1193 /
  * JSON-RPC `code` plus a `reason` from the closed list the iFrame uses
- * (DESIGN.md §4).
+ * (docs/architecture.md §6).
  */
 
-/** The closed list of `error.data.reason` values (DESIGN.md §4). */
+/** The closed list of `error.data.reason` values (docs/architecture.md §6). */
 export const KEYFRAME_REASONS = [
   "AUTH_REQUIRED",
   "AUTH_EXPIRED",

@@ -1,6 +1,6 @@
 /**
  * The wire protocol between the host page and the Keyframe iFrame
- * (DESIGN.md §4). The iFrame side is written in Rust; this file is the host
+ * (docs/architecture.md §6). The iFrame side is written in Rust; this file is the host
  * side's single source of truth for message shapes.
  *
  * 1. iFrame → host window: `{ ns: "keyframe", type: "ready", version: 1 }`,

@@ -7,7 +7,7 @@ export interface Addresses {
   solana: string | null;
 }
 
-/** How the cold share is protected (DESIGN.md §3). */
+/** How the cold share is protected (docs/architecture.md §7). */
 export type Recovery = { method: "password"; password: string } | { method: "automatic"; token: string };
 
 export type Hex = `0x${string}`;
@@ -30,7 +30,7 @@ export interface TransactionRequest {
   accessList?: { address: Hex; storageKeys: Hex[] }[];
 }
 
-/** Params and results of the methods the SDK knows (DESIGN.md §4). */
+/** Params and results of the methods the SDK knows (docs/architecture.md §6). */
 export interface KeyframeMethods {
   keyframe_ping: { params?: undefined; result: "pong" };
   keyframe_setAuth: { params: { token: string }; result: { ok: boolean } };
