@@ -9,7 +9,7 @@
 mod eip191;
 mod eip712;
 mod hexutil;
-mod tx;
+pub(crate) mod tx;
 
 pub use eip191::{personal_sign, personal_sign_hash, personal_sign_message_bytes};
 pub use eip712::{sign_typed_data, typed_data_hash};

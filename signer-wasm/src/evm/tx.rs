@@ -42,29 +42,31 @@ const REFUSED_FIELDS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TxType {
+pub(crate) enum TxType {
     Legacy,
     Eip2930,
     Eip1559,
 }
 
-struct AccessItem {
+pub(crate) struct AccessItem {
     address: [u8; 20],
     storage_keys: Vec<[u8; 32]>,
 }
 
-struct Tx {
-    ty: TxType,
-    chain_id: u64,
-    nonce: u64,
-    gas_limit: u64,
-    gas_price: U256,
-    max_fee: U256,
-    max_priority_fee: U256,
-    to: Option<[u8; 20]>,
-    value: U256,
-    data: Vec<u8>,
-    access_list: Vec<AccessItem>,
+/// A transaction as parsed from its JSON request: also what
+/// `crate::intent` describes, so what is shown is what is signed.
+pub(crate) struct Tx {
+    pub(crate) ty: TxType,
+    pub(crate) chain_id: u64,
+    pub(crate) nonce: u64,
+    pub(crate) gas_limit: u64,
+    pub(crate) gas_price: U256,
+    pub(crate) max_fee: U256,
+    pub(crate) max_priority_fee: U256,
+    pub(crate) to: Option<[u8; 20]>,
+    pub(crate) value: U256,
+    pub(crate) data: Vec<u8>,
+    pub(crate) access_list: Vec<AccessItem>,
 }
 
 fn bad(msg: impl Into<String>) -> Error {
@@ -128,7 +130,7 @@ fn parse_access_list(v: &Value) -> Result<Vec<AccessItem>> {
     Ok(out)
 }
 
-fn parse_tx(v: &Value, default_chain_id: u64) -> Result<Tx> {
+pub(crate) fn parse_tx(v: &Value, default_chain_id: u64) -> Result<Tx> {
     let obj = v
         .as_object()
         .ok_or_else(|| bad("transaction must be a JSON object"))?;
