@@ -53,8 +53,9 @@ pub struct PendingRef {
     pub split: SplitId,
 }
 
-/// One share from `POST /v2/devices/recover`.
-#[derive(Debug, Clone, Deserialize)]
+/// One share from `POST /v2/devices/recover`. Its `Debug` never prints the
+/// share.
+#[derive(Clone, Deserialize)]
 pub struct RecoverResponse {
     pub device: DeviceId,
     pub version: u64,
@@ -63,6 +64,18 @@ pub struct RecoverResponse {
     pub share: String,
     #[serde(default)]
     pub pending: Option<PendingRef>,
+}
+
+impl core::fmt::Debug for RecoverResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecoverResponse")
+            .field("device", &self.device)
+            .field("version", &self.version)
+            .field("split", &self.split)
+            .field("share", &"[redacted]")
+            .field("pending", &self.pending)
+            .finish()
+    }
 }
 
 /// One row of `POST /v2/devices/list`.
