@@ -6,8 +6,6 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Every failure a handler or middleware can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -75,23 +73,23 @@ impl AppError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadRequest(_) | AppError::BadRequestStatus(..) => "BAD_REQUEST",
-            AppError::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            AppError::AuthRequired => "AUTH_REQUIRED",
-            AppError::AuthExpired => "AUTH_EXPIRED",
-            AppError::NoWallet => "NO_WALLET",
-            AppError::ShareUnavailable => "SHARE_UNAVAILABLE",
-            AppError::WalletExists => "WALLET_EXISTS",
-            AppError::DeviceExists => "DEVICE_EXISTS",
-            AppError::VersionConflict => "VERSION_CONFLICT",
-            AppError::RateLimited { .. } => "RATE_LIMITED",
-            AppError::Timeout => "TIMEOUT",
-            AppError::Unavailable => "UNAVAILABLE",
-            AppError::NotFound => "NOT_FOUND",
-            AppError::MethodNotAllowed => "BAD_REQUEST",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::BadRequest(_) | AppError::BadRequestStatus(..) => ErrorCode::BadRequest,
+            AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::AuthRequired => ErrorCode::AuthRequired,
+            AppError::AuthExpired => ErrorCode::AuthExpired,
+            AppError::NoWallet => ErrorCode::NoWallet,
+            AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
+            AppError::WalletExists => ErrorCode::WalletExists,
+            AppError::DeviceExists => ErrorCode::DeviceExists,
+            AppError::VersionConflict => ErrorCode::VersionConflict,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Timeout => ErrorCode::Timeout,
+            AppError::Unavailable => ErrorCode::Unavailable,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::MethodNotAllowed => ErrorCode::BadRequest,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -116,26 +114,15 @@ impl AppError {
     }
 }
 
-/// Every error answer: `{ "error": { "code", "message" } }`.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// A stable code (docs/api.md lists them).
-    #[schema(example = "BAD_REQUEST")]
-    pub code: String,
-    /// For people; never internals or share bytes.
-    pub message: String,
-}
+/// Every error answer: `{ "error": { "code", "message" } }` (the wire
+/// crate's [`ErrorBody`]).
+pub use keyframe_wire::error::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// Builds the JSON error body for a status/code/message triple.
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
-            code: code.to_owned(),
+            code,
             message: message.to_owned(),
         },
     };

@@ -19,7 +19,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::error::{AppError, error_response};
+use crate::error::{AppError, ErrorCode, error_response};
 pub use crate::settings::{Service, Settings};
 pub use crate::state::AppState;
 
@@ -72,16 +72,17 @@ async fn json_errors(req: Request, next: Next) -> Response {
         return resp;
     }
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("NOT_FOUND", "not found"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("PAYLOAD_TOO_LARGE", "request body too large"),
-        StatusCode::UNAUTHORIZED => ("AUTH_REQUIRED", "a valid bearer token is required"),
-        StatusCode::TOO_MANY_REQUESTS => ("RATE_LIMITED", "too many requests"),
-        StatusCode::REQUEST_TIMEOUT => ("TIMEOUT", "the request took too long"),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("UNAVAILABLE", "the service is overloaded or shutting down")
-        }
-        s if s.is_client_error() => ("BAD_REQUEST", "bad request"),
-        _ => ("INTERNAL", "internal error"),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "not found"),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "request body too large"),
+        StatusCode::UNAUTHORIZED => (ErrorCode::AuthRequired, "a valid bearer token is required"),
+        StatusCode::TOO_MANY_REQUESTS => (ErrorCode::RateLimited, "too many requests"),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ErrorCode::Unavailable,
+            "the service is overloaded or shutting down",
+        ),
+        s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),
+        _ => (ErrorCode::Internal, "internal error"),
     };
     let retry = resp.headers().get(header::RETRY_AFTER).cloned();
     let mut out = error_response(status, code, message);

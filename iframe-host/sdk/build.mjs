@@ -34,6 +34,9 @@ function bundleDeclarations() {
     readFileSync(join(dist, file), "utf8")
       .replace(/^import [^;]*;\n/gm, "")
       .replace(/^export \{\};\n/gm, "")
+      // Re-export lists (`export { A, type B };`): every name is global in
+      // the bundle already.
+      .replace(/^export (?:type )?\{[^}]*\};\n/gm, "")
       .replace(/^export (declare |interface |type |const |function |class |abstract )/gm, "$1");
   const modules = readdirSync(dist).filter((f) => f.endsWith(".d.ts") && !f.startsWith("keyframe-sdk") && f !== "index.d.ts").sort();
   const seen = new Map();

@@ -1,4 +1,6 @@
-//! Short-lived EdDSA (Ed25519) JWTs as compact JWS, and the JWKS.
+//! Short-lived EdDSA (Ed25519) JWTs and the JWKS, signed and checked with
+//! the `jsonwebtoken` crate (the same library hot storage and Shield verify
+//! them with).
 //!
 //! Header `{ "alg": "EdDSA", "kid", "typ": "JWT" }`; claims `iss`, `aud`,
 //! `sub` (the user's UUID), `iat`, `nbf`, `exp`, `jti`, and `auth_time` (when
@@ -8,7 +10,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -32,17 +37,12 @@ pub struct Claims {
     pub auth_time: u64,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Header {
-    alg: String,
-    kid: String,
-    typ: Option<String>,
-}
-
 /// Signs and verifies this server's tokens.
 pub struct TokenIssuer {
-    key: SigningKey,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
     verifying: VerifyingKey,
+    validation: Validation,
     kid: String,
     issuer: String,
     audience: String,
@@ -54,9 +54,26 @@ impl TokenIssuer {
         let key = SigningKey::from_bytes(seed);
         let verifying = key.verifying_key();
         let kid = thumbprint(&verifying);
+        // jsonwebtoken reads Ed25519 private keys as PKCS#8 DER (RFC 8410);
+        // encoding a valid key cannot fail, and an empty key only makes
+        // `issue` fail with an internal error.
+        let der = key
+            .to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
+        let encoding = EncodingKey::from_ed_der(&der);
+        let decoding = DecodingKey::from_ed_der(verifying.as_bytes());
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&issuer]);
+        validation.set_audience(&[&audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         Self {
-            key,
+            encoding,
+            decoding,
             verifying,
+            validation,
             kid,
             issuer,
             audience,
@@ -85,39 +102,19 @@ impl TokenIssuer {
             jti: crate::random_uuid()?.to_string(),
             auth_time,
         };
-        let header = Header {
-            alg: "EdDSA".into(),
-            kid: self.kid.clone(),
-            typ: Some("JWT".into()),
-        };
-        let header = serde_json::to_vec(&header).map_err(AppError::internal)?;
-        let claims = serde_json::to_vec(&claims).map_err(AppError::internal)?;
-        let signing_input = format!("{}.{}", B64.encode(header), B64.encode(claims));
-        let signature: Signature = self.key.sign(signing_input.as_bytes());
-        Ok(format!(
-            "{signing_input}.{}",
-            B64.encode(signature.to_bytes())
-        ))
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(AppError::internal)
     }
 
-    /// Checks signature, `alg`, `kid`, `iss`, `aud`, `nbf` and `exp`.
+    /// Checks signature, `alg`, `kid`, `typ`, `iss`, `aud`, `nbf` and `exp`.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
         const BAD: AppError = AppError::AuthRequired("invalid token");
         if token.len() > MAX_TOKEN_LEN {
             return Err(BAD);
         }
-        let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(BAD);
-        };
-        let header: Header = B64
-            .decode(h)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(BAD)?;
-        if header.alg != "EdDSA" || header.kid != self.kid {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| BAD)?;
+        if header.alg != Algorithm::EdDSA || header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(BAD);
         }
         if header
@@ -127,32 +124,16 @@ impl TokenIssuer {
         {
             return Err(BAD);
         }
-        let signature: [u8; 64] = B64
-            .decode(s)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(BAD)?;
-        let signing_input = &token[..h.len() + 1 + c.len()];
-        self.verifying
-            .verify_strict(signing_input.as_bytes(), &Signature::from_bytes(&signature))
-            .map_err(|_| BAD)?;
-        let claims: Claims = B64
-            .decode(c)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(BAD)?;
-        if claims.iss != self.issuer || claims.aud != self.audience {
-            return Err(AppError::AuthRequired(
-                "token is not addressed to this service",
-            ));
-        }
-        let now = now_secs();
-        if claims.nbf > now + LEEWAY_SECS {
-            return Err(AppError::AuthRequired("token is not valid yet"));
-        }
-        if claims.exp + LEEWAY_SECS <= now {
-            return Err(AppError::AuthExpired);
-        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => AppError::AuthExpired,
+                ErrorKind::ImmatureSignature => AppError::AuthRequired("token is not valid yet"),
+                ErrorKind::InvalidAudience | ErrorKind::InvalidIssuer => {
+                    AppError::AuthRequired("token is not addressed to this service")
+                }
+                _ => BAD,
+            })?
+            .claims;
         if uuid::Uuid::try_parse(&claims.sub).is_err() {
             return Err(BAD);
         }
@@ -220,5 +201,44 @@ mod tests {
         assert!(other.verify(&token).is_err());
         let other_aud = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "other".into(), 900);
         assert!(other_aud.verify(&token).is_err());
+    }
+
+    /// Tokens from before the switch to `jsonwebtoken` (hand-made compact
+    /// JWS: same header, claims and Ed25519 signature) still verify, and an
+    /// `alg: none` token or a foreign `kid` never does.
+    #[test]
+    fn independent_jws_verifies_and_downgrades_do_not() {
+        use ed25519_dalek::Signer as _;
+        let t = issuer();
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let now = now_secs();
+        let claims = json!({ "iss": "http://dapp", "aud": "keyframe",
+            "sub": "0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a", "iat": now, "nbf": now,
+            "exp": now + 60, "jti": "j", "auth_time": now });
+        let jws = |header: Value| {
+            let input = format!(
+                "{}.{}",
+                B64.encode(header.to_string()),
+                B64.encode(claims.to_string())
+            );
+            let sig = key.sign(input.as_bytes());
+            format!("{input}.{}", B64.encode(sig.to_bytes()))
+        };
+        let good = jws(json!({ "alg": "EdDSA", "kid": t.kid(), "typ": "JWT" }));
+        assert_eq!(t.verify(&good).unwrap().sub, claims["sub"]);
+        for bad in [
+            jws(json!({ "alg": "none", "kid": t.kid() })),
+            jws(json!({ "alg": "EdDSA", "kid": "other" })),
+            jws(json!({ "alg": "EdDSA", "kid": t.kid(), "typ": "at+jwt" })),
+            jws(json!({ "alg": "HS256", "kid": t.kid() })),
+        ] {
+            assert!(t.verify(&bad).is_err(), "{bad}");
+        }
+        let expired = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "keyframe".into(), 0);
+        let old = expired
+            .issue("0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a", 0)
+            .unwrap();
+        // Within the leeway an expiry of "now" still verifies.
+        assert!(t.verify(&old).is_ok());
     }
 }

@@ -70,78 +70,7 @@ impl Error {
     }
 }
 
-/// The reasons a caller can branch on (`error.data.reason` of the iFrame
-/// protocol, docs/api.md), closed. The host SDK keeps the same list in
-/// iframe-host/sdk/src/errors.ts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Reason {
-    AuthRequired,
-    AuthExpired,
-    NoWallet,
-    RecoveryRequired,
-    WrongPassword,
-    ShareUnavailable,
-    ShareMismatch,
-    PolicyDenied,
-    RateLimited,
-    StorageUnavailable,
-    Timeout,
-    BadRequest,
-    /// The platform's random number generator failed: nothing was changed.
-    RngUnavailable,
-}
-
-impl Reason {
-    /// Every reason, in the order of the SDK's list.
-    pub const ALL: [Reason; 13] = [
-        Reason::AuthRequired,
-        Reason::AuthExpired,
-        Reason::NoWallet,
-        Reason::RecoveryRequired,
-        Reason::WrongPassword,
-        Reason::ShareUnavailable,
-        Reason::ShareMismatch,
-        Reason::PolicyDenied,
-        Reason::RateLimited,
-        Reason::StorageUnavailable,
-        Reason::Timeout,
-        Reason::BadRequest,
-        Reason::RngUnavailable,
-    ];
-
-    /// The wire form, e.g. `"WRONG_PASSWORD"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::AuthRequired => "AUTH_REQUIRED",
-            Reason::AuthExpired => "AUTH_EXPIRED",
-            Reason::NoWallet => "NO_WALLET",
-            Reason::RecoveryRequired => "RECOVERY_REQUIRED",
-            Reason::WrongPassword => "WRONG_PASSWORD",
-            Reason::ShareUnavailable => "SHARE_UNAVAILABLE",
-            Reason::ShareMismatch => "SHARE_MISMATCH",
-            Reason::PolicyDenied => "POLICY_DENIED",
-            Reason::RateLimited => "RATE_LIMITED",
-            Reason::StorageUnavailable => "STORAGE_UNAVAILABLE",
-            Reason::Timeout => "TIMEOUT",
-            Reason::BadRequest => "BAD_REQUEST",
-            Reason::RngUnavailable => "RNG_UNAVAILABLE",
-        }
-    }
-}
-
-impl core::fmt::Display for Reason {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Lets callers (and tests) compare a reason with its wire form.
-impl PartialEq<&str> for Reason {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
+pub use keyframe_wire::rpc::Reason;
 
 /// Result with the core's error.
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -37,7 +37,6 @@ use aes_gcm::{Aes256Gcm, KeyInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use rand_core::TryCryptoRng;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -60,37 +59,11 @@ const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const SALT_LEN: usize = 16;
 
-/// A sealed cold share as Shield stores it (`docs/api.md`, minus the
-/// `wallet` field, which the web layer adds). In JSON, `ciphertext` is
-/// standard base64 with padding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColdRecord {
-    /// `"password"` or `"automatic"`.
-    pub method: String,
-    /// What opening needs besides the secret: for password
-    /// `{ kdf: "argon2id", m, t, p, salt, verifier }`, for automatic `{}`.
-    pub params: serde_json::Value,
-    /// `nonce || AES-256-GCM(share envelope)`.
-    #[serde(with = "b64")]
-    pub ciphertext: Vec<u8>,
-}
-
-mod b64 {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        STANDARD
-            .decode(s.as_bytes())
-            .map_err(|_| serde::de::Error::custom("invalid base64"))
-    }
-}
+use keyframe_wire::Ciphertext;
+/// A sealed cold share as Shield stores it: `{ method, params, ciphertext }`
+/// (docs/api.md), defined in the wire crate.
+pub use keyframe_wire::shield::ColdRecord;
+use keyframe_wire::shield::{AutomaticParams, Kdf, PasswordParams, Sealing};
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,18 +115,6 @@ impl KdfParams {
     }
 }
 
-/// The password method's `params` object.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PasswordParams {
-    kdf: String,
-    m: u32,
-    t: u32,
-    p: u32,
-    salt: String,
-    verifier: String,
-}
-
 /// Parsed, checked password parameters.
 struct OpenParams {
     kdf: KdfParams,
@@ -162,13 +123,9 @@ struct OpenParams {
 }
 
 impl OpenParams {
-    fn parse(value: &serde_json::Value) -> Result<OpenParams> {
+    fn parse(p: &PasswordParams) -> Result<OpenParams> {
         let bad = Error::CorruptCiphertext;
-        let p: PasswordParams =
-            serde_json::from_value(value.clone()).map_err(|_| Error::CorruptCiphertext)?;
-        if p.kdf != "argon2id" {
-            return Err(bad);
-        }
+        let Kdf::Argon2id = p.kdf;
         let kdf = KdfParams {
             m_kib: p.m,
             t: p.t,
@@ -188,15 +145,15 @@ impl OpenParams {
         })
     }
 
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "kdf": "argon2id",
-            "m": self.kdf.m_kib,
-            "t": self.kdf.t,
-            "p": self.kdf.p,
-            "salt": STANDARD.encode(self.salt),
-            "verifier": STANDARD.encode(self.verifier),
-        })
+    fn to_params(&self) -> PasswordParams {
+        PasswordParams {
+            kdf: Kdf::Argon2id,
+            m: self.kdf.m_kib,
+            t: self.kdf.t,
+            p: self.kdf.p,
+            salt: STANDARD.encode(self.salt),
+            verifier: STANDARD.encode(self.verifier),
+        }
     }
 
     fn aad(&self, wallet: WalletId) -> Vec<u8> {
@@ -273,6 +230,12 @@ fn encrypt<R: TryCryptoRng + ?Sized>(
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&ct);
     Ok(out)
+}
+
+/// The sealed bytes in their wire form (bounded well above any sealed
+/// share, so this only fails on a bug).
+fn wire_ciphertext(bytes: Vec<u8>) -> Result<Ciphertext> {
+    Ciphertext::new(Zeroizing::new(bytes)).map_err(|_| Error::BadRequest("share too large".into()))
 }
 
 /// Decrypts and checks the share inside. Any failure of the tag is
@@ -355,9 +318,8 @@ pub fn seal_with_password_params<R: TryCryptoRng + ?Sized>(
     };
     let ciphertext = encrypt(&key, &params.aad(share.wallet()), &share.to_bytes(), rng)?;
     Ok(ColdRecord {
-        method: METHOD_PASSWORD.into(),
-        params: params.to_json(),
-        ciphertext,
+        sealing: Sealing::Password(params.to_params()),
+        ciphertext: wire_ciphertext(ciphertext)?,
     })
 }
 
@@ -367,10 +329,10 @@ pub fn seal_with_password_params<R: TryCryptoRng + ?Sized>(
 /// [`Error::CorruptCiphertext`] if the record is malformed, out of bounds,
 /// of another method or wallet, or altered.
 pub fn open_with_password(record: &ColdRecord, password: &str, wallet: WalletId) -> Result<Share> {
-    if record.method != METHOD_PASSWORD {
+    let Sealing::Password(params) = &record.sealing else {
         return Err(Error::CorruptCiphertext);
-    }
-    let params = OpenParams::parse(&record.params)?;
+    };
+    let params = OpenParams::parse(params)?;
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(Error::WrongPassword);
     }
@@ -378,7 +340,12 @@ pub fn open_with_password(record: &ColdRecord, password: &str, wallet: WalletId)
     if !bool::from(verifier.ct_eq(&params.verifier)) {
         return Err(Error::WrongPassword);
     }
-    decrypt(&key, &params.aad(wallet), &record.ciphertext, wallet)
+    decrypt(
+        &key,
+        &params.aad(wallet),
+        record.ciphertext.as_bytes(),
+        wallet,
+    )
 }
 
 /// The dApp's per-user automatic-recovery key (32 bytes).
@@ -437,26 +404,21 @@ pub fn seal_with_key<R: TryCryptoRng + ?Sized>(
     let aad = aad_prefix(share.wallet(), METHOD_AUTOMATIC);
     let ciphertext = encrypt(&key.0, &aad, &share.to_bytes(), rng)?;
     Ok(ColdRecord {
-        method: METHOD_AUTOMATIC.into(),
-        params: serde_json::json!({}),
-        ciphertext,
+        sealing: Sealing::Automatic(AutomaticParams {}),
+        ciphertext: wire_ciphertext(ciphertext)?,
     })
 }
 
 /// Opens an automatic record of `wallet`. A wrong key, another wallet's
 /// record or any alteration is [`Error::CorruptCiphertext`].
 pub fn open_with_key(record: &ColdRecord, key: &RecoveryKey, wallet: WalletId) -> Result<Share> {
-    if record.method != METHOD_AUTOMATIC {
+    let Sealing::Automatic(AutomaticParams {}) = &record.sealing else {
         return Err(Error::CorruptCiphertext);
-    }
-    match record.params.as_object() {
-        Some(o) if o.is_empty() => {}
-        _ => return Err(Error::CorruptCiphertext),
-    }
+    };
     decrypt(
         &key.0,
         &aad_prefix(wallet, METHOD_AUTOMATIC),
-        &record.ciphertext,
+        record.ciphertext.as_bytes(),
         wallet,
     )
 }

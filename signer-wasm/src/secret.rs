@@ -14,38 +14,19 @@
 
 use bip39::{Language, Mnemonic};
 use rand_core::{TryCryptoRng, TryRng};
-use serde::{Deserialize, Serialize};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{Error, Result};
 
-/// What a wallet secret is. Stored in every share and wallet record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WalletKind {
-    /// BIP-39 entropy; EVM and Solana accounts are derived from it.
-    Mnemonic,
-    /// An imported raw secp256k1 private key (EVM only, one account).
-    EvmPrivateKey,
-}
+pub use keyframe_wire::WalletKind;
 
-impl WalletKind {
-    /// The wire name (`"mnemonic"` / `"evm_private_key"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WalletKind::Mnemonic => "mnemonic",
-            WalletKind::EvmPrivateKey => "evm_private_key",
-        }
-    }
-
-    /// Whether `len` bytes is a valid secret length for this kind.
-    pub(crate) fn valid_len(self, len: usize) -> bool {
-        match self {
-            // BIP-39 entropy: 128..=256 bits in steps of 32.
-            WalletKind::Mnemonic => (16..=32).contains(&len) && len.is_multiple_of(4),
-            WalletKind::EvmPrivateKey => len == 32,
-        }
+/// Whether `len` bytes is a valid secret length for `kind`.
+pub(crate) fn valid_len(kind: WalletKind, len: usize) -> bool {
+    match kind {
+        // BIP-39 entropy: 128..=256 bits in steps of 32.
+        WalletKind::Mnemonic => (16..=32).contains(&len) && len.is_multiple_of(4),
+        WalletKind::EvmPrivateKey => len == 32,
     }
 }
 
@@ -112,7 +93,7 @@ impl WalletSecret {
     /// (and, for a raw key, that it is a valid scalar). Used when shares are
     /// combined.
     pub(crate) fn from_parts(kind: WalletKind, secret: &[u8]) -> Result<Self> {
-        if !kind.valid_len(secret.len()) {
+        if !valid_len(kind, secret.len()) {
             return Err(Error::MalformedShare);
         }
         let mut bytes = [0u8; 32];

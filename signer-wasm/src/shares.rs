@@ -36,10 +36,8 @@
 //! the kind — with [`Error::MalformedShare`].
 
 use core::fmt;
-use core::str::FromStr;
 
 use rand_core::TryCryptoRng;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use subtle::ConstantTimeEq;
 use vsss_rs::{Gf256, IdentifierGf256};
 use zeroize::{Zeroize, Zeroizing};
@@ -53,113 +51,30 @@ pub const SHARE_MAGIC: [u8; 4] = *b"KFSH";
 /// The envelope format this code writes.
 pub const SHARE_FORMAT: u8 = 1;
 /// The largest envelope any format may produce (the services' limit).
-pub const SHARE_MAX_BYTES: usize = 512;
+pub use keyframe_wire::SHARE_MAX_BYTES;
 const HEADER_LEN: usize = 64;
 
-fn parse_hex16(s: &str) -> Option<[u8; 16]> {
-    let mut out = [0u8; 16];
-    hex::decode_to_slice(s, &mut out).ok()?;
-    Some(out)
+pub use keyframe_wire::{DeviceId, SplitId, WalletId};
+
+/// Fresh random ids. The id types live in the wire crate (keyframe-wire),
+/// which has no random number generator; the signer makes them here.
+pub trait RandomId: Sized {
+    /// A fresh random id ([`Error::Rng`] if the generator fails).
+    fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self>;
 }
 
-fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
-        return None;
-    }
-    let compact: String = s.chars().filter(|&c| c != '-').collect();
-    if compact.len() != 32 {
-        return None;
-    }
-    parse_hex16(&compact)
-}
-
-fn fmt_uuid(b: &[u8; 16], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let h = hex::encode(b);
-    write!(
-        f,
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
-macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal, $parse:ident, $fmt:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub [u8; 16]);
-
-        impl $name {
-            /// A fresh random id ([`Error::Rng`] if the generator fails).
-            pub fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+macro_rules! random_id {
+    ($($name:ident),+) => {$(
+        impl RandomId for $name {
+            fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
                 let mut b = [0u8; 16];
                 crate::secret::fill(rng, &mut b)?;
                 Ok($name(b))
             }
-
-            /// The raw 16 bytes.
-            pub fn as_bytes(&self) -> &[u8; 16] {
-                &self.0
-            }
         }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                ($fmt)(&self.0, f)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                $parse(s).map($name).ok_or_else(|| Error::BadRequest($what.into()))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                s.parse().map_err(|_| serde::de::Error::custom(concat!("invalid ", $what)))
-            }
-        }
-    };
+    )+};
 }
-
-id_type!(
-    /// A wallet's id: random 16 bytes, written as a lowercase hyphenated UUID.
-    WalletId, "wallet id", parse_uuid, fmt_uuid
-);
-id_type!(
-    /// A device's id: random 16 bytes, written as a lowercase hyphenated
-    /// UUID. [`DeviceId::RECOVERY`] (the nil UUID) marks the recovery pair.
-    DeviceId, "device id", parse_uuid, fmt_uuid
-);
-id_type!(
-    /// The id of one Shamir polynomial: random 16 bytes, written as 32
-    /// lowercase hex characters.
-    SplitId, "split id", parse_hex16, |b: &[u8; 16], f: &mut fmt::Formatter<'_>| f.write_str(&hex::encode(b))
-);
-
-impl DeviceId {
-    /// The device id of the recovery pair (H₀ and C): the nil UUID.
-    pub const RECOVERY: DeviceId = DeviceId([0; 16]);
-}
+random_id!(WalletId, DeviceId, SplitId);
 
 fn kind_byte(kind: WalletKind) -> u8 {
     match kind {
@@ -282,7 +197,7 @@ impl Share {
         let kind = kind_from_byte(bytes[61]).ok_or(Error::MalformedShare)?;
         let x = bytes[62];
         let len = usize::from(bytes[63]);
-        if x == 0 || !kind.valid_len(len) || bytes.len() != HEADER_LEN + len {
+        if x == 0 || !crate::secret::valid_len(kind, len) || bytes.len() != HEADER_LEN + len {
             return Err(bad);
         }
         Ok(Share {

@@ -13,7 +13,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use k256::elliptic_curve::PrimeField;
-use serde::{Deserialize, Serialize};
+
 use sha2::Sha512;
 use sha3::{Digest, Keccak256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -24,14 +24,7 @@ use crate::secret::{WalletKind, WalletSecret};
 /// Index bit of a hardened child (`'` in a path).
 pub const HARDENED: u32 = 0x8000_0000;
 
-/// The wallet's public addresses (account 0), as registered with hot storage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Addresses {
-    /// EIP-55 checksummed `0x…` address.
-    pub evm: String,
-    /// Base58 public key; `None` for an imported raw EVM key.
-    pub solana: Option<String>,
-}
+pub use keyframe_wire::Addresses;
 
 /// An extended private key: a 32-byte key and its 32-byte chain code.
 #[derive(Zeroize, ZeroizeOnDrop)]

@@ -11,7 +11,7 @@ use keyframe_signer::Reason;
 use keyframe_signer::flows::{HotStorage, Recovery};
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::DeviceId;
-use serde_json::json;
+use keyframe_wire::hot::RecoverRequest;
 use zeroize::Zeroizing;
 
 #[tokio::test]
@@ -50,7 +50,12 @@ async fn create_sign_refresh() {
             .hot_api()
             .recover(
                 &token,
-                &json!({ "wallet": created.wallet.wallet, "device": created.device }),
+                &RecoverRequest {
+                    wallet: created.wallet.wallet,
+                    device: Some(created.device),
+                    version: None,
+                    split: None,
+                },
             )
             .await
             .unwrap();
@@ -62,7 +67,12 @@ async fn create_sign_refresh() {
         .hot_api()
         .recover(
             &token,
-            &json!({ "wallet": created.wallet.wallet, "device": created.device, "version": 0 }),
+            &RecoverRequest {
+                wallet: created.wallet.wallet,
+                device: Some(created.device),
+                version: Some(0),
+                split: None,
+            },
         )
         .await
         .unwrap_err();

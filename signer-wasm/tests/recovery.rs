@@ -17,9 +17,12 @@ use keyframe_signer::recovery::{
     seal_with_password, seal_with_password_params,
 };
 use keyframe_signer::secret::{OsRng, WalletSecret};
-use keyframe_signer::shares::{DeviceId, Share, WalletId, combine, split_pair};
+use keyframe_signer::shares::{DeviceId, RandomId, Share, WalletId, combine, split_pair};
+use keyframe_wire::Ciphertext;
+use keyframe_wire::shield::{AutomaticParams, Kdf, Sealing};
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
 mod common;
 use common::{JUNK, same_share};
@@ -43,23 +46,12 @@ fn password_round_trip_with_production_params() {
     let (secret, wallet, cold, hot) = recovery_pair(1);
     let mut rng = OsRng;
     let rec = seal_with_password(&cold, "correct horse battery staple", &mut rng).unwrap();
-    assert_eq!(rec.method, "password");
-    assert_eq!(rec.params["kdf"], "argon2id");
-    assert_eq!(
-        (
-            rec.params["m"].as_u64(),
-            rec.params["t"].as_u64(),
-            rec.params["p"].as_u64()
-        ),
-        (Some(65536), Some(3), Some(1))
-    );
-    assert_eq!(
-        STANDARD
-            .decode(rec.params["salt"].as_str().unwrap())
-            .unwrap()
-            .len(),
-        16
-    );
+    let Sealing::Password(params) = &rec.sealing else {
+        panic!("not a password record")
+    };
+    assert_eq!(params.kdf, Kdf::Argon2id);
+    assert_eq!((params.m, params.t, params.p), (65536, 3, 1));
+    assert_eq!(STANDARD.decode(&params.salt).unwrap().len(), 16);
     // Through JSON, as Shield stores it.
     let json = serde_json::to_string(&rec).unwrap();
     let back: ColdRecord = serde_json::from_str(&json).unwrap();
@@ -69,7 +61,12 @@ fn password_round_trip_with_production_params() {
     assert!(combine(&opened, &hot, &secret.addresses().unwrap()).unwrap() == secret);
     // The plaintext share is nowhere in the record.
     let plain = cold.to_bytes();
-    assert!(!rec.ciphertext.windows(16).any(|w| w == &plain[64..80]));
+    assert!(
+        !rec.ciphertext
+            .as_bytes()
+            .windows(16)
+            .any(|w| w == &plain[64..80])
+    );
     // Wrong password on the same record.
     assert_eq!(
         open_with_password(&rec, "correct horse battery stapl", wallet).unwrap_err(),
@@ -84,15 +81,13 @@ fn params_survive_key_reordering() {
     let (_, wallet, cold, _) = recovery_pair(2);
     let mut rng = OsRng;
     let rec = seal_with_password_params(&cold, "twelve chars!", test_params(), &mut rng).unwrap();
-    let p = &rec.params;
+    let v = serde_json::to_value(&rec).unwrap();
+    let p = &v["params"];
     let text = format!(
-        r#"{{"verifier":{},"salt":{},"p":{},"t":{},"m":{},"kdf":"argon2id"}}"#,
-        p["verifier"], p["salt"], p["p"], p["t"], p["m"]
+        r#"{{"ciphertext":{},"params":{{"verifier":{},"salt":{},"p":{},"t":{},"m":{},"kdf":"argon2id"}},"method":"password"}}"#,
+        v["ciphertext"], p["verifier"], p["salt"], p["p"], p["t"], p["m"]
     );
-    let reordered = ColdRecord {
-        params: serde_json::from_str(&text).unwrap(),
-        ..rec.clone()
-    };
+    let reordered: ColdRecord = serde_json::from_str(&text).unwrap();
     assert!(same_share(
         &open_with_password(&reordered, "twelve chars!", wallet).unwrap(),
         &cold
@@ -220,8 +215,7 @@ fn automatic_round_trip_and_failures() {
     let mut rng = OsRng;
     let key = RecoveryKey::generate(&mut rng).unwrap();
     let rec = seal_with_key(&cold, &key, &mut rng).unwrap();
-    assert_eq!(rec.method, "automatic");
-    assert_eq!(rec.params, json!({}));
+    assert_eq!(rec.sealing, Sealing::Automatic(AutomaticParams {}));
     let key2 = RecoveryKey::from_base64url(&key.to_base64url()).unwrap();
     let opened = open_with_key(&rec, &key2, wallet).unwrap();
     assert!(combine(&opened, &hot, &secret.addresses().unwrap()).unwrap() == secret);
@@ -239,9 +233,11 @@ fn automatic_round_trip_and_failures() {
         open_with_key(&rec, &key, WalletId::random(&mut rng).unwrap()).unwrap_err(),
         Error::CorruptCiphertext
     );
-    for i in 0..rec.ciphertext.len() {
+    for i in 0..rec.ciphertext.as_bytes().len() {
         let mut t = rec.clone();
-        t.ciphertext[i] ^= 0x01;
+        let mut bytes = rec.ciphertext.as_bytes().to_vec();
+        bytes[i] ^= 0x01;
+        t.ciphertext = Ciphertext::new(Zeroizing::new(bytes)).unwrap();
         assert_eq!(
             open_with_key(&t, &key, wallet).unwrap_err(),
             Error::CorruptCiphertext,
@@ -327,18 +323,26 @@ fn generate_recovery_vectors() {
     let wrong_key = RecoveryKey::generate(&mut r).unwrap();
     let pw = seal_with_password(&pair.local, password, &mut r).unwrap();
     let auto = seal_with_key(&pair.local, &key, &mut r).unwrap();
+    // Records are edited in their JSON form, as a hostile Shield would.
     let rec = |x: &ColdRecord| serde_json::to_value(x).unwrap();
-    let edit = |base: &ColdRecord, f: &dyn Fn(&mut ColdRecord)| {
-        let mut x = base.clone();
+    let edit = |base: &ColdRecord, f: &dyn Fn(&mut Value)| {
+        let mut x = rec(base);
         f(&mut x);
-        rec(&x)
+        x
+    };
+    let bytes = |base: &ColdRecord, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut c = base.ciphertext.as_bytes().to_vec();
+        f(&mut c);
+        let mut x = rec(base);
+        x["ciphertext"] = json!(STANDARD.encode(&c));
+        x
     };
     let param = |name: &str, val: Value| {
-        let mut x = pw.clone();
-        x.params[name] = val;
-        rec(&x)
+        let mut x = rec(&pw);
+        x["params"][name] = val;
+        x
     };
-    let n = pw.ciphertext.len();
+    let n = pw.ciphertext.as_bytes().len();
     // Sealed by hand: a record that authenticates under this wallet and key
     // but holds a device share, or another wallet's share.
     let hand_sealed = |share: &Share| {
@@ -364,11 +368,7 @@ fn generate_recovery_vectors() {
             .unwrap();
         let mut c = nonce.to_vec();
         c.extend_from_slice(&ct);
-        rec(&ColdRecord {
-            method: "automatic".into(),
-            params: json!({}),
-            ciphertext: c,
-        })
+        json!({ "method": "automatic", "params": {}, "ciphertext": STANDARD.encode(&c) })
     };
     let device_pair = split_pair(
         &secret,
@@ -384,11 +384,11 @@ fn generate_recovery_vectors() {
         {"name": "wrong password", "open": "password", "record": rec(&pw), "password": "correct horse battery stapler", "error": "WrongPassword"},
         {"name": "password differing in case", "open": "password", "record": rec(&pw), "password": "Correct horse battery staple", "error": "WrongPassword"},
         {"name": "empty password", "open": "password", "record": rec(&pw), "password": "", "error": "WrongPassword"},
-        {"name": "flipped nonce byte", "open": "password", "record": edit(&pw, &|x| x.ciphertext[0] ^= 1), "error": "CorruptCiphertext"},
-        {"name": "flipped ciphertext byte", "open": "password", "record": edit(&pw, &|x| x.ciphertext[20] ^= 0x80), "error": "CorruptCiphertext"},
-        {"name": "flipped tag byte", "open": "password", "record": edit(&pw, &|x| x.ciphertext[n - 1] ^= 1), "error": "CorruptCiphertext"},
-        {"name": "truncated ciphertext", "open": "password", "record": edit(&pw, &|x| { x.ciphertext.pop(); }), "error": "CorruptCiphertext"},
-        {"name": "empty ciphertext", "open": "password", "record": edit(&pw, &|x| x.ciphertext.clear()), "error": "CorruptCiphertext"},
+        {"name": "flipped nonce byte", "open": "password", "record": bytes(&pw, &|c| c[0] ^= 1), "error": "CorruptCiphertext"},
+        {"name": "flipped ciphertext byte", "open": "password", "record": bytes(&pw, &|c| c[20] ^= 0x80), "error": "CorruptCiphertext"},
+        {"name": "flipped tag byte", "open": "password", "record": bytes(&pw, &|c| c[n - 1] ^= 1), "error": "CorruptCiphertext"},
+        {"name": "truncated ciphertext", "open": "password", "record": bytes(&pw, &|c| { c.pop(); }), "error": "CorruptCiphertext"},
+        {"name": "empty ciphertext", "open": "password", "record": bytes(&pw, &|c| c.clear()), "error": "CorruptCiphertext"},
         {"name": "other kdf", "open": "password", "record": param("kdf", json!("argon2i")), "error": "CorruptCiphertext"},
         {"name": "memory above 1 GiB", "open": "password", "record": param("m", json!(4_194_304)), "error": "CorruptCiphertext"},
         {"name": "memory as a huge number", "open": "password", "record": param("m", json!(1u64 << 40)), "error": "CorruptCiphertext"},
@@ -402,14 +402,14 @@ fn generate_recovery_vectors() {
         {"name": "salt replaced (same length): indistinguishable from a wrong password", "open": "password", "record": param("salt", json!(b64(16, 1))), "error": "WrongPassword"},
         {"name": "verifier replaced: indistinguishable from a wrong password", "open": "password", "record": param("verifier", json!(b64(32, 2))), "error": "WrongPassword"},
         {"name": "unknown params field", "open": "password", "record": param("extra", json!(1)), "error": "CorruptCiphertext"},
-        {"name": "params without verifier", "open": "password", "record": edit(&pw, &|x| { x.params.as_object_mut().unwrap().remove("verifier"); }), "error": "CorruptCiphertext"},
-        {"name": "params not an object", "open": "password", "record": edit(&pw, &|x| x.params = json!([])), "error": "CorruptCiphertext"},
-        {"name": "password record labelled automatic", "open": "password", "record": edit(&pw, &|x| x.method = "automatic".into()), "error": "CorruptCiphertext"},
+        {"name": "params without verifier", "open": "password", "record": edit(&pw, &|x| { x["params"].as_object_mut().unwrap().remove("verifier"); }), "error": "CorruptCiphertext"},
+        {"name": "params not an object", "open": "password", "record": edit(&pw, &|x| x["params"] = json!([])), "error": "CorruptCiphertext"},
+        {"name": "password record labelled automatic", "open": "password", "record": edit(&pw, &|x| x["method"] = json!("automatic")), "error": "CorruptCiphertext"},
         {"name": "password record of another wallet id", "open": "password", "record": rec(&pw), "wallet": other_wallet.to_string(), "error": "CorruptCiphertext"},
         {"name": "wrong automatic key", "open": "automatic", "record": rec(&auto), "key": wrong_key.to_base64url().as_str(), "error": "CorruptCiphertext"},
-        {"name": "automatic: flipped ciphertext byte", "open": "automatic", "record": edit(&auto, &|x| x.ciphertext[30] ^= 4), "error": "CorruptCiphertext"},
-        {"name": "automatic: params not empty", "open": "automatic", "record": edit(&auto, &|x| x.params = json!({"kdf": "none"})), "error": "CorruptCiphertext"},
-        {"name": "automatic: labelled password", "open": "automatic", "record": edit(&auto, &|x| x.method = "password".into()), "error": "CorruptCiphertext"},
+        {"name": "automatic: flipped ciphertext byte", "open": "automatic", "record": bytes(&auto, &|c| c[30] ^= 4), "error": "CorruptCiphertext"},
+        {"name": "automatic: params not empty", "open": "automatic", "record": edit(&auto, &|x| x["params"] = json!({"kdf": "none"})), "error": "CorruptCiphertext"},
+        {"name": "automatic: labelled password", "open": "automatic", "record": edit(&auto, &|x| x["method"] = json!("password")), "error": "CorruptCiphertext"},
         {"name": "automatic: another wallet id", "open": "automatic", "record": rec(&auto), "wallet": other_wallet.to_string(), "error": "CorruptCiphertext"},
         {"name": "automatic: authentic record holding a device share", "open": "automatic", "record": hand_sealed(&device_pair.local), "error": "ShareMismatch"},
         {"name": "automatic: authentic record holding another wallet's cold share", "open": "automatic", "record": hand_sealed(&foreign_pair.local), "error": "ShareMismatch"}

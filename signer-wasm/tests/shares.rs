@@ -10,6 +10,7 @@
 use chacha20::ChaCha20Rng;
 use keyframe_signer::Error;
 use keyframe_signer::secret::{OsRng, WalletKind, WalletSecret};
+use keyframe_signer::shares::RandomId;
 use keyframe_signer::shares::{
     self, DeviceId, Share, SplitId, WalletId, combine, split_pair, split_three,
 };

@@ -11,8 +11,8 @@ use axum::Json as JsonOut;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use super::store::{DeviceRow, HotStore, NewDevice};
 use super::wire::{
@@ -25,7 +25,10 @@ use crate::db::{now_ms, rfc3339};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::settings::Settings;
-use crate::types::{Id, MAX_VERSION, NIL_DEVICE, OkBody, b64, validate_label};
+use crate::types::{
+    Addresses, DeviceId, MAX_VERSION, OkBody, ShareBlob, WalletId, WalletKind, check_addresses,
+    stored, validate_label,
+};
 
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {
@@ -34,7 +37,7 @@ fn check_version(v: u64) -> AppResult<i64> {
     Ok(v as i64)
 }
 
-fn check_device(d: &Id) -> AppResult<()> {
+fn check_device(d: &DeviceId) -> AppResult<()> {
     if d.is_nil() {
         return Err(AppError::BadRequest(
             "the nil device id is reserved for the recovery pair".into(),
@@ -47,8 +50,21 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-fn addresses_json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+/// The addresses as stored (JSON text); a row that does not parse was
+/// altered.
+fn stored_addresses(text: &str) -> AppResult<Addresses> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::Error::from(e)))
+}
+
+/// The wallet kind as stored.
+fn stored_kind(text: &str) -> AppResult<WalletKind> {
+    WalletKind::from_wire(text)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a stored wallet kind does not parse")))
+}
+
+/// A share as the wire carries it.
+fn share_blob(share: Zeroizing<Vec<u8>>) -> AppResult<ShareBlob> {
+    ShareBlob::new(share).map_err(|e| AppError::Internal(anyhow::anyhow!("stored share: {e}")))
 }
 
 /// Allow-list and settings the iFrame needs.
@@ -72,22 +88,20 @@ pub async fn wallet(
 ) -> AppResult<JsonOut<WalletResponse>> {
     let w = st.load_wallet(&id).await?.ok_or(AppError::NoWallet)?;
     Ok(JsonOut(WalletResponse {
-        wallet: w.wallet,
-        kind: w.kind,
-        addresses: addresses_json(&w.addresses),
+        wallet: stored(&w.wallet)?,
+        kind: stored_kind(&w.kind)?,
+        addresses: stored_addresses(&w.addresses)?,
         created_at: rfc3339(w.created_at),
     }))
 }
 
-impl DeviceIn {
-    fn as_new(&self) -> NewDevice<'_> {
-        NewDevice {
-            device: &self.device,
-            split: &self.split,
-            share: &self.share,
-            ephemeral: self.ephemeral,
-            label: self.label.as_deref(),
-        }
+fn new_device(d: &DeviceIn) -> NewDevice<'_> {
+    NewDevice {
+        device: &d.device,
+        split: &d.split,
+        share: &d.share,
+        ephemeral: d.ephemeral,
+        label: d.label.as_deref(),
     }
 }
 
@@ -95,19 +109,19 @@ impl DeviceIn {
 fn device_identical(
     st: &HotStore,
     id: &Identity,
-    wallet: &Id,
+    wallet: &WalletId,
     row: &DeviceRow,
     d: &NewDevice<'_>,
 ) -> AppResult<bool> {
     if row.version != 0
-        || row.split != d.split.as_str()
+        || row.split != d.split.to_string()
         || row.ephemeral.0 != d.ephemeral
         || row.label.as_deref() != d.label
     {
         return Ok(false);
     }
-    let share = st.open_device(id, wallet.as_str(), row)?;
-    Ok(ct_eq(&share, &d.share.0))
+    let share = st.open_device(id, &wallet.to_string(), row)?;
+    Ok(ct_eq(&share, d.share.as_bytes()))
 }
 
 /// Create the wallet with H₀ and the creating device's share (201;
@@ -125,7 +139,7 @@ pub async fn create(
     if req.wallet.is_nil() {
         return Err(AppError::BadRequest("invalid value at `wallet`".into()));
     }
-    req.addresses.validate()?;
+    check_addresses(&req.addresses)?;
     if let Some(d) = &req.device {
         check_device(&d.device)?;
         validate_label(&d.label)?;
@@ -144,34 +158,34 @@ pub async fn create(
         )
         .await?;
     let body = DeviceRef {
-        wallet: req.wallet.clone(),
-        device: req.device.as_ref().map(|d| d.device.clone()),
+        wallet: req.wallet,
+        device: req.device.as_ref().map(|d| d.device),
         version: 0,
     };
     if inserted {
         if let Some(d) = &req.device {
-            st.insert_device(&mut *tx, &id, &req.wallet, &d.as_new())
+            st.insert_device(&mut *tx, &id, &req.wallet, &new_device(d))
                 .await?;
         }
         tx.commit().await?;
         st.metrics.share_op("create", "ok");
-        tracing::info!(wallet = req.wallet.as_str(), "wallet created");
+        tracing::info!(wallet = req.wallet.to_string(), "wallet created");
         return Ok((StatusCode::CREATED, JsonOut(body)).into_response());
     }
     tx.rollback().await?;
     // The user has a wallet: a repeat of this very request is 200.
     let w = st.load_wallet(&id).await?.ok_or(AppError::WalletExists)?;
-    let mut identical = w.wallet == req.wallet.as_str()
+    let mut identical = w.wallet == req.wallet.to_string()
         && w.kind == req.kind.as_str()
         && w.addresses == addresses
-        && w.primary_split == req.primary.split.as_str();
+        && w.primary_split == req.primary.split.to_string();
     if identical {
         let primary = st.open_primary(&id, &w)?;
-        identical = ct_eq(&primary, &req.primary.share.0);
+        identical = ct_eq(&primary, req.primary.share.as_bytes());
     }
     if identical && let Some(d) = &req.device {
         identical = match st.load_device(&id, &req.wallet, &d.device).await? {
-            Some(row) => device_identical(&st, &id, &req.wallet, &row, &d.as_new())?,
+            Some(row) => device_identical(&st, &id, &req.wallet, &row, &new_device(d))?,
             None => false,
         };
     }
@@ -207,8 +221,8 @@ pub async fn register(
         label: req.label.as_deref(),
     };
     let body = DeviceRef {
-        wallet: req.wallet.clone(),
-        device: Some(req.device.clone()),
+        wallet: req.wallet,
+        device: Some(req.device),
         version: 0,
     };
     if st.insert_device(&st.db.pool, &id, &req.wallet, &d).await? {
@@ -232,8 +246,8 @@ impl DeviceRow {
     fn pending(&self) -> Option<Pending> {
         match (self.pending_version, &self.pending_split) {
             (Some(version), Some(split)) => Some(Pending {
-                version,
-                split: split.clone(),
+                version: version as u64,
+                split: split.parse().ok()?,
             }),
             _ => None,
         }
@@ -260,7 +274,7 @@ pub async fn recover(
             || req
                 .split
                 .as_ref()
-                .is_some_and(|s| s.as_str() != w.primary_split)
+                .is_some_and(|s| s.to_string() != w.primary_split)
         {
             st.metrics.share_op("recover", "missing");
             return Err(AppError::ShareUnavailable);
@@ -268,13 +282,13 @@ pub async fn recover(
         let share = st.open_primary(&id, &w)?;
         st.metrics.share_op("recover", "ok");
         return Ok(JsonOut(RecoverResponse {
-            addresses: addresses_json(&w.addresses),
-            wallet: w.wallet,
-            device: NIL_DEVICE.to_string(),
+            addresses: stored_addresses(&w.addresses)?,
+            wallet: stored(&w.wallet)?,
+            device: DeviceId::RECOVERY,
             version: 0,
-            split: w.primary_split,
-            share: b64(&share),
-            kind: w.kind,
+            split: stored(&w.primary_split)?,
+            share: share_blob(share)?,
+            kind: stored_kind(&w.kind)?,
             pending: None,
         }));
     };
@@ -282,8 +296,8 @@ pub async fn recover(
         && st.promote(&id, &req.wallet, &device, v, s).await?
     {
         tracing::info!(
-            wallet = req.wallet.as_str(),
-            device = device.as_str(),
+            wallet = req.wallet.to_string(),
+            device = device.to_string(),
             version = v,
             "pending share promoted by recover"
         );
@@ -294,12 +308,15 @@ pub async fn recover(
         return Err(AppError::ShareUnavailable);
     };
     let version_ok = version.is_none_or(|v| v == row.version);
-    let split_ok = req.split.as_ref().is_none_or(|s| s.as_str() == row.split);
+    let split_ok = req
+        .split
+        .as_ref()
+        .is_none_or(|s| s.to_string() == row.split);
     if !(version_ok && split_ok) {
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    let share = st.open_device(&id, req.wallet.as_str(), &row)?;
+    let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, 60 s), so a hot
     // read path does not write on every request.
     let granularity = (st.device_ttl_ms / 10).min(60_000);
@@ -309,13 +326,13 @@ pub async fn recover(
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {
         pending: row.pending(),
-        wallet: req.wallet.as_str().to_string(),
-        device: row.device,
-        version: row.version,
-        split: row.split,
-        share: b64(&share),
-        kind,
-        addresses: addresses_json(&addresses),
+        wallet: req.wallet,
+        device: stored(&row.device)?,
+        version: row.version as u64,
+        split: stored(&row.split)?,
+        share: share_blob(share)?,
+        kind: stored_kind(&kind)?,
+        addresses: stored_addresses(&addresses)?,
     }))
 }
 
@@ -335,10 +352,10 @@ pub async fn refresh(
     let next = v + 1;
     st.require_wallet(&id, &req.wallet).await?;
     let body = VersionRef {
-        wallet: req.wallet.clone(),
-        device: req.device.clone(),
-        version: next,
-        split: req.split.clone(),
+        wallet: req.wallet,
+        device: req.device,
+        version: next as u64,
+        split: req.split,
     };
     // A repeat of an already-pending split must not overwrite it.
     let row = st.load_device(&id, &req.wallet, &req.device).await?;
@@ -347,8 +364,9 @@ pub async fn refresh(
         return Err(AppError::ShareUnavailable);
     };
     let already = |r: &DeviceRow| {
-        (r.pending_version == Some(next) && r.pending_split.as_deref() == Some(req.split.as_str()))
-            || (r.version == next && r.split == req.split.as_str())
+        (r.pending_version == Some(next)
+            && r.pending_split.as_deref() == Some(req.split.to_string().as_str()))
+            || (r.version == next && r.split == req.split.to_string())
     };
     if already(&row) {
         st.metrics.share_op("refresh", "idempotent");
@@ -406,7 +424,7 @@ pub async fn commit(
         st.metrics.share_op("commit", "ok");
     } else {
         match st.load_device(&id, &req.wallet, &req.device).await? {
-            Some(r) if r.version == v && r.split == req.split.as_str() => {
+            Some(r) if r.version == v && r.split == req.split.to_string() => {
                 st.touch(&id, &req.wallet, &req.device).await?;
                 st.metrics.share_op("commit", "idempotent");
             }
@@ -419,7 +437,7 @@ pub async fn commit(
     Ok(JsonOut(VersionRef {
         wallet: req.wallet,
         device: req.device,
-        version: v,
+        version: v as u64,
         split: req.split,
     }))
 }
@@ -439,16 +457,18 @@ pub async fn list(
         .list_devices(&id, &req.wallet)
         .await?
         .into_iter()
-        .map(|d| DeviceInfo {
-            device: d.device,
-            label: d.label,
-            ephemeral: d.ephemeral.0,
-            version: d.version,
-            created_at: rfc3339(d.created_at),
-            last_used_at: rfc3339(d.last_used_at),
-            expires_at: d.expires_at.map(rfc3339),
+        .map(|d| {
+            Ok(DeviceInfo {
+                device: stored(&d.device)?,
+                label: d.label,
+                ephemeral: d.ephemeral.0,
+                version: d.version as u64,
+                created_at: rfc3339(d.created_at),
+                last_used_at: rfc3339(d.last_used_at),
+                expires_at: d.expires_at.map(rfc3339),
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(JsonOut(DeviceList { devices }))
 }
 
@@ -470,8 +490,8 @@ pub async fn revoke(
     }
     st.metrics.share_op("revoke", "ok");
     tracing::info!(
-        wallet = req.wallet.as_str(),
-        device = req.device.as_str(),
+        wallet = req.wallet.to_string(),
+        device = req.device.to_string(),
         "device revoked"
     );
     Ok(JsonOut(OkBody { ok: true }))

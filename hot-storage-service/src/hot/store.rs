@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::seal::{Aad, Keyring};
 use crate::settings::Service;
-use crate::types::{Id, NIL_DEVICE, ShareBytes, Split};
+use crate::types::{DeviceId, NIL_DEVICE, ShareBlob, SplitId, WalletId};
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -134,9 +134,9 @@ struct WalletDeviceRow {
 
 /// A device share to insert at version 0.
 pub struct NewDevice<'a> {
-    pub device: &'a Id,
-    pub split: &'a Split,
-    pub share: &'a ShareBytes,
+    pub device: &'a DeviceId,
+    pub split: &'a SplitId,
+    pub share: &'a ShareBlob,
     pub ephemeral: bool,
     pub label: Option<&'a str>,
 }
@@ -165,9 +165,9 @@ impl HotStore {
 
     /// The caller's wallet with this id, or 404 `NO_WALLET` (also when the
     /// id belongs to someone else: existence never leaks).
-    pub async fn require_wallet(&self, id: &Identity, wallet: &Id) -> AppResult<WalletRow> {
+    pub async fn require_wallet(&self, id: &Identity, wallet: &WalletId) -> AppResult<WalletRow> {
         match self.load_wallet(id).await? {
-            Some(w) if w.wallet == wallet.as_str() => Ok(w),
+            Some(w) if w.wallet == wallet.to_string() => Ok(w),
             _ => Err(AppError::NoWallet),
         }
     }
@@ -176,8 +176,8 @@ impl HotStore {
     pub async fn load_device(
         &self,
         id: &Identity,
-        wallet: &Id,
-        device: &Id,
+        wallet: &WalletId,
+        device: &DeviceId,
     ) -> AppResult<Option<DeviceRow>> {
         Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
@@ -185,8 +185,8 @@ impl HotStore {
         )))
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(now_ms())
         .fetch_optional(&self.db.pool)
         .await?)
@@ -198,8 +198,8 @@ impl HotStore {
     pub async fn load_wallet_device(
         &self,
         id: &Identity,
-        wallet: &Id,
-        device: &Id,
+        wallet: &WalletId,
+        device: &DeviceId,
     ) -> AppResult<(String, String, Option<DeviceRow>)> {
         let row: AnyRow = sqlx::query(
             "SELECT w.kind AS kind, w.addresses AS addresses, d.device AS device, d.label AS label, \
@@ -212,8 +212,8 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(now_ms())
         .fetch_optional(&self.db.pool)
         .await?
@@ -227,21 +227,30 @@ impl HotStore {
     }
 
     /// Live devices of a wallet, oldest first.
-    pub async fn list_devices(&self, id: &Identity, wallet: &Id) -> AppResult<Vec<DeviceRow>> {
+    pub async fn list_devices(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+    ) -> AppResult<Vec<DeviceRow>> {
         Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 \
              AND (expires_at IS NULL OR expires_at > $4) ORDER BY created_at, device"
         )))
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
+        .bind(wallet.to_string())
         .bind(now_ms())
         .fetch_all(&self.db.pool)
         .await?)
     }
 
     /// Updates last use (and an ephemeral device's expiry).
-    pub async fn touch(&self, id: &Identity, wallet: &Id, device: &Id) -> AppResult<()> {
+    pub async fn touch(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        device: &DeviceId,
+    ) -> AppResult<()> {
         let now = now_ms();
         sqlx::query(
             "UPDATE hot_devices SET last_used_at = $5, expires_at = CASE WHEN ephemeral = 1 THEN $6 ELSE NULL END \
@@ -249,8 +258,8 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(now)
         .bind(now + self.device_ttl_ms)
         .execute(&self.db.pool)
@@ -322,22 +331,22 @@ impl HotStore {
         &self,
         exec: impl Executor<'_, Database = Any>,
         id: &Identity,
-        wallet: &Id,
+        wallet: &WalletId,
         kind: &str,
         addresses: &str,
-        split: &Split,
-        share: &ShareBytes,
+        split: &SplitId,
+        share: &ShareBlob,
     ) -> AppResult<bool> {
         let sealed = self.keyring.seal(
             &aad(
                 &id.iss,
                 &id.sub,
-                wallet.as_str(),
+                &wallet.to_string(),
                 NIL_DEVICE,
                 0,
-                split.as_str(),
+                &split.to_string(),
             ),
-            &share.0,
+            share.as_bytes(),
         )?;
         let n = sqlx::query(
             "INSERT INTO hot_wallets (iss, sub, wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, \
@@ -345,10 +354,10 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
+        .bind(wallet.to_string())
         .bind(kind)
         .bind(addresses)
-        .bind(split.as_str())
+        .bind(split.to_string())
         .bind(sealed.key_id)
         .bind(sealed.blob)
         .bind(now_ms())
@@ -363,19 +372,19 @@ impl HotStore {
         &self,
         exec: impl Executor<'_, Database = Any>,
         id: &Identity,
-        wallet: &Id,
+        wallet: &WalletId,
         d: &NewDevice<'_>,
     ) -> AppResult<bool> {
         let sealed = self.keyring.seal(
             &aad(
                 &id.iss,
                 &id.sub,
-                wallet.as_str(),
-                d.device.as_str(),
+                &wallet.to_string(),
+                &d.device.to_string(),
                 0,
-                d.split.as_str(),
+                &d.split.to_string(),
             ),
-            &d.share.0,
+            d.share.as_bytes(),
         )?;
         let now = now_ms();
         let expires = d.ephemeral.then(|| now + self.device_ttl_ms);
@@ -386,11 +395,11 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(d.device.as_str())
+        .bind(wallet.to_string())
+        .bind(d.device.to_string())
         .bind(d.label.map(str::to_owned))
         .bind(i64::from(d.ephemeral))
-        .bind(d.split.as_str())
+        .bind(d.split.to_string())
         .bind(sealed.key_id)
         .bind(sealed.blob)
         .bind(now)
@@ -405,8 +414,8 @@ impl HotStore {
     pub async fn delete_if_expired(
         &self,
         id: &Identity,
-        wallet: &Id,
-        device: &Id,
+        wallet: &WalletId,
+        device: &DeviceId,
     ) -> AppResult<()> {
         sqlx::query(
             "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
@@ -414,8 +423,8 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(now_ms())
         .execute(&self.db.pool)
         .await?;
@@ -427,10 +436,10 @@ impl HotStore {
     pub async fn promote(
         &self,
         id: &Identity,
-        wallet: &Id,
-        device: &Id,
+        wallet: &WalletId,
+        device: &DeviceId,
         version: i64,
-        split: &Split,
+        split: &SplitId,
     ) -> AppResult<bool> {
         let res = sqlx::query(
             "UPDATE hot_devices SET version = pending_version, split = pending_split, key_id = pending_key_id, \
@@ -440,10 +449,10 @@ impl HotStore {
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(version)
-        .bind(split.as_str())
+        .bind(split.to_string())
         .bind(now_ms())
         .execute(&self.db.pool)
         .await?;
@@ -457,24 +466,24 @@ impl HotStore {
     pub async fn set_pending(
         &self,
         id: &Identity,
-        wallet: &Id,
-        device: &Id,
+        wallet: &WalletId,
+        device: &DeviceId,
         current: i64,
-        split: &Split,
-        share: &ShareBytes,
-        replace_pending: Option<&Split>,
+        split: &SplitId,
+        share: &ShareBlob,
+        replace_pending: Option<&SplitId>,
     ) -> AppResult<bool> {
         let next = current + 1;
         let sealed = self.keyring.seal(
             &aad(
                 &id.iss,
                 &id.sub,
-                wallet.as_str(),
-                device.as_str(),
+                &wallet.to_string(),
+                &device.to_string(),
                 next as u64,
-                split.as_str(),
+                &split.to_string(),
             ),
-            &share.0,
+            share.as_bytes(),
         )?;
         let now = now_ms();
         let pending_cond = if replace_pending.is_some() {
@@ -491,31 +500,36 @@ impl HotStore {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&id.iss)
             .bind(&id.sub)
-            .bind(wallet.as_str())
-            .bind(device.as_str())
+            .bind(wallet.to_string())
+            .bind(device.to_string())
             .bind(next)
-            .bind(split.as_str())
+            .bind(split.to_string())
             .bind(sealed.key_id)
             .bind(sealed.blob)
             .bind(now)
             .bind(now + self.device_ttl_ms)
             .bind(current);
         if let Some(rp) = replace_pending {
-            q = q.bind(rp.as_str());
+            q = q.bind(rp.to_string());
         }
         Ok(q.execute(&self.db.pool).await?.rows_affected() == 1)
     }
 
     /// Deletes a live device's shares; returns whether it existed.
-    pub async fn delete_device(&self, id: &Identity, wallet: &Id, device: &Id) -> AppResult<bool> {
+    pub async fn delete_device(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        device: &DeviceId,
+    ) -> AppResult<bool> {
         let n = sqlx::query(
             "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
              AND (expires_at IS NULL OR expires_at > $5)",
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
-        .bind(device.as_str())
+        .bind(wallet.to_string())
+        .bind(device.to_string())
         .bind(now_ms())
         .execute(&self.db.pool)
         .await?

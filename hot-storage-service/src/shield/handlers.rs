@@ -1,141 +1,53 @@
-//! Shield's handlers (`/v1/cold-shares`, docs/api.md) and their wire types
-//! (the OpenAPI document is generated from both). Handlers see only the
-//! [`ShieldStore`].
+//! Shield's handlers (`/v1/cold-shares`, docs/api.md). Their bodies are the
+//! keyframe-wire crate's (wire/src/shield.rs); the OpenAPI document is
+//! generated from both. Handlers see only the [`ShieldStore`].
 
 use axum::Json as JsonOut;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use keyframe_wire::shield::{
+    ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created, Sealing,
+};
+use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
-use utoipa::ToSchema;
+use zeroize::Zeroizing;
 
 use super::store::{Record, ShieldStore};
 use crate::auth::User;
 use crate::db::rfc3339;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
-use crate::types::{CipherBytes, Id, OkBody, b64};
+use crate::types::{Ciphertext, OkBody, WalletId, parse_wallet};
 
-/// Largest `params` object accepted, as serialised JSON.
-pub const MAX_PARAMS_BYTES: usize = 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RecoveryMethod {
-    Password,
-    Automatic,
+/// The sealing's `params` as stored (JSON text in the `params` column).
+fn params_text(sealing: &Sealing) -> AppResult<String> {
+    let value = serde_json::to_value(sealing).map_err(anyhow::Error::from)?;
+    Ok(value
+        .get("params")
+        .map(Value::to_string)
+        .unwrap_or_else(|| "{}".into()))
 }
 
-impl RecoveryMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            RecoveryMethod::Password => "password",
-            RecoveryMethod::Automatic => "automatic",
-        }
-    }
+/// The sealing of a stored record; a row that does not parse was altered.
+fn stored_sealing(r: &Record) -> AppResult<Sealing> {
+    let params: Value = serde_json::from_str(&r.params).map_err(anyhow::Error::from)?;
+    serde_json::from_value(json!({ "method": r.method, "params": params }))
+        .map_err(|e| AppError::Internal(anyhow::Error::from(e).context("stored cold record")))
 }
 
-/// The password method's parameters, as signer-wasm/src/recovery.rs writes
-/// and requires them (Shield stores them verbatim; documentation only).
-#[derive(Serialize, ToSchema)]
-pub struct PasswordParams {
-    #[schema(example = "argon2id")]
-    pub kdf: String,
-    /// Argon2id memory, KiB.
-    pub m: u32,
-    /// Argon2id passes.
-    pub t: u32,
-    /// Argon2id lanes.
-    pub p: u32,
-    /// base64, 16 bytes.
-    pub salt: String,
-    /// base64 `SHA-256(domain || k_v)`: a wrong password is told apart from
-    /// a corrupted ciphertext by it.
-    pub verifier: String,
-}
-
-/// The automatic method's parameters: an empty object.
-#[derive(Serialize, ToSchema)]
-pub struct AutomaticParams {}
-
-/// `params`: stored verbatim, at most 1 KiB of JSON.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum Params {
-    Password(PasswordParams),
-    Automatic(AutomaticParams),
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ColdCreate {
-    pub wallet: Id,
-    pub method: RecoveryMethod,
-    #[schema(value_type = Params)]
-    pub params: Value,
-    pub ciphertext: CipherBytes,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ColdReplace {
-    /// May repeat the path's wallet id (must be equal).
-    #[serde(default)]
-    pub wallet: Option<Id>,
-    pub method: RecoveryMethod,
-    #[schema(value_type = Params)]
-    pub params: Value,
-    pub ciphertext: CipherBytes,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Created {
-    pub wallet: Id,
-    pub ok: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ColdRecord {
-    pub wallet: Id,
-    #[schema(value_type = RecoveryMethod)]
-    pub method: String,
-    #[schema(value_type = Params)]
-    pub params: Value,
-    #[schema(value_type = CipherBytes)]
-    pub ciphertext: String,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
-}
-
-fn params_text(params: &Value) -> AppResult<String> {
-    if !params.is_object() {
-        return Err(AppError::BadRequest(
-            "invalid value at `params` (expected an object)".into(),
-        ));
-    }
-    let text = serde_json::to_string(params).map_err(anyhow::Error::from)?;
-    if text.len() > MAX_PARAMS_BYTES {
-        return Err(AppError::BadRequest(format!(
-            "`params` is larger than {MAX_PARAMS_BYTES} bytes"
-        )));
-    }
-    Ok(text)
-}
-
-fn record(wallet: Id, r: &Record) -> ColdRecord {
-    ColdRecord {
+fn record(wallet: WalletId, r: &Record) -> AppResult<ColdRecordResponse> {
+    let ciphertext = Ciphertext::new(Zeroizing::new(r.ciphertext.to_vec()))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored ciphertext: {e}")))?;
+    Ok(ColdRecordResponse {
         wallet,
-        method: r.method.clone(),
-        params: serde_json::from_str::<Value>(&r.params).unwrap_or(Value::Null),
-        ciphertext: b64(&r.ciphertext),
+        record: ColdRecord {
+            sealing: stored_sealing(r)?,
+            ciphertext,
+        },
         created_at: rfc3339(r.created_at),
         updated_at: rfc3339(r.updated_at),
-    }
+    })
 }
 
 /// Create the cold record (201; identical repeat 200; else 409
@@ -153,18 +65,19 @@ pub async fn create(
     if req.wallet.is_nil() {
         return Err(AppError::BadRequest("invalid value at `wallet`".into()));
     }
-    let params = params_text(&req.params)?;
+    let sealing = &req.record.sealing;
+    let params = params_text(sealing)?;
     let inserted = st
         .insert(
             &id,
             &req.wallet,
-            req.method.as_str(),
+            sealing.method().as_str(),
             &params,
-            &req.ciphertext,
+            &req.record.ciphertext,
         )
         .await?;
     let body = Created {
-        wallet: req.wallet.clone(),
+        wallet: req.wallet,
         ok: true,
     };
     if inserted {
@@ -173,10 +86,9 @@ pub async fn create(
     }
     let existing = st.load(&id, &req.wallet).await?;
     let identical = existing.is_some_and(|r| {
-        r.method == req.method.as_str()
-            && r.params == params
-            && r.ciphertext.len() == req.ciphertext.0.len()
-            && bool::from(r.ciphertext.ct_eq(&req.ciphertext.0))
+        stored_sealing(&r).is_ok_and(|s| s == *sealing)
+            && r.ciphertext.len() == req.record.ciphertext.as_bytes().len()
+            && bool::from(r.ciphertext.ct_eq(req.record.ciphertext.as_bytes()))
     });
     if identical {
         st.metrics.share_op("cold_create", "idempotent");
@@ -189,28 +101,28 @@ pub async fn create(
 
 /// Read the cold record.
 #[utoipa::path(get, path = "/v1/cold-shares/{wallet}", tag = "shield",
-    params(("wallet" = Id, Path, description = "the wallet id")),
-    responses((status = 200, body = ColdRecord), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("wallet" = WalletId, Path, description = "the wallet id")),
+    responses((status = 200, body = ColdRecordResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn read(
     State(st): State<ShieldStore>,
     User(id): User,
     Path(wallet): Path<String>,
-) -> AppResult<JsonOut<ColdRecord>> {
-    let wallet = Id::parse(&wallet)?;
+) -> AppResult<JsonOut<ColdRecordResponse>> {
+    let wallet = parse_wallet(&wallet)?;
     let r = st.load(&id, &wallet).await?.ok_or_else(|| {
         st.metrics.share_op("cold_read", "missing");
         AppError::ShareUnavailable
     })?;
     st.metrics.share_op("cold_read", "ok");
-    Ok(JsonOut(record(wallet, &r)))
+    Ok(JsonOut(record(wallet, &r)?))
 }
 
 /// Replace method, params and ciphertext (password change).
 #[utoipa::path(put, path = "/v1/cold-shares/{wallet}", tag = "shield", request_body = ColdReplace,
-    params(("wallet" = Id, Path, description = "the wallet id")),
-    responses((status = 200, body = ColdRecord), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("wallet" = WalletId, Path, description = "the wallet id")),
+    responses((status = 200, body = ColdRecordResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn replace(
@@ -218,16 +130,23 @@ pub async fn replace(
     User(id): User,
     Path(wallet): Path<String>,
     Json(req): Json<ColdReplace>,
-) -> AppResult<JsonOut<ColdRecord>> {
-    let wallet = Id::parse(&wallet)?;
+) -> AppResult<JsonOut<ColdRecordResponse>> {
+    let wallet = parse_wallet(&wallet)?;
     if req.wallet.as_ref().is_some_and(|w| *w != wallet) {
         return Err(AppError::BadRequest(
             "`wallet` in the body differs from the path".into(),
         ));
     }
-    let params = params_text(&req.params)?;
+    let sealing = &req.record.sealing;
+    let params = params_text(sealing)?;
     let replaced = st
-        .replace(&id, &wallet, req.method.as_str(), &params, &req.ciphertext)
+        .replace(
+            &id,
+            &wallet,
+            sealing.method().as_str(),
+            &params,
+            &req.record.ciphertext,
+        )
         .await?;
     if !replaced {
         st.metrics.share_op("cold_replace", "missing");
@@ -238,12 +157,12 @@ pub async fn replace(
         .load(&id, &wallet)
         .await?
         .ok_or(AppError::ShareUnavailable)?;
-    Ok(JsonOut(record(wallet, &r)))
+    Ok(JsonOut(record(wallet, &r)?))
 }
 
 /// Delete the cold record.
 #[utoipa::path(delete, path = "/v1/cold-shares/{wallet}", tag = "shield",
-    params(("wallet" = Id, Path, description = "the wallet id")),
+    params(("wallet" = WalletId, Path, description = "the wallet id")),
     responses((status = 200, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -252,7 +171,7 @@ pub async fn remove(
     User(id): User,
     Path(wallet): Path<String>,
 ) -> AppResult<JsonOut<OkBody>> {
-    let wallet = Id::parse(&wallet)?;
+    let wallet = parse_wallet(&wallet)?;
     if !st.delete(&id, &wallet).await? {
         st.metrics.share_op("cold_delete", "missing");
         return Err(AppError::ShareUnavailable);

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-pub use handlers::MAX_PARAMS_BYTES;
+
 pub use store::{MIGRATIONS, ShieldStore};
 
 pub const ROUTES: &[(&str, &str)] = &[

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::seal::{Aad, Keyring, ResealReport};
 use crate::settings::Service;
-use crate::types::{CipherBytes, Id, NIL_DEVICE};
+use crate::types::{Ciphertext, NIL_DEVICE, WalletId};
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -80,23 +80,23 @@ pub struct ShieldStore {
 }
 
 impl ShieldStore {
-    pub async fn load(&self, id: &Identity, wallet: &Id) -> AppResult<Option<Record>> {
+    pub async fn load(&self, id: &Identity, wallet: &WalletId) -> AppResult<Option<Record>> {
         let row = sqlx::query_as::<_, RecordRow>(
             "SELECT method, params, key_id, sealed, created_at, updated_at FROM cold_shares \
              WHERE iss = $1 AND sub = $2 AND wallet = $3",
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
+        .bind(wallet.to_string())
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let ciphertext = self
             .keyring
-            .open(&aad(&id.iss, &id.sub, wallet.as_str()), &r.key_id, &r.sealed)
+            .open(&aad(&id.iss, &id.sub, &wallet.to_string()), &r.key_id, &r.sealed)
             .map_err(|e| {
                 self.metrics.seal_failure();
-                tracing::error!(wallet = wallet.as_str(), key_id = %e.key_id,
+                tracing::error!(wallet = wallet.to_string(), key_id = %e.key_id,
                 "sealed cold share failed to open (tampered, copied from another row, or unknown key)");
                 AppError::Internal(anyhow::anyhow!("sealed cold share failed to open"))
             })?;
@@ -113,21 +113,22 @@ impl ShieldStore {
     pub async fn insert(
         &self,
         id: &Identity,
-        wallet: &Id,
+        wallet: &WalletId,
         method: &str,
         params: &str,
-        ciphertext: &CipherBytes,
+        ciphertext: &Ciphertext,
     ) -> AppResult<bool> {
-        let sealed = self
-            .keyring
-            .seal(&aad(&id.iss, &id.sub, wallet.as_str()), &ciphertext.0)?;
+        let sealed = self.keyring.seal(
+            &aad(&id.iss, &id.sub, &wallet.to_string()),
+            ciphertext.as_bytes(),
+        )?;
         let n = sqlx::query(
             "INSERT INTO cold_shares (iss, sub, wallet, method, params, key_id, sealed, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (iss, sub, wallet) DO NOTHING",
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
+        .bind(wallet.to_string())
         .bind(method)
         .bind(params)
         .bind(sealed.key_id)
@@ -144,21 +145,22 @@ impl ShieldStore {
     pub async fn replace(
         &self,
         id: &Identity,
-        wallet: &Id,
+        wallet: &WalletId,
         method: &str,
         params: &str,
-        ciphertext: &CipherBytes,
+        ciphertext: &Ciphertext,
     ) -> AppResult<bool> {
-        let sealed = self
-            .keyring
-            .seal(&aad(&id.iss, &id.sub, wallet.as_str()), &ciphertext.0)?;
+        let sealed = self.keyring.seal(
+            &aad(&id.iss, &id.sub, &wallet.to_string()),
+            ciphertext.as_bytes(),
+        )?;
         let n = sqlx::query(
             "UPDATE cold_shares SET method = $4, params = $5, key_id = $6, sealed = $7, updated_at = $8 \
              WHERE iss = $1 AND sub = $2 AND wallet = $3",
         )
         .bind(&id.iss)
         .bind(&id.sub)
-        .bind(wallet.as_str())
+        .bind(wallet.to_string())
         .bind(method)
         .bind(params)
         .bind(sealed.key_id)
@@ -171,11 +173,11 @@ impl ShieldStore {
     }
 
     /// Deletes a record; returns whether it existed.
-    pub async fn delete(&self, id: &Identity, wallet: &Id) -> AppResult<bool> {
+    pub async fn delete(&self, id: &Identity, wallet: &WalletId) -> AppResult<bool> {
         let n = sqlx::query("DELETE FROM cold_shares WHERE iss = $1 AND sub = $2 AND wallet = $3")
             .bind(&id.iss)
             .bind(&id.sub)
-            .bind(wallet.as_str())
+            .bind(wallet.to_string())
             .execute(&self.db.pool)
             .await?
             .rows_affected();

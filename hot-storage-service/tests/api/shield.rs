@@ -10,8 +10,7 @@ async fn crud(db: Db) {
     let srv = Srv::shield(db).await;
     let t = token("alice");
     let w = uuid();
-    let params =
-        json!({ "kdf": "argon2id", "m": 65536, "t": 3, "p": 1, "salt": b64(b"0123456789abcdef") });
+    let params = json!({ "kdf": "argon2id", "m": 65536, "t": 3, "p": 1, "salt": b64(b"0123456789abcdef"), "verifier": b64(&[7u8; 32]) });
     let rec = json!({ "wallet": w, "method": "password", "params": params, "ciphertext": b64(b"cold ciphertext") });
     let (st, v) = srv.post("/v1/cold-shares", &t, &rec).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
@@ -71,6 +70,10 @@ async fn crud(db: Db) {
         json!({ "wallet": uuid(), "method": "automatic", "params": { "big": "x".repeat(2000) }, "ciphertext": b64(b"x") }),
         json!({ "wallet": uuid(), "method": "automatic", "params": {}, "ciphertext": "!!" }),
         json!({ "wallet": uuid(), "method": "automatic", "params": {}, "ciphertext": b64(b"x"), "extra": true }),
+        // The method's parameters are typed: a password record without its
+        // verifier, or an automatic one with parameters, is refused.
+        json!({ "wallet": uuid(), "method": "password", "params": { "kdf": "argon2id", "m": 65536, "t": 3, "p": 1, "salt": b64(b"0123456789abcdef") }, "ciphertext": b64(b"x") }),
+        json!({ "wallet": uuid(), "method": "automatic", "params": { "m": 1 }, "ciphertext": b64(b"x") }),
     ] {
         let (st, v) = srv.post("/v1/cold-shares", &t, &bad).await;
         assert_error(st, &v, 400, "BAD_REQUEST");

@@ -6,25 +6,11 @@
  * (docs/architecture.md §6).
  */
 
-/** The closed list of `error.data.reason` values (docs/architecture.md §6). */
-export const KEYFRAME_REASONS = [
-  "AUTH_REQUIRED",
-  "AUTH_EXPIRED",
-  "NO_WALLET",
-  "RECOVERY_REQUIRED",
-  "WRONG_PASSWORD",
-  "SHARE_UNAVAILABLE",
-  "SHARE_MISMATCH",
-  "POLICY_DENIED",
-  "RATE_LIMITED",
-  "STORAGE_UNAVAILABLE",
-  "TIMEOUT",
-  "BAD_REQUEST",
-  "RNG_UNAVAILABLE",
-] as const;
+import { KEYFRAME_REASONS, type KeyframeReason } from "./wire.js";
 
-/** One of {@link KEYFRAME_REASONS}. */
-export type KeyframeReason = (typeof KEYFRAME_REASONS)[number];
+// The closed reason list is generated from the wire crate (wire/src/rpc.rs)
+// into ./wire.ts; re-exported here, where hosts look for it.
+export { KEYFRAME_REASONS, type KeyframeReason };
 
 /** Error codes: EIP-1193 provider errors and JSON-RPC 2.0 errors. */
 export const ErrorCode = {

@@ -16,6 +16,7 @@ export type { ConnectCause } from "./diagnose.js";
 export type { EIP6963ProviderDetail, EIP6963ProviderInfo } from "./eip6963.js";
 export type {
   Addresses,
+  DeviceInfo,
   CreateSignerOptions,
   Hex,
   KeyframeMethod,

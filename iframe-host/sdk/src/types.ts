@@ -1,11 +1,10 @@
 /** Public types of the Keyframe host SDK. */
 import type { EIP6963ProviderInfo } from "./eip6963.js";
+import type { Addresses, DeviceInfo } from "./wire.js";
 
-/** `{ evm: "0x…" (EIP-55), solana: base58 | null }` (docs/api.md). */
-export interface Addresses {
-  evm: string;
-  solana: string | null;
-}
+// Generated from the wire crate (wire/src/ts.rs): `{ evm, solana }` and a
+// registered device as hot storage lists it.
+export type { Addresses, DeviceInfo };
 
 /** How the cold share is protected (docs/architecture.md §7). */
 export type Recovery = { method: "password"; password: string } | { method: "automatic"; token: string };
@@ -46,7 +45,7 @@ export interface KeyframeMethods {
   };
   keyframe_export: { params?: undefined; result: unknown };
   keyframe_setRecovery: { params: { recovery: Recovery }; result: { ok: boolean } };
-  keyframe_listDevices: { params?: undefined; result: unknown };
+  keyframe_listDevices: { params?: undefined; result: { devices: (DeviceInfo & { current: boolean })[] } };
   keyframe_revokeDevice: { params: { device: string }; result: unknown };
   keyframe_logout: { params?: undefined; result: unknown };
   eth_accounts: { params?: []; result: Hex[] };

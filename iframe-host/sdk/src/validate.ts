@@ -5,6 +5,7 @@
  */
 import { badParams, unsupported } from "./errors.js";
 import { isPlainObject } from "./protocol.js";
+import type { RpcMethod } from "./wire.js";
 
 const HEX = /^0x[0-9a-fA-F]*$/;
 const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
@@ -19,7 +20,7 @@ const isHex = (v: unknown): v is string => isStr(v) && HEX.test(v) && v.length %
 const isBase64 = (v: unknown): v is string => isStr(v) && v.length > 0 && v.length % 4 === 0 && BASE64.test(v);
 
 /** Methods whose params must be absent or empty. */
-const NO_PARAMS = new Set([
+const NO_PARAMS_LIST = [
   "keyframe_ping",
   "keyframe_status",
   "keyframe_export",
@@ -28,22 +29,29 @@ const NO_PARAMS = new Set([
   "eth_accounts",
   "eth_requestAccounts",
   "eth_chainId",
-]);
+] satisfies RpcMethod[];
+const NO_PARAMS = new Set<string>(NO_PARAMS_LIST);
 
-/** Every method the iFrame answers itself (plus any other `keyframe_*` / `solana_*`). */
-export const IFRAME_METHODS = new Set([
-  ...NO_PARAMS,
-  "keyframe_setAuth",
-  "keyframe_createWallet",
-  "keyframe_recover",
-  "keyframe_importWallet",
-  "keyframe_setRecovery",
-  "keyframe_revokeDevice",
-  "personal_sign",
-  "eth_signTypedData_v4",
-  "eth_signTransaction",
-  "solana_signMessage",
-  "solana_signTransaction",
+/**
+ * Every method the iFrame answers itself (plus any other `keyframe_*` /
+ * `solana_*`). Typed as the wire crate's method list, so a name the iFrame
+ * does not know does not compile.
+ */
+export const IFRAME_METHODS = new Set<string>([
+  ...NO_PARAMS_LIST,
+  ...([
+    "keyframe_setAuth",
+    "keyframe_createWallet",
+    "keyframe_recover",
+    "keyframe_importWallet",
+    "keyframe_setRecovery",
+    "keyframe_revokeDevice",
+    "personal_sign",
+    "eth_signTypedData_v4",
+    "eth_signTransaction",
+    "solana_signMessage",
+    "solana_signTransaction",
+  ] satisfies RpcMethod[]),
 ]);
 
 /** Never forwarded anywhere: raw-digest or legacy signing, subscriptions. */

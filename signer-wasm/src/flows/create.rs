@@ -1,14 +1,15 @@
 //! Create (or import) a wallet: the recovery pair (H₀ at hot storage, C
 //! sealed at Shield) and this device's pair (Hₖ at hot storage, Dₖ here).
 
-use serde_json::json;
+use crate::shares::RandomId;
 
 use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcError, RpcResult, Shield,
 };
-use super::{WalletRecord, share_b64, with_retries};
+use super::{WalletRecord, share_blob, with_retries};
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, DeviceId, WalletId};
+use keyframe_wire::hot::{CreateRequest, DeviceIn, PrimaryIn};
 
 /// A wallet made by [`Flows::create`].
 #[derive(Debug, Clone)]
@@ -43,18 +44,22 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let cold = recovery.seal(&recovery_pair.local)?;
 
         with_retries(|| self.shield.create(token, wallet, &cold)).await?;
-        let body = json!({
-            "wallet": wallet,
-            "kind": kind,
-            "addresses": addresses,
-            "primary": { "split": recovery_pair.hot.split(), "share": share_b64(&recovery_pair.hot) },
-            "device": {
-                "device": device,
-                "split": device_pair.hot.split(),
-                "share": share_b64(&device_pair.hot),
-                "ephemeral": !self.store.is_persistent(),
+        let body = CreateRequest {
+            wallet,
+            kind,
+            addresses: addresses.clone(),
+            primary: PrimaryIn {
+                split: recovery_pair.hot.split(),
+                share: share_blob(&recovery_pair.hot)?,
             },
-        });
+            device: Some(DeviceIn {
+                device,
+                split: device_pair.hot.split(),
+                share: share_blob(&device_pair.hot)?,
+                ephemeral: !self.store.is_persistent(),
+                label: None,
+            }),
+        };
         with_retries(|| self.hot.create(token, &body)).await?;
         self.keep_local(&device_pair.local, &addresses).await?;
         Ok(Created {

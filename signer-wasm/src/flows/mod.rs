@@ -26,14 +26,17 @@ pub use create::Created;
 pub use devices::DeviceListing;
 pub use error::{RpcError, RpcResult};
 pub use export::Exported;
+pub use keyframe_wire::hot::{DeviceInfo, RecoverResponse};
 pub use ports::{ApproveAll, Clock, Consent, DeviceStore, HotStorage, NoClock, Request, Shield};
 pub use sign::{Refresh, Signed};
-pub use types::{DeviceInfo, Entry, RecoverResponse, ServiceError, StoreError, WalletRecord};
+pub use types::{Entry, ServiceError, StoreError, WalletRecord};
 
-use crate::recovery::{self, ColdRecord, RecoveryKey};
+use crate::recovery::{self, RecoveryKey};
 use crate::secret::OsRng;
 use crate::shares::{Share, WalletId};
 use crate::wallet::Addresses;
+use keyframe_wire::ShareBlob;
+use keyframe_wire::shield::ColdRecord;
 
 /// How the cold share is protected (`params.recovery` of the protocol).
 pub enum Recovery {
@@ -97,7 +100,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     /// The user's wallet, or `None` (also checks the token).
     pub async fn wallet(&self, token: &str) -> RpcResult<Option<WalletRecord>> {
-        Ok(self.hot.wallet(token).await?)
+        Ok(self.hot.wallet(token).await?.map(WalletRecord::from))
     }
 
     /// The device this browser holds a share for, if any.
@@ -157,6 +160,16 @@ fn parse_share(b64: &str) -> RpcResult<Share> {
 
 fn share_b64(share: &Share) -> String {
     B64.encode(share.to_bytes().as_slice())
+}
+
+/// A share as the services carry it.
+fn share_blob(share: &Share) -> RpcResult<ShareBlob> {
+    ShareBlob::new(share.to_bytes()).map_err(|_| RpcError::from(crate::Error::MalformedShare))
+}
+
+/// A share the services sent.
+fn parse_blob(blob: &ShareBlob) -> RpcResult<Share> {
+    Ok(Share::from_bytes(blob.as_bytes())?)
 }
 
 /// Retries a call that failed for want of an answer (not one the service

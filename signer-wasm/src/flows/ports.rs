@@ -8,30 +8,42 @@
 //! across threads.
 #![allow(async_fn_in_trait)]
 
-use serde_json::Value;
+use keyframe_wire::hot::{
+    CommitRequest, CreateRequest, DeviceInfo, DeviceRef, RecoverRequest, RecoverResponse,
+    RefreshRequest, RegisterRequest, VersionRef, WalletResponse,
+};
+use keyframe_wire::shield::ColdRecord;
 
 use super::error::RpcError;
-use super::types::{DeviceInfo, Entry, RecoverResponse, ServiceError, StoreError, WalletRecord};
-use crate::recovery::ColdRecord;
+use super::types::{Entry, ServiceError, StoreError};
 use crate::shares::{DeviceId, WalletId};
 
-/// Hot storage's API (docs/api.md, "Hot storage"). Bodies are the JSON of
-/// that contract; `token` is the user's JWT.
+/// Hot storage's API (docs/api.md, "Hot storage"), in the wire crate's
+/// types; `token` is the user's JWT.
 pub trait HotStorage {
     /// The user's wallet, or `None` when the user has none yet.
-    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError>;
-    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
-    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
-    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError>;
-    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
-    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError>;
+    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError>;
+    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError>;
+    async fn register(
+        &self,
+        token: &str,
+        body: &RegisterRequest,
+    ) -> Result<DeviceRef, ServiceError>;
+    async fn recover(
+        &self,
+        token: &str,
+        body: &RecoverRequest,
+    ) -> Result<RecoverResponse, ServiceError>;
+    async fn refresh(&self, token: &str, body: &RefreshRequest)
+    -> Result<VersionRef, ServiceError>;
+    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError>;
     async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError>;
     async fn revoke(
         &self,
         token: &str,
         wallet: WalletId,
         device: DeviceId,
-    ) -> Result<Value, ServiceError>;
+    ) -> Result<(), ServiceError>;
 }
 
 /// Shield's cold-share API (docs/api.md, "Shield").
@@ -41,13 +53,13 @@ pub trait Shield {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError>;
+    ) -> Result<(), ServiceError>;
     async fn replace(
         &self,
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError>;
+    ) -> Result<(), ServiceError>;
     async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError>;
 }
 

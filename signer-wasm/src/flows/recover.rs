@@ -1,12 +1,13 @@
 //! Recover on a device without a share: rebuild from H₀ + C, then give this
 //! device a fresh pair of its own.
 
-use serde_json::json;
+use crate::shares::RandomId;
+use keyframe_wire::hot::{RecoverRequest, RegisterRequest};
 
 use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, RpcError, RpcResult, Shield,
 };
-use super::{Created, parse_share, share_b64, with_retries};
+use super::{Created, parse_blob, share_blob, with_retries};
 use crate::secret::OsRng;
 use crate::shares::{self, DeviceId};
 
@@ -17,26 +18,31 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .hot
             .wallet(token)
             .await?
+            .map(super::WalletRecord::from)
             .ok_or_else(RpcError::no_wallet)?;
         let id = wallet.wallet;
         let _lock = self.lock().await;
-        let primary = self.hot.recover(token, &json!({ "wallet": id })).await?;
+        let primary = self
+            .hot
+            .recover(token, &RecoverRequest::primary(id))
+            .await?;
         let cold = self.shield.get(token, id).await?;
         let c = recovery.open(&cold, id)?;
-        let h0 = parse_share(&primary.share)?;
+        let h0 = parse_blob(&primary.share)?;
         let secret = shares::combine(&h0, &c, &wallet.addresses)?;
         drop((h0, c));
 
         let device = DeviceId::random(&mut OsRng)?;
         let pair = shares::split_pair(&secret, id, device, 0, &mut OsRng)?;
         drop(secret);
-        let body = json!({
-            "wallet": id,
-            "device": device,
-            "split": pair.hot.split(),
-            "share": share_b64(&pair.hot),
-            "ephemeral": !self.store.is_persistent(),
-        });
+        let body = RegisterRequest {
+            wallet: id,
+            device,
+            split: pair.hot.split(),
+            share: share_blob(&pair.hot)?,
+            ephemeral: !self.store.is_persistent(),
+            label: None,
+        };
         with_retries(|| self.hot.register(token, &body)).await?;
         // Shares of this wallet held for an older device of this browser are
         // superseded by the new pair.

@@ -3,11 +3,10 @@
 //! The key and every share stay as they are: C is recomputed from the
 //! rebuilt secret and H₀ (the two fix the recovery polynomial).
 
-use serde_json::json;
-
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcResult, Shield};
-use super::{Refresh, WalletRecord, parse_share, with_retries};
+use super::{Refresh, WalletRecord, parse_blob, with_retries};
 use crate::shares;
+use keyframe_wire::hot::RecoverRequest;
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Replaces the cold share at Shield with one sealed under `recovery`;
@@ -20,9 +19,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     ) -> RpcResult<Refresh<'_, D>> {
         let primary = self
             .hot
-            .recover(token, &json!({ "wallet": wallet.wallet }))
+            .recover(token, &RecoverRequest::primary(wallet.wallet))
             .await?;
-        let h0 = parse_share(&primary.share)?;
+        let h0 = parse_blob(&primary.share)?;
         let signed = self
             .with_key(token, wallet, &Request::SetRecovery, |secret| {
                 let c = shares::recovery_partner(secret, &h0)?;

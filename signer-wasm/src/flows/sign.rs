@@ -3,11 +3,12 @@
 //! the key, and afterwards (once the caller has answered, off the latency
 //! path) re-split the pair with the crash-safe protocol of docs/api.md.
 
-use serde_json::json;
+use keyframe_wire::hot::{CommitRequest, RecoverRequest, RefreshRequest};
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
 use super::{
-    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_share, share_b64, with_retries,
+    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, share_blob,
+    with_retries,
 };
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, Share, SharePair, SplitId};
@@ -55,7 +56,12 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             if entry.addresses != wallet.addresses {
                 return Err(crate::Error::ShareMismatch.into());
             }
-            let body = json!({ "wallet": entry.wallet, "device": entry.device, "version": entry.version, "split": entry.split });
+            let body = RecoverRequest {
+                wallet: entry.wallet,
+                device: Some(entry.device),
+                version: Some(entry.version),
+                split: Some(entry.split),
+            };
             match self.hot.recover(token, &body).await {
                 Ok(r)
                     if r.version == entry.version
@@ -63,7 +69,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                         && r.device == entry.device =>
                 {
                     let local = parse_share(&entry.share)?;
-                    let hot = parse_share(&r.share)?;
+                    let hot = parse_blob(&r.share)?;
                     let orphan = r.pending.map(|p| p.split).filter(|s| !held.contains(s));
                     return Ok(Loaded {
                         entry,
@@ -141,10 +147,18 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         if self.store.put(&fresh).await.is_err() {
             return;
         }
-        let body = json!({
-            "wallet": used.wallet, "device": used.device, "version": used.version,
-            "split": fresh.split, "share": share_b64(&next.hot), "replacePending": replace_pending,
-        });
+        let Ok(share) = share_blob(&next.hot) else {
+            let _ = self.store.delete(&fresh).await;
+            return;
+        };
+        let body = RefreshRequest {
+            wallet: used.wallet,
+            device: used.device,
+            version: used.version,
+            split: fresh.split,
+            share,
+            replace_pending,
+        };
         drop(next);
         match with_retries(|| self.hot.refresh(&token, &body)).await {
             Ok(_) => {}
@@ -155,7 +169,12 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             }
             Err(_) => return, // unknown outcome: the next operation settles it
         }
-        let commit = json!({ "wallet": used.wallet, "device": used.device, "version": fresh.version, "split": fresh.split });
+        let commit = CommitRequest {
+            wallet: used.wallet,
+            device: used.device,
+            version: fresh.version,
+            split: fresh.split,
+        };
         if with_retries(|| self.hot.commit(&token, &commit))
             .await
             .is_err()

@@ -47,49 +47,14 @@ pub struct WalletRecord {
     pub addresses: Addresses,
 }
 
-/// The pending version hot storage holds beside the current one.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PendingRef {
-    pub split: SplitId,
-}
-
-/// One share from `POST /v2/devices/recover`. Its `Debug` never prints the
-/// share.
-#[derive(Clone, Deserialize)]
-pub struct RecoverResponse {
-    pub device: DeviceId,
-    pub version: u64,
-    pub split: SplitId,
-    /// The share envelope, standard base64.
-    pub share: String,
-    #[serde(default)]
-    pub pending: Option<PendingRef>,
-}
-
-impl core::fmt::Debug for RecoverResponse {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RecoverResponse")
-            .field("device", &self.device)
-            .field("version", &self.version)
-            .field("split", &self.split)
-            .field("share", &"[redacted]")
-            .field("pending", &self.pending)
-            .finish()
+impl From<keyframe_wire::hot::WalletResponse> for WalletRecord {
+    fn from(w: keyframe_wire::hot::WalletResponse) -> Self {
+        WalletRecord {
+            wallet: w.wallet,
+            kind: w.kind,
+            addresses: w.addresses,
+        }
     }
-}
-
-/// One row of `POST /v2/devices/list`.
-#[derive(Debug, Deserialize, Serialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceInfo {
-    pub device: DeviceId,
-    #[serde(default)]
-    pub label: Option<String>,
-    pub ephemeral: bool,
-    pub version: u64,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: Option<String>,
 }
 
 /// One stored device share. `share` is the encoded envelope (base64); the

@@ -60,6 +60,7 @@ impl crate::flows::Clock for WebClock {
 /// The core-timing exports (`bench` feature only).
 #[cfg(feature = "bench")]
 mod core_timing {
+    use crate::shares::RandomId;
     use serde_json::json;
     use wasm_bindgen::JsValue;
     use wasm_bindgen::prelude::wasm_bindgen;

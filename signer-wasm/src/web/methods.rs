@@ -16,40 +16,42 @@ use crate::flows::{DeviceStore, Recovery, Request, RpcError};
 use crate::secret::WalletSecret;
 use crate::shares::DeviceId;
 use crate::{evm, solana};
+use keyframe_wire::rpc::Method;
 
 type Handler = for<'a> fn(&'a Signer, &'a Value) -> LocalBoxFuture<'a, Answer<'a>>;
 
-/// Every method the iFrame answers.
-const METHODS: &[(&str, Handler)] = &[
-    ("keyframe_ping", ping),
-    ("keyframe_setAuth", set_auth),
-    ("keyframe_status", status),
-    ("keyframe_logout", logout),
-    ("keyframe_createWallet", create_wallet),
-    ("keyframe_importWallet", import_wallet),
-    ("keyframe_recover", recover),
-    ("keyframe_listDevices", list_devices),
-    ("keyframe_revokeDevice", revoke_device),
-    ("keyframe_export", export),
-    ("keyframe_setRecovery", set_recovery),
-    ("eth_accounts", eth_accounts),
-    ("eth_requestAccounts", eth_request_accounts),
-    ("eth_chainId", eth_chain_id),
-    ("wallet_switchEthereumChain", switch_chain),
-    ("personal_sign", personal_sign),
-    ("eth_signTypedData_v4", sign_typed_data),
-    ("eth_signTransaction", sign_transaction),
-    ("solana_signMessage", solana_sign_message),
-    ("solana_signTransaction", solana_sign_transaction),
-    ("eth_sign", eth_sign),
-];
+/// The handler of each method the iFrame answers. The names are the wire
+/// crate's closed list ([`Method`]); the match is exhaustive, so a method
+/// added there does not compile until it has a handler here.
+fn handler(method: Method) -> Handler {
+    match method {
+        Method::Ping => ping,
+        Method::SetAuth => set_auth,
+        Method::Status => status,
+        Method::Logout => logout,
+        Method::CreateWallet => create_wallet,
+        Method::ImportWallet => import_wallet,
+        Method::Recover => recover,
+        Method::ListDevices => list_devices,
+        Method::RevokeDevice => revoke_device,
+        Method::Export => export,
+        Method::SetRecovery => set_recovery,
+        Method::EthAccounts => eth_accounts,
+        Method::EthRequestAccounts => eth_request_accounts,
+        Method::EthChainId => eth_chain_id,
+        Method::SwitchEthereumChain => switch_chain,
+        Method::PersonalSign => personal_sign,
+        Method::EthSignTypedDataV4 => sign_typed_data,
+        Method::EthSignTransaction => sign_transaction,
+        Method::SolanaSignMessage => solana_sign_message,
+        Method::SolanaSignTransaction => solana_sign_transaction,
+        Method::EthSign => eth_sign,
+    }
+}
 
 /// The handler of `method`, if the iFrame has one.
 pub fn find(method: &str) -> Option<Handler> {
-    METHODS
-        .iter()
-        .find(|(name, _)| *name == method)
-        .map(|(_, handler)| *handler)
+    Method::from_wire(method).map(handler)
 }
 
 /// Defines a handler: `$s` is the signer, `$p` the params; the body is

@@ -5,16 +5,23 @@
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
-use serde::{Deserialize, de::DeserializeOwned};
-use serde_json::{Value, json};
+use keyframe_wire::hot::{
+    CommitRequest, CreateRequest, DeviceInfo, DeviceList, DeviceRef, OkBody, RecoverRequest,
+    RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest, VersionRef, WalletRequest,
+    WalletResponse,
+};
+use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::flows::{DeviceInfo, HotStorage, RecoverResponse, ServiceError, Shield, WalletRecord};
-use crate::recovery::ColdRecord;
+use crate::flows::{HotStorage, ServiceError, Shield};
 use crate::shares::{DeviceId, WalletId};
 
 /// Give up on a service call after this long (loopback answers in ms).
 const TIMEOUT_MS: u32 = 15_000;
 
+/// An error answer, read leniently: the code stays a string, so a code
+/// this signer does not know (or an HTTP error page) still maps to an RPC
+/// reason (keyframe_wire::error::ErrorCode lists the known ones).
 #[derive(Deserialize)]
 struct ErrorBody {
     error: ErrorDetail,
@@ -31,15 +38,15 @@ pub struct ProviderConfig {
     pub shield_url: String,
 }
 
-#[derive(Deserialize)]
-struct DeviceList {
-    devices: Vec<DeviceInfo>,
+/// Sends a request without a body.
+async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ServiceError> {
+    send(builder, None::<&()>).await
 }
 
 /// Sends a request with a timeout and decodes a JSON answer or error.
-async fn send<T: DeserializeOwned>(
+async fn send<T: DeserializeOwned, B: Serialize>(
     builder: RequestBuilder,
-    body: Option<&Value>,
+    body: Option<&B>,
 ) -> Result<T, ServiceError> {
     let controller = web_sys::AbortController::new().map_err(|_| ServiceError::Network)?;
     let signal = controller.signal();
@@ -108,41 +115,50 @@ impl HotStorageApi {
     }
 
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
-        send(Request::get(&format!("{}/v2/config", self.base)), None).await
+        get(Request::get(&format!("{}/v2/config", self.base))).await
     }
 }
 
 impl HotStorage for HotStorageApi {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
         let req = Request::get(&format!("{}/v2/wallet", self.base))
             .header("Authorization", &bearer(token));
-        match send(req, None).await {
+        match get(req).await {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
             Err(e) => Err(e),
         }
     }
-    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
         send(self.post("/v2/devices/create", token), Some(body)).await
     }
-    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn register(
+        &self,
+        token: &str,
+        body: &RegisterRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         send(self.post("/v2/devices/register", token), Some(body)).await
     }
-    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+    async fn recover(
+        &self,
+        token: &str,
+        body: &RecoverRequest,
+    ) -> Result<RecoverResponse, ServiceError> {
         send(self.post("/v2/devices/recover", token), Some(body)).await
     }
-    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn refresh(
+        &self,
+        token: &str,
+        body: &RefreshRequest,
+    ) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/refresh", token), Some(body)).await
     }
-    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/commit", token), Some(body)).await
     }
     async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
-        let list: DeviceList = send(
-            self.post("/v2/devices/list", token),
-            Some(&json!({ "wallet": wallet })),
-        )
-        .await?;
+        let body = WalletRequest { wallet };
+        let list: DeviceList = send(self.post("/v2/devices/list", token), Some(&body)).await?;
         Ok(list.devices)
     }
     async fn revoke(
@@ -150,12 +166,10 @@ impl HotStorage for HotStorageApi {
         token: &str,
         wallet: WalletId,
         device: DeviceId,
-    ) -> Result<Value, ServiceError> {
-        send(
-            self.post("/v2/devices/revoke", token),
-            Some(&json!({ "wallet": wallet, "device": device })),
-        )
-        .await
+    ) -> Result<(), ServiceError> {
+        let body = RevokeRequest { wallet, device };
+        let _: OkBody = send(self.post("/v2/devices/revoke", token), Some(&body)).await?;
+        Ok(())
     }
 }
 
@@ -171,12 +185,15 @@ impl Shield for ShieldApi {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
-        let mut body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
-        body["wallet"] = json!(wallet);
+    ) -> Result<(), ServiceError> {
+        let body = ColdCreate {
+            wallet,
+            record: record.clone(),
+        };
         let req =
             Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token));
-        send(req, Some(&body)).await
+        let _: Created = send(req, Some(&body)).await?;
+        Ok(())
     }
 
     async fn replace(
@@ -184,16 +201,21 @@ impl Shield for ShieldApi {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
-        let body = serde_json::to_value(record).map_err(|_| ServiceError::Protocol)?;
+    ) -> Result<(), ServiceError> {
+        let body = ColdReplace {
+            wallet: None,
+            record: record.clone(),
+        };
         let req = Request::put(&self.url(&format!("/v1/cold-shares/{wallet}")))
             .header("Authorization", &bearer(token));
-        send(req, Some(&body)).await
+        let _: ColdRecordResponse = send(req, Some(&body)).await?;
+        Ok(())
     }
 
     async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}")))
             .header("Authorization", &bearer(token));
-        send(req, None).await
+        let answer: ColdRecordResponse = get(req).await?;
+        Ok(answer.record)
     }
 }

@@ -5,6 +5,7 @@
 //! fault-injecting wrapper that fails or cuts a flow off at step k.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use keyframe_signer::shares::RandomId;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -21,6 +22,11 @@ use keyframe_signer::flows::{
 use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::{DeviceId, WalletId};
+use keyframe_wire::hot::{
+    CommitRequest, CreateRequest, DeviceList, DeviceRef, OkBody, RecoverRequest, RefreshRequest,
+    RegisterRequest, RevokeRequest, VersionRef, WalletRequest, WalletResponse,
+};
+use keyframe_wire::shield::{ColdCreate, ColdRecordResponse, Created};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -210,11 +216,11 @@ pub struct HttpHot {
 }
 
 impl HttpHot {
-    async fn post<T: DeserializeOwned>(
+    async fn post<T: DeserializeOwned, B: serde::Serialize>(
         &self,
         path: &str,
         token: &str,
-        body: &Value,
+        body: &B,
     ) -> Result<T, ServiceError> {
         send(
             self.http.post(format!("{}{path}", self.base)).json(body),
@@ -225,46 +231,60 @@ impl HttpHot {
 }
 
 impl HotStorage for HttpHot {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
         match send(self.http.get(format!("{}/v2/wallet", self.base)), token).await {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
             Err(e) => Err(e),
         }
     }
-    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
         self.post("/v2/devices/create", token, body).await
     }
-    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn register(
+        &self,
+        token: &str,
+        body: &RegisterRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         self.post("/v2/devices/register", token, body).await
     }
-    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+    async fn recover(
+        &self,
+        token: &str,
+        body: &RecoverRequest,
+    ) -> Result<RecoverResponse, ServiceError> {
         self.post("/v2/devices/recover", token, body).await
     }
-    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn refresh(
+        &self,
+        token: &str,
+        body: &RefreshRequest,
+    ) -> Result<VersionRef, ServiceError> {
         self.post("/v2/devices/refresh", token, body).await
     }
-    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
         self.post("/v2/devices/commit", token, body).await
     }
     async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
-        let list: Value = self
-            .post("/v2/devices/list", token, &json!({ "wallet": wallet }))
+        let list: DeviceList = self
+            .post("/v2/devices/list", token, &WalletRequest { wallet })
             .await?;
-        serde_json::from_value(list["devices"].clone()).map_err(|_| ServiceError::Protocol)
+        Ok(list.devices)
     }
     async fn revoke(
         &self,
         token: &str,
         wallet: WalletId,
         device: DeviceId,
-    ) -> Result<Value, ServiceError> {
-        self.post(
-            "/v2/devices/revoke",
-            token,
-            &json!({ "wallet": wallet, "device": device }),
-        )
-        .await
+    ) -> Result<(), ServiceError> {
+        let _: OkBody = self
+            .post(
+                "/v2/devices/revoke",
+                token,
+                &RevokeRequest { wallet, device },
+            )
+            .await?;
+        Ok(())
     }
 }
 
@@ -281,38 +301,43 @@ impl Shield for HttpShield {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
-        let mut body = serde_json::to_value(record).unwrap();
-        body["wallet"] = json!(wallet);
-        send(
+    ) -> Result<(), ServiceError> {
+        let body = ColdCreate {
+            wallet,
+            record: record.clone(),
+        };
+        let _: Created = send(
             self.http
                 .post(format!("{}/v1/cold-shares", self.base))
                 .json(&body),
             token,
         )
-        .await
+        .await?;
+        Ok(())
     }
     async fn replace(
         &self,
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
-        send(
+    ) -> Result<(), ServiceError> {
+        let _: ColdRecordResponse = send(
             self.http
                 .put(format!("{}/v1/cold-shares/{wallet}", self.base))
                 .json(record),
             token,
         )
-        .await
+        .await?;
+        Ok(())
     }
     async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
-        send(
+        let answer: ColdRecordResponse = send(
             self.http
                 .get(format!("{}/v1/cold-shares/{wallet}", self.base)),
             token,
         )
-        .await
+        .await?;
+        Ok(answer.record)
     }
 }
 
@@ -510,22 +535,34 @@ impl<T> Faulty<T> {
 }
 
 impl<T: HotStorage> HotStorage for Faulty<T> {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletRecord>, ServiceError> {
+    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
         self.plan.service(self.inner.wallet(token)).await
     }
-    async fn create(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
         self.plan.service(self.inner.create(token, body)).await
     }
-    async fn register(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn register(
+        &self,
+        token: &str,
+        body: &RegisterRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         self.plan.service(self.inner.register(token, body)).await
     }
-    async fn recover(&self, token: &str, body: &Value) -> Result<RecoverResponse, ServiceError> {
+    async fn recover(
+        &self,
+        token: &str,
+        body: &RecoverRequest,
+    ) -> Result<RecoverResponse, ServiceError> {
         self.plan.service(self.inner.recover(token, body)).await
     }
-    async fn refresh(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn refresh(
+        &self,
+        token: &str,
+        body: &RefreshRequest,
+    ) -> Result<VersionRef, ServiceError> {
         self.plan.service(self.inner.refresh(token, body)).await
     }
-    async fn commit(&self, token: &str, body: &Value) -> Result<Value, ServiceError> {
+    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
         self.plan.service(self.inner.commit(token, body)).await
     }
     async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
@@ -536,7 +573,7 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
         token: &str,
         wallet: WalletId,
         device: DeviceId,
-    ) -> Result<Value, ServiceError> {
+    ) -> Result<(), ServiceError> {
         self.plan
             .service(self.inner.revoke(token, wallet, device))
             .await
@@ -549,7 +586,7 @@ impl<T: Shield> Shield for Faulty<T> {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
+    ) -> Result<(), ServiceError> {
         self.plan
             .service(self.inner.create(token, wallet, record))
             .await
@@ -559,7 +596,7 @@ impl<T: Shield> Shield for Faulty<T> {
         token: &str,
         wallet: WalletId,
         record: &ColdRecord,
-    ) -> Result<Value, ServiceError> {
+    ) -> Result<(), ServiceError> {
         self.plan
             .service(self.inner.replace(token, wallet, record))
             .await

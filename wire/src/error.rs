@@ -1,0 +1,87 @@
+//! The services' error answers: `{ "error": { "code", "message" } }` with a
+//! stable code (docs/api.md lists them).
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A stable error code of hot storage and Shield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[non_exhaustive]
+pub enum ErrorCode {
+    BadRequest,
+    PayloadTooLarge,
+    AuthRequired,
+    AuthExpired,
+    NoWallet,
+    ShareUnavailable,
+    WalletExists,
+    DeviceExists,
+    VersionConflict,
+    RateLimited,
+    Timeout,
+    Unavailable,
+    NotFound,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire form, e.g. `"VERSION_CONFLICT"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::AuthRequired => "AUTH_REQUIRED",
+            ErrorCode::AuthExpired => "AUTH_EXPIRED",
+            ErrorCode::NoWallet => "NO_WALLET",
+            ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
+            ErrorCode::WalletExists => "WALLET_EXISTS",
+            ErrorCode::DeviceExists => "DEVICE_EXISTS",
+            ErrorCode::VersionConflict => "VERSION_CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// The inside of an error answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    /// A stable code.
+    pub code: ErrorCode,
+    /// A sentence for people; never parsed.
+    pub message: String,
+}
+
+/// Every error answer: `{ "error": { "code", "message" } }`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_wire_form() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::VersionConflict,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).expect("serialise"),
+                serde_json::json!(code.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Keyframe's wire formats, written once.
+//!
+//! Everything that crosses a trust boundary as JSON is defined here and
+//! only here: the ids ([`WalletId`], [`DeviceId`], [`SplitId`]), the wallet
+//! kind, the addresses, every request and response body of hot storage
+//! ([`hot`]) and Shield ([`shield`]), the services' error codes
+//! ([`error`]), and the iFrame's RPC reasons and method names ([`rpc`]).
+//! The services, the signer's web layer and the generated OpenAPI document
+//! use these types; the host SDK's TypeScript types are generated from them
+//! (iframe-host/sdk/src/wire.ts, checked by this crate's tests).
+//!
+//! Validation happens during deserialisation, so a handler or a flow never
+//! sees an id that is not a UUID or a share blob over the limit. No I/O and
+//! no cryptography live here. docs/api.md is the prose form of this crate.
+#![forbid(unsafe_code)]
+
+mod addresses;
+mod blob;
+pub mod error;
+pub mod hot;
+mod ids;
+mod kind;
+pub mod rpc;
+#[cfg(feature = "openapi")]
+mod schema;
+pub mod shield;
+#[cfg(test)]
+mod ts;
+
+pub use addresses::Addresses;
+pub use blob::{Ciphertext, ShareBlob};
+pub use ids::{DeviceId, IdError, SplitId, WalletId};
+pub use kind::WalletKind;
+
+/// Largest share envelope any format may produce, in bytes (the services'
+/// limit and the signer's).
+pub const SHARE_MAX_BYTES: usize = 512;
+/// Largest cold-share ciphertext Shield accepts, in bytes.
+pub const COLD_CIPHERTEXT_MAX_BYTES: usize = 4096;
+/// Largest integer a JSON number carries exactly: the largest version.
+pub const MAX_VERSION: u64 = (1 << 53) - 1;
+/// Longest device label, in characters.
+pub const LABEL_MAX_CHARS: usize = 64;
+
+/// Checks a device label: at most [`LABEL_MAX_CHARS`] characters, no
+/// control characters.
+pub fn label_is_valid(label: &str) -> bool {
+    label.chars().count() <= LABEL_MAX_CHARS && !label.chars().any(char::is_control)
+}

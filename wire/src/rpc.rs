@@ -1,0 +1,122 @@
+//! The iFrame's RPC vocabulary: the closed list of `error.data.reason`
+//! values and the method names the iFrame answers (docs/api.md, "The
+//! iFrame's RPC"). The host SDK's copies are generated from these
+//! (iframe-host/sdk/src/wire.ts).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! closed_list {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)+ }) => {
+        $(#[$doc])*
+        // Not `#[non_exhaustive]` on purpose: the signer matches both lists
+        // exhaustively, so a value added here cannot ship without its
+        // handler or its mapping.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the order of the SDK's list.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The wire form.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)+
+                }
+            }
+
+            /// The value from its wire form.
+            pub fn from_wire(s: &str) -> Option<$name> {
+                match s {
+                    $($wire => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        /// Lets callers (and tests) compare a value with its wire form.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+closed_list!(
+    /// Why an RPC request failed: `error.data.reason`, a closed list hosts
+    /// can branch on.
+    Reason {
+        AuthRequired = "AUTH_REQUIRED",
+        AuthExpired = "AUTH_EXPIRED",
+        NoWallet = "NO_WALLET",
+        RecoveryRequired = "RECOVERY_REQUIRED",
+        WrongPassword = "WRONG_PASSWORD",
+        ShareUnavailable = "SHARE_UNAVAILABLE",
+        ShareMismatch = "SHARE_MISMATCH",
+        PolicyDenied = "POLICY_DENIED",
+        RateLimited = "RATE_LIMITED",
+        StorageUnavailable = "STORAGE_UNAVAILABLE",
+        Timeout = "TIMEOUT",
+        BadRequest = "BAD_REQUEST",
+        /// The platform's random number generator failed: nothing was changed.
+        RngUnavailable = "RNG_UNAVAILABLE",
+    }
+);
+
+closed_list!(
+    /// Every RPC method the iFrame answers.
+    Method {
+        Ping = "keyframe_ping",
+        SetAuth = "keyframe_setAuth",
+        Status = "keyframe_status",
+        Logout = "keyframe_logout",
+        CreateWallet = "keyframe_createWallet",
+        ImportWallet = "keyframe_importWallet",
+        Recover = "keyframe_recover",
+        ListDevices = "keyframe_listDevices",
+        RevokeDevice = "keyframe_revokeDevice",
+        Export = "keyframe_export",
+        SetRecovery = "keyframe_setRecovery",
+        EthAccounts = "eth_accounts",
+        EthRequestAccounts = "eth_requestAccounts",
+        EthChainId = "eth_chainId",
+        SwitchEthereumChain = "wallet_switchEthereumChain",
+        PersonalSign = "personal_sign",
+        EthSignTypedDataV4 = "eth_signTypedData_v4",
+        EthSignTransaction = "eth_signTransaction",
+        SolanaSignMessage = "solana_signMessage",
+        SolanaSignTransaction = "solana_signTransaction",
+        /// Always refused (it signs a bare hash); listed so the refusal is
+        /// a stable error rather than "unsupported".
+        EthSign = "eth_sign",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_is_the_serde_form() {
+        for r in Reason::ALL {
+            assert_eq!(
+                serde_json::to_value(r).expect("serialise"),
+                serde_json::json!(r.as_str())
+            );
+            assert_eq!(Reason::from_wire(r.as_str()), Some(*r));
+        }
+        for m in Method::ALL {
+            assert_eq!(Method::from_wire(m.as_str()), Some(*m));
+        }
+        assert_eq!(Reason::from_wire("NOPE"), None);
+    }
+}
