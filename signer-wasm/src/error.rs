@@ -90,11 +90,14 @@ pub enum Reason {
     BadRequest,
     /// The platform's random number generator failed: nothing was changed.
     RngUnavailable,
+    /// The user pressed "Reject" (or Escape) on the iFrame's approval
+    /// screen: nothing was signed, shown or changed (code 4001).
+    UserRejected,
 }
 
 impl Reason {
     /// Every reason, in the order of the SDK's list.
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 14] = [
         Reason::AuthRequired,
         Reason::AuthExpired,
         Reason::NoWallet,
@@ -108,6 +111,7 @@ impl Reason {
         Reason::Timeout,
         Reason::BadRequest,
         Reason::RngUnavailable,
+        Reason::UserRejected,
     ];
 
     /// The wire form, e.g. `"WRONG_PASSWORD"`.
@@ -126,6 +130,7 @@ impl Reason {
             Reason::Timeout => "TIMEOUT",
             Reason::BadRequest => "BAD_REQUEST",
             Reason::RngUnavailable => "RNG_UNAVAILABLE",
+            Reason::UserRejected => "USER_REJECTED",
         }
     }
 }

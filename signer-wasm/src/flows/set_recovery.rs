@@ -23,8 +23,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .recover(token, &json!({ "wallet": wallet.wallet }))
             .await?;
         let h0 = parse_share(&primary.share)?;
+        let automatic = matches!(recovery, super::Recovery::Automatic(_));
         let signed = self
-            .with_key(token, wallet, &Request::SetRecovery, |secret| {
+            .with_key(token, wallet, &Request::SetRecovery { automatic }, |secret| {
                 let c = shares::recovery_partner(secret, &h0)?;
                 recovery.seal(&c)
             })
