@@ -14,7 +14,7 @@ import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
   approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
-  signerFrame, signUp, solanaTransferTx, base58Decode,
+  rpc, signerFrame, signUp, solanaTransferTx, base58Decode,
 } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
@@ -94,6 +94,7 @@ describe("every act of authority waits for Approve", () => {
     user = await signUp(stack, "consent");
     ({ page, context } = await device(user.token));
     ({ addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() }));
+    await rpc(stack, "anvil_setBalance", [addresses.evm, "0x56BC75E2D63100000"]); // 100 ETH
   });
   after(() => context.close());
 
@@ -109,13 +110,17 @@ describe("every act of authority waits for Approve", () => {
     ];
     // Every signature refreshes this device's pair; a refused one does not.
     const version = async () => (await ok(page, "keyframe_listDevices")).devices.find((d) => d.current).version;
+    let v = await version();
     for (const [method, params, heading] of cases) {
-      const before = await version();
       await rejected(page, await asked(page, method, params(), heading));
       await sleep(300);
-      assert.equal(await version(), before, `${method}: a rejected request used the key`);
+      assert.equal(await version(), v, `${method}: a rejected request used the key`);
       const result = await pendingUntilApproved(page, await asked(page, method, params(), heading));
       assert.ok(result, `${method} answered nothing`);
+      for (let i = 0; i < 100 && (await version()) === v; i++) await sleep(50);
+      const after = await version();
+      assert.ok(after > v, `${method}: the approved signature did not use the key`);
+      v = after;
     }
   });
 
@@ -151,27 +156,15 @@ describe("every act of authority waits for Approve", () => {
     await rejected(page, t);
   });
 
-  test("the first switch to each chain asks once; a rejected switch keeps the chain", async () => {
-    assert.equal((await ok(page, "eth_chainId")), "0x7a69");
-    await rejected(page, await asked(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }], "Switch network"));
-    assert.equal((await ok(page, "eth_chainId")), "0x7a69");
-    await pendingUntilApproved(page, await asked(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }], "Switch network"));
-    assert.equal((await ok(page, "eth_chainId")), "0x1");
-    // Back to the starting chain, and to chain 1 again: asked no more.
-    assert.equal((await callUnattended(page, "wallet_switchEthereumChain", [{ chainId: "0x7a69" }])).ok, true);
-    assert.equal((await callUnattended(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }])).ok, true);
-    assert.equal((await callUnattended(page, "wallet_switchEthereumChain", [{ chainId: "0x7a69" }])).ok, true);
-  });
-
   test("requests queue and are shown one at a time", async () => {
     const first = track(callUnattended(page, "personal_sign", [hex("first"), addresses.evm]));
     const second = track(callUnattended(page, "personal_sign", [hex("second"), addresses.evm]));
     const frame = signerFrame(page);
     await frame.getByText("1 more request is waiting.").waitFor();
-    assert.match(await frame.locator(".consent-body").textContent(), /first/);
+    assert.match(await frame.locator(".consent-body dd").first().textContent(), /first/);
     await approveNext(page);
     assert.ok((await first.promise).ok);
-    await frame.locator(".consent-body").getByText("second").waitFor();
+    await frame.locator(".consent-body dd").getByText("second", { exact: true }).waitFor();
     assert.equal(second.settled, false);
     await rejected(page, second);
   });

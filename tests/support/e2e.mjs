@@ -86,8 +86,19 @@ export async function approveNext(page, { timeout = 20_000 } = {}) {
   await approveButton(page).click({ timeout });
 }
 
-/** Rejects the next request on the iFrame's screen. */
+/**
+ * Rejects the next request on the iFrame's screen, once it has been on
+ * screen as long as a person takes to read it (Approve unlocked): Chromium
+ * drops clicks on a cross-origin iFrame that has only just appeared or
+ * moved, which an instant click would hit.
+ */
 export async function rejectNext(page, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  await approveButton(page).waitFor({ state: "visible", timeout });
+  while (!(await approveButton(page).isEnabled())) {
+    if (Date.now() > deadline) throw new Error("the approval screen never unlocked");
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await rejectButton(page).click({ timeout });
 }
 
@@ -103,13 +114,15 @@ export async function approving(page, pending) {
   });
   while (!settled) {
     const button = approveButton(page);
+    // Short waits, so no watcher outlives its request by much.
     const appeared = await Promise.race([
-      button.waitFor({ state: "visible", timeout: 60_000 }).then(() => true, () => false),
+      button.waitFor({ state: "visible", timeout: 1_000 }).then(() => true, () => false),
       done.then(() => false, () => false),
     ]);
-    if (!appeared || settled) break;
+    if (settled) break;
+    if (page.isClosed()) break;
     // The screen may close under us (the request settled or was withdrawn).
-    await button.click({ timeout: 20_000 }).catch(() => {});
+    if (appeared) await button.click({ timeout: 20_000 }).catch(() => {});
   }
   return done;
 }
