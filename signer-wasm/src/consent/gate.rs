@@ -166,7 +166,10 @@ mod tests {
         untracked.resize(0.0, 420.0, 520.0);
         assert!(!untracked.is_open(10_000.0), "page visibility unknown");
         untracked.page(0.0, true);
-        assert!(untracked.is_open(800.0), "without IOv2 the wait applies alone");
+        assert!(
+            untracked.is_open(800.0),
+            "without IOv2 the wait applies alone"
+        );
         untracked.resize(900.0, 100.0, 100.0);
         assert!(!untracked.is_open(2000.0), "size still counts");
     }

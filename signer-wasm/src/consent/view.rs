@@ -67,7 +67,8 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
                     }
                     s.summary = i.summary.clone();
                     s.fields.extend(i.fields.iter().cloned());
-                    s.warnings.extend(i.warnings.iter().map(|w| w.message.clone()));
+                    s.warnings
+                        .extend(i.warnings.iter().map(|w| w.message.clone()));
                     s.raw = i.raw.clone();
                 }
                 None => s
@@ -77,10 +78,12 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         }
         Request::Export => {
             s.heading = "Export wallet".into();
-            s.summary = Some("Shows your recovery phrase (or private key) in this window after a second click.".into());
-            s.warnings.push(
-                "Anyone who sees the phrase or key can take your funds.".into(),
+            s.summary = Some(
+                "Shows your recovery phrase (or private key) in this window after a second click."
+                    .into(),
             );
+            s.warnings
+                .push("Anyone who sees the phrase or key can take your funds.".into());
         }
         Request::SetRecovery { automatic } => {
             s.heading = "Change recovery method".into();
@@ -115,6 +118,7 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::intent::{Context, describe_evm_transaction, describe_personal_sign};
@@ -169,10 +173,14 @@ mod tests {
 
     #[test]
     fn every_act_of_authority_has_a_screen_but_a_fresh_wallet() {
-        let device: Result<crate::shares::DeviceId, _> = "123e4567-e89b-12d3-a456-426614174000".parse();
+        let device: Result<crate::shares::DeviceId, _> =
+            "123e4567-e89b-12d3-a456-426614174000".parse();
         let mut requests = vec![
             (Request::Export, "Export wallet"),
-            (Request::SetRecovery { automatic: true }, "Change recovery method"),
+            (
+                Request::SetRecovery { automatic: true },
+                "Change recovery method",
+            ),
             (Request::CreateWallet { imported: true }, "Import wallet"),
             (Request::SwitchChain { chain_id: 10 }, "Switch network"),
             (

@@ -76,7 +76,11 @@ impl RpcError {
     /// out at the SDK, or the port closed); the answer is for the record,
     /// nobody waits for it.
     pub fn abandoned() -> Self {
-        RpcError::new(INTERNAL, Reason::Timeout, "the request was abandoned by the host")
+        RpcError::new(
+            INTERNAL,
+            Reason::Timeout,
+            "the request was abandoned by the host",
+        )
     }
     pub fn storage() -> Self {
         RpcError::new(

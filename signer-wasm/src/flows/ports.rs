@@ -11,8 +11,8 @@
 use serde_json::Value;
 
 use super::error::RpcError;
-use crate::intent::Intent;
 use super::types::{DeviceInfo, Entry, RecoverResponse, ServiceError, StoreError, WalletRecord};
+use crate::intent::Intent;
 use crate::recovery::ColdRecord;
 use crate::shares::{DeviceId, WalletId};
 

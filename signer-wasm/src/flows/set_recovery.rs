@@ -25,10 +25,15 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let h0 = parse_share(&primary.share)?;
         let automatic = matches!(recovery, super::Recovery::Automatic(_));
         let signed = self
-            .with_key(token, wallet, &Request::SetRecovery { automatic }, |secret| {
-                let c = shares::recovery_partner(secret, &h0)?;
-                recovery.seal(&c)
-            })
+            .with_key(
+                token,
+                wallet,
+                &Request::SetRecovery { automatic },
+                |secret| {
+                    let c = shares::recovery_partner(secret, &h0)?;
+                    recovery.seal(&c)
+                },
+            )
             .await?;
         let cold = signed.answer;
         with_retries(|| self.shield.replace(token, wallet.wallet, &cold)).await?;

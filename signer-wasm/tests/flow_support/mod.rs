@@ -15,8 +15,8 @@ use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use keyframe_signer::flows::{
-    Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse,
-    Recovery, Request, RpcError, ServiceError, Shield, StoreError, WalletRecord,
+    Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse, Recovery,
+    Request, RpcError, ServiceError, Shield, StoreError, WalletRecord,
 };
 use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
 use keyframe_signer::secret::WalletSecret;
@@ -146,8 +146,7 @@ impl Services {
     }
 }
 
-pub type FaultyFlows =
-    Flows<Faulty<HttpHot>, Faulty<HttpShield>, Faulty<MemoryStore>, ApproveAll>;
+pub type FaultyFlows = Flows<Faulty<HttpHot>, Faulty<HttpShield>, Faulty<MemoryStore>, ApproveAll>;
 
 /// Approves every request: the flow tests exercise the protocols, and the
 /// consent hook is tested on its own (tests/consent.rs). The library ships

@@ -89,12 +89,14 @@ impl Dom {
         let on_approve_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
             on_approve(&shared, e.is_trusted());
         });
-        approve.add_event_listener_with_callback("click", on_approve_click.as_ref().unchecked_ref())?;
+        approve
+            .add_event_listener_with_callback("click", on_approve_click.as_ref().unchecked_ref())?;
         on_approve_click.forget();
 
         let shared = inner.clone();
         let on_reject_click = Closure::<dyn FnMut(Event)>::new(move |_: Event| on_reject(&shared));
-        reject.add_event_listener_with_callback("click", on_reject_click.as_ref().unchecked_ref())?;
+        reject
+            .add_event_listener_with_callback("click", on_reject_click.as_ref().unchecked_ref())?;
         on_reject_click.forget();
 
         let shared = inner.clone();

@@ -45,8 +45,10 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
         page(&shared);
         refresh(&shared);
     });
-    document
-        .add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref())?;
+    document.add_event_listener_with_callback(
+        "visibilitychange",
+        on_visibility.as_ref().unchecked_ref(),
+    )?;
     on_visibility.forget();
 
     resize(inner);
@@ -67,7 +69,8 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false);
             // Fully in view: the whole screen, not a sliver of it.
-            let visible = is_visible && last.is_intersecting() && last.intersection_ratio() >= 0.999;
+            let visible =
+                is_visible && last.is_intersecting() && last.intersection_ratio() >= 0.999;
             shared.gate.borrow_mut().observe(bench::now(), visible);
             refresh(&shared);
         });
@@ -91,8 +94,16 @@ fn resize(inner: &Inner) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let width = window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let height = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let width = window
+        .inner_width()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
     inner.gate.borrow_mut().resize(bench::now(), width, height);
 }
 
