@@ -365,7 +365,7 @@ export class Connection {
     for (const [method, params] of steps) {
       // The first chain switch of a document sets its starting chain and
       // never waits for a person: it keeps a short timeout.
-      const timeoutMs = Math.min(this.opts.timeoutFor(method), 10_000);
+      const timeoutMs = Math.min(this.opts.timeoutFor(method), 5_000);
       try {
         await this.call(method, params, timeoutMs, false);
       } catch (err) {
