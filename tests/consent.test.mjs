@@ -273,6 +273,22 @@ describe("a host cannot get an approval it does not show", () => {
     "moved off-screen": `Object.assign(iframe.style, { top: "-2000px" });`,
   };
 
+  test("a click that is not the user's (isTrusted false) does nothing", async () => {
+    const t = track(callUnattended(page, "personal_sign", ["0x7363726970746564", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    await sleep(WAIT_MS); // Approve is unlocked by now
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    await frame.evaluate(() => {
+      const b = [...document.querySelectorAll("button")].find((x) => x.textContent === "Approve");
+      b.click();
+      b.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    });
+    await sleep(300);
+    assert.equal(t.settled, false, "a synthetic click approved");
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+  });
+
   for (const [name, script] of Object.entries(attacks)) {
     test(`${name}: real clicks on Approve do nothing`, async () => {
       const t = track(callUnattended(page, "personal_sign", [`0x${Buffer.from(name).toString("hex")}`, addresses.evm]));
