@@ -317,3 +317,57 @@ describe("a host cannot get an approval it does not show", () => {
     });
   }
 });
+
+describe("the iFrame enforces the screen itself, whatever the host runs", () => {
+  // A host that skips the SDK and talks to the iFrame's port directly
+  // (the SDK itself only ever asks for its one configured chain).
+  test("the first switch to each chain asks once; a rejected switch keeps the chain", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/index.html`);
+    await page.waitForFunction(() => window.hostReady === true);
+    await page.evaluate(async (providerUrl) => {
+      const f = document.createElement("iframe");
+      f.setAttribute("data-keyframe", "raw");
+      Object.assign(f.style, { position: "fixed", top: "40px", left: "40px", width: "420px", height: "520px", border: "0" });
+      const origin = new URL(providerUrl).origin;
+      const ready = new Promise((resolve) => window.addEventListener("message", (e) => {
+        if (e.source === f.contentWindow && e.data?.type === "ready") resolve();
+      }));
+      f.src = `${providerUrl}/iframe.html`;
+      document.body.appendChild(f);
+      await ready;
+      const { port1, port2 } = new MessageChannel();
+      const pending = new Map();
+      let id = 0;
+      port1.onmessage = (e) => pending.get(e.data?.id)?.(e.data);
+      window.raw = (method, params) => new Promise((resolve) => {
+        id += 1;
+        pending.set(id, (m) => resolve(m.error ? { ok: false, code: m.error.code, reason: m.error.data?.reason } : { ok: true, result: m.result }));
+        port1.postMessage({ jsonrpc: "2.0", id, method, params });
+      });
+      const connected = new Promise((resolve) => { port1.onmessage = () => { port1.onmessage = (e) => pending.get(e.data?.id)?.(e.data); resolve(); }; });
+      f.contentWindow.postMessage({ ns: "keyframe", type: "connect", version: 1 }, origin, [port2]);
+      await connected;
+    }, stack.urls.provider);
+    const raw = (method, params) => page.evaluate(([m, p]) => window.raw(m, p), [method, params]);
+    const switchTo = (chainId) => track(raw("wallet_switchEthereumChain", [{ chainId }]));
+
+    assert.deepEqual(await raw("wallet_switchEthereumChain", [{ chainId: "0x7a69" }]), { ok: true, result: null }, "the starting chain is not asked");
+    let t = switchTo("0x1");
+    await approveButton(page).waitFor({ state: "visible" });
+    assert.equal((await signerFrame(page).getByRole("heading", { level: 1 }).textContent()).trim(), "Switch network");
+    await rejectNext(page);
+    assert.deepEqual(await t.promise, { ok: false, code: 4001, reason: "USER_REJECTED" });
+    assert.equal((await raw("eth_chainId")).result, "0x7a69");
+    t = switchTo("0x1");
+    await approveButton(page).waitFor({ state: "visible" });
+    await pendingUntilApproved(page, t);
+    assert.equal((await raw("eth_chainId")).result, "0x1");
+    // Back to the start and to chain 1 again: approved once, not asked again.
+    for (const chainId of ["0x7a69", "0x1", "0x7a69"]) {
+      assert.deepEqual(await raw("wallet_switchEthereumChain", [{ chainId }]), { ok: true, result: null });
+    }
+    await context.close();
+  });
+});
