@@ -142,6 +142,7 @@ impl Signer {
             Err(e) => (rpc::error(&request.id, &e), None),
         };
         self.post(&answer);
+        self.flows.consent.answered();
         bench::measure("keyframe:dispatch", start);
         if let Some(clicked) = ctx.approved_at() {
             bench::measure("keyframe:approve-answer", clicked);

@@ -103,6 +103,10 @@ pub(crate) struct Inner {
     chains: RefCell<ChainMemory>,
     dom: RefCell<Option<dom::Dom>>,
     timer: Cell<Option<i32>>,
+    /// The screen closed on an approval; the host hides the modal once the
+    /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
+    /// on the approved request's path.
+    hide_after_answer: Cell<bool>,
 }
 
 /// The iFrame's consent: its approval screen.
@@ -128,6 +132,7 @@ impl ScreenConsent {
                 chains: RefCell::new(ChainMemory::default()),
                 dom: RefCell::new(None),
                 timer: Cell::new(None),
+                hide_after_answer: Cell::new(false),
             }),
         }
     }
@@ -151,6 +156,14 @@ impl ScreenConsent {
         let ids = self.inner.queue.borrow().ids_of(&tag);
         for id in ids {
             decide(&self.inner, id, Outcome::Abandoned);
+        }
+    }
+
+    /// An answer went out: if the screen closed on an approval and nothing
+    /// waits, the host may hide the iFrame now.
+    pub fn answered(&self) {
+        if self.inner.hide_after_answer.take() && self.inner.queue.borrow().is_empty() {
+            post_ui(&self.inner, false);
         }
     }
 
@@ -257,7 +270,11 @@ fn decide(inner: &Rc<Inner>, id: u64, outcome: Outcome) {
             d.hide();
         }
         watch::clear_timer(inner);
-        post_ui(inner, false);
+        if outcome == Outcome::Approved {
+            inner.hide_after_answer.set(true);
+        } else {
+            post_ui(inner, false);
+        }
     } else {
         show_current(inner);
     }
@@ -288,6 +305,7 @@ fn show_current(inner: &Rc<Inner>) {
     }
     let start = waiting.ctx.as_ref().map(|c| c.start);
     drop(queue);
+    inner.hide_after_answer.set(false);
     post_ui(inner, true);
     inner.gate.borrow_mut().restart(bench::now());
     watch::refresh(inner);
