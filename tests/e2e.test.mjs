@@ -12,7 +12,7 @@ import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
   assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
-  call, fails, mintToken, ok, openHost, passwordRecovery, recoveryKey, rpc, signUp,
+  approveNext, approving, call, fails, mintToken, ok, openHost, passwordRecovery, recoveryKey, rpc, signUp,
 } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
@@ -117,10 +117,10 @@ describe("a wallet on one device", () => {
   });
 
   test("eth_sendTransaction through the SDK provider fills, signs and sends", async () => {
-    const hash = await page.evaluate(
+    const hash = await approving(page, page.evaluate(
       (from) => window.signer.provider.request({ method: "eth_sendTransaction", params: [{ from, to: from, value: "0x10" }] }),
       addresses.evm,
-    );
+    ));
     const receipt = await minedReceipt(hash);
     assert.equal(receipt?.status, "0x1");
   });
@@ -236,6 +236,8 @@ describe("import and export", () => {
 
     const exporting = call(page, "keyframe_export");
     const frame = page.frameLocator("iframe");
+    // Approved on the screen (by `call`), then a second click reveals it.
+    await frame.getByRole("button", { name: "Reveal" }).click();
     await frame.locator("#export-secret").waitFor({ state: "visible" });
     assert.equal((await frame.locator("#export-secret").textContent()).trim(), MNEMONIC);
     await frame.getByRole("button", { name: "Done" }).click();
@@ -400,6 +402,7 @@ describe("crash safety of the refresh after each signature", () => {
     await doomed.evaluate(([m, a]) => {
       window.signer.request({ method: "personal_sign", params: [m, a] }).then(() => window.close());
     }, [hex, addresses.evm]);
+    await approveNext(doomed).catch(() => {}); // the page closes as the answer lands
     await doomed.waitForEvent("close", { timeout: 10_000 }).catch(() => doomed.close());
     await stillSigns();
   });
@@ -414,6 +417,7 @@ describe("crash safety of the refresh after each signature", () => {
     await doomed.evaluate(([a]) => {
       void window.signer.request({ method: "personal_sign", params: ["0x00", a] });
     }, [addresses.evm]).catch(() => {});
+    await approveNext(doomed).catch(() => {}); // the page may close as the click lands
     for (let i = 0; i < 100 && !doomed.isClosed(); i++) await sleep(20);
     await context.unroute(refreshUrl());
     await stillSigns();

@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { verifyMessage } from "viem";
 import { freePort, launchBrowser, serveStatic, startProcess } from "./support/index.mjs";
 import { ROOT } from "../scripts/stack.mjs";
-import { uniqueName } from "./support/e2e.mjs";
+import { approveNext, uniqueName } from "./support/e2e.mjs";
 
 const require = createRequire(import.meta.url);
 const VIEM_VERSION = require("viem/package.json").version;
@@ -146,6 +146,8 @@ test("with KEYFRAME_ALLOWED_ORIGINS the quickstart page loads the SDK from the p
   await out.filter({ hasText: /Wallet: 0x|error/ }).waitFor({ timeout: 60_000 });
   assert.doesNotMatch(await out.textContent(), /error/);
   await tab.getByRole("button", { name: "Sign a message" }).click();
+  // The iFrame asks the user; they approve inside it, as a person would.
+  await approveNext(tab);
   await out.filter({ hasText: /Verified by viem|error/ }).waitFor({ timeout: 30_000 });
   const text = await out.textContent();
   assert.match(text, /Verified by viem: true/, text);

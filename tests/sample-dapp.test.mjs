@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, launchBrowser, startProcess } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { uniqueName } from "./support/e2e.mjs";
+import { approveNext, uniqueName } from "./support/e2e.mjs";
 
 let stack, browser, dataDir;
 
@@ -30,6 +30,12 @@ async function expectVerified(page, label) {
   const item = latestResult(page);
   await item.filter({ hasText: label }).waitFor({ timeout: 30_000 });
   assert.match(await item.textContent(), /verified ✓/, await item.textContent());
+}
+
+/** While a request waits in the iFrame, the page says so; then the user approves there. */
+async function approveInKeyframe(page) {
+  await page.getByRole("status").filter({ hasText: "approve in the Keyframe window" }).waitFor({ timeout: 30_000 });
+  await approveNext(page);
 }
 
 async function logIn(page, username, password, button) {
@@ -54,13 +60,17 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   assert.match(address, /^0x[0-9a-fA-F]{40}$/);
 
   await page.getByRole("button", { name: "Sign message" }).click();
+  await approveInKeyframe(page);
   await expectVerified(page, "Message signature");
   await page.getByRole("button", { name: "Sign typed data" }).click();
+  await approveInKeyframe(page);
   await expectVerified(page, "Typed-data signature");
   await page.getByRole("button", { name: "Send transaction" }).click();
+  await approveInKeyframe(page);
   await expectVerified(page, "Transaction");
   assert.match(await latestResult(page).textContent(), /mined in block \d+/);
   await page.getByRole("button", { name: "Sign Solana message" }).click();
+  await approveInKeyframe(page);
   await expectVerified(page, "Solana signature");
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("button", { name: "Log in" }).waitFor();
@@ -78,6 +88,7 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   await page2.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
   assert.equal((await page2.locator("#evm-address").textContent()).trim(), address);
   await page2.getByRole("button", { name: "Sign message" }).click();
+  await approveInKeyframe(page2);
   await expectVerified(page2, "Message signature");
 
   // Revoke the laptop from the phone; the laptop can no longer sign.
@@ -86,6 +97,7 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   await others.first().waitFor();
   assert.equal(await others.count(), 1);
   await others.first().getByRole("button", { name: /Revoke/ }).click();
+  await approveInKeyframe(page2);
   await others.first().waitFor({ state: "detached" });
 
   await logIn(page, username, password, "Log in");
@@ -93,6 +105,7 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   await signOrRecover.first().waitFor({ timeout: 30_000 });
   if (await page.getByRole("button", { name: "Sign message" }).isVisible()) {
     await page.getByRole("button", { name: "Sign message" }).click();
+    await approveInKeyframe(page);
     await page.getByRole("alert").filter({ hasText: "holds no key share" }).waitFor({ timeout: 30_000 });
   }
   await laptop.close();

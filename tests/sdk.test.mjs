@@ -220,9 +220,10 @@ describe("Keyframe host SDK", () => {
     assert.equal((await iframeState(page)).calls.length, before + 1, "only keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 13);
+    assert.equal(reasons.length, 14);
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
     assert.ok(reasons.includes("RNG_UNAVAILABLE"));
+    assert.ok(reasons.includes("USER_REJECTED"));
   });
 
   test("params are normalised before posting (personal_sign text, typed data object)", T, async (t) => {

@@ -20,6 +20,7 @@ const REASONS = {
   STORAGE_UNAVAILABLE: "This browser blocks storage for the wallet frame.",
   TIMEOUT: "The wallet took too long to answer. Try again.",
   BAD_REQUEST: "The request was not valid.",
+  USER_REJECTED: "You rejected the request in the Keyframe window.",
 };
 const SERVER_ERRORS = {
   USERNAME_TAKEN: "That username is taken.",
@@ -39,6 +40,12 @@ function showError(err) {
   $("error").textContent = explain(err);
   $("error").hidden = false;
 }
+
+/**
+ * The progress note of a request the Keyframe iFrame shows to the user for
+ * approval: the answer comes only once they approve (or reject) there.
+ */
+const waitsForYou = (what) => `${what}: approve in the Keyframe window…`;
 
 /** Runs `work` with a progress note, buttons disabled, and errors shown. */
 async function busy(label, work) {
@@ -204,7 +211,7 @@ $("recover-wallet").addEventListener("click", () =>
   }));
 
 $("sign-message").addEventListener("click", () =>
-  busy("Signing the message…", async () => {
+  busy(waitsForYou("Signing the message"), async () => {
     const address = state.status.addresses.evm;
     const message = $("message").value;
     const signature = await state.signer.provider.request({ method: "personal_sign", params: [message, address] });
@@ -230,7 +237,7 @@ const TYPED = (chainId, address) => ({
 });
 
 $("sign-typed-data").addEventListener("click", () =>
-  busy("Signing typed data…", async () => {
+  busy(waitsForYou("Signing typed data"), async () => {
     const address = state.status.addresses.evm;
     const typed = TYPED(state.config.chainId, address);
     const signature = await state.signer.provider.request({ method: "eth_signTypedData_v4", params: [address, JSON.stringify(typed)] });
@@ -238,7 +245,7 @@ $("sign-typed-data").addEventListener("click", () =>
   }));
 
 $("send-transaction").addEventListener("click", () =>
-  busy("Signing and sending the transaction…", async () => {
+  busy(waitsForYou("Signing and sending the transaction"), async () => {
     const from = state.status.addresses.evm;
     const wei = BigInt(Math.round(Number($("send-amount").value) * 1e6)) * 10n ** 12n;
     const hash = await state.signer.provider.request({
@@ -258,7 +265,7 @@ $("send-transaction").addEventListener("click", () =>
   }));
 
 $("sign-solana").addEventListener("click", () =>
-  busy("Signing the Solana message…", async () => {
+  busy(waitsForYou("Signing the Solana message"), async () => {
     const message = new TextEncoder().encode($("message").value);
     const b64 = btoa(String.fromCharCode(...message));
     const { signature } = await state.signer.request({ method: "solana_signMessage", params: { message: b64 } });
@@ -280,7 +287,7 @@ $("devices").addEventListener("click", () =>
       revoke.textContent = "Revoke";
       revoke.setAttribute("aria-label", `Revoke device ${d.device.slice(0, 8)}`);
       revoke.addEventListener("click", () =>
-        busy("Revoking the device…", async () => {
+        busy(waitsForYou("Revoking the device"), async () => {
           await state.signer.request({ method: "keyframe_revokeDevice", params: { device: d.device } });
           li.remove();
           await refreshStatus();
@@ -291,10 +298,10 @@ $("devices").addEventListener("click", () =>
   }));
 
 $("export").addEventListener("click", () =>
-  busy("Showing your backup inside the wallet frame…", () => state.signer.request({ method: "keyframe_export" })));
+  busy(waitsForYou("Showing your backup inside the wallet frame"), () => state.signer.request({ method: "keyframe_export" })));
 
 $("change-recovery").addEventListener("click", () =>
-  busy("Re-encrypting your backup share…", async () => {
+  busy(waitsForYou("Re-encrypting your backup share"), async () => {
     await state.signer.request({ method: "keyframe_setRecovery", params: { recovery: { method: "password", password: $("new-recovery-password").value } } });
     $("new-recovery-password").value = "";
     result("Recovery password", "changed", true);

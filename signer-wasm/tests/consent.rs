@@ -79,6 +79,7 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
             wallet,
             &Request::Sign {
                 method: "personal_sign",
+                intent: None,
             },
             |_| -> keyframe_signer::flows::RpcResult<()> {
                 panic!("the key was rebuilt although consent was refused")

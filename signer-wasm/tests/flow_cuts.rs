@@ -107,6 +107,7 @@ async fn refresh_cut_after_every_step() {
             &wallet,
             &Request::Sign {
                 method: "personal_sign",
+                intent: None,
             },
             sign_op,
         )
@@ -134,6 +135,7 @@ async fn refresh_cut_after_every_step() {
                         &wallet,
                         &Request::Sign {
                             method: "personal_sign",
+                            intent: None,
                         },
                         sign_op,
                     )

@@ -69,7 +69,70 @@ export async function openHost(context, hostOrigin, stack, { readyTimeoutMs = 10
   return { page, connected };
 }
 
-export const call = (page, method, params) => page.evaluate(([m, p]) => window.call(m, p), [method, params]);
+// ---- the iFrame's approval screen, as a person uses it ----------------------
+
+/** The iFrame the SDK mounted (its approval screen lives inside). */
+export const signerFrame = (page) => page.frameLocator("iframe[data-keyframe]");
+/** The approval screen's buttons, found by their accessible names. */
+export const approveButton = (page) => signerFrame(page).getByRole("button", { name: "Approve", exact: true });
+export const rejectButton = (page) => signerFrame(page).getByRole("button", { name: "Reject", exact: true });
+
+/**
+ * Approves the next request on the iFrame's screen: waits for it, for
+ * "Approve" to unlock (the screen must have been visible for 800 ms), then
+ * clicks it with real mouse events, as a person would.
+ */
+export async function approveNext(page, { timeout = 20_000 } = {}) {
+  await approveButton(page).click({ timeout });
+}
+
+/**
+ * Rejects the next request on the iFrame's screen, once it has been on
+ * screen as long as a person takes to read it (Approve unlocked): Chromium
+ * drops clicks on a cross-origin iFrame that has only just appeared or
+ * moved, which an instant click would hit.
+ */
+export async function rejectNext(page, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  await approveButton(page).waitFor({ state: "visible", timeout });
+  while (!(await approveButton(page).isEnabled())) {
+    if (Date.now() > deadline) throw new Error("the approval screen never unlocked");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await rejectButton(page).click({ timeout });
+}
+
+/**
+ * Waits for `pending` (a request the page made) and, until it settles,
+ * approves every approval screen the iFrame shows, by clicking "Approve"
+ * inside it. Requests that need no approval just settle.
+ */
+export async function approving(page, pending) {
+  let settled = false;
+  const done = Promise.resolve(pending).finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    const button = approveButton(page);
+    // Short waits, so no watcher outlives its request by much.
+    const appeared = await Promise.race([
+      button.waitFor({ state: "visible", timeout: 1_000 }).then(() => true, () => false),
+      done.then(() => false, () => false),
+    ]);
+    if (settled) break;
+    if (page.isClosed()) break;
+    // The screen may close under us (the request settled or was withdrawn).
+    if (appeared) await button.click({ timeout: 20_000 }).catch(() => {});
+  }
+  return done;
+}
+
+/** A request from the host page, answered without anyone touching the screen. */
+export const callUnattended = (page, method, params) =>
+  page.evaluate(([m, p]) => window.call(m, p), [method, params]);
+
+/** A request from the host page; every approval screen it raises is approved by a click. */
+export const call = (page, method, params) => approving(page, callUnattended(page, method, params));
 
 export async function ok(page, method, params) {
   const r = await call(page, method, params);

@@ -69,6 +69,9 @@ closed_list!(
         BadRequest = "BAD_REQUEST",
         /// The platform's random number generator failed: nothing was changed.
         RngUnavailable = "RNG_UNAVAILABLE",
+        /// The user pressed "Reject" (or Escape) on the iFrame's approval
+        /// screen: nothing was signed, shown or changed (code 4001).
+        UserRejected = "USER_REJECTED",
     }
 );
 

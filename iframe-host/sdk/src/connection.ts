@@ -363,8 +363,11 @@ export class Connection {
     const steps: [string, unknown][] = [["wallet_switchEthereumChain", [{ chainId: this.opts.chainIdHex }]]];
     if (token !== null) steps.push(["keyframe_setAuth", { token }]);
     for (const [method, params] of steps) {
+      // The first chain switch of a document sets its starting chain and
+      // never waits for a person: it keeps a short timeout.
+      const timeoutMs = Math.min(this.opts.timeoutFor(method), 5_000);
       try {
-        await this.call(method, params, this.opts.timeoutFor(method), false);
+        await this.call(method, params, timeoutMs, false);
       } catch (err) {
         if (gen !== this.gen) return;
         const e = err as KeyframeError;
@@ -426,6 +429,12 @@ export class Connection {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
+    // Withdraw it from the iFrame's approval screen: nobody waits any more.
+    try {
+      this.port?.postMessage({ jsonrpc: "2.0", method: NotificationMethod.Cancel, params: { id } });
+    } catch {
+      // the port is gone; so is the screen
+    }
     p.reject(new KeyframeError(ErrorCode.Internal, "TIMEOUT", `${p.method} timed out after ${p.timeoutMs} ms`));
     if (p.liveness) void this.checkLiveness();
   }

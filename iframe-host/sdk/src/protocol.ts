@@ -35,6 +35,8 @@ export const NotificationMethod = {
   Event: "keyframe_event",
   /** `params: { visible: boolean }` → show or hide the iFrame as a modal overlay. */
   Ui: "keyframe_ui",
+  /** Host → iFrame, `params: { id }`: the request `id` timed out; take it off the approval screen. */
+  Cancel: "keyframe_cancel",
 } as const;
 export type NotificationMethod = (typeof NotificationMethod)[keyof typeof NotificationMethod];
 

@@ -16,13 +16,25 @@ const SIGN_METHODS = new Set([
   "solana_signMessage",
   "solana_signTransaction",
 ]);
-const SLOW_METHODS = new Set(["keyframe_createWallet", "keyframe_recover", "keyframe_importWallet", "keyframe_setRecovery"]);
+/**
+ * Methods that wait for a person: the iFrame shows its approval screen
+ * (docs/api.md, "Methods that wait for a person") and answers only once the
+ * user approves or rejects, so they get minutes, not seconds.
+ */
+const PERSON_METHODS = new Set([
+  ...SIGN_METHODS,
+  "keyframe_export",
+  "keyframe_setRecovery",
+  "keyframe_revokeDevice",
+  "keyframe_importWallet",
+  "wallet_switchEthereumChain",
+]);
+const SLOW_METHODS = new Set(["keyframe_createWallet", "keyframe_recover"]);
 
 /** Default timeout of a method, in ms (see {@link CreateSignerOptions.timeouts}). */
 export function defaultTimeout(method: string): number {
-  if (SIGN_METHODS.has(method)) return 10_000;
+  if (PERSON_METHODS.has(method)) return 600_000;
   if (SLOW_METHODS.has(method)) return 120_000;
-  if (method === "keyframe_export") return 60_000;
   if (method === "keyframe_ping") return 2_000;
   if (!isIframeMethod(method) && isRpcMethod(method)) return 30_000;
   return 5_000;

@@ -94,9 +94,12 @@ export interface CreateSignerOptions {
   /** JSON-RPC endpoint for `eth_sendTransaction` and read methods. */
   rpcUrl?: string;
   /**
-   * Per-method timeouts in ms. Defaults: sign methods 10 s; createWallet,
-   * recover, importWallet, setRecovery 120 s; export 60 s; keyframe_ping 2 s;
-   * methods forwarded to `rpcUrl` 30 s; everything else 5 s.
+   * Per-method timeouts in ms. Defaults: methods that wait for the user's
+   * approval in the iFrame (sign methods, eth_sendTransaction, export,
+   * setRecovery, revokeDevice, importWallet, wallet_switchEthereumChain)
+   * 10 min; createWallet and recover 120 s; keyframe_ping 2 s; methods
+   * forwarded to `rpcUrl` 30 s; everything else 5 s. A request that times
+   * out is withdrawn from the iFrame's approval screen.
    */
   timeouts?: Partial<Record<KeyframeMethod | (string & {}), number>>;
   /** How long the iFrame may take to say `ready` and accept the port (default 10 s). */

@@ -17,6 +17,7 @@ export const KEYFRAME_REASONS = [
   "TIMEOUT",
   "BAD_REQUEST",
   "RNG_UNAVAILABLE",
+  "USER_REJECTED",
 ] as const;
 
 /** One of {@link KEYFRAME_REASONS}. */

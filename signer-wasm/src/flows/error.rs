@@ -64,6 +64,24 @@ impl RpcError {
             "this device holds no share: recover the wallet first",
         )
     }
+    /// The user rejected the request on the approval screen.
+    pub fn user_rejected() -> Self {
+        RpcError::new(
+            USER_REJECTED,
+            Reason::UserRejected,
+            "the user rejected the request",
+        )
+    }
+    /// The host abandoned the request before the user decided (it timed
+    /// out at the SDK, or the port closed); the answer is for the record,
+    /// nobody waits for it.
+    pub fn abandoned() -> Self {
+        RpcError::new(
+            INTERNAL,
+            Reason::Timeout,
+            "the request was abandoned by the host",
+        )
+    }
     pub fn storage() -> Self {
         RpcError::new(
             INTERNAL,

@@ -27,7 +27,7 @@ pub use devices::DeviceListing;
 pub use error::{RpcError, RpcResult};
 pub use export::Exported;
 pub use keyframe_wire::hot::{DeviceInfo, RecoverResponse};
-pub use ports::{ApproveAll, Clock, Consent, DeviceStore, HotStorage, NoClock, Request, Shield};
+pub use ports::{Clock, Consent, DeviceStore, HotStorage, NoClock, Request, Shield};
 pub use sign::{Refresh, Signed};
 pub use types::{Entry, ServiceError, StoreError, WalletRecord};
 
@@ -65,20 +65,13 @@ impl Recovery {
 /// `device_mutex` serialises this tab's device operations; the store's lock
 /// ([`DeviceStore::lock`]) serialises them across tabs where the platform
 /// can.
-pub struct Flows<H, S, D, C = ApproveAll, K = NoClock> {
+pub struct Flows<H, S, D, C, K = NoClock> {
     pub hot: H,
     pub shield: S,
     pub store: D,
     pub consent: C,
     pub clock: K,
     device_mutex: Mutex<()>,
-}
-
-impl<H: HotStorage, S: Shield, D: DeviceStore> Flows<H, S, D> {
-    /// Flows that approve everything and measure nothing.
-    pub fn new(hot: H, shield: S, store: D) -> Self {
-        Flows::with(hot, shield, store, ApproveAll, NoClock)
-    }
 }
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {

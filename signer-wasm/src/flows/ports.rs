@@ -16,6 +16,7 @@ use keyframe_wire::shield::ColdRecord;
 
 use super::error::RpcError;
 use super::types::{Entry, ServiceError, StoreError};
+use crate::intent::Intent;
 use crate::shares::{DeviceId, WalletId};
 
 /// Hot storage's API (docs/api.md, "Hot storage"), in the wire crate's
@@ -94,12 +95,17 @@ pub trait DeviceStore {
 pub enum Request<'a> {
     /// A new wallet (generated or imported).
     CreateWallet { imported: bool },
-    /// A signature; `method` is the RPC method that asks for it.
-    Sign { method: &'a str },
+    /// A signature; `method` is the RPC method that asks for it, `intent`
+    /// what it signs in words (crate::intent), for the screen to show.
+    Sign {
+        method: &'a str,
+        intent: Option<&'a Intent>,
+    },
     /// Showing the secret inside the iFrame.
     Export,
-    /// Re-sealing the cold share under another recovery method.
-    SetRecovery,
+    /// Re-sealing the cold share under another recovery method
+    /// (`automatic`: a key the app's server holds).
+    SetRecovery { automatic: bool },
     /// Deleting a device's hot share.
     RevokeDevice { device: DeviceId },
     /// Switching to another EVM chain.
@@ -110,21 +116,12 @@ pub enum Request<'a> {
 /// wallet, changes recovery or revokes a device asks it first, and stops
 /// with its error if it refuses.
 ///
-/// Today the signer uses [`ApproveAll`]; the approval screen and the policy
-/// (a later issue) implement this trait.
+/// The iFrame implements it with its approval screen (web/consent/); a
+/// refusal answers 4001 `USER_REJECTED`. There is deliberately no
+/// approve-everything implementation in the library: only the native flow
+/// tests have one (tests/flow_support).
 pub trait Consent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError>;
-}
-
-/// The consent of today: approves every request (there is no approval
-/// screen yet).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ApproveAll;
-
-impl Consent for ApproveAll {
-    async fn approve(&self, _request: &Request<'_>) -> Result<(), RpcError> {
-        Ok(())
-    }
 }
 
 /// Timing hooks: the browser records User Timing measures

@@ -22,11 +22,17 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .recover(token, &RecoverRequest::primary(wallet.wallet))
             .await?;
         let h0 = parse_blob(&primary.share)?;
+        let automatic = matches!(recovery, super::Recovery::Automatic(_));
         let signed = self
-            .with_key(token, wallet, &Request::SetRecovery, |secret| {
-                let c = shares::recovery_partner(secret, &h0)?;
-                recovery.seal(&c)
-            })
+            .with_key(
+                token,
+                wallet,
+                &Request::SetRecovery { automatic },
+                |secret| {
+                    let c = shares::recovery_partner(secret, &h0)?;
+                    recovery.seal(&c)
+                },
+            )
             .await?;
         let cold = signed.answer;
         with_retries(|| self.shield.replace(token, wallet.wallet, &cold)).await?;

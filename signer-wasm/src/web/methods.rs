@@ -13,6 +13,7 @@ use super::ui;
 use crate::Reason;
 use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
 use crate::flows::{DeviceStore, Recovery, Request, RpcError};
+use crate::intent;
 use crate::secret::WalletSecret;
 use crate::shares::DeviceId;
 use crate::{evm, solana};
@@ -175,15 +176,18 @@ handler!(revoke_device(s, p) {
     plain(json!({ "ok": true }))
 });
 
-// Shows the mnemonic (or raw key) inside the iFrame only.
+// Shows the mnemonic (or raw key) inside the iFrame only, after the
+// approval and a second click ("Reveal"). The pair is refreshed before the
+// secret is shown, so the device lock is not held while it is on screen.
 handler!(export(s, p) {
     let (token, wallet) = s.session()?;
     let (shown, refresh) = s.flows.export(&token, &wallet).await?;
+    s.flows.refresh(refresh).await;
     s.set_ui_visible(true);
     let result = ui::show_secret(shown.title, shown.secret).await;
     s.set_ui_visible(false);
     result.map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "the export view is unavailable"))?;
-    Ok((json!({ "ok": true }), Some(refresh)))
+    plain(json!({ "ok": true }))
 });
 
 handler!(set_recovery(s, p) {
@@ -223,7 +227,8 @@ handler!(personal_sign(s, p) {
     let address = items[1].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
     s.check_evm_address(address)?;
     let bytes = evm::personal_sign_message_bytes(message);
-    s.sign("personal_sign", move |secret| {
+    let described = intent::describe_personal_sign(&bytes, &s.intent_context());
+    s.sign("personal_sign", &described, move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::personal_sign(&key, &bytes)?)))
     })
@@ -240,7 +245,8 @@ handler!(sign_typed_data(s, p) {
         _ => return Err(RpcError::bad_params("typed data must be a JSON string or object")),
     };
     let chain = s.chain_id.get();
-    s.sign("eth_signTypedData_v4", move |secret| {
+    let described = intent::describe_typed_data(&typed, &s.intent_context())?;
+    s.sign("eth_signTypedData_v4", &described, move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::sign_typed_data(&key, &typed, Some(chain))?)))
     })
@@ -254,7 +260,8 @@ handler!(sign_transaction(s, p) {
         s.check_evm_address(from)?;
     }
     let chain = s.chain_id.get();
-    s.sign("eth_signTransaction", move |secret| {
+    let described = intent::describe_evm_transaction(&tx, &s.intent_context())?;
+    s.sign("eth_signTransaction", &described, move |secret| {
         let key = secret.evm_signing_key(0)?;
         let signed = evm::sign_transaction(&key, &tx, chain)?;
         Ok(json!(format!("0x{}", hex::encode(signed.raw))))
@@ -268,7 +275,8 @@ handler!(solana_sign_message(s, p) {
     if solana::is_transaction_message(&message) {
         return Err(RpcError::bad_params("message is a Solana transaction; use solana_signTransaction"));
     }
-    s.sign("solana_signMessage", move |secret| {
+    let described = intent::describe_solana_message(&message, &s.intent_context());
+    s.sign("solana_signMessage", &described, move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "signature": bs58::encode(solana::sign_message(&key, &message)).into_string() }))
     })
@@ -277,7 +285,8 @@ handler!(solana_sign_message(s, p) {
 
 handler!(solana_sign_transaction(s, p) {
     let tx = decode_b64(str_field(object_param(p)?, "transaction")?, "transaction")?;
-    s.sign("solana_signTransaction", move |secret| {
+    let described = intent::describe_solana_transaction(&tx, &s.intent_context())?;
+    s.sign("solana_signTransaction", &described, move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
     })

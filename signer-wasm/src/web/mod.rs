@@ -8,6 +8,7 @@
 //! material longer than one call into the core.
 
 mod bench;
+mod consent;
 mod idb;
 mod lock;
 mod methods;
@@ -158,6 +159,12 @@ fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String) {
     });
     port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Where the browser reports a closed port, nobody waits for the
+    // requests on the screen any more.
+    let close_signer = signer.clone();
+    let on_close = Closure::<dyn FnMut()>::new(move || close_signer.detach());
+    let _ = port.add_event_listener_with_callback("close", on_close.as_ref().unchecked_ref());
+    on_close.forget();
     if let Ok(connected) = protocol_message("connected") {
         let _ = port.post_message(&connected);
     }

@@ -39,6 +39,18 @@ pub fn parse(text: &str) -> Result<Request, Option<Value>> {
     })
 }
 
+/// The id of the request a `keyframe_cancel` notification abandons (the
+/// host SDK sends one when a request times out), if `text` is one.
+pub fn cancelled(text: &str) -> Option<Value> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let obj = value.as_object()?;
+    if obj.contains_key("id") || obj.get("method")?.as_str()? != "keyframe_cancel" {
+        return None;
+    }
+    let id = obj.get("params")?.get("id")?.clone();
+    (id.is_string() || id.is_u64() || id.is_i64()).then_some(id)
+}
+
 pub fn result(id: &Value, result: Value) -> Value {
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }

@@ -10,16 +10,18 @@ use serde_json::{Value, json};
 use web_sys::MessagePort;
 
 use super::bench::{self, WebClock};
+use super::consent::{RequestCtx, ScreenConsent, Tagged, intent_context};
 use super::methods;
 use super::rpc;
 use super::services::{HotStorageApi, ShieldApi};
 use super::store::ShareStore;
 use crate::Reason;
-use crate::flows::{self, ApproveAll, Flows, Request, RpcError, RpcResult, WalletRecord};
+use crate::flows::{self, Flows, Request, RpcError, RpcResult, WalletRecord};
+use crate::intent::{Context, Intent};
 use crate::secret::WalletSecret;
 
 /// The flows as the browser runs them.
-pub type WebFlows = Flows<HotStorageApi, ShieldApi, ShareStore, ApproveAll, WebClock>;
+pub type WebFlows = Flows<HotStorageApi, ShieldApi, ShareStore, ScreenConsent, WebClock>;
 /// A refresh owed after a method that used the key.
 pub type Refresh<'a> = flows::Refresh<'a, ShareStore>;
 /// What a method answers, and the refresh that follows it (if it used the key).
@@ -36,7 +38,7 @@ pub struct Signer {
 impl Signer {
     pub fn new(hot: HotStorageApi, shield: ShieldApi, store: ShareStore) -> Self {
         Signer {
-            flows: Flows::with(hot, shield, store, ApproveAll, WebClock),
+            flows: Flows::with(hot, shield, store, ScreenConsent::new(), WebClock),
             port: RefCell::new(None),
             token: RefCell::new(None),
             wallet: RefCell::new(None),
@@ -44,8 +46,24 @@ impl Signer {
         }
     }
 
-    pub fn attach(&self, port: MessagePort, _parent_origin: String) {
+    pub fn attach(&self, port: MessagePort, parent_origin: String) {
+        self.flows.consent.attach(port.clone(), parent_origin);
         *self.port.borrow_mut() = Some(port);
+    }
+
+    /// The port closed: every request waiting on the screen is abandoned.
+    pub fn detach(&self) {
+        self.flows.consent.cancel_all();
+    }
+
+    /// What requests of this session are judged against when described.
+    pub(super) fn intent_context(&self) -> Context {
+        let wallet = self.current_wallet();
+        intent_context(
+            self.flows.consent.origin(),
+            wallet.as_ref(),
+            self.chain_id.get(),
+        )
     }
 
     fn post(&self, message: &Value) {
@@ -99,6 +117,9 @@ impl Signer {
     /// the key then refreshes the device's pair.
     pub async fn handle(&self, text: &str) {
         let start = bench::now();
+        if let Some(id) = rpc::cancelled(text) {
+            return self.flows.consent.cancel(&id);
+        }
         let request = match rpc::parse(text) {
             Ok(r) => r,
             Err(Some(id)) => {
@@ -111,8 +132,9 @@ impl Signer {
             }
             Err(None) => return,
         };
+        let ctx = RequestCtx::new(&request.id, start);
         let outcome = match methods::find(&request.method) {
-            Some(method) => method(self, &request.params).await,
+            Some(method) => Tagged::new(ctx.clone(), method(self, &request.params)).await,
             None => Err(RpcError::unsupported(&request.method)),
         };
         let (answer, refresh) = match outcome {
@@ -120,7 +142,11 @@ impl Signer {
             Err(e) => (rpc::error(&request.id, &e), None),
         };
         self.post(&answer);
+        self.flows.consent.answered();
         bench::measure("keyframe:dispatch", start);
+        if let Some(clicked) = ctx.approved_at() {
+            bench::measure("keyframe:approve-answer", clicked);
+        }
         if let Some(refresh) = refresh {
             let start = bench::now();
             self.flows.refresh(refresh).await;
@@ -159,15 +185,24 @@ impl Signer {
         }
     }
 
-    /// Runs `op` under the key for `method`; the refresh follows the answer.
-    pub(super) async fn sign<F>(&self, method: &str, op: F) -> Answer<'_>
+    /// Runs `op` under the key for `method`, once the user approved what
+    /// `intent` describes; the refresh follows the answer.
+    pub(super) async fn sign<F>(&self, method: &str, intent: &Intent, op: F) -> Answer<'_>
     where
         F: FnOnce(&WalletSecret) -> RpcResult<Value>,
     {
         let (token, wallet) = self.session()?;
         let signed = self
             .flows
-            .with_key(&token, &wallet, &Request::Sign { method }, op)
+            .with_key(
+                &token,
+                &wallet,
+                &Request::Sign {
+                    method,
+                    intent: Some(intent),
+                },
+                op,
+            )
             .await?;
         Ok((signed.answer, Some(signed.refresh)))
     }

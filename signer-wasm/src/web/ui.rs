@@ -1,45 +1,62 @@
 //! What the iFrame shows the user itself: the exported secret. The secret
-//! is written into this document only, never posted to the host page.
+//! is written into this document only, never posted to the host page, and
+//! only after a second, trusted click ("Reveal") that follows the approval.
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
 use zeroize::Zeroizing;
 
-/// Shows `secret` under `title` and resolves when the user presses Done;
-/// then clears the text from the document.
+fn element(document: &web_sys::Document, id: &str) -> Result<web_sys::Element, JsValue> {
+    document
+        .get_element_by_id(id)
+        .ok_or_else(|| JsValue::from_str("export view incomplete"))
+}
+
+/// Resolves on the first trusted click on `button`.
+async fn trusted_click(button: &HtmlElement) -> Result<(), JsValue> {
+    let clicked = Promise::new(&mut |resolve, _| {
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.is_trusted() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        button.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+        on_click.forget();
+    });
+    JsFuture::from(clicked).await?;
+    button.set_onclick(None);
+    Ok(())
+}
+
+/// Shows `title` and a Reveal button; on Reveal shows `secret`; resolves
+/// when the user presses Done, then clears the text from the document.
 pub async fn show_secret(title: &str, secret: Zeroizing<String>) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
-    let panel = document
-        .get_element_by_id("export")
-        .ok_or("no export panel")?;
-    let heading = document
-        .get_element_by_id("export-title")
-        .ok_or("no export title")?;
-    let text = document
-        .get_element_by_id("export-secret")
-        .ok_or("no export text")?;
-    let done: web_sys::HtmlElement = document
-        .get_element_by_id("export-done")
-        .ok_or("no export button")?
-        .dyn_into()?;
+    let panel = element(&document, "export")?;
+    let heading = element(&document, "export-title")?;
+    let text = element(&document, "export-secret")?;
+    let reveal: HtmlElement = element(&document, "export-reveal")?.dyn_into()?;
+    let done: HtmlElement = element(&document, "export-done")?.dyn_into()?;
 
     heading.set_text_content(Some(title));
-    text.set_text_content(Some(&secret));
-    drop(secret);
+    text.set_text_content(None);
+    text.set_attribute("hidden", "")?;
+    reveal.remove_attribute("hidden")?;
+    done.set_attribute("hidden", "")?;
     panel.remove_attribute("hidden")?;
 
-    let clicked = Promise::new(&mut |resolve, _| {
-        let on_click = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = resolve.call0(&JsValue::NULL);
-        });
-        done.set_onclick(Some(on_click.unchecked_ref()));
-    });
-    JsFuture::from(clicked).await?;
-    done.set_onclick(None);
+    trusted_click(&reveal).await?;
+    text.set_text_content(Some(&secret));
+    drop(secret);
+    reveal.set_attribute("hidden", "")?;
+    text.remove_attribute("hidden")?;
+    done.remove_attribute("hidden")?;
 
+    trusted_click(&done).await?;
     text.set_text_content(None);
     panel.set_attribute("hidden", "")?;
     Ok(())

@@ -16,8 +16,8 @@ use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use keyframe_signer::flows::{
-    DeviceInfo, DeviceStore, Entry, Flows, HotStorage, RecoverResponse, Recovery, Request,
-    ServiceError, Shield, StoreError, WalletRecord,
+    Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse, Recovery,
+    Request, RpcError, ServiceError, Shield, StoreError, WalletRecord,
 };
 use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
 use keyframe_signer::secret::WalletSecret;
@@ -130,21 +130,41 @@ impl Services {
     }
 
     /// Flows of one tab on `store`, with the plain services.
-    pub fn tab(&self, store: &MemoryStore) -> Flows<HttpHot, HttpShield, MemoryStore> {
-        Flows::new(self.hot_api(), self.shield_api(), store.clone())
+    pub fn tab(&self, store: &MemoryStore) -> Flows<HttpHot, HttpShield, MemoryStore, ApproveAll> {
+        Flows::with(
+            self.hot_api(),
+            self.shield_api(),
+            store.clone(),
+            ApproveAll,
+            NoClock,
+        )
     }
 
     /// Flows of one tab whose services and store go through `plan`.
     pub fn faulty_tab(&self, store: &MemoryStore, plan: &Rc<Plan>) -> FaultyFlows {
-        Flows::new(
+        Flows::with(
             Faulty::new(self.hot_api(), plan),
             Faulty::new(self.shield_api(), plan),
             Faulty::new(store.clone(), plan),
+            ApproveAll,
+            NoClock,
         )
     }
 }
 
-pub type FaultyFlows = Flows<Faulty<HttpHot>, Faulty<HttpShield>, Faulty<MemoryStore>>;
+pub type FaultyFlows = Flows<Faulty<HttpHot>, Faulty<HttpShield>, Faulty<MemoryStore>, ApproveAll>;
+
+/// Approves every request: the flow tests exercise the protocols, and the
+/// consent hook is tested on its own (tests/consent.rs). The library ships
+/// no such consent; the iFrame's is its approval screen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApproveAll;
+
+impl Consent for ApproveAll {
+    async fn approve(&self, _request: &Request<'_>) -> Result<(), RpcError> {
+        Ok(())
+    }
+}
 
 /// A token for user `sub` (EdDSA, the services' test key `ed1`).
 pub fn token(sub: &str) -> String {
@@ -647,8 +667,8 @@ pub fn sign_op(secret: &WalletSecret) -> keyframe_signer::flows::RpcResult<Strin
 
 /// Signs with `flows` and runs the refresh that follows; the address the
 /// key derives.
-pub async fn sign_and_refresh<H: HotStorage, S: Shield, D: DeviceStore>(
-    flows: &Flows<H, S, D>,
+pub async fn sign_and_refresh<H: HotStorage, S: Shield, D: DeviceStore, C: Consent>(
+    flows: &Flows<H, S, D, C>,
     token: &str,
     wallet: &WalletRecord,
 ) -> keyframe_signer::flows::RpcResult<String> {
@@ -658,6 +678,7 @@ pub async fn sign_and_refresh<H: HotStorage, S: Shield, D: DeviceStore>(
             wallet,
             &Request::Sign {
                 method: "personal_sign",
+                intent: None,
             },
             sign_op,
         )

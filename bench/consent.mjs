@@ -1,0 +1,72 @@
+// Signing with the iFrame's approval screen in the way, measured the way a
+// person meets it (docs/architecture.md, "The consent screen"): the bench
+// asks, waits for the screen, and clicks "Approve" inside the iFrame with
+// real mouse events, like tests/support/e2e.mjs's approveNext.
+//
+// Per signature it reports, on one clock (performance.timeOrigin + now is
+// the same wall clock in the page and in the iFrame):
+//   painted       the page's request → the approval screen painted in the iFrame
+//   clickToAnswer the click on Approve (its event, in the iFrame) → the answer in the page
+//   inside        the click on Approve → the answer posted, inside the iFrame
+//   total         the page's request → the answer, with the 800 ms visibility wait
+//   compute, refresh as the iFrame's User Timing measures report them.
+
+const approveButton = (page) =>
+  page.frameLocator("iframe[data-keyframe]").getByRole("button", { name: "Approve", exact: true });
+
+/** The iFrame's latest consent and signing measures, in absolute ms. */
+const consentMeasures = (frame) => frame.evaluate(() => {
+  const last = (n) => performance.getEntriesByName(n).at(-1) ?? null;
+  const abs = (e) => (e ? performance.timeOrigin + e.startTime : null);
+  const painted = last("keyframe:consent-painted");
+  const approved = last("keyframe:approve-answer");
+  return {
+    paintedAt: painted ? abs(painted) + painted.duration : null,
+    clickedAt: abs(approved),
+    inside: approved?.duration ?? null,
+    compute: last("keyframe:compute")?.duration ?? null,
+    refresh: last("keyframe:refresh")?.duration ?? null,
+  };
+});
+
+async function settledMeasures(frame, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await consentMeasures(frame);
+    if (m.refresh != null && m.clickedAt != null && m.paintedAt != null) return m;
+    if (Date.now() > deadline) throw new Error("the approved signature did not finish (or its refresh) in time");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** One signature of `kind`, approved by a click; its timings in ms. */
+export async function approvedSign(dev, kind, params) {
+  await dev.frame.evaluate(() => performance.clearMeasures());
+  const answered = dev.page.evaluate(async ([m, p]) => {
+    const asked = performance.timeOrigin + performance.now();
+    await window.signer.request({ method: m, params: p });
+    return { asked, answered: performance.timeOrigin + performance.now() };
+  }, [kind, params]);
+  await approveButton(dev.page).click({ timeout: 30_000 });
+  const { asked, answered: answeredAt } = await answered;
+  const m = await settledMeasures(dev.frame);
+  return {
+    painted: m.paintedAt - asked,
+    clickToAnswer: answeredAt - m.clickedAt,
+    inside: m.inside,
+    total: answeredAt - asked,
+    compute: m.compute,
+    refresh: m.refresh,
+  };
+}
+
+/** `warm` + `n` approved signatures of `kind`; the samples of the last `n`. */
+export async function approvedSigns(dev, kind, params, warm, n) {
+  const out = { painted: [], clickToAnswer: [], inside: [], total: [], compute: [], refresh: [] };
+  for (let i = 0; i < warm + n; i++) {
+    const s = await approvedSign(dev, kind, params);
+    if (i < warm) continue;
+    for (const k of Object.keys(out)) out[k].push(s[k]);
+  }
+  return out;
+}

@@ -1,0 +1,342 @@
+//! The approval screen: the iFrame's [`Consent`]. Every act of authority
+//! the flows ask about is queued, shown one at a time inside the iFrame
+//! (dom.rs), and waits for a trusted click on "Approve" through the
+//! visibility gate (watch.rs, `crate::consent::Gate`) or for "Reject" /
+//! Escape. A request the host abandons (`keyframe_cancel` after its
+//! timeout, or a closed port) leaves the screen. What to show, the queue
+//! and the gate are pure and tested natively (`crate::consent`).
+//!
+//! There is no way around the screen in the shipped module: no setting,
+//! parameter or feature approves on its own (docs/architecture.md, "The
+//! consent screen").
+
+mod context;
+mod dom;
+mod watch;
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::future::LocalBoxFuture;
+use serde_json::json;
+use web_sys::MessagePort;
+
+use super::bench;
+use super::rpc;
+use crate::consent::{ChainMemory, Gate, Outcome, Queue, Screen, Slot, screen_for};
+use crate::flows::{Consent, Request, RpcError};
+
+pub use context::intent_context;
+
+/// The RPC request being polled, so the consent hook knows which request
+/// asks (the flows do not carry RPC ids): set around every poll of a
+/// method's future by [`Tagged`]. Single-threaded realm: polls never
+/// overlap.
+pub struct RequestCtx {
+    tag: String,
+    start: f64,
+    approved_at: Cell<Option<f64>>,
+}
+
+impl RequestCtx {
+    pub fn new(id: &serde_json::Value, start: f64) -> Rc<Self> {
+        Rc::new(RequestCtx {
+            tag: id.to_string(),
+            start,
+            approved_at: Cell::new(None),
+        })
+    }
+
+    /// When the user's click approved this request, if it was asked.
+    pub fn approved_at(&self) -> Option<f64> {
+        self.approved_at.get()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<RequestCtx>>> = const { RefCell::new(None) };
+}
+
+/// A method's future, polled with its request as the current one.
+pub struct Tagged<'a, T> {
+    ctx: Rc<RequestCtx>,
+    inner: LocalBoxFuture<'a, T>,
+}
+
+impl<'a, T> Tagged<'a, T> {
+    pub fn new(ctx: Rc<RequestCtx>, inner: LocalBoxFuture<'a, T>) -> Self {
+        Tagged { ctx, inner }
+    }
+}
+
+impl<T> Future for Tagged<'_, T> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
+        let ctx = self.ctx.clone();
+        let previous = CURRENT.with(|c| c.replace(Some(ctx)));
+        let out = self.inner.as_mut().poll(cx);
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+        out
+    }
+}
+
+fn current_request() -> Option<Rc<RequestCtx>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// One request on (or waiting for) the screen.
+struct Waiting {
+    screen: Screen,
+    slot: Slot,
+    ctx: Option<Rc<RequestCtx>>,
+}
+
+/// The screen's state, shared with its DOM event handlers.
+pub(crate) struct Inner {
+    origin: RefCell<String>,
+    port: RefCell<Option<MessagePort>>,
+    queue: RefCell<Queue<Waiting>>,
+    gate: RefCell<Gate>,
+    chains: RefCell<ChainMemory>,
+    dom: RefCell<Option<dom::Dom>>,
+    timer: Cell<Option<i32>>,
+    /// The screen closed on an approval; the host hides the modal once the
+    /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
+    /// on the approved request's path.
+    hide_after_answer: Cell<bool>,
+}
+
+/// The iFrame's consent: its approval screen.
+#[derive(Clone)]
+pub struct ScreenConsent {
+    inner: Rc<Inner>,
+}
+
+impl Default for ScreenConsent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScreenConsent {
+    pub fn new() -> Self {
+        ScreenConsent {
+            inner: Rc::new(Inner {
+                origin: RefCell::new(String::new()),
+                port: RefCell::new(None),
+                queue: RefCell::new(Queue::default()),
+                gate: RefCell::new(Gate::new(watch::has_visibility_tracking())),
+                chains: RefCell::new(ChainMemory::default()),
+                dom: RefCell::new(None),
+                timer: Cell::new(None),
+                hide_after_answer: Cell::new(false),
+            }),
+        }
+    }
+
+    /// The connection is pinned: `origin` is the embedding origin the
+    /// `connect` gates accepted, and `port` carries `keyframe_ui`.
+    pub fn attach(&self, port: MessagePort, origin: String) {
+        *self.inner.origin.borrow_mut() = origin;
+        *self.inner.port.borrow_mut() = Some(port);
+    }
+
+    /// The embedding origin as the iFrame saw it at `connect`.
+    pub fn origin(&self) -> String {
+        self.inner.origin.borrow().clone()
+    }
+
+    /// The host abandoned RPC request `id` (its SDK timed out): its
+    /// screen, if any, goes away.
+    pub fn cancel(&self, id: &serde_json::Value) {
+        let tag = id.to_string();
+        let ids = self.inner.queue.borrow().ids_of(&tag);
+        for id in ids {
+            decide(&self.inner, id, Outcome::Abandoned);
+        }
+    }
+
+    /// An answer went out: if the screen closed on an approval and nothing
+    /// waits, the host may hide the iFrame now.
+    pub fn answered(&self) {
+        if self.inner.hide_after_answer.take() && self.inner.queue.borrow().is_empty() {
+            post_ui(&self.inner, false);
+        }
+    }
+
+    /// The port closed: nobody waits for any answer any more.
+    pub fn cancel_all(&self) {
+        let ids = self.inner.queue.borrow().ids();
+        for id in ids {
+            decide(&self.inner, id, Outcome::Abandoned);
+        }
+    }
+}
+
+impl Consent for ScreenConsent {
+    async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
+        let chain = match request {
+            Request::SwitchChain { chain_id } => {
+                if !self.inner.chains.borrow_mut().needs_approval(*chain_id) {
+                    return Ok(());
+                }
+                Some(*chain_id)
+            }
+            _ => None,
+        };
+        let origin = self.origin();
+        let Some(screen) = screen_for(request, &origin) else {
+            return Ok(());
+        };
+        let slot = Slot::new();
+        let ctx = current_request();
+        let tag = ctx.as_ref().map(|c| c.tag.clone());
+        let waiting = Waiting {
+            screen,
+            slot: slot.clone(),
+            ctx,
+        };
+        let (id, shown) = self.inner.queue.borrow_mut().push(tag, waiting);
+        // Dropped with the method's future (the page went away mid-wait):
+        // take the request off the screen.
+        let _leave = Leave {
+            inner: self.inner.clone(),
+            id,
+        };
+        if shown {
+            show_current(&self.inner);
+        } else {
+            update_waiting(&self.inner);
+        }
+        match slot.wait().await {
+            Outcome::Approved => {
+                if let Some(chain) = chain {
+                    self.inner.chains.borrow_mut().approved(chain);
+                }
+                Ok(())
+            }
+            Outcome::Rejected => Err(RpcError::user_rejected()),
+            Outcome::Abandoned => Err(RpcError::abandoned()),
+        }
+    }
+}
+
+/// Takes a request off the screen if its flow stops waiting.
+struct Leave {
+    inner: Rc<Inner>,
+    id: u64,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        decide(&self.inner, self.id, Outcome::Abandoned);
+    }
+}
+
+fn post_ui(inner: &Inner, visible: bool) {
+    let Some(port) = inner.port.borrow().clone() else {
+        return;
+    };
+    let message = rpc::notification("keyframe_ui", json!({ "visible": visible }));
+    if let Ok(text) = serde_json::to_string(&message)
+        && let Ok(value) = js_sys::JSON::parse(&text)
+    {
+        let _ = port.post_message(&value);
+    }
+}
+
+/// Ends request `id` with `outcome`; if it was on the screen, shows the
+/// next one or closes the screen. A request already decided is ignored.
+fn decide(inner: &Rc<Inner>, id: u64, outcome: Outcome) {
+    let removed = inner.queue.borrow_mut().remove(id);
+    let Some((waiting, was_current)) = removed else {
+        return;
+    };
+    if outcome == Outcome::Approved
+        && let Some(ctx) = &waiting.ctx
+    {
+        ctx.approved_at.set(Some(bench::now()));
+    }
+    waiting.slot.fill(outcome);
+    if !was_current {
+        update_waiting(inner);
+        return;
+    }
+    if inner.queue.borrow().is_empty() {
+        if let Some(d) = inner.dom.borrow().as_ref() {
+            d.hide();
+        }
+        watch::clear_timer(inner);
+        if outcome == Outcome::Approved {
+            inner.hide_after_answer.set(true);
+        } else {
+            post_ui(inner, false);
+        }
+    } else {
+        show_current(inner);
+    }
+}
+
+/// Renders the request at the front of the queue and starts its wait.
+fn show_current(inner: &Rc<Inner>) {
+    if inner.dom.borrow().is_none() {
+        match dom::Dom::build(inner) {
+            Ok(d) => *inner.dom.borrow_mut() = Some(d),
+            Err(_) => {
+                // No screen, no approval: refuse rather than wait forever.
+                let ids = inner.queue.borrow().ids();
+                for id in ids {
+                    decide(inner, id, Outcome::Rejected);
+                }
+                return;
+            }
+        }
+    }
+    let queue = inner.queue.borrow();
+    let Some((_, waiting)) = queue.current() else {
+        return;
+    };
+    let tracked = inner.gate.borrow().tracked();
+    if let Some(d) = inner.dom.borrow().as_ref() {
+        d.render(&waiting.screen, queue.waiting(), tracked);
+    }
+    let start = waiting.ctx.as_ref().map(|c| c.start);
+    drop(queue);
+    inner.hide_after_answer.set(false);
+    post_ui(inner, true);
+    inner.gate.borrow_mut().restart(bench::now());
+    watch::refresh(inner);
+    if let Some(start) = start {
+        watch::after_paint(move || bench::measure("keyframe:consent-painted", start));
+    }
+}
+
+fn update_waiting(inner: &Rc<Inner>) {
+    let waiting = inner.queue.borrow().waiting();
+    if let Some(d) = inner.dom.borrow().as_ref() {
+        d.set_waiting(waiting);
+    }
+}
+
+/// Approve was clicked: only a trusted click through an open gate counts.
+pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool) {
+    let now = bench::now();
+    if !inner.gate.borrow().accepts_click(now, trusted) {
+        return;
+    }
+    let current = inner.queue.borrow().current().map(|(id, _)| id);
+    if let Some(id) = current {
+        decide(inner, id, Outcome::Approved);
+    }
+}
+
+/// Reject was clicked or Escape pressed.
+pub(crate) fn on_reject(inner: &Rc<Inner>) {
+    let current = inner.queue.borrow().current().map(|(id, _)| id);
+    if let Some(id) = current {
+        decide(inner, id, Outcome::Rejected);
+    }
+}

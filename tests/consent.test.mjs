@@ -1,0 +1,373 @@
+// The approval screen inside the iFrame (docs/architecture.md, "The consent
+// screen"), in headless Chromium with the host page and the iFrame on
+// different origins: every act of authority waits for a click on "Approve"
+// inside the iFrame; "Reject" answers 4001 / USER_REJECTED and changes
+// nothing; a host that hides, covers, shrinks or moves the iFrame cannot
+// get an approval even with real mouse clicks on the button.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
+import { ROOT, startStack } from "../scripts/stack.mjs";
+import {
+  approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
+  rpc, signerFrame, signUp, solanaTransferTx, base58Decode,
+} from "./support/e2e.mjs";
+
+const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
+const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
+const MNEMONIC = "test test test test test test test test test test test junk";
+// Longer than the screen's 800 ms wait, so "still pending" means something.
+const WAIT_MS = 1_500;
+
+let stack, browser, host, dataDir;
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "keyframe-consent-"));
+  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR } });
+  stack = await startStack({ dataDir, extraOrigins: [host.origin] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await host?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function device(token) {
+  const context = await browser.newContext();
+  const { page, connected } = await openHost(context, host.origin, stack);
+  assert.ok(connected.ok, JSON.stringify(connected));
+  if (token) await ok(page, "keyframe_setAuth", { token });
+  return { context, page };
+}
+
+/** A promise with a flag saying whether it settled. */
+function track(promise) {
+  const t = { settled: false };
+  t.promise = promise.finally(() => (t.settled = true));
+  return t;
+}
+
+/** Starts a request nobody approves, and waits for its screen. */
+async function asked(page, method, params, heading) {
+  const t = track(callUnattended(page, method, params));
+  await approveButton(page).waitFor({ state: "visible", timeout: 20_000 });
+  const frame = signerFrame(page);
+  assert.equal((await frame.getByRole("heading", { level: 1 }).textContent()).trim(), heading);
+  assert.equal((await frame.locator(".consent-origin strong").textContent()).trim(), host.origin,
+    "the screen shows the origin the iFrame saw at connect");
+  return t;
+}
+
+/** Shows that `t` stays pending while nobody clicks, then approves it. */
+async function pendingUntilApproved(page, t) {
+  await sleep(WAIT_MS);
+  assert.equal(t.settled, false, "answered without an approval");
+  await approveNext(page);
+  const r = await t.promise;
+  assert.ok(r.ok, JSON.stringify(r));
+  return r.result;
+}
+
+async function rejected(page, t) {
+  await rejectNext(page);
+  const r = await t.promise;
+  assert.equal(r.ok, false, JSON.stringify(r));
+  assert.equal(r.code, 4001);
+  assert.equal(r.reason, "USER_REJECTED");
+  await approveButton(page).waitFor({ state: "hidden" });
+}
+
+const txFor = (from) => ({ from, type: "0x2", nonce: "0x0", gas: "0x5208", maxFeePerGas: "0x77359400",
+  maxPriorityFeePerGas: "0x3b9aca00", to: "0x70997970C51812Dc3A010c7D01B50E20D17Dc79C", value: "0x1", chainId: "0x7a69" });
+
+describe("every act of authority waits for Approve", () => {
+  let user, page, context, addresses;
+
+  before(async () => {
+    user = await signUp(stack, "consent");
+    ({ page, context } = await device(user.token));
+    ({ addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() }));
+    await rpc(stack, "anvil_setBalance", [addresses.evm, "0x56BC75E2D63100000"]); // 100 ETH
+  });
+  after(() => context.close());
+
+  const hex = (text) => `0x${Buffer.from(text).toString("hex")}`;
+
+  test("signatures: pending until Approve; Reject answers 4001 and signs nothing", async () => {
+    const cases = [
+      ["personal_sign", () => [hex("hello"), addresses.evm], "Sign message"],
+      ["eth_signTypedData_v4", () => [addresses.evm, JSON.stringify(mailTypedData(addresses.evm))], "Sign typed data"],
+      ["eth_signTransaction", () => [txFor(addresses.evm)], "Sign transaction"],
+      ["solana_signMessage", () => ({ message: Buffer.from("hello solana").toString("base64") }), "Sign message"],
+      ["solana_signTransaction", () => ({ transaction: solanaTransferTx(base58Decode(addresses.solana)).tx.toString("base64") }), "Sign transaction"],
+    ];
+    // Every signature refreshes this device's pair; a refused one does not.
+    const version = async () => (await ok(page, "keyframe_listDevices")).devices.find((d) => d.current).version;
+    let v = await version();
+    for (const [method, params, heading] of cases) {
+      await rejected(page, await asked(page, method, params(), heading));
+      await sleep(300);
+      assert.equal(await version(), v, `${method}: a rejected request used the key`);
+      const result = await pendingUntilApproved(page, await asked(page, method, params(), heading));
+      assert.ok(result, `${method} answered nothing`);
+      for (let i = 0; i < 100 && (await version()) === v; i++) await sleep(50);
+      const after = await version();
+      assert.ok(after > v, `${method}: the approved signature did not use the key`);
+      v = after;
+    }
+  });
+
+  test("eth_sendTransaction through the SDK waits for Approve, and Escape rejects", async () => {
+    const send = () => track(page.evaluate(async (from) => {
+      try {
+        return { ok: true, result: await window.signer.provider.request({ method: "eth_sendTransaction", params: [{ from, to: from, value: "0x1" }] }) };
+      } catch (e) {
+        return { ok: false, code: e.code, reason: e.reason };
+      }
+    }, addresses.evm));
+    const escaped = send();
+    await approveButton(page).waitFor({ state: "visible" });
+    await signerFrame(page).getByRole("heading", { level: 1 }).click();
+    await page.keyboard.press("Escape");
+    const r = await escaped.promise;
+    assert.deepEqual([r.code, r.reason], [4001, "USER_REJECTED"]);
+    const t = send();
+    await approveButton(page).waitFor({ state: "visible" });
+    const hash = await pendingUntilApproved(page, t);
+    assert.match(hash, /^0x[0-9a-f]{64}$/);
+  });
+
+  test("an unknown contract call warns, with its raw data behind a toggle", async () => {
+    const tx = { ...txFor(addresses.evm), data: "0xdeadbeef0000" };
+    const t = await asked(page, "eth_signTransaction", [tx], "Sign transaction");
+    const frame = signerFrame(page);
+    assert.ok((await frame.getByRole("alert").count()) >= 1, "no warning for an unknown call");
+    const raw = frame.locator(".consent-raw pre");
+    assert.equal(await raw.isVisible(), false, "raw data is behind the toggle");
+    await frame.getByText("Raw data").click();
+    assert.match(await raw.textContent(), /deadbeef/);
+    await rejected(page, t);
+  });
+
+  test("requests queue and are shown one at a time", async () => {
+    const first = track(callUnattended(page, "personal_sign", [hex("first"), addresses.evm]));
+    const second = track(callUnattended(page, "personal_sign", [hex("second"), addresses.evm]));
+    const frame = signerFrame(page);
+    await frame.getByText("1 more request is waiting.").waitFor();
+    assert.match(await frame.locator(".consent-body dd").first().textContent(), /first/);
+    await approveNext(page);
+    assert.ok((await first.promise).ok);
+    await frame.locator(".consent-body dd").getByText("second", { exact: true }).waitFor();
+    assert.equal(second.settled, false);
+    await rejected(page, second);
+  });
+
+  test("a request the host abandons (SDK timeout) leaves the screen", async () => {
+    const r = await page.evaluate(async ({ providerUrl, token, address }) => {
+      const signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, timeouts: { personal_sign: 1500 } });
+      await signer.request({ method: "keyframe_setAuth", params: { token } });
+      try {
+        await signer.request({ method: "personal_sign", params: ["0x00", address] });
+        return { ok: true };
+      } catch (e) {
+        await new Promise((done) => setTimeout(done, 500));
+        return { ok: false, reason: e.reason, visible: document.querySelectorAll("iframe[data-keyframe]")[1]?.style.opacity };
+      } finally {
+        window.second = signer;
+      }
+    }, { providerUrl: stack.urls.provider, token: user.token, address: addresses.evm });
+    assert.equal(r.ok, false);
+    assert.equal(r.reason, "TIMEOUT");
+    assert.equal(r.visible, "0", "the iFrame asked to be hidden once the screen was empty");
+    await page.evaluate(() => window.second.destroy());
+  });
+
+  test("keyframe_setRecovery: Reject keeps the old password, Approve sets the new one", async () => {
+    const next = passwordRecovery("the next long password");
+    await rejected(page, await asked(page, "keyframe_setRecovery", { recovery: next }, "Change recovery method"));
+    const fresh = await device(user.token);
+    await ok(fresh.page, "keyframe_recover", { recovery: passwordRecovery() });
+    await fresh.context.close();
+    await pendingUntilApproved(page, await asked(page, "keyframe_setRecovery", { recovery: next }, "Change recovery method"));
+    const later = await device(user.token);
+    const r = await callUnattended(later.page, "keyframe_recover", { recovery: passwordRecovery() });
+    assert.equal(r.reason, "WRONG_PASSWORD");
+    await ok(later.page, "keyframe_recover", { recovery: next });
+    await later.context.close();
+    await ok(page, "keyframe_setRecovery", { recovery: passwordRecovery() }); // approved by `ok`
+  });
+
+  test("keyframe_revokeDevice: Reject keeps the device, Approve revokes it", async () => {
+    const other = await device(user.token);
+    const { device: otherId } = await ok(other.page, "keyframe_recover", { recovery: passwordRecovery() });
+    await rejected(page, await asked(page, "keyframe_revokeDevice", { device: otherId }, "Revoke device"));
+    assert.ok((await ok(other.page, "personal_sign", [hex("still here"), addresses.evm])));
+    await pendingUntilApproved(page, await asked(page, "keyframe_revokeDevice", { device: otherId }, "Revoke device"));
+    // Its user may still approve on its own screen; it has nothing to sign with.
+    const r = await call(other.page, "personal_sign", [hex("gone"), addresses.evm]);
+    assert.equal(r.reason, "RECOVERY_REQUIRED", JSON.stringify(r));
+    await other.context.close();
+  });
+
+  test("keyframe_export: approval, then Reveal, then the phrase; Reject shows nothing", async () => {
+    const frame = signerFrame(page);
+    await rejected(page, await asked(page, "keyframe_export", undefined, "Export wallet"));
+    assert.equal(await frame.locator("#export").isVisible(), false);
+    const t = await asked(page, "keyframe_export", undefined, "Export wallet");
+    await sleep(WAIT_MS);
+    assert.equal(await frame.locator("#export").isVisible(), false, "export shown without approval");
+    await approveNext(page);
+    await frame.getByRole("button", { name: "Reveal" }).waitFor();
+    assert.equal(await frame.locator("#export-secret").isVisible(), false, "the secret before Reveal");
+    assert.equal(await frame.locator("#export-secret").textContent(), "", "the secret is in the DOM before Reveal");
+    // The device lock is not held while the phrase is on screen: this
+    // device signs meanwhile (from a second tab of the same profile).
+    const { page: tab2 } = await openHost(context, host.origin, stack);
+    await ok(tab2, "keyframe_setAuth", { token: user.token });
+    const signed = track(callUnattended(tab2, "personal_sign", [hex("during export"), addresses.evm]));
+    await approveNext(tab2);
+    assert.ok((await signed.promise).ok, "signing blocked while the export is shown");
+    await tab2.close();
+    await frame.getByRole("button", { name: "Reveal" }).click();
+    assert.ok((await frame.locator("#export-secret").textContent()).trim().split(/\s+/).length >= 12);
+    await frame.getByRole("button", { name: "Done" }).click();
+    assert.deepEqual((await t.promise).result, { ok: true });
+  });
+
+  test("keyframe_importWallet: Reject creates nothing, Approve imports", async () => {
+    const other = await signUp(stack, "importer");
+    const d = await device(other.token);
+    const params = { mnemonic: MNEMONIC, recovery: passwordRecovery() };
+    await rejected(d.page, await asked(d.page, "keyframe_importWallet", params, "Import wallet"));
+    assert.equal((await ok(d.page, "keyframe_status")).wallet, null);
+    const created = await pendingUntilApproved(d.page, await asked(d.page, "keyframe_importWallet", params, "Import wallet"));
+    assert.equal(created.addresses.evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    await d.context.close();
+  });
+});
+
+describe("a host cannot get an approval it does not show", () => {
+  let page, context, addresses;
+
+  before(async () => {
+    const user = await signUp(stack, "hostile");
+    ({ page, context } = await device(user.token));
+    ({ addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() }));
+  });
+  after(() => context.close());
+
+  // Each attack is applied to the iFrame after the SDK showed it, and undone.
+  const attacks = {
+    "nearly transparent": `iframe.style.opacity = "0.1";`,
+    "covered by another element": `const c = document.createElement("div"); c.id = "cover";
+      Object.assign(c.style, { position: "fixed", inset: "0", zIndex: "2147483647", background: "#fff", pointerEvents: "none" });
+      c.textContent = "Click the blue button to win"; document.body.appendChild(c);`,
+    "shrunk": `Object.assign(iframe.style, { width: "200px", height: "240px" });`,
+    "moved off-screen": `Object.assign(iframe.style, { top: "-2000px" });`,
+  };
+
+  test("a click that is not the user's (isTrusted false) does nothing", async () => {
+    const t = track(callUnattended(page, "personal_sign", ["0x7363726970746564", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    await sleep(WAIT_MS); // Approve is unlocked by now
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    await frame.evaluate(() => {
+      const b = [...document.querySelectorAll("button")].find((x) => x.textContent === "Approve");
+      b.click();
+      b.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    });
+    await sleep(300);
+    assert.equal(t.settled, false, "a synthetic click approved");
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+  });
+
+  for (const [name, script] of Object.entries(attacks)) {
+    test(`${name}: real clicks on Approve do nothing`, async () => {
+      const t = track(callUnattended(page, "personal_sign", [`0x${Buffer.from(name).toString("hex")}`, addresses.evm]));
+      await approveButton(page).waitFor({ state: "visible" });
+      const box = await approveButton(page).boundingBox();
+      await page.evaluate((s) => {
+        const iframe = document.querySelector("iframe[data-keyframe]");
+        window.__before = iframe.getAttribute("style");
+        new Function("iframe", s)(iframe);
+      }, script);
+      // Keep clicking where the button was (and is, for the overlay and
+      // the transparent frame) for well over the 800 ms wait.
+      const box2 = (await approveButton(page).boundingBox()) ?? box;
+      for (let i = 0; i < 8; i++) {
+        for (const b of [box, box2]) await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+        await sleep(250);
+      }
+      assert.equal(t.settled, false, `${name}: the host got an approval`);
+      // Undone, the screen works again (after its own wait).
+      await page.evaluate(() => {
+        document.getElementById("cover")?.remove();
+        document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before);
+      });
+      await approveNext(page);
+      assert.ok((await t.promise).ok);
+    });
+  }
+});
+
+describe("the iFrame enforces the screen itself, whatever the host runs", () => {
+  // A host that skips the SDK and talks to the iFrame's port directly
+  // (the SDK itself only ever asks for its one configured chain).
+  test("the first switch to each chain asks once; a rejected switch keeps the chain", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/index.html`);
+    await page.waitForFunction(() => window.hostReady === true);
+    await page.evaluate(async (providerUrl) => {
+      const f = document.createElement("iframe");
+      f.setAttribute("data-keyframe", "raw");
+      Object.assign(f.style, { position: "fixed", top: "40px", left: "40px", width: "420px", height: "520px", border: "0" });
+      const origin = new URL(providerUrl).origin;
+      const ready = new Promise((resolve) => window.addEventListener("message", (e) => {
+        if (e.source === f.contentWindow && e.data?.type === "ready") resolve();
+      }));
+      f.src = `${providerUrl}/iframe.html`;
+      document.body.appendChild(f);
+      await ready;
+      const { port1, port2 } = new MessageChannel();
+      const pending = new Map();
+      let id = 0;
+      port1.onmessage = (e) => pending.get(e.data?.id)?.(e.data);
+      window.raw = (method, params) => new Promise((resolve) => {
+        id += 1;
+        pending.set(id, (m) => resolve(m.error ? { ok: false, code: m.error.code, reason: m.error.data?.reason } : { ok: true, result: m.result }));
+        port1.postMessage({ jsonrpc: "2.0", id, method, params });
+      });
+      const connected = new Promise((resolve) => { port1.onmessage = () => { port1.onmessage = (e) => pending.get(e.data?.id)?.(e.data); resolve(); }; });
+      f.contentWindow.postMessage({ ns: "keyframe", type: "connect", version: 1 }, origin, [port2]);
+      await connected;
+    }, stack.urls.provider);
+    const raw = (method, params) => page.evaluate(([m, p]) => window.raw(m, p), [method, params]);
+    const switchTo = (chainId) => track(raw("wallet_switchEthereumChain", [{ chainId }]));
+
+    assert.deepEqual(await raw("wallet_switchEthereumChain", [{ chainId: "0x7a69" }]), { ok: true, result: null }, "the starting chain is not asked");
+    let t = switchTo("0x1");
+    await approveButton(page).waitFor({ state: "visible" });
+    assert.equal((await signerFrame(page).getByRole("heading", { level: 1 }).textContent()).trim(), "Switch network");
+    await rejectNext(page);
+    assert.deepEqual(await t.promise, { ok: false, code: 4001, reason: "USER_REJECTED" });
+    assert.equal((await raw("eth_chainId")).result, "0x7a69");
+    t = switchTo("0x1");
+    await approveButton(page).waitFor({ state: "visible" });
+    await pendingUntilApproved(page, t);
+    assert.equal((await raw("eth_chainId")).result, "0x1");
+    // Back to the start and to chain 1 again: approved once, not asked again.
+    for (const chainId of ["0x7a69", "0x1", "0x7a69"]) {
+      assert.deepEqual(await raw("wallet_switchEthereumChain", [{ chainId }]), { ok: true, result: null });
+    }
+    await context.close();
+  });
+});
