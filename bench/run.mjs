@@ -20,6 +20,8 @@ import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
+import { measurePeers, peersMarkdown } from "./peers.mjs";
+import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
 
 // ---- options ----------------------------------------------------------------
 
@@ -693,6 +695,7 @@ function markdown(result) {
       "| crate | code bytes | share |", "|---|---|---|");
     for (const c of sz.wasmCrates.top) L.push(`| ${c.crate} | ${c.bytes.toLocaleString("en")} | ${(c.share * 100).toFixed(1)} % |`);
   }
+  L.push(...wasmSizeMarkdown(result.wasmSize), ...peersMarkdown(result.peers, figures)); // bench/wasm-size.mjs, bench/peers.mjs
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
     "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK timed in the page. Between iterations the driver waits until the iFrame's `keyframe:refresh` User Timing measure appears (refresh finished), so the figure is refresh-excluded; `backToBack` runs the requests in a loop without waiting. `dispatch` and `compute` are the iFrame's own `performance.measure` entries (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
@@ -733,6 +736,9 @@ async function main() {
     await host.close();
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
+  // Issue 15: where the WASM's bytes go, and the peers (after the stack stopped; never fail the run).
+  result.wasmSize = await measureWasmSize({ root: ROOT, smoke: SMOKE, log });
+  result.peers = await measurePeers({ root: ROOT, smoke: SMOKE, sizes: result.sizes, figures, launchBrowser, log });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.counts = N;
   result.figures = figures;
