@@ -34,14 +34,29 @@ export function parseTwiggyTop(jsonText) {
 
 /** Rows of `twiggy monos --format json`: generic functions and what their copies cost. */
 export function parseTwiggyMonos(jsonText) {
+  // Twiggy lists the first copies and then "... and N more.".
+  const copies = (list) => (Array.isArray(list)
+    ? list.reduce((a, m) => a + (Number(/^\.\.\. and (\d+) more/.exec(m.name ?? "")?.[1]) || 1), 0)
+    : null);
   return JSON.parse(jsonText)
     .filter((r) => typeof r.generic === "string" && !/^(\.\.\. and \d+ more|Σ \[)/.test(r.generic))
     .map((r) => ({
       generic: r.generic,
-      bloat: r.approximate_monomorphization_bloat_size,
+      bloat: r.approximate_monomorphization_bloat_bytes ?? r.approximate_monomorphization_bloat_size,
       total: r.total_size,
-      copies: Array.isArray(r.monomorphizations) ? r.monomorphizations.length : null,
+      copies: copies(r.monomorphizations),
     }));
+}
+
+/** The name section's items: in the measured copy only, not in the shipped module. */
+export const isNameSection = (name) => /^"[\w ]+" subsection$/.test(name) || name === "custom section 'name' headers";
+
+/** Items without the name section, their percentages recomputed over what remains (the shipped module's content). */
+export function withoutNameSection(items, total) {
+  const kept = items.filter((r) => !isNameSection(r.name));
+  const sum = total ?? kept.reduce((a, r) => a + r.shallow, 0);
+  const p = (x) => (sum ? Number(((x / sum) * 100).toFixed(3)) : 0);
+  return kept.map((r) => ({ ...r, shallowPct: p(r.shallow), ...(r.retained != null ? { retainedPct: p(r.retained) } : {}) }));
 }
 
 const STD = new Set(["core", "alloc", "std"]);
@@ -57,8 +72,9 @@ const STD = new Set(["core", "alloc", "std"]);
 export function crateOf(name, known) {
   if (/^data\[\d+\]$/.test(name) || name.startsWith(".rodata") || name.startsWith(".data")) return "(data segments)";
   if (/^code\[\d+\]$/.test(name)) return "(unnamed functions)";
-  if (/^(table|elem|type|import|export|global|memory|start|custom section)\b|^"/.test(name) || name.startsWith("wasm magic")) return "(wasm sections: types, imports, exports, tables, names)";
-  const found = [...name.matchAll(/([A-Za-z_][A-Za-z0-9_]*)::/g)].map((m) => m[1]).filter((c) => known.has(c) || STD.has(c));
+  if (/^data segment /.test(name)) return "(data segments)";
+  if (/^(table|elem|type|import|export|global|memory|start|custom section)\b|^"|section headers$/.test(name) || name.startsWith("wasm magic")) return "(wasm sections: types, imports, exports, tables, names)";
+  const found = [...name.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/g)].map((m) => m[1]).filter((c) => known.has(c) || STD.has(c));
   if (found.length) return found.find((c) => !STD.has(c)) ?? found[0];
   if (/^__wbg|^__wbindgen|^__externref/.test(name)) return "wasm_bindgen";
   if (/^(memcpy|memset|memmove|memcmp|__rust_|__rdl_|__rg_|dlmalloc|__multi3|__udivti3|__ashlti3|__lshrti3)/.test(name)) return "(runtime: allocator, memcpy, …)";
@@ -98,7 +114,7 @@ export function wasmSizeMarkdown(section) {
   const L = ["", "## Where the WASM's bytes go (twiggy, issue 15)", ""];
   if (!section) return [...L, "Not measured in this run.", ""];
   if (section.skipped || section.unavailable) return [...L, section.skipped ? `twiggy: ${section.skipped}.` : `twiggy: unavailable (${section.unavailable}).`, ""];
-  L.push(`${section.twiggy} on ${section.module}: ${section.bytes.toLocaleString("en")} B uncompressed (the shipped module without its name section: ${section.shippedBytes?.toLocaleString("en") ?? "?"} B). Sizes are bytes before gzip; "retained" = the item plus everything only it keeps alive.`, "");
+  L.push(`${section.twiggy} on ${section.module}: ${section.bytes.toLocaleString("en")} B with the name section, ${section.itemsBytes?.toLocaleString("en") ?? "?"} B of items without it (the shipped iframe-host/pkg/keyframe_signer_bg.wasm: ${section.shippedBytes?.toLocaleString("en") ?? "?"} B). The name section's items are left out and percentages are of the items without it. Sizes are bytes before gzip; "retained" = the item plus everything only it keeps alive (the indirect call table, which retains most of the module, left out).`, "");
   L.push(`Top ${section.top.length} items by shallow size:`, "", "| # | item | shallow bytes | shallow % |", "|---|---|---|---|");
   section.top.forEach((r, i) => L.push(`| ${i + 1} | ${cell(r.name)} | ${r.shallow.toLocaleString("en")} | ${pct(r.shallowPct)} |`));
   if (section.retained?.length) {
@@ -163,10 +179,15 @@ export async function measureWasmSize({ root, smoke, log = () => {} }) {
       return r.out;
     };
     log(`twiggy (${version}) on the release WASM`);
-    const all = parseTwiggyTop(await tw("top", "-n", "1000000"));
+    const all = withoutNameSection(parseTwiggyTop(await tw("top", "-n", "1000000")));
+    const total = all.reduce((a, r) => a + r.shallow, 0);
     const top = all.slice(0, TOP);
     let retained = null, monos = null;
-    try { retained = parseTwiggyTop(await tw("top", "--retained", "-n", String(TOP))).slice(0, TOP); } catch (e) { log(e.message); }
+    try {
+      // table[0] / elem[0] (the indirect call table) retain most of the module: not a lever.
+      retained = withoutNameSection(parseTwiggyTop(await tw("top", "--retained", "-n", String(TOP + 20))), total)
+        .filter((r) => !/^(table|elem)\[\d+\]$/.test(r.name)).slice(0, TOP);
+    } catch (e) { log(e.message); }
     try { monos = parseTwiggyMonos(await tw("monos", "-n", "10")).slice(0, 10); } catch (e) { log(e.message); }
     const known = cratesOfLock(readFileSync(join(root, "Cargo.lock"), "utf8"));
     const shipped = join(root, "iframe-host", "pkg", "keyframe_signer_bg.wasm");
@@ -174,6 +195,7 @@ export async function measureWasmSize({ root, smoke, log = () => {} }) {
       twiggy: version,
       module: "the release build through wasm-bindgen as scripts/build.sh runs it, name section kept",
       bytes: statSync(module).size,
+      itemsBytes: total,
       shippedBytes: existsSync(shipped) ? statSync(shipped).size : null,
       itemCount: all.length,
       top, retained, monos,

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../scripts/stack.mjs";
 import { ESBUILD_OPTIONS, PEERS, kib, ms, peersMarkdown, ratio, reason, signingRows, sizeRows, slug } from "../bench/peers.mjs";
-import { cell, crateOf, cratesOfLock, groupByCrate, parseTwiggyMonos, parseTwiggyTop, wasmSizeMarkdown } from "../bench/wasm-size.mjs";
+import { cell, crateOf, cratesOfLock, groupByCrate, isNameSection, parseTwiggyMonos, parseTwiggyTop, wasmSizeMarkdown, withoutNameSection } from "../bench/wasm-size.mjs";
 
 test("ratio, kib, ms, slug, reason", () => {
   assert.equal(ratio(300, 100), 3);
@@ -79,16 +79,17 @@ test("signing rows: our figures over the ceilings", () => {
 
 // What `twiggy top --format json` and `twiggy monos --format json` print (shortened).
 const TOP = JSON.stringify([
-  { name: "data[0]", shallow_size: 85000, shallow_size_percent: 10.5 },
+  { name: "data segment \".rodata\"", shallow_size: 85000, shallow_size_percent: 10.5 },
   { name: "serde_json::de::Deserializer<R>::parse_any::h0123456789abcdef", shallow_size: 9000, shallow_size_percent: 1.1 },
   { name: "<alloc::vec::Vec<serde_json::value::Value> as core::ops::drop::Drop>::drop::h01", shallow_size: 1000, shallow_size_percent: 0.12 },
   { name: "alloy_dyn_abi::eip712::typed_data::TypedData::eip712_signing_hash::h02", shallow_size: 7000, shallow_size_percent: 0.9 },
-  { name: "core::fmt::Formatter::pad::h03", shallow_size: 2000, shallow_size_percent: 0.25 },
+  { name: "<f64 as core[c5930c85a12de822]::fmt::Display>::fmt", shallow_size: 2000, shallow_size_percent: 0.25 },
   { name: "keyframe_signer::web::dispatch::{{closure}}::h04", shallow_size: 5000, shallow_size_percent: 0.6 },
   { name: "dlmalloc::dlmalloc::Dlmalloc<A>::malloc::h05", shallow_size: 1500, shallow_size_percent: 0.2 },
   { name: "memcpy", shallow_size: 300, shallow_size_percent: 0.04 },
   { name: "code[1234]", shallow_size: 100, shallow_size_percent: 0.01 },
   { name: "\"function names\" subsection", shallow_size: 40000, shallow_size_percent: 5 },
+  { name: "export \"handle\"", shallow_size: 100, shallow_size_percent: 0.01 },
   { name: "... and 2000 more.", shallow_size: 500000, shallow_size_percent: 60 },
   { name: "Σ [2010 Total Rows]", shallow_size: 810000, shallow_size_percent: 100 },
 ]);
@@ -96,7 +97,7 @@ const KNOWN = cratesOfLock('[[package]]\nname = "serde_json"\nversion = "1"\n\n[
 
 test("twiggy top: parsed without its summary rows", () => {
   const rows = parseTwiggyTop(TOP);
-  assert.equal(rows.length, 10);
+  assert.equal(rows.length, 11);
   assert.deepEqual(rows[1], { name: "serde_json::de::Deserializer<R>::parse_any::h0123456789abcdef", shallow: 9000, shallowPct: 1.1 });
   const retained = parseTwiggyTop(JSON.stringify([{ name: "f", shallow_size: 1, shallow_size_percent: 0, retained_size: 9, retained_size_percent: 1 }]));
   assert.equal(retained[0].retained, 9);
@@ -105,29 +106,37 @@ test("twiggy top: parsed without its summary rows", () => {
 test("twiggy items grouped by crate", () => {
   assert.deepEqual([...KNOWN].sort(), ["alloy_dyn_abi", "dlmalloc", "keyframe_signer", "serde_json"]);
   assert.equal(crateOf("<alloc::vec::Vec<serde_json::value::Value> as core::ops::drop::Drop>::drop::h01", KNOWN), "serde_json");
-  assert.equal(crateOf("core::fmt::Formatter::pad::h03", KNOWN), "core");
+  assert.equal(crateOf("<f64 as core[c5930c85a12de822]::fmt::Display>::fmt", KNOWN), "core");
   assert.equal(crateOf("data[0]", KNOWN), "(data segments)");
+  assert.equal(crateOf("data segment \".rodata\"", KNOWN), "(data segments)");
+  assert.equal(crateOf("export \"handle\"", KNOWN), "(wasm sections: types, imports, exports, tables, names)");
   assert.equal(crateOf("code[1234]", KNOWN), "(unnamed functions)");
   assert.equal(crateOf("memcpy", KNOWN), "(runtime: allocator, memcpy, …)");
-  const groups = groupByCrate(parseTwiggyTop(TOP), KNOWN);
+  // The name section is in the measured copy only: left out, percentages over the rest.
+  const items = withoutNameSection(parseTwiggyTop(TOP));
+  assert.equal(items.length, 10);
+  assert.ok(!items.some((r) => isNameSection(r.name)));
+  assert.equal(items[0].shallowPct, 76.577); // 85,000 of 111,000
+  const groups = groupByCrate(items, KNOWN);
   assert.deepEqual(groups.slice(0, 4).map((g) => [g.crate, g.bytes, g.items]),
-    [["(data segments)", 85000, 1], ["(wasm sections: types, imports, exports, tables, names)", 40000, 1], ["serde_json", 10000, 2], ["alloy_dyn_abi", 7000, 1]]);
-  assert.equal(groups.reduce((a, g) => a + g.bytes, 0), 150900);
-  assert.equal(groups[0].share, 0.563);
+    [["(data segments)", 85000, 1], ["serde_json", 10000, 2], ["alloy_dyn_abi", 7000, 1], ["keyframe_signer", 5000, 1]]);
+  assert.equal(groups.reduce((a, g) => a + g.bytes, 0), 111000);
+  assert.equal(groups[0].share, 0.766);
 });
 
 test("twiggy monos parsed, and the section rendered", () => {
   const monos = parseTwiggyMonos(JSON.stringify([
-    { generic: "core::ptr::drop_in_place", approximate_monomorphization_bloat_size: 5000, approximate_monomorphization_bloat_size_percent: 0.6, total_size: 9000, total_size_percent: 1.1, monomorphizations: [{}, {}, {}] },
-    { generic: "... and 10 more.", approximate_monomorphization_bloat_size: 1, total_size: 1 },
+    { generic: "core::ptr::drop_in_place", approximate_monomorphization_bloat_bytes: 5000, approximate_monomorphization_bloat_percent: 0.6, total_size: 9000, total_size_percent: 1.1,
+      monomorphizations: [{ name: "core::ptr::drop_in_place::h1", shallow_size: 4000 }, { name: "core::ptr::drop_in_place::h2", shallow_size: 3000 }, { name: "... and 12 more.", shallow_size: 2000 }] },
+    { generic: "... and 10 more.", approximate_monomorphization_bloat_bytes: 1, total_size: 1 },
   ]));
-  assert.deepEqual(monos, [{ generic: "core::ptr::drop_in_place", bloat: 5000, total: 9000, copies: 3 }]);
+  assert.deepEqual(monos, [{ generic: "core::ptr::drop_in_place", bloat: 5000, total: 9000, copies: 14 }]);
   const top = parseTwiggyTop(TOP);
   const md = wasmSizeMarkdown({ twiggy: "twiggy 0.8.0", module: "m", bytes: 810000, shippedBytes: 770000, itemCount: top.length,
     top: top.slice(0, 3), retained: [], monos, crates: groupByCrate(top, KNOWN) }).join("\n");
   assert.match(md, /\| 2 \| `serde_json::de::Deserializer<R>::parse_any::h0123456789abcdef` \| 9,000 \| 1\.10 % \|/);
   assert.match(md, /\| serde_json \| 10,000 \| 6\.6 % \| 2 \|/);
-  assert.match(md, /\| `core::ptr::drop_in_place` \| 3 \| 5,000 \| 9,000 \|/);
+  assert.match(md, /\| `core::ptr::drop_in_place` \| 14 \| 5,000 \| 9,000 \|/);
   assert.match(wasmSizeMarkdown({ skipped: "skipped in smoke" }).join("\n"), /twiggy: skipped in smoke\./);
   assert.match(wasmSizeMarkdown({ unavailable: "cargo install twiggy --locked failed: x" }).join("\n"), /unavailable \(cargo install/);
   assert.equal(cell("a|b"), "`a\\|b`");
