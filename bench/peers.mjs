@@ -163,7 +163,10 @@ async function bundle(peer, dir, esbuild) {
 }
 
 async function peerSizes({ root, smoke, ours, log }) {
-  if (smoke) return { skipped: "skipped in smoke", rows: sizeRows([], ours) };
+  if (smoke) {
+    log("peer SDKs (npm installs): skipped in smoke");
+    return { skipped: "skipped in smoke", rows: sizeRows([], ours) };
+  }
   const base = join(root, "target", "bench-peers");
   const esbuild = await import("esbuild");
   const peers = await Promise.all(PEERS.map(async (peer) => {

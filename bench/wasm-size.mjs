@@ -164,7 +164,10 @@ async function findTwiggy(log) {
 
 /** `{ top, retained, crates, monos, … }` for results.json (`wasmSize`); never throws. */
 export async function measureWasmSize({ root, smoke, log = () => {} }) {
-  if (smoke) return { skipped: "skipped in smoke" };
+  if (smoke) {
+    log("twiggy: skipped in smoke");
+    return { skipped: "skipped in smoke" };
+  }
   const tmp = await mkdtemp(join(tmpdir(), "keyframe-twiggy-"));
   try {
     const { env, version } = await findTwiggy(log);
