@@ -101,8 +101,9 @@ export function cratesOfLock(lockText) {
   return new Set([...lockText.matchAll(/^name = "([^"]+)"$/gm)].map((m) => m[1].replace(/-/g, "_")));
 }
 
-/** A name short enough for a table cell, pipes escaped. */
-export function cell(name, max = 110) {
+/** A name short enough for a table cell (the symbol hash dropped: results.json keeps it), pipes escaped. */
+export function cell(full, max = 110) {
+  const name = full.replace(/::h[0-9a-f]{16}$/, "");
   const s = name.length > max ? `${name.slice(0, max - 1)}…` : name;
   return `\`${s.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
 }
