@@ -21,6 +21,8 @@ import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/sup
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns } from "./consent.mjs";
+import { measurePeers, peersMarkdown } from "./peers.mjs";
+import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
 
 // ---- options ----------------------------------------------------------------
 
@@ -694,6 +696,7 @@ function markdown(result) {
       "| crate | code bytes | share |", "|---|---|---|");
     for (const c of sz.wasmCrates.top) L.push(`| ${c.crate} | ${c.bytes.toLocaleString("en")} | ${(c.share * 100).toFixed(1)} % |`);
   }
+  L.push(...wasmSizeMarkdown(result.wasmSize), ...peersMarkdown(result.peers, figures)); // bench/wasm-size.mjs, bench/peers.mjs
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
     "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
@@ -734,6 +737,9 @@ async function main() {
     await host.close();
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
+  // Issue 15: where the WASM's bytes go, and the peers (after the stack stopped; never fail the run).
+  result.wasmSize = await measureWasmSize({ root: ROOT, smoke: SMOKE, log });
+  result.peers = await measurePeers({ root: ROOT, smoke: SMOKE, sizes: result.sizes, figures, launchBrowser, log });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.counts = N;
   result.figures = figures;

@@ -39,6 +39,11 @@ test("the benchmark runs end to end and reports every figure", { timeout: 300_00
     for (const b of results.budgets) assert.equal(typeof b.met, "boolean", `budget ${b.name} not evaluated`);
     const md = await readFile(join(out, "RESULTS.md"), "utf8");
     assert.match(md, /## Budgets/);
+    // Issue 15's sections (bench/wasm-size.mjs, bench/peers.mjs): no installs in smoke.
+    assert.equal(results.wasmSize?.skipped, "skipped in smoke");
+    assert.equal(results.peers?.sizes?.skipped, "skipped in smoke");
+    assert.match(md, /## Where the WASM's bytes go/);
+    assert.match(md, /## Peers side by side/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
