@@ -9,9 +9,9 @@
 // --no-build  use the release build as it is (default: scripts/build.sh first)
 //
 // Nothing here asserts anything about time: it measures and reports.
-import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
-import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import { cpus, totalmem, tmpdir, release, platform, arch } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -21,6 +21,7 @@ import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/sup
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns } from "./consent.mjs";
+import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
 import { measurePeers, peersMarkdown } from "./peers.mjs";
 import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
 
@@ -353,65 +354,6 @@ async function waitForRefreshIdle(dev) {
 
 // ---- sizes ---------------------------------------------------------------------------
 
-function wasmCrates() {
-  // Function body sizes of the pre-wasm-bindgen module (it still has its name
-  // section), grouped by the crate in each (legacy-mangled) name: an estimate
-  // of what dominates the shipped module.
-  const file = join(ROOT, "target", "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
-  if (!existsSync(file)) return null;
-  const b = readFileSync(file);
-  let p = 8;
-  const leb = () => { let r = 0, s = 0, x; do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80); return r; };
-  let imported = 0, bodies = [], names = new Map(), dataBytes = 0;
-  while (p < b.length) {
-    const id = b[p++], len = leb(), end = p + len;
-    if (id === 2) {
-      for (let n = leb(); n > 0; n--) { p += leb(); p += leb(); const kind = b[p++];
-        if (kind === 0) { leb(); imported++; } else if (kind === 1) { p++; const f = b[p++]; leb(); if (f & 1) leb(); }
-        else if (kind === 2) { const f = b[p++]; leb(); if (f & 1) leb(); } else if (kind === 3) { p += 2; } else { p++; leb(); } }
-    } else if (id === 10) {
-      for (let n = leb(); n > 0; n--) { const sz = leb(); bodies.push(sz); p += sz; }
-    } else if (id === 11) {
-      dataBytes = len;
-    } else if (id === 0) {
-      const nl = leb(); const name = b.subarray(p, p + nl).toString(); p += nl;
-      if (name === "name") {
-        while (p < end) { const sub = b[p++], sl = leb(), se = p + sl;
-          if (sub === 1) for (let n = leb(); n > 0; n--) { const idx = leb(), l = leb(); names.set(idx, b.subarray(p, p + l).toString()); p += l; }
-          p = se; }
-      }
-    }
-    p = end;
-  }
-  if (!names.size) return null;
-  // Attribution: the first crate of Cargo.lock named in the symbol that is
-  // not core/alloc/std (so `drop_in_place::<gloo_net::…>` counts for
-  // gloo_net), else core/alloc/std; v0 (`_R…`) and legacy (`_ZN…`) mangling.
-  const known = new Set([...readFileSync(join(ROOT, "Cargo.lock"), "utf8").matchAll(/^name = "([^"]+)"$/gm)].map((m) => m[1].replace(/-/g, "_")));
-  for (const c of ["core", "alloc", "std", "dlmalloc", "compiler_builtins", "hashbrown", "rustc_demangle"]) known.add(c);
-  const crateOf = (name) => {
-    if (name.startsWith("__wbindgen_describe")) return "(wasm-bindgen describe shims, dropped by wasm-bindgen)";
-    let found = [];
-    if (name.startsWith("_R")) {
-      for (const m of name.matchAll(/C(?:s[0-9A-Za-z]*_)?(\d+)([A-Za-z_][A-Za-z0-9_]*)/g)) found.push(m[2].slice(0, Number(m[1])));
-    } else if (name.startsWith("_ZN")) {
-      const first = /^_ZN(\d+)/.exec(name);
-      if (first) found.push(name.slice(first[0].length, first[0].length + Number(first[1])));
-      for (const m of name.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\.\./g)) found.push(m[1]);
-    } else {
-      return "(runtime: allocator, memcpy, …)";
-    }
-    found = found.map((c) => c.replace(/^_+/, "")).filter((c) => known.has(c));
-    return found.find((c) => !["core", "alloc", "std"].includes(c)) ?? found[0] ?? "(other)";
-  };
-  const byCrate = new Map();
-  bodies.forEach((sz, i) => { const c = crateOf(names.get(i + imported) ?? ""); byCrate.set(c, (byCrate.get(c) ?? 0) + sz); });
-  byCrate.delete("(wasm-bindgen describe shims, dropped by wasm-bindgen)");
-  const code = [...byCrate.values()].reduce((a, x) => a + x, 0);
-  const top = [...byCrate.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([crate, bytes]) => ({ crate, bytes, share: round(bytes / code, 3) }));
-  return { module: "target/wasm32-unknown-unknown/release/keyframe_signer.wasm (before wasm-bindgen; each function counted for the first crate its symbol names other than core/alloc/std, so generic code counts for the crate it was instantiated for; after inlining, an estimate)", codeBytes: code, dataBytes, top };
-}
-
 function sizes() {
   const gz = (buf) => gzipSync(buf, { level: 9 }).length;
   const files = ["iframe.html", "boot.js", "iframe.css", "pkg/keyframe_signer.js", "pkg/keyframe_signer_bg.wasm"].map((f) => {
@@ -425,154 +367,12 @@ function sizes() {
   record("size.wasm.gzip", { value: files.at(-1).gzip, unit: "bytes" });
   record("size.sdk.bytes", { value: sdkBuf.length, unit: "bytes" });
   record("size.sdk.gzip", { value: gz(sdkBuf), unit: "bytes", ceiling: { label: "budget 10 KiB", value: 10 * 1024 } });
-  return { files, sdk: { file: "iframe-host/sdk/dist/keyframe-sdk.min.js", bytes: sdkBuf.length, gzip: gz(sdkBuf) }, wasmCrates: wasmCrates() };
+  return { files, sdk: { file: "iframe-host/sdk/dist/keyframe-sdk.min.js", bytes: sdkBuf.length, gzip: gz(sdkBuf) } };
 }
 
 // ---- hot storage under load ------------------------------------------------------------
 
-function ensureWrk() {
-  if (spawnSync("wrk", ["--version"]).error === undefined) return;
-  log("installing wrk (Debian package) for the load test");
-  const asRoot = process.getuid?.() === 0 ? [] : ["sudo"];
-  const run = (args) => spawnSync(asRoot.length ? asRoot[0] : args[0], asRoot.length ? args : args.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) {
-    run(["apt-get", "update", "-qq"]);
-    if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) throw new Error("could not install wrk (apt-get install -y wrk)");
-  }
-}
-
-const pgBin = () => {
-  const base = "/usr/lib/postgresql";
-  const v = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : null;
-  return v ? join(base, v, "bin") : null;
-};
-
-/** A throwaway PostgreSQL cluster, as the Rust tests start one (runuser -u postgres as root). */
-async function startPostgres(tmp) {
-  const bin = pgBin();
-  if (!bin) throw new Error("PostgreSQL is not installed (apt-get install -y postgresql)");
-  const root = process.getuid?.() === 0;
-  // Its own folder directly under the temp dir: the postgres user must reach it.
-  const dir = await mkdtemp(join(tmpdir(), "keyframe-bench-pg-"));
-  await mkdir(join(dir, "sock"), { recursive: true });
-  if (root) execFileSync("chown", ["-R", "postgres:postgres", dir]);
-  const asPg = (prog, args) => execFileSync(root ? "runuser" : join(bin, prog), root ? ["-u", "postgres", "--", join(bin, prog), ...args] : args, { stdio: ["ignore", "ignore", "pipe"] });
-  asPg("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-  const port = await freePort();
-  asPg("pg_ctl", ["-D", join(dir, "data"), "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${join(dir, "sock")} -c max_connections=200`,
-    "-w", "-l", join(dir, "log"), "start"]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      try { asPg("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "stop"]); } catch {}
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A hot-storage process of its own for the load test, rate limits off. */
-async function startHot(stack, tmp, name, databaseUrl) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(join(ROOT, "target", "release", "hot-storage-service"), [
-    "--jwks-url", `http://127.0.0.1:${stack.ports.dapp}/.well-known/jwks.json`,
-    "--jwt-issuer", stack.urls.dapp, "--jwt-audience", "keyframe", "--dev",
-    "--listen", `127.0.0.1:${port}`, "--data-dir", join(tmp, `hot-${name}`),
-    "--allowed-origins", stack.urls.dapp, "--shield-url", stack.urls.shield,
-    "--static-dir", join(ROOT, "iframe-host"),
-    ...(databaseUrl ? ["--database-url", databaseUrl] : []),
-  ], { readyUrl: `${url}/healthz`, env: { RUST_LOG: "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
-  return { url, port, proc };
-}
-
-const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (x) => x.toString(16).padStart(2, "0")).join("");
-const uuid = () => crypto.randomUUID();
-
-/** One wallet per user, created through the API with opaque share blobs of the real size. */
-async function seedWallets(hot, users) {
-  const bodies = [];
-  for (const u of users) {
-    const wallet = uuid(), device = uuid(), split = hex(16);
-    const blob = () => Buffer.from(crypto.getRandomValues(new Uint8Array(110))).toString("base64");
-    const body = {
-      wallet, kind: "mnemonic",
-      addresses: { evm: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", solana: "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM" },
-      primary: { split: hex(16), share: blob() },
-      device: { device, split, share: blob(), ephemeral: false, label: "bench" },
-    };
-    const res = await fetch(`${hot.url}/v2/devices/create`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: JSON.stringify(body) });
-    if (res.status !== 201) throw new Error(`create wallet: ${res.status} ${await res.text()}`);
-    // What the iFrame sends before every signature: the device's current share.
-    const recover = JSON.stringify({ wallet, device, version: 0, split });
-    const check = await fetch(`${hot.url}/v2/devices/recover`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: recover });
-    if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
-    bodies.push({ token: u.token, body: recover });
-  }
-  return bodies;
-}
-
-const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-async function wrkScript(tmp, hot, bodies) {
-  const file = join(tmp, `${bodies ? "recover" : "healthz"}-${hot.port}.lua`);
-  const done = `
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end`;
-  const lua = bodies ? `-- POST /v2/devices/recover as the iFrame sends it, round-robin over users.
-local items = {
-${bodies.map((b) => `  { ${luaString(b.token)}, ${luaString(b.body)} },`).join("\n")}
-}
-local reqs = {}
-local i = 0
-function init(args)
-  for k, it in ipairs(items) do
-    reqs[k] = wrk.format("POST", "/v2/devices/recover", {
-      ["Host"] = "127.0.0.1:${hot.port}",
-      ["Content-Type"] = "application/json",
-      ["Authorization"] = "Bearer " .. it[1],
-    }, it[2])
-  end
-  i = math.random(#reqs)
-end
-function request()
-  i = i % #reqs + 1
-  return reqs[i]
-end
-${done}` : done;
-  await writeFile(file, lua);
-  return file;
-}
-
-function rss(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch { return null; }
-}
-
-/** Runs wrk for `seconds` and samples the server's VmRSS meanwhile. */
-async function wrk(url, script, seconds, pid) {
-  let peak = 0;
-  const timer = setInterval(() => { const r = rss(pid); if (r > peak) peak = r; }, 100);
-  const out = await new Promise((ok, fail) => {
-    const child = spawn("wrk", ["-t", String(WRK_THREADS), "-c", String(N.conns), "-d", `${seconds}s`, "--timeout", "5s", "-s", script, url],
-      { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    child.stdout.on("data", (d) => (text += d));
-    child.stderr.on("data", (d) => (text += d));
-    child.on("error", fail);
-    child.on("close", (code) => (code === 0 ? ok(text) : fail(new Error(`wrk exited ${code}: ${text}`))));
-  });
-  clearInterval(timer);
-  const line = out.split("\n").find((l) => l.startsWith("WRKJSON "));
-  if (!line) throw new Error(`no result from wrk: ${out}`);
-  const r = JSON.parse(line.slice(8));
-  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000,
-    errors: r.connect + r.read + r.write + r.status + r.timeout, requests: r.requests, rssMiB: peak };
-}
+const WRK = { threads: WRK_THREADS, get conns() { return N.conns; } };
 
 async function loadPart(stack, tmp) {
   ensureWrk();
@@ -591,9 +391,9 @@ async function loadPart(stack, tmp) {
         const healthLua = await wrkScript(tmp, hot, null);
         const idleRss = rss(hot.proc.pid);
         const series = async (url, script) => {
-          if (N.loadWarmS) await wrk(url, script, N.loadWarmS, hot.proc.pid);
+          if (N.loadWarmS) await wrk(url, script, N.loadWarmS, hot.proc.pid, WRK);
           const out = [];
-          for (let i = 0; i < N.loadRuns; i++) out.push(await wrk(url, script, N.loadS, hot.proc.pid));
+          for (let i = 0; i < N.loadRuns; i++) out.push(await wrk(url, script, N.loadS, hot.proc.pid, WRK));
           return out;
         };
         const recover = await series(`${hot.url}/v2/devices/recover`, recoverLua);
@@ -691,11 +491,7 @@ function markdown(result) {
   }
   L.push("", "## Sizes", "", "| file | bytes | gzip -9 |", "|---|---|---|");
   for (const f of [...sz.files, sz.sdk]) L.push(`| ${f.file} | ${f.bytes.toLocaleString("en")} | ${f.gzip.toLocaleString("en")} |`);
-  if (sz.wasmCrates) {
-    L.push("", `What the WASM code is made of (function bodies by crate, ${sz.wasmCrates.module}; ${sz.wasmCrates.codeBytes.toLocaleString("en")} B of code, ${sz.wasmCrates.dataBytes.toLocaleString("en")} B of data):`, "",
-      "| crate | code bytes | share |", "|---|---|---|");
-    for (const c of sz.wasmCrates.top) L.push(`| ${c.crate} | ${c.bytes.toLocaleString("en")} | ${(c.share * 100).toFixed(1)} % |`);
-  }
+
   L.push(...wasmSizeMarkdown(result.wasmSize), ...peersMarkdown(result.peers, figures)); // bench/wasm-size.mjs, bench/peers.mjs
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",

@@ -191,17 +191,17 @@ describe("every act of authority waits for Approve", () => {
 
   test("keyframe_setRecovery: Reject keeps the old password, Approve sets the new one", async () => {
     const next = passwordRecovery("the next long password");
-    await rejected(page, await asked(page, "keyframe_setRecovery", { recovery: next }, "Change recovery method"));
+    await rejected(page, await asked(page, "keyframe_setRecovery", { current: passwordRecovery(), recovery: next }, "Change recovery method"));
     const fresh = await device(user.token);
     await ok(fresh.page, "keyframe_recover", { recovery: passwordRecovery() });
     await fresh.context.close();
-    await pendingUntilApproved(page, await asked(page, "keyframe_setRecovery", { recovery: next }, "Change recovery method"));
+    await pendingUntilApproved(page, await asked(page, "keyframe_setRecovery", { current: passwordRecovery(), recovery: next }, "Change recovery method"));
     const later = await device(user.token);
     const r = await callUnattended(later.page, "keyframe_recover", { recovery: passwordRecovery() });
     assert.equal(r.reason, "WRONG_PASSWORD");
     await ok(later.page, "keyframe_recover", { recovery: next });
     await later.context.close();
-    await ok(page, "keyframe_setRecovery", { recovery: passwordRecovery() }); // approved by `ok`
+    await ok(page, "keyframe_setRecovery", { current: next, recovery: passwordRecovery() }); // approved by `ok`
   });
 
   test("keyframe_revokeDevice: Reject keeps the device, Approve revokes it", async () => {

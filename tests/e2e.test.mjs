@@ -210,8 +210,17 @@ describe("recovery on a new device", () => {
     const user = await signUp(stack, "chg");
     const first = await device(user.token);
     const { addresses } = await createWallet(first.page, passwordRecovery("the first long password"));
-    await fails(first.page, "keyframe_setRecovery", { recovery: passwordRecovery("too short") }, "BAD_REQUEST");
-    await ok(first.page, "keyframe_setRecovery", { recovery: passwordRecovery("the second long password") });
+    await fails(first.page, "keyframe_setRecovery", { current: passwordRecovery("the first long password"), recovery: passwordRecovery("too short") }, "BAD_REQUEST");
+    // The attack of a host script holding the user's token: re-key the
+    // wallet to a key it chose, without the current password. Refused
+    // after the screen, and nothing changes (the old password recovers below).
+    const chosen = { method: "automatic", token: Buffer.alloc(32, 7).toString("base64url") };
+    await fails(first.page, "keyframe_setRecovery", { current: chosen, recovery: chosen }, "SHARE_MISMATCH");
+    await fails(first.page, "keyframe_setRecovery", { current: passwordRecovery("a guessed long password"), recovery: chosen }, "WRONG_PASSWORD");
+    const probe = await device(user.token);
+    await ok(probe.page, "keyframe_recover", { recovery: passwordRecovery("the first long password") });
+    await probe.context.close();
+    await ok(first.page, "keyframe_setRecovery", { current: passwordRecovery("the first long password"), recovery: passwordRecovery("the second long password") });
     await assertPersonalSign(first.page, addresses.evm);
 
     const second = await device(user.token);

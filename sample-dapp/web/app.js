@@ -302,7 +302,12 @@ $("export").addEventListener("click", () =>
 
 $("change-recovery").addEventListener("click", () =>
   busy(waitsForYou("Re-encrypting your backup share"), async () => {
-    await state.signer.request({ method: "keyframe_setRecovery", params: { recovery: { method: "password", password: $("new-recovery-password").value } } });
+    // The current method's secret proves the change is the user's
+    // (docs/api.md, keyframe_setRecovery).
+    const typed = $("current-recovery-password").value;
+    const current = typed ? { method: "password", password: typed } : { method: "automatic", token: (await api("/api/recovery-key")).key };
+    await state.signer.request({ method: "keyframe_setRecovery", params: { current, recovery: { method: "password", password: $("new-recovery-password").value } } });
+    $("current-recovery-password").value = "";
     $("new-recovery-password").value = "";
     result("Recovery password", "changed", true);
   }));

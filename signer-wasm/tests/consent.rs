@@ -90,7 +90,9 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
     let exported = refusing.export(&token, wallet).await;
     assert_eq!(exported.err().unwrap().reason, Reason::PolicyDenied);
     let password = Recovery::Password(Zeroizing::new("correct horse battery staple".into()));
-    let rekeyed = refusing.set_recovery(&token, wallet, &password).await;
+    let rekeyed = refusing
+        .set_recovery(&token, wallet, &automatic(&recovery_key()), &password)
+        .await;
     assert_eq!(rekeyed.err().unwrap().reason, Reason::PolicyDenied);
     let revoked = refusing
         .revoke_device(&token, wallet, created.device)

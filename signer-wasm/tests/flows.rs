@@ -9,6 +9,7 @@ mod flow_support;
 use flow_support::*;
 use keyframe_signer::Reason;
 use keyframe_signer::flows::{HotStorage, Recovery};
+use keyframe_signer::recovery::RecoveryKey;
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::DeviceId;
 use keyframe_wire::hot::RecoverRequest;
@@ -158,12 +159,37 @@ async fn set_recovery_replaces_the_cold_share() {
         .unwrap();
 
     let password = "correct horse battery staple";
+    let new_password = Recovery::Password(Zeroizing::new(password.into()));
+    // Without the current method's secret nothing changes: a key the
+    // caller chose is refused, and the cold share still opens with the old
+    // key (the attack of a host script that holds the user's token).
+    let chosen = RecoveryKey::generate(&mut keyframe_signer::secret::OsRng).unwrap();
+    let refused = tab
+        .set_recovery(&token, &created.wallet, &automatic(&chosen), &new_password)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(refused.reason, Reason::ShareMismatch);
+    let wrong_password = Recovery::Password(Zeroizing::new("a guessed password".into()));
+    let refused = tab
+        .set_recovery(&token, &created.wallet, &wrong_password, &new_password)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(
+        refused.reason,
+        Reason::ShareMismatch,
+        "an automatic record is not a password one"
+    );
+    assert_eq!(store.all()[0].version, 0, "nothing was refreshed");
+    services
+        .tab(&MemoryStore::default())
+        .recover(&token, &automatic(&key))
+        .await
+        .expect("the old key still recovers");
+
     let refresh = tab
-        .set_recovery(
-            &token,
-            &created.wallet,
-            &Recovery::Password(Zeroizing::new(password.into())),
-        )
+        .set_recovery(&token, &created.wallet, &automatic(&key), &new_password)
         .await
         .unwrap();
     tab.refresh(refresh).await;
@@ -172,10 +198,20 @@ async fn set_recovery_replaces_the_cold_share() {
         1,
         "set-recovery refreshes like a signature"
     );
+    // Now a password wallet: a wrong current password is WRONG_PASSWORD.
+    let back_to_key = tab
+        .set_recovery(&token, &created.wallet, &wrong_password, &automatic(&key))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(back_to_key.reason, Reason::WrongPassword);
 
     // The old key no longer opens the cold share; the password does.
     let other = services.tab(&MemoryStore::default());
-    let old = other.recover(&token, &automatic(&key)).await.unwrap_err();
+    let old = other
+        .recover(&token, &automatic(&key))
+        .await
+        .expect_err("refused");
     assert_eq!(old.reason, Reason::ShareMismatch);
     let wrong = other
         .recover(
@@ -183,7 +219,7 @@ async fn set_recovery_replaces_the_cold_share() {
             &Recovery::Password(Zeroizing::new("not the password at all".into())),
         )
         .await
-        .unwrap_err();
+        .expect_err("refused");
     assert_eq!(wrong.reason, Reason::WrongPassword);
     other
         .recover(&token, &Recovery::Password(Zeroizing::new(password.into())))

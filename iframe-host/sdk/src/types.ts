@@ -44,7 +44,8 @@ export interface KeyframeMethods {
     result: { wallet: string; addresses: Addresses };
   };
   keyframe_export: { params?: undefined; result: unknown };
-  keyframe_setRecovery: { params: { recovery: Recovery }; result: { ok: boolean } };
+  /** `current` is the current method's secret: the proof the change is the user's. */
+  keyframe_setRecovery: { params: { current: Recovery; recovery: Recovery }; result: { ok: boolean } };
   keyframe_listDevices: { params?: undefined; result: { devices: (DeviceInfo & { current: boolean })[] } };
   keyframe_revokeDevice: { params: { device: string }; result: unknown };
   keyframe_logout: { params?: undefined; result: unknown };

@@ -148,9 +148,15 @@ export function validateIframeParams(method: string, params: unknown): unknown {
       return p;
     }
     case "keyframe_createWallet":
-    case "keyframe_recover":
-    case "keyframe_setRecovery": {
+    case "keyframe_recover": {
       const p = objectParam(method, params);
+      checkRecovery(method, p.recovery);
+      return p;
+    }
+    case "keyframe_setRecovery": {
+      // `current`: the current method's secret, the proof the change is the user's.
+      const p = objectParam(method, params);
+      checkRecovery(`${method} (current)`, p.current);
       checkRecovery(method, p.recovery);
       return p;
     }

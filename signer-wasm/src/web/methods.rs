@@ -7,7 +7,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
-use super::params::{decode_b64, object_param, positional, recovery_param, str_field};
+use super::params::{
+    current_recovery_param, decode_b64, object_param, positional, recovery_param, str_field,
+};
 use super::signer::{Answer, Signer};
 use super::ui;
 use crate::Reason;
@@ -191,9 +193,10 @@ handler!(export(s, p) {
 });
 
 handler!(set_recovery(s, p) {
+    let current = current_recovery_param(p)?;
     let recovery = recovery_param(p)?;
     let (token, wallet) = s.session()?;
-    let refresh = s.flows.set_recovery(&token, &wallet, &recovery).await?;
+    let refresh = s.flows.set_recovery(&token, &wallet, &current, &recovery).await?;
     Ok((json!({ "ok": true }), Some(refresh)))
 });
 

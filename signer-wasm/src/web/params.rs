@@ -51,7 +51,17 @@ pub fn decode_b64(value: &str, what: &str) -> RpcResult<Vec<u8>> {
 
 /// How the cold share is protected, from `params.recovery`.
 pub fn recovery_param(params: &Value) -> RpcResult<Recovery> {
-    let recovery = field(params, "recovery")?;
+    recovery_at(params, "recovery")
+}
+
+/// `params.current` of `keyframe_setRecovery`: the current method's secret,
+/// the proof that the caller may change it.
+pub fn current_recovery_param(params: &Value) -> RpcResult<Recovery> {
+    recovery_at(params, "current")
+}
+
+fn recovery_at(params: &Value, name: &str) -> RpcResult<Recovery> {
+    let recovery = field(params, name)?;
     match recovery.get("method").and_then(Value::as_str) {
         Some("password") => {
             let password = str_field(recovery, "password")?;
@@ -60,12 +70,12 @@ pub fn recovery_param(params: &Value) -> RpcResult<Recovery> {
         Some("automatic") => {
             let token = str_field(recovery, "token")?;
             let key = RecoveryKey::from_base64url(token).map_err(|_| {
-                RpcError::bad_params("recovery.token must be the 32-byte recovery key")
+                RpcError::bad_params(format!("{name}.token must be the 32-byte recovery key"))
             })?;
             Ok(Recovery::Automatic(key))
         }
-        _ => Err(RpcError::bad_params(
-            "recovery.method must be \"password\" or \"automatic\"",
-        )),
+        _ => Err(RpcError::bad_params(format!(
+            "{name}.method must be \"password\" or \"automatic\""
+        ))),
     }
 }

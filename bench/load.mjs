@@ -1,0 +1,155 @@
+// Hot storage under load, for `npm run bench` (bench/run.mjs's loadPart):
+// wrk and a throwaway PostgreSQL cluster, a hot-storage process of its own
+// with rate limits off, wallets seeded through the API, and wrk's Lua
+// scripts. Measures nothing itself; run.mjs records the figures.
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../scripts/stack.mjs";
+import { freePort, startProcess } from "../tests/support/index.mjs";
+
+export function ensureWrk() {
+  if (spawnSync("wrk", ["--version"]).error === undefined) return;
+  console.error("[bench] installing wrk (Debian package) for the load test");
+  const asRoot = process.getuid?.() === 0 ? [] : ["sudo"];
+  const run = (args) => spawnSync(asRoot.length ? asRoot[0] : args[0], asRoot.length ? args : args.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) {
+    run(["apt-get", "update", "-qq"]);
+    if (run(["apt-get", "install", "-y", "-qq", "wrk"]).status !== 0) throw new Error("could not install wrk (apt-get install -y wrk)");
+  }
+}
+
+const pgBin = () => {
+  const base = "/usr/lib/postgresql";
+  const v = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : null;
+  return v ? join(base, v, "bin") : null;
+};
+
+/** A throwaway PostgreSQL cluster, as the Rust tests start one (runuser -u postgres as root). */
+export async function startPostgres(tmp) {
+  const bin = pgBin();
+  if (!bin) throw new Error("PostgreSQL is not installed (apt-get install -y postgresql)");
+  const root = process.getuid?.() === 0;
+  // Its own folder directly under the temp dir: the postgres user must reach it.
+  const dir = await mkdtemp(join(tmpdir(), "keyframe-bench-pg-"));
+  await mkdir(join(dir, "sock"), { recursive: true });
+  if (root) execFileSync("chown", ["-R", "postgres:postgres", dir]);
+  const asPg = (prog, args) => execFileSync(root ? "runuser" : join(bin, prog), root ? ["-u", "postgres", "--", join(bin, prog), ...args] : args, { stdio: ["ignore", "ignore", "pipe"] });
+  asPg("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const port = await freePort();
+  asPg("pg_ctl", ["-D", join(dir, "data"), "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${join(dir, "sock")} -c max_connections=200`,
+    "-w", "-l", join(dir, "log"), "start"]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      try { asPg("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "stop"]); } catch {}
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A hot-storage process of its own for the load test, rate limits off. */
+export async function startHot(stack, tmp, name, databaseUrl) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess(join(ROOT, "target", "release", "hot-storage-service"), [
+    "--jwks-url", `http://127.0.0.1:${stack.ports.dapp}/.well-known/jwks.json`,
+    "--jwt-issuer", stack.urls.dapp, "--jwt-audience", "keyframe", "--dev",
+    "--listen", `127.0.0.1:${port}`, "--data-dir", join(tmp, `hot-${name}`),
+    "--allowed-origins", stack.urls.dapp, "--shield-url", stack.urls.shield,
+    "--static-dir", join(ROOT, "iframe-host"),
+    ...(databaseUrl ? ["--database-url", databaseUrl] : []),
+  ], { readyUrl: `${url}/healthz`, env: { RUST_LOG: "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
+  return { url, port, proc };
+}
+
+const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (x) => x.toString(16).padStart(2, "0")).join("");
+const uuid = () => crypto.randomUUID();
+
+/** One wallet per user, created through the API with opaque share blobs of the real size. */
+export async function seedWallets(hot, users) {
+  const bodies = [];
+  for (const u of users) {
+    const wallet = uuid(), device = uuid(), split = hex(16);
+    const blob = () => Buffer.from(crypto.getRandomValues(new Uint8Array(110))).toString("base64");
+    const body = {
+      wallet, kind: "mnemonic",
+      addresses: { evm: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", solana: "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM" },
+      primary: { split: hex(16), share: blob() },
+      device: { device, split, share: blob(), ephemeral: false, label: "bench" },
+    };
+    const res = await fetch(`${hot.url}/v2/devices/create`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`create wallet: ${res.status} ${await res.text()}`);
+    // What the iFrame sends before every signature: the device's current share.
+    const recover = JSON.stringify({ wallet, device, version: 0, split });
+    const check = await fetch(`${hot.url}/v2/devices/recover`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: recover });
+    if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
+    bodies.push({ token: u.token, body: recover });
+  }
+  return bodies;
+}
+
+const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+export async function wrkScript(tmp, hot, bodies) {
+  const file = join(tmp, `${bodies ? "recover" : "healthz"}-${hot.port}.lua`);
+  const done = `
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end`;
+  const lua = bodies ? `-- POST /v2/devices/recover as the iFrame sends it, round-robin over users.
+local items = {
+${bodies.map((b) => `  { ${luaString(b.token)}, ${luaString(b.body)} },`).join("\n")}
+}
+local reqs = {}
+local i = 0
+function init(args)
+  for k, it in ipairs(items) do
+    reqs[k] = wrk.format("POST", "/v2/devices/recover", {
+      ["Host"] = "127.0.0.1:${hot.port}",
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. it[1],
+    }, it[2])
+  end
+  i = math.random(#reqs)
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+${done}` : done;
+  await writeFile(file, lua);
+  return file;
+}
+
+export function rss(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch { return null; }
+}
+
+/** Runs wrk for `seconds` and samples the server's VmRSS meanwhile. */
+export async function wrk(url, script, seconds, pid, { threads, conns }) {
+  let peak = 0;
+  const timer = setInterval(() => { const r = rss(pid); if (r > peak) peak = r; }, 100);
+  const out = await new Promise((ok, fail) => {
+    const child = spawn("wrk", ["-t", String(threads), "-c", String(conns), "-d", `${seconds}s`, "--timeout", "5s", "-s", script, url],
+      { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout.on("data", (d) => (text += d));
+    child.stderr.on("data", (d) => (text += d));
+    child.on("error", fail);
+    child.on("close", (code) => (code === 0 ? ok(text) : fail(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  clearInterval(timer);
+  const line = out.split("\n").find((l) => l.startsWith("WRKJSON "));
+  if (!line) throw new Error(`no result from wrk: ${out}`);
+  const r = JSON.parse(line.slice(8));
+  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000,
+    errors: r.connect + r.read + r.write + r.status + r.timeout, requests: r.requests, rssMiB: peak };
+}
