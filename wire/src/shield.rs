@@ -148,15 +148,26 @@ enum AnyParams {
     Automatic(AutomaticParams),
 }
 
-fn sealing(method: RecoveryMethod, params: AnyParams) -> Result<Sealing, String> {
-    match (method, params) {
-        (RecoveryMethod::Password, AnyParams::Password(p)) => Ok(Sealing::Password(p)),
-        (RecoveryMethod::Automatic, AnyParams::Automatic(p)) => Ok(Sealing::Automatic(p)),
-        (m, _) => Err(format!(
-            "invalid value at `params` for method {}",
-            m.as_str()
-        )),
-    }
+/// The record from its flat parts; `params` must be `method`'s.
+fn record(
+    method: RecoveryMethod,
+    params: AnyParams,
+    ciphertext: Ciphertext,
+) -> Result<ColdRecord, String> {
+    let sealing = match (method, params) {
+        (RecoveryMethod::Password, AnyParams::Password(p)) => Sealing::Password(p),
+        (RecoveryMethod::Automatic, AnyParams::Automatic(p)) => Sealing::Automatic(p),
+        (m, _) => {
+            return Err(format!(
+                "invalid value at `params` for method {}",
+                m.as_str()
+            ));
+        }
+    };
+    Ok(ColdRecord {
+        sealing,
+        ciphertext,
+    })
 }
 
 #[derive(Deserialize)]
@@ -170,10 +181,7 @@ struct RawRecord {
 impl TryFrom<RawRecord> for ColdRecord {
     type Error = String;
     fn try_from(r: RawRecord) -> Result<Self, String> {
-        Ok(ColdRecord {
-            sealing: sealing(r.method, r.params)?,
-            ciphertext: r.ciphertext,
-        })
+        record(r.method, r.params, r.ciphertext)
     }
 }
 
@@ -191,10 +199,7 @@ impl TryFrom<RawCreate> for ColdCreate {
     fn try_from(r: RawCreate) -> Result<Self, String> {
         Ok(ColdCreate {
             wallet: r.wallet,
-            record: ColdRecord {
-                sealing: sealing(r.method, r.params)?,
-                ciphertext: r.ciphertext,
-            },
+            record: record(r.method, r.params, r.ciphertext)?,
         })
     }
 }
@@ -214,10 +219,7 @@ impl TryFrom<RawReplace> for ColdReplace {
     fn try_from(r: RawReplace) -> Result<Self, String> {
         Ok(ColdReplace {
             wallet: r.wallet,
-            record: ColdRecord {
-                sealing: sealing(r.method, r.params)?,
-                ciphertext: r.ciphertext,
-            },
+            record: record(r.method, r.params, r.ciphertext)?,
         })
     }
 }
@@ -260,10 +262,7 @@ impl TryFrom<RawResponse> for ColdRecordResponse {
     fn try_from(r: RawResponse) -> Result<Self, String> {
         Ok(ColdRecordResponse {
             wallet: r.wallet,
-            record: ColdRecord {
-                sealing: sealing(r.method, r.params)?,
-                ciphertext: r.ciphertext,
-            },
+            record: record(r.method, r.params, r.ciphertext)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
