@@ -113,6 +113,13 @@ impl From<ServiceError> for RpcError {
                 Reason::BadRequest,
                 "the share service refused the request",
             ),
+            // Hot storage's device cap (docs/api.md): the user must revoke a
+            // device first; retrying cannot help, so it is not UNAVAILABLE.
+            "DEVICE_LIMIT" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "this wallet has the most devices allowed; revoke one first",
+            ),
             "WALLET_EXISTS" => (
                 INVALID_PARAMS,
                 Reason::BadRequest,
