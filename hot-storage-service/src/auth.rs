@@ -274,9 +274,7 @@ impl Verifier {
                 resp.status()
             );
         }
-        let resp = resp
-            .error_for_status()
-            .context("JWKS status")?;
+        let resp = resp.error_for_status().context("JWKS status")?;
         let bytes = resp.bytes().await.context("reading the JWKS")?;
         if bytes.len() > 256 * 1024 {
             anyhow::bail!("JWKS larger than 256 KiB");

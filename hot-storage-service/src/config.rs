@@ -253,7 +253,9 @@ pub fn parse_trusted_proxies(entries: &[String]) -> anyhow::Result<Vec<ipnet::Ip
         .map(|e| {
             e.parse::<ipnet::IpNet>()
                 .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| anyhow::anyhow!("--trusted-proxies: {e:?} is not a CIDR or an IP address"))
+                .map_err(|_| {
+                    anyhow::anyhow!("--trusted-proxies: {e:?} is not a CIDR or an IP address")
+                })
         })
         .collect()
 }
@@ -559,7 +561,10 @@ mod tests {
             ("*", "wildcards"),
             ("https://*.example", "wildcards"),
             ("null", "\"null\""),
-            ("https://dapp.example/", "did you mean https://dapp.example?"),
+            (
+                "https://dapp.example/",
+                "did you mean https://dapp.example?",
+            ),
             ("https://dapp.example/app", "not an exact origin"),
             ("https://DAPP.example", "not an exact origin"),
             ("https://dapp.example:443", "not an exact origin"),
@@ -572,13 +577,29 @@ mod tests {
         }
         // Start-up refuses (it used to warn and drop the entry), naming every
         // bad entry in one message.
-        let err = hot(&["--allowed-origins", "http://127.0.0.1:3000,*,https://a.example/x"])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("must be a comma-separated list of exact origins"), "{err}");
-        assert!(err.contains("\"*\"") && err.contains("\"https://a.example/x\""), "{err}");
-        let s = hot(&["--allowed-origins", " http://127.0.0.1:3000 ,,http://127.0.0.1:3000,https://a.example"]).unwrap();
-        assert_eq!(s.allowed_origins, ["http://127.0.0.1:3000", "https://a.example"]);
+        let err = hot(&[
+            "--allowed-origins",
+            "http://127.0.0.1:3000,*,https://a.example/x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("must be a comma-separated list of exact origins"),
+            "{err}"
+        );
+        assert!(
+            err.contains("\"*\"") && err.contains("\"https://a.example/x\""),
+            "{err}"
+        );
+        let s = hot(&[
+            "--allowed-origins",
+            " http://127.0.0.1:3000 ,,http://127.0.0.1:3000,https://a.example",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            ["http://127.0.0.1:3000", "https://a.example"]
+        );
     }
 
     #[test]
@@ -616,7 +637,9 @@ mod tests {
         let nets: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
         assert_eq!(nets, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
         assert!(hot(&[]).unwrap().trusted_proxies.is_empty());
-        let err = hot(&["--trusted-proxies", "10.0.0.0/33"]).unwrap_err().to_string();
+        let err = hot(&["--trusted-proxies", "10.0.0.0/33"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--trusted-proxies"), "{err}");
     }
 

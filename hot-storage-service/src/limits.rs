@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
-use ipnet::IpNet;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use ipnet::IpNet;
 
 use crate::error::AppError;
 
@@ -173,10 +173,7 @@ mod tests {
         let h = xff(&["203.0.113.7"]);
         assert_eq!(l.client_ip(ip("198.51.100.1"), &h), ip("198.51.100.1"));
         // No trusted proxies at all (the default): always the peer.
-        assert_eq!(
-            limits(&[]).client_ip(ip("10.0.0.1"), &h),
-            ip("10.0.0.1")
-        );
+        assert_eq!(limits(&[]).client_ip(ip("10.0.0.1"), &h), ip("10.0.0.1"));
     }
 
     #[test]

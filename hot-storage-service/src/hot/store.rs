@@ -21,10 +21,11 @@ use crate::seal::{Aad, Keyring};
 use crate::settings::Service;
 use crate::types::{DeviceId, NIL_DEVICE, ShareBlob, SplitId, WalletId};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        "CREATE TABLE hot_wallets (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            "CREATE TABLE hot_wallets (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -36,7 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             PRIMARY KEY (iss, sub)
         )",
-        "CREATE TABLE hot_devices (
+            "CREATE TABLE hot_devices (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -56,14 +57,16 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             expires_at BIGINT,
             PRIMARY KEY (iss, sub, wallet, device)
         )",
-        "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
-    ],
-}, Migration {
-    // Every device now expires when idle (docs/services.md); the sweep
-    // finds idle rows by last use.
-    version: 2,
-    statements: &["CREATE INDEX hot_devices_last_used_at ON hot_devices (last_used_at)"],
-}];
+            "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
+        ],
+    },
+    Migration {
+        // Every device now expires when idle (docs/services.md); the sweep
+        // finds idle rows by last use.
+        version: 2,
+        statements: &["CREATE INDEX hot_devices_last_used_at ON hot_devices (last_used_at)"],
+    },
+];
 
 /// The table that records which migrations ran.
 pub const MIGRATIONS_TABLE: &str = "hot_migrations";

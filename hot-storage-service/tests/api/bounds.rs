@@ -43,8 +43,12 @@ async fn device_cap(db: Db) {
         let (srv, w, gate) = (srv.clone(), w.clone(), gate.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await.unwrap();
-            srv.post("/v2/devices/register", &w.token, &register_body(&w, &uuid()))
-                .await
+            srv.post(
+                "/v2/devices/register",
+                &w.token,
+                &register_body(&w, &uuid()),
+            )
+            .await
         });
     }
     let (mut created, mut refused) = (0, 0);
@@ -72,21 +76,37 @@ async fn device_cap(db: Db) {
     assert_eq!(st, StatusCode::OK, "{v}");
     // Revoking one frees a place for exactly one.
     let (st, _) = srv
-        .post("/v2/devices/revoke", &w.token, &json!({ "wallet": w.wallet, "device": w.device }))
+        .post(
+            "/v2/devices/revoke",
+            &w.token,
+            &json!({ "wallet": w.wallet, "device": w.device }),
+        )
         .await;
     assert_eq!(st, StatusCode::OK);
     let (st, v) = srv
-        .post("/v2/devices/register", &w.token, &register_body(&w, &uuid()))
+        .post(
+            "/v2/devices/register",
+            &w.token,
+            &register_body(&w, &uuid()),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let (st, v) = srv
-        .post("/v2/devices/register", &w.token, &register_body(&w, &uuid()))
+        .post(
+            "/v2/devices/register",
+            &w.token,
+            &register_body(&w, &uuid()),
+        )
         .await;
     assert_error(st, &v, 409, "DEVICE_LIMIT");
     // Another user's wallet has its own cap.
     let other = create_wallet(&srv, "bob").await;
     let (st, _) = srv
-        .post("/v2/devices/register", &other.token, &register_body(&other, &uuid()))
+        .post(
+            "/v2/devices/register",
+            &other.token,
+            &register_body(&other, &uuid()),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED);
 }
@@ -98,18 +118,33 @@ async fn configured_cap(db: Db) {
     let w = create_wallet(&srv, "alice").await;
     let second = uuid();
     let (st, _) = srv
-        .post("/v2/devices/register", &w.token, &register_body(&w, &second))
+        .post(
+            "/v2/devices/register",
+            &w.token,
+            &register_body(&w, &second),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let (st, v) = srv
-        .post("/v2/devices/register", &w.token, &register_body(&w, &uuid()))
+        .post(
+            "/v2/devices/register",
+            &w.token,
+            &register_body(&w, &uuid()),
+        )
         .await;
     assert_error(st, &v, 409, "DEVICE_LIMIT");
-    assert!(v["error"]["message"].as_str().unwrap().contains("revoke"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("revoke"),
+        "{v}"
+    );
     // The second device goes idle past the limit: its place is free.
     age_device(&srv, &second, 91).await;
     let (st, v) = srv
-        .post("/v2/devices/register", &w.token, &register_body(&w, &uuid()))
+        .post(
+            "/v2/devices/register",
+            &w.token,
+            &register_body(&w, &uuid()),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
 }
@@ -141,12 +176,16 @@ async fn idle_expiry(db: Db) {
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let recover = |device: &str| json!({ "wallet": w.wallet, "device": device });
-    let (st, _) = srv.post("/v2/devices/recover", &w.token, &recover(&w.device)).await;
+    let (st, _) = srv
+        .post("/v2/devices/recover", &w.token, &recover(&w.device))
+        .await;
     assert_eq!(st, StatusCode::OK);
 
     age_device(&srv, &w.device, 91).await;
     age_device(&srv, &young, 89).await;
-    let (st, v) = srv.post("/v2/devices/recover", &w.token, &recover(&w.device)).await;
+    let (st, v) = srv
+        .post("/v2/devices/recover", &w.token, &recover(&w.device))
+        .await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
     let (st, v) = srv
         .post("/v2/devices/recover", &w.token, &json!({ "wallet": w.wallet, "device": w.device, "version": 0, "split": w.device_split }))
@@ -175,7 +214,9 @@ async fn idle_expiry(db: Db) {
         .collect();
     assert_eq!(listed, [young.as_str()]);
     // The 89-day device still works, and its use renews it.
-    let (st, v) = srv.post("/v2/devices/recover", &w.token, &recover(&young)).await;
+    let (st, v) = srv
+        .post("/v2/devices/recover", &w.token, &recover(&young))
+        .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let pool = srv.raw_pool().await;
     let last: i64 = sqlx::query_scalar("SELECT last_used_at FROM hot_devices WHERE device = $1")
@@ -185,7 +226,9 @@ async fn idle_expiry(db: Db) {
         .unwrap();
     assert!(last > (now() - 60) * 1000, "use recorded");
     // The idle row is swept; the recovery pair (not a device) is not.
-    let n = hot_storage_service::hot::sweep_expired(&srv.state).await.unwrap();
+    let n = hot_storage_service::hot::sweep_expired(&srv.state)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     let rows: Vec<String> = sqlx::query_scalar("SELECT device FROM hot_devices")
         .fetch_all(&pool)
@@ -193,7 +236,11 @@ async fn idle_expiry(db: Db) {
         .unwrap();
     assert_eq!(rows, [young.clone()]);
     let (st, _) = srv
-        .post("/v2/devices/recover", &w.token, &json!({ "wallet": w.wallet }))
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &json!({ "wallet": w.wallet }),
+        )
         .await;
     assert_eq!(st, StatusCode::OK);
 }
@@ -218,7 +265,9 @@ async fn configured_idle_limit() {
     let (st, v) = srv.post("/v2/devices/recover", &w.token, &recover).await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
     assert_eq!(
-        hot_storage_service::hot::sweep_expired(&srv.state).await.unwrap(),
+        hot_storage_service::hot::sweep_expired(&srv.state)
+            .await
+            .unwrap(),
         1
     );
 }
@@ -300,8 +349,14 @@ async fn forwarded_for_from_trusted_proxy_counts_per_client() {
     assert_eq!(config_with_xff(&srv, Some("198.51.100.1")).await, 429);
     // A client cannot escape by writing addresses on the left; trusted hops
     // on the right are skipped.
-    assert_eq!(config_with_xff(&srv, Some("203.0.113.9, 198.51.100.2")).await, 429);
-    assert_eq!(config_with_xff(&srv, Some("198.51.100.3, 127.0.0.2")).await, 200);
+    assert_eq!(
+        config_with_xff(&srv, Some("203.0.113.9, 198.51.100.2")).await,
+        429
+    );
+    assert_eq!(
+        config_with_xff(&srv, Some("198.51.100.3, 127.0.0.2")).await,
+        200
+    );
     assert_eq!(config_with_xff(&srv, Some("198.51.100.3")).await, 429);
 }
 
@@ -322,7 +377,10 @@ async fn jwks_redirects_are_not_followed() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let redirecting = format!("http://{}/jwks.json", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let srv = Srv::start(Db::Sqlite, Service::Hot, move |s| s.jwt.jwks_url = redirecting).await;
+    let srv = Srv::start(Db::Sqlite, Service::Hot, move |s| {
+        s.jwt.jwks_url = redirecting
+    })
+    .await;
     let (st, v) = srv.get("/v2/wallet", Some(&token("alice"))).await;
     assert_error(st, &v, 401, "AUTH_REQUIRED");
     assert_eq!(real.hits(), 0, "the redirect target was fetched");
