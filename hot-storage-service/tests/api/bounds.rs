@@ -234,7 +234,7 @@ async fn idle_expiry(db: Db) {
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(rows, [young.clone()]);
+    assert_eq!(rows, [young]);
     let (st, _) = srv
         .post(
             "/v2/devices/recover",
