@@ -3,11 +3,13 @@
 //! files.
 //!
 //! * [`store`]: schema, SQL, sealing AAD (what `reseal` needs too);
+//! * [`cap`]: the device cap per wallet;
 //! * [`wire`]: request and response bodies;
 //! * [`handlers`]: the routes;
 //! * [`sweeper`]: deletion of expired devices (ephemeral past their TTL,
 //!   any device past its idle limit).
 
+pub mod cap;
 pub mod handlers;
 pub mod reseal;
 pub mod store;
