@@ -85,11 +85,37 @@ struct Claims {
 const VERIFIED_TTL: Duration = Duration::from_secs(60);
 const VERIFIED_MAX: usize = 10_000;
 
+/// Refuses a JWKS URL that an on-path attacker could answer: it must be
+/// `https`, or `http` to a loopback host (`127.0.0.0/8`, `::1`,
+/// `localhost`), where no network sits between the services and the dApp.
+pub fn check_jwks_url(url: &str) -> anyhow::Result<()> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| anyhow::anyhow!("the JWKS URL {url:?} is not a URL: {e}"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(anyhow::anyhow!(
+            "the JWKS URL {url:?} must be https (plain http only to a loopback host: \
+             127.0.0.1, [::1] or localhost)"
+        )),
+    }
+}
+
 impl Verifier {
+    /// Refuses (an error at start-up) a JWKS URL [`check_jwks_url`] refuses.
     pub fn new(settings: JwtSettings) -> anyhow::Result<Self> {
+        check_jwks_url(&settings.jwks_url)?;
+        // Redirects are not followed: a redirect could lead the key fetch to
+        // plain http or to another host than the one configured.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the JWKS HTTP client")?;
         Ok(Verifier {
@@ -241,9 +267,14 @@ impl Verifier {
             .get(&self.settings.jwks_url)
             .send()
             .await
-            .context("requesting the JWKS")?
-            .error_for_status()
-            .context("JWKS status")?;
+            .context("requesting the JWKS")?;
+        if resp.status().is_redirection() {
+            anyhow::bail!(
+                "the JWKS URL answered a redirect ({}); redirects are not followed: configure the final URL",
+                resp.status()
+            );
+        }
+        let resp = resp.error_for_status().context("JWKS status")?;
         let bytes = resp.bytes().await.context("reading the JWKS")?;
         if bytes.len() > 256 * 1024 {
             anyhow::bail!("JWKS larger than 256 KiB");

@@ -13,6 +13,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::JwtSettings;
+/// Re-exported for static_files.rs (CSP) and the Shield provider origin.
+pub use crate::checks::origin;
+use crate::checks::{parse_allowed_origins, parse_trusted_proxies};
 use crate::limits::RateSettings;
 use crate::seal::{Keyring, SealKey};
 use crate::settings::{Service, Settings};
@@ -66,12 +69,16 @@ pub struct CommonArgs {
     #[arg(
         long,
         env = "KEYFRAME_RATE_LIMIT_USER_PER_SECOND",
-        default_value_t = 100
+        default_value_t = 10
     )]
     pub rate_limit_user_per_second: u32,
     /// Per-user burst.
-    #[arg(long, env = "KEYFRAME_RATE_LIMIT_USER_BURST", default_value_t = 300)]
+    #[arg(long, env = "KEYFRAME_RATE_LIMIT_USER_BURST", default_value_t = 30)]
     pub rate_limit_user_burst: u32,
+    /// Reverse proxies (CIDRs, or single addresses) whose `X-Forwarded-For`
+    /// the per-IP limit believes; the header is ignored from anyone else.
+    #[arg(long, env = "KEYFRAME_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// Database pool size (0 = automatic: 4 for SQLite, 16 for PostgreSQL).
     #[arg(long, env = "KEYFRAME_DB_MAX_CONNECTIONS", default_value_t = 0)]
     pub db_max_connections: u32,
@@ -131,6 +138,20 @@ pub struct HotCli {
     /// Lifetime of an ephemeral device after its last use.
     #[arg(long, env = "HOT_STORAGE_DEVICE_TTL_SECONDS", default_value_t = 3600)]
     pub device_ttl_seconds: u64,
+    /// Any device unused this long expires (default 90 days).
+    #[arg(
+        long,
+        env = "HOT_STORAGE_DEVICE_IDLE_SECONDS",
+        default_value_t = crate::settings::DEFAULT_DEVICE_IDLE_SECONDS
+    )]
+    pub device_idle_seconds: u64,
+    /// Most live devices per wallet (the recovery pair is not a device).
+    #[arg(
+        long,
+        env = "HOT_STORAGE_MAX_DEVICES_PER_WALLET",
+        default_value_t = crate::settings::DEFAULT_MAX_DEVICES_PER_WALLET
+    )]
+    pub max_devices_per_wallet: u32,
     /// How often expired devices are deleted.
     #[arg(long, env = "HOT_STORAGE_SWEEP_INTERVAL_SECONDS", default_value_t = 60)]
     pub sweep_interval_seconds: u64,
@@ -198,7 +219,10 @@ pub enum Command {
 }
 
 impl CommonArgs {
-    pub fn settings(&self, service: Service) -> Settings {
+    /// The settings these flags describe; an error for a bad JWKS URL or
+    /// trusted-proxy entry (the service refuses to start).
+    pub fn settings(&self, service: Service) -> anyhow::Result<Settings> {
+        crate::auth::check_jwks_url(&self.jwks_url)?;
         let mut s = Settings::defaults(service, &self.jwks_url);
         s.jwt = JwtSettings {
             jwks_url: self.jwks_url.clone(),
@@ -217,48 +241,31 @@ impl CommonArgs {
             user_per_second: self.rate_limit_user_per_second,
             user_burst: self.rate_limit_user_burst,
         };
-        s
+        s.trusted_proxies = parse_trusted_proxies(&self.trusted_proxies)?;
+        Ok(s)
     }
 }
 
-/// The origin (`scheme://host[:port]`, default port omitted) of a URL, or
-/// `None` if it is not an absolute URL with a host.
-pub fn origin(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url.trim()).ok()?;
-    let origin = parsed.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
-}
-
 impl HotCli {
-    pub fn settings(&self) -> Settings {
-        let mut s = self.common.settings(Service::Hot);
-        s.allowed_origins = self
-            .allowed_origins
-            .iter()
-            .map(|o| o.trim())
-            .filter(|o| !o.is_empty())
-            .filter_map(|o| {
-                let parsed = origin(o);
-                if parsed.is_none() {
-                    tracing::warn!(origin = o, "allowed origin is not a URL; ignored");
-                }
-                parsed
-            })
-            .collect();
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut s = self.common.settings(Service::Hot)?;
+        s.allowed_origins = parse_allowed_origins(&self.allowed_origins)?;
         s.shield_url = self.shield_url.clone();
         s.device_ttl = Duration::from_secs(self.device_ttl_seconds.max(1));
+        s.device_idle = Duration::from_secs(self.device_idle_seconds.max(1));
+        s.max_devices_per_wallet = self.max_devices_per_wallet.max(1);
         s.sweep_interval = Duration::from_secs(self.sweep_interval_seconds.max(1));
         s.static_dir = self.static_dir.clone();
-        s
+        Ok(s)
     }
 }
 
 impl ShieldCli {
-    pub fn settings(&self) -> Settings {
-        let mut s = self.common.settings(Service::Shield);
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut s = self.common.settings(Service::Shield)?;
         s.provider_origin =
             origin(&self.provider_origin).unwrap_or_else(|| self.provider_origin.clone());
-        s
+        Ok(s)
     }
 }
 
@@ -277,12 +284,13 @@ pub struct Launch {
 }
 
 impl Launch {
-    /// Parses the command line (and environment) of `service`'s binary.
-    pub fn parse(service: Service) -> Launch {
-        match service {
+    /// Parses the command line (and environment) of `service`'s binary; an
+    /// error for settings the service refuses to start with.
+    pub fn parse(service: Service) -> anyhow::Result<Launch> {
+        Ok(match service {
             Service::Hot => {
                 let cli = HotCli::parse();
-                let settings = cli.settings();
+                let settings = cli.settings()?;
                 Launch::new(
                     service,
                     cli.command,
@@ -297,7 +305,7 @@ impl Launch {
             }
             Service::Shield => {
                 let cli = ShieldCli::parse();
-                let settings = cli.settings();
+                let settings = cli.settings()?;
                 Launch::new(
                     service,
                     cli.command,
@@ -310,7 +318,7 @@ impl Launch {
                     "shield.db",
                 )
             }
-        }
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -451,5 +459,93 @@ mod tests {
         assert_eq!(origin("bad; script-src *"), None);
         assert_eq!(origin("javascript:alert(1)"), None);
         assert_eq!(origin(""), None);
+    }
+
+    fn hot(args: &[&str]) -> anyhow::Result<Settings> {
+        let mut argv = vec!["hot-storage-service"];
+        argv.extend_from_slice(args);
+        HotCli::try_parse_from(argv).unwrap().settings()
+    }
+
+    #[test]
+    fn allowed_origins_must_be_exact_origins() {
+        // Start-up refuses (it used to warn and drop the entry), naming every
+        // bad entry in one message.
+        let err = hot(&[
+            "--allowed-origins",
+            "http://127.0.0.1:3000,*,https://a.example/x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("must be a comma-separated list of exact origins"),
+            "{err}"
+        );
+        assert!(
+            err.contains("\"*\"") && err.contains("\"https://a.example/x\""),
+            "{err}"
+        );
+        let s = hot(&[
+            "--allowed-origins",
+            " http://127.0.0.1:3000 ,,http://127.0.0.1:3000,https://a.example",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            ["http://127.0.0.1:3000", "https://a.example"]
+        );
+    }
+
+    #[test]
+    fn jwks_url_must_be_https_except_on_loopback() {
+        for good in [
+            "https://dapp.example/.well-known/jwks.json",
+            "http://127.0.0.1:3000/.well-known/jwks.json",
+            "http://127.0.0.2/jwks.json",
+            "http://[::1]:3000/jwks.json",
+            "http://localhost:3000/jwks.json",
+        ] {
+            assert!(crate::auth::check_jwks_url(good).is_ok(), "{good}");
+            assert!(hot(&["--jwks-url", good]).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://dapp.example/.well-known/jwks.json",
+            "http://10.0.0.1/jwks.json",
+            "http://127.0.0.1.evil.example/jwks.json",
+            "ftp://dapp.example/jwks.json",
+            "not a url",
+        ] {
+            assert!(crate::auth::check_jwks_url(bad).is_err(), "{bad}");
+            let err = hot(&["--jwks-url", bad]).unwrap_err().to_string();
+            assert!(err.contains("JWKS URL"), "{bad}: {err}");
+            let shield = ShieldCli::try_parse_from(["shield-service", "--jwks-url", bad])
+                .unwrap()
+                .settings();
+            assert!(shield.is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses() {
+        let s = hot(&["--trusted-proxies", "10.0.0.0/8, 192.0.2.1,fd00::/8"]).unwrap();
+        let nets: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
+        assert!(hot(&[]).unwrap().trusted_proxies.is_empty());
+        let err = hot(&["--trusted-proxies", "10.0.0.0/33"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--trusted-proxies"), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_sized_for_a_person() {
+        let s = hot(&[]).unwrap();
+        assert_eq!((s.rate.user_per_second, s.rate.user_burst), (10, 30));
+        assert_eq!(s.max_devices_per_wallet, 20);
+        assert_eq!(s.device_idle, Duration::from_secs(90 * 24 * 3600));
+        let d = Settings::defaults(Service::Hot, "http://127.0.0.1:3000/jwks.json");
+        assert_eq!((d.rate.user_per_second, d.rate.user_burst), (10, 30));
+        assert_eq!(d.max_devices_per_wallet, 20);
+        assert_eq!(d.device_idle, s.device_idle);
     }
 }

@@ -30,6 +30,9 @@ pub enum AppError {
     WalletExists,
     #[error("device exists")]
     DeviceExists,
+    /// The wallet has `max` live devices already (docs/api.md).
+    #[error("device limit")]
+    DeviceLimit { max: u32 },
     #[error("version conflict")]
     VersionConflict,
     #[error("rate limited")]
@@ -63,9 +66,10 @@ impl AppError {
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
             }
-            AppError::WalletExists | AppError::DeviceExists | AppError::VersionConflict => {
-                StatusCode::CONFLICT
-            }
+            AppError::WalletExists
+            | AppError::DeviceExists
+            | AppError::DeviceLimit { .. }
+            | AppError::VersionConflict => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -83,6 +87,7 @@ impl AppError {
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
             AppError::DeviceExists => ErrorCode::DeviceExists,
+            AppError::DeviceLimit { .. } => ErrorCode::DeviceLimit,
             AppError::VersionConflict => ErrorCode::VersionConflict,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Timeout => ErrorCode::Timeout,
@@ -103,6 +108,9 @@ impl AppError {
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),
             AppError::DeviceExists => "device already registered".into(),
+            AppError::DeviceLimit { max } => {
+                format!("this wallet already has {max} devices, the most allowed; revoke one first")
+            }
             AppError::VersionConflict => "the share version changed; refresh refused".into(),
             AppError::RateLimited { .. } => "too many requests".into(),
             AppError::Timeout => "the request took too long".into(),

@@ -6,7 +6,8 @@
 //! `docs/services.md`.
 //!
 //! Layers (no module imports another in a circle; `tests/module_graph.rs`
-//! checks it): `error`, `types`, `db`, `seal`, `extract` at the bottom;
+//! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks` at the
+//! bottom;
 //! `auth`, `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
@@ -15,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod checks;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -52,7 +52,7 @@ impl AppState {
 
 /// The whole of both binaries: parse `service`'s flags, log, run.
 pub async fn main(service: Service) -> anyhow::Result<()> {
-    let launch = Launch::parse(service);
+    let launch = Launch::parse(service)?;
     crate::config::init_logging(launch.log_json);
     let keyring = || launch.load_keyring();
     run(

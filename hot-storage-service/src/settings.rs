@@ -9,6 +9,12 @@ use std::time::Duration;
 use crate::auth::JwtSettings;
 use crate::limits::RateSettings;
 
+/// Default idle limit of a device: 90 days.
+pub const DEFAULT_DEVICE_IDLE_SECONDS: u64 = 90 * 24 * 3600;
+
+/// Default cap on live devices per wallet.
+pub const DEFAULT_MAX_DEVICES_PER_WALLET: u32 = 20;
+
 /// Which of the two services a process is. Its name is part of every AAD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -44,12 +50,19 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub concurrency_limit: usize,
     pub rate: RateSettings,
+    /// Peers whose `X-Forwarded-For` the per-IP limit believes (limits.rs).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Hot storage: dApp origins allowed to embed the iFrame.
     pub allowed_origins: Vec<String>,
     /// Hot storage: the Shield origin the iFrame may connect to.
     pub shield_url: String,
     /// Hot storage: lifetime of an ephemeral device after its last use.
     pub device_ttl: Duration,
+    /// Hot storage: any device unused this long expires (docs/services.md).
+    pub device_idle: Duration,
+    /// Hot storage: most live devices per wallet (the recovery pair is not
+    /// a device).
+    pub max_devices_per_wallet: u32,
     /// Hot storage: how often expired rows are deleted.
     pub sweep_interval: Duration,
     /// Hot storage: the iFrame's static files.
@@ -77,12 +90,17 @@ impl Settings {
             rate: RateSettings {
                 ip_per_second: 2000,
                 ip_burst: 4000,
-                user_per_second: 100,
-                user_burst: 300,
+                // Sized for a person: a browser flow makes a handful of
+                // requests per action (docs/services.md, "Limits and errors").
+                user_per_second: 10,
+                user_burst: 30,
             },
+            trusted_proxies: Vec::new(),
             allowed_origins: vec!["http://127.0.0.1:3000".into()],
             shield_url: "http://127.0.0.1:8788".into(),
             device_ttl: Duration::from_secs(3600),
+            device_idle: Duration::from_secs(DEFAULT_DEVICE_IDLE_SECONDS),
+            max_devices_per_wallet: DEFAULT_MAX_DEVICES_PER_WALLET,
             sweep_interval: Duration::from_secs(60),
             static_dir: PathBuf::from("iframe-host"),
             provider_origin: "http://127.0.0.1:8787".into(),

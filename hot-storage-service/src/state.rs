@@ -47,7 +47,10 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             service: settings.service,
             verifier: Arc::new(verifier),
-            limits: Arc::new(RateLimits::new(settings.rate)),
+            limits: Arc::new(RateLimits::new(
+                settings.rate,
+                settings.trusted_proxies.clone(),
+            )),
             metrics: Arc::new(metrics),
             settings: Arc::new(settings),
             db,

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     ShareUnavailable,
     WalletExists,
     DeviceExists,
+    /// The wallet already has the most devices hot storage allows.
+    DeviceLimit,
     VersionConflict,
     RateLimited,
     Timeout,
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
             ErrorCode::WalletExists => "WALLET_EXISTS",
             ErrorCode::DeviceExists => "DEVICE_EXISTS",
+            ErrorCode::DeviceLimit => "DEVICE_LIMIT",
             ErrorCode::VersionConflict => "VERSION_CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Timeout => "TIMEOUT",
@@ -76,6 +79,7 @@ mod tests {
         for code in [
             ErrorCode::BadRequest,
             ErrorCode::VersionConflict,
+            ErrorCode::DeviceLimit,
             ErrorCode::Internal,
         ] {
             assert_eq!(

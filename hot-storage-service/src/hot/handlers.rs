@@ -202,7 +202,7 @@ pub async fn create(
     responses((status = 201, body = DeviceRef), (status = 200, description = "identical repeat", body = DeviceRef),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET", body = ErrorBody),
-        (status = 409, description = "DEVICE_EXISTS", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 409, description = "DEVICE_EXISTS or DEVICE_LIMIT", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn register(
     State(st): State<HotStore>,
@@ -225,7 +225,7 @@ pub async fn register(
         device: Some(req.device),
         version: 0,
     };
-    if st.insert_device(&st.db.pool, &id, &req.wallet, &d).await? {
+    if st.insert_device_capped(&id, &req.wallet, &d).await? {
         st.metrics.share_op("register", "ok");
         return Ok((StatusCode::CREATED, JsonOut(body)).into_response());
     }
@@ -317,9 +317,11 @@ pub async fn recover(
         return Err(AppError::ShareUnavailable);
     }
     let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
-    // Last use is recorded with a granularity of min(TTL/10, 60 s), so a hot
-    // read path does not write on every request.
-    let granularity = (st.device_ttl_ms / 10).min(60_000);
+    // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
+    // 60 s), so a hot read path does not write on every request.
+    let granularity = (st.device_ttl_ms / 10)
+        .min(st.device_idle_ms / 10)
+        .min(60_000);
     if now_ms() - row.last_used_at >= granularity {
         st.touch(&id, &req.wallet, &device).await?;
     }

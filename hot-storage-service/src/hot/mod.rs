@@ -3,10 +3,13 @@
 //! files.
 //!
 //! * [`store`]: schema, SQL, sealing AAD (what `reseal` needs too);
+//! * [`cap`]: the device cap per wallet;
 //! * [`wire`]: request and response bodies;
 //! * [`handlers`]: the routes;
-//! * [`sweeper`]: expiry of ephemeral devices.
+//! * [`sweeper`]: deletion of expired devices (ephemeral past their TTL,
+//!   any device past its idle limit).
 
+pub mod cap;
 pub mod handlers;
 pub mod reseal;
 pub mod store;
@@ -46,6 +49,8 @@ impl FromRef<AppState> for HotStore {
             keyring: s.keyring.clone(),
             metrics: s.metrics.clone(),
             device_ttl_ms: s.settings.device_ttl.as_millis() as i64,
+            device_idle_ms: i64::try_from(s.settings.device_idle.as_millis()).unwrap_or(i64::MAX),
+            max_devices: s.settings.max_devices_per_wallet,
         }
     }
 }

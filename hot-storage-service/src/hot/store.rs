@@ -21,10 +21,11 @@ use crate::seal::{Aad, Keyring};
 use crate::settings::Service;
 use crate::types::{DeviceId, NIL_DEVICE, ShareBlob, SplitId, WalletId};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        "CREATE TABLE hot_wallets (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            "CREATE TABLE hot_wallets (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -36,7 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             PRIMARY KEY (iss, sub)
         )",
-        "CREATE TABLE hot_devices (
+            "CREATE TABLE hot_devices (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -56,9 +57,16 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             expires_at BIGINT,
             PRIMARY KEY (iss, sub, wallet, device)
         )",
-        "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
-    ],
-}];
+            "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
+        ],
+    },
+    Migration {
+        // Every device now expires when idle (docs/services.md); the sweep
+        // finds idle rows by last use.
+        version: 2,
+        statements: &["CREATE INDEX hot_devices_last_used_at ON hot_devices (last_used_at)"],
+    },
+];
 
 /// The table that records which migrations ran.
 pub const MIGRATIONS_TABLE: &str = "hot_migrations";
@@ -149,9 +157,18 @@ pub struct HotStore {
     pub metrics: Arc<Metrics>,
     /// Lifetime of an ephemeral device after its last use, in ms.
     pub device_ttl_ms: i64,
+    /// Any device unused this long (ms) has expired.
+    pub device_idle_ms: i64,
+    /// Most live devices per wallet.
+    pub max_devices: u32,
 }
 
 impl HotStore {
+    /// A device whose last use is at or before this time has expired.
+    pub(crate) fn idle_cutoff(&self, now: i64) -> i64 {
+        now.saturating_sub(self.device_idle_ms)
+    }
+
     pub async fn load_wallet(&self, id: &Identity) -> AppResult<Option<WalletRow>> {
         Ok(sqlx::query_as::<_, WalletRow>(
             "SELECT wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, created_at \
@@ -179,15 +196,17 @@ impl HotStore {
         wallet: &WalletId,
         device: &DeviceId,
     ) -> AppResult<Option<DeviceRow>> {
+        let now = now_ms();
         Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
-             AND (expires_at IS NULL OR expires_at > $5)"
+             AND (expires_at IS NULL OR expires_at > $5) AND last_used_at > $6"
         )))
         .bind(&id.iss)
         .bind(&id.sub)
         .bind(wallet.to_string())
         .bind(device.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .fetch_optional(&self.db.pool)
         .await?)
     }
@@ -201,20 +220,22 @@ impl HotStore {
         wallet: &WalletId,
         device: &DeviceId,
     ) -> AppResult<(String, String, Option<DeviceRow>)> {
+        let now = now_ms();
         let row: AnyRow = sqlx::query(
             "SELECT w.kind AS kind, w.addresses AS addresses, d.device AS device, d.label AS label, \
              d.ephemeral AS ephemeral, d.version AS version, d.split AS split, d.key_id AS key_id, d.sealed AS sealed, \
              d.pending_version AS pending_version, d.pending_split AS pending_split, d.created_at AS created_at, \
              d.last_used_at AS last_used_at, d.expires_at AS expires_at \
              FROM hot_wallets w LEFT JOIN hot_devices d ON d.iss = w.iss AND d.sub = w.sub AND d.wallet = w.wallet \
-             AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) \
+             AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) AND d.last_used_at > $6 \
              WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
         )
         .bind(&id.iss)
         .bind(&id.sub)
         .bind(wallet.to_string())
         .bind(device.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or(AppError::NoWallet)?;
@@ -232,14 +253,16 @@ impl HotStore {
         id: &Identity,
         wallet: &WalletId,
     ) -> AppResult<Vec<DeviceRow>> {
+        let now = now_ms();
         Ok(sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DEVICE_COLS} FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 \
-             AND (expires_at IS NULL OR expires_at > $4) ORDER BY created_at, device"
+             AND (expires_at IS NULL OR expires_at > $4) AND last_used_at > $5 ORDER BY created_at, device"
         )))
         .bind(&id.iss)
         .bind(&id.sub)
         .bind(wallet.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .fetch_all(&self.db.pool)
         .await?)
     }
@@ -417,15 +440,17 @@ impl HotStore {
         wallet: &WalletId,
         device: &DeviceId,
     ) -> AppResult<()> {
+        let now = now_ms();
         sqlx::query(
             "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
-             AND expires_at IS NOT NULL AND expires_at <= $5",
+             AND ((expires_at IS NOT NULL AND expires_at <= $5) OR last_used_at <= $6)",
         )
         .bind(&id.iss)
         .bind(&id.sub)
         .bind(wallet.to_string())
         .bind(device.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
         .await?;
         Ok(())
@@ -441,11 +466,13 @@ impl HotStore {
         version: i64,
         split: &SplitId,
     ) -> AppResult<bool> {
+        let now = now_ms();
         let res = sqlx::query(
             "UPDATE hot_devices SET version = pending_version, split = pending_split, key_id = pending_key_id, \
              sealed = pending_sealed, pending_version = NULL, pending_split = NULL, pending_key_id = NULL, \
              pending_sealed = NULL WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
-             AND pending_version = $5 AND pending_split = $6 AND (expires_at IS NULL OR expires_at > $7)",
+             AND pending_version = $5 AND pending_split = $6 AND (expires_at IS NULL OR expires_at > $7) \
+             AND last_used_at > $8",
         )
         .bind(&id.iss)
         .bind(&id.sub)
@@ -453,7 +480,8 @@ impl HotStore {
         .bind(device.to_string())
         .bind(version)
         .bind(split.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
         .await?;
         Ok(res.rows_affected() == 1)
@@ -487,7 +515,7 @@ impl HotStore {
         )?;
         let now = now_ms();
         let pending_cond = if replace_pending.is_some() {
-            "(pending_split IS NULL OR pending_split = $12)"
+            "(pending_split IS NULL OR pending_split = $13)"
         } else {
             "pending_split IS NULL"
         };
@@ -495,7 +523,7 @@ impl HotStore {
             "UPDATE hot_devices SET pending_version = $5, pending_split = $6, pending_key_id = $7, pending_sealed = $8, \
              last_used_at = $9, expires_at = CASE WHEN ephemeral = 1 THEN $10 ELSE NULL END \
              WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 AND version = $11 \
-             AND (expires_at IS NULL OR expires_at > $9) AND {pending_cond}"
+             AND (expires_at IS NULL OR expires_at > $9) AND last_used_at > $12 AND {pending_cond}"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&id.iss)
@@ -508,7 +536,8 @@ impl HotStore {
             .bind(sealed.blob)
             .bind(now)
             .bind(now + self.device_ttl_ms)
-            .bind(current);
+            .bind(current)
+            .bind(self.idle_cutoff(now));
         if let Some(rp) = replace_pending {
             q = q.bind(rp.to_string());
         }
@@ -522,15 +551,17 @@ impl HotStore {
         wallet: &WalletId,
         device: &DeviceId,
     ) -> AppResult<bool> {
+        let now = now_ms();
         let n = sqlx::query(
             "DELETE FROM hot_devices WHERE iss = $1 AND sub = $2 AND wallet = $3 AND device = $4 \
-             AND (expires_at IS NULL OR expires_at > $5)",
+             AND (expires_at IS NULL OR expires_at > $5) AND last_used_at > $6",
         )
         .bind(&id.iss)
         .bind(&id.sub)
         .bind(wallet.to_string())
         .bind(device.to_string())
-        .bind(now_ms())
+        .bind(now)
+        .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
         .await?
         .rows_affected();
@@ -538,13 +569,16 @@ impl HotStore {
     }
 }
 
-/// Deletes expired ephemeral devices; returns how many.
-pub async fn delete_expired(db: &Db) -> anyhow::Result<u64> {
-    Ok(
-        sqlx::query("DELETE FROM hot_devices WHERE expires_at IS NOT NULL AND expires_at <= $1")
-            .bind(now_ms())
-            .execute(&db.pool)
-            .await?
-            .rows_affected(),
+/// Deletes expired devices (ephemeral past their TTL, any device idle
+/// for `idle_ms`); returns how many.
+pub async fn delete_expired(db: &Db, idle_ms: i64) -> anyhow::Result<u64> {
+    let now = now_ms();
+    Ok(sqlx::query(
+        "DELETE FROM hot_devices WHERE (expires_at IS NOT NULL AND expires_at <= $1) OR last_used_at <= $2",
     )
+    .bind(now)
+    .bind(now.saturating_sub(idle_ms))
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
 }

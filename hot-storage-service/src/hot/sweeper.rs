@@ -1,11 +1,13 @@
-//! The sweeper: deletes expired ephemeral devices (and forgets idle rate
-//! limiter keys) every `sweep_interval`.
+//! The sweeper: deletes expired devices (ephemeral ones past their TTL, any
+//! device past its idle limit) and forgets idle rate limiter keys, every
+//! `sweep_interval`.
 
 use crate::state::AppState;
 
-/// Deletes expired ephemeral devices; returns how many.
+/// Deletes expired devices; returns how many.
 pub async fn sweep_expired(st: &AppState) -> anyhow::Result<u64> {
-    let n = super::store::delete_expired(&st.db).await?;
+    let idle_ms = i64::try_from(st.settings.device_idle.as_millis()).unwrap_or(i64::MAX);
+    let n = super::store::delete_expired(&st.db, idle_ms).await?;
     if n > 0 {
         tracing::info!(deleted = n, "expired devices swept");
     }

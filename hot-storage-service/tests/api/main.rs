@@ -5,6 +5,7 @@
 mod common;
 
 mod bad_input;
+mod bounds;
 mod hot_routes;
 mod isolation;
 mod jwt;

@@ -131,6 +131,13 @@ impl From<ServiceError> for RpcError {
                 Reason::BadRequest,
                 "the share service refused the request",
             ),
+            // Hot storage's device cap (docs/api.md): the user must revoke a
+            // device first; retrying cannot help, so it is not UNAVAILABLE.
+            "DEVICE_LIMIT" => (
+                INVALID_PARAMS,
+                Reason::BadRequest,
+                "this wallet has the most devices allowed; revoke one first",
+            ),
             "WALLET_EXISTS" => (
                 INVALID_PARAMS,
                 Reason::BadRequest,
@@ -143,5 +150,22 @@ impl From<ServiceError> for RpcError {
             ),
         };
         RpcError::new(code, reason, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hot storage's device cap is the user's to resolve (revoke a device),
+    /// not an outage: BAD_REQUEST with invalid params, not SHARE_UNAVAILABLE.
+    #[test]
+    fn device_limit_is_a_bad_request() {
+        let e = RpcError::from(ServiceError::Api {
+            status: 409,
+            code: "DEVICE_LIMIT".into(),
+        });
+        assert_eq!((e.code, e.reason), (INVALID_PARAMS, Reason::BadRequest));
+        assert!(e.message.contains("revoke"), "{}", e.message);
     }
 }
