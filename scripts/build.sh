@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Builds everything optimised: the signer WASM (profile `wasm`, into iframe-host/pkg),
+# Builds everything in release mode: the signer WASM (into iframe-host/pkg),
 # the host SDK (into iframe-host/sdk/dist), and the Rust services.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 say "building the signer for wasm32"
-cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown
+cargo build --release -p keyframe-signer --target wasm32-unknown-unknown
 rm -rf iframe-host/pkg
 wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
   --remove-name-section --remove-producers-section \
-  target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm
+  target/wasm32-unknown-unknown/release/keyframe_signer.wasm
 # No wasm-opt: measured on this module, LTO with opt-level "s" leaves it
 # nothing to win (-Oz: +1.4 KB gzip; bench/RESULTS.md has the sizes).
 
