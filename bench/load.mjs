@@ -54,7 +54,7 @@ export async function startPostgres(tmp) {
 export async function startHot(stack, tmp, name, databaseUrl) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(join(ROOT, "target", "release", "hot-storage-service"), [
+  const proc = await startProcess(join(ROOT, "target", process.env.KEYFRAME_SERVICES_PROFILE ?? "release", "hot-storage-service"), [
     "--jwks-url", `http://127.0.0.1:${stack.ports.dapp}/.well-known/jwks.json`,
     "--jwt-issuer", stack.urls.dapp, "--jwt-audience", "keyframe", "--dev",
     "--listen", `127.0.0.1:${port}`, "--data-dir", join(tmp, `hot-${name}`),

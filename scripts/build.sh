@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
 # Builds everything in release mode: the signer WASM (into iframe-host/pkg),
 # the host SDK (into iframe-host/sdk/dist), and the Rust services.
+#
+# --no-services leaves the services out: `npm test` runs the ones its
+# `cargo test` stage already built (target/debug, dependencies at opt-level
+# 2), so the CI compiles the native dependency tree once, not twice.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+
+BUILD_SERVICES=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-services) BUILD_SERVICES=0 ;;
+    *) echo "scripts/build.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 say "building the signer for wasm32"
 cargo build --release -p keyframe-signer --target wasm32-unknown-unknown
@@ -22,6 +34,8 @@ say "bundling the sample dApp's signature verifiers"
 node_modules/.bin/esbuild sample-dapp/web/src/verify.mjs --bundle --format=esm --minify \
   --log-level=warning --outfile=sample-dapp/web/verify.js
 
-say "building the services"
-cargo build --release -p hot-storage-service -p sample-dapp
+if [ "$BUILD_SERVICES" = 1 ]; then
+  say "building the services"
+  cargo build --release -p hot-storage-service -p sample-dapp
+fi
 say "build complete"

@@ -16,7 +16,9 @@ const bin = (name, profile) => join(ROOT, "target", profile, name);
  *
  * opts.ports        { dapp, provider, shield, anvil } (each default: a free port)
  * opts.dataDir      folder for every SQLite file and dev key (required)
- * opts.profile      "release" (default) or "debug"
+ * opts.profile      "release" or "debug" (default: $KEYFRAME_SERVICES_PROFILE,
+ *                   else "release"; `npm test` runs the services that
+ *                   `cargo test` built, see scripts/test.sh)
  * opts.extraOrigins more dApp origins (exact, see scripts/origins.mjs): the
  *                   iFrame accepts them and the sample dApp's API answers
  *                   them across origins (a developer's page, tests' pages)
@@ -29,7 +31,7 @@ const bin = (name, profile) => join(ROOT, "target", profile, name);
  * opts.echo         pipe the services' logs to stderr
  */
 export async function startStack(opts = {}) {
-  const profile = opts.profile ?? "release";
+  const profile = opts.profile ?? process.env.KEYFRAME_SERVICES_PROFILE ?? "release";
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
   const ports = {

@@ -2,8 +2,10 @@
 # Runs every test: the lint gates (rustfmt, clippy for native and wasm32,
 # tsc --strict), native Rust (signer core, services against SQLite and a
 # throwaway PostgreSQL), the signer core as wasm32 in Node, then the
-# end-to-end browser tests against release builds. Each stage reports its
-# duration, and the total is printed at the end.
+# end-to-end browser tests: the signer WASM as it ships (release), the
+# services as `cargo test` built them (target/debug), so the native
+# dependency tree is compiled once. Each stage reports its duration, and the
+# total is printed at the end.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -29,9 +31,19 @@ stage "lint: tsc --strict (host SDK)" \
 stage "native tests (all crates)" cargo test --workspace
 stage "signer core as wasm32 (wasm-bindgen-test in Node)" \
   cargo test -p keyframe-signer --target wasm32-unknown-unknown --test wasm
-stage "release build" bash scripts/build.sh
+stage "release build (signer WASM, SDK)" bash scripts/build.sh --no-services
+# The services' binaries of the `cargo test` stage, checked to exist so a
+# stale release build is never picked up instead.
+for bin in hot-storage-service shield-service sample-dapp; do
+  if [ ! -x "target/debug/$bin" ]; then
+    say "target/debug/$bin is missing after cargo test"
+    exit 1
+  fi
+done
+export KEYFRAME_SERVICES_PROFILE=debug
 if ls tests/*.test.mjs >/dev/null 2>&1; then
-  stage "end-to-end tests (headless Chromium)" node --test --test-concurrency=1 tests/
+  stage "end-to-end tests (headless Chromium)" \
+    node --test --test-concurrency=1 tests/
 fi
 
 say "durations per stage"
