@@ -70,3 +70,29 @@ export async function approvedSigns(dev, kind, params, warm, n) {
   }
   return out;
 }
+
+/**
+ * A request whose screen asks for secrets (a recovery password typed in the
+ * iFrame): the driver types `typed` (label → value) into the screen, clicks
+ * Approve, and reports the click → the answer in the page, which is the
+ * machine's part (Argon2id, the fetches) without the person's typing.
+ */
+export async function typedRequest(dev, method, params, typed) {
+  await dev.frame.evaluate(() => performance.clearMeasures());
+  const answered = dev.page.evaluate(async ([m, p]) => {
+    await window.signer.request({ method: m, params: p });
+    return performance.timeOrigin + performance.now();
+  }, [method, params]);
+  const frame = dev.page.frameLocator("iframe[data-keyframe]");
+  for (const [label, value] of Object.entries(typed)) {
+    await frame.getByLabel(label, { exact: true }).fill(value, { timeout: 30_000 });
+  }
+  await approveButton(dev.page).click({ timeout: 30_000 });
+  const answeredAt = await answered;
+  const clickedAt = await dev.frame.evaluate(() => {
+    const e = performance.getEntriesByName("keyframe:approve-answer").at(-1);
+    return e ? performance.timeOrigin + e.startTime : null;
+  });
+  if (clickedAt == null) throw new Error(`${method}: no approve-answer measure in the iFrame`);
+  return answeredAt - clickedAt;
+}

@@ -20,7 +20,7 @@ import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
-import { approvedSigns } from "./consent.mjs";
+import { approvedSigns, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
 import { measurePeers, peersMarkdown } from "./peers.mjs";
 import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
@@ -319,16 +319,25 @@ async function browserPart(stack, host, tmp) {
     const ioCeiling = mid("rtt.ping") + 4 * mid("rtt.fetch");
     for (const method of ["password", "automatic"]) {
       const u = await signUp(stack, `rec${method}`);
+      // A password is typed inside the iFrame (the SDK refuses one in params).
+      const password = "a long benchmark password";
       const recovery = method === "password"
-        ? { method: "password", password: "a long benchmark password" }
+        ? { method: "password" }
         : { method: "automatic", token: await recoveryKey(stack, u.token) };
       const first = await connectDevice(browser, host, stack, u.token);
-      await req(first.page, "keyframe_createWallet", { recovery });
+      if (method === "password") {
+        await typedRequest(first, "keyframe_createWallet", { recovery },
+          { "New recovery password": password, "Repeat the new password": password });
+      } else {
+        await req(first.page, "keyframe_createWallet", { recovery });
+      }
       await first.context.close();
       const out = [];
       for (let i = 0; i < N.recoveryWarm + N.recovery; i++) {
         const d = await connectDevice(browser, host, stack, u.token);
-        const ms = await d.page.evaluate((r) => window.timed("keyframe_recover", { recovery: r }), recovery);
+        const ms = method === "password"
+          ? await typedRequest(d, "keyframe_recover", { recovery }, { "Recovery password": password })
+          : await d.page.evaluate((r) => window.timed("keyframe_recover", { recovery: r }), recovery);
         if (i >= N.recoveryWarm) out.push(ms);
         await d.context.close();
       }
@@ -496,7 +505,7 @@ function markdown(result) {
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
     "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
-    "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3; automatic: the dApp's recovery key). Raw Argon2id: `benchArgon2`.",
+    "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3, the password typed into the iFrame's screen by the driver and timed from the click on Approve to the answer in the page, so the person's typing is not counted; automatic: the dApp's recovery key, the request → the answer). Raw Argon2id: `benchArgon2`.",
     "* **Refresh cost**: Playwright `requestfinished` events of the iFrame frame during the timed `personal_sign` iterations, header + body bytes both ways.",
     "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users; `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
     "");

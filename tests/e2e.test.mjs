@@ -12,7 +12,8 @@ import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
   assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
-  approveNext, approving, call, fails, mintToken, ok, openHost, passwordRecovery, recoveryKey, rpc, signUp,
+  approveNext, approving, call, callUnattended, fails, mintToken, ok, openHost, passwordRecovery, recoverTyping,
+  recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
 } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
@@ -82,8 +83,24 @@ describe("a wallet on one device", () => {
     assert.equal(status.wallet, null);
     assert.equal(status.storage, "persistent");
     await fails(page, "eth_requestAccounts", undefined, "NO_WALLET", 4100);
-    await fails(page, "keyframe_createWallet", { recovery: passwordRecovery("short") }, "BAD_REQUEST", -32602);
-    ({ addresses } = await createWallet(page));
+    // A password in params is refused, by the SDK and by the iFrame itself:
+    // it is typed in the iFrame only.
+    const carried = { recovery: { method: "password", password: "a long password from the page" } };
+    const bySdk = await callUnattended(page, "keyframe_createWallet", carried);
+    assert.equal(bySdk.reason, "BAD_REQUEST");
+    const byIframe = await page.evaluate((p) => window.rawCall("keyframe_createWallet", p), carried);
+    assert.equal(byIframe.error?.data?.reason, "BAD_REQUEST", JSON.stringify(byIframe));
+    assert.equal((await ok(page, "keyframe_status")).wallet, null, "nothing was created");
+    // A short password is refused on the screen, which stays for another try.
+    const creating = callUnattended(page, "keyframe_createWallet", { recovery: { method: "password" } });
+    await typeAndApprove(page, { "New recovery password": "short", "Repeat the new password": "short" });
+    await screenAlert(page, "at least 12 characters");
+    await typeAndApprove(page, { "New recovery password": "correct horse battery staple", "Repeat the new password": "correct horse battery stapl" });
+    await screenAlert(page, "not the same");
+    await typeAndApprove(page, { "New recovery password": "correct horse battery staple", "Repeat the new password": "correct horse battery staple" });
+    const created = await creating;
+    assert.ok(created.ok, JSON.stringify(created));
+    ({ addresses } = created.result);
     const after = await ok(page, "keyframe_status");
     assert.equal(after.hasLocalShare, true);
     assert.deepEqual(after.addresses, addresses);
@@ -172,9 +189,15 @@ describe("recovery on a new device", () => {
     assert.equal(status.hasLocalShare, false);
     assert.deepEqual(status.addresses, addresses);
     await fails(second.page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED", 4100);
-    await fails(second.page, "keyframe_recover", { recovery: passwordRecovery("not the right password") }, "WRONG_PASSWORD");
-    const recovered = await ok(second.page, "keyframe_recover", { recovery: passwordRecovery() });
+    // A wrong password is refused on the screen and retried there.
+    const answer = await recoverTyping(second.page, ["not the right password", passwordRecovery().password]);
+    assert.ok(answer.ok, JSON.stringify(answer));
+    const recovered = answer.result;
     assert.deepEqual(recovered.addresses, addresses);
+    const seen = await second.page.evaluate(() => window.__seen.join("\n"));
+    assert.ok(seen.includes("sent ") && seen.includes("port "), "the recorder saw both directions");
+    assert.ok(!seen.includes(passwordRecovery().password), "the recovery password reached the host page");
+    assert.ok(!seen.includes("not the right password"), "a mistyped password reached the host page");
     await assertPersonalSign(second.page, addresses.evm);
     await assertSolanaMessage(second.page, addresses.solana);
 
@@ -210,7 +233,11 @@ describe("recovery on a new device", () => {
     const user = await signUp(stack, "chg");
     const first = await device(user.token);
     const { addresses } = await createWallet(first.page, passwordRecovery("the first long password"));
-    await fails(first.page, "keyframe_setRecovery", { current: passwordRecovery("the first long password"), recovery: passwordRecovery("too short") }, "BAD_REQUEST");
+    const tooShort = callUnattended(first.page, "keyframe_setRecovery", { current: { method: "password" }, recovery: { method: "password" } });
+    await typeAndApprove(first.page, { "Current recovery password": "the first long password", "New recovery password": "too short", "Repeat the new password": "too short" });
+    await screenAlert(first.page, "at least 12 characters");
+    await rejectNext(first.page);
+    assert.equal((await tooShort).reason, "USER_REJECTED");
     // The attack of a host script holding the user's token: re-key the
     // wallet to a key it chose, without the current password. Refused
     // after the screen, and nothing changes (the old password recovers below).
@@ -224,9 +251,9 @@ describe("recovery on a new device", () => {
     await assertPersonalSign(first.page, addresses.evm);
 
     const second = await device(user.token);
-    await fails(second.page, "keyframe_recover", { recovery: passwordRecovery("the first long password") }, "WRONG_PASSWORD");
-    const recovered = await ok(second.page, "keyframe_recover", { recovery: passwordRecovery("the second long password") });
-    assert.deepEqual(recovered.addresses, addresses);
+    const answer = await recoverTyping(second.page, ["the first long password", "the second long password"]);
+    assert.ok(answer.ok, JSON.stringify(answer));
+    assert.deepEqual(answer.result.addresses, addresses);
     await first.context.close();
     await second.context.close();
   });
@@ -238,8 +265,20 @@ describe("import and export", () => {
   test("an imported mnemonic gives the well-known address; export shows it inside the iFrame only", async () => {
     const user = await signUp(stack, "imp");
     const { page, context } = await device(user.token);
-    await fails(page, "keyframe_importWallet", { mnemonic: "test test nope", recovery: passwordRecovery() }, "BAD_REQUEST");
-    const { addresses } = await ok(page, "keyframe_importWallet", { mnemonic: MNEMONIC, recovery: passwordRecovery() });
+    // The phrase is typed in the iFrame; one in params is refused.
+    const carried = await callUnattended(page, "keyframe_importWallet", { mnemonic: MNEMONIC, recovery: { method: "password" } });
+    assert.equal(carried.reason, "BAD_REQUEST");
+    const byIframe = await page.evaluate((p) => window.rawCall("keyframe_importWallet", p), { mnemonic: MNEMONIC, recovery: { method: "password" } });
+    assert.equal(byIframe.error?.data?.reason, "BAD_REQUEST", JSON.stringify(byIframe));
+    // A phrase that is not one is refused on the screen, which stays.
+    const importing = callUnattended(page, "keyframe_importWallet", { recovery: { method: "password" } });
+    const password = passwordRecovery().password;
+    await typeAndApprove(page, { "Recovery phrase or private key": "test test nope", "New recovery password": password, "Repeat the new password": password });
+    await screenAlert(page, "not a valid recovery phrase");
+    await typeAndApprove(page, { "Recovery phrase or private key": MNEMONIC });
+    const imported = await importing;
+    assert.ok(imported.ok, JSON.stringify(imported));
+    const { addresses } = imported.result;
     assert.equal(addresses.evm, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     await assertPersonalSign(page, addresses.evm);
 
@@ -255,6 +294,8 @@ describe("import and export", () => {
     const seen = await page.evaluate(() => window.__seen.join("\n"));
     assert.ok(seen.length > 0, "the recorder saw the conversation");
     assert.ok(!seen.includes("junk"), "the mnemonic reached the host page");
+    assert.ok(seen.includes("sent "), "the recorder saw what the page sent");
+    assert.ok(!seen.includes(password), "the recovery password reached the host page");
     await assertPersonalSign(page, addresses.evm, "still signs after export");
     await context.close();
   });

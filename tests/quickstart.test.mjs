@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { verifyMessage } from "viem";
 import { freePort, launchBrowser, serveStatic, startProcess } from "./support/index.mjs";
 import { ROOT } from "../scripts/stack.mjs";
-import { approveNext, uniqueName } from "./support/e2e.mjs";
+import { approveNext, typeAndApprove, uniqueName } from "./support/e2e.mjs";
 
 const require = createRequire(import.meta.url);
 const VIEM_VERSION = require("viem/package.json").version;
@@ -141,8 +141,9 @@ test("with KEYFRAME_ALLOWED_ORIGINS the quickstart page loads the SDK from the p
 
   await tab.getByLabel("Username").fill(uniqueName("dev"));
   await tab.getByLabel("Password", { exact: true }).fill("a long sample password");
-  await tab.getByLabel("Recovery password").fill("a long recovery password");
   await tab.getByRole("button", { name: "Sign up" }).click();
+  // The recovery password is typed in the Keyframe window, not on the page.
+  await typeAndApprove(tab, { "New recovery password": "a long recovery password", "Repeat the new password": "a long recovery password" });
   await out.filter({ hasText: /Wallet: 0x|error/ }).waitFor({ timeout: 60_000 });
   assert.doesNotMatch(await out.textContent(), /error/);
   await tab.getByRole("button", { name: "Sign a message" }).click();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, launchBrowser, startProcess } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { approveNext, uniqueName } from "./support/e2e.mjs";
+import { approveNext, screenAlert, typeAndApprove, uniqueName } from "./support/e2e.mjs";
 
 let stack, browser, dataDir;
 
@@ -53,8 +53,12 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   const laptop = await browser.newContext();
   const page = await laptop.newPage();
   await logIn(page, username, password, "Sign up");
-  await page.getByLabel("Recovery password", { exact: true }).fill(recoveryPassword);
+  // The page has no field for the recovery password: it is typed in the
+  // Keyframe window.
+  assert.equal(await page.locator("input[type=password]").count(), 1, "only the login password is on the page");
   await page.getByRole("button", { name: "Create wallet" }).click();
+  await page.getByRole("status").filter({ hasText: "approve in the Keyframe window" }).waitFor({ timeout: 30_000 });
+  await typeAndApprove(page, { "New recovery password": recoveryPassword, "Repeat the new password": recoveryPassword });
   await page.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
   const address = (await page.locator("#evm-address").textContent()).trim();
   assert.match(address, /^0x[0-9a-fA-F]{40}$/);
@@ -80,11 +84,10 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   const page2 = await phone.newPage();
   await logIn(page2, username, password, "Log in");
   await page2.getByRole("button", { name: "Recover wallet" }).waitFor({ timeout: 30_000 });
-  await page2.getByLabel("Recovery password", { exact: true }).fill("not the recovery password");
   await page2.getByRole("button", { name: "Recover wallet" }).click();
-  await page2.getByRole("alert").filter({ hasText: "recovery password is not correct" }).waitFor({ timeout: 30_000 });
-  await page2.getByLabel("Recovery password", { exact: true }).fill(recoveryPassword);
-  await page2.getByRole("button", { name: "Recover wallet" }).click();
+  await typeAndApprove(page2, { "Recovery password": "not the recovery password" });
+  await screenAlert(page2, "does not open this wallet");
+  await typeAndApprove(page2, { "Recovery password": recoveryPassword });
   await page2.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
   assert.equal((await page2.locator("#evm-address").textContent()).trim(), address);
   await page2.getByRole("button", { name: "Sign message" }).click();

@@ -96,7 +96,8 @@ function result(label, detail, ok) {
 
 function recoveryChoice() {
   if ($("method-automatic").checked) return null; // filled in by automaticRecovery()
-  return { method: "password", password: $("recovery-password").value };
+  // The password itself is typed in the Keyframe window, never here.
+  return { method: "password" };
 }
 
 async function recoveryParam() {
@@ -196,7 +197,9 @@ $("signup").addEventListener("click", () =>
   }));
 
 $("create-wallet").addEventListener("click", () =>
-  busy("Creating your wallet (this takes a few seconds)…", async () => {
+  busy($("method-password").checked
+    ? waitsForYou("Creating your wallet (choose its recovery password there; this takes a few seconds)")
+    : "Creating your wallet (this takes a few seconds)…", async () => {
     const recovery = await recoveryParam();
     const created = await state.signer.request({ method: "keyframe_createWallet", params: { recovery } });
     await api("/api/faucet", { address: created.addresses.evm }).catch(() => {});
@@ -204,7 +207,9 @@ $("create-wallet").addEventListener("click", () =>
   }));
 
 $("recover-wallet").addEventListener("click", () =>
-  busy("Recovering your wallet on this device…", async () => {
+  busy($("method-password").checked
+    ? waitsForYou("Recovering your wallet on this device (type its recovery password there)")
+    : "Recovering your wallet on this device…", async () => {
     const recovery = await recoveryParam();
     await state.signer.request({ method: "keyframe_recover", params: { recovery } });
     await refreshStatus();
@@ -304,11 +309,11 @@ $("change-recovery").addEventListener("click", () =>
   busy(waitsForYou("Re-encrypting your backup share"), async () => {
     // The current method's secret proves the change is the user's
     // (docs/api.md, keyframe_setRecovery).
-    const typed = $("current-recovery-password").value;
-    const current = typed ? { method: "password", password: typed } : { method: "automatic", token: (await api("/api/recovery-key")).key };
-    await state.signer.request({ method: "keyframe_setRecovery", params: { current, recovery: { method: "password", password: $("new-recovery-password").value } } });
-    $("current-recovery-password").value = "";
-    $("new-recovery-password").value = "";
+    // Both passwords are typed in the Keyframe window.
+    const current = $("current-recovery-method").value === "automatic"
+      ? { method: "automatic", token: (await api("/api/recovery-key")).key }
+      : { method: "password" };
+    await state.signer.request({ method: "keyframe_setRecovery", params: { current, recovery: { method: "password" } } });
     result("Recovery password", "changed", true);
   }));
 

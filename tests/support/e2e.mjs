@@ -103,11 +103,23 @@ export async function rejectNext(page, { timeout = 20_000 } = {}) {
 }
 
 /**
+ * Types `typed` (label → value) into the inputs of the iFrame's screen that
+ * has them, as a person would; labels the screen does not show are skipped.
+ */
+export async function typeInto(page, typed) {
+  for (const [label, value] of Object.entries(typed)) {
+    const input = signerFrame(page).getByLabel(label, { exact: true });
+    if ((await input.count()) > 0) await input.fill(value, { timeout: 5_000 });
+  }
+}
+
+/**
  * Waits for `pending` (a request the page made) and, until it settles,
  * approves every approval screen the iFrame shows, by clicking "Approve"
- * inside it. Requests that need no approval just settle.
+ * inside it, after typing `typed` (label → value) into the screen's inputs.
+ * Requests that need no approval just settle.
  */
-export async function approving(page, pending) {
+export async function approving(page, pending, typed = {}) {
   let settled = false;
   const done = Promise.resolve(pending).finally(() => {
     settled = true;
@@ -122,7 +134,10 @@ export async function approving(page, pending) {
     if (settled) break;
     if (page.isClosed()) break;
     // The screen may close under us (the request settled or was withdrawn).
-    if (appeared) await button.click({ timeout: 20_000 }).catch(() => {});
+    if (appeared) {
+      await typeInto(page, typed).catch(() => {});
+      await button.click({ timeout: 20_000 }).catch(() => {});
+    }
   }
   return done;
 }
@@ -131,8 +146,85 @@ export async function approving(page, pending) {
 export const callUnattended = (page, method, params) =>
   page.evaluate(([m, p]) => window.call(m, p), [method, params]);
 
-/** A request from the host page; every approval screen it raises is approved by a click. */
-export const call = (page, method, params) => approving(page, callUnattended(page, method, params));
+/**
+ * Waits for the iFrame's screen, types `typed` (label → value) into it and
+ * clicks Approve once it unlocks.
+ */
+export async function typeAndApprove(page, typed, { timeout = 30_000 } = {}) {
+  await approveButton(page).waitFor({ state: "visible", timeout });
+  await typeInto(page, typed);
+  await approveButton(page).click({ timeout });
+}
+
+/** Waits for an alert on the iFrame's screen whose text contains `text`. */
+export const screenAlert = (page, text, { timeout = 30_000 } = {}) =>
+  signerFrame(page).getByRole("alert").filter({ hasText: text }).waitFor({ timeout });
+
+/**
+ * `keyframe_recover` with a password typed in the iFrame, trying each of
+ * `attempts` in turn: every wrong one must be refused on the screen (the
+ * request stays pending, and the retry waits); resolves with the answer.
+ */
+export async function recoverTyping(page, attempts) {
+  let settled = false;
+  const pending = callUnattended(page, "keyframe_recover", { recovery: { method: "password" } });
+  pending.finally(() => (settled = true));
+  for (const [i, password] of attempts.entries()) {
+    await typeAndApprove(page, { "Recovery password": password });
+    if (i < attempts.length - 1) {
+      await screenAlert(page, "does not open this wallet");
+      assert.equal(settled, false, "a wrong password must not end the request");
+    }
+  }
+  return pending;
+}
+
+/**
+ * The labels of the iFrame's inputs for a secret, by request and param
+ * (signer-wasm/src/consent/entry.rs).
+ */
+const NEW_PASSWORD = ["New recovery password", "Repeat the new password"];
+function labelsFor(method, param) {
+  if (param === "current") return ["Current recovery password"];
+  if (param === "mnemonic" || param === "privateKey") return ["Recovery phrase or private key"];
+  return method === "keyframe_recover" ? ["Recovery password"] : NEW_PASSWORD;
+}
+
+/**
+ * Splits a request as tests write it into what the page sends and what the
+ * user types in the iFrame: a password in `recovery`/`current`
+ * ({@link passwordRecovery}) and a phrase or key to import never travel in
+ * params; they are typed into the screen's labelled inputs.
+ */
+export function splitTyped(method, params) {
+  if (params === null || typeof params !== "object" || Array.isArray(params)) return { sent: params, typed: {} };
+  const sent = { ...params };
+  const typed = {};
+  for (const name of ["recovery", "current"]) {
+    const r = sent[name];
+    if (r && typeof r === "object" && r.method === "password" && typeof r.password === "string") {
+      const { password, ...rest } = r;
+      sent[name] = rest;
+      for (const label of labelsFor(method, name)) typed[label] = password;
+    }
+  }
+  for (const name of ["mnemonic", "privateKey"]) {
+    if (typeof sent[name] === "string") {
+      for (const label of labelsFor(method, name)) typed[label] = sent[name];
+      delete sent[name];
+    }
+  }
+  return { sent, typed };
+}
+
+/**
+ * A request from the host page; every approval screen it raises is approved
+ * by a click, after the user types the request's secrets into the iFrame.
+ */
+export function call(page, method, params) {
+  const { sent, typed } = splitTyped(method, params);
+  return approving(page, callUnattended(page, method, sent), typed);
+}
 
 export async function ok(page, method, params) {
   const r = await call(page, method, params);
@@ -148,6 +240,10 @@ export async function fails(page, method, params, reason, code) {
   return r;
 }
 
+/**
+ * A password recovery method as tests write it: {@link call} sends
+ * `{ method: "password" }` and types `password` into the iFrame's screen.
+ */
 export const passwordRecovery = (password = "correct horse battery staple") => ({ method: "password", password });
 
 // ---- independent verification -------------------------------------------

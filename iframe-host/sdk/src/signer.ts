@@ -28,13 +28,14 @@ const PERSON_METHODS = new Set([
   "keyframe_revokeDevice",
   "keyframe_importWallet",
   "wallet_switchEthereumChain",
+  // With a password, the user types it in the iFrame (docs/api.md).
+  "keyframe_createWallet",
+  "keyframe_recover",
 ]);
-const SLOW_METHODS = new Set(["keyframe_createWallet", "keyframe_recover"]);
 
 /** Default timeout of a method, in ms (see {@link CreateSignerOptions.timeouts}). */
 export function defaultTimeout(method: string): number {
   if (PERSON_METHODS.has(method)) return 600_000;
-  if (SLOW_METHODS.has(method)) return 120_000;
   if (method === "keyframe_ping") return 2_000;
   if (!isIframeMethod(method) && isRpcMethod(method)) return 30_000;
   return 5_000;

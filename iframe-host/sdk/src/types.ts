@@ -6,8 +6,13 @@ import type { Addresses, DeviceInfo } from "./wire.js";
 // registered device as hot storage lists it.
 export type { Addresses, DeviceInfo };
 
-/** How the cold share is protected (docs/architecture.md §7). */
-export type Recovery = { method: "password"; password: string } | { method: "automatic"; token: string };
+/**
+ * How the cold share is protected (docs/architecture.md §7). A password is
+ * never passed: the user types it inside the Keyframe iFrame, and a request
+ * that carries one is refused with `BAD_REQUEST`. The automatic key is the
+ * dApp backend's secret and does come from the page.
+ */
+export type Recovery = { method: "password" } | { method: "automatic"; token: string };
 
 export type Hex = `0x${string}`;
 
@@ -39,12 +44,13 @@ export interface KeyframeMethods {
   };
   keyframe_createWallet: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses } };
   keyframe_recover: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses; device: string } };
-  keyframe_importWallet: {
-    params: ({ mnemonic: string } | { privateKey: string }) & { recovery: Recovery };
-    result: { wallet: string; addresses: Addresses };
-  };
+  /** The phrase or key is typed inside the iFrame, never passed. */
+  keyframe_importWallet: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses } };
   keyframe_export: { params?: undefined; result: unknown };
-  /** `current` is the current method's secret: the proof the change is the user's. */
+  /**
+   * `current` names the method in force; its secret (typed in the iFrame for
+   * a password, the key for automatic) is the proof the change is the user's.
+   */
   keyframe_setRecovery: { params: { current: Recovery; recovery: Recovery }; result: { ok: boolean } };
   keyframe_listDevices: { params?: undefined; result: { devices: (DeviceInfo & { current: boolean })[] } };
   keyframe_revokeDevice: { params: { device: string }; result: unknown };
@@ -97,8 +103,9 @@ export interface CreateSignerOptions {
   /**
    * Per-method timeouts in ms. Defaults: methods that wait for the user's
    * approval in the iFrame (sign methods, eth_sendTransaction, export,
-   * setRecovery, revokeDevice, importWallet, wallet_switchEthereumChain)
-   * 10 min; createWallet and recover 120 s; keyframe_ping 2 s; methods
+   * setRecovery, revokeDevice, importWallet, wallet_switchEthereumChain,
+   * and createWallet / recover, where a password is typed in the iFrame)
+   * 10 min; keyframe_ping 2 s; methods
    * forwarded to `rpcUrl` 30 s; everything else 5 s. A request that times
    * out is withdrawn from the iFrame's approval screen.
    */

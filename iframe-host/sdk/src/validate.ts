@@ -84,7 +84,9 @@ export function isRpcMethod(method: string): boolean {
 function checkRecovery(method: string, recovery: unknown): void {
   if (!isPlainObject(recovery)) throw badParams(`${method}: params.recovery must be an object`);
   if (recovery.method === "password") {
-    if (!isNonEmpty(recovery.password)) throw badParams(`${method}: recovery.password must be a non-empty string`);
+    if (recovery.password !== undefined) {
+      throw badParams(`${method}: recovery.password is not accepted: the user types the recovery password in the Keyframe window`);
+    }
   } else if (recovery.method === "automatic") {
     if (!isNonEmpty(recovery.token)) throw badParams(`${method}: recovery.token must be a non-empty string`);
   } else {
@@ -162,11 +164,9 @@ export function validateIframeParams(method: string, params: unknown): unknown {
     }
     case "keyframe_importWallet": {
       const p = objectParam(method, params);
-      const hasM = p.mnemonic !== undefined;
-      const hasK = p.privateKey !== undefined;
-      if (hasM === hasK) throw badParams(`${method}: give exactly one of params.mnemonic or params.privateKey`);
-      if (hasM && !isNonEmpty(p.mnemonic)) throw badParams(`${method}: params.mnemonic must be a string`);
-      if (hasK && !isNonEmpty(p.privateKey)) throw badParams(`${method}: params.privateKey must be a string`);
+      if (p.mnemonic !== undefined || p.privateKey !== undefined) {
+        throw badParams(`${method}: params.mnemonic and params.privateKey are not accepted: the user types them in the Keyframe window`);
+      }
       checkRecovery(method, p.recovery);
       return p;
     }

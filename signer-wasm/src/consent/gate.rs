@@ -25,6 +25,9 @@ pub struct Gate {
     page_shown: bool,
     /// Since when all signals have said visible, if they do.
     since: Option<f64>,
+    /// Approve stays locked until then whatever the visibility (the wait
+    /// after a wrong password, `crate::consent::entry::retry_delay_ms`).
+    not_before: f64,
 }
 
 impl Gate {
@@ -37,6 +40,7 @@ impl Gate {
             size_ok: false,
             page_shown: false,
             since: None,
+            not_before: 0.0,
         }
     }
 
@@ -78,19 +82,27 @@ impl Gate {
     /// A new request is on the screen: its wait starts now, whatever the
     /// previous one had accumulated.
     pub fn restart(&mut self, now: f64) {
+        self.restart_holding(now, 0.0);
+    }
+
+    /// As [`Gate::restart`], and Approve stays locked for at least
+    /// `hold_ms` whatever the visibility.
+    pub fn restart_holding(&mut self, now: f64, hold_ms: f64) {
         self.since = None;
+        self.not_before = now + hold_ms.max(0.0);
         self.update(now);
     }
 
     /// May Approve be pressed at `now`?
     pub fn is_open(&self, now: f64) -> bool {
-        self.since.is_some_and(|s| now - s >= MIN_VISIBLE_MS)
+        now >= self.not_before && self.since.is_some_and(|s| now - s >= MIN_VISIBLE_MS)
     }
 
     /// Milliseconds until the gate opens if visibility holds; `None` while
     /// not visible.
     pub fn remaining(&self, now: f64) -> Option<f64> {
-        self.since.map(|s| (s + MIN_VISIBLE_MS - now).max(0.0))
+        self.since
+            .map(|s| ((s + MIN_VISIBLE_MS).max(self.not_before) - now).max(0.0))
     }
 
     /// Does a click on Approve at `now` count? Only a trusted click
@@ -119,6 +131,18 @@ mod tests {
         assert!(!g.is_open(1799.0));
         assert!(g.is_open(1800.0));
         assert_eq!(g.remaining(1300.0), Some(500.0));
+    }
+
+    #[test]
+    fn a_hold_keeps_approve_locked_past_the_visibility_wait() {
+        let mut g = visible_at(true, 0.0);
+        g.restart_holding(1000.0, 4000.0);
+        assert!(!g.is_open(1800.0), "visible 800 ms, but held");
+        assert_eq!(g.remaining(1800.0), Some(3200.0));
+        assert!(!g.is_open(4999.0));
+        assert!(g.is_open(5000.0));
+        g.restart(6000.0);
+        assert!(g.is_open(6800.0), "a plain restart drops the hold");
     }
 
     #[test]

@@ -1,22 +1,24 @@
 //! The approval screen's decisions, as pure Rust: what a request shows
 //! ([`view`]), the order requests are shown in ([`queue`]), when "Approve"
 //! may be pressed ([`gate`]), which chain switches need asking
-//! ([`ChainMemory`]), and the one-shot answer a waiting flow awaits
-//! ([`slot`]).
+//! ([`ChainMemory`]), the secrets typed on the screen ([`entry`]), and the
+//! one-shot answer a waiting flow awaits ([`slot`]).
 //!
 //! The browser half (the DOM, IntersectionObserver, the port) is
 //! `web/consent/`; everything here runs and is tested natively
 //! (docs/architecture.md, "The consent screen").
 
+pub mod entry;
 pub mod gate;
 pub mod queue;
 pub mod slot;
 pub mod view;
 
+pub use entry::{Entered, Input, InputKind, Secret};
 pub use gate::{Gate, MIN_HEIGHT, MIN_VISIBLE_MS, MIN_WIDTH};
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
-pub use view::{Screen, screen_for};
+pub use view::{Screen, entry_screen, screen_for};
 
 /// Which chains this iFrame document may switch to without asking.
 ///

@@ -3,6 +3,7 @@
 //! description (docs/intent.md) and every warning. The browser layer turns
 //! a [`Screen`] into DOM and adds nothing of its own but the buttons.
 
+use super::entry::{Input, Secret, inputs_for};
 use crate::flows::Request;
 use crate::intent::{Field, IntentKind, network_of};
 
@@ -22,6 +23,10 @@ pub struct Screen {
     pub warnings: Vec<String>,
     /// Raw data behind a toggle (calldata, message bytes).
     pub raw: Option<String>,
+    /// What the user types here (passwords, a phrase to import).
+    pub inputs: Vec<Input>,
+    /// Why the last attempt was refused (shown as an alert).
+    pub error: Option<String>,
 }
 
 fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
@@ -44,17 +49,22 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         fields: Vec::new(),
         warnings: Vec::new(),
         raw: None,
+        inputs: Vec::new(),
+        error: None,
     };
     match request {
         Request::CreateWallet { imported: false } => return None,
         Request::CreateWallet { imported: true } => {
             s.heading = "Import wallet".into();
             s.summary = Some(
-                "Makes the recovery phrase or key you gave this app the wallet of this account."
+                "Makes the recovery phrase or private key you type here the wallet of this account. Type it only in this window, never on the app's page."
                     .into(),
             );
-            s.warnings.push(
-                "The phrase or key passed through the app's page: only import one you trust this app with."
+        }
+        Request::Recover => {
+            s.heading = "Recover wallet".into();
+            s.summary = Some(
+                "Type the recovery password you chose for this wallet to use it on this device."
                     .into(),
             );
         }
@@ -115,6 +125,34 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         }
     }
     Some(s)
+}
+
+/// The screen for `request` that also asks for `secrets`; `error` says why
+/// the previous attempt was refused. A request that needs no approval of
+/// its own (a fresh wallet) gets a screen here, because something must be
+/// typed.
+pub fn entry_screen(
+    request: &Request<'_>,
+    origin: &str,
+    secrets: &[Secret],
+    error: Option<String>,
+) -> Screen {
+    let mut s = screen_for(request, origin).unwrap_or_else(|| Screen {
+        heading: "Create wallet".into(),
+        origin: origin.to_owned(),
+        summary: Some(
+            "Choose the password that recovers this wallet on a new device. Nobody else learns it, not even this app: if you lose it, the wallet cannot be recovered."
+                .into(),
+        ),
+        fields: Vec::new(),
+        warnings: Vec::new(),
+        raw: None,
+        inputs: Vec::new(),
+        error: None,
+    });
+    s.inputs = inputs_for(secrets);
+    s.error = error;
+    s
 }
 
 #[cfg(test)]
@@ -200,11 +238,43 @@ mod tests {
             assert_eq!(s.origin, ORIGIN);
         }
         assert!(screen_for(&Request::CreateWallet { imported: false }, ORIGIN).is_none());
+        let recover = screen_for(&Request::Recover, ORIGIN).unwrap();
+        assert_eq!(recover.heading, "Recover wallet");
         let automatic = screen_for(&Request::SetRecovery { automatic: true }, ORIGIN).unwrap();
         assert_eq!(automatic.warnings.len(), 1);
         let password = screen_for(&Request::SetRecovery { automatic: false }, ORIGIN).unwrap();
         assert!(password.warnings.is_empty());
         let export = screen_for(&Request::Export, ORIGIN).unwrap();
         assert_eq!(export.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_screen_that_asks_for_secrets_has_their_inputs_and_the_last_error() {
+        let create = entry_screen(
+            &Request::CreateWallet { imported: false },
+            ORIGIN,
+            &[Secret::NewPassword],
+            None,
+        );
+        assert_eq!(create.heading, "Create wallet");
+        assert_eq!(create.origin, ORIGIN);
+        assert_eq!(create.inputs.len(), 2);
+        let retry = entry_screen(
+            &Request::Recover,
+            ORIGIN,
+            &[Secret::RecoveryPassword],
+            Some("wrong".into()),
+        );
+        assert_eq!(retry.heading, "Recover wallet");
+        assert_eq!(retry.inputs[0].label, "Recovery password");
+        assert_eq!(retry.error.as_deref(), Some("wrong"));
+        let import = entry_screen(
+            &Request::CreateWallet { imported: true },
+            ORIGIN,
+            &[Secret::ImportPhrase, Secret::NewPassword],
+            None,
+        );
+        assert_eq!(import.heading, "Import wallet");
+        assert_eq!(import.inputs.len(), 3);
     }
 }

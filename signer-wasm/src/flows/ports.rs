@@ -95,6 +95,10 @@ pub trait DeviceStore {
 pub enum Request<'a> {
     /// A new wallet (generated or imported).
     CreateWallet { imported: bool },
+    /// Recovering the wallet on this device with a password typed on the
+    /// screen (the flows do not ask: the iFrame shows it to collect the
+    /// password).
+    Recover,
     /// A signature; `method` is the RPC method that asks for it, `intent`
     /// what it signs in words (crate::intent), for the screen to show.
     Sign {

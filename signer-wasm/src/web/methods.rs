@@ -8,13 +8,16 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
 use super::params::{
-    current_recovery_param, decode_b64, object_param, positional, recovery_param, str_field,
+    RecoveryChoice, current_recovery_param, decode_b64, object_param, positional, recovery_param,
+    refuse_typed_secret, str_field,
 };
 use super::signer::{Answer, Signer};
 use super::ui;
 use crate::Reason;
+use crate::consent::Secret;
+use crate::consent::entry::{retry_delay_ms, wrong_password_message};
 use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
-use crate::flows::{DeviceStore, Recovery, Request, RpcError};
+use crate::flows::{DeviceStore, HotStorage as _, Recovery, Request, RpcError, RpcResult};
 use crate::intent;
 use crate::secret::WalletSecret;
 use crate::shares::DeviceId;
@@ -128,26 +131,90 @@ async fn create_from<'a>(
     plain(answer)
 }
 
+/// The secrets a screen asks for when the new recovery method is `choice`.
+fn new_password_secret(choice: &RecoveryChoice) -> Option<Secret> {
+    matches!(choice, RecoveryChoice::Password).then_some(Secret::NewPassword)
+}
+
+/// The recovery method with its secret: the key the host gave, or the
+/// password the user typed on the screen.
+fn with_secret(
+    choice: RecoveryChoice,
+    typed: Option<zeroize::Zeroizing<String>>,
+) -> RpcResult<Recovery> {
+    match (choice, typed) {
+        (RecoveryChoice::Automatic(key), _) => Ok(Recovery::Automatic(key)),
+        (RecoveryChoice::Password, Some(password)) => Ok(Recovery::Password(password)),
+        (RecoveryChoice::Password, None) => Err(RpcError::user_rejected()),
+    }
+}
+
+/// Refuses before anything is typed when the user has a wallet already
+/// (the flow checks again).
+async fn no_wallet_yet(s: &Signer) -> RpcResult<()> {
+    let token = s.token()?;
+    if s.flows.hot.wallet(&token).await?.is_some() {
+        return Err(RpcError::bad_params("this user already has a wallet"));
+    }
+    Ok(())
+}
+
+// A password wallet's password is typed on the iFrame's screen.
 handler!(create_wallet(s, p) {
-    let recovery = recovery_param(p)?;
+    let choice = recovery_param(p)?;
+    no_wallet_yet(s).await?;
+    let typed = match new_password_secret(&choice) {
+        Some(secret) => {
+            let request = Request::CreateWallet { imported: false };
+            s.flows.consent.enter(&request, &[secret], None, 0.0).await?.new
+        }
+        None => None,
+    };
+    let recovery = with_secret(choice, typed)?;
     let secret = WalletSecret::generate_os()?;
     create_from(s, secret, recovery, false).await
 });
 
+// The phrase or key, and a new recovery password, are typed on the screen,
+// which is the import's approval.
 handler!(import_wallet(s, p) {
-    let recovery = recovery_param(p)?;
-    let secret = match (p.get("mnemonic"), p.get("privateKey")) {
-        (Some(Value::String(m)), None) => WalletSecret::from_mnemonic(m)?,
-        (None, Some(Value::String(k))) => WalletSecret::from_evm_private_key(k)?,
-        _ => return Err(RpcError::bad_params("give exactly one of params.mnemonic or params.privateKey")),
-    };
+    refuse_typed_secret(p, "mnemonic")?;
+    refuse_typed_secret(p, "privateKey")?;
+    let choice = recovery_param(p)?;
+    no_wallet_yet(s).await?;
+    let mut secrets = vec![Secret::ImportPhrase];
+    secrets.extend(new_password_secret(&choice));
+    let request = Request::CreateWallet { imported: true };
+    let entered = s.flows.consent.enter(&request, &secrets, None, 0.0).await?;
+    let secret = entered.import.ok_or_else(RpcError::user_rejected)?;
+    let recovery = with_secret(choice, entered.new)?;
     create_from(s, secret, recovery, true).await
 });
 
+// A wrong password is retried on the screen, each retry waiting longer
+// (crate::consent::entry::retry_delay_ms); Reject ends the request.
 handler!(recover(s, p) {
-    let recovery = recovery_param(p)?;
+    let choice = recovery_param(p)?;
     let token = s.token()?;
-    let recovered = s.flows.recover(&token, &recovery).await?;
+    let recovered = match choice {
+        RecoveryChoice::Automatic(key) => s.flows.recover(&token, &Recovery::Automatic(key)).await?,
+        RecoveryChoice::Password => {
+            let mut failed = 0u32;
+            loop {
+                let error = (failed > 0).then(|| wrong_password_message(failed));
+                let entered = s
+                    .flows
+                    .consent
+                    .enter(&Request::Recover, &[Secret::RecoveryPassword], error, retry_delay_ms(failed))
+                    .await?;
+                let password = entered.recovery.ok_or_else(RpcError::user_rejected)?;
+                match s.flows.recover(&token, &Recovery::Password(password)).await {
+                    Err(e) if e.reason == Reason::WrongPassword => failed = failed.saturating_add(1),
+                    other => break other?,
+                }
+            }
+        }
+    };
     let w = &recovered.wallet;
     let answer = json!({ "wallet": w.wallet, "addresses": w.addresses, "device": recovered.device });
     s.set_wallet(Some(recovered.wallet));
@@ -192,10 +259,28 @@ handler!(export(s, p) {
     plain(json!({ "ok": true }))
 });
 
+// The current password (the proof) and a new one are typed on the screen,
+// which is the change's approval; with automatic keys on both sides the
+// flow's own approval screen is shown instead.
 handler!(set_recovery(s, p) {
     let current = current_recovery_param(p)?;
-    let recovery = recovery_param(p)?;
+    let next = recovery_param(p)?;
     let (token, wallet) = s.session()?;
+    let mut secrets = Vec::new();
+    if matches!(current, RecoveryChoice::Password) {
+        secrets.push(Secret::CurrentPassword);
+    }
+    secrets.extend(new_password_secret(&next));
+    let automatic = matches!(next, RecoveryChoice::Automatic(_));
+    let (typed_current, typed_new) = if secrets.is_empty() {
+        (None, None)
+    } else {
+        let request = Request::SetRecovery { automatic };
+        let entered = s.flows.consent.enter(&request, &secrets, None, 0.0).await?;
+        (entered.current, entered.new)
+    };
+    let current = with_secret(current, typed_current)?;
+    let recovery = with_secret(next, typed_new)?;
     let refresh = s.flows.set_recovery(&token, &wallet, &current, &recovery).await?;
     Ok((json!({ "ok": true }), Some(refresh)))
 });

@@ -1,12 +1,13 @@
 //! Reading `params` of a request: fields, positional arrays, base64 and the
-//! recovery method, each refused with a clear `BAD_REQUEST`.
+//! recovery method, each refused with a clear `BAD_REQUEST`. A password,
+//! phrase or key in params is refused too: the user types those on the
+//! iFrame's screen (`crate::consent::entry`), never on the host page.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
-use zeroize::Zeroizing;
 
-use crate::flows::{Recovery, RpcError, RpcResult};
+use crate::flows::{RpcError, RpcResult};
 use crate::recovery::RecoveryKey;
 
 pub fn field<'a>(params: &'a Value, name: &str) -> RpcResult<&'a Value> {
@@ -49,30 +50,51 @@ pub fn decode_b64(value: &str, what: &str) -> RpcResult<Vec<u8>> {
         .map_err(|_| RpcError::bad_params(format!("{what} must be base64")))
 }
 
-/// How the cold share is protected, from `params.recovery`.
-pub fn recovery_param(params: &Value) -> RpcResult<Recovery> {
+/// The recovery method a request names; a password is typed on the
+/// screen, an automatic key comes from the host (its backend's secret).
+pub enum RecoveryChoice {
+    Password,
+    Automatic(RecoveryKey),
+}
+
+/// How the cold share is to be protected, from `params.recovery`.
+pub fn recovery_param(params: &Value) -> RpcResult<RecoveryChoice> {
     recovery_at(params, "recovery")
 }
 
-/// `params.current` of `keyframe_setRecovery`: the current method's secret,
-/// the proof that the caller may change it.
-pub fn current_recovery_param(params: &Value) -> RpcResult<Recovery> {
+/// `params.current` of `keyframe_setRecovery`: the method in force now,
+/// whose secret proves the caller may change it.
+pub fn current_recovery_param(params: &Value) -> RpcResult<RecoveryChoice> {
     recovery_at(params, "current")
 }
 
-fn recovery_at(params: &Value, name: &str) -> RpcResult<Recovery> {
+/// Refuses `params.<name>` when present: it is typed in the iFrame.
+pub fn refuse_typed_secret(params: &Value, name: &str) -> RpcResult<()> {
+    if params.get(name).is_some() {
+        return Err(RpcError::bad_params(format!(
+            "params.{name} is not accepted: the user types it in the Keyframe window"
+        )));
+    }
+    Ok(())
+}
+
+fn recovery_at(params: &Value, name: &str) -> RpcResult<RecoveryChoice> {
     let recovery = field(params, name)?;
     match recovery.get("method").and_then(Value::as_str) {
         Some("password") => {
-            let password = str_field(recovery, "password")?;
-            Ok(Recovery::Password(Zeroizing::new(password.to_owned())))
+            if recovery.get("password").is_some() {
+                return Err(RpcError::bad_params(format!(
+                    "{name}.password is not accepted: the user types the recovery password in the Keyframe window"
+                )));
+            }
+            Ok(RecoveryChoice::Password)
         }
         Some("automatic") => {
             let token = str_field(recovery, "token")?;
             let key = RecoveryKey::from_base64url(token).map_err(|_| {
                 RpcError::bad_params(format!("{name}.token must be the 32-byte recovery key"))
             })?;
-            Ok(Recovery::Automatic(key))
+            Ok(RecoveryChoice::Automatic(key))
         }
         _ => Err(RpcError::bad_params(format!(
             "{name}.method must be \"password\" or \"automatic\""

@@ -1,16 +1,22 @@
 //! The screen's DOM, built with web-sys (styles in iframe-host/iframe.css):
 //! a dialog with the heading naming the action, the embedding origin, the
 //! description, one `role="alert"` element per warning, raw data behind a
-//! toggle, and the two buttons "Reject" and "Approve". Text goes in with
-//! `textContent` only, never as markup.
+//! toggle, the inputs of a screen that asks for secrets (labelled, with a
+//! strength estimate under a new password), and the two buttons "Reject"
+//! and "Approve". Text goes in with `textContent` only, never as markup.
 
 use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use web_sys::{Document, Element, Event, HtmlButtonElement, HtmlElement, KeyboardEvent};
+use web_sys::{
+    Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement,
+    HtmlTextAreaElement, KeyboardEvent,
+};
+use zeroize::Zeroizing;
 
 use super::{Inner, on_approve, on_reject, watch};
 use crate::consent::Screen;
+use crate::consent::entry::{self, Input, InputKind};
 use crate::intent::Field;
 
 pub struct Dom {
@@ -21,6 +27,9 @@ pub struct Dom {
     body: Element,
     waiting: Element,
     approve: HtmlButtonElement,
+    /// Where a refused entry says why (inside the body, re-created per
+    /// screen).
+    error: std::cell::RefCell<Option<Element>>,
 }
 
 fn el(document: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
@@ -117,6 +126,7 @@ impl Dom {
             body: content,
             waiting,
             approve,
+            error: std::cell::RefCell::new(None),
         })
     }
 
@@ -127,7 +137,19 @@ impl Dom {
         self.set_waiting(waiting);
         self.approve.set_disabled(true);
         self.root.set_hidden(false);
-        let _ = self.root.focus();
+        let first = screen
+            .inputs
+            .first()
+            .and_then(|i| self.document.get_element_by_id(i.id))
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+        match first {
+            Some(input) => {
+                let _ = input.focus();
+            }
+            None => {
+                let _ = self.root.focus();
+            }
+        }
     }
 
     fn fill(&self, screen: &Screen, tracked: bool) -> Result<(), JsValue> {
@@ -135,6 +157,7 @@ impl Dom {
         self.title.set_text_content(Some(&screen.heading));
         self.origin.set_text_content(Some(&screen.origin));
         self.body.set_text_content(None);
+        *self.error.borrow_mut() = None;
         if let Some(summary) = &screen.summary {
             let node = text(d, "p", "consent-summary", summary)?;
             self.body.append_child(&node)?;
@@ -158,6 +181,20 @@ impl Dom {
             let node = fields(d, &screen.fields)?;
             self.body.append_child(&node)?;
         }
+        if !screen.inputs.is_empty() {
+            let error = text(d, "p", "warning entry-error", "")?;
+            error.set_attribute("role", "alert")?;
+            match &screen.error {
+                Some(message) => error.set_text_content(Some(message)),
+                None => error.set_attribute("hidden", "")?,
+            }
+            self.body.append_child(&error)?;
+            *self.error.borrow_mut() = Some(error);
+            for input in &screen.inputs {
+                let node = entry_input(d, input)?;
+                self.body.append_child(&node)?;
+            }
+        }
         if let Some(raw) = &screen.raw {
             let details = el(d, "details", "consent-raw")?;
             let node = text(d, "summary", "", "Raw data")?;
@@ -178,6 +215,27 @@ impl Dom {
         self.waiting.set_text_content(Some(&note));
     }
 
+    /// What was typed in input `id` (empty when there is none).
+    pub fn value(&self, id: &str) -> Zeroizing<String> {
+        let element = self.document.get_element_by_id(id);
+        let value = element.as_ref().and_then(|e| {
+            if let Some(input) = e.dyn_ref::<HtmlInputElement>() {
+                Some(input.value())
+            } else {
+                e.dyn_ref::<HtmlTextAreaElement>().map(|t| t.value())
+            }
+        });
+        Zeroizing::new(value.unwrap_or_default())
+    }
+
+    /// Says why the entry was refused, as an alert; the inputs stay.
+    pub fn show_error(&self, message: &str) {
+        if let Some(e) = self.error.borrow().as_ref() {
+            e.set_text_content(Some(message));
+            let _ = e.remove_attribute("hidden");
+        }
+    }
+
     pub fn set_approvable(&self, open: bool) {
         self.approve.set_disabled(!open);
     }
@@ -187,6 +245,59 @@ impl Dom {
         self.body.set_text_content(None);
         self.approve.set_disabled(true);
     }
+}
+
+/// A labelled input; a new password gets its strength estimate, updated as
+/// the user types.
+fn entry_input(d: &Document, input: &Input) -> Result<Element, JsValue> {
+    let row = el(d, "div", "entry")?;
+    let label = text(d, "label", "", input.label)?;
+    label.set_attribute("for", input.id)?;
+    row.append_child(&label)?;
+    let field: HtmlElement = match input.kind {
+        InputKind::Password { new } => {
+            let e: HtmlInputElement = el(d, "input", "")?.dyn_into()?;
+            e.set_type("password");
+            e.set_attribute(
+                "autocomplete",
+                if new {
+                    "new-password"
+                } else {
+                    "current-password"
+                },
+            )?;
+            e.into()
+        }
+        InputKind::Phrase => {
+            let e: HtmlTextAreaElement = el(d, "textarea", "")?.dyn_into()?;
+            e.set_rows(3);
+            e.set_attribute("autocomplete", "off")?;
+            e.set_attribute("autocapitalize", "off")?;
+            e.into()
+        }
+    };
+    field.set_id(input.id);
+    field.set_attribute("spellcheck", "false")?;
+    row.append_child(&field)?;
+    if input.meter {
+        let meter = el(d, "p", "entry-strength")?;
+        meter.set_attribute("aria-live", "polite")?;
+        meter.set_text_content(Some(entry::Strength::TooShort.label()));
+        let shown = meter.clone();
+        let on_input = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+            let typed = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .map(|i| Zeroizing::new(i.value()));
+            if let Some(typed) = typed {
+                shown.set_text_content(Some(entry::strength(&typed).label()));
+            }
+        });
+        field.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref())?;
+        on_input.forget();
+        row.append_child(&meter)?;
+    }
+    Ok(row)
 }
 
 /// A field tree as nested description lists.

@@ -6,6 +6,12 @@
 //! timeout, or a closed port) leaves the screen. What to show, the queue
 //! and the gate are pure and tested natively (`crate::consent`).
 //!
+//! A screen may also ask for secrets ([`ScreenConsent::enter`]): the
+//! recovery password, a phrase to import. They are typed here, checked by
+//! `crate::consent::entry`, and never pass through the host page; that
+//! screen is the approval of its request, so the flow's own question for
+//! the same request within the same RPC call is answered by it.
+//!
 //! There is no way around the screen in the shipped module: no setting,
 //! parameter or feature approves on its own (docs/architecture.md, "The
 //! consent screen").
@@ -26,7 +32,10 @@ use web_sys::MessagePort;
 
 use super::bench;
 use super::rpc;
-use crate::consent::{ChainMemory, Gate, Outcome, Queue, Screen, Slot, screen_for};
+use crate::consent::{
+    ChainMemory, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry, entry_screen,
+    screen_for,
+};
 use crate::flows::{Consent, Request, RpcError};
 
 pub use context::intent_context;
@@ -39,6 +48,8 @@ pub struct RequestCtx {
     tag: String,
     start: f64,
     approved_at: Cell<Option<f64>>,
+    /// A request this RPC call's secret-entry screen already approved.
+    preapproved: RefCell<Option<Request<'static>>>,
 }
 
 impl RequestCtx {
@@ -47,6 +58,7 @@ impl RequestCtx {
             tag: id.to_string(),
             start,
             approved_at: Cell::new(None),
+            preapproved: RefCell::new(None),
         })
     }
 
@@ -92,6 +104,30 @@ struct Waiting {
     screen: Screen,
     slot: Slot,
     ctx: Option<Rc<RequestCtx>>,
+    /// The secrets the screen asks for, and where the checked entry goes.
+    entry: Option<Entry>,
+    /// Approve stays locked this long after the screen appears.
+    hold_ms: f64,
+}
+
+struct Entry {
+    secrets: Vec<Secret>,
+    out: Rc<RefCell<Option<Entered>>>,
+}
+
+/// The request as an owned value, for the variants a secret-entry screen
+/// approves.
+fn owned(request: &Request<'_>) -> Option<Request<'static>> {
+    match request {
+        Request::CreateWallet { imported } => Some(Request::CreateWallet {
+            imported: *imported,
+        }),
+        Request::Recover => Some(Request::Recover),
+        Request::SetRecovery { automatic } => Some(Request::SetRecovery {
+            automatic: *automatic,
+        }),
+        _ => None,
+    }
 }
 
 /// The screen's state, shared with its DOM event handlers.
@@ -176,21 +212,10 @@ impl ScreenConsent {
     }
 }
 
-impl Consent for ScreenConsent {
-    async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
-        let chain = match request {
-            Request::SwitchChain { chain_id } => {
-                if !self.inner.chains.borrow_mut().needs_approval(*chain_id) {
-                    return Ok(());
-                }
-                Some(*chain_id)
-            }
-            _ => None,
-        };
-        let origin = self.origin();
-        let Some(screen) = screen_for(request, &origin) else {
-            return Ok(());
-        };
+impl ScreenConsent {
+    /// Shows `screen` (queued behind any other) until the user decides or
+    /// the host abandons the request.
+    async fn ask(&self, screen: Screen, entry: Option<Entry>, hold_ms: f64) -> Outcome {
         let slot = Slot::new();
         let ctx = current_request();
         let tag = ctx.as_ref().map(|c| c.tag.clone());
@@ -198,6 +223,8 @@ impl Consent for ScreenConsent {
             screen,
             slot: slot.clone(),
             ctx,
+            entry,
+            hold_ms,
         };
         let (id, shown) = self.inner.queue.borrow_mut().push(tag, waiting);
         // Dropped with the method's future (the page went away mid-wait):
@@ -211,7 +238,63 @@ impl Consent for ScreenConsent {
         } else {
             update_waiting(&self.inner);
         }
-        match slot.wait().await {
+        slot.wait().await
+    }
+
+    /// Asks the user to type `secrets` for `request` on the screen; Approve
+    /// with acceptable input approves `request` for this RPC call too.
+    /// `error` says why the previous attempt failed; Approve stays locked
+    /// `hold_ms` longer than usual (after a wrong password).
+    pub async fn enter(
+        &self,
+        request: &Request<'_>,
+        secrets: &[Secret],
+        error: Option<String>,
+        hold_ms: f64,
+    ) -> Result<Entered, RpcError> {
+        let screen = entry_screen(request, &self.origin(), secrets, error);
+        let out = Rc::new(RefCell::new(None));
+        let entry = Entry {
+            secrets: secrets.to_vec(),
+            out: out.clone(),
+        };
+        match self.ask(screen, Some(entry), hold_ms).await {
+            Outcome::Approved => {
+                let entered = out.borrow_mut().take();
+                let entered = entered.ok_or_else(RpcError::user_rejected)?;
+                if let Some(ctx) = current_request() {
+                    *ctx.preapproved.borrow_mut() = owned(request);
+                }
+                Ok(entered)
+            }
+            Outcome::Rejected => Err(RpcError::user_rejected()),
+            Outcome::Abandoned => Err(RpcError::abandoned()),
+        }
+    }
+}
+
+impl Consent for ScreenConsent {
+    async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
+        if let Some(ctx) = current_request() {
+            let mut preapproved = ctx.preapproved.borrow_mut();
+            if preapproved.as_ref().is_some_and(|p| p == request) {
+                *preapproved = None;
+                return Ok(());
+            }
+        }
+        let chain = match request {
+            Request::SwitchChain { chain_id } => {
+                if !self.inner.chains.borrow_mut().needs_approval(*chain_id) {
+                    return Ok(());
+                }
+                Some(*chain_id)
+            }
+            _ => None,
+        };
+        let Some(screen) = screen_for(request, &self.origin()) else {
+            return Ok(());
+        };
+        match self.ask(screen, None, 0.0).await {
             Outcome::Approved => {
                 if let Some(chain) = chain {
                     self.inner.chains.borrow_mut().approved(chain);
@@ -304,10 +387,14 @@ fn show_current(inner: &Rc<Inner>) {
         d.render(&waiting.screen, queue.waiting(), tracked);
     }
     let start = waiting.ctx.as_ref().map(|c| c.start);
+    let hold_ms = waiting.hold_ms;
     drop(queue);
     inner.hide_after_answer.set(false);
     post_ui(inner, true);
-    inner.gate.borrow_mut().restart(bench::now());
+    inner
+        .gate
+        .borrow_mut()
+        .restart_holding(bench::now(), hold_ms);
     watch::refresh(inner);
     if let Some(start) = start {
         watch::after_paint(move || bench::measure("keyframe:consent-painted", start));
@@ -327,10 +414,37 @@ pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool) {
     if !inner.gate.borrow().accepts_click(now, trusted) {
         return;
     }
-    let current = inner.queue.borrow().current().map(|(id, _)| id);
-    if let Some(id) = current {
-        decide(inner, id, Outcome::Approved);
+    let Some(id) = inner.queue.borrow().current().map(|(id, _)| id) else {
+        return;
+    };
+    // A screen that asks for secrets approves only with acceptable input;
+    // otherwise it says why and stays.
+    let checked = {
+        let queue = inner.queue.borrow();
+        let entry = queue.current().and_then(|(_, w)| w.entry.as_ref());
+        entry.map(|e| {
+            let dom = inner.dom.borrow();
+            let read = |id: &str| {
+                dom.as_ref()
+                    .map(|d| d.value(id))
+                    .unwrap_or_else(|| zeroize::Zeroizing::new(String::new()))
+            };
+            (entry::check(&e.secrets, read), e.out.clone())
+        })
+    };
+    match checked {
+        Some((Err(message), _)) => {
+            if let Some(d) = inner.dom.borrow().as_ref() {
+                d.show_error(&message);
+            }
+            return;
+        }
+        Some((Ok(entered), out)) => {
+            *out.borrow_mut() = Some(entered);
+        }
+        None => {}
     }
+    decide(inner, id, Outcome::Approved);
 }
 
 /// Reject was clicked or Escape pressed.
