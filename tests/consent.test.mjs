@@ -14,7 +14,7 @@ import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
   approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
-  recoverTyping, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
+  recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
 } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
@@ -374,6 +374,55 @@ describe("the iFrame enforces the screen itself, whatever the host runs", () => 
     for (const chainId of ["0x7a69", "0x1", "0x7a69"]) {
       assert.deepEqual(await raw("wallet_switchEthereumChain", [{ chainId }]), { ok: true, result: null });
     }
+    await context.close();
+  });
+});
+
+describe("a browser without IntersectionObserver v2", () => {
+  const hex = (text) => `0x${Buffer.from(text).toString("hex")}`;
+  // As in browsers that lack occlusion tracking: the iFrame cannot tell
+  // whether it is covered, so the 800 ms wait and the size check apply
+  // alone, and the screen says so.
+  test("the screen says it cannot see overlays, and Approve unlocks only after the wait", async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      if (typeof IntersectionObserverEntry !== "undefined") delete IntersectionObserverEntry.prototype.isVisible;
+    });
+    const { page, connected } = await openHost(context, host.origin, stack);
+    assert.ok(connected.ok, JSON.stringify(connected));
+    const user = await signUp(stack, "noiov2");
+    await ok(page, "keyframe_setAuth", { token: user.token });
+    const key = await recoveryKey(stack, user.token);
+    const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
+    const t = track(callUnattended(page, "personal_sign", [hex("no occlusion tracking"), addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    const shownAt = Date.now();
+    const note = signerFrame(page).getByRole("note");
+    assert.match(await note.textContent(), /cannot tell whether this window is covered/);
+    assert.equal(await approveButton(page).isEnabled(), false, "Approve is locked at first");
+    // Still no occlusion verdict: a covered frame is not detected here, which
+    // is exactly what the note warns about; the wait still holds.
+    while (!(await approveButton(page).isEnabled())) await sleep(20);
+    assert.ok(Date.now() - shownAt >= 700, `Approve unlocked after ${Date.now() - shownAt} ms`);
+    assert.equal(t.settled, false);
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+    await context.close();
+  });
+
+  test("with IntersectionObserver v2 the note is absent", async () => {
+    const context = await browser.newContext();
+    const { page, connected } = await openHost(context, host.origin, stack);
+    assert.ok(connected.ok, JSON.stringify(connected));
+    const user = await signUp(stack, "iov2");
+    await ok(page, "keyframe_setAuth", { token: user.token });
+    const key = await recoveryKey(stack, user.token);
+    const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
+    const t = track(callUnattended(page, "personal_sign", [hex("tracked"), addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    assert.equal(await signerFrame(page).getByRole("note").count(), 0);
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
     await context.close();
   });
 });
