@@ -104,7 +104,7 @@ impl KdfParams {
         }
     }
 
-    fn in_bounds(&self) -> bool {
+    pub(crate) fn in_bounds(&self) -> bool {
         let lo = KdfParams::floor();
         let hi = KdfParams::MAX;
         (lo.m_kib..=hi.m_kib).contains(&self.m_kib)
@@ -190,7 +190,11 @@ fn aad_prefix(wallet: WalletId, method: &str) -> Vec<u8> {
 }
 
 /// Argon2id → (AES key, verifier).
-fn derive(password: &str, kdf: KdfParams, salt: &[u8]) -> Result<(Zeroizing<[u8; 32]>, [u8; 32])> {
+pub(crate) fn derive(
+    password: &str,
+    kdf: KdfParams,
+    salt: &[u8],
+) -> Result<(Zeroizing<[u8; 32]>, [u8; 32])> {
     let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(64))
         .map_err(|_| Error::CorruptCiphertext)?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
@@ -273,7 +277,7 @@ fn check_sealable(share: &Share) -> Result<()> {
     Ok(())
 }
 
-fn check_password(password: &str) -> Result<()> {
+pub(crate) fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::WeakPassword(MIN_PASSWORD_CHARS));
     }
