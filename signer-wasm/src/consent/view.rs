@@ -110,6 +110,13 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
                 );
             }
         }
+        Request::DownloadBackup => {
+            s.heading = "Download backup".into();
+            s.summary = Some(
+                "Writes a backup file of this wallet, sealed under the password you type here. With the file and the password the wallet can be recovered even if this app's backup service is gone."
+                    .into(),
+            );
+        }
         Request::RevokeDevice { device } => {
             s.heading = "Revoke device".into();
             s.fields.push(Field::new("Device", device.to_string()));

@@ -41,9 +41,24 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let recovery_pair = shares::split_pair(&secret, wallet, DeviceId::RECOVERY, 0, rng)?;
         let device_pair = shares::split_pair(&secret, wallet, device, 0, rng)?;
         drop(secret);
-        let cold = recovery.seal(&recovery_pair.local)?;
-
-        with_retries(|| self.shield.create(token, wallet, &cold)).await?;
+        match recovery {
+            // The user keeps C; nothing is stored anywhere before they
+            // confirmed they have the file.
+            Recovery::File(password) => {
+                let file = crate::backup::seal(
+                    &recovery_pair.local,
+                    &addresses,
+                    password,
+                    crate::recovery::KdfParams::PRODUCTION,
+                    rng,
+                )?;
+                self.consent.keep_backup(&file).await?;
+            }
+            _ => {
+                let cold = recovery.seal(&recovery_pair.local)?;
+                with_retries(|| self.shield.create(token, wallet, &cold)).await?;
+            }
+        }
         let body = CreateRequest {
             wallet,
             kind,

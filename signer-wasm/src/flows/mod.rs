@@ -7,6 +7,7 @@
 //! (tests/flows.rs) run every flow against the real services. Nothing here
 //! knows about JavaScript, and no key outlives the call that rebuilt it.
 
+mod backup;
 mod create;
 mod devices;
 pub mod error;
@@ -22,6 +23,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::lock::Mutex;
 use zeroize::Zeroizing;
 
+pub use backup::RecoverFromFile;
 pub use create::Created;
 pub use devices::DeviceListing;
 pub use error::{RpcError, RpcResult};
@@ -42,6 +44,9 @@ use keyframe_wire::shield::ColdRecord;
 pub enum Recovery {
     Password(Zeroizing<String>),
     Automatic(RecoveryKey),
+    /// A backup file the user keeps, sealed under this password; Shield
+    /// stores nothing (crate::backup).
+    File(Zeroizing<String>),
 }
 
 impl Recovery {
@@ -49,6 +54,11 @@ impl Recovery {
         Ok(match self {
             Recovery::Password(pw) => recovery::seal_with_password(share, pw, &mut OsRng)?,
             Recovery::Automatic(key) => recovery::seal_with_key(share, key, &mut OsRng)?,
+            Recovery::File(_) => {
+                return Err(RpcError::bad_params(
+                    "a file wallet keeps no cold record at Shield",
+                ));
+            }
         })
     }
 
@@ -56,6 +66,11 @@ impl Recovery {
         Ok(match self {
             Recovery::Password(pw) => recovery::open_with_password(record, pw, wallet)?,
             Recovery::Automatic(key) => recovery::open_with_key(record, key, wallet)?,
+            Recovery::File(_) => {
+                return Err(RpcError::bad_params(
+                    "a file wallet recovers from its backup file",
+                ));
+            }
         })
     }
 }

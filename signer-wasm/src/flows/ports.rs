@@ -16,6 +16,7 @@ use keyframe_wire::shield::ColdRecord;
 
 use super::error::RpcError;
 use super::types::{Entry, ServiceError, StoreError};
+use crate::backup::BackupFile;
 use crate::intent::Intent;
 use crate::shares::{DeviceId, WalletId};
 
@@ -114,6 +115,8 @@ pub enum Request<'a> {
     RevokeDevice { device: DeviceId },
     /// Switching to another EVM chain.
     SwitchChain { chain_id: u64 },
+    /// Writing a backup file of the cold share (rebuilds the key).
+    DownloadBackup,
 }
 
 /// The consent hook: every flow that signs, exports, creates or imports a
@@ -126,6 +129,15 @@ pub enum Request<'a> {
 /// tests have one (tests/flow_support).
 pub trait Consent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError>;
+
+    /// Hands the user a backup file to keep (the iFrame offers it as a
+    /// download) and returns once they confirmed they kept it; an error
+    /// stops the flow before anything is stored. A consent without a place
+    /// for files refuses.
+    async fn keep_backup(&self, file: &BackupFile) -> Result<(), RpcError> {
+        let _ = file;
+        Err(RpcError::bad_params("backup files are not supported here"))
+    }
 }
 
 /// Timing hooks: the browser records User Timing measures

@@ -29,8 +29,20 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let cold = self.shield.get(token, id).await?;
         let c = recovery.open(&cold, id)?;
         let h0 = parse_blob(&primary.share)?;
-        let secret = shares::combine(&h0, &c, &wallet.addresses)?;
-        drop((h0, c));
+        self.recover_with(token, wallet, &h0, &c).await
+    }
+
+    /// Rebuilds the wallet from H₀ and C and gives this device a fresh pair
+    /// of its own; the caller holds the device lock.
+    pub(super) async fn recover_with(
+        &self,
+        token: &str,
+        wallet: super::WalletRecord,
+        h0: &shares::Share,
+        c: &shares::Share,
+    ) -> RpcResult<Created> {
+        let id = wallet.wallet;
+        let secret = shares::combine(h0, c, &wallet.addresses)?;
 
         let device = DeviceId::random(&mut OsRng)?;
         let pair = shares::split_pair(&secret, id, device, 0, &mut OsRng)?;

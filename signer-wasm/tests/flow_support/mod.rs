@@ -167,6 +167,26 @@ impl Consent for ApproveAll {
     async fn approve(&self, _request: &Request<'_>) -> Result<(), RpcError> {
         Ok(())
     }
+
+    /// Keeps the file as the user would (see [`kept_backup`]).
+    async fn keep_backup(
+        &self,
+        file: &keyframe_signer::backup::BackupFile,
+    ) -> Result<(), RpcError> {
+        let text = file.to_json()?;
+        KEPT.with(|k| *k.borrow_mut() = Some(text));
+        Ok(())
+    }
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The text of the last backup file [`ApproveAll`] was handed on this
+/// thread (each `#[tokio::test]` runs on its own).
+pub fn kept_backup() -> Option<String> {
+    KEPT.with(|k| k.borrow_mut().take())
 }
 
 /// A token for user `sub` (EdDSA, the services' test key `ed1`).
