@@ -77,13 +77,17 @@ export async function approvedSigns(dev, kind, params, warm, n) {
  * Approve, and reports the click → the answer in the page, which is the
  * machine's part (Argon2id, the fetches) without the person's typing.
  */
-export async function typedRequest(dev, method, params, typed) {
+export async function typedRequest(dev, method, params, typed, { file } = {}) {
   await dev.frame.evaluate(() => performance.clearMeasures());
   const answered = dev.page.evaluate(async ([m, p]) => {
     await window.signer.request({ method: m, params: p });
     return performance.timeOrigin + performance.now();
   }, [method, params]);
   const frame = dev.page.frameLocator("iframe[data-keyframe]");
+  if (file) {
+    await frame.getByLabel("Backup file", { exact: true }).setInputFiles(file, { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 200)); // the iFrame reads it
+  }
   for (const [label, value] of Object.entries(typed)) {
     await frame.getByLabel(label, { exact: true }).fill(value, { timeout: 30_000 });
   }
@@ -95,4 +99,21 @@ export async function typedRequest(dev, method, params, typed) {
   });
   if (clickedAt == null) throw new Error(`${method}: no approve-answer measure in the iFrame`);
   return answeredAt - clickedAt;
+}
+
+/**
+ * On the iFrame's "Keep your backup" screen: downloads the file, ticks the
+ * box, approves; resolves with the file's path (saved under `dir`).
+ */
+export async function keepBackup(dev, dir) {
+  const frame = dev.page.frameLocator("iframe[data-keyframe]");
+  const [download] = await Promise.all([
+    dev.page.waitForEvent("download", { timeout: 60_000 }),
+    frame.getByRole("link", { name: "Download backup file" }).click({ timeout: 60_000 }),
+  ]);
+  const path = `${dir}/${Date.now()}-${download.suggestedFilename()}`;
+  await download.saveAs(path);
+  await frame.getByLabel("I have kept the backup file").check();
+  await approveButton(dev.page).click({ timeout: 30_000 });
+  return path;
 }

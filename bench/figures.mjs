@@ -28,6 +28,7 @@ export const FIGURES = {
   "sign.requests": "HTTP requests on the latency path of one signature",
   "recovery.password": "`keyframe_recover` with a password on a new device, the click on Approve (password typed in the iFrame) → the answer (ms)",
   "recovery.automatic": "`keyframe_recover` with the dApp's recovery key on a new device (ms)",
+  "recovery.file": "`keyframe_recover` from a backup file on a new device (no Shield), the click on Approve (file picked and password typed in the iFrame) → the answer (ms)",
   "core.argon2": "raw Argon2id open of a password-sealed share (64 MiB, t=3, p=1) (ms)",
   "core.unsealKey": "raw AES-GCM open of a key-sealed share (ms)",
   "size.iframe.bytes": "what the iFrame loads (bytes)",

@@ -20,7 +20,7 @@ import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
-import { approvedSigns, typedRequest } from "./consent.mjs";
+import { approvedSigns, keepBackup, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
 import { measurePeers, peersMarkdown } from "./peers.mjs";
 import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
@@ -317,15 +317,25 @@ async function browserPart(stack, host, tmp) {
     // -- recovery on a new device ----------------------------------------------------------
     log("recovery on a new device");
     const ioCeiling = mid("rtt.ping") + 4 * mid("rtt.fetch");
-    for (const method of ["password", "automatic"]) {
+    for (const method of ["password", "automatic", "file"]) {
       const u = await signUp(stack, `rec${method}`);
       // A password is typed inside the iFrame (the SDK refuses one in params).
       const password = "a long benchmark password";
-      const recovery = method === "password"
-        ? { method: "password" }
-        : { method: "automatic", token: await recoveryKey(stack, u.token) };
+      const recovery = method === "automatic"
+        ? { method: "automatic", token: await recoveryKey(stack, u.token) }
+        : { method };
       const first = await connectDevice(browser, host, stack, u.token);
-      if (method === "password") {
+      let file;
+      if (method === "file") {
+        // Created with the file method: the file is downloaded in the iFrame.
+        const creating = req(first.page, "keyframe_createWallet", { recovery });
+        const frame = first.page.frameLocator("iframe[data-keyframe]");
+        await frame.getByLabel("New recovery password", { exact: true }).fill(password, { timeout: 30_000 });
+        await frame.getByLabel("Repeat the new password", { exact: true }).fill(password);
+        await frame.getByRole("button", { name: "Approve", exact: true }).click({ timeout: 30_000 });
+        file = await keepBackup(first, tmp);
+        await creating;
+      } else if (method === "password") {
         await typedRequest(first, "keyframe_createWallet", { recovery },
           { "New recovery password": password, "Repeat the new password": password });
       } else {
@@ -335,17 +345,17 @@ async function browserPart(stack, host, tmp) {
       const out = [];
       for (let i = 0; i < N.recoveryWarm + N.recovery; i++) {
         const d = await connectDevice(browser, host, stack, u.token);
-        const ms = method === "password"
-          ? await typedRequest(d, "keyframe_recover", { recovery }, { "Recovery password": password })
-          : await d.page.evaluate((r) => window.timed("keyframe_recover", { recovery: r }), recovery);
+        const ms = method === "automatic"
+          ? await d.page.evaluate((r) => window.timed("keyframe_recover", { recovery: r }), recovery)
+          : await typedRequest(d, "keyframe_recover", { recovery }, { "Recovery password": password }, { file });
         if (i >= N.recoveryWarm) out.push(ms);
         await d.context.close();
       }
       record(`recovery.${method}`, {
         samples: out,
-        ceiling: method === "password"
-          ? { label: "ping RTT + 4 loopback fetches + raw Argon2id (medians)", value: ioCeiling + mid("core.argon2") }
-          : { label: "ping RTT + 4 loopback fetches (medians)", value: ioCeiling },
+        ceiling: method === "automatic"
+          ? { label: "ping RTT + 4 loopback fetches (medians)", value: ioCeiling }
+          : { label: "ping RTT + 4 loopback fetches + raw Argon2id (medians)", value: ioCeiling + mid("core.argon2") },
       });
     }
   } finally {
@@ -505,7 +515,7 @@ function markdown(result) {
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
     "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
-    "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3, the password typed into the iFrame's screen by the driver and timed from the click on Approve to the answer in the page, so the person's typing is not counted; automatic: the dApp's recovery key, the request → the answer). Raw Argon2id: `benchArgon2`.",
+    "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3, the password typed into the iFrame's screen by the driver and timed from the click on Approve to the answer in the page, so the person's typing is not counted; file: the same with the backup file the wallet was created with picked in the iFrame, Shield not asked; automatic: the dApp's recovery key, the request → the answer). Raw Argon2id: `benchArgon2`.",
     "* **Refresh cost**: Playwright `requestfinished` events of the iFrame frame during the timed `personal_sign` iterations, header + body bytes both ways.",
     "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users; `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
     "");

@@ -115,6 +115,48 @@ test("a new user signs up, creates a wallet, signs and sends, then recovers on a
   await phone.close();
 });
 
+test("a backup file: created with the file method, downloaded in the Keyframe window, then recovered from on a fresh profile", async () => {
+  const username = uniqueName("filer");
+  const password = "filer's long password";
+  const backupPassword = "the password of my backup";
+  const laptop = await browser.newContext({ acceptDownloads: true });
+  const page = await laptop.newPage();
+  await logIn(page, username, password, "Sign up");
+  await page.getByLabel("A backup file I keep").check();
+  await page.getByRole("button", { name: "Create wallet" }).click();
+  await typeAndApprove(page, { "New recovery password": backupPassword, "Repeat the new password": backupPassword });
+  const frame = page.frameLocator("iframe[data-keyframe]");
+  await frame.getByRole("heading", { name: "Keep your backup" }).waitFor({ timeout: 60_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    frame.getByRole("link", { name: "Download backup file" }).click(),
+  ]);
+  const file = join(dataDir, download.suggestedFilename());
+  await download.saveAs(file);
+  await frame.getByLabel("I have kept the backup file").check();
+  await approveNext(page);
+  await page.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
+  const address = (await page.locator("#evm-address").textContent()).trim();
+  // The wallet page offers a new backup at any time.
+  await page.getByRole("button", { name: "Download backup" }).waitFor();
+  await laptop.close();
+
+  const phone = await browser.newContext();
+  const page2 = await phone.newPage();
+  await logIn(page2, username, password, "Log in");
+  await page2.getByRole("button", { name: "Recover from file" }).click();
+  const frame2 = page2.frameLocator("iframe[data-keyframe]");
+  await frame2.getByLabel("Backup file", { exact: true }).setInputFiles(file);
+  await new Promise((r) => setTimeout(r, 200));
+  await typeAndApprove(page2, { "Recovery password": backupPassword });
+  await page2.getByRole("button", { name: "Sign message" }).waitFor({ timeout: 60_000 });
+  assert.equal((await page2.locator("#evm-address").textContent()).trim(), address);
+  await page2.getByRole("button", { name: "Sign message" }).click();
+  await approveInKeyframe(page2);
+  await expectVerified(page2, "Message signature");
+  await phone.close();
+});
+
 test("npm start's entry point serves the product on the ports it is given and stops on SIGINT", async () => {
   const dir = await mkdtemp(join(tmpdir(), "keyframe-start-"));
   const ports = { DAPP_PORT: await freePort(), PROVIDER_PORT: await freePort(), SHIELD_PORT: await freePort(), ANVIL_PORT: await freePort() };

@@ -170,7 +170,7 @@ describe("Keyframe host SDK", () => {
     assert.deepEqual(frame, {
       count: 1,
       src: `${provider.origin}/iframe.html`,
-      sandbox: "allow-scripts allow-same-origin",
+      sandbox: "allow-scripts allow-same-origin allow-downloads",
       allow: "",
       referrerpolicy: "no-referrer",
       title: "Keyframe signer",

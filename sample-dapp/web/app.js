@@ -96,6 +96,7 @@ function result(label, detail, ok) {
 
 function recoveryChoice() {
   if ($("method-automatic").checked) return null; // filled in by automaticRecovery()
+  if ($("method-file").checked) return { method: "file" };
   // The password itself is typed in the Keyframe window, never here.
   return { method: "password" };
 }
@@ -131,6 +132,7 @@ async function refreshStatus() {
   $("wallet-section").hidden = !usable;
   $("create-wallet").hidden = hasWallet;
   $("recover-wallet").hidden = !hasWallet;
+  $("recover-file").hidden = !hasWallet;
   $("setup-hint").textContent = hasWallet
     ? "Your wallet exists, but this browser has no share of it. Recover it here."
     : "You have no wallet yet. Choose how to protect its backup, then create it.";
@@ -197,7 +199,7 @@ $("signup").addEventListener("click", () =>
   }));
 
 $("create-wallet").addEventListener("click", () =>
-  busy($("method-password").checked
+  busy(!$("method-automatic").checked
     ? waitsForYou("Creating your wallet (choose its recovery password there; this takes a few seconds)")
     : "Creating your wallet (this takes a few seconds)…", async () => {
     const recovery = await recoveryParam();
@@ -212,6 +214,12 @@ $("recover-wallet").addEventListener("click", () =>
     : "Recovering your wallet on this device…", async () => {
     const recovery = await recoveryParam();
     await state.signer.request({ method: "keyframe_recover", params: { recovery } });
+    await refreshStatus();
+  }));
+
+$("recover-file").addEventListener("click", () =>
+  busy(waitsForYou("Recovering your wallet from its backup file (choose the file and type its password there)"), async () => {
+    await state.signer.request({ method: "keyframe_recover", params: { recovery: { method: "file" } } });
     await refreshStatus();
   }));
 
@@ -304,6 +312,12 @@ $("devices").addEventListener("click", () =>
 
 $("export").addEventListener("click", () =>
   busy(waitsForYou("Showing your backup inside the wallet frame"), () => state.signer.request({ method: "keyframe_export" })));
+
+$("download-backup").addEventListener("click", () =>
+  busy(waitsForYou("Writing a backup file (choose its password, then download it there)"), async () => {
+    await state.signer.request({ method: "keyframe_downloadBackup" });
+    result("Backup file", "downloaded", true);
+  }));
 
 $("change-recovery").addEventListener("click", () =>
   busy(waitsForYou("Re-encrypting your backup share"), async () => {

@@ -89,6 +89,8 @@ closed_list!(
         RevokeDevice = "keyframe_revokeDevice",
         Export = "keyframe_export",
         SetRecovery = "keyframe_setRecovery",
+        /// Writes a backup file of the wallet, offered inside the iFrame.
+        DownloadBackup = "keyframe_downloadBackup",
         EthAccounts = "eth_accounts",
         EthRequestAccounts = "eth_requestAccounts",
         EthChainId = "eth_chainId",

@@ -174,7 +174,8 @@ export class Connection {
 
   private mount(): void {
     const f = document.createElement("iframe");
-    f.setAttribute("sandbox", "allow-scripts allow-same-origin");
+    // allow-downloads: the backup file is downloaded from inside the iFrame.
+    f.setAttribute("sandbox", "allow-scripts allow-same-origin allow-downloads");
     f.setAttribute("allow", "");
     f.setAttribute("referrerpolicy", "no-referrer");
     f.setAttribute("title", "Keyframe signer");

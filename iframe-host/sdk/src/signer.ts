@@ -24,6 +24,7 @@ const SIGN_METHODS = new Set([
 const PERSON_METHODS = new Set([
   ...SIGN_METHODS,
   "keyframe_export",
+  "keyframe_downloadBackup",
   "keyframe_setRecovery",
   "keyframe_revokeDevice",
   "keyframe_importWallet",

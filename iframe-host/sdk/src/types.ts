@@ -10,9 +10,11 @@ export type { Addresses, DeviceInfo };
  * How the cold share is protected (docs/architecture.md §7). A password is
  * never passed: the user types it inside the Keyframe iFrame, and a request
  * that carries one is refused with `BAD_REQUEST`. The automatic key is the
- * dApp backend's secret and does come from the page.
+ * dApp backend's secret and does come from the page. With `file`, the user
+ * keeps a backup file downloaded from the iFrame (sealed under a password
+ * typed there) and Shield stores nothing (docs/backup-format.md).
  */
-export type Recovery = { method: "password" } | { method: "automatic"; token: string };
+export type Recovery = { method: "password" } | { method: "automatic"; token: string } | { method: "file" };
 
 export type Hex = `0x${string}`;
 
@@ -47,6 +49,8 @@ export interface KeyframeMethods {
   /** The phrase or key is typed inside the iFrame, never passed. */
   keyframe_importWallet: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses } };
   keyframe_export: { params?: undefined; result: unknown };
+  /** A backup file of the wallet, under a password typed and offered inside the iFrame. */
+  keyframe_downloadBackup: { params?: undefined; result: { ok: boolean } };
   /**
    * `current` names the method in force; its secret (typed in the iFrame for
    * a password, the key for automatic) is the proof the change is the user's.

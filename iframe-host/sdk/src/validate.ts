@@ -24,6 +24,7 @@ const NO_PARAMS_LIST = [
   "keyframe_ping",
   "keyframe_status",
   "keyframe_export",
+  "keyframe_downloadBackup",
   "keyframe_logout",
   "keyframe_listDevices",
   "eth_accounts",
@@ -87,10 +88,14 @@ function checkRecovery(method: string, recovery: unknown): void {
     if (recovery.password !== undefined) {
       throw badParams(`${method}: recovery.password is not accepted: the user types the recovery password in the Keyframe window`);
     }
+  } else if (recovery.method === "file") {
+    if (recovery.password !== undefined) {
+      throw badParams(`${method}: recovery.password is not accepted: the user types the backup's password in the Keyframe window`);
+    }
   } else if (recovery.method === "automatic") {
     if (!isNonEmpty(recovery.token)) throw badParams(`${method}: recovery.token must be a non-empty string`);
   } else {
-    throw badParams(`${method}: recovery.method must be "password" or "automatic"`);
+    throw badParams(`${method}: recovery.method must be "password", "automatic" or "file"`);
   }
 }
 

@@ -36,6 +36,7 @@ export const RPC_METHODS = [
   "keyframe_revokeDevice",
   "keyframe_export",
   "keyframe_setRecovery",
+  "keyframe_downloadBackup",
   "eth_accounts",
   "eth_requestAccounts",
   "eth_chainId",

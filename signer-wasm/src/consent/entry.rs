@@ -30,6 +30,10 @@ pub enum Secret {
     NewPassword,
     /// The wallet's recovery password, to recover on this device.
     RecoveryPassword,
+    /// A backup file picked on this device (crate::backup).
+    BackupFile,
+    /// The user's word that they kept the backup file just downloaded.
+    KeptBackup,
 }
 
 /// How an input is shown.
@@ -40,6 +44,10 @@ pub enum InputKind {
     Password { new: bool },
     /// A multi-line text field that is not spell-checked or completed.
     Phrase,
+    /// A file picker (a backup file).
+    File,
+    /// A checkbox the user ticks.
+    Confirm,
 }
 
 /// One input of a screen.
@@ -85,6 +93,23 @@ const RECOVERY: Input = Input {
     meter: false,
 };
 
+const FILE: Input = Input {
+    id: "entry-file",
+    label: "Backup file",
+    kind: InputKind::File,
+    meter: false,
+};
+const KEPT: Input = Input {
+    id: "entry-kept",
+    label: "I have kept the backup file",
+    kind: InputKind::Confirm,
+    meter: false,
+};
+
+/// What the browser layer reads from a ticked [`InputKind::Confirm`]
+/// input whose condition holds (for the backup: the download started).
+pub const CONFIRMED: &str = "confirmed";
+
 /// The inputs of a screen that asks for `secrets`, in order.
 pub fn inputs_for(secrets: &[Secret]) -> Vec<Input> {
     let mut inputs = Vec::new();
@@ -94,6 +119,8 @@ pub fn inputs_for(secrets: &[Secret]) -> Vec<Input> {
             Secret::CurrentPassword => inputs.push(CURRENT),
             Secret::NewPassword => inputs.extend([NEW, REPEAT]),
             Secret::RecoveryPassword => inputs.push(RECOVERY),
+            Secret::BackupFile => inputs.push(FILE),
+            Secret::KeptBackup => inputs.push(KEPT),
         }
     }
     inputs
@@ -106,6 +133,8 @@ pub struct Entered {
     pub current: Option<Zeroizing<String>>,
     pub new: Option<Zeroizing<String>>,
     pub recovery: Option<Zeroizing<String>>,
+    /// The text of the backup file picked.
+    pub file: Option<Zeroizing<String>>,
 }
 
 fn password(value: Zeroizing<String>) -> Result<Zeroizing<String>, String> {
@@ -136,6 +165,21 @@ pub fn check(
             }
             Secret::RecoveryPassword => {
                 entered.recovery = Some(password(value(RECOVERY.id))?);
+            }
+            Secret::BackupFile => {
+                let text = value(FILE.id);
+                if text.is_empty() {
+                    return Err("Choose your backup file.".into());
+                }
+                entered.file = Some(text);
+            }
+            Secret::KeptBackup => {
+                if value(KEPT.id).as_str() != CONFIRMED {
+                    return Err(
+                        "Download the backup file, keep it somewhere safe, then tick the box."
+                            .into(),
+                    );
+                }
             }
             Secret::NewPassword => {
                 let new = value(NEW.id);
@@ -409,6 +453,15 @@ mod tests {
                 "{bad:.20}"
             );
         }
+    }
+
+    #[test]
+    fn a_backup_screen_needs_the_file_or_the_confirmation() {
+        assert!(check(&[Secret::BackupFile], typed(&[])).is_err());
+        let picked = check(&[Secret::BackupFile], typed(&[("entry-file", "{}")])).unwrap();
+        assert_eq!(picked.file.unwrap().as_str(), "{}");
+        assert!(check(&[Secret::KeptBackup], typed(&[("entry-kept", "on")])).is_err());
+        assert!(check(&[Secret::KeptBackup], typed(&[("entry-kept", CONFIRMED)])).is_ok());
     }
 
     #[test]

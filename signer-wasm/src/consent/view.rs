@@ -27,6 +27,11 @@ pub struct Screen {
     pub inputs: Vec<Input>,
     /// Why the last attempt was refused (shown as an alert).
     pub error: Option<String>,
+    /// Its stable code, for code that reads the screen (tests, automation).
+    pub error_reason: Option<String>,
+    /// A file offered for download: its name and text (a backup file,
+    /// which is ciphertext).
+    pub download: Option<(String, String)>,
 }
 
 fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
@@ -51,6 +56,8 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         raw: None,
         inputs: Vec::new(),
         error: None,
+        error_reason: None,
+        download: None,
     };
     match request {
         Request::CreateWallet { imported: false } => return None,
@@ -134,15 +141,38 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
     Some(s)
 }
 
+/// The screen that hands the user a backup file: a download link and the
+/// box they tick once they kept it.
+pub fn keep_backup_screen(origin: &str, file_name: String, text: String) -> Screen {
+    Screen {
+        heading: "Keep your backup".into(),
+        origin: origin.to_owned(),
+        summary: Some(
+            "Download this backup file and keep it where you keep important documents. With it and its password you can recover the wallet on a new device, even if this app's services are gone."
+                .into(),
+        ),
+        fields: vec![Field::new("File", file_name.clone())],
+        warnings: vec![
+            "Without this file and its password the wallet cannot be recovered on a new device."
+                .into(),
+        ],
+        raw: None,
+        inputs: inputs_for(&[Secret::KeptBackup]),
+        error: None,
+        error_reason: None,
+        download: Some((file_name, text)),
+    }
+}
+
 /// The screen for `request` that also asks for `secrets`; `error` says why
-/// the previous attempt was refused. A request that needs no approval of
+/// the previous attempt was refused, in words and as its stable code. A request that needs no approval of
 /// its own (a fresh wallet) gets a screen here, because something must be
 /// typed.
 pub fn entry_screen(
     request: &Request<'_>,
     origin: &str,
     secrets: &[Secret],
-    error: Option<String>,
+    error: Option<(String, &str)>,
 ) -> Screen {
     let mut s = screen_for(request, origin).unwrap_or_else(|| Screen {
         heading: "Create wallet".into(),
@@ -156,9 +186,20 @@ pub fn entry_screen(
         raw: None,
         inputs: Vec::new(),
         error: None,
+        error_reason: None,
+        download: None,
     });
+    if *request == Request::Recover && secrets.contains(&Secret::BackupFile) {
+        s.heading = "Recover from backup".into();
+        s.summary = Some(
+            "Choose the backup file you downloaded for this wallet and type its password.".into(),
+        );
+    }
     s.inputs = inputs_for(secrets);
-    s.error = error;
+    if let Some((message, reason)) = error {
+        s.error = Some(message);
+        s.error_reason = Some(reason.to_owned());
+    }
     s
 }
 
@@ -270,11 +311,24 @@ mod tests {
             &Request::Recover,
             ORIGIN,
             &[Secret::RecoveryPassword],
-            Some("wrong".into()),
+            Some(("wrong".into(), "WRONG_PASSWORD")),
         );
         assert_eq!(retry.heading, "Recover wallet");
         assert_eq!(retry.inputs[0].label, "Recovery password");
         assert_eq!(retry.error.as_deref(), Some("wrong"));
+        assert_eq!(retry.error_reason.as_deref(), Some("WRONG_PASSWORD"));
+        let file = entry_screen(
+            &Request::Recover,
+            ORIGIN,
+            &[Secret::BackupFile, Secret::RecoveryPassword],
+            None,
+        );
+        assert_eq!(file.heading, "Recover from backup");
+        assert_eq!(file.inputs[0].label, "Backup file");
+        let keep = keep_backup_screen(ORIGIN, "keyframe-backup-1.json".into(), "{}".into());
+        assert_eq!(keep.heading, "Keep your backup");
+        assert_eq!(keep.inputs[0].kind, crate::consent::InputKind::Confirm);
+        assert!(keep.download.is_some());
         let import = entry_screen(
             &Request::CreateWallet { imported: true },
             ORIGIN,

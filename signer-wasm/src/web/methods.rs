@@ -14,10 +14,13 @@ use super::params::{
 use super::signer::{Answer, Signer};
 use super::ui;
 use crate::Reason;
+use crate::backup::BackupError;
 use crate::consent::Secret;
 use crate::consent::entry::{retry_delay_ms, wrong_password_message};
 use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
-use crate::flows::{DeviceStore, HotStorage as _, Recovery, Request, RpcError, RpcResult};
+use crate::flows::{
+    DeviceStore, HotStorage as _, RecoverFromFile, Recovery, Request, RpcError, RpcResult,
+};
 use crate::intent;
 use crate::secret::WalletSecret;
 use crate::shares::DeviceId;
@@ -42,6 +45,7 @@ fn handler(method: Method) -> Handler {
         Method::RevokeDevice => revoke_device,
         Method::Export => export,
         Method::SetRecovery => set_recovery,
+        Method::DownloadBackup => download_backup,
         Method::EthAccounts => eth_accounts,
         Method::EthRequestAccounts => eth_request_accounts,
         Method::EthChainId => eth_chain_id,
@@ -131,9 +135,10 @@ async fn create_from<'a>(
     plain(answer)
 }
 
-/// The secrets a screen asks for when the new recovery method is `choice`.
+/// The secrets a screen asks for when the new recovery method is `choice`
+/// (a backup file is sealed under a new password too).
 fn new_password_secret(choice: &RecoveryChoice) -> Option<Secret> {
-    matches!(choice, RecoveryChoice::Password).then_some(Secret::NewPassword)
+    matches!(choice, RecoveryChoice::Password | RecoveryChoice::File).then_some(Secret::NewPassword)
 }
 
 /// The recovery method with its secret: the key the host gave, or the
@@ -145,7 +150,8 @@ fn with_secret(
     match (choice, typed) {
         (RecoveryChoice::Automatic(key), _) => Ok(Recovery::Automatic(key)),
         (RecoveryChoice::Password, Some(password)) => Ok(Recovery::Password(password)),
-        (RecoveryChoice::Password, None) => Err(RpcError::user_rejected()),
+        (RecoveryChoice::File, Some(password)) => Ok(Recovery::File(password)),
+        (RecoveryChoice::Password | RecoveryChoice::File, None) => Err(RpcError::user_rejected()),
     }
 }
 
@@ -201,7 +207,7 @@ handler!(recover(s, p) {
         RecoveryChoice::Password => {
             let mut failed = 0u32;
             loop {
-                let error = (failed > 0).then(|| wrong_password_message(failed));
+                let error = (failed > 0).then(|| (wrong_password_message(failed), "WRONG_PASSWORD"));
                 let entered = s
                     .flows
                     .consent
@@ -214,6 +220,7 @@ handler!(recover(s, p) {
                 }
             }
         }
+        RecoveryChoice::File => recover_from_file(s, &token).await?,
     };
     let w = &recovered.wallet;
     let answer = json!({ "wallet": w.wallet, "addresses": w.addresses, "device": recovered.device });
@@ -259,12 +266,65 @@ handler!(export(s, p) {
     plain(json!({ "ok": true }))
 });
 
+/// Recovery from a backup file picked and unlocked on the screen; what is
+/// wrong with a file is said there in words, and the user may pick another
+/// or retype the password (wrong passwords wait longer each time).
+async fn recover_from_file(s: &Signer, token: &str) -> RpcResult<crate::flows::Created> {
+    let mut failed = 0u32;
+    let mut error: Option<(String, &'static str)> = None;
+    loop {
+        let hold = retry_delay_ms(failed);
+        let entered = s
+            .flows
+            .consent
+            .enter(
+                &Request::Recover,
+                &[Secret::BackupFile, Secret::RecoveryPassword],
+                error.take(),
+                hold,
+            )
+            .await?;
+        let (Some(text), Some(password)) = (entered.file, entered.recovery) else {
+            return Err(RpcError::user_rejected());
+        };
+        match s.flows.recover_from_file(token, &text, &password).await {
+            Ok(created) => return Ok(created),
+            Err(RecoverFromFile::File(e)) => {
+                if e == BackupError::WrongPassword {
+                    failed = failed.saturating_add(1);
+                }
+                error = Some((e.to_string(), e.code()));
+            }
+            Err(RecoverFromFile::Other(e)) => return Err(e),
+        }
+    }
+}
+
+// The backup's password is typed on the screen, which approves the
+// download; the file is then offered on the screen.
+handler!(download_backup(s, p) {
+    let (token, wallet) = s.session()?;
+    let entered = s
+        .flows
+        .consent
+        .enter(&Request::DownloadBackup, &[Secret::NewPassword], None, 0.0)
+        .await?;
+    let password = entered.new.ok_or_else(RpcError::user_rejected)?;
+    let refresh = s.flows.download_backup(&token, &wallet, &password).await?;
+    Ok((json!({ "ok": true }), Some(refresh)))
+});
+
 // The current password (the proof) and a new one are typed on the screen,
 // which is the change's approval; with automatic keys on both sides the
 // flow's own approval screen is shown instead.
 handler!(set_recovery(s, p) {
     let current = current_recovery_param(p)?;
     let next = recovery_param(p)?;
+    if matches!(current, RecoveryChoice::File) || matches!(next, RecoveryChoice::File) {
+        return Err(RpcError::bad_params(
+            "a file wallet keeps its backup itself; use keyframe_downloadBackup for a new file",
+        ));
+    }
     let (token, wallet) = s.session()?;
     let mut secrets = Vec::new();
     if matches!(current, RecoveryChoice::Password) {

@@ -55,6 +55,8 @@ pub fn decode_b64(value: &str, what: &str) -> RpcResult<Vec<u8>> {
 pub enum RecoveryChoice {
     Password,
     Automatic(RecoveryKey),
+    /// A backup file the user keeps (crate::backup), under a typed password.
+    File,
 }
 
 /// How the cold share is to be protected, from `params.recovery`.
@@ -96,8 +98,16 @@ fn recovery_at(params: &Value, name: &str) -> RpcResult<RecoveryChoice> {
             })?;
             Ok(RecoveryChoice::Automatic(key))
         }
+        Some("file") => {
+            if recovery.get("password").is_some() {
+                return Err(RpcError::bad_params(format!(
+                    "{name}.password is not accepted: the user types the backup's password in the Keyframe window"
+                )));
+            }
+            Ok(RecoveryChoice::File)
+        }
         _ => Err(RpcError::bad_params(format!(
-            "{name}.method must be \"password\" or \"automatic\""
+            "{name}.method must be \"password\", \"automatic\" or \"file\""
         ))),
     }
 }

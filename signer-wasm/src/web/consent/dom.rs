@@ -7,10 +7,12 @@
 
 use std::rc::Rc;
 
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+
 use web_sys::{
-    Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement,
-    HtmlTextAreaElement, KeyboardEvent,
+    Blob, BlobPropertyBag, Document, Element, Event, HtmlAnchorElement, HtmlButtonElement,
+    HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, Url,
 };
 use zeroize::Zeroizing;
 
@@ -29,7 +31,13 @@ pub struct Dom {
     approve: HtmlButtonElement,
     /// Where a refused entry says why (inside the body, re-created per
     /// screen).
-    error: std::cell::RefCell<Option<Element>>,
+    error: RefCell<Option<Element>>,
+    /// The download link of this screen was clicked by the user.
+    downloaded: Rc<Cell<bool>>,
+    /// The text of the backup file picked on this screen.
+    picked: Rc<RefCell<Option<Zeroizing<String>>>>,
+    /// The object URL of the file offered, revoked when the screen goes.
+    object_url: RefCell<Option<String>>,
 }
 
 fn el(document: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
@@ -126,7 +134,10 @@ impl Dom {
             body: content,
             waiting,
             approve,
-            error: std::cell::RefCell::new(None),
+            error: RefCell::new(None),
+            downloaded: Rc::new(Cell::new(false)),
+            picked: Rc::new(RefCell::new(None)),
+            object_url: RefCell::new(None),
         })
     }
 
@@ -158,6 +169,7 @@ impl Dom {
         self.origin.set_text_content(Some(&screen.origin));
         self.body.set_text_content(None);
         *self.error.borrow_mut() = None;
+        self.forget_files();
         if let Some(summary) = &screen.summary {
             let node = text(d, "p", "consent-summary", summary)?;
             self.body.append_child(&node)?;
@@ -188,10 +200,17 @@ impl Dom {
                 Some(message) => error.set_text_content(Some(message)),
                 None => error.set_attribute("hidden", "")?,
             }
+            if let Some(reason) = &screen.error_reason {
+                error.set_attribute("data-reason", reason)?;
+            }
             self.body.append_child(&error)?;
             *self.error.borrow_mut() = Some(error);
+            if let Some((name, text)) = &screen.download {
+                let node = self.download_link(name, text)?;
+                self.body.append_child(&node)?;
+            }
             for input in &screen.inputs {
-                let node = entry_input(d, input)?;
+                let node = self.entry_input(input)?;
                 self.body.append_child(&node)?;
             }
         }
@@ -215,9 +234,31 @@ impl Dom {
         self.waiting.set_text_content(Some(&note));
     }
 
-    /// What was typed in input `id` (empty when there is none).
+    /// What was typed in input `id` (empty when there is none); a file
+    /// input gives the file's text, a ticked confirmation
+    /// [`entry::CONFIRMED`] once the download it confirms has started.
     pub fn value(&self, id: &str) -> Zeroizing<String> {
         let element = self.document.get_element_by_id(id);
+        if let Some(input) = element
+            .as_ref()
+            .and_then(|e| e.dyn_ref::<HtmlInputElement>())
+        {
+            match input.type_().as_str() {
+                "file" => {
+                    let picked = self.picked.borrow().clone();
+                    return picked.unwrap_or_else(|| Zeroizing::new(String::new()));
+                }
+                "checkbox" => {
+                    let ok = input.checked() && self.downloaded.get();
+                    return Zeroizing::new(if ok {
+                        entry::CONFIRMED.to_owned()
+                    } else {
+                        String::new()
+                    });
+                }
+                _ => {}
+            }
+        }
         let value = element.as_ref().and_then(|e| {
             if let Some(input) = e.dyn_ref::<HtmlInputElement>() {
                 Some(input.value())
@@ -244,6 +285,101 @@ impl Dom {
         self.root.set_hidden(true);
         self.body.set_text_content(None);
         self.approve.set_disabled(true);
+        self.forget_files();
+    }
+
+    fn forget_files(&self) {
+        self.downloaded.set(false);
+        *self.picked.borrow_mut() = None;
+        if let Some(url) = self.object_url.borrow_mut().take() {
+            let _ = Url::revoke_object_url(&url);
+        }
+    }
+
+    /// A link that downloads `text` as `name`; a trusted click on it is
+    /// the download starting.
+    fn download_link(&self, name: &str, text: &str) -> Result<Element, JsValue> {
+        let d = &self.document;
+        let parts = js_sys::Array::of1(&JsValue::from_str(text));
+        let options = BlobPropertyBag::new();
+        options.set_type("application/json");
+        let blob = Blob::new_with_str_sequence_and_options(&parts, &options)?;
+        let url = Url::create_object_url_with_blob(&blob)?;
+        let a: HtmlAnchorElement = el(d, "a", "download")?.dyn_into()?;
+        a.set_href(&url);
+        a.set_download(name);
+        a.set_text_content(Some("Download backup file"));
+        *self.object_url.borrow_mut() = Some(url);
+        let downloaded = self.downloaded.clone();
+        let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+            if e.is_trusted() {
+                downloaded.set(true);
+            }
+        });
+        a.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+        on_click.forget();
+        Ok(a.into())
+    }
+
+    /// A labelled input; a new password gets its strength estimate,
+    /// updated as the user types; a file input reads the file it is given.
+    fn entry_input(&self, input: &Input) -> Result<Element, JsValue> {
+        let d = &self.document;
+        match input.kind {
+            InputKind::File => {
+                let row = el(d, "div", "entry")?;
+                let label = text(d, "label", "", input.label)?;
+                label.set_attribute("for", input.id)?;
+                row.append_child(&label)?;
+                let field: HtmlInputElement = el(d, "input", "")?.dyn_into()?;
+                field.set_type("file");
+                field.set_accept(".json,application/json");
+                field.set_id(input.id);
+                let picked = self.picked.clone();
+                let on_change = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+                    let file = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                        .and_then(|i| i.files())
+                        .and_then(|f| f.get(0));
+                    *picked.borrow_mut() = None;
+                    let Some(file) = file else { return };
+                    // Not a backup if it is this large; the core says so.
+                    if file.size() > crate::backup::MAX_FILE_BYTES as f64 {
+                        *picked.borrow_mut() = Some(Zeroizing::new("{\"too large\": true}".into()));
+                        return;
+                    }
+                    let picked = picked.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let read = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                        if let Ok(text) = read
+                            && let Some(text) = text.as_string()
+                        {
+                            *picked.borrow_mut() = Some(Zeroizing::new(text));
+                        }
+                    });
+                });
+                field.add_event_listener_with_callback(
+                    "change",
+                    on_change.as_ref().unchecked_ref(),
+                )?;
+                on_change.forget();
+                row.append_child(&field)?;
+                Ok(row)
+            }
+            InputKind::Confirm => {
+                let row = el(d, "div", "entry entry-confirm")?;
+                let field: HtmlInputElement = el(d, "input", "")?.dyn_into()?;
+                field.set_type("checkbox");
+                field.set_id(input.id);
+                row.append_child(&field)?;
+                let label = text(d, "label", "", input.label)?;
+                label.set_attribute("for", input.id)?;
+                row.append_child(&label)?;
+                Ok(row)
+            }
+            _ => entry_input(d, input),
+        }
     }
 }
 
@@ -275,6 +411,8 @@ fn entry_input(d: &Document, input: &Input) -> Result<Element, JsValue> {
             e.set_attribute("autocapitalize", "off")?;
             e.into()
         }
+        // Rendered by `Dom::entry_input`, which keeps their state.
+        InputKind::File | InputKind::Confirm => return Err("not a text input".into()),
     };
     field.set_id(input.id);
     field.set_attribute("spellcheck", "false")?;

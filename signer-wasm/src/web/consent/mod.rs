@@ -32,9 +32,10 @@ use web_sys::MessagePort;
 
 use super::bench;
 use super::rpc;
+use crate::backup::BackupFile;
 use crate::consent::{
     ChainMemory, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry, entry_screen,
-    screen_for,
+    keep_backup_screen, screen_for,
 };
 use crate::flows::{Consent, Request, RpcError};
 
@@ -126,6 +127,7 @@ fn owned(request: &Request<'_>) -> Option<Request<'static>> {
         Request::SetRecovery { automatic } => Some(Request::SetRecovery {
             automatic: *automatic,
         }),
+        Request::DownloadBackup => Some(Request::DownloadBackup),
         _ => None,
     }
 }
@@ -243,13 +245,14 @@ impl ScreenConsent {
 
     /// Asks the user to type `secrets` for `request` on the screen; Approve
     /// with acceptable input approves `request` for this RPC call too.
-    /// `error` says why the previous attempt failed; Approve stays locked
-    /// `hold_ms` longer than usual (after a wrong password).
+    /// `error` says why the previous attempt failed (words, stable code);
+    /// Approve stays locked `hold_ms` longer than usual (after a wrong
+    /// password).
     pub async fn enter(
         &self,
         request: &Request<'_>,
         secrets: &[Secret],
-        error: Option<String>,
+        error: Option<(String, &str)>,
         hold_ms: f64,
     ) -> Result<Entered, RpcError> {
         let screen = entry_screen(request, &self.origin(), secrets, error);
@@ -301,6 +304,21 @@ impl Consent for ScreenConsent {
                 }
                 Ok(())
             }
+            Outcome::Rejected => Err(RpcError::user_rejected()),
+            Outcome::Abandoned => Err(RpcError::abandoned()),
+        }
+    }
+
+    /// Offers the file as a download on the screen; Approve works once the
+    /// user started the download and ticked that they kept it.
+    async fn keep_backup(&self, file: &BackupFile) -> Result<(), RpcError> {
+        let screen = keep_backup_screen(&self.origin(), file.file_name(), file.to_json()?);
+        let entry = Entry {
+            secrets: vec![Secret::KeptBackup],
+            out: Rc::new(RefCell::new(None)),
+        };
+        match self.ask(screen, Some(entry), 0.0).await {
+            Outcome::Approved => Ok(()),
             Outcome::Rejected => Err(RpcError::user_rejected()),
             Outcome::Abandoned => Err(RpcError::abandoned()),
         }
