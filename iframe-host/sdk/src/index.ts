@@ -3,6 +3,7 @@
  * EIP-1193 provider. See README.md.
  */
 export { createSigner, defaultTimeout } from "./signer.js";
+export { registerSolanaWallet, type RegisterSolanaWalletOptions, type SolanaWalletAccount } from "./solana-wallet.js";
 export { ErrorCode, isKeyframeReason, KEYFRAME_REASONS, KeyframeError, type KeyframeReason } from "./errors.js";
 export {
   IFRAME_EVENTS,
