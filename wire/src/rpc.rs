@@ -98,6 +98,8 @@ closed_list!(
         PersonalSign = "personal_sign",
         EthSignTypedDataV4 = "eth_signTypedData_v4",
         EthSignTransaction = "eth_signTransaction",
+        /// A batch of EVM transactions, one approval (EIP-5792 `wallet_sendCalls` in the SDK).
+        SignTransactions = "keyframe_signTransactions",
         SolanaSignMessage = "solana_signMessage",
         SolanaSignTransaction = "solana_signTransaction",
         /// Always refused (it signs a bare hash); listed so the refusal is

@@ -1,4 +1,5 @@
 /** `createSigner`: wires the connection, the EIP-1193 provider and EIP-6963. */
+import { createCalls, isCallsMethod } from "./calls.js";
 import { Connection } from "./connection.js";
 import { announceProvider, DEFAULT_ICON, type EIP6963ProviderInfo, uuidV4 } from "./eip6963.js";
 import { Emitter } from "./emitter.js";
@@ -25,6 +26,7 @@ const PERSON_METHODS = new Set([
   ...SIGN_METHODS,
   "keyframe_export",
   "keyframe_downloadBackup",
+  "keyframe_signTransactions",
   "keyframe_setRecovery",
   "keyframe_revokeDevice",
   "keyframe_importWallet",
@@ -107,11 +109,9 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     return rpcFetch(rpcUrl, method, params, timeoutFor(method));
   };
 
-  /** Fills nonce, gas, fees and chainId, signs in the iFrame, broadcasts. */
-  const sendTransaction = async (params: unknown): Promise<unknown> => {
-    const method = "eth_sendTransaction";
-    if (!Array.isArray(params) || params.length !== 1) throw badParams(`${method}: params must be [tx]`);
-    const tx: Record<string, unknown> = { ...checkTx(method, params[0]) };
+  /** Fills nonce, gas, fees, chainId and from of `request`, as the RPC node says. */
+  const fillTransaction = async (method: string, request: unknown): Promise<Record<string, unknown>> => {
+    const tx: Record<string, unknown> = { ...checkTx(method, request) };
     if (!rpcUrl) throw unsupported(method, "needs the rpcUrl option");
     if (tx.chainId !== undefined && BigInt(tx.chainId as string) !== BigInt(chainId)) {
       throw new KeyframeError(ErrorCode.ChainDisconnected, "BAD_REQUEST", `${method}: chainId ${tx.chainId} is not ${chainHex}`);
@@ -173,7 +173,14 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
       else tx.gasPrice = gasPrice;
     }
     tx.type ??= tx.gasPrice !== undefined ? (tx.accessList !== undefined ? "0x1" : "0x0") : "0x2";
+    return tx;
+  };
 
+  /** Fills the transaction, signs it in the iFrame, broadcasts it. */
+  const sendTransaction = async (params: unknown): Promise<unknown> => {
+    const method = "eth_sendTransaction";
+    if (!Array.isArray(params) || params.length !== 1) throw badParams(`${method}: params must be [tx]`);
+    const tx = await fillTransaction(method, params[0]);
     const raw = await iframeCall("eth_signTransaction", [tx]);
     if (typeof raw !== "string" || !/^0x[0-9a-fA-F]+$/.test(raw)) {
       throw new KeyframeError(ErrorCode.Internal, "BAD_REQUEST", `${method}: the iFrame returned no signed transaction`);
@@ -181,12 +188,22 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     return rpc("eth_sendRawTransaction", [raw]);
   };
 
+  // EIP-5792 (calls.ts): the batch is filled here, signed on one screen.
+  const calls = createCalls({
+    chainHex,
+    rpc,
+    accounts: async () => (await iframeCall("eth_accounts", undefined)) as unknown,
+    fill: fillTransaction,
+    sign: (txs) => iframeCall("keyframe_signTransactions", { transactions: txs }),
+  });
+
   const request = (async (args: RequestArguments): Promise<unknown> => {
     if (!isPlainObject(args) || typeof args.method !== "string" || args.method === "") {
       throw badParams("request expects { method: string, params? }");
     }
     const { method, params } = args as { method: string; params?: unknown };
     if (method === "eth_sendTransaction") return sendTransaction(params);
+    if (isCallsMethod(method)) return calls(method, params);
     if (method === "wallet_switchEthereumChain") {
       const p = Array.isArray(params) ? params[0] : undefined;
       if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId }]`);

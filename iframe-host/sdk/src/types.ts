@@ -67,6 +67,17 @@ export interface KeyframeMethods {
   eth_signTransaction: { params: [tx: TransactionRequest]; result: Hex };
   eth_sendTransaction: { params: [tx: TransactionRequest]; result: Hex };
   wallet_switchEthereumChain: { params: [{ chainId: Hex }]; result: null };
+  /** EIP-5792: `{ [chainId]: { atomic: { status: "unsupported" } } }`. */
+  wallet_getCapabilities: { params?: unknown[]; result: Record<Hex, { atomic: { status: "unsupported" } }> };
+  /** EIP-5792: every call on one approval screen, then sent in order. */
+  wallet_sendCalls: {
+    params: [{ version: "2.0.0"; chainId?: Hex; from?: Hex; atomicRequired: boolean; calls: { to?: Hex; data?: Hex; value?: Hex }[]; capabilities?: Record<string, unknown> }];
+    result: { id: string };
+  };
+  wallet_getCallsStatus: {
+    params: [string];
+    result: { version: "2.0.0"; id: string; chainId: Hex; status: number; atomic: false; receipts: Record<string, unknown>[] };
+  };
   solana_signMessage: { params: { message: string }; result: { signature: string } };
   solana_signTransaction: { params: { transaction: string }; result: unknown };
 }

@@ -44,6 +44,7 @@ export const RPC_METHODS = [
   "personal_sign",
   "eth_signTypedData_v4",
   "eth_signTransaction",
+  "keyframe_signTransactions",
   "solana_signMessage",
   "solana_signTransaction",
   "eth_sign",

@@ -39,6 +39,7 @@ fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
         (_, Some(IntentKind::SignIn)) => "Sign in",
         ("eth_signTypedData_v4", _) => "Sign typed data",
         ("eth_signTransaction" | "solana_signTransaction", _) => "Sign transaction",
+        ("keyframe_signTransactions", _) => "Sign transactions",
         _ => "Sign message",
     }
 }
@@ -255,6 +256,40 @@ mod tests {
         assert_eq!(s.warnings.len(), intent.warnings.len());
         assert!(!s.warnings.is_empty());
         assert!(s.raw.as_deref().unwrap_or("").contains("deadbeef"));
+    }
+
+    #[test]
+    fn a_batch_lists_every_call_with_its_own_warnings() {
+        use crate::intent::describe_evm_batch;
+        let transfer = json!({ "to": "0x2222222222222222222222222222222222222222", "nonce": "0x0",
+            "gas": "0x5208", "gasPrice": "0x1", "value": "0xde0b6b3a7640000", "chainId": "0x7a69" });
+        let unknown = json!({ "to": "0x1111111111111111111111111111111111111111", "nonce": "0x1",
+            "gas": "0x5208", "gasPrice": "0x1", "value": "0x0", "data": "0xdeadbeef00", "chainId": "0x7a69" });
+        let intent = describe_evm_batch(&[transfer.clone(), unknown], &ctx()).unwrap();
+        let s = screen_for(
+            &Request::Sign {
+                method: "keyframe_signTransactions",
+                intent: Some(&intent),
+            },
+            ORIGIN,
+        )
+        .unwrap();
+        assert_eq!(s.heading, "Sign transactions");
+        let calls: Vec<_> = s
+            .fields
+            .iter()
+            .filter(|f| f.label.starts_with("Call "))
+            .collect();
+        assert_eq!(calls.len(), 2);
+        assert!(!calls[0].children.is_empty());
+        assert!(!s.warnings.is_empty());
+        assert!(
+            s.warnings.iter().all(|w| w.starts_with("Call 2: ")),
+            "{:?}",
+            s.warnings
+        );
+        assert!(describe_evm_batch(&[], &ctx()).is_err());
+        assert!(describe_evm_batch(&vec![transfer; 11], &ctx()).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::calldata::describe_call;
 use super::siwe::chain_name;
 use super::tokens::show_address;
 use super::units::format_units;
-use super::{Builder, Context, Intent, IntentKind, WarningCode};
+use super::{Builder, Context, Field, Intent, IntentKind, Warning, WarningCode, bad};
 use crate::Result;
 use crate::evm::tx::{TxType, parse_tx};
 use alloy_primitives::U256;
@@ -98,5 +98,45 @@ pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
         fields: b.fields,
         warnings: b.warnings,
         raw: (!data.is_empty()).then(|| format!("0x{}", hex::encode(&data))),
+    })
+}
+
+/// The most transactions one batch may hold (`keyframe_signTransactions`).
+pub const MAX_BATCH: usize = 10;
+
+/// A batch of EVM transactions (EIP-5792 `wallet_sendCalls`, signed at once
+/// and sent in order): one description with a "Call N" entry per
+/// transaction, holding that transaction's own fields, and every warning
+/// prefixed with the call it belongs to.
+pub fn describe_evm_batch(txs: &[Value], ctx: &Context) -> Result<Intent> {
+    if txs.is_empty() || txs.len() > MAX_BATCH {
+        return Err(bad(format!("a batch holds 1 to {MAX_BATCH} transactions")));
+    }
+    let mut fields = Vec::with_capacity(txs.len());
+    let mut warnings = Vec::new();
+    for (i, tx) in txs.iter().enumerate() {
+        let n = i + 1;
+        let one = describe_evm_transaction(tx, ctx)?;
+        let mut field = Field::new(
+            format!("Call {n}"),
+            one.summary.clone().unwrap_or_else(|| one.title.clone()),
+        );
+        field.children = one.fields;
+        fields.push(field);
+        warnings.extend(one.warnings.into_iter().map(|w| Warning {
+            code: w.code,
+            message: format!("Call {n}: {}", w.message),
+        }));
+    }
+    Ok(Intent {
+        kind: IntentKind::EvmTransaction,
+        title: format!("{} transactions", txs.len()),
+        summary: Some(format!(
+            "Signs {} transactions, which the app sends one after the other, in this order.",
+            txs.len()
+        )),
+        fields,
+        warnings,
+        raw: None,
     })
 }

@@ -31,7 +31,7 @@ mod typed;
 mod units;
 
 pub use calldata::KNOWN_SELECTORS;
-pub use evm_tx::describe_evm_transaction;
+pub use evm_tx::{MAX_BATCH, describe_evm_batch, describe_evm_transaction};
 pub use message::{describe_personal_sign, describe_solana_message};
 pub use siwe::{SiweMessage, parse_siwe};
 pub use sol::describe_solana_transaction;

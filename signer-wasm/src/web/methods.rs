@@ -8,8 +8,8 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
 use super::params::{
-    RecoveryChoice, current_recovery_param, decode_b64, object_param, positional, recovery_param,
-    refuse_typed_secret, str_field,
+    RecoveryChoice, current_recovery_param, decode_b64, field, object_param, positional,
+    recovery_param, refuse_typed_secret, str_field,
 };
 use super::signer::{Answer, Signer};
 use super::ui;
@@ -53,6 +53,7 @@ fn handler(method: Method) -> Handler {
         Method::PersonalSign => personal_sign,
         Method::EthSignTypedDataV4 => sign_typed_data,
         Method::EthSignTransaction => sign_transaction,
+        Method::SignTransactions => sign_transactions,
         Method::SolanaSignMessage => solana_sign_message,
         Method::SolanaSignTransaction => solana_sign_transaction,
         Method::EthSign => eth_sign,
@@ -413,6 +414,33 @@ handler!(sign_transaction(s, p) {
         let key = secret.evm_signing_key(0)?;
         let signed = evm::sign_transaction(&key, &tx, chain)?;
         Ok(json!(format!("0x{}", hex::encode(signed.raw))))
+    })
+    .await
+});
+
+// A batch (EIP-5792 in the SDK): every transaction on one screen, each
+// signed with the one rebuilt key, in order.
+handler!(sign_transactions(s, p) {
+    let txs = field(object_param(p)?, "transactions")?
+        .as_array()
+        .ok_or_else(|| RpcError::bad_params("params.transactions must be an array"))?
+        .clone();
+    for tx in &txs {
+        if let Some(from) = tx.get("from") {
+            let from = from.as_str().ok_or_else(|| RpcError::bad_params("from must be a string"))?;
+            s.check_evm_address(from)?;
+        }
+    }
+    let chain = s.chain_id.get();
+    let described = intent::describe_evm_batch(&txs, &s.intent_context())?;
+    s.sign("keyframe_signTransactions", &described, move |secret| {
+        let key = secret.evm_signing_key(0)?;
+        let mut raws = Vec::with_capacity(txs.len());
+        for tx in &txs {
+            let signed = evm::sign_transaction(&key, tx, chain)?;
+            raws.push(format!("0x{}", hex::encode(signed.raw)));
+        }
+        Ok(json!({ "transactions": raws }))
     })
     .await
 });
