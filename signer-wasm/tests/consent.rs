@@ -91,7 +91,7 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
     assert_eq!(exported.err().unwrap().reason, Reason::PolicyDenied);
     let password = Recovery::Password(Zeroizing::new("correct horse battery staple".into()));
     let rekeyed = refusing
-        .set_recovery(&token, wallet, &automatic(&recovery_key()), &password)
+        .set_recovery(&token, wallet, &automatic(&key), &password)
         .await;
     assert_eq!(rekeyed.err().unwrap().reason, Reason::PolicyDenied);
     let revoked = refusing

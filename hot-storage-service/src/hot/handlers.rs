@@ -268,29 +268,7 @@ pub async fn recover(
     let version = req.version.map(check_version).transpose()?;
     let device = req.device.filter(|d| !d.is_nil());
     let Some(device) = device else {
-        let w = st.require_wallet(&id, &req.wallet).await?;
-        // The primary share H₀ (version 0).
-        if version.is_some_and(|v| v != 0)
-            || req
-                .split
-                .as_ref()
-                .is_some_and(|s| s.to_string() != w.primary_split)
-        {
-            st.metrics.share_op("recover", "missing");
-            return Err(AppError::ShareUnavailable);
-        }
-        let share = st.open_primary(&id, &w)?;
-        st.metrics.share_op("recover", "ok");
-        return Ok(JsonOut(RecoverResponse {
-            addresses: stored_addresses(&w.addresses)?,
-            wallet: stored(&w.wallet)?,
-            device: DeviceId::RECOVERY,
-            version: 0,
-            split: stored(&w.primary_split)?,
-            share: share_blob(share)?,
-            kind: stored_kind(&w.kind)?,
-            pending: None,
-        }));
+        return recover_primary(&st, &id, &req, version).await;
     };
     if let (Some(v), Some(s)) = (version, &req.split)
         && st.promote(&id, &req.wallet, &device, v, s).await?
@@ -338,6 +316,97 @@ pub async fn recover(
     }))
 }
 
+/// H₀, the recovery pair's hot half. Asked by the split of the cold share
+/// the signer opened: the current one, or the pending successor, which is
+/// then promoted (the signer holds its partner C′, so Shield stored it; the
+/// same rule as a device's pending share).
+async fn recover_primary(
+    st: &HotStore,
+    id: &crate::auth::Identity,
+    req: &RecoverRequest,
+    version: Option<i64>,
+) -> AppResult<JsonOut<RecoverResponse>> {
+    let mut w = st.require_wallet(id, &req.wallet).await?;
+    if let Some(split) = &req.split
+        && w.pending_split.as_deref() == Some(split.to_string().as_str())
+        && version.is_none_or(|v| Some(v) == w.pending_version)
+    {
+        if let Some(v) = w.pending_version
+            && st.promote_primary(id, &req.wallet, v, split).await?
+        {
+            tracing::info!(
+                wallet = req.wallet.to_string(),
+                version = v,
+                "pending primary share promoted by recover"
+            );
+        }
+        w = st.require_wallet(id, &req.wallet).await?;
+    }
+    let version_ok = version.is_none_or(|v| v == w.primary_version);
+    let split_ok = req
+        .split
+        .as_ref()
+        .is_none_or(|s| s.to_string() == w.primary_split);
+    if !(version_ok && split_ok) {
+        st.metrics.share_op("recover", "missing");
+        return Err(AppError::ShareUnavailable);
+    }
+    let share = st.open_primary(id, &w)?;
+    st.metrics.share_op("recover", "ok");
+    Ok(JsonOut(RecoverResponse {
+        addresses: stored_addresses(&w.addresses)?,
+        wallet: stored(&w.wallet)?,
+        device: DeviceId::RECOVERY,
+        version: w.primary_version as u64,
+        split: stored(&w.primary_split)?,
+        share: share_blob(share)?,
+        kind: stored_kind(&w.kind)?,
+        pending: w.pending(),
+    }))
+}
+
+/// The recovery pair's next H₀, pending until committed (device nil).
+async fn refresh_primary(
+    st: &HotStore,
+    id: &crate::auth::Identity,
+    req: &RefreshRequest,
+    v: i64,
+) -> AppResult<JsonOut<VersionRef>> {
+    let next = v + 1;
+    let body = VersionRef {
+        wallet: req.wallet,
+        device: DeviceId::RECOVERY,
+        version: next as u64,
+        split: req.split,
+    };
+    let split = req.split.to_string();
+    let already = |w: &crate::hot::store::WalletRow| {
+        (w.pending_version == Some(next) && w.pending_split.as_deref() == Some(split.as_str()))
+            || (w.primary_version == next && w.primary_split == split)
+    };
+    if already(&st.require_wallet(id, &req.wallet).await?) {
+        st.metrics.share_op("refresh", "idempotent");
+        return Ok(JsonOut(body));
+    }
+    let stored = st
+        .set_pending_primary(
+            id,
+            &req.wallet,
+            v,
+            &req.split,
+            &req.share,
+            req.replace_pending.as_ref(),
+        )
+        .await?;
+    if stored || already(&st.require_wallet(id, &req.wallet).await?) {
+        st.metrics
+            .share_op("refresh", if stored { "ok" } else { "idempotent" });
+        return Ok(JsonOut(body));
+    }
+    st.metrics.share_op("refresh", "conflict");
+    Err(AppError::VersionConflict)
+}
+
 /// Store the pending version+1 beside the current one (compare-and-swap).
 #[utoipa::path(post, path = "/v2/devices/refresh", tag = "hot storage", request_body = RefreshRequest,
     responses((status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -349,8 +418,10 @@ pub async fn refresh(
     User(id): User,
     Json(req): Json<RefreshRequest>,
 ) -> AppResult<JsonOut<VersionRef>> {
-    check_device(&req.device)?;
     let v = check_version(req.version)?;
+    if req.device.is_nil() {
+        return refresh_primary(&st, &id, &req, v).await;
+    }
     let next = v + 1;
     st.require_wallet(&id, &req.wallet).await?;
     let body = VersionRef {
@@ -415,8 +486,25 @@ pub async fn commit(
     User(id): User,
     Json(req): Json<CommitRequest>,
 ) -> AppResult<JsonOut<VersionRef>> {
-    check_device(&req.device)?;
     let v = check_version(req.version)?;
+    if req.device.is_nil() {
+        // The recovery pair's next H₀ becomes current.
+        let promoted = st.promote_primary(&id, &req.wallet, v, &req.split).await?;
+        let w = st.require_wallet(&id, &req.wallet).await?;
+        let committed = w.primary_version == v && w.primary_split == req.split.to_string();
+        if !(promoted || committed) {
+            st.metrics.share_op("commit", "missing");
+            return Err(AppError::ShareUnavailable);
+        }
+        st.metrics
+            .share_op("commit", if promoted { "ok" } else { "idempotent" });
+        return Ok(JsonOut(VersionRef {
+            wallet: req.wallet,
+            device: req.device,
+            version: v as u64,
+            split: req.split,
+        }));
+    }
     st.require_wallet(&id, &req.wallet).await?;
     if st
         .promote(&id, &req.wallet, &req.device, v, &req.split)

@@ -1,5 +1,6 @@
-//! `reseal` for hot storage: rewrites every hot share (H₀, current and
-//! pending device shares) not sealed under the current key. Each row is
+//! `reseal` for hot storage: rewrites every hot share (H₀ and its pending
+//! successor, current and pending device shares) not sealed under the
+//! current key. Each row is
 //! rewritten with a compare-and-swap on its old `(key_id, sealed)`, so a
 //! concurrent refresh is never overwritten.
 
@@ -16,9 +17,14 @@ struct PrimarySlot {
     iss: String,
     sub: String,
     wallet: String,
+    primary_version: i64,
     primary_split: String,
     primary_key_id: String,
     primary_sealed: Vec<u8>,
+    pending_version: Option<i64>,
+    pending_split: Option<String>,
+    pending_key_id: Option<String>,
+    pending_sealed: Option<Vec<u8>>,
 }
 
 #[derive(FromRow)]
@@ -42,16 +48,52 @@ pub async fn reseal(db: &Db, ring: &Keyring) -> anyhow::Result<ResealReport> {
     let cur = ring.current_id().to_string();
     let mut rep = ResealReport::default();
     let rows = sqlx::query_as::<_, PrimarySlot>(
-        "SELECT iss, sub, wallet, primary_split, primary_key_id, primary_sealed FROM hot_wallets",
+        "SELECT iss, sub, wallet, primary_version, primary_split, primary_key_id, primary_sealed, \
+         pending_version, pending_split, pending_key_id, pending_sealed FROM hot_wallets",
     )
     .fetch_all(&db.pool)
     .await?;
     for r in rows {
+        if let (Some(v), Some(split), Some(key_id), Some(sealed)) = (
+            r.pending_version,
+            &r.pending_split,
+            &r.pending_key_id,
+            &r.pending_sealed,
+        ) {
+            rep.examined += 1;
+            if *key_id != cur {
+                let aad = aad(&r.iss, &r.sub, &r.wallet, NIL_DEVICE, v as u64, split);
+                let plain = ring.open(&aad, key_id, sealed).with_context(|| {
+                    format!("opening the pending primary share of wallet {}", r.wallet)
+                })?;
+                let new = ring.seal(&aad, &plain)?;
+                rep.resealed += sqlx::query(
+                    "UPDATE hot_wallets SET pending_key_id = $1, pending_sealed = $2 \
+                     WHERE iss = $3 AND sub = $4 AND pending_key_id = $5 AND pending_sealed = $6",
+                )
+                .bind(new.key_id)
+                .bind(new.blob)
+                .bind(&r.iss)
+                .bind(&r.sub)
+                .bind(key_id)
+                .bind(sealed)
+                .execute(&db.pool)
+                .await?
+                .rows_affected();
+            }
+        }
         rep.examined += 1;
         if r.primary_key_id == cur {
             continue;
         }
-        let aad = aad(&r.iss, &r.sub, &r.wallet, NIL_DEVICE, 0, &r.primary_split);
+        let aad = aad(
+            &r.iss,
+            &r.sub,
+            &r.wallet,
+            NIL_DEVICE,
+            r.primary_version as u64,
+            &r.primary_split,
+        );
         let plain = ring
             .open(&aad, &r.primary_key_id, &r.primary_sealed)
             .with_context(|| format!("opening the primary share of wallet {}", r.wallet))?;

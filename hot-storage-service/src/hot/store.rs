@@ -1,7 +1,8 @@
 //! Hot storage's store: its schema, its SQL, the sealing AAD of its rows,
 //! and what `reseal` needs to rewrite them.
 //!
-//! One `hot_wallets` row per (iss, sub) holds the primary share H₀; one
+//! One `hot_wallets` row per (iss, sub) holds the primary share H₀ (and,
+//! while the recovery pair rotates, its pending successor); one
 //! `hot_devices` row per device holds the *current* share and, beside it, an
 //! optional *pending* share (`version + 1`). Every state change of the
 //! refresh protocol is one conditional `UPDATE` on that row; its
@@ -66,6 +67,19 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         statements: &["CREATE INDEX hot_devices_last_used_at ON hot_devices (last_used_at)"],
     },
+    Migration {
+        // The recovery pair rotates (a password change re-splits it): H₀
+        // has a version and, like a device, a pending next version until
+        // the signer commits it (docs/api.md, "Rotating the recovery pair").
+        version: 3,
+        statements: &[
+            "ALTER TABLE hot_wallets ADD COLUMN primary_version BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE hot_wallets ADD COLUMN pending_version BIGINT",
+            "ALTER TABLE hot_wallets ADD COLUMN pending_split TEXT",
+            "ALTER TABLE hot_wallets ADD COLUMN pending_key_id TEXT",
+            "ALTER TABLE hot_wallets ADD COLUMN pending_sealed {blob}",
+        ],
+    },
 ];
 
 /// The table that records which migrations ran.
@@ -99,11 +113,31 @@ pub struct WalletRow {
     pub wallet: String,
     pub kind: String,
     pub addresses: String,
+    pub primary_version: i64,
     pub primary_split: String,
     pub primary_key_id: String,
     pub primary_sealed: Vec<u8>,
+    pub pending_version: Option<i64>,
+    pub pending_split: Option<String>,
     pub created_at: i64,
 }
+
+impl WalletRow {
+    /// The pending next H₀, if the recovery pair is rotating.
+    pub fn pending(&self) -> Option<keyframe_wire::hot::Pending> {
+        match (self.pending_version, &self.pending_split) {
+            (Some(v), Some(s)) => Some(keyframe_wire::hot::Pending {
+                version: v as u64,
+                split: s.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The columns of [`WalletRow`].
+const WALLET_COLS: &str = "wallet, kind, addresses, primary_version, primary_split, primary_key_id, \
+     primary_sealed, pending_version, pending_split, created_at";
 
 #[derive(FromRow)]
 pub struct DeviceRow {
@@ -170,10 +204,9 @@ impl HotStore {
     }
 
     pub async fn load_wallet(&self, id: &Identity) -> AppResult<Option<WalletRow>> {
-        Ok(sqlx::query_as::<_, WalletRow>(
-            "SELECT wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, created_at \
-             FROM hot_wallets WHERE iss = $1 AND sub = $2",
-        )
+        Ok(sqlx::query_as::<_, WalletRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {WALLET_COLS} FROM hot_wallets WHERE iss = $1 AND sub = $2"
+        )))
         .bind(&id.iss)
         .bind(&id.sub)
         .fetch_optional(&self.db.pool)
@@ -335,17 +368,92 @@ impl HotStore {
         )
     }
 
-    /// Opens the wallet's primary hot share H₀ (device nil, version 0).
+    /// Opens the wallet's primary hot share H₀ (device nil).
     pub fn open_primary(&self, id: &Identity, w: &WalletRow) -> AppResult<Zeroizing<Vec<u8>>> {
         self.open_share(
             id,
             &w.wallet,
             NIL_DEVICE,
-            0,
+            w.primary_version,
             &w.primary_split,
             &w.primary_key_id,
             &w.primary_sealed,
         )
+    }
+
+    /// Stores `share` as the pending next H₀ (version `current + 1`) if H₀
+    /// is at version `current` and no other successor is pending (or the
+    /// pending one is `replace_pending`, an orphan the signer proved Shield
+    /// does not hold). Returns whether the row changed.
+    pub async fn set_pending_primary(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        current: i64,
+        split: &SplitId,
+        share: &ShareBlob,
+        replace_pending: Option<&SplitId>,
+    ) -> AppResult<bool> {
+        let next = current + 1;
+        let sealed = self.keyring.seal(
+            &aad(
+                &id.iss,
+                &id.sub,
+                &wallet.to_string(),
+                NIL_DEVICE,
+                next as u64,
+                &split.to_string(),
+            ),
+            share.as_bytes(),
+        )?;
+        let pending_cond = if replace_pending.is_some() {
+            "(pending_split IS NULL OR pending_split = $9)"
+        } else {
+            "pending_split IS NULL"
+        };
+        let sql = format!(
+            "UPDATE hot_wallets SET pending_version = $4, pending_split = $5, pending_key_id = $6, \
+             pending_sealed = $7 WHERE iss = $1 AND sub = $2 AND wallet = $3 AND primary_version = $8 \
+             AND {pending_cond}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(wallet.to_string())
+            .bind(next)
+            .bind(split.to_string())
+            .bind(sealed.key_id)
+            .bind(sealed.blob)
+            .bind(current);
+        if let Some(old) = replace_pending {
+            q = q.bind(old.to_string());
+        }
+        Ok(q.execute(&self.db.pool).await?.rows_affected() == 1)
+    }
+
+    /// Makes the pending H₀ `version`/`split` the current one. Returns
+    /// whether the row changed.
+    pub async fn promote_primary(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        version: i64,
+        split: &SplitId,
+    ) -> AppResult<bool> {
+        let res = sqlx::query(
+            "UPDATE hot_wallets SET primary_version = pending_version, primary_split = pending_split, \
+             primary_key_id = pending_key_id, primary_sealed = pending_sealed, pending_version = NULL, \
+             pending_split = NULL, pending_key_id = NULL, pending_sealed = NULL \
+             WHERE iss = $1 AND sub = $2 AND wallet = $3 AND pending_version = $4 AND pending_split = $5",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.to_string())
+        .bind(version)
+        .bind(split.to_string())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     /// Inserts the wallet row with H₀ sealed; returns whether it was new.

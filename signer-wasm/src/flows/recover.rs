@@ -22,12 +22,23 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .ok_or_else(RpcError::no_wallet)?;
         let id = wallet.wallet;
         let _lock = self.lock().await;
-        let primary = self
-            .hot
-            .recover(token, &RecoverRequest::primary(id))
-            .await?;
         let cold = self.shield.get(token, id).await?;
         let c = recovery.open(&cold, id)?;
+        // H₀ of the pair C belongs to: the current one, or (after a rotation
+        // cut short between Shield and the commit) the pending one, which
+        // hot storage then promotes.
+        let primary = self
+            .hot
+            .recover(
+                token,
+                &RecoverRequest {
+                    wallet: id,
+                    device: None,
+                    version: Some(c.version()),
+                    split: Some(c.split()),
+                },
+            )
+            .await?;
         let h0 = parse_blob(&primary.share)?;
         self.recover_with(token, wallet, &h0, &c).await
     }
