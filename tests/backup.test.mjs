@@ -170,6 +170,46 @@ describe("a wallet whose recovery is a file the user keeps", () => {
 });
 
 describe("a password wallet's backup", () => {
+  test("after a password change the old backup is outdated, and the iFrame offers a new one", async () => {
+    const user = await signUp(stack, "rotate");
+    const first = await device(user.token);
+    const creating = callUnattended(first.page, "keyframe_createWallet", { recovery: { method: "password" } });
+    await typeAndApprove(first.page, { "New recovery password": "the first long password", "Repeat the new password": "the first long password" });
+    assert.ok((await creating).ok);
+    const downloading = callUnattended(first.page, "keyframe_downloadBackup");
+    await typeAndApprove(first.page, NEW);
+    const oldFile = await keepBackup(first.page);
+    assert.ok((await downloading).ok);
+    // The password change rotates the recovery pair…
+    const changing = callUnattended(first.page, "keyframe_setRecovery", { current: { method: "password" }, recovery: { method: "password" } });
+    await typeAndApprove(first.page, {
+      "Current recovery password": "the first long password",
+      "New recovery password": "the second long password", "Repeat the new password": "the second long password",
+    });
+    // …so the iFrame says the backup is outdated and offers a new one.
+    const frame = signerFrame(first.page);
+    await frame.getByRole("heading", { name: "Your backup file is outdated" }).waitFor({ timeout: 60_000 });
+    await typeAndApprove(first.page, {});
+    await frame.getByRole("heading", { name: "Download backup" }).waitFor({ timeout: 30_000 });
+    await typeAndApprove(first.page, NEW);
+    const newFile = await keepBackup(first.page);
+    const changed = await changing;
+    assert.ok(changed.ok, JSON.stringify(changed));
+    await first.context.close();
+
+    const second = await device(user.token);
+    let settled = false;
+    const recovering = callUnattended(second.page, "keyframe_recover", { recovery: { method: "file" } });
+    recovering.finally(() => (settled = true));
+    await pickAndApprove(second.page, oldFile, PASSWORD);
+    await signerFrame(second.page).locator("[role=alert][data-reason=BACKUP_OUTDATED]").waitFor({ timeout: 30_000 });
+    assert.equal(settled, false);
+    await pickAndApprove(second.page, newFile, PASSWORD);
+    const recovered = await recovering;
+    assert.ok(recovered.ok, JSON.stringify(recovered));
+    await second.context.close();
+  });
+
   test("recovers the wallet while Shield is stopped", async () => {
     const user = await signUp(stack, "pwfile");
     const first = await device(user.token);

@@ -370,57 +370,118 @@ async fn primary_rotation(db: Db) {
         }
         b
     };
-    let (st, h0) = srv.post("/v2/devices/recover", &w.token, &primary(None, None)).await;
+    let (st, h0) = srv
+        .post("/v2/devices/recover", &w.token, &primary(None, None))
+        .await;
     assert_eq!(st, StatusCode::OK, "{h0}");
-    assert_eq!((h0["version"].clone(), h0["pending"].clone()), (json!(0), Value::Null));
+    assert_eq!(
+        (h0["version"].clone(), h0["pending"].clone()),
+        (json!(0), Value::Null)
+    );
     let s0 = h0["split"].as_str().unwrap().to_owned();
 
     // H₀′ pending (twice: idempotent), another pending refused (409), a
     // wrong current version refused (409).
     let s1 = split();
-    let rotate = |version: u64, split: &str, share: &[u8], replace: Option<&str>| {
-        json!({ "wallet": w.wallet, "device": nil, "version": version, "split": split, "share": b64(share), "replacePending": replace })
-    };
+    let rotate = |version: u64, split: &str, share: &[u8], replace: Option<&str>| json!({ "wallet": w.wallet, "device": nil, "version": version, "split": split, "share": b64(share), "replacePending": replace });
     for _ in 0..2 {
-        let (st, body) = srv.post("/v2/devices/refresh", &w.token, &rotate(0, &s1, b"H0'", None)).await;
+        let (st, body) = srv
+            .post(
+                "/v2/devices/refresh",
+                &w.token,
+                &rotate(0, &s1, b"H0'", None),
+            )
+            .await;
         assert_eq!(st, StatusCode::OK, "{body}");
         assert_eq!(body["version"], 1);
     }
     let s2 = split();
-    let (st, body) = srv.post("/v2/devices/refresh", &w.token, &rotate(0, &s2, b"H0''", None)).await;
+    let (st, body) = srv
+        .post(
+            "/v2/devices/refresh",
+            &w.token,
+            &rotate(0, &s2, b"H0''", None),
+        )
+        .await;
     assert_error(st, &body, 409, "VERSION_CONFLICT");
-    let (st, body) = srv.post("/v2/devices/refresh", &w.token, &rotate(5, &s2, b"H0''", None)).await;
+    let (st, body) = srv
+        .post(
+            "/v2/devices/refresh",
+            &w.token,
+            &rotate(5, &s2, b"H0''", None),
+        )
+        .await;
     assert_error(st, &body, 409, "VERSION_CONFLICT");
     // The current H₀ still answers, and says what is pending.
-    let (st, body) = srv.post("/v2/devices/recover", &w.token, &primary(None, None)).await;
+    let (st, body) = srv
+        .post("/v2/devices/recover", &w.token, &primary(None, None))
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["split"], s0);
     assert_eq!(body["pending"], json!({ "version": 1, "split": s1 }));
     // An orphan pending may be replaced when named.
-    let (st, _) = srv.post("/v2/devices/refresh", &w.token, &rotate(0, &s2, b"H0''", Some(&s1))).await;
+    let (st, _) = srv
+        .post(
+            "/v2/devices/refresh",
+            &w.token,
+            &rotate(0, &s2, b"H0''", Some(&s1)),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
     // Asking by the pending split promotes it (the signer holds C′).
-    let (st, body) = srv.post("/v2/devices/recover", &w.token, &primary(Some(1), Some(&s2))).await;
+    let (st, body) = srv
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &primary(Some(1), Some(&s2)),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    assert_eq!((body["version"].clone(), body["split"].clone()), (json!(1), json!(s2)));
+    assert_eq!(
+        (body["version"].clone(), body["split"].clone()),
+        (json!(1), json!(s2))
+    );
     assert_eq!(body["share"], b64(b"H0''"));
     // The old H₀ is gone; commit of the promoted one is idempotent; an
     // unknown commit is 404.
-    let (st, body) = srv.post("/v2/devices/recover", &w.token, &primary(None, Some(&s0))).await;
+    let (st, body) = srv
+        .post("/v2/devices/recover", &w.token, &primary(None, Some(&s0)))
+        .await;
     assert_error(st, &body, 404, "SHARE_UNAVAILABLE");
     let commit = |version: u64, split: &str| json!({ "wallet": w.wallet, "device": nil, "version": version, "split": split });
-    let (st, _) = srv.post("/v2/devices/commit", &w.token, &commit(1, &s2)).await;
+    let (st, _) = srv
+        .post("/v2/devices/commit", &w.token, &commit(1, &s2))
+        .await;
     assert_eq!(st, StatusCode::OK);
-    let (st, body) = srv.post("/v2/devices/commit", &w.token, &commit(2, &split())).await;
+    let (st, body) = srv
+        .post("/v2/devices/commit", &w.token, &commit(2, &split()))
+        .await;
     assert_error(st, &body, 404, "SHARE_UNAVAILABLE");
     // A second rotation, committed explicitly.
     let s3 = split();
-    let (st, _) = srv.post("/v2/devices/refresh", &w.token, &rotate(1, &s3, b"H0'''", None)).await;
+    let (st, _) = srv
+        .post(
+            "/v2/devices/refresh",
+            &w.token,
+            &rotate(1, &s3, b"H0'''", None),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
-    let (st, _) = srv.post("/v2/devices/commit", &w.token, &commit(2, &s3)).await;
+    let (st, _) = srv
+        .post("/v2/devices/commit", &w.token, &commit(2, &s3))
+        .await;
     assert_eq!(st, StatusCode::OK);
-    let (st, body) = srv.post("/v2/devices/recover", &w.token, &primary(None, None)).await;
+    let (st, body) = srv
+        .post("/v2/devices/recover", &w.token, &primary(None, None))
+        .await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!((body["version"].clone(), body["split"].clone(), body["pending"].clone()), (json!(2), json!(s3), Value::Null));
+    assert_eq!(
+        (
+            body["version"].clone(),
+            body["split"].clone(),
+            body["pending"].clone()
+        ),
+        (json!(2), json!(s3), Value::Null)
+    );
 }
 dual!(primary_rotation_protocol, primary_rotation);

@@ -18,7 +18,7 @@ pub use entry::{Entered, Input, InputKind, Secret};
 pub use gate::{Gate, MIN_HEIGHT, MIN_VISIBLE_MS, MIN_WIDTH};
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
-pub use view::{Screen, entry_screen, keep_backup_screen, screen_for};
+pub use view::{Screen, entry_screen, keep_backup_screen, outdated_backup_screen, screen_for};
 
 /// Which chains this iFrame document may switch to without asking.
 ///

@@ -165,6 +165,26 @@ pub fn keep_backup_screen(origin: &str, file_name: String, text: String) -> Scre
     }
 }
 
+/// The offer after the recovery pair was replaced, when this device knows
+/// the user downloaded a backup of the old pair.
+pub fn outdated_backup_screen(origin: &str) -> Screen {
+    Screen {
+        heading: "Your backup file is outdated".into(),
+        origin: origin.to_owned(),
+        summary: Some(
+            "The recovery of this wallet changed, so the backup file you downloaded before no longer works. Approve to download a new one now."
+                .into(),
+        ),
+        fields: Vec::new(),
+        warnings: vec!["Until you download a new backup file, the old one cannot recover this wallet.".into()],
+        raw: None,
+        inputs: Vec::new(),
+        error: None,
+        error_reason: None,
+        download: None,
+    }
+}
+
 /// The screen for `request` that also asks for `secrets`; `error` says why
 /// the previous attempt was refused, in words and as its stable code. A request that needs no approval of
 /// its own (a fresh wallet) gets a screen here, because something must be

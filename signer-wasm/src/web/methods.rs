@@ -343,8 +343,48 @@ handler!(set_recovery(s, p) {
     let current = with_secret(current, typed_current)?;
     let recovery = with_secret(next, typed_new)?;
     let refresh = s.flows.set_recovery(&token, &wallet, &current, &recovery).await?;
-    Ok((json!({ "ok": true }), Some(refresh)))
+    // The device lock is released before anything else is asked.
+    s.flows.refresh(refresh).await;
+    offer_new_backup(s, &token, &wallet).await?;
+    plain(json!({ "ok": true }))
 });
+
+/// After the recovery pair changed: if this device handed out a backup of
+/// the old pair, say it is outdated and offer a new one (the "Download
+/// backup" screens); declining forgets it.
+async fn offer_new_backup(
+    s: &Signer,
+    token: &str,
+    wallet: &crate::flows::WalletRecord,
+) -> RpcResult<()> {
+    let Some(old) = s.flows.consent.backed_up_pair(&wallet.wallet) else {
+        return Ok(());
+    };
+    let primary = s
+        .flows
+        .hot
+        .recover(
+            token,
+            &keyframe_wire::hot::RecoverRequest::primary(wallet.wallet),
+        )
+        .await?;
+    if primary.split.to_string() == old {
+        return Ok(());
+    }
+    if !s.flows.consent.offer_new_backup().await? {
+        s.flows.consent.forget_backup(&wallet.wallet);
+        return Ok(());
+    }
+    let entered = s
+        .flows
+        .consent
+        .enter(&Request::DownloadBackup, &[Secret::NewPassword], None, 0.0)
+        .await?;
+    let password = entered.new.ok_or_else(RpcError::user_rejected)?;
+    let refresh = s.flows.download_backup(token, wallet, &password).await?;
+    s.flows.refresh(refresh).await;
+    Ok(())
+}
 
 handler!(eth_accounts(s, p) { plain(json!(s.accounts())) });
 

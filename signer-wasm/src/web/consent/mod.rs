@@ -35,7 +35,7 @@ use super::rpc;
 use crate::backup::BackupFile;
 use crate::consent::{
     ChainMemory, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry, entry_screen,
-    keep_backup_screen, screen_for,
+    keep_backup_screen, outdated_backup_screen, screen_for,
 };
 use crate::flows::{Consent, Request, RpcError};
 
@@ -276,6 +276,45 @@ impl ScreenConsent {
     }
 }
 
+/// Where this device remembers which recovery pair the last backup file it
+/// handed out belongs to (the iFrame origin's localStorage; best effort:
+/// without storage the offer after a rotation is simply not made).
+fn backup_key(wallet: &crate::shares::WalletId) -> String {
+    format!("keyframe.backup.{wallet}")
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+impl ScreenConsent {
+    /// The recovery pair of the last backup this device handed out for
+    /// `wallet`, if it remembers one.
+    pub fn backed_up_pair(&self, wallet: &crate::shares::WalletId) -> Option<String> {
+        local_storage().and_then(|s| s.get_item(&backup_key(wallet)).ok().flatten())
+    }
+
+    /// Forgets the backup of `wallet` (the user declined a new one).
+    pub fn forget_backup(&self, wallet: &crate::shares::WalletId) {
+        if let Some(s) = local_storage() {
+            let _ = s.remove_item(&backup_key(wallet));
+        }
+    }
+
+    /// Asks whether to download a new backup now that the old one is
+    /// outdated; true when the user approved.
+    pub async fn offer_new_backup(&self) -> Result<bool, RpcError> {
+        match self
+            .ask(outdated_backup_screen(&self.origin()), None, 0.0)
+            .await
+        {
+            Outcome::Approved => Ok(true),
+            Outcome::Rejected => Ok(false),
+            Outcome::Abandoned => Err(RpcError::abandoned()),
+        }
+    }
+}
+
 impl Consent for ScreenConsent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
         if let Some(ctx) = current_request() {
@@ -318,7 +357,12 @@ impl Consent for ScreenConsent {
             out: Rc::new(RefCell::new(None)),
         };
         match self.ask(screen, Some(entry), 0.0).await {
-            Outcome::Approved => Ok(()),
+            Outcome::Approved => {
+                if let Some(s) = local_storage() {
+                    let _ = s.set_item(&backup_key(&file.wallet), &file.recovery_pair.to_string());
+                }
+                Ok(())
+            }
             Outcome::Rejected => Err(RpcError::user_rejected()),
             Outcome::Abandoned => Err(RpcError::abandoned()),
         }
