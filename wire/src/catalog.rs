@@ -139,9 +139,7 @@ pub struct Chain {
 /// no Unicode bidirectional controls (they make the text shown differ from
 /// the text meant).
 fn check_name(at: &str, name: &str) -> Result<(), CatalogError> {
-    let bidi = |c: char| {
-        matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
-    };
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
     let n = name.chars().count();
     if n == 0 || n > MAX_NAME_CHARS || name.trim().is_empty() {
         return fail(at, format!("must be 1 to {MAX_NAME_CHARS} characters"));
@@ -344,7 +342,10 @@ mod tests {
         for bad in ["7a69", "0x", "0x01", "0xg", "0x20000000000000", "1"] {
             assert_eq!(ChainId::parse(bad), None, "{bad}");
         }
-        assert_eq!(ChainId::parse("0x1fffffffffffff"), Some(ChainId(MAX_CHAIN_ID)));
+        assert_eq!(
+            ChainId::parse("0x1fffffffffffff"),
+            Some(ChainId(MAX_CHAIN_ID))
+        );
         let c: Chain = serde_json::from_str(
             r#"{"chainId":"0x1","chainName":"Ethereum","nativeCurrency":{"name":"Ether","symbol":"ETH","decimals":18}}"#,
         )
@@ -445,11 +446,23 @@ mod tests {
             name: String::new(),
             tokens,
         };
-        assert!(list(vec![token(1, usdc, "USDC"), token(5, usdc, "USDC")]).check().is_ok());
-        assert!(list(vec![token(1, &usdc.to_lowercase(), "USDC")]).check().is_ok());
+        assert!(
+            list(vec![token(1, usdc, "USDC"), token(5, usdc, "USDC")])
+                .check()
+                .is_ok()
+        );
+        assert!(
+            list(vec![token(1, &usdc.to_lowercase(), "USDC")])
+                .check()
+                .is_ok()
+        );
         for (tokens, at) in [
             (
-                vec![token(1, "0xa0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "USDC")],
+                vec![token(
+                    1,
+                    "0xa0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+                    "USDC",
+                )],
                 "tokens[0].address",
             ),
             (
@@ -464,10 +477,7 @@ mod tests {
         }
         let mut t = token(1, usdc, "USDC");
         t.decimals = 78;
-        assert_eq!(
-            list(vec![t]).check().unwrap_err().at,
-            "tokens[0].decimals"
-        );
+        assert_eq!(list(vec![t]).check().unwrap_err().at, "tokens[0].decimals");
     }
 
     #[test]
