@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod chains;
 pub mod consent;
 pub mod error;
 pub mod evm;

@@ -29,7 +29,7 @@ use super::rpc;
 use crate::consent::{ChainMemory, Gate, Outcome, Queue, Screen, Slot, screen_for};
 use crate::flows::{Consent, Request, RpcError};
 
-pub use context::intent_context;
+pub use context::{Catalog, intent_context};
 
 /// The RPC request being polled, so the consent hook knows which request
 /// asks (the flows do not carry RPC ids): set around every poll of a
@@ -144,6 +144,11 @@ impl ScreenConsent {
         *self.inner.port.borrow_mut() = Some(port);
     }
 
+    /// The document starts on `chain`: switching back to it is never asked.
+    pub fn start_at(&self, chain: u64) {
+        *self.inner.chains.borrow_mut() = ChainMemory::starting_at(chain);
+    }
+
     /// The embedding origin as the iFrame saw it at `connect`.
     pub fn origin(&self) -> String {
         self.inner.origin.borrow().clone()
@@ -179,8 +184,8 @@ impl ScreenConsent {
 impl Consent for ScreenConsent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
         let chain = match request {
-            Request::SwitchChain { chain_id } => {
-                if !self.inner.chains.borrow_mut().needs_approval(*chain_id) {
+            Request::SwitchChain { chain_id, .. } => {
+                if !self.inner.chains.borrow().needs_approval(*chain_id) {
                     return Ok(());
                 }
                 Some(*chain_id)
