@@ -215,15 +215,17 @@ describe("Keyframe host SDK", () => {
     assert.equal((await req(page, "keyframe_createWallet", { recovery: { method: "magic" } })).err.code, -32602);
     assert.equal((await req(page, "eth_signTypedData_v4", [ADDRESS, "{not json"])).err.code, -32602);
     assert.equal((await req(page, "eth_getBalance", [ADDRESS, "latest"])).err.code, 4200, "no rpcUrl");
-    assert.equal((await req(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }])).err.code, 4902);
+    const other = await req(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }]);
+    assert.deepEqual([other.err.code, other.err.reason], [4902, "UNSUPPORTED_CHAIN"]);
     assert.deepEqual(await req(page, "wallet_switchEthereumChain", [{ chainId: "0x7a69" }]), { ok: null });
     assert.equal((await iframeState(page)).calls.length, before + 1, "only keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 14);
+    assert.equal(reasons.length, 15);
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
     assert.ok(reasons.includes("RNG_UNAVAILABLE"));
     assert.ok(reasons.includes("USER_REJECTED"));
+    assert.ok(reasons.includes("UNSUPPORTED_CHAIN"));
   });
 
   test("params are normalised before posting (personal_sign text, typed data object)", T, async (t) => {

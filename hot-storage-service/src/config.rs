@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::JwtSettings;
+use crate::catalog::Catalog;
 /// Re-exported for static_files.rs (CSP) and the Shield provider origin.
 pub use crate::checks::origin;
 use crate::checks::{parse_allowed_origins, parse_trusted_proxies};
@@ -158,6 +159,14 @@ pub struct HotCli {
     /// Folder of the iFrame's static files, served at `/`.
     #[arg(long, env = "HOT_STORAGE_STATIC_DIR", default_value = "iframe-host")]
     pub static_dir: PathBuf,
+    /// JSON file of the chains the iFrame serves (`{ "chains": [EIP-3085
+    /// objects] }`, the first is the default); default: the built-in list.
+    #[arg(long = "chains", env = "HOT_STORAGE_CHAINS_FILE", value_name = "FILE")]
+    pub chains_file: Option<PathBuf>,
+    /// JSON token list (Uniswap format) served at /v2/tokens and shown on
+    /// the approval screen; default: the built-in list.
+    #[arg(long = "tokens", env = "HOT_STORAGE_TOKENS_FILE", value_name = "FILE")]
+    pub tokens_file: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -256,6 +265,7 @@ impl HotCli {
         s.max_devices_per_wallet = self.max_devices_per_wallet.max(1);
         s.sweep_interval = Duration::from_secs(self.sweep_interval_seconds.max(1));
         s.static_dir = self.static_dir.clone();
+        s.catalog = Catalog::load(self.chains_file.as_deref(), self.tokens_file.as_deref())?;
         Ok(s)
     }
 }

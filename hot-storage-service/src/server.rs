@@ -107,8 +107,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/v1/") || req.uri().path().starts_with("/v2/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    if api {
-        // API answers carry shares and ciphertexts: never cache them.
+    // API answers carry shares and ciphertexts: never cache them. A public
+    // answer that set its own caching (`GET /v2/tokens`: `no-cache` with an
+    // ETag) keeps it.
+    if api && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::JwtSettings;
+use crate::catalog::Catalog;
 use crate::limits::RateSettings;
 
 /// Default idle limit of a device: 90 days.
@@ -67,6 +68,9 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// Hot storage: the iFrame's static files.
     pub static_dir: PathBuf,
+    /// Hot storage: the chains and tokens it serves (`--chains`,
+    /// `--tokens`; catalog.rs).
+    pub catalog: Catalog,
     /// Shield: the only origin CORS allows.
     pub provider_origin: String,
 }
@@ -103,6 +107,7 @@ impl Settings {
             max_devices_per_wallet: DEFAULT_MAX_DEVICES_PER_WALLET,
             sweep_interval: Duration::from_secs(60),
             static_dir: PathBuf::from("iframe-host"),
+            catalog: Catalog::embedded(),
             provider_origin: "http://127.0.0.1:8787".into(),
         }
     }

@@ -83,16 +83,35 @@ async fn sdk_file(path: PathBuf, content_type: &'static str, req: HeaderMap) -> 
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }
-    let fresh = req
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if fresh {
+    if matches_etag(&req, &etag) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     let Ok(body) = tokio::fs::read(&path).await else {
         return AppError::NotFound.into_response();
     };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    (headers, body).into_response()
+}
+
+/// Does the request's `If-None-Match` name `etag`?
+fn matches_etag(req: &HeaderMap, etag: &str) -> bool {
+    req.get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// A public answer kept in memory (the token list): `Cache-Control:
+/// no-cache` and `etag`, and a 304 without a body when the request's
+/// `If-None-Match` names it.
+pub fn cached(req: &HeaderMap, etag: &str, content_type: &'static str, body: String) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, v);
+    }
+    if matches_etag(req, etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     (headers, body).into_response()
 }

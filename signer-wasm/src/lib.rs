@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod backup;
+pub mod chains;
 pub mod consent;
 pub mod error;
 pub mod evm;

@@ -10,8 +10,8 @@
 
 use alloy_primitives::U256;
 use keyframe_signer::intent::{
-    self, Context, Field, Intent, IntentKind, TokenList, WarningCode, format_units, format_unix,
-    parse_rfc3339, parse_siwe,
+    self, ChainList, Context, Field, Intent, IntentKind, TokenList, WarningCode, format_units,
+    format_unix, parse_rfc3339, parse_siwe,
 };
 use keyframe_signer::{Error, evm};
 use serde_json::Value;
@@ -22,7 +22,10 @@ mod evm_tx;
 #[path = "intent/solana_tx.rs"]
 mod solana_tx;
 
-const DEFAULT_TOKENS: &str = include_str!("../tokens/default.json");
+// The lists hot storage serves by default: the decoders are tested against
+// what the iFrame is served.
+const DEFAULT_TOKENS: &str = include_str!("../../hot-storage-service/defaults/tokens.json");
+const DEFAULT_CHAINS: &str = include_str!("../../hot-storage-service/defaults/chains.json");
 
 fn intent_vector(name: &str) -> Value {
     let text = match name {
@@ -59,6 +62,10 @@ fn tokens() -> TokenList {
     TokenList::from_json(DEFAULT_TOKENS).unwrap()
 }
 
+fn chains() -> ChainList {
+    ChainList::from_json(DEFAULT_CHAINS).unwrap()
+}
+
 fn context(c: &Value) -> Context {
     Context {
         origin: s(&c["origin"]).to_owned(),
@@ -67,7 +74,7 @@ fn context(c: &Value) -> Context {
             .map(|a| evm::parse_address("ctx", a).unwrap()),
         solana_address: None,
         chain_id: c["chain_id"].as_u64().unwrap(),
-        network: None,
+        chains: chains(),
         now: c["now"].as_u64().unwrap(),
         tokens: tokens(),
     }
@@ -249,6 +256,7 @@ fn ctx1() -> Context {
         chain_id: 1,
         now: 1_700_000_000,
         tokens: tokens(),
+        chains: chains(),
         ..Context::default()
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Chain;
 use crate::{Addresses, DeviceId, ShareBlob, SplitId, WalletId, WalletKind};
 
 #[cfg(feature = "openapi")]
@@ -17,6 +18,10 @@ pub struct ConfigResponse {
     pub allowed_origins: Vec<String>,
     pub shield_url: String,
     pub device_ttl_seconds: u64,
+    /// The chains the iFrame serves, in the operator's order; the first is
+    /// where a document starts when its host names no chain.
+    #[serde(default)]
+    pub chains: Vec<Chain>,
 }
 
 /// `GET /v2/wallet`: the user's wallet.

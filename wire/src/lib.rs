@@ -3,7 +3,8 @@
 //! Everything that crosses a trust boundary as JSON is defined here and
 //! only here: the ids ([`WalletId`], [`DeviceId`], [`SplitId`]), the wallet
 //! kind, the addresses, every request and response body of hot storage
-//! ([`hot`]) and Shield ([`shield`]), the services' error codes
+//! ([`hot`]) and Shield ([`shield`]), the chain and token lists the
+//! provider serves ([`catalog`]), the services' error codes
 //! ([`error`]), and the iFrame's RPC reasons and method names ([`rpc`]).
 //! The services, the signer's web layer and the generated OpenAPI document
 //! use these types; the host SDK's TypeScript types are generated from them
@@ -11,11 +12,13 @@
 //!
 //! Validation happens during deserialisation, so a handler or a flow never
 //! sees an id that is not a UUID or a share blob over the limit. No I/O and
-//! no cryptography live here. docs/api.md is the prose form of this crate.
+//! no cryptography live here (the EIP-55 checksum's Keccak-256 aside).
+//! docs/api.md is the prose form of this crate.
 #![forbid(unsafe_code)]
 
 mod addresses;
 mod blob;
+pub mod catalog;
 pub mod error;
 pub mod hot;
 mod ids;

@@ -72,6 +72,9 @@ closed_list!(
         /// The user pressed "Reject" (or Escape) on the iFrame's approval
         /// screen: nothing was signed, shown or changed (code 4001).
         UserRejected = "USER_REJECTED",
+        /// `wallet_switchEthereumChain` (or the chain a host connects
+        /// with) names a chain the provider does not list (code 4902).
+        UnsupportedChain = "UNSUPPORTED_CHAIN",
     }
 );
 
@@ -81,6 +84,8 @@ closed_list!(
         Ping = "keyframe_ping",
         SetAuth = "keyframe_setAuth",
         Status = "keyframe_status",
+        /// The chains the provider serves (EIP-3085 objects, its order).
+        Chains = "keyframe_chains",
         Logout = "keyframe_logout",
         CreateWallet = "keyframe_createWallet",
         ImportWallet = "keyframe_importWallet",

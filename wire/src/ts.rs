@@ -4,6 +4,7 @@
 
 use ts_rs::TS;
 
+use crate::catalog::{Chain, NativeCurrency};
 use crate::hot::DeviceInfo;
 use crate::rpc::{Method, Reason};
 use crate::{Addresses, WalletKind};
@@ -44,7 +45,13 @@ fn generate() -> String {
     ));
     out.push_str("\n/** One of {@link RPC_METHODS}. */\n");
     out.push_str("export type RpcMethod = (typeof RPC_METHODS)[number];\n");
-    for decl in [WalletKind::decl(), Addresses::decl(), DeviceInfo::decl()] {
+    for decl in [
+        WalletKind::decl(),
+        Addresses::decl(),
+        DeviceInfo::decl(),
+        NativeCurrency::decl(),
+        Chain::decl(),
+    ] {
         out.push_str("\nexport ");
         out.push_str(&decl);
         out.push('\n');

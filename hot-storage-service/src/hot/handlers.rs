@@ -3,13 +3,13 @@
 //! and the wire types (`wire.rs`).
 //!
 //! Handlers see only the parts of the state they need: the [`HotStore`]
-//! and, for `/v2/config`, the settings.
+//! and, for `/v2/config` and `/v2/tokens`, the settings.
 
 use std::sync::Arc;
 
 use axum::Json as JsonOut;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -18,7 +18,7 @@ use super::store::{DeviceRow, HotStore, NewDevice};
 use super::wire::{
     CommitRequest, ConfigResponse, CreateRequest, DeviceIn, DeviceInfo, DeviceList, DeviceRef,
     Pending, RecoverRequest, RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest,
-    VersionRef, WalletRequest, WalletResponse,
+    TokenList, VersionRef, WalletRequest, WalletResponse,
 };
 use crate::auth::{Identity, User};
 use crate::db::{now_ms, rfc3339};
@@ -75,7 +75,25 @@ pub async fn config(State(s): State<Arc<Settings>>) -> JsonOut<ConfigResponse> {
         allowed_origins: s.allowed_origins.clone(),
         shield_url: s.shield_url.clone(),
         device_ttl_seconds: s.device_ttl.as_secs(),
+        chains: s.catalog.chains.clone(),
     })
+}
+
+/// The token list (`--tokens`, else the built-in one). Public and the same
+/// for everyone: `Cache-Control: no-cache` with an `ETag`, so a cache
+/// revalidates and gets a 304 while the list is unchanged.
+#[utoipa::path(get, path = "/v2/tokens", tag = "hot storage", security(()),
+    responses((status = 200, body = TokenList),
+        (status = 304, description = "unchanged since the `If-None-Match` ETag"),
+        (status = 503, body = ErrorBody)))]
+pub async fn tokens(State(s): State<Arc<Settings>>, req: HeaderMap) -> Response {
+    let catalog = &s.catalog;
+    crate::static_files::cached(
+        &req,
+        &catalog.tokens_etag,
+        "application/json",
+        catalog.tokens_json.to_string(),
+    )
 }
 
 /// The caller's wallet.

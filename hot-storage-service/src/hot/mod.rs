@@ -29,6 +29,7 @@ pub use sweeper::{spawn_sweeper, sweep_expired};
 /// checks each appears in `/openapi.json`.
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v2/config"),
+    ("get", "/v2/tokens"),
     ("get", "/v2/wallet"),
     ("post", "/v2/devices/create"),
     ("post", "/v2/devices/register"),
@@ -59,6 +60,7 @@ impl FromRef<AppState> for HotStore {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::config))
+        .routes(routes!(handlers::tokens))
         .routes(routes!(handlers::wallet))
         .routes(routes!(handlers::create))
         .routes(routes!(handlers::register))

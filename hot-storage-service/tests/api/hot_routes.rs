@@ -9,8 +9,11 @@ use crate::dual;
 async fn all_routes(db: Db) {
     let srv = Srv::hot(db).await;
     // config (no auth)
-    let (st, cfg) = srv.get("/v2/config", None).await;
+    let (st, mut cfg) = srv.get("/v2/config", None).await;
     assert_eq!(st, StatusCode::OK);
+    // The chains are catalog.rs's (tests/api/catalog.rs).
+    let chains = cfg.as_object_mut().unwrap().remove("chains").unwrap();
+    assert_eq!(chains.as_array().unwrap().len(), 6);
     assert_eq!(
         cfg,
         json!({ "allowedOrigins": ["http://127.0.0.1:3000"], "shieldUrl": "http://127.0.0.1:8788", "deviceTtlSeconds": 3600 })

@@ -6,6 +6,7 @@ mod common;
 
 mod bad_input;
 mod bounds;
+mod catalog;
 mod hot_routes;
 mod isolation;
 mod jwt;

@@ -44,7 +44,12 @@ interface Waiter {
 
 export interface ConnectionOptions {
   providerUrl: string;
-  /** Sent to every new iFrame document (`wallet_switchEthereumChain`) before it is used. */
+  /**
+   * The chain every new iFrame document starts on: sent in `connect`, then
+   * confirmed with `wallet_switchEthereumChain` (a no-op on a listed chain;
+   * 4902 UNSUPPORTED_CHAIN when the provider does not list it, which fails
+   * the connection).
+   */
   chainIdHex: string;
   container: HTMLElement;
   readyTimeoutMs: number;
@@ -300,7 +305,9 @@ export class Connection {
     port1.onmessage = (e: MessageEvent) => this.onPortMessage(gen, e.data);
     this.port = port1;
     this.state = "handshaking";
-    f.contentWindow?.postMessage(handshake(MessageType.Connect), this.origin, [port2]);
+    // The chain the document starts on (docs/api.md, "Chains").
+    const connect = { ...handshake(MessageType.Connect), chainId: this.opts.chainIdHex };
+    f.contentWindow?.postMessage(connect, this.origin, [port2]);
   };
 
   /**
@@ -356,7 +363,9 @@ export class Connection {
    * Brings a fresh iFrame document to the state the dApp configured: the
    * chain first, then the last auth token. Events the iFrame raises while
    * this runs (chainChanged, accountsChanged) are artefacts of the restore
-   * and are not re-emitted.
+   * and are not re-emitted. The chain was already named in `connect`, so
+   * the switch never waits for a person; a chain the provider does not
+   * list fails the connection with the iFrame's 4902 UNSUPPORTED_CHAIN.
    */
   private async onConnected(gen: number): Promise<void> {
     this.state = "restoring";
@@ -364,8 +373,8 @@ export class Connection {
     const steps: [string, unknown][] = [["wallet_switchEthereumChain", [{ chainId: this.opts.chainIdHex }]]];
     if (token !== null) steps.push(["keyframe_setAuth", { token }]);
     for (const [method, params] of steps) {
-      // The first chain switch of a document sets its starting chain and
-      // never waits for a person: it keeps a short timeout.
+      // The switch confirms the chain named in `connect` and never waits
+      // for a person: it keeps a short timeout.
       const timeoutMs = Math.min(this.opts.timeoutFor(method), 5_000);
       try {
         await this.call(method, params, timeoutMs, false);
@@ -374,6 +383,10 @@ export class Connection {
         const e = err as KeyframeError;
         if (e.reason === "TIMEOUT") {
           this.rebuildOrGiveUp(`restoring the Keyframe iFrame (${method}) failed: ${e.message}`);
+          return;
+        }
+        if (method === "wallet_switchEthereumChain") {
+          this.giveUp(e);
           return;
         }
         // The iFrame refused the token (expired…): stop replaying it.
@@ -390,6 +403,14 @@ export class Connection {
     this.waiters = [];
     for (const x of w) x.resolve();
     this.opts.onConnect();
+  }
+
+  /** The iFrame refused what the dApp configured (its chain): stop, with its error. */
+  private giveUp(err: KeyframeError): void {
+    this.dropPort(err.message);
+    this.removeFrame();
+    this.state = "disconnected";
+    this.rejectWaiters(err);
   }
 
   private rebuildOrGiveUp(why: string): void {

@@ -17,7 +17,9 @@ export type { ConnectCause } from "./diagnose.js";
 export type { EIP6963ProviderDetail, EIP6963ProviderInfo } from "./eip6963.js";
 export type {
   Addresses,
+  Chain,
   DeviceInfo,
+  NativeCurrency,
   CreateSignerOptions,
   Hex,
   KeyframeMethod,

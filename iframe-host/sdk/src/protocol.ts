@@ -5,8 +5,9 @@
  *
  * 1. iFrame → host window: `{ ns: "keyframe", type: "ready", version: 1 }`,
  *    posted with the host's exact origin as targetOrigin.
- * 2. host → iFrame window: `{ ns: "keyframe", type: "connect", version: 1 }`,
- *    posted with the iFrame's exact origin and one transferred MessagePort.
+ * 2. host → iFrame window: `{ ns: "keyframe", type: "connect", version: 1,
+ *    chainId }` (the chain the document starts on, when the provider lists
+ *    it), posted with the iFrame's exact origin and one transferred MessagePort.
  * 3. iFrame → host, on that port: `{ ns: "keyframe", type: "connected", version: 1 }`.
  * 4. From then on only the port carries messages: JSON-RPC 2.0 requests from
  *    the host, responses and notifications ({@link NotificationMethod}) from

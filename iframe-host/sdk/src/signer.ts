@@ -208,7 +208,9 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
       const p = Array.isArray(params) ? params[0] : undefined;
       if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId }]`);
       if (BigInt(p.chainId) === BigInt(chainId)) return null;
-      throw new KeyframeError(ErrorCode.UnrecognizedChain, "BAD_REQUEST", `Keyframe serves chain ${chainHex} only`);
+      // This signer serves its one configured chain (the iFrame itself also
+      // refuses any chain the provider does not list: docs/api.md).
+      throw new KeyframeError(ErrorCode.UnrecognizedChain, "UNSUPPORTED_CHAIN", `this signer serves chain ${chainHex} only`);
     }
     if (REFUSED_METHODS.has(method)) throw unsupported(method);
     if (isIframeMethod(method)) return iframeCall(method, validateIframeParams(method, params));

@@ -1,10 +1,11 @@
 /** Public types of the Keyframe host SDK. */
 import type { EIP6963ProviderInfo } from "./eip6963.js";
-import type { Addresses, DeviceInfo } from "./wire.js";
+import type { Addresses, Chain, DeviceInfo, NativeCurrency } from "./wire.js";
 
-// Generated from the wire crate (wire/src/ts.rs): `{ evm, solana }` and a
-// registered device as hot storage lists it.
-export type { Addresses, DeviceInfo };
+// Generated from the wire crate (wire/src/ts.rs): `{ evm, solana }`, a
+// registered device as hot storage lists it, and a chain the provider
+// serves (EIP-3085 shape).
+export type { Addresses, Chain, DeviceInfo, NativeCurrency };
 
 /**
  * How the cold share is protected (docs/architecture.md §7). A password is
@@ -44,6 +45,8 @@ export interface KeyframeMethods {
     params?: undefined;
     result: { wallet: string | null; addresses: Addresses | null; device: string | null; hasLocalShare: boolean; [k: string]: unknown };
   };
+  /** The chains the provider serves, in its order (EIP-3085 objects). */
+  keyframe_chains: { params?: undefined; result: Chain[] };
   keyframe_createWallet: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses } };
   keyframe_recover: { params: { recovery: Recovery }; result: { wallet: string; addresses: Addresses; device: string } };
   /** The phrase or key is typed inside the iFrame, never passed. */
@@ -111,7 +114,11 @@ export interface CreateSignerOptions {
   providerUrl: string;
   /** Where the hidden iFrame goes (default `document.body`). */
   container?: HTMLElement;
-  /** The one EVM chain this signer serves. */
+  /**
+   * The one EVM chain this signer serves. It must be in the provider's
+   * chain list (`keyframe_chains`); the iFrame starts on it, and
+   * `createSigner` rejects with 4902 UNSUPPORTED_CHAIN when it is not listed.
+   */
   chainId: number;
   /** JSON-RPC endpoint for `eth_sendTransaction` and read methods. */
   rpcUrl?: string;

@@ -23,6 +23,7 @@ const isBase64 = (v: unknown): v is string => isStr(v) && v.length > 0 && v.leng
 const NO_PARAMS_LIST = [
   "keyframe_ping",
   "keyframe_status",
+  "keyframe_chains",
   "keyframe_export",
   "keyframe_downloadBackup",
   "keyframe_logout",

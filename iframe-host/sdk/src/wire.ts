@@ -18,6 +18,7 @@ export const KEYFRAME_REASONS = [
   "BAD_REQUEST",
   "RNG_UNAVAILABLE",
   "USER_REJECTED",
+  "UNSUPPORTED_CHAIN",
 ] as const;
 
 /** One of {@link KEYFRAME_REASONS}. */
@@ -28,6 +29,7 @@ export const RPC_METHODS = [
   "keyframe_ping",
   "keyframe_setAuth",
   "keyframe_status",
+  "keyframe_chains",
   "keyframe_logout",
   "keyframe_createWallet",
   "keyframe_importWallet",
@@ -58,3 +60,23 @@ export type WalletKind = "mnemonic" | "evm_private_key";
 export type Addresses = { evm: string, solana: string | null, };
 
 export type DeviceInfo = { device: string, label: string | null, ephemeral: boolean, version: number, createdAt: string, lastUsedAt: string, expiresAt: string | null, };
+
+export type NativeCurrency = { 
+/**
+ * "Ether".
+ */
+name: string, 
+/**
+ * "ETH": 1–16 printable ASCII characters.
+ */
+symbol: string, 
+/**
+ * At most 36.
+ */
+decimals: number, };
+
+export type Chain = { chainId: string, 
+/**
+ * Shown on the approval screen ("Switch network", the "Network" field).
+ */
+chainName: string, nativeCurrency: NativeCurrency, rpcUrls: Array<string>, blockExplorerUrls: Array<string>, iconUrls: Array<string>, };

@@ -22,25 +22,26 @@ pub use view::{Screen, entry_screen, keep_backup_screen, outdated_backup_screen,
 
 /// Which chains this iFrame document may switch to without asking.
 ///
-/// The first switch of a document is the host SDK setting the chain the
-/// dApp was configured with, before anything can be signed; it is taken as
-/// the starting chain. Every later switch to a chain not yet approved in
-/// this document is shown to the user once.
+/// A document starts on one chain, chosen at `connect` (the chain the host
+/// names there when the provider lists it, else the list's first:
+/// `crate::chains::ChainList::starting_chain`), and may stay there. Every
+/// switch to a chain not yet approved in this document is shown to the
+/// user; an approval is remembered for the document's life.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ChainMemory {
-    started: bool,
     approved: Vec<u64>,
 }
 
 impl ChainMemory {
-    /// Does switching to `chain` need the user's approval? The starting
-    /// chain does not, and is remembered.
-    pub fn needs_approval(&mut self, chain: u64) -> bool {
-        if !self.started {
-            self.started = true;
-            self.approved.push(chain);
-            return false;
+    /// A document that starts on `chain`.
+    pub fn starting_at(chain: u64) -> Self {
+        ChainMemory {
+            approved: vec![chain],
         }
+    }
+
+    /// Does switching to `chain` need the user's approval?
+    pub fn needs_approval(&self, chain: u64) -> bool {
         !self.approved.contains(&chain)
     }
 
@@ -58,14 +59,15 @@ mod tests {
     use super::ChainMemory;
 
     #[test]
-    fn the_starting_chain_is_free_and_each_other_chain_is_asked_until_approved() {
-        let mut m = ChainMemory::default();
-        assert!(!m.needs_approval(31337), "the first switch sets the start");
+    fn only_the_starting_chain_is_free_and_each_other_chain_is_asked_until_approved() {
+        let mut m = ChainMemory::starting_at(31337);
         assert!(!m.needs_approval(31337));
-        assert!(m.needs_approval(1));
+        assert!(m.needs_approval(1), "the first switch is asked too");
         assert!(m.needs_approval(1), "a refusal is not remembered");
         m.approved(1);
         assert!(!m.needs_approval(1));
         assert!(m.needs_approval(10));
+        // Before `connect` nothing is free.
+        assert!(ChainMemory::default().needs_approval(31337));
     }
 }

@@ -5,7 +5,7 @@
 
 use super::entry::{Input, Secret, inputs_for};
 use crate::flows::Request;
-use crate::intent::{Field, IntentKind, network_of};
+use crate::intent::{Field, IntentKind};
 
 /// The content of one approval screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,12 +130,9 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
             s.fields.push(Field::new("Device", device.to_string()));
             s.summary = Some("That device will no longer be able to sign.".into());
         }
-        Request::SwitchChain { chain_id } => {
+        Request::SwitchChain { chain_id, name } => {
             s.heading = "Switch network".into();
-            let name = network_of(*chain_id)
-                .map(|n| n.name)
-                .unwrap_or_else(|| "Unknown network".into());
-            s.fields.push(Field::new("Network", name));
+            s.fields.push(Field::new("Network", *name));
             s.fields.push(Field::new("Chain ID", chain_id.to_string()));
         }
     }
@@ -323,7 +320,13 @@ mod tests {
                 "Change recovery method",
             ),
             (Request::CreateWallet { imported: true }, "Import wallet"),
-            (Request::SwitchChain { chain_id: 10 }, "Switch network"),
+            (
+                Request::SwitchChain {
+                    chain_id: 10,
+                    name: "OP Mainnet",
+                },
+                "Switch network",
+            ),
             (
                 Request::Sign {
                     method: "solana_signTransaction",

@@ -7,6 +7,8 @@ use crate::{Error, Reason};
 pub const USER_REJECTED: i64 = 4001;
 pub const UNAUTHORIZED: i64 = 4100;
 pub const UNSUPPORTED_METHOD: i64 = 4200;
+/// EIP-3326: the chain is not one the wallet knows.
+pub const UNRECOGNIZED_CHAIN: i64 = 4902;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL: i64 = -32603;
@@ -70,6 +72,15 @@ impl RpcError {
             USER_REJECTED,
             Reason::UserRejected,
             "the user rejected the request",
+        )
+    }
+    /// `chain` is not in the provider's chain list (docs/api.md,
+    /// `wallet_switchEthereumChain`).
+    pub fn unsupported_chain(chain: u64) -> Self {
+        RpcError::new(
+            UNRECOGNIZED_CHAIN,
+            Reason::UnsupportedChain,
+            format!("chain 0x{chain:x} is not in the provider's chain list"),
         )
     }
     /// The host abandoned the request before the user decided (it timed

@@ -113,8 +113,9 @@ pub enum Request<'a> {
     SetRecovery { automatic: bool },
     /// Deleting a device's hot share.
     RevokeDevice { device: DeviceId },
-    /// Switching to another EVM chain.
-    SwitchChain { chain_id: u64 },
+    /// Switching to another EVM chain of the provider's list; `name` is
+    /// the list's name for it.
+    SwitchChain { chain_id: u64, name: &'a str },
     /// Writing a backup file of the cold share (rebuilds the key).
     DownloadBackup,
 }

@@ -7,7 +7,6 @@
 //! would be signed.
 
 use super::calldata::describe_call;
-use super::siwe::chain_name;
 use super::tokens::show_address;
 use super::units::format_units;
 use super::{Builder, Context, Field, Intent, IntentKind, Warning, WarningCode, bad};
@@ -44,7 +43,7 @@ pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
     let data = parsed.data;
 
     let mut b = Builder::default();
-    b.field("Network", chain_name(chain_id));
+    b.field("Network", ctx.chain_name(chain_id));
     let value_s = native(ctx, value);
     let summary = match &to {
         None => {

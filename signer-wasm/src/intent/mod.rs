@@ -166,16 +166,7 @@ pub struct Warning {
     pub message: String,
 }
 
-/// The native currency of an EVM network.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Network {
-    /// The network's name ("Ethereum").
-    pub name: String,
-    /// The native currency's symbol ("ETH").
-    pub symbol: String,
-    /// The native currency's decimals (18 on every EVM network known).
-    pub decimals: u8,
-}
+pub use crate::chains::{ChainList, Network};
 
 /// What a request is judged against. Everything here comes from the iFrame
 /// itself, never from the request: the origin it saw at `connect`, the
@@ -191,39 +182,24 @@ pub struct Context {
     pub solana_address: Option<[u8; 32]>,
     /// The active EVM chain.
     pub chain_id: u64,
-    /// The active network's name and native currency; when `None`, the
-    /// built-in table of [`network_of`] is used.
-    pub network: Option<Network>,
+    /// The chains the provider serves: names and native currencies, of
+    /// the active chain and of any chain a request names.
+    pub chains: ChainList,
     /// Now, in seconds since the Unix epoch.
     pub now: u64,
     /// Known tokens.
     pub tokens: TokenList,
 }
 
-/// The built-in networks of the default token list (docs/intent.md). Other
-/// chains must come with a [`Network`] in the context; without one, values
-/// are shown in wei.
-pub fn network_of(chain_id: u64) -> Option<Network> {
-    let (name, symbol) = match chain_id {
-        1 => ("Ethereum", "ETH"),
-        10 => ("OP Mainnet", "ETH"),
-        137 => ("Polygon", "POL"),
-        8453 => ("Base", "ETH"),
-        42161 => ("Arbitrum One", "ETH"),
-        31337 => ("Local chain", "ETH"),
-        _ => return None,
-    };
-    Some(Network {
-        name: name.to_owned(),
-        symbol: symbol.to_owned(),
-        decimals: 18,
-    })
-}
-
 impl Context {
-    /// The active network: the context's, else the built-in one.
-    pub(crate) fn active_network(&self) -> Option<Network> {
-        self.network.clone().or_else(|| network_of(self.chain_id))
+    /// The active network, if the provider lists it.
+    pub(crate) fn active_network(&self) -> Option<&Network> {
+        self.chains.get(self.chain_id)
+    }
+
+    /// "Ethereum (1)", or "Chain 1" for a chain the provider does not list.
+    pub(crate) fn chain_name(&self, chain_id: u64) -> String {
+        self.chains.describe(chain_id)
     }
 }
 

@@ -352,7 +352,7 @@ pub(crate) fn describe_siwe(m: &SiweMessage, text: &str, ctx: &Context) -> Inten
         b.field("Statement", s.clone());
     }
     b.field("URI", m.uri.clone());
-    b.field("Chain", chain_name(m.chain_id));
+    b.field("Chain", ctx.chain_name(m.chain_id));
     b.field("Nonce", m.nonce.clone());
     b.field("Issued at", m.issued_at.clone());
     if let Some(t) = &m.expiration_time {
@@ -439,12 +439,5 @@ pub(crate) fn describe_siwe(m: &SiweMessage, text: &str, ctx: &Context) -> Inten
         fields: b.fields,
         warnings: b.warnings,
         raw: Some(text.to_owned()),
-    }
-}
-
-pub(crate) fn chain_name(chain_id: u64) -> String {
-    match super::network_of(chain_id) {
-        Some(n) => format!("{} ({chain_id})", n.name),
-        None => format!("Chain {chain_id}"),
     }
 }

@@ -1,7 +1,8 @@
 //! The token list: names and decimals of known tokens, by chain and
 //! address. The format is the `tokens` array of the Uniswap token-list
 //! standard (chainId, address, symbol, decimals, name); other keys are
-//! ignored. signer-wasm/tokens/default.json is the default list.
+//! ignored. The iFrame gets the list hot storage serves (`GET /v2/tokens`;
+//! its default is hot-storage-service/defaults/tokens.json).
 
 use super::Context;
 use super::bad;
@@ -9,7 +10,7 @@ use super::units::{format_units, is_unlimited};
 use crate::Result;
 use crate::evm::parse_address;
 use alloy_primitives::U256;
-use serde::Deserialize;
+use keyframe_wire::catalog::TokenList as WireTokenList;
 
 /// A known token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,66 +27,36 @@ pub struct Token {
     pub name: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawToken {
-    chain_id: u64,
-    address: String,
-    symbol: String,
-    decimals: u8,
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct RawList {
-    tokens: Vec<RawToken>,
-}
-
 /// Known tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TokenList {
     tokens: Vec<Token>,
 }
 
-/// Longest symbol accepted: a list is operator-configured, but a symbol is
-/// shown inside sentences, so it stays short and printable.
-const MAX_SYMBOL: usize = 16;
-
 impl TokenList {
-    /// Parses a token-list JSON document (`{"tokens": [...]}`). Every
-    /// address must be valid (EIP-55 when mixed case); a symbol must be
-    /// 1–16 printable ASCII characters; an address listed twice on one chain
-    /// is refused (two names for one token would be a guess).
+    /// Parses a token-list JSON document (`{"tokens": [...]}`) and checks
+    /// it by the rules of [`keyframe_wire::catalog::TokenList::check`]
+    /// (the ones hot storage applies to the list it serves): every address
+    /// valid (EIP-55 when mixed case), symbols of 1–16 printable ASCII
+    /// characters, at most 77 decimals, no address listed twice on one
+    /// chain (two names for one token would be a guess).
     pub fn from_json(json: &str) -> Result<TokenList> {
-        let raw: RawList =
+        let raw: WireTokenList =
             serde_json::from_str(json).map_err(|e| bad(format!("token list: {e}")))?;
-        let mut tokens: Vec<Token> = Vec::with_capacity(raw.tokens.len());
-        for (i, t) in raw.tokens.into_iter().enumerate() {
-            let address = parse_address(&format!("tokens[{i}].address"), &t.address)?;
-            let printable = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
-            if t.symbol.is_empty() || t.symbol.len() > MAX_SYMBOL || !printable(&t.symbol) {
-                return Err(bad(format!(
-                    "tokens[{i}].symbol: 1 to {MAX_SYMBOL} printable ASCII characters"
-                )));
-            }
-            if t.decimals > 77 {
-                return Err(bad(format!("tokens[{i}].decimals: at most 77")));
-            }
-            if tokens
-                .iter()
-                .any(|k| k.chain_id == t.chain_id && k.address == address)
-            {
-                return Err(bad(format!(
-                    "tokens[{i}]: listed twice on chain {}",
-                    t.chain_id
-                )));
-            }
+        TokenList::from_wire(&raw)
+    }
+
+    /// The list as `GET /v2/tokens` serves it, checked.
+    pub fn from_wire(raw: &WireTokenList) -> Result<TokenList> {
+        raw.check().map_err(|e| bad(format!("token list: {e}")))?;
+        let mut tokens = Vec::with_capacity(raw.tokens.len());
+        for (i, t) in raw.tokens.iter().enumerate() {
             tokens.push(Token {
                 chain_id: t.chain_id,
-                address,
-                symbol: t.symbol,
+                address: parse_address(&format!("tokens[{i}].address"), &t.address)?,
+                symbol: t.symbol.clone(),
                 decimals: t.decimals,
-                name: t.name,
+                name: t.name.clone(),
             });
         }
         Ok(TokenList { tokens })

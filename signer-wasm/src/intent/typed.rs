@@ -8,7 +8,6 @@
 
 use super::message::safe_text;
 use super::permit::recognise;
-use super::siwe::chain_name;
 use super::tokens::show_address;
 use super::{Builder, Context, Field, Intent, IntentKind, WarningCode, bad};
 use crate::Result;
@@ -136,7 +135,7 @@ pub fn describe_typed_data(json: &str, ctx: &Context) -> Result<Intent> {
     match domain_chain {
         Some(c) => d.push(Field::new(
             "Chain",
-            u64::try_from(c).map_or_else(|_| format!("Chain {c}"), chain_name),
+            u64::try_from(c).map_or_else(|_| format!("Chain {c}"), |c| ctx.chain_name(c)),
         )),
         None => b.warn(
             WarningCode::NoChainId,

@@ -37,6 +37,7 @@ fn handler(method: Method) -> Handler {
         Method::Ping => ping,
         Method::SetAuth => set_auth,
         Method::Status => status,
+        Method::Chains => chains,
         Method::Logout => logout,
         Method::CreateWallet => create_wallet,
         Method::ImportWallet => import_wallet,
@@ -115,6 +116,9 @@ handler!(status(s, p) {
         "chainId": format!("0x{:x}", s.chain_id.get()),
     }))
 });
+
+// The chains the provider serves, as it serves them (EIP-3085 objects).
+handler!(chains(s, p) { plain(json!(s.catalog.served)) });
 
 handler!(logout(s, p) {
     *s.token.borrow_mut() = None;
@@ -402,10 +406,16 @@ handler!(switch_chain(s, p) {
         .and_then(|h| u64::from_str_radix(h, 16).ok())
         .filter(|id| *id > 0)
         .ok_or_else(|| RpcError::bad_params("chainId must be a 0x-prefixed hex number"))?;
+    // Only chains of the provider's list; an unlisted one is refused
+    // before anything is shown (EIP-3326's 4902).
+    let name = match s.catalog.chains.get(id) {
+        Some(network) => network.name.clone(),
+        None => return Err(RpcError::unsupported_chain(id)),
+    };
     if id != s.chain_id.get() {
-        s.flows.approve(&Request::SwitchChain { chain_id: id }).await?;
+        s.flows.approve(&Request::SwitchChain { chain_id: id, name: &name }).await?;
         s.chain_id.set(id);
-        s.emit("chainChanged", json!(chain));
+        s.emit("chainChanged", json!(format!("0x{id:x}")));
     }
     plain(Value::Null)
 });

@@ -26,6 +26,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use web_sys::{MessageEvent, MessagePort, Window};
 
+use consent::Catalog;
 use services::{HotStorageApi, ShieldApi};
 use signer::Signer;
 use store::ShareStore;
@@ -47,10 +48,9 @@ async fn boot() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let own_origin = window.location().origin()?;
     let hot = HotStorageApi { base: own_origin };
-    let config = hot
-        .config()
-        .await
-        .map_err(|_| JsValue::from_str("provider config unavailable"))?;
+    let (config, tokens) = futures_util::future::join(hot.config(), hot.tokens()).await;
+    let config = config.map_err(|_| JsValue::from_str("provider config unavailable"))?;
+    let catalog = Catalog::from_provider(config.chains.clone(), tokens.ok().as_ref());
     let store = ShareStore::detect().await;
     let signer = Rc::new(Signer::new(
         hot,
@@ -58,6 +58,7 @@ async fn boot() -> Result<(), JsValue> {
             base: config.shield_url.clone(),
         },
         store,
+        catalog,
     ));
 
     let allowed = config.allowed_origins.clone();
@@ -137,17 +138,29 @@ fn listen_for_connect(
             return;
         };
         connected.set(true);
-        pin_port(&signer, port, origin);
+        let chain = requested_chain(&event.data());
+        pin_port(&signer, port, origin, chain);
     });
     window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
     on_message.forget(); // lives as long as the page
     Ok(())
 }
 
+/// The chain the host starts on, from `connect`'s optional `chainId`
+/// (`"0x7a69"`); where the provider does not list it, the document starts
+/// on the list's first chain (docs/api.md, "Chains").
+fn requested_chain(data: &JsValue) -> Option<u64> {
+    Reflect::get(data, &JsValue::from_str("chainId"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .and_then(|s| keyframe_wire::catalog::ChainId::parse(&s))
+        .map(|c| c.0)
+}
+
 /// From here on the port is the only channel: requests come in on it and
 /// answers and events go out on it.
-fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String) {
-    signer.attach(port.clone(), parent_origin);
+fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String, chain: Option<u64>) {
+    signer.attach(port.clone(), parent_origin, chain);
     let handler_signer = signer.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let text = js_sys::JSON::stringify(&event.data())

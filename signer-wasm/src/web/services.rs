@@ -5,6 +5,7 @@
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
+use keyframe_wire::catalog::{Chain, TokenList};
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceList, DeviceRef, OkBody, RecoverRequest,
     RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest, VersionRef, WalletRequest,
@@ -36,6 +37,9 @@ struct ErrorDetail {
 pub struct ProviderConfig {
     pub allowed_origins: Vec<String>,
     pub shield_url: String,
+    /// The chains the provider serves (EIP-3085 objects, its order).
+    #[serde(default)]
+    pub chains: Vec<Chain>,
 }
 
 /// Sends a request without a body.
@@ -116,6 +120,12 @@ impl HotStorageApi {
 
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
         get(Request::get(&format!("{}/v2/config", self.base))).await
+    }
+
+    /// The token list the provider serves (revalidated through the HTTP
+    /// cache with its `ETag`).
+    pub async fn tokens(&self) -> Result<TokenList, ServiceError> {
+        get(Request::get(&format!("{}/v2/tokens", self.base))).await
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use web_sys::MessagePort;
 
 use super::bench::{self, WebClock};
-use super::consent::{RequestCtx, ScreenConsent, Tagged, intent_context};
+use super::consent::{Catalog, RequestCtx, ScreenConsent, Tagged, intent_context};
 use super::methods;
 use super::rpc;
 use super::services::{HotStorageApi, ShieldApi};
@@ -33,20 +33,30 @@ pub struct Signer {
     pub(super) token: RefCell<Option<String>>,
     wallet: RefCell<Option<WalletRecord>>,
     pub(super) chain_id: Cell<u64>,
+    /// The provider's chain and token lists, read at boot.
+    pub(super) catalog: Catalog,
 }
 
 impl Signer {
-    pub fn new(hot: HotStorageApi, shield: ShieldApi, store: ShareStore) -> Self {
+    pub fn new(hot: HotStorageApi, shield: ShieldApi, store: ShareStore, catalog: Catalog) -> Self {
+        let start = catalog.chains.starting_chain(None);
         Signer {
             flows: Flows::with(hot, shield, store, ScreenConsent::new(), WebClock),
             port: RefCell::new(None),
             token: RefCell::new(None),
             wallet: RefCell::new(None),
-            chain_id: Cell::new(1),
+            chain_id: Cell::new(start),
+            catalog,
         }
     }
 
-    pub fn attach(&self, port: MessagePort, parent_origin: String) {
+    /// The connection is pinned. The document starts on `chain` (the one
+    /// the host named at `connect`) when the provider lists it, else on the
+    /// list's first chain; only switches away from it are asked.
+    pub fn attach(&self, port: MessagePort, parent_origin: String, chain: Option<u64>) {
+        let start = self.catalog.chains.starting_chain(chain);
+        self.chain_id.set(start);
+        self.flows.consent.start_at(start);
         self.flows.consent.attach(port.clone(), parent_origin);
         *self.port.borrow_mut() = Some(port);
     }
@@ -63,6 +73,7 @@ impl Signer {
             self.flows.consent.origin(),
             wallet.as_ref(),
             self.chain_id.get(),
+            &self.catalog,
         )
     }
 

@@ -146,11 +146,10 @@ fn value_and_fee_without_a_known_network_are_in_wei() {
     );
     assert_eq!(field(&i.fields, "Max fee", "wei").value, "42000 wei");
     assert_eq!(field(&i.fields, "Network", "wei").value, "Chain 999999");
-    ctx.network = Some(intent::Network {
-        name: "Test".into(),
-        symbol: "TST".into(),
-        decimals: 18,
-    });
+    ctx.chains = intent::ChainList::from_json(
+        r#"{"chains":[{"chainId":"0xf423f","chainName":"Test","nativeCurrency":{"name":"Test","symbol":"TST","decimals":18}}]}"#,
+    )
+    .unwrap();
     let i = intent::describe_evm_transaction(&tx, &ctx).unwrap();
     assert_eq!(field(&i.fields, "Value", "named").value, "1 TST");
 }

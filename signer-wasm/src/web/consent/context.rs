@@ -1,29 +1,73 @@
 //! What a request is judged against (`crate::intent::Context`), from the
 //! iFrame's own state only: the origin it accepted at `connect`, the
-//! wallet's addresses, the active chain, the clock and the token list.
+//! wallet's addresses, the active chain, the clock, and the chain and
+//! token lists the provider served at boot (`GET /v2/config`,
+//! `GET /v2/tokens`; nothing of them is built into the module).
 
-use std::cell::OnceCell;
+use keyframe_wire::catalog::{Chain, TokenList as WireTokenList};
 
+use crate::chains::ChainList;
 use crate::flows::WalletRecord;
 use crate::intent::{Context, TokenList};
 
-// The default token list, built into the module until the provider serves
-// one (docs/intent.md).
-const DEFAULT_TOKENS: &str = include_str!("../../../tokens/default.json");
-
-thread_local! {
-    static TOKENS: OnceCell<TokenList> = const { OnceCell::new() };
+/// The provider's lists, read once at boot.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// The chains as served, for `keyframe_chains`.
+    pub served: Vec<Chain>,
+    /// The same, for lookups.
+    pub chains: ChainList,
+    /// The token list (empty when the provider served none: tokens are then
+    /// named by address, amounts in raw units).
+    pub tokens: TokenList,
 }
 
-fn tokens() -> TokenList {
-    TOKENS.with(|t| {
-        t.get_or_init(|| TokenList::from_json(DEFAULT_TOKENS).unwrap_or_default())
-            .clone()
-    })
+impl Catalog {
+    /// The lists as served; a list that breaks a rule is dropped (and
+    /// logged), never half-used.
+    pub fn from_provider(chains: Vec<Chain>, tokens: Option<&WireTokenList>) -> Catalog {
+        let warn = |what: &str| {
+            web_sys::console::warn_1(&format!("keyframe: ignoring the provider's {what}").into());
+        };
+        let list = match ChainList::from_wire(&chains) {
+            Ok(l) => l,
+            Err(e) => {
+                warn(&e.to_string());
+                return Catalog {
+                    tokens: Catalog::tokens(tokens, warn),
+                    ..Catalog::default()
+                };
+            }
+        };
+        Catalog {
+            served: chains,
+            chains: list,
+            tokens: Catalog::tokens(tokens, warn),
+        }
+    }
+
+    fn tokens(tokens: Option<&WireTokenList>, warn: impl Fn(&str)) -> TokenList {
+        match tokens.map(TokenList::from_wire) {
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                warn(&e.to_string());
+                TokenList::default()
+            }
+            None => {
+                warn("token list: unavailable");
+                TokenList::default()
+            }
+        }
+    }
 }
 
 /// The context for describing a request of the current session.
-pub fn intent_context(origin: String, wallet: Option<&WalletRecord>, chain_id: u64) -> Context {
+pub fn intent_context(
+    origin: String,
+    wallet: Option<&WalletRecord>,
+    chain_id: u64,
+    catalog: &Catalog,
+) -> Context {
     let evm_address =
         wallet.and_then(|w| crate::evm::parse_address("address", &w.addresses.evm).ok());
     let solana_address = wallet
@@ -35,8 +79,8 @@ pub fn intent_context(origin: String, wallet: Option<&WalletRecord>, chain_id: u
         evm_address,
         solana_address,
         chain_id,
-        network: None,
+        chains: catalog.chains.clone(),
         now: (js_sys::Date::now() / 1000.0) as u64,
-        tokens: tokens(),
+        tokens: catalog.tokens.clone(),
     }
 }

@@ -39,7 +39,7 @@ use crate::consent::{
 };
 use crate::flows::{Consent, Request, RpcError};
 
-pub use context::intent_context;
+pub use context::{Catalog, intent_context};
 
 /// The RPC request being polled, so the consent hook knows which request
 /// asks (the flows do not carry RPC ids): set around every poll of a
@@ -180,6 +180,11 @@ impl ScreenConsent {
     pub fn attach(&self, port: MessagePort, origin: String) {
         *self.inner.origin.borrow_mut() = origin;
         *self.inner.port.borrow_mut() = Some(port);
+    }
+
+    /// The document starts on `chain`: switching back to it is never asked.
+    pub fn start_at(&self, chain: u64) {
+        *self.inner.chains.borrow_mut() = ChainMemory::starting_at(chain);
     }
 
     /// The embedding origin as the iFrame saw it at `connect`.
@@ -325,8 +330,8 @@ impl Consent for ScreenConsent {
             }
         }
         let chain = match request {
-            Request::SwitchChain { chain_id } => {
-                if !self.inner.chains.borrow_mut().needs_approval(*chain_id) {
+            Request::SwitchChain { chain_id, .. } => {
+                if !self.inner.chains.borrow().needs_approval(*chain_id) {
                     return Ok(());
                 }
                 Some(*chain_id)

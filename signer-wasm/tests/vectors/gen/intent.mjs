@@ -40,7 +40,7 @@ const USDC = getAddress('0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48');
 const DAI = getAddress('0x6b175474e89094c44da98b954eedeac495271d0f');
 const WETH = getAddress('0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2');
 const PERMIT2 = getAddress('0x000000000022d473030f116ddee9f6b43ac78ba3');
-const context = { origin: 'https://example.com', evm_address: ME, chain_id: 1, now: 1700000000, tokens: 'signer-wasm/tokens/default.json' };
+const context = { origin: 'https://example.com', evm_address: ME, chain_id: 1, now: 1700000000, tokens: 'hot-storage-service/defaults/tokens.json' };
 
 // ---------- EVM calldata: viem and ethers must agree ----------
 const abi = parseAbi([
