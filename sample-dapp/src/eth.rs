@@ -277,7 +277,8 @@ mod tests {
         );
         assert!(check_call(json!({"jsonrpc":"1.0","id":1,"method":"eth_gasPrice"})).is_err());
         assert!(
-            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_gasPrice","params":{}})).is_err()
+            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_gasPrice","params":{}}))
+                .is_err()
         );
     }
 }

@@ -228,9 +228,21 @@ mod tests {
         assert!(t.verify("a.b").is_err());
         assert!(t.verify("").is_err());
 
-        let other = TokenIssuer::new(&[8u8; 32], "http://dapp".into(), "keyframe".into(), 900, 43_200);
+        let other = TokenIssuer::new(
+            &[8u8; 32],
+            "http://dapp".into(),
+            "keyframe".into(),
+            900,
+            43_200,
+        );
         assert!(other.verify(&token).is_err());
-        let other_aud = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "other".into(), 900, 43_200);
+        let other_aud = TokenIssuer::new(
+            &[7u8; 32],
+            "http://dapp".into(),
+            "other".into(),
+            900,
+            43_200,
+        );
         assert!(other_aud.verify(&token).is_err());
     }
 

@@ -63,8 +63,7 @@ fn verify_with_jwks(jwks: &Value, token: &str) -> Result<Value, String> {
     // 900 s, or less where the session ends sooner (the tests that make it
     // end sooner check exactly when).
     let lived = exp.saturating_sub(iat);
-    if !(nbf <= now + 5 && exp > now && (1..=900).contains(&lived) && iat.abs_diff(now) < 60)
-    {
+    if !(nbf <= now + 5 && exp > now && (1..=900).contains(&lived) && iat.abs_diff(now) < 60) {
         return Err(format!("bad times {claims}"));
     }
     uuid::Uuid::parse_str(claims["sub"].as_str().unwrap()).map_err(|e| e.to_string())?;
