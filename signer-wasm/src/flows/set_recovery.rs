@@ -12,7 +12,7 @@
 //! on the screen, so a host cannot use the flow as a silent password oracle.
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcResult, Shield};
-use super::{Refresh, WalletRecord, parse_blob, with_retries};
+use super::{Refresh, WalletRecord, parse_blob, scrubbed, with_retries};
 use crate::shares;
 use keyframe_wire::hot::RecoverRequest;
 use subtle::ConstantTimeEq;
@@ -24,6 +24,16 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// `current` changes nothing (`WRONG_PASSWORD`, or `SHARE_MISMATCH` for
     /// a wrong automatic key).
     pub async fn set_recovery(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+        current: &Recovery,
+        recovery: &Recovery,
+    ) -> RpcResult<Refresh<'_, D>> {
+        scrubbed(self.set_recovery_unscrubbed(token, wallet, current, recovery)).await
+    }
+
+    async fn set_recovery_unscrubbed(
         &self,
         token: &str,
         wallet: &WalletRecord,
