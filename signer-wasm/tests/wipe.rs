@@ -402,7 +402,7 @@ impl DeviceStore for MemStore {
             .filter(|e| e.wallet == wallet)
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.version.cmp(&a.version));
+        out.sort_by_key(|e| std::cmp::Reverse(e.version));
         Ok(out)
     }
 
