@@ -203,14 +203,16 @@ pub async fn login(
 }
 
 /// `POST /api/auth/refresh` (Bearer: a still-valid token) → `{ token }`.
-/// The new token keeps `auth_time`; after `--max-session-seconds` since the
-/// password login the user must log in again.
+/// The new token keeps `auth_time` and expires no later than the session
+/// (`--max-session-seconds` after the password login); from then on a
+/// refresh is 401 `SESSION_EXPIRED` and the user must log in again, so a
+/// stolen token cannot be refreshed into a longer session.
 pub async fn refresh(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Json<TokenResponse>, AppError> {
-    if now_secs().saturating_sub(claims.auth_time) > state.config().max_session_seconds {
-        return Err(AppError::AuthExpired);
+    if now_secs() >= state.tokens().session_deadline(claims.auth_time) {
+        return Err(AppError::SessionExpired);
     }
     state.require_user(&claims.sub).await?;
     Ok(Json(TokenResponse {

@@ -53,13 +53,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(30..=86_400))]
     pub token_ttl_seconds: u64,
 
-    /// Longest a session can be extended with /api/auth/refresh, in seconds,
-    /// counted from the password login (the token's `auth_time`).
-    #[arg(
-        long,
-        env = "SAMPLE_DAPP_MAX_SESSION_SECONDS",
-        default_value_t = 43_200
-    )]
+    /// Absolute lifetime of a session, in seconds, counted from the
+    /// password login (the token's `auth_time`): no token expires later, and
+    /// /api/auth/refresh refuses to extend it (60..=2592000).
+    #[arg(long, env = "SAMPLE_DAPP_MAX_SESSION_SECONDS", default_value_t = 43_200,
+          value_parser = clap::value_parser!(u64).range(60..=2_592_000))]
     pub max_session_seconds: u64,
 
     /// Folder with the sample dApp page, served at `/`.
@@ -134,6 +132,11 @@ pub struct Config {
         default_value_t = 5
     )]
     pub auth_username_per_minute: u32,
+
+    /// Faucet payouts allowed per client IP per hour, across all its users
+    /// (IPv6 clients are grouped by /64).
+    #[arg(long, env = "SAMPLE_DAPP_FAUCET_IP_PER_HOUR", default_value_t = 10)]
+    pub faucet_ip_per_hour: u32,
 
     /// Calls to /api/rpc allowed per client IP per minute.
     #[arg(long, env = "SAMPLE_DAPP_RPC_IP_PER_MINUTE", default_value_t = 600)]

@@ -28,8 +28,12 @@ pub enum AppError {
     InvalidCredentials,
     /// 401: missing, malformed, forged or wrongly-addressed JWT.
     AuthRequired(&'static str),
-    /// 401: the JWT (or the session it belongs to) has expired.
+    /// 401: the JWT has expired.
     AuthExpired,
+    /// 401: the session's absolute lifetime (`--max-session-seconds` from
+    /// the password login, the token's `auth_time`) is over: no refresh can
+    /// extend it; the user must log in again.
+    SessionExpired,
     /// 429: too many requests; retry after this many seconds.
     RateLimited { retry_after_secs: u64 },
     /// 400: a JSON-RPC method the proxy does not forward.
@@ -60,9 +64,10 @@ impl AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UsernameTaken => StatusCode::CONFLICT,
-            Self::InvalidCredentials | Self::AuthRequired(_) | Self::AuthExpired => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::InvalidCredentials
+            | Self::AuthRequired(_)
+            | Self::AuthExpired
+            | Self::SessionExpired => StatusCode::UNAUTHORIZED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::RpcUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RpcError => StatusCode::BAD_GATEWAY,
@@ -79,6 +84,7 @@ impl AppError {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::AuthRequired(_) => "AUTH_REQUIRED",
             Self::AuthExpired => "AUTH_EXPIRED",
+            Self::SessionExpired => "SESSION_EXPIRED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
             Self::RpcUnavailable => "RPC_UNAVAILABLE",
@@ -98,7 +104,10 @@ impl AppError {
             Self::UsernameTaken => "that username is already taken".into(),
             Self::InvalidCredentials => "wrong username or password".into(),
             Self::AuthRequired(why) => Cow::Borrowed(why),
-            Self::AuthExpired => "the session has expired; log in again".into(),
+            Self::AuthExpired => "the token has expired; log in again".into(),
+            Self::SessionExpired => {
+                "the session has reached its maximum lifetime; log in again".into()
+            }
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; retry in {retry_after_secs} s").into()
             }
@@ -142,7 +151,7 @@ impl IntoResponse for AppError {
             Self::AuthRequired(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::AuthExpired => {
+            Self::AuthExpired | Self::SessionExpired => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(r#"Bearer error="invalid_token""#),

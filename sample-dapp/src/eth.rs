@@ -16,24 +16,23 @@ use crate::{
     extract::{AuthUser, ClientIp, JsonBody, JsonObject},
 };
 
-/// Methods `/api/rpc` forwards; anything else is 400 `METHOD_NOT_ALLOWED`.
+/// Methods `/api/rpc` forwards: exactly what the page (sample-dapp/web/app.js)
+/// and the host SDK it embeds send through it — reads for the balance and
+/// the receipt, the SDK's fill-in of `eth_sendTransaction`
+/// (iframe-host/sdk/src/signer.ts) and the broadcast. Anything else is 400
+/// `METHOD_NOT_ALLOWED` and never reaches the node.
 pub const ALLOWED_METHODS: &[&str] = &[
-    "eth_sendRawTransaction",
-    "eth_getTransactionReceipt",
+    // app.js: balance, receipt, transaction lookup.
     "eth_getBalance",
-    "eth_chainId",
-    "eth_getTransactionCount",
-    "eth_gasPrice",
-    "eth_estimateGas",
-    "eth_maxPriorityFeePerGas",
-    "eth_blockNumber",
-    "eth_getBlockByNumber",
-    // Read-only extras the page and common dApp code use.
+    "eth_getTransactionReceipt",
     "eth_getTransactionByHash",
-    "eth_call",
-    "eth_getCode",
-    "eth_feeHistory",
-    "net_version",
+    // The SDK's eth_sendTransaction: nonce, gas, fees, then the broadcast.
+    "eth_getTransactionCount",
+    "eth_estimateGas",
+    "eth_getBlockByNumber",
+    "eth_maxPriorityFeePerGas",
+    "eth_gasPrice",
+    "eth_sendRawTransaction",
 ];
 /// Most calls in one JSON-RPC batch.
 pub const MAX_BATCH: usize = 20;
@@ -142,9 +141,12 @@ pub struct FaucetResponse {
 }
 
 /// `POST /api/faucet` (Bearer) `{ address }` → `{ txHash }`: sends
-/// `--faucet-amount-wei` from the node's first unlocked dev account.
+/// `--faucet-amount-wei` from the node's first unlocked dev account, at most
+/// once per `--faucet-cooldown-seconds` per user and
+/// `--faucet-ip-per-hour` times per client IP.
 pub async fn faucet(
     State(state): State<AppState>,
+    ip: ClientIp,
     AuthUser(claims): AuthUser,
     JsonObject(body): JsonObject<FaucetRequest>,
 ) -> Result<Json<FaucetResponse>, AppError> {
@@ -153,7 +155,10 @@ pub async fn faucet(
             "address must be 0x followed by 40 hex digits",
         ));
     }
+    // One payout per user per cooldown, and a few per client IP per hour
+    // whatever the number of accounts it signs up: 429 `RATE_LIMITED`.
     state.limits().faucet_user.check(&claims.sub)?;
+    state.limits().faucet_ip.check(&ip.0)?;
     let to = body.address.to_ascii_lowercase();
     let node = state.node();
     let accounts = node.call("eth_accounts", json!([])).await?;
@@ -256,17 +261,24 @@ mod tests {
 
     #[test]
     fn calls() {
-        assert!(check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_chainId"})).is_ok());
+        assert!(check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_gasPrice"})).is_ok());
+        for method in ["eth_chainId", "eth_call", "eth_blockNumber", "net_version"] {
+            assert!(matches!(
+                check_call(json!({"jsonrpc":"2.0","id":1,"method":method})),
+                Err(AppError::MethodNotAllowed(_))
+            ));
+        }
         assert!(matches!(
             check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[]})),
             Err(AppError::MethodNotAllowed(_))
         ));
         assert!(
-            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_chainId","extra":1})).is_err()
+            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_gasPrice","extra":1})).is_err()
         );
-        assert!(check_call(json!({"jsonrpc":"1.0","id":1,"method":"eth_chainId"})).is_err());
+        assert!(check_call(json!({"jsonrpc":"1.0","id":1,"method":"eth_gasPrice"})).is_err());
         assert!(
-            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":{}})).is_err()
+            check_call(json!({"jsonrpc":"2.0","id":1,"method":"eth_gasPrice","params":{}}))
+                .is_err()
         );
     }
 }

@@ -5,7 +5,9 @@
 //! Header `{ "alg": "EdDSA", "kid", "typ": "JWT" }`; claims `iss`, `aud`,
 //! `sub` (the user's UUID), `iat`, `nbf`, `exp`, `jti`, and `auth_time` (when
 //! the user last typed the password, carried across refreshes so a session
-//! cannot be extended forever). `kid` is the RFC 7638 JWK thumbprint.
+//! cannot be extended forever). `exp` never passes `auth_time` plus the
+//! session's absolute lifetime, so not even the last token a refresh gives
+//! outlives the session. `kid` is the RFC 7638 JWK thumbprint.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,10 +49,19 @@ pub struct TokenIssuer {
     issuer: String,
     audience: String,
     ttl_secs: u64,
+    max_session_secs: u64,
 }
 
 impl TokenIssuer {
-    pub fn new(seed: &[u8; 32], issuer: String, audience: String, ttl_secs: u64) -> Self {
+    /// Tokens live `ttl_secs`, and never past `auth_time +
+    /// max_session_secs` (the session's absolute lifetime).
+    pub fn new(
+        seed: &[u8; 32],
+        issuer: String,
+        audience: String,
+        ttl_secs: u64,
+        max_session_secs: u64,
+    ) -> Self {
         let key = SigningKey::from_bytes(seed);
         let verifying = key.verifying_key();
         let kid = thumbprint(&verifying);
@@ -78,6 +89,7 @@ impl TokenIssuer {
             issuer,
             audience,
             ttl_secs,
+            max_session_secs,
         }
     }
 
@@ -89,16 +101,28 @@ impl TokenIssuer {
         &self.kid
     }
 
-    /// A fresh token for `sub`, whose password was checked at `auth_time`.
+    /// When the session that began at `auth_time` ends for good.
+    pub fn session_deadline(&self, auth_time: u64) -> u64 {
+        auth_time.saturating_add(self.max_session_secs)
+    }
+
+    /// A fresh token for `sub`, whose password was checked at `auth_time`:
+    /// it expires after the token lifetime or at the session's deadline,
+    /// whichever comes first. A session already over is
+    /// [`AppError::SessionExpired`].
     pub fn issue(&self, sub: &str, auth_time: u64) -> Result<String, AppError> {
         let now = now_secs();
+        let deadline = self.session_deadline(auth_time);
+        if now >= deadline {
+            return Err(AppError::SessionExpired);
+        }
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: sub.to_owned(),
             iat: now,
             nbf: now,
-            exp: now + self.ttl_secs,
+            exp: now.saturating_add(self.ttl_secs).min(deadline),
             jti: crate::random_uuid()?.to_string(),
             auth_time,
         };
@@ -177,17 +201,24 @@ mod tests {
     use super::*;
 
     fn issuer() -> TokenIssuer {
-        TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "keyframe".into(), 900)
+        TokenIssuer::new(
+            &[7u8; 32],
+            "http://dapp".into(),
+            "keyframe".into(),
+            900,
+            43_200,
+        )
     }
 
     #[test]
     fn round_trip_and_tamper() {
         let t = issuer();
         let sub = "0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a";
-        let token = t.issue(sub, 5).unwrap();
+        let login = now_secs();
+        let token = t.issue(sub, login).unwrap();
         let claims = t.verify(&token).unwrap();
         assert_eq!(claims.sub, sub);
-        assert_eq!(claims.auth_time, 5);
+        assert_eq!(claims.auth_time, login);
         assert_eq!(claims.exp - claims.iat, 900);
 
         let mut forged = token.clone();
@@ -197,10 +228,43 @@ mod tests {
         assert!(t.verify("a.b").is_err());
         assert!(t.verify("").is_err());
 
-        let other = TokenIssuer::new(&[8u8; 32], "http://dapp".into(), "keyframe".into(), 900);
+        let other = TokenIssuer::new(
+            &[8u8; 32],
+            "http://dapp".into(),
+            "keyframe".into(),
+            900,
+            43_200,
+        );
         assert!(other.verify(&token).is_err());
-        let other_aud = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "other".into(), 900);
+        let other_aud = TokenIssuer::new(
+            &[7u8; 32],
+            "http://dapp".into(),
+            "other".into(),
+            900,
+            43_200,
+        );
         assert!(other_aud.verify(&token).is_err());
+    }
+
+    /// No token outlives its session: `exp` stops at `auth_time` plus the
+    /// absolute lifetime, and a session already over gets no token at all.
+    #[test]
+    fn tokens_stop_at_the_session_deadline() {
+        let t = TokenIssuer::new(
+            &[7u8; 32],
+            "http://dapp".into(),
+            "keyframe".into(),
+            900,
+            100,
+        );
+        let sub = "0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a";
+        let login = now_secs() - 40;
+        let claims = t.verify(&t.issue(sub, login).unwrap()).unwrap();
+        assert_eq!(claims.exp, login + 100);
+        assert!(matches!(
+            t.issue(sub, now_secs() - 100),
+            Err(AppError::SessionExpired)
+        ));
     }
 
     /// Tokens from before the switch to `jsonwebtoken` (hand-made compact
@@ -234,9 +298,9 @@ mod tests {
         ] {
             assert!(t.verify(&bad).is_err(), "{bad}");
         }
-        let expired = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "keyframe".into(), 0);
+        let expired = TokenIssuer::new(&[7u8; 32], "http://dapp".into(), "keyframe".into(), 0, 60);
         let old = expired
-            .issue("0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a", 0)
+            .issue("0b6d3c3e-5c43-4a0b-9b5e-3f0f1d2c3b4a", now)
             .unwrap();
         // Within the leeway an expiry of "now" still verifies.
         assert!(t.verify(&old).is_ok());

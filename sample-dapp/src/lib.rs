@@ -148,6 +148,7 @@ impl AppState {
             config.issuer.clone(),
             config.audience.clone(),
             config.token_ttl_seconds,
+            config.max_session_seconds,
         );
         let passwords = auth::PasswordHashing::new()
             .await

@@ -1,5 +1,6 @@
 //! Keyed rate limits (GCRA, `governor`): per client IP and per username on
-//! sign-up and login, per user on the faucet, per IP on the RPC proxy.
+//! sign-up and login, per user and per IP on the faucet, per IP on the RPC
+//! proxy.
 
 use std::{
     hash::Hash,
@@ -51,6 +52,7 @@ pub struct Limits {
     pub signup_ip: Limiter<IpAddr>,
     pub signup_username: Limiter<String>,
     pub faucet_user: Limiter<String>,
+    pub faucet_ip: Limiter<IpAddr>,
     pub rpc_ip: Limiter<IpAddr>,
 }
 
@@ -64,6 +66,9 @@ impl Limits {
             signup_ip: Limiter::per_minute(config.auth_ip_per_minute),
             signup_username: Limiter::per_minute(config.auth_username_per_minute),
             faucet_user: Limiter::new(faucet),
+            faucet_ip: Limiter::new(Quota::per_hour(
+                NonZeroU32::new(config.faucet_ip_per_hour).unwrap_or(NonZeroU32::MIN),
+            )),
             rpc_ip: Limiter::per_minute(config.rpc_ip_per_minute),
         }
     }
@@ -74,6 +79,7 @@ impl Limits {
         self.signup_ip.retain_recent();
         self.signup_username.retain_recent();
         self.faucet_user.retain_recent();
+        self.faucet_ip.retain_recent();
         self.rpc_ip.retain_recent();
     }
 

@@ -60,7 +60,10 @@ fn verify_with_jwks(jwks: &Value, token: &str) -> Result<Value, String> {
         claims["nbf"].as_u64().unwrap(),
         claims["exp"].as_u64().unwrap(),
     );
-    if !(nbf <= now + 5 && exp > now && exp - iat == 900 && iat.abs_diff(now) < 60) {
+    // 900 s, or less where the session ends sooner (the tests that make it
+    // end sooner check exactly when).
+    let lived = exp.saturating_sub(iat);
+    if !(nbf <= now + 5 && exp > now && (1..=900).contains(&lived) && iat.abs_diff(now) < 60) {
         return Err(format!("bad times {claims}"));
     }
     uuid::Uuid::parse_str(claims["sub"].as_str().unwrap()).map_err(|e| e.to_string())?;
@@ -99,6 +102,10 @@ async fn signup_login_and_token_verifies_against_jwks() {
     assert_eq!(keys["keys"].as_array().unwrap().len(), 1);
     let c1 = verify_with_jwks(&keys, &t1).unwrap();
     let c2 = verify_with_jwks(&keys, t2).unwrap();
+    for c in [&c1, &c2] {
+        // The full token lifetime: the session (12 h) ends much later.
+        assert_eq!(c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(), 900);
+    }
     assert_eq!(c1["sub"], c2["sub"], "sub is the stable user id");
     assert_ne!(c1["sub"], "alice", "sub is not the username");
     assert_ne!(c1["jti"], c2["jti"]);
@@ -293,6 +300,50 @@ async fn login_and_signup_are_rate_limited() {
     server.stop().await;
 }
 
+/// A session has an absolute lifetime: refreshing keeps `auth_time`, no
+/// token expires after `auth_time + --max-session-seconds`, and once that
+/// deadline has passed even a token still within its own `exp` (one stolen
+/// just before) is refused 401 `SESSION_EXPIRED`.
+#[tokio::test]
+async fn refresh_cannot_stretch_a_session_past_its_lifetime() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.max_session_seconds = 120;
+    let server = Server::start(cfg).await;
+    let token = signup(&server, "nina", "password-1").await;
+    let url = server.url("/api/auth/refresh");
+    let keys = jwks(&server).await;
+    let first = verify_with_jwks(&keys, &token).unwrap();
+    let login = first["auth_time"].as_u64().unwrap();
+    // The token lifetime (900 s) is longer than the session: capped.
+    assert_eq!(first["exp"].as_u64().unwrap(), login + 120);
+
+    let mut current = token.clone();
+    for _ in 0..3 {
+        let (status, _, body) = post_json(&url, &json!({}), Some(&current)).await;
+        assert_eq!(status, 200, "{body}");
+        current = body["token"].as_str().unwrap().to_owned();
+        let claims = verify_with_jwks(&keys, &current).unwrap();
+        assert_eq!(claims["auth_time"].as_u64().unwrap(), login);
+        assert!(claims["exp"].as_u64().unwrap() <= login + 120);
+    }
+
+    // A token minted by the server (valid signature, `exp` in the future)
+    // whose session began longer ago than the lifetime: no refresh.
+    let seed = server_seed(dir.path());
+    let (header, mut claims) = decode(&token);
+    let now = now();
+    claims["auth_time"] = json!(now - 121);
+    claims["iat"] = json!(now - 10);
+    claims["nbf"] = json!(now - 10);
+    claims["exp"] = json!(now + 600);
+    let stolen = mint(&seed, &header, &claims);
+    let (status, headers, body) = post_json(&url, &json!({}), Some(&stolen)).await;
+    assert_eq!((status, error_code(&body)), (401, "SESSION_EXPIRED"));
+    assert!(headers.contains_key("www-authenticate"));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn refresh_gives_a_new_token_and_refuses_bad_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -352,7 +403,7 @@ async fn refresh_gives_a_new_token_and_refuses_bad_ones() {
         (
             "session too old",
             mint(&seed, &header, &stale_session),
-            "AUTH_EXPIRED",
+            "SESSION_EXPIRED",
         ),
         ("garbage", "not.a.token".into(), "AUTH_REQUIRED"),
         (

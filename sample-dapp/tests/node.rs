@@ -81,6 +81,34 @@ async fn faucet_sends_exact_json_rpc_and_is_limited_per_user() {
     server.stop().await;
 }
 
+/// Many accounts from one address cannot drain the faucet: after
+/// `--faucet-ip-per-hour` payouts the IP gets 429 `RATE_LIMITED`, whichever
+/// user asks, and the node is not called.
+#[tokio::test]
+async fn faucet_is_limited_per_ip() {
+    let node = FakeNode::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.rpc_url = node.url.clone();
+    cfg.faucet_ip_per_hour = 2;
+    let server = Server::start(cfg).await;
+    let url = server.url("/api/faucet");
+    let mut statuses = Vec::new();
+    for name in ["kate", "liam", "mona"] {
+        let token = signup(&server, name, "password-1").await;
+        let (status, headers, body) =
+            post_json(&url, &json!({ "address": WALLET }), Some(&token)).await;
+        if status == 429 {
+            assert_eq!(error_code(&body), "RATE_LIMITED");
+            assert!(headers.contains_key("retry-after"));
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(node.requests().len(), 4, "two payouts of two calls each");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn rpc_proxy_forwards_only_allowed_methods() {
     let node = FakeNode::start().await;
@@ -92,18 +120,18 @@ async fn rpc_proxy_forwards_only_allowed_methods() {
 
     let (status, _, body) = post_json(
         &url,
-        &json!({ "jsonrpc": "2.0", "id": 7, "method": "eth_chainId" }),
+        &json!({ "jsonrpc": "2.0", "id": 7, "method": "eth_gasPrice" }),
         None,
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({ "jsonrpc": "2.0", "id": 7, "result": "0x7a69" })
+        json!({ "jsonrpc": "2.0", "id": 7, "result": "0x77359400" })
     );
     assert_eq!(
         node.requests(),
-        vec![json!({ "jsonrpc": "2.0", "id": 7, "method": "eth_chainId", "params": [] })]
+        vec![json!({ "jsonrpc": "2.0", "id": 7, "method": "eth_gasPrice", "params": [] })]
     );
 
     // Params are forwarded verbatim; JSON-RPC errors are relayed as is.
@@ -115,7 +143,7 @@ async fn rpc_proxy_forwards_only_allowed_methods() {
 
     // Batches.
     let batch = json!([
-        { "jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": [] },
+        { "jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount", "params": [WALLET, "pending"] },
         { "jsonrpc": "2.0", "id": 2, "method": "eth_getBalance", "params": [WALLET, "latest"] },
     ]);
     let (status, _, body) = post_json(&url, &batch, None).await;
@@ -123,8 +151,16 @@ async fn rpc_proxy_forwards_only_allowed_methods() {
     assert_eq!(body[0]["result"], "0x5");
     assert_eq!(node.requests()[2], batch);
 
-    // Refused, and never forwarded.
+    // Refused, and never forwarded: signing and node-admin methods, and
+    // reads the page and the SDK do not send through the proxy.
     for method in [
+        "eth_chainId",
+        "eth_blockNumber",
+        "eth_call",
+        "eth_getCode",
+        "eth_getLogs",
+        "eth_feeHistory",
+        "net_version",
         "eth_sendTransaction",
         "eth_accounts",
         "eth_sign",
@@ -145,17 +181,17 @@ async fn rpc_proxy_forwards_only_allowed_methods() {
         );
     }
     let sneaky = json!([
-        { "jsonrpc": "2.0", "id": 1, "method": "eth_chainId" },
+        { "jsonrpc": "2.0", "id": 1, "method": "eth_gasPrice" },
         { "jsonrpc": "2.0", "id": 2, "method": "eth_sendTransaction", "params": [{}] },
     ]);
     let (status, _, body) = post_json(&url, &sneaky, None).await;
     assert_eq!((status, error_code(&body)), (400, "METHOD_NOT_ALLOWED"));
     for bad in [
-        json!({ "jsonrpc": "2.0", "method": "eth_chainId" }),
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": {} }),
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "extra": 1 }),
+        json!({ "jsonrpc": "2.0", "method": "eth_gasPrice" }),
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_gasPrice", "params": {} }),
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_gasPrice", "extra": 1 }),
         json!([]),
-        json!("eth_chainId"),
+        json!("eth_gasPrice"),
     ] {
         let (status, _, body) = post_json(&url, &bad, None).await;
         assert_eq!((status, error_code(&body)), (400, "BAD_REQUEST"), "{bad}");
@@ -186,7 +222,7 @@ async fn unreachable_node_is_503() {
     assert_eq!((status, error_code(&body)), (503, "RPC_UNAVAILABLE"));
     let (status, _, body) = post_json(
         &server.url("/api/rpc"),
-        &json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_chainId" }),
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_gasPrice" }),
         None,
     )
     .await;
@@ -282,7 +318,7 @@ async fn slow_requests_get_a_json_503_timeout() {
     let started = std::time::Instant::now();
     let (status, headers, body) = post_json(
         &server.url("/api/rpc"),
-        &json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_chainId" }),
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": "eth_gasPrice" }),
         None,
     )
     .await;

@@ -26,6 +26,7 @@ const SERVER_ERRORS = {
   USERNAME_TAKEN: "That username is taken.",
   INVALID_CREDENTIALS: "Wrong username or password.",
   RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
+  SESSION_EXPIRED: "Your session reached its maximum length. Please log in again.",
 };
 
 function explain(err) {
@@ -151,9 +152,16 @@ async function updateBalance() {
 
 // Tokens are short-lived: renew one a minute before it expires and hand the
 // new one to the signer, so a session lasts as long as the server allows.
-function scheduleRenewal(token, username) {
+// A token never outlives its session (the server caps `exp`): once a renewal
+// no longer moves `exp`, the session ends there and renewing stops.
+function tokenExp(token) {
+  return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).exp;
+}
+
+function scheduleRenewal(token, username, previousExp) {
   clearTimeout(state.renewal);
-  const { exp } = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  const exp = tokenExp(token);
+  if (previousExp !== undefined && exp <= previousExp) return;
   const delay = Math.max(5_000, exp * 1000 - Date.now() - 60_000);
   state.renewal = setTimeout(async () => {
     if (state.token !== token) return;
@@ -162,7 +170,7 @@ function scheduleRenewal(token, username) {
       state.token = fresh;
       sessionStorage.setItem("keyframe-sample", JSON.stringify({ token: fresh, username }));
       await state.signer?.setAuth(fresh);
-      scheduleRenewal(fresh, username);
+      scheduleRenewal(fresh, username, exp);
     } catch (err) {
       showError(err);
     }

@@ -352,9 +352,23 @@ pub fn open_with_password(record: &ColdRecord, password: &str, wallet: WalletId)
     )
 }
 
-/// The dApp's per-user automatic-recovery key (32 bytes).
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct RecoveryKey([u8; 32]);
+/// The dApp's per-user automatic-recovery key (32 bytes), boxed so a move
+/// copies a pointer and not the key, and wiped on drop.
+pub struct RecoveryKey(Box<[u8; 32]>);
+
+impl Zeroize for RecoveryKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for RecoveryKey {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for RecoveryKey {}
 
 impl core::fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -365,13 +379,13 @@ impl core::fmt::Debug for RecoveryKey {
 impl RecoveryKey {
     /// A key from its 32 bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        RecoveryKey(bytes)
+        RecoveryKey(Box::new(bytes))
     }
 
     /// A random key (what the dApp's backend makes per user).
     pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
-        let mut k = RecoveryKey([0u8; 32]);
-        crate::secret::fill(rng, &mut k.0)?;
+        let mut k = RecoveryKey(Box::new([0u8; 32]));
+        crate::secret::fill(rng, &mut k.0[..])?;
         Ok(k)
     }
 
@@ -387,14 +401,14 @@ impl RecoveryKey {
         if v.len() != 32 {
             return Err(Error::BadRequest("recovery key".into()));
         }
-        let mut b = [0u8; 32];
-        b.copy_from_slice(&v);
-        Ok(RecoveryKey(b))
+        let mut k = RecoveryKey(Box::new([0u8; 32]));
+        k.0.copy_from_slice(&v);
+        Ok(k)
     }
 
     /// The key as unpadded base64url (what the dApp serves).
     pub fn to_base64url(&self) -> Zeroizing<String> {
-        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0))
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0.as_slice()))
     }
 }
 

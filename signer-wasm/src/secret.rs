@@ -8,9 +8,12 @@
 //!
 //! A secret is either BIP-39 entropy (16..=32 bytes: 32 for wallets made
 //! here, 24 words; fewer for imported 12..21-word mnemonics) or a raw
-//! secp256k1 private key (32 bytes, EVM only). The bytes live in a fixed
-//! array so they never move through a reallocating heap buffer, and are
-//! wiped on drop.
+//! secp256k1 private key (32 bytes, EVM only). The bytes and everything
+//! derived from them live in one heap box: moving a [`WalletSecret`] copies
+//! a pointer, never the secret (a move leaves its source bytes behind, in a
+//! stack frame or a future's state, where no drop can wipe them). The box
+//! is wiped on drop. What the computations leave on the stack is wiped by
+//! [`scrub_stack`], which the flows call when they finish.
 
 use bip39::{Language, Mnemonic};
 use rand_core::{TryCryptoRng, TryRng};
@@ -33,9 +36,12 @@ pub(crate) fn valid_len(kind: WalletKind, len: usize) -> bool {
 /// Bytes of secret: entropy or raw key. See the module documentation.
 ///
 /// No `Debug` that prints the bytes, no `Clone` (a copy is one more place to
-/// wipe), constant-time equality. Wiped on drop (the kind is not secret).
+/// wipe), constant-time equality. Boxed, and wiped on drop (the kind is not
+/// secret).
+pub struct WalletSecret(Box<Inner>);
+
 #[derive(Zeroize, ZeroizeOnDrop)]
-pub struct WalletSecret {
+struct Inner {
     #[zeroize(skip)]
     kind: WalletKind,
     len: u8,
@@ -62,10 +68,19 @@ impl Zeroize for Derived {
     }
 }
 
+impl Zeroize for WalletSecret {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+// Dropping the box drops `Inner`, which wipes itself in place.
+impl ZeroizeOnDrop for WalletSecret {}
+
 impl core::fmt::Debug for WalletSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WalletSecret")
-            .field("kind", &self.kind)
+            .field("kind", &self.0.kind)
             .field("bytes", &"<redacted>")
             .finish()
     }
@@ -75,8 +90,9 @@ impl ConstantTimeEq for WalletSecret {
     fn ct_eq(&self, other: &Self) -> Choice {
         // Kind and length are not secret; the bytes are compared in full
         // (unused tail bytes are always zero).
-        let meta = Choice::from(u8::from(self.kind == other.kind && self.len == other.len));
-        meta & self.bytes.ct_eq(&other.bytes)
+        let (a, b) = (&self.0, &other.0);
+        let meta = Choice::from(u8::from(a.kind == b.kind && a.len == b.len));
+        meta & a.bytes.ct_eq(&b.bytes)
     }
 }
 
@@ -89,6 +105,22 @@ impl PartialEq for WalletSecret {
 impl Eq for WalletSecret {}
 
 impl WalletSecret {
+    /// An all-zero secret of `kind` and `len` bytes, already in its box, for
+    /// the constructors to fill in place.
+    fn boxed(kind: WalletKind, len: u8) -> Self {
+        WalletSecret(Box::new(Inner {
+            kind,
+            len,
+            bytes: [0u8; 32],
+            derived: Derived::default(),
+        }))
+    }
+
+    /// What one operation derives more than once (see [`Derived`]).
+    pub(crate) fn derived(&self) -> &Derived {
+        &self.0.derived
+    }
+
     /// Builds a secret from raw bytes of a known kind, checking the length
     /// (and, for a raw key, that it is a valid scalar). Used when shares are
     /// combined.
@@ -96,15 +128,9 @@ impl WalletSecret {
         if !valid_len(kind, secret.len()) {
             return Err(Error::MalformedShare);
         }
-        let mut bytes = [0u8; 32];
-        bytes[..secret.len()].copy_from_slice(secret);
-        let out = WalletSecret {
-            kind,
-            // valid_len bounds this to 32.
-            len: secret.len() as u8,
-            bytes,
-            derived: Derived::default(),
-        };
+        // valid_len bounds the length to 32.
+        let mut out = WalletSecret::boxed(kind, secret.len() as u8);
+        out.0.bytes[..secret.len()].copy_from_slice(secret);
         if kind == WalletKind::EvmPrivateKey
             && k256::ecdsa::SigningKey::from_slice(out.as_bytes()).is_err()
         {
@@ -116,13 +142,8 @@ impl WalletSecret {
     /// A new 24-word wallet from 32 bytes of `rng` ([`Error::Rng`] if it
     /// fails).
     pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
-        let mut out = WalletSecret {
-            kind: WalletKind::Mnemonic,
-            len: 32,
-            bytes: [0u8; 32],
-            derived: Derived::default(),
-        };
-        fill(rng, &mut out.bytes)?;
+        let mut out = WalletSecret::boxed(WalletKind::Mnemonic, 32);
+        fill(rng, &mut out.0.bytes)?;
         Ok(out)
     }
 
@@ -184,18 +205,18 @@ impl WalletSecret {
 
     /// What this secret is.
     pub fn kind(&self) -> WalletKind {
-        self.kind
+        self.0.kind
     }
 
     /// The secret bytes (entropy or raw key). Crate-private: only sharing
     /// and derivation read them.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        &self.0.bytes[..usize::from(self.0.len)]
     }
 
     /// The mnemonic phrase, for export inside the iFrame; `None` for a raw key.
     pub fn mnemonic(&self) -> Option<Zeroizing<String>> {
-        if self.kind != WalletKind::Mnemonic {
+        if self.0.kind != WalletKind::Mnemonic {
             return None;
         }
         let mnemonic = Mnemonic::from_entropy_in(Language::English, self.as_bytes()).ok()?;
@@ -211,11 +232,11 @@ impl WalletSecret {
 
     /// The BIP-39 seed (empty passphrase) of a mnemonic wallet.
     pub(crate) fn bip39_seed(&self) -> Result<Zeroizing<[u8; 64]>> {
-        if let Some(seed) = self.derived.seed.get() {
+        if let Some(seed) = self.0.derived.seed.get() {
             return Ok(seed.clone());
         }
         let seed = self.bip39_seed_with_passphrase("")?;
-        let _ = self.derived.seed.set(seed.clone());
+        let _ = self.0.derived.seed.set(seed.clone());
         Ok(seed)
     }
 
@@ -231,7 +252,7 @@ impl WalletSecret {
     /// `"TREZOR"`). ASCII passphrases only, as there is no NFKD here.
     #[doc(hidden)]
     pub fn bip39_seed_with_passphrase(&self, passphrase: &str) -> Result<Zeroizing<[u8; 64]>> {
-        if self.kind != WalletKind::Mnemonic {
+        if self.0.kind != WalletKind::Mnemonic {
             return Err(Error::Unsupported);
         }
         if !passphrase.is_ascii() {
@@ -340,3 +361,25 @@ impl<R: TryCryptoRng + ?Sized> TryRng for Checked<'_, R> {
 }
 
 impl<R: TryCryptoRng + ?Sized> TryCryptoRng for Checked<'_, R> {}
+
+/// How much stack [`scrub_stack`] overwrites below its caller's frame. The
+/// deepest frames a flow's computation reaches (Argon2id, PBKDF2, signing,
+/// in a debug build) stay well within it; signer-wasm/tests/wipe.rs fails
+/// if they do not.
+pub const SCRUB_STACK_BYTES: usize = 256 * 1024;
+
+/// Overwrites [`SCRUB_STACK_BYTES`] of stack below the caller's frame with
+/// zeros. The stack is part of memory (wasm32 keeps it in the module's
+/// linear memory): the frames that derived a seed, hashed a password or
+/// signed leave their locals there after they return, and every move of a
+/// value leaves its old bytes in the frame it left. Calling this once those
+/// frames are gone (when a flow returns) wipes them; it cannot reach frames
+/// still live above its caller, which is why the flows call it from their
+/// outermost frame.
+#[inline(never)]
+pub fn scrub_stack() {
+    let mut area = [0u64; SCRUB_STACK_BYTES / 8];
+    // Volatile writes: not elided although `area` is never read.
+    area.zeroize();
+    core::hint::black_box(&area);
+}

@@ -189,11 +189,11 @@ impl WalletSecret {
         // Account 0 is what every operation uses, and the address check on
         // combine derives it too: derive it once per secret.
         if index == 0 {
-            if let Some(key) = self.derived.evm0.get() {
+            if let Some(key) = self.derived().evm0.get() {
                 return Ok(key.clone());
             }
             let key = self.derive_evm_signing_key(0)?;
-            let _ = self.derived.evm0.set(key.clone());
+            let _ = self.derived().evm0.set(key.clone());
             return Ok(key);
         }
         self.derive_evm_signing_key(index)
@@ -227,11 +227,11 @@ impl WalletSecret {
     /// `m/44'/501'/index'/0'`. [`Error::Unsupported`] for a raw EVM key.
     pub fn solana_signing_key(&self, index: u32) -> Result<ed25519_dalek::SigningKey> {
         if index == 0 {
-            if let Some(key) = self.derived.solana0.get() {
+            if let Some(key) = self.derived().solana0.get() {
                 return Ok(key.clone());
             }
             let key = self.derive_solana_signing_key(0)?;
-            let _ = self.derived.solana0.set(key.clone());
+            let _ = self.derived().solana0.set(key.clone());
             return Ok(key);
         }
         self.derive_solana_signing_key(index)
@@ -293,11 +293,11 @@ mod tests {
             secret.addresses().expect("addresses").evm,
             "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
         );
-        assert!(secret.derived.seed.get().is_some());
+        assert!(secret.derived().seed.get().is_some());
 
         secret.zeroize();
-        assert!(secret.derived.seed.get().is_none());
-        assert!(secret.derived.evm0.get().is_none());
-        assert!(secret.derived.solana0.get().is_none());
+        assert!(secret.derived().seed.get().is_none());
+        assert!(secret.derived().evm0.get().is_none());
+        assert!(secret.derived().solana0.get().is_none());
     }
 }

@@ -5,7 +5,7 @@ use keyframe_wire::hot::RecoverRequest;
 
 use super::{
     Clock, Consent, Created, DeviceStore, Flows, HotStorage, Refresh, Request, RpcError, RpcResult,
-    Shield, WalletRecord, parse_blob,
+    Shield, WalletRecord, parse_blob, scrubbed,
 };
 use crate::backup::{self, BackupError, Expect};
 use crate::recovery::KdfParams;
@@ -30,6 +30,15 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// backup file and its password: H₀ from hot storage, C from the file.
     /// Shield is not asked.
     pub async fn recover_from_file(
+        &self,
+        token: &str,
+        text: &str,
+        password: &str,
+    ) -> Result<Created, RecoverFromFile> {
+        scrubbed(self.recover_from_file_unscrubbed(token, text, password)).await
+    }
+
+    async fn recover_from_file_unscrubbed(
         &self,
         token: &str,
         text: &str,

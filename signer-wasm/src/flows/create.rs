@@ -6,7 +6,7 @@ use crate::shares::RandomId;
 use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcError, RpcResult, Shield,
 };
-use super::{WalletRecord, share_blob, with_retries};
+use super::{WalletRecord, scrubbed, share_blob, with_retries};
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, DeviceId, WalletId};
 use keyframe_wire::hot::{CreateRequest, DeviceIn, PrimaryIn};
@@ -23,6 +23,16 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// user brought it). Shield is written first: a wallet never exists
     /// without its cold share.
     pub async fn create(
+        &self,
+        token: &str,
+        secret: WalletSecret,
+        recovery: &Recovery,
+        imported: bool,
+    ) -> RpcResult<Created> {
+        scrubbed(self.create_unscrubbed(token, secret, recovery, imported)).await
+    }
+
+    async fn create_unscrubbed(
         &self,
         token: &str,
         secret: WalletSecret,

@@ -180,6 +180,16 @@ fn parse_blob(blob: &ShareBlob) -> RpcResult<Share> {
     Ok(Share::from_bytes(blob.as_bytes())?)
 }
 
+/// Awaits `flow`, then wipes the stack its frames used
+/// ([`crate::secret::scrub_stack`]). Every flow that rebuilds, derives or
+/// seals a secret runs inside one, so the scrub runs from a frame above all
+/// of the flow's own (a flow cannot scrub the frame it is running in).
+async fn scrubbed<T>(flow: impl core::future::Future<Output = T>) -> T {
+    let out = flow.await;
+    crate::secret::scrub_stack();
+    out
+}
+
 /// Retries a call that failed for want of an answer (not one the service
 /// refused): a lost response is repeated, which the API makes idempotent.
 async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, ServiceError>

@@ -7,13 +7,17 @@ use keyframe_wire::hot::{RecoverRequest, RegisterRequest};
 use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, RpcError, RpcResult, Shield,
 };
-use super::{Created, parse_blob, share_blob, with_retries};
+use super::{Created, parse_blob, scrubbed, share_blob, with_retries};
 use crate::secret::OsRng;
 use crate::shares::{self, DeviceId};
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Recovers the user's wallet onto this device with `recovery`.
     pub async fn recover(&self, token: &str, recovery: &Recovery) -> RpcResult<Created> {
+        scrubbed(self.recover_unscrubbed(token, recovery)).await
+    }
+
+    async fn recover_unscrubbed(&self, token: &str, recovery: &Recovery) -> RpcResult<Created> {
         let wallet = self
             .hot
             .wallet(token)

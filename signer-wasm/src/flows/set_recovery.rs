@@ -20,7 +20,7 @@
 //! host's own secret.
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcResult, Shield};
-use super::{Refresh, WalletRecord, parse_blob, share_blob, with_retries};
+use super::{Refresh, WalletRecord, parse_blob, scrubbed, share_blob, with_retries};
 use crate::secret::OsRng;
 use crate::shares::{self, DeviceId};
 use keyframe_wire::hot::{CommitRequest, RecoverRequest, RefreshRequest};
@@ -33,6 +33,16 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// signature. A wrong `current` changes nothing (`WRONG_PASSWORD`, or
     /// `SHARE_MISMATCH` for a wrong automatic key).
     pub async fn set_recovery(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+        current: &Recovery,
+        recovery: &Recovery,
+    ) -> RpcResult<Refresh<'_, D>> {
+        scrubbed(self.set_recovery_unscrubbed(token, wallet, current, recovery)).await
+    }
+
+    async fn set_recovery_unscrubbed(
         &self,
         token: &str,
         wallet: &WalletRecord,

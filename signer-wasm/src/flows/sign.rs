@@ -7,17 +7,18 @@ use keyframe_wire::hot::{CommitRequest, RecoverRequest, RefreshRequest};
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
 use super::{
-    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, share_blob,
-    with_retries,
+    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, scrubbed,
+    share_blob, with_retries,
 };
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, Share, SharePair, SplitId};
+use zeroize::Zeroizing;
 
 /// The pair that signed and its successor, for [`Flows::refresh`]. Holds
 /// the device lock until the refresh is done.
 pub struct Refresh<'a, D: DeviceStore + 'a> {
     _lock: DeviceLock<'a, D>,
-    token: String,
+    token: Zeroizing<String>,
     used: Entry,
     next: SharePair,
     replace_pending: Option<SplitId>,
@@ -100,6 +101,19 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
+        scrubbed(self.with_key_unscrubbed(token, wallet, request, op)).await
+    }
+
+    async fn with_key_unscrubbed<T, F>(
+        &self,
+        token: &str,
+        wallet: &WalletRecord,
+        request: &Request<'_>,
+        op: F,
+    ) -> RpcResult<Signed<'_, T, D>>
+    where
+        F: FnOnce(&WalletSecret) -> RpcResult<T>,
+    {
         self.approve(request).await?;
         let lock = self.lock().await;
         let Loaded {
@@ -124,7 +138,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let answer = answer?;
         let refresh = Refresh {
             _lock: lock,
-            token: token.to_owned(),
+            token: Zeroizing::new(token.to_owned()),
             used: entry,
             next: next?,
             replace_pending: orphan,
@@ -136,6 +150,10 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// pending, commit, and only then drop D. Any step may fail or be cut
     /// off; every prefix leaves a pair that combines.
     pub async fn refresh(&self, job: Refresh<'_, D>) {
+        scrubbed(self.refresh_unscrubbed(job)).await
+    }
+
+    async fn refresh_unscrubbed(&self, job: Refresh<'_, D>) {
         let Refresh {
             _lock,
             token,

@@ -57,9 +57,10 @@ impl From<keyframe_wire::hot::WalletResponse> for WalletRecord {
     }
 }
 
-/// One stored device share. `share` is the encoded envelope (base64); the
-/// addresses are kept beside it so a signature is checked against what this
-/// device registered, not only what a server says.
+/// One stored device share. `share` is the encoded envelope (base64),
+/// wiped when the entry is dropped; the addresses are kept beside it so a
+/// signature is checked against what this device registered, not only what
+/// a server says.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub wallet: WalletId,
@@ -79,6 +80,12 @@ impl core::fmt::Debug for Entry {
             .field("version", &self.version)
             .field("split", &self.split)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.share);
     }
 }
 

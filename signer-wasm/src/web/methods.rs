@@ -90,7 +90,7 @@ handler!(set_auth(s, p) {
         return Err(RpcError::bad_params("token must be a JWT"));
     }
     let wallet = s.flows.wallet(token).await?;
-    *s.token.borrow_mut() = Some(token.to_owned());
+    *s.token.borrow_mut() = Some(zeroize::Zeroizing::new(token.to_owned()));
     s.set_wallet(wallet);
     plain(json!({ "ok": true }))
 });

@@ -163,9 +163,12 @@ fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String, chain
     signer.attach(port.clone(), parent_origin, chain);
     let handler_signer = signer.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        // The request's text may carry the automatic-recovery key or a
+        // JWT: wiped once handled (web/rpc.rs wipes what is parsed from it).
         let text = js_sys::JSON::stringify(&event.data())
             .ok()
-            .and_then(|s| s.as_string());
+            .and_then(|s| s.as_string())
+            .map(zeroize::Zeroizing::new);
         let Some(text) = text else { return };
         let signer = handler_signer.clone();
         wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });

@@ -2,21 +2,47 @@
 //! vocabulary (codes and reasons) is the flows' ([`crate::flows::error`]).
 
 use serde_json::{Value, json};
+use zeroize::Zeroize;
 
 use crate::flows::RpcError;
 
-/// A request that passed the schema gate.
+/// A parsed JSON value whose strings are wiped when it is dropped: params
+/// may carry the automatic-recovery key (`recovery.token`) or a JWT, and
+/// serde_json's `String`s would otherwise be freed with their bytes intact
+/// (signer-wasm/tests/wipe.rs searches the module's memory for them).
+pub struct Wiped(pub Value);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+/// Zeroizes every string of `value` (object keys are field names, not
+/// secrets, and serde_json gives no mutable access to them).
+fn wipe(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// A request that passed the schema gate. Its params are moved out of the
+/// parsed message, never copied, and wiped with it.
 pub struct Request {
     pub id: Value,
     pub method: String,
-    pub params: Value,
+    pub params: Wiped,
 }
 
 /// Parses one message from the port. `Err(Some(id))` is a malformed request
 /// that still deserves an answer; `Err(None)` is noise to ignore.
 pub fn parse(text: &str) -> Result<Request, Option<Value>> {
-    let value: Value = serde_json::from_str(text).map_err(|_| None)?;
-    let obj = value.as_object().ok_or(None)?;
+    let mut value = Wiped(serde_json::from_str(text).map_err(|_| None)?);
+    let obj = value.0.as_object_mut().ok_or(None)?;
+    let params = Wiped(obj.remove("params").unwrap_or(Value::Null));
     let id = obj.get("id").cloned().ok_or(None)?;
     if !(id.is_string() || id.is_u64() || id.is_i64()) {
         return Err(None);
@@ -28,8 +54,7 @@ pub fn parse(text: &str) -> Result<Request, Option<Value>> {
         .get("method")
         .and_then(Value::as_str)
         .ok_or_else(|| Some(id.clone()))?;
-    let params = obj.get("params").cloned().unwrap_or(Value::Null);
-    if !(params.is_null() || params.is_array() || params.is_object()) {
+    if !(params.0.is_null() || params.0.is_array() || params.0.is_object()) {
         return Err(Some(id));
     }
     Ok(Request {
@@ -42,8 +67,8 @@ pub fn parse(text: &str) -> Result<Request, Option<Value>> {
 /// The id of the request a `keyframe_cancel` notification abandons (the
 /// host SDK sends one when a request times out), if `text` is one.
 pub fn cancelled(text: &str) -> Option<Value> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let obj = value.as_object()?;
+    let value = Wiped(serde_json::from_str(text).ok()?);
+    let obj = value.0.as_object()?;
     if obj.contains_key("id") || obj.get("method")?.as_str()? != "keyframe_cancel" {
         return None;
     }

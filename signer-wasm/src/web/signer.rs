@@ -8,6 +8,7 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{Value, json};
 use web_sys::MessagePort;
+use zeroize::Zeroizing;
 
 use super::bench::{self, WebClock};
 use super::consent::{Catalog, RequestCtx, ScreenConsent, Tagged, intent_context};
@@ -30,7 +31,8 @@ pub type Answer<'a> = RpcResult<(Value, Option<Refresh<'a>>)>;
 pub struct Signer {
     pub(super) flows: WebFlows,
     port: RefCell<Option<MessagePort>>,
-    pub(super) token: RefCell<Option<String>>,
+    /// The user's JWT (wiped when replaced or dropped).
+    pub(super) token: RefCell<Option<Zeroizing<String>>>,
     wallet: RefCell<Option<WalletRecord>>,
     pub(super) chain_id: Cell<u64>,
     /// The provider's chain and token lists, read at boot.
@@ -145,9 +147,12 @@ impl Signer {
         };
         let ctx = RequestCtx::new(&request.id, start);
         let outcome = match methods::find(&request.method) {
-            Some(method) => Tagged::new(ctx.clone(), method(self, &request.params)).await,
+            Some(method) => Tagged::new(ctx.clone(), method(self, &request.params.0)).await,
             None => Err(RpcError::unsupported(&request.method)),
         };
+        // The handler's own frames parsed the recovery key or an imported
+        // phrase (web/params.rs, web/methods.rs): gone now, so wiped.
+        crate::secret::scrub_stack();
         let (answer, refresh) = match outcome {
             Ok((value, refresh)) => (rpc::result(&request.id, value), refresh),
             Err(e) => (rpc::error(&request.id, &e), None),
@@ -165,7 +170,7 @@ impl Signer {
         }
     }
 
-    pub(super) fn token(&self) -> RpcResult<String> {
+    pub(super) fn token(&self) -> RpcResult<Zeroizing<String>> {
         self.token
             .borrow()
             .clone()
@@ -173,7 +178,7 @@ impl Signer {
     }
 
     /// The token and the user's wallet, or the reason there is none.
-    pub(super) fn session(&self) -> RpcResult<(String, WalletRecord)> {
+    pub(super) fn session(&self) -> RpcResult<(Zeroizing<String>, WalletRecord)> {
         let token = self.token()?;
         let wallet = self
             .wallet
