@@ -29,8 +29,8 @@ stage "lint: tsc --strict (host SDK)" \
   node node_modules/typescript/bin/tsc -p iframe-host/sdk/tsconfig.json --noEmit
 
 stage "native tests (all crates)" cargo test --workspace
-stage "signer core as wasm32 (wasm-bindgen-test in Node)" \
-  cargo test -p keyframe-signer --target wasm32-unknown-unknown --test wasm
+stage "signer core as wasm32 (wasm-bindgen-test in Node; the memory scan)" \
+  cargo test -p keyframe-signer --target wasm32-unknown-unknown --test wasm --test wipe
 stage "release build (signer WASM, SDK)" bash scripts/build.sh --no-services
 # The services' binaries of the `cargo test` stage, checked to exist so a
 # stale release build is never picked up instead.
