@@ -150,9 +150,6 @@ impl Signer {
             Some(method) => Tagged::new(ctx.clone(), method(self, &request.params.0)).await,
             None => Err(RpcError::unsupported(&request.method)),
         };
-        // The handler's own frames parsed the recovery key or an imported
-        // phrase (web/params.rs, web/methods.rs): gone now, so wiped.
-        crate::secret::scrub_stack();
         let (answer, refresh) = match outcome {
             Ok((value, refresh)) => (rpc::result(&request.id, value), refresh),
             Err(e) => (rpc::error(&request.id, &e), None),
@@ -163,6 +160,10 @@ impl Signer {
         if let Some(clicked) = ctx.approved_at() {
             bench::measure("keyframe:approve-answer", clicked);
         }
+        // The handler's frames held the recovery key, the token or typed
+        // secrets (web/params.rs, web/methods.rs): wiped once the answer is
+        // out, so the 256 KiB scrub is not on the request's latency path.
+        crate::secret::scrub_stack();
         if let Some(refresh) = refresh {
             let start = bench::now();
             self.flows.refresh(refresh).await;
