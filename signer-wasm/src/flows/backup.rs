@@ -1,6 +1,7 @@
 //! Backup files (crate::backup) in the protocol: recovering from one
 //! without Shield, and writing one for any wallet.
 
+use super::types::Tokens;
 use keyframe_wire::hot::RecoverRequest;
 
 use super::{
@@ -31,7 +32,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// Shield is not asked.
     pub async fn recover_from_file(
         &self,
-        token: &str,
+        token: &Tokens,
         text: &str,
         password: &str,
     ) -> Result<Created, RecoverFromFile> {
@@ -40,7 +41,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     async fn recover_from_file_unscrubbed(
         &self,
-        token: &str,
+        token: &Tokens,
         text: &str,
         password: &str,
     ) -> Result<Created, RecoverFromFile> {
@@ -72,7 +73,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// pair is refreshed afterwards like after a signature.
     pub async fn download_backup(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         password: &str,
     ) -> RpcResult<Refresh<'_, D>> {

@@ -1,6 +1,7 @@
 //! Create (or import) a wallet: the recovery pair (H₀ at hot storage, C
 //! sealed at Shield) and this device's pair (Hₖ at hot storage, Dₖ here).
 
+use super::types::Tokens;
 use crate::shares::RandomId;
 
 use super::{
@@ -24,7 +25,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// without its cold share.
     pub async fn create(
         &self,
-        token: &str,
+        token: &Tokens,
         secret: WalletSecret,
         recovery: &Recovery,
         imported: bool,
@@ -34,7 +35,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     async fn create_unscrubbed(
         &self,
-        token: &str,
+        token: &Tokens,
         secret: WalletSecret,
         recovery: &Recovery,
         imported: bool,

@@ -1,5 +1,6 @@
 //! The wallet's devices: list them, revoke one.
 
+use super::types::Tokens;
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
 use super::{DeviceInfo, WalletRecord};
 use crate::shares::DeviceId;
@@ -14,7 +15,7 @@ pub struct DeviceListing {
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     pub async fn list_devices(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
     ) -> RpcResult<DeviceListing> {
         let devices = self.hot.list(token, wallet.wallet).await?;
@@ -26,7 +27,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// local share of it this browser holds.
     pub async fn revoke_device(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         device: DeviceId,
     ) -> RpcResult<()> {

@@ -1,6 +1,7 @@
 //! Export: the mnemonic (or raw key), for the iFrame to show on its own
 //! screen. The caller must never post it to the host page.
 
+use super::types::Tokens;
 use zeroize::Zeroizing;
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcResult, Shield};
@@ -18,7 +19,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// like after a signature.
     pub async fn export(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
     ) -> RpcResult<(Exported, Refresh<'_, D>)> {
         let signed = self

@@ -31,7 +31,7 @@ pub use export::Exported;
 pub use keyframe_wire::hot::{DeviceInfo, RecoverResponse};
 pub use ports::{Clock, Consent, DeviceStore, HotStorage, NoClock, Request, Shield};
 pub use sign::{Refresh, Signed};
-pub use types::{Entry, ServiceError, StoreError, WalletRecord};
+pub use types::{Entry, ServiceError, StoreError, Tokens, WalletRecord};
 
 use crate::recovery::{self, RecoveryKey};
 use crate::secret::OsRng;
@@ -107,7 +107,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     }
 
     /// The user's wallet, or `None` (also checks the token).
-    pub async fn wallet(&self, token: &str) -> RpcResult<Option<WalletRecord>> {
+    pub async fn wallet(&self, token: &Tokens) -> RpcResult<Option<WalletRecord>> {
         Ok(self.hot.wallet(token).await?.map(WalletRecord::from))
     }
 

@@ -15,7 +15,7 @@ use keyframe_wire::hot::{
 use keyframe_wire::shield::ColdRecord;
 
 use super::error::RpcError;
-use super::types::{Entry, ServiceError, StoreError};
+use super::types::{Entry, ServiceError, StoreError, Tokens};
 use crate::backup::BackupFile;
 use crate::intent::Intent;
 use crate::shares::{DeviceId, WalletId};
@@ -24,25 +24,25 @@ use crate::shares::{DeviceId, WalletId};
 /// types; `token` is the user's JWT.
 pub trait HotStorage {
     /// The user's wallet, or `None` when the user has none yet.
-    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError>;
-    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError>;
+    async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError>;
+    async fn create(&self, token: &Tokens, body: &CreateRequest) -> Result<DeviceRef, ServiceError>;
     async fn register(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError>;
     async fn recover(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError>;
-    async fn refresh(&self, token: &str, body: &RefreshRequest)
+    async fn refresh(&self, token: &Tokens, body: &RefreshRequest)
     -> Result<VersionRef, ServiceError>;
-    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError>;
-    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError>;
+    async fn commit(&self, token: &Tokens, body: &CommitRequest) -> Result<VersionRef, ServiceError>;
+    async fn list(&self, token: &Tokens, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError>;
     async fn revoke(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
     ) -> Result<(), ServiceError>;
@@ -52,17 +52,17 @@ pub trait HotStorage {
 pub trait Shield {
     async fn create(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError>;
     async fn replace(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError>;
-    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError>;
+    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError>;
 }
 
 /// Where this device keeps its shares (IndexedDB in the browser, or memory

@@ -1,6 +1,7 @@
 //! Recover on a device without a share: rebuild from H₀ + C, then give this
 //! device a fresh pair of its own.
 
+use super::types::Tokens;
 use crate::shares::RandomId;
 use keyframe_wire::hot::{RecoverRequest, RegisterRequest};
 
@@ -13,11 +14,11 @@ use crate::shares::{self, DeviceId};
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Recovers the user's wallet onto this device with `recovery`.
-    pub async fn recover(&self, token: &str, recovery: &Recovery) -> RpcResult<Created> {
+    pub async fn recover(&self, token: &Tokens, recovery: &Recovery) -> RpcResult<Created> {
         scrubbed(self.recover_unscrubbed(token, recovery)).await
     }
 
-    async fn recover_unscrubbed(&self, token: &str, recovery: &Recovery) -> RpcResult<Created> {
+    async fn recover_unscrubbed(&self, token: &Tokens, recovery: &Recovery) -> RpcResult<Created> {
         let wallet = self
             .hot
             .wallet(token)
@@ -51,7 +52,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// of its own; the caller holds the device lock.
     pub(super) async fn recover_with(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: super::WalletRecord,
         h0: &shares::Share,
         c: &shares::Share,

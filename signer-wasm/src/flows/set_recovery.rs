@@ -19,6 +19,7 @@
 //! cannot use the flow as a silent password oracle; an automatic key is the
 //! host's own secret.
 
+use super::types::Tokens;
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcResult, Shield};
 use super::{Refresh, WalletRecord, parse_blob, scrubbed, share_blob, with_retries};
 use crate::secret::OsRng;
@@ -34,7 +35,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// `SHARE_MISMATCH` for a wrong automatic key).
     pub async fn set_recovery(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         current: &Recovery,
         recovery: &Recovery,
@@ -44,7 +45,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     async fn set_recovery_unscrubbed(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         current: &Recovery,
         recovery: &Recovery,

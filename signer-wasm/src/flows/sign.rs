@@ -3,6 +3,7 @@
 //! the key, and afterwards (once the caller has answered, off the latency
 //! path) re-split the pair with the crash-safe protocol of docs/api.md.
 
+use super::types::Tokens;
 use keyframe_wire::hot::{CommitRequest, RecoverRequest, RefreshRequest};
 
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
@@ -12,13 +13,12 @@ use super::{
 };
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, Share, SharePair, SplitId};
-use zeroize::Zeroizing;
 
 /// The pair that signed and its successor, for [`Flows::refresh`]. Holds
 /// the device lock until the refresh is done.
 pub struct Refresh<'a, D: DeviceStore + 'a> {
     _lock: DeviceLock<'a, D>,
-    token: Zeroizing<String>,
+    token: Tokens,
     used: Entry,
     next: SharePair,
     replace_pending: Option<SplitId>,
@@ -43,7 +43,7 @@ struct Loaded {
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Finds a local share that hot storage still holds the partner of,
     /// dropping local entries it does not (superseded or revoked).
-    async fn load_pair(&self, token: &str, wallet: &WalletRecord) -> RpcResult<Loaded> {
+    async fn load_pair(&self, token: &Tokens, wallet: &WalletRecord) -> RpcResult<Loaded> {
         let entries = self
             .store
             .entries(wallet.wallet)
@@ -93,7 +93,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// ([`Flows::refresh`]).
     pub async fn with_key<T, F>(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         request: &Request<'_>,
         op: F,
@@ -106,7 +106,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     async fn with_key_unscrubbed<T, F>(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: &WalletRecord,
         request: &Request<'_>,
         op: F,
@@ -138,7 +138,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let answer = answer?;
         let refresh = Refresh {
             _lock: lock,
-            token: Zeroizing::new(token.to_owned()),
+            token: token.clone(),
             used: entry,
             next: next?,
             replace_pending: orphan,

@@ -104,3 +104,31 @@ impl Entry {
         format!("{wallet}/")
     }
 }
+
+/// The user's bearer tokens, one per service: hot storage and Shield each
+/// accept only a token issued for their own audience (docs/api.md,
+/// "Authentication"), so a token seen by one cannot be replayed at the
+/// other. Both are wiped on drop; `Debug` is not derived, so neither can
+/// reach a log.
+#[derive(Clone)]
+pub struct Tokens {
+    hot: zeroize::Zeroizing<String>,
+    shield: zeroize::Zeroizing<String>,
+}
+
+impl Tokens {
+    pub fn new(hot: &str, shield: &str) -> Self {
+        Tokens {
+            hot: zeroize::Zeroizing::new(hot.to_owned()),
+            shield: zeroize::Zeroizing::new(shield.to_owned()),
+        }
+    }
+    /// The token for hot storage (its `aud`).
+    pub fn hot(&self) -> &str {
+        &self.hot
+    }
+    /// The token for Shield (its `aud`).
+    pub fn shield(&self) -> &str {
+        &self.shield
+    }
+}

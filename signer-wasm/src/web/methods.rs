@@ -19,6 +19,7 @@ use crate::consent::Secret;
 use crate::consent::entry::{retry_delay_ms, wrong_password_message};
 use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
 use crate::flows::{
+    Tokens,
     DeviceStore, HotStorage as _, RecoverFromFile, Recovery, Request, RpcError, RpcResult,
 };
 use crate::intent;
@@ -85,12 +86,17 @@ fn plain<'a>(value: Value) -> Answer<'a> {
 handler!(ping(s, p) { plain(json!("pong")) });
 
 handler!(set_auth(s, p) {
-    let token = str_field(object_param(p)?, "token")?;
-    if token.is_empty() || token.len() > 8192 {
-        return Err(RpcError::bad_params("token must be a JWT"));
+    // One token per service: each accepts only its own audience.
+    let params = object_param(p)?;
+    let (hot, shield) = (str_field(params, "hot")?, str_field(params, "shield")?);
+    for token in [hot, shield] {
+        if token.is_empty() || token.len() > 8192 {
+            return Err(RpcError::bad_params("hot and shield must be JWTs"));
+        }
     }
-    let wallet = s.flows.wallet(token).await?;
-    *s.token.borrow_mut() = Some(zeroize::Zeroizing::new(token.to_owned()));
+    let tokens = Tokens::new(hot, shield);
+    let wallet = s.flows.wallet(&tokens).await?;
+    *s.token.borrow_mut() = Some(tokens);
     s.set_wallet(wallet);
     plain(json!({ "ok": true }))
 });
@@ -274,7 +280,7 @@ handler!(export(s, p) {
 /// Recovery from a backup file picked and unlocked on the screen; what is
 /// wrong with a file is said there in words, and the user may pick another
 /// or retype the password (wrong passwords wait longer each time).
-async fn recover_from_file(s: &Signer, token: &str) -> RpcResult<crate::flows::Created> {
+async fn recover_from_file(s: &Signer, token: &Tokens) -> RpcResult<crate::flows::Created> {
     let mut failed = 0u32;
     let mut error: Option<(String, &'static str)> = None;
     loop {
@@ -358,7 +364,7 @@ handler!(set_recovery(s, p) {
 /// backup" screens); declining forgets it.
 async fn offer_new_backup(
     s: &Signer,
-    token: &str,
+    token: &Tokens,
     wallet: &crate::flows::WalletRecord,
 ) -> RpcResult<()> {
     let Some(old) = s.flows.consent.backed_up_pair(&wallet.wallet) else {

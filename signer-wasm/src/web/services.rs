@@ -14,7 +14,7 @@ use keyframe_wire::hot::{
 use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::flows::{HotStorage, ServiceError, Shield};
+use crate::flows::{HotStorage, ServiceError, Shield, Tokens};
 use crate::shares::{DeviceId, WalletId};
 
 /// Give up on a service call after this long (loopback answers in ms).
@@ -114,8 +114,8 @@ fn bearer(token: &str) -> String {
 }
 
 impl HotStorageApi {
-    fn post(&self, path: &str, token: &str) -> RequestBuilder {
-        Request::post(&format!("{}{path}", self.base)).header("Authorization", &bearer(token))
+    fn post(&self, path: &str, token: &Tokens) -> RequestBuilder {
+        Request::post(&format!("{}{path}", self.base)).header("Authorization", &bearer(token.hot()))
     }
 
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
@@ -130,50 +130,50 @@ impl HotStorageApi {
 }
 
 impl HotStorage for HotStorageApi {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
+    async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError> {
         let req = Request::get(&format!("{}/v2/wallet", self.base))
-            .header("Authorization", &bearer(token));
+            .header("Authorization", &bearer(token.hot()));
         match get(req).await {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
             Err(e) => Err(e),
         }
     }
-    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
+    async fn create(&self, token: &Tokens, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
         send(self.post("/v2/devices/create", token), Some(body)).await
     }
     async fn register(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError> {
         send(self.post("/v2/devices/register", token), Some(body)).await
     }
     async fn recover(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
         send(self.post("/v2/devices/recover", token), Some(body)).await
     }
     async fn refresh(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RefreshRequest,
     ) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/refresh", token), Some(body)).await
     }
-    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
+    async fn commit(&self, token: &Tokens, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/commit", token), Some(body)).await
     }
-    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(&self, token: &Tokens, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
         let body = WalletRequest { wallet };
         let list: DeviceList = send(self.post("/v2/devices/list", token), Some(&body)).await?;
         Ok(list.devices)
     }
     async fn revoke(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
     ) -> Result<(), ServiceError> {
@@ -192,7 +192,7 @@ impl ShieldApi {
 impl Shield for ShieldApi {
     async fn create(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -201,14 +201,14 @@ impl Shield for ShieldApi {
             record: record.clone(),
         };
         let req =
-            Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token));
+            Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token.shield()));
         let _: Created = send(req, Some(&body)).await?;
         Ok(())
     }
 
     async fn replace(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -217,14 +217,14 @@ impl Shield for ShieldApi {
             record: record.clone(),
         };
         let req = Request::put(&self.url(&format!("/v1/cold-shares/{wallet}")))
-            .header("Authorization", &bearer(token));
+            .header("Authorization", &bearer(token.shield()));
         let _: ColdRecordResponse = send(req, Some(&body)).await?;
         Ok(())
     }
 
-    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}")))
-            .header("Authorization", &bearer(token));
+            .header("Authorization", &bearer(token.shield()));
         let answer: ColdRecordResponse = get(req).await?;
         Ok(answer.record)
     }

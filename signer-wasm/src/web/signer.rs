@@ -8,7 +8,6 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{Value, json};
 use web_sys::MessagePort;
-use zeroize::Zeroizing;
 
 use super::bench::{self, WebClock};
 use super::consent::{Catalog, RequestCtx, ScreenConsent, Tagged, intent_context};
@@ -17,7 +16,7 @@ use super::rpc;
 use super::services::{HotStorageApi, ShieldApi};
 use super::store::ShareStore;
 use crate::Reason;
-use crate::flows::{self, Flows, Request, RpcError, RpcResult, WalletRecord};
+use crate::flows::{self, Flows, Request, RpcError, RpcResult, Tokens, WalletRecord};
 use crate::intent::{Context, Intent};
 use crate::secret::WalletSecret;
 
@@ -31,8 +30,8 @@ pub type Answer<'a> = RpcResult<(Value, Option<Refresh<'a>>)>;
 pub struct Signer {
     pub(super) flows: WebFlows,
     port: RefCell<Option<MessagePort>>,
-    /// The user's JWT (wiped when replaced or dropped).
-    pub(super) token: RefCell<Option<Zeroizing<String>>>,
+    /// The user's tokens, one per service (wiped when replaced or dropped).
+    pub(super) token: RefCell<Option<Tokens>>,
     wallet: RefCell<Option<WalletRecord>>,
     pub(super) chain_id: Cell<u64>,
     /// The provider's chain and token lists, read at boot.
@@ -171,7 +170,7 @@ impl Signer {
         }
     }
 
-    pub(super) fn token(&self) -> RpcResult<Zeroizing<String>> {
+    pub(super) fn token(&self) -> RpcResult<Tokens> {
         self.token
             .borrow()
             .clone()
@@ -179,7 +178,7 @@ impl Signer {
     }
 
     /// The token and the user's wallet, or the reason there is none.
-    pub(super) fn session(&self) -> RpcResult<(Zeroizing<String>, WalletRecord)> {
+    pub(super) fn session(&self) -> RpcResult<(Tokens, WalletRecord)> {
         let token = self.token()?;
         let wallet = self
             .wallet
