@@ -38,9 +38,11 @@ pub struct CommonArgs {
         default_value = "http://127.0.0.1:3000"
     )]
     pub jwt_issuer: String,
-    /// Required JWT `aud`.
-    #[arg(long, env = "KEYFRAME_JWT_AUDIENCE", default_value = "keyframe")]
-    pub jwt_audience: String,
+    /// Required JWT `aud` (default `keyframe-hot-storage` for hot storage,
+    /// `keyframe-shield` for Shield). Give each service its own: a token
+    /// one service accepts must not open the other.
+    #[arg(long, env = "KEYFRAME_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
     /// How long fetched JWKS keys are trusted before a refetch.
     #[arg(long, env = "KEYFRAME_JWKS_CACHE_SECONDS", default_value_t = 300)]
     pub jwks_cache_seconds: u64,
@@ -236,7 +238,10 @@ impl CommonArgs {
         s.jwt = JwtSettings {
             jwks_url: self.jwks_url.clone(),
             issuer: self.jwt_issuer.clone(),
-            audience: self.jwt_audience.clone(),
+            audience: self
+                .jwt_audience
+                .clone()
+                .unwrap_or_else(|| service.default_audience().to_owned()),
             cache_ttl: Duration::from_secs(self.jwks_cache_seconds),
             min_refetch_interval: Duration::from_secs(self.jwks_min_refetch_seconds),
         };

@@ -26,6 +26,7 @@ pub mod hot;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod replay;
 pub mod reseal;
 pub mod run;
 pub mod seal;

@@ -22,10 +22,13 @@ fn schema(service: Service) -> (&'static str, &'static [Migration]) {
     }
 }
 
-/// Runs `service`'s migrations on `db`.
+/// Runs `service`'s migrations on `db`, and those of the replay records
+/// every service keeps (crate::replay).
 pub async fn migrate(service: Service, db: &Db) -> anyhow::Result<()> {
     let (table, migrations) = schema(service);
-    db.migrate(table, migrations).await
+    db.migrate(table, migrations).await?;
+    db.migrate(crate::replay::MIGRATIONS_TABLE, crate::replay::MIGRATIONS)
+        .await
 }
 
 /// The router of `service`.
@@ -113,12 +116,14 @@ pub async fn run(
             let router = app(state.clone());
             let sweeper =
                 (service == Service::Hot).then(|| crate::hot::spawn_sweeper(state.clone()));
+            let pruner = crate::replay::spawn_pruner(state.db.clone());
             let listener = TcpListener::bind(listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
             serve(listener, router, shutdown_signal()).await?;
             if let Some(s) = sweeper {
                 s.abort();
             }
+            pruner.abort();
             state.db.pool.close().await;
             tracing::info!("stopped");
             Ok(())

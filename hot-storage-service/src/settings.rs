@@ -31,6 +31,17 @@ impl Service {
         }
     }
 
+    /// The `aud` this service requires by default. Each service has its
+    /// own, so a token issued for one is refused by the other (and by the
+    /// dApp's own endpoints): whoever sees a request at one service cannot
+    /// replay its token at another.
+    pub fn default_audience(self) -> &'static str {
+        match self {
+            Service::Hot => "keyframe-hot-storage",
+            Service::Shield => "keyframe-shield",
+        }
+    }
+
     /// The binary's name (for messages that tell the operator what to run).
     pub fn binary(self) -> &'static str {
         match self {
@@ -83,7 +94,7 @@ impl Settings {
             jwt: JwtSettings {
                 jwks_url: jwks_url.to_string(),
                 issuer: "http://127.0.0.1:3000".into(),
-                audience: "keyframe".into(),
+                audience: service.default_audience().into(),
                 cache_ttl: Duration::from_secs(300),
                 min_refetch_interval: Duration::from_secs(10),
             },

@@ -20,13 +20,13 @@ const PASSWORD: &str = "correct horse battery staple";
 struct Gone;
 
 impl Shield for Gone {
-    async fn create(&self, _: &str, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
+    async fn create(&self, _: &Tokens, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
         Err(ServiceError::Network)
     }
-    async fn replace(&self, _: &str, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
+    async fn replace(&self, _: &Tokens, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
         Err(ServiceError::Network)
     }
-    async fn get(&self, _: &str, _: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, _: &Tokens, _: WalletId) -> Result<ColdRecord, ServiceError> {
         Err(ServiceError::Network)
     }
 }

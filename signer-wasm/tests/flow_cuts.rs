@@ -37,7 +37,7 @@ async fn assert_wallet_alive<T>(
     services: &Services,
     same: &T,
     store: &MemoryStore,
-    token: &str,
+    token: &Tokens,
     wallet: &WalletRecord,
     key: &keyframe_signer::recovery::RecoveryKey,
 ) where
@@ -69,11 +69,11 @@ async fn assert_wallet_alive<T>(
 
 /// A tab that can sign (plain or faulty flows).
 trait Signs {
-    async fn sign(&self, token: &str, wallet: &WalletRecord) -> RpcResult<String>;
+    async fn sign(&self, token: &Tokens, wallet: &WalletRecord) -> RpcResult<String>;
 }
 
 impl Signs for FaultyFlows {
-    async fn sign(&self, token: &str, wallet: &WalletRecord) -> RpcResult<String> {
+    async fn sign(&self, token: &Tokens, wallet: &WalletRecord) -> RpcResult<String> {
         sign_and_refresh(self, token, wallet).await
     }
 }
@@ -82,7 +82,7 @@ impl Signs for FaultyFlows {
 async fn new_wallet(
     services: &Services,
     store: &MemoryStore,
-) -> (String, WalletRecord, keyframe_signer::recovery::RecoveryKey) {
+) -> (Tokens, WalletRecord, keyframe_signer::recovery::RecoveryKey) {
     let token = token(&user());
     let key = recovery_key();
     let created = services

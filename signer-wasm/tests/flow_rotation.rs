@@ -95,7 +95,7 @@ async fn after_a_password_change_the_old_cold_share_and_password_are_useless() {
 }
 
 /// Recovers on a fresh device with `p`; true when the wallet signs after.
-async fn recovers_with(services: &Services, token: &str, p: &str) -> bool {
+async fn recovers_with(services: &Services, token: &Tokens, p: &str) -> bool {
     let device = services.tab(&MemoryStore::default());
     match device.recover(token, &password(p)).await {
         Ok(created) => sign_and_refresh(&device, token, &created.wallet)

@@ -33,7 +33,7 @@ use js_sys::{Function, Uint8Array};
 use keyframe_signer::evm;
 use keyframe_signer::flows::{
     Consent, DeviceStore, Entry, Flows, HotStorage, NoClock, Recovery, Request, RpcError,
-    ServiceError, Shield, StoreError,
+    ServiceError, Shield, StoreError, Tokens,
 };
 use keyframe_signer::recovery::RecoveryKey;
 use keyframe_signer::secret::WalletSecret;
@@ -199,11 +199,15 @@ struct HotState {
 struct MemHot(Rc<RefCell<HotState>>);
 
 impl HotStorage for MemHot {
-    async fn wallet(&self, _token: &str) -> Result<Option<WalletResponse>, ServiceError> {
+    async fn wallet(&self, _token: &Tokens) -> Result<Option<WalletResponse>, ServiceError> {
         Ok(self.0.borrow().wallet.clone())
     }
 
-    async fn create(&self, _token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
+    async fn create(
+        &self,
+        _token: &Tokens,
+        body: &CreateRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         let mut s = self.0.borrow_mut();
         if s.wallet.is_some() {
             return Err(api(409, "WALLET_EXISTS"));
@@ -234,7 +238,7 @@ impl HotStorage for MemHot {
 
     async fn register(
         &self,
-        _token: &str,
+        _token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError> {
         self.0.borrow_mut().devices.push(Device {
@@ -253,7 +257,7 @@ impl HotStorage for MemHot {
 
     async fn recover(
         &self,
-        _token: &str,
+        _token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
         let s = self.0.borrow();
@@ -294,7 +298,7 @@ impl HotStorage for MemHot {
 
     async fn refresh(
         &self,
-        _token: &str,
+        _token: &Tokens,
         body: &RefreshRequest,
     ) -> Result<VersionRef, ServiceError> {
         let mut s = self.0.borrow_mut();
@@ -312,7 +316,11 @@ impl HotStorage for MemHot {
         })
     }
 
-    async fn commit(&self, _token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
+    async fn commit(
+        &self,
+        _token: &Tokens,
+        body: &CommitRequest,
+    ) -> Result<VersionRef, ServiceError> {
         let mut s = self.0.borrow_mut();
         let d = s
             .devices
@@ -338,13 +346,17 @@ impl HotStorage for MemHot {
         })
     }
 
-    async fn list(&self, _token: &str, _wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(
+        &self,
+        _token: &Tokens,
+        _wallet: WalletId,
+    ) -> Result<Vec<DeviceInfo>, ServiceError> {
         Ok(Vec::new())
     }
 
     async fn revoke(
         &self,
-        _token: &str,
+        _token: &Tokens,
         _wallet: WalletId,
         device: DeviceId,
     ) -> Result<(), ServiceError> {
@@ -360,7 +372,7 @@ struct MemShield(Rc<RefCell<Option<ColdRecord>>>);
 impl Shield for MemShield {
     async fn create(
         &self,
-        _token: &str,
+        _token: &Tokens,
         _wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -370,7 +382,7 @@ impl Shield for MemShield {
 
     async fn replace(
         &self,
-        _token: &str,
+        _token: &Tokens,
         _wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -378,7 +390,7 @@ impl Shield for MemShield {
         Ok(())
     }
 
-    async fn get(&self, _token: &str, _wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, _token: &Tokens, _wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         self.0.borrow().clone().ok_or_else(|| api(404, "NOT_FOUND"))
     }
 }
@@ -443,19 +455,21 @@ fn flows(hot: &MemHot, shield: &MemShield) -> MemFlows {
     )
 }
 
-const TOKEN: &str = "a.jwt.token";
+fn tokens() -> Tokens {
+    Tokens::new("a.jwt.token", "a.jwt.token")
+}
 
 /// Signs a `personal_sign` with this device's pair and runs the refresh
 /// that follows; answers the signature as hex.
 async fn personal_sign(f: &MemFlows) -> String {
-    let wallet = f.wallet(TOKEN).await.unwrap().unwrap();
+    let wallet = f.wallet(&tokens()).await.unwrap().unwrap();
     let message = b"wipe me".to_vec();
     let request = Request::Sign {
         method: "personal_sign",
         intent: None,
     };
     let signed = f
-        .with_key(TOKEN, &wallet, &request, |secret| {
+        .with_key(&tokens(), &wallet, &request, |secret| {
             let key = secret.evm_signing_key(0)?;
             Ok(evm::signature_hex(&evm::personal_sign(&key, &message)?))
         })
@@ -484,7 +498,7 @@ async fn import_and_sign(js: &Js, hot: &MemHot, shield: &MemShield) -> (String, 
     let secret = WalletSecret::from_mnemonic(&phrase).unwrap();
     drop(phrase);
     let created = first
-        .create(TOKEN, secret, &Recovery::Password(password), true)
+        .create(&tokens(), secret, &Recovery::Password(password), true)
         .await
         .unwrap();
     assert_clean(js, "importing");
@@ -502,7 +516,7 @@ async fn recover_and_sign(js: &Js, hot: &MemHot, shield: &MemShield) {
     let second = flows(hot, shield);
     let password = typed(js.reveal(PASSWORD_REVERSED));
     second
-        .recover(TOKEN, &Recovery::Password(password))
+        .recover(&tokens(), &Recovery::Password(password))
         .await
         .unwrap();
     assert_clean(js, "recovering with the password");
@@ -522,7 +536,7 @@ async fn automatic_wallet(js: &Js) {
         drop(text);
         let secret = WalletSecret::generate_os().unwrap();
         first
-            .create(TOKEN, secret, &Recovery::Automatic(key), false)
+            .create(&tokens(), secret, &Recovery::Automatic(key), false)
             .await
             .unwrap();
         assert_clean(js, "creating the automatic wallet");
@@ -532,7 +546,7 @@ async fn automatic_wallet(js: &Js) {
     let key = RecoveryKey::from_base64url(&text).unwrap();
     drop(text);
     second
-        .recover(TOKEN, &Recovery::Automatic(key))
+        .recover(&tokens(), &Recovery::Automatic(key))
         .await
         .unwrap();
     assert_clean(js, "recovering with the key");

@@ -25,7 +25,8 @@ use crate::shares::{DeviceId, WalletId};
 pub trait HotStorage {
     /// The user's wallet, or `None` when the user has none yet.
     async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError>;
-    async fn create(&self, token: &Tokens, body: &CreateRequest) -> Result<DeviceRef, ServiceError>;
+    async fn create(&self, token: &Tokens, body: &CreateRequest)
+    -> Result<DeviceRef, ServiceError>;
     async fn register(
         &self,
         token: &Tokens,
@@ -36,10 +37,18 @@ pub trait HotStorage {
         token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError>;
-    async fn refresh(&self, token: &Tokens, body: &RefreshRequest)
-    -> Result<VersionRef, ServiceError>;
-    async fn commit(&self, token: &Tokens, body: &CommitRequest) -> Result<VersionRef, ServiceError>;
-    async fn list(&self, token: &Tokens, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError>;
+    async fn refresh(
+        &self,
+        token: &Tokens,
+        body: &RefreshRequest,
+    ) -> Result<VersionRef, ServiceError>;
+    async fn commit(
+        &self,
+        token: &Tokens,
+        body: &CommitRequest,
+    ) -> Result<VersionRef, ServiceError>;
+    async fn list(&self, token: &Tokens, wallet: WalletId)
+    -> Result<Vec<DeviceInfo>, ServiceError>;
     async fn revoke(
         &self,
         token: &Tokens,

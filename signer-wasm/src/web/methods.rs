@@ -19,8 +19,7 @@ use crate::consent::Secret;
 use crate::consent::entry::{retry_delay_ms, wrong_password_message};
 use crate::flows::error::{INTERNAL, UNSUPPORTED_METHOD};
 use crate::flows::{
-    Tokens,
-    DeviceStore, HotStorage as _, RecoverFromFile, Recovery, Request, RpcError, RpcResult,
+    DeviceStore, HotStorage as _, RecoverFromFile, Recovery, Request, RpcError, RpcResult, Tokens,
 };
 use crate::intent;
 use crate::secret::WalletSecret;

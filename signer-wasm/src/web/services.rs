@@ -139,7 +139,11 @@ impl HotStorage for HotStorageApi {
             Err(e) => Err(e),
         }
     }
-    async fn create(&self, token: &Tokens, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
+    async fn create(
+        &self,
+        token: &Tokens,
+        body: &CreateRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         send(self.post("/v2/devices/create", token), Some(body)).await
     }
     async fn register(
@@ -163,10 +167,18 @@ impl HotStorage for HotStorageApi {
     ) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/refresh", token), Some(body)).await
     }
-    async fn commit(&self, token: &Tokens, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
+    async fn commit(
+        &self,
+        token: &Tokens,
+        body: &CommitRequest,
+    ) -> Result<VersionRef, ServiceError> {
         send(self.post("/v2/devices/commit", token), Some(body)).await
     }
-    async fn list(&self, token: &Tokens, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<Vec<DeviceInfo>, ServiceError> {
         let body = WalletRequest { wallet };
         let list: DeviceList = send(self.post("/v2/devices/list", token), Some(&body)).await?;
         Ok(list.devices)
@@ -200,8 +212,8 @@ impl Shield for ShieldApi {
             wallet,
             record: record.clone(),
         };
-        let req =
-            Request::post(&self.url("/v1/cold-shares")).header("Authorization", &bearer(token.shield()));
+        let req = Request::post(&self.url("/v1/cold-shares"))
+            .header("Authorization", &bearer(token.shield()));
         let _: Created = send(req, Some(&body)).await?;
         Ok(())
     }

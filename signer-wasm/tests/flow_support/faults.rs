@@ -142,42 +142,54 @@ impl<T> Faulty<T> {
 }
 
 impl<T: HotStorage> HotStorage for Faulty<T> {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
+    async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError> {
         self.plan.service(self.inner.wallet(token)).await
     }
-    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
+    async fn create(
+        &self,
+        token: &Tokens,
+        body: &CreateRequest,
+    ) -> Result<DeviceRef, ServiceError> {
         self.plan.service(self.inner.create(token, body)).await
     }
     async fn register(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError> {
         self.plan.service(self.inner.register(token, body)).await
     }
     async fn recover(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
         self.plan.service(self.inner.recover(token, body)).await
     }
     async fn refresh(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RefreshRequest,
     ) -> Result<VersionRef, ServiceError> {
         self.plan.service(self.inner.refresh(token, body)).await
     }
-    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
+    async fn commit(
+        &self,
+        token: &Tokens,
+        body: &CommitRequest,
+    ) -> Result<VersionRef, ServiceError> {
         self.plan.service(self.inner.commit(token, body)).await
     }
-    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<Vec<DeviceInfo>, ServiceError> {
         self.plan.service(self.inner.list(token, wallet)).await
     }
     async fn revoke(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
     ) -> Result<(), ServiceError> {
@@ -190,7 +202,7 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
 impl<T: Shield> Shield for Faulty<T> {
     async fn create(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -200,7 +212,7 @@ impl<T: Shield> Shield for Faulty<T> {
     }
     async fn replace(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -208,7 +220,7 @@ impl<T: Shield> Shield for Faulty<T> {
             .service(self.inner.replace(token, wallet, record))
             .await
     }
-    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         self.plan.service(self.inner.get(token, wallet)).await
     }
 }

@@ -15,6 +15,7 @@ use axum::routing::get;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+pub use keyframe_signer::flows::Tokens;
 use keyframe_signer::flows::{
     Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse, Recovery,
     Request, RpcError, ServiceError, Shield, StoreError, WalletRecord,
@@ -31,7 +32,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 const ISS: &str = "http://127.0.0.1:3000";
-const AUD: &str = "keyframe";
+/// The services' default audiences: each accepts only its own.
+const HOT_AUD: &str = "keyframe-hot-storage";
+const SHIELD_AUD: &str = "keyframe-shield";
 /// The public BIP-39 test vector: never a real wallet.
 pub const MNEMONIC: &str = "test test test test test test test test test test test junk";
 pub const EVM: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -71,7 +74,6 @@ async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) ->
     std::fs::write(static_dir.join("pkg/signer.wasm"), b"\0asm\x01\0\0\0").unwrap();
     let mut s = Settings::defaults(service, jwks);
     s.jwt.issuer = ISS.into();
-    s.jwt.audience = AUD.into();
     s.rate.user_per_second = 100_000;
     s.rate.user_burst = 100_000;
     s.rate.ip_per_second = 100_000;
@@ -189,14 +191,20 @@ pub fn kept_backup() -> Option<String> {
     KEPT.with(|k| k.borrow_mut().take())
 }
 
-/// A token for user `sub` (EdDSA, the services' test key `ed1`).
-pub fn token(sub: &str) -> String {
+/// The tokens of user `sub`, one per service (EdDSA, the services' test
+/// key `ed1`).
+pub fn token(sub: &str) -> Tokens {
+    Tokens::new(&jwt_for(sub, HOT_AUD), &jwt_for(sub, SHIELD_AUD))
+}
+
+/// A JWT for user `sub` with audience `aud`.
+pub fn jwt_for(sub: &str, aud: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     let claims =
-        json!({ "iss": ISS, "aud": AUD, "sub": sub, "iat": now, "nbf": now, "exp": now + 3600 });
+        json!({ "iss": ISS, "aud": aud, "sub": sub, "iat": now, "nbf": now, "exp": now + 3600 });
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("ed1".into());
     jsonwebtoken::encode(
@@ -274,56 +282,73 @@ impl HttpHot {
 }
 
 impl HotStorage for HttpHot {
-    async fn wallet(&self, token: &str) -> Result<Option<WalletResponse>, ServiceError> {
-        match send(self.http.get(format!("{}/v2/wallet", self.base)), token).await {
+    async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError> {
+        match send(
+            self.http.get(format!("{}/v2/wallet", self.base)),
+            token.hot(),
+        )
+        .await
+        {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
             Err(e) => Err(e),
         }
     }
-    async fn create(&self, token: &str, body: &CreateRequest) -> Result<DeviceRef, ServiceError> {
-        self.post("/v2/devices/create", token, body).await
+    async fn create(
+        &self,
+        token: &Tokens,
+        body: &CreateRequest,
+    ) -> Result<DeviceRef, ServiceError> {
+        self.post("/v2/devices/create", token.hot(), body).await
     }
     async fn register(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError> {
-        self.post("/v2/devices/register", token, body).await
+        self.post("/v2/devices/register", token.hot(), body).await
     }
     async fn recover(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
-        self.post("/v2/devices/recover", token, body).await
+        self.post("/v2/devices/recover", token.hot(), body).await
     }
     async fn refresh(
         &self,
-        token: &str,
+        token: &Tokens,
         body: &RefreshRequest,
     ) -> Result<VersionRef, ServiceError> {
-        self.post("/v2/devices/refresh", token, body).await
+        self.post("/v2/devices/refresh", token.hot(), body).await
     }
-    async fn commit(&self, token: &str, body: &CommitRequest) -> Result<VersionRef, ServiceError> {
-        self.post("/v2/devices/commit", token, body).await
+    async fn commit(
+        &self,
+        token: &Tokens,
+        body: &CommitRequest,
+    ) -> Result<VersionRef, ServiceError> {
+        self.post("/v2/devices/commit", token.hot(), body).await
     }
-    async fn list(&self, token: &str, wallet: WalletId) -> Result<Vec<DeviceInfo>, ServiceError> {
+    async fn list(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<Vec<DeviceInfo>, ServiceError> {
         let list: DeviceList = self
-            .post("/v2/devices/list", token, &WalletRequest { wallet })
+            .post("/v2/devices/list", token.hot(), &WalletRequest { wallet })
             .await?;
         Ok(list.devices)
     }
     async fn revoke(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
     ) -> Result<(), ServiceError> {
         let _: OkBody = self
             .post(
                 "/v2/devices/revoke",
-                token,
+                token.hot(),
                 &RevokeRequest { wallet, device },
             )
             .await?;
@@ -341,7 +366,7 @@ pub struct HttpShield {
 impl Shield for HttpShield {
     async fn create(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -353,14 +378,14 @@ impl Shield for HttpShield {
             self.http
                 .post(format!("{}/v1/cold-shares", self.base))
                 .json(&body),
-            token,
+            token.shield(),
         )
         .await?;
         Ok(())
     }
     async fn replace(
         &self,
-        token: &str,
+        token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
     ) -> Result<(), ServiceError> {
@@ -368,16 +393,16 @@ impl Shield for HttpShield {
             self.http
                 .put(format!("{}/v1/cold-shares/{wallet}", self.base))
                 .json(record),
-            token,
+            token.shield(),
         )
         .await?;
         Ok(())
     }
-    async fn get(&self, token: &str, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
         let answer: ColdRecordResponse = send(
             self.http
                 .get(format!("{}/v1/cold-shares/{wallet}", self.base)),
-            token,
+            token.shield(),
         )
         .await?;
         Ok(answer.record)
@@ -460,7 +485,7 @@ pub fn sign_op(secret: &WalletSecret) -> keyframe_signer::flows::RpcResult<Strin
 /// key derives.
 pub async fn sign_and_refresh<H: HotStorage, S: Shield, D: DeviceStore, C: Consent>(
     flows: &Flows<H, S, D, C>,
-    token: &str,
+    token: &Tokens,
     wallet: &WalletRecord,
 ) -> keyframe_signer::flows::RpcResult<String> {
     let signed = flows
