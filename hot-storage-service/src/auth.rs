@@ -28,8 +28,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use prometheus_client::metrics::counter::Counter;
 use serde::Deserialize;
 
+use crate::db::Db;
+use crate::dpop::{DpopError, DpopSettings, Expected};
 use crate::error::AppError;
 use crate::limits::RateLimits;
+use crate::replay::Scope;
 
 /// Clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -62,7 +65,8 @@ pub struct Verifier {
     cache: RwLock<Cache>,
     fetch_lock: tokio::sync::Mutex<()>,
     fetches: Counter,
-    verified: std::sync::Mutex<HashMap<String, (Identity, Instant)>>,
+    verified: std::sync::Mutex<HashMap<String, (Verified, Instant)>>,
+    dpop: DpopSettings,
 }
 
 /// The authenticated caller: every row is scoped to this pair.
@@ -77,6 +81,21 @@ struct Claims {
     iss: String,
     sub: String,
     exp: u64,
+    #[serde(default)]
+    cnf: Option<Confirmation>,
+}
+
+/// RFC 9449 §6.1: the thumbprint of the key the token is bound to.
+#[derive(Deserialize)]
+struct Confirmation {
+    jkt: String,
+}
+
+/// A verified token: who it is for and the key it is bound to, if any.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub identity: Identity,
+    pub jkt: Option<String>,
 }
 
 /// Verified tokens are remembered for at most this long (and never past
@@ -109,7 +128,9 @@ pub fn check_jwks_url(url: &str) -> anyhow::Result<()> {
 
 impl Verifier {
     /// Refuses (an error at start-up) a JWKS URL [`check_jwks_url`] refuses.
-    pub fn new(settings: JwtSettings) -> anyhow::Result<Self> {
+    pub fn new(settings: JwtSettings, dpop: DpopSettings) -> anyhow::Result<Self> {
+        url::Url::parse(&dpop.public_url)
+            .map_err(|e| anyhow::anyhow!("--public-url {:?}: {e}", dpop.public_url))?;
         check_jwks_url(&settings.jwks_url)?;
         // Redirects are not followed: a redirect could lead the key fetch to
         // plain http or to another host than the one configured.
@@ -125,6 +146,7 @@ impl Verifier {
             fetch_lock: tokio::sync::Mutex::new(()),
             fetches: Counter::default(),
             verified: std::sync::Mutex::new(HashMap::new()),
+            dpop,
         })
     }
 
@@ -138,8 +160,14 @@ impl Verifier {
         self.fetches.clone()
     }
 
-    /// Verifies a compact JWS and returns the caller's identity.
-    pub async fn verify(&self, token: &str) -> Result<Identity, AppError> {
+    /// How DPoP is enforced.
+    pub fn dpop(&self) -> &DpopSettings {
+        &self.dpop
+    }
+
+    /// Verifies a compact JWS and returns the caller's identity and the key
+    /// the token is bound to.
+    pub async fn verify(&self, token: &str) -> Result<Verified, AppError> {
         if token.len() > 8192 {
             return Err(AppError::AuthRequired);
         }
@@ -163,7 +191,7 @@ impl Verifier {
         Ok(id)
     }
 
-    async fn verify_uncached(&self, token: &str) -> Result<(Identity, u64), AppError> {
+    async fn verify_uncached(&self, token: &str) -> Result<(Verified, u64), AppError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::AuthRequired)?;
         if !matches!(
             header.alg,
@@ -197,11 +225,21 @@ impl Verifier {
                     AppError::AuthRequired
                 }
             })?;
-        let Claims { iss, sub, exp } = data.claims;
+        let Claims { iss, sub, exp, cnf } = data.claims;
         if sub.is_empty() || sub.len() > 255 || iss.len() > 255 {
             return Err(AppError::AuthRequired);
         }
-        Ok((Identity { iss, sub }, exp))
+        let jkt = cnf.map(|c| c.jkt);
+        if jkt.as_ref().is_some_and(|j| j.len() != 43) {
+            return Err(AppError::AuthRequired);
+        }
+        Ok((
+            Verified {
+                identity: Identity { iss, sub },
+                jkt,
+            },
+            exp,
+        ))
     }
 
     fn cached(&self, kid: &str) -> (Option<Arc<CachedKey>>, bool) {
@@ -381,6 +419,12 @@ fn key_type_name(p: &AlgorithmParameters) -> &'static str {
 }
 
 /// Extractor: a verified caller, after the per-user rate limit.
+///
+/// With DPoP required (the default) the request must carry
+/// `Authorization: DPoP <token>` with a token bound by `cnf.jkt`, and a
+/// `DPoP` proof by that key for this very request (crate::dpop); its `jti`
+/// is recorded so no replica accepts it twice. Without it, a plain
+/// `Bearer` token is enough, and a `DPoP` token is still checked.
 pub struct User(pub Identity);
 
 impl<S> FromRequestParts<S> for User
@@ -388,24 +432,90 @@ where
     S: Send + Sync,
     Arc<Verifier>: FromRef<S>,
     Arc<RateLimits>: FromRef<S>,
+    Db: FromRef<S>,
 {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let token = parts
+        let (scheme, token) = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|t| !t.is_empty())
+            .and_then(|v| v.split_once(' '))
+            .map(|(scheme, rest)| (scheme, rest.trim()))
+            .filter(|(_, t)| !t.is_empty())
             .ok_or(AppError::AuthRequired)?;
-        let id = Arc::<Verifier>::from_ref(state).verify(token).await?;
+        let bound = if scheme.eq_ignore_ascii_case("dpop") {
+            true
+        } else if scheme.eq_ignore_ascii_case("bearer") {
+            false
+        } else {
+            return Err(AppError::AuthRequired);
+        };
+        let verifier = Arc::<Verifier>::from_ref(state);
+        let verified = verifier.verify(token).await?;
+        let dpop = verifier.dpop();
+        if bound || dpop.required {
+            // RFC 9449 §7.1: a bound token must come with its proof, and
+            // under the DPoP scheme.
+            let (true, Some(jkt)) = (bound, verified.jkt.as_deref()) else {
+                tracing::info!("token refused: DPoP required, token not bound or sent as Bearer");
+                return Err(AppError::AuthRequired);
+            };
+            check_proof(parts, &Db::from_ref(state), dpop, token, jkt).await?;
+        }
+        let id = verified.identity;
         Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub)?;
         Ok(User(id))
     }
+}
+
+/// Checks the request's one `DPoP` header and records its `jti`.
+async fn check_proof(
+    parts: &Parts,
+    db: &Db,
+    settings: &DpopSettings,
+    token: &str,
+    jkt: &str,
+) -> Result<(), AppError> {
+    let mut headers = parts.headers.get_all("dpop").iter();
+    let proof = match (headers.next(), headers.next()) {
+        (Some(v), None) => v.to_str().map_err(|_| refuse(DpopError::Malformed))?,
+        _ => return Err(refuse(DpopError::Missing)),
+    };
+    let url = format!(
+        "{}{}",
+        settings.public_url.trim_end_matches('/'),
+        parts.uri.path()
+    );
+    let now_secs = jsonwebtoken::get_current_timestamp();
+    let checked = crate::dpop::check(
+        proof,
+        &Expected {
+            method: parts.method.as_str(),
+            url: &url,
+            token,
+            jkt,
+            now_secs,
+            window_secs: settings.window_secs,
+        },
+    )
+    .map_err(refuse)?;
+    // Kept until the proof's iat leaves the window: after that the time
+    // check refuses it anyway.
+    let until_ms = i64::try_from(checked.iat.saturating_add(settings.window_secs + 1))
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000);
+    let id = format!("{}:{}", checked.jkt, checked.jti);
+    if !crate::replay::first_use(db, Scope::Dpop, &id, until_ms).await? {
+        return Err(refuse(DpopError::Replayed));
+    }
+    Ok(())
+}
+
+fn refuse(reason: DpopError) -> AppError {
+    tracing::info!(%reason, "DPoP proof refused");
+    AppError::DpopInvalid
 }
 
 #[cfg(test)]

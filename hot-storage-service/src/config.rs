@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::JwtSettings;
+use crate::dpop::DpopSettings;
 use crate::catalog::Catalog;
 /// Re-exported for static_files.rs (CSP) and the Shield provider origin.
 pub use crate::checks::origin;
@@ -43,6 +44,24 @@ pub struct CommonArgs {
     /// one service accepts must not open the other.
     #[arg(long, env = "KEYFRAME_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+    /// Sender-constrained tokens (RFC 9449). `required`: every request
+    /// needs a token bound to a key (`cnf.jkt`) and a fresh proof by that
+    /// key. `off` accepts plain bearer tokens (a bound token is still
+    /// checked), which costs the protection: whoever sees a token (a log,
+    /// a proxy, the host page's script) can use it until it expires. The
+    /// default is `off` until the iFrame sends proofs (docs/services.md).
+    #[arg(long, env = "KEYFRAME_DPOP", default_value = "off",
+          value_parser = ["required", "off"])]
+    pub dpop: String,
+    /// How far a DPoP proof's `iat` may be from this server's clock, in
+    /// seconds each way.
+    #[arg(long, env = "KEYFRAME_DPOP_WINDOW_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(5..=600))]
+    pub dpop_window_seconds: u64,
+    /// The URL browsers reach this service at; DPoP proofs name it (`htu`).
+    /// Default http://127.0.0.1:8787 for hot storage, :8788 for Shield.
+    #[arg(long, env = "KEYFRAME_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// How long fetched JWKS keys are trusted before a refetch.
     #[arg(long, env = "KEYFRAME_JWKS_CACHE_SECONDS", default_value_t = 300)]
     pub jwks_cache_seconds: u64,
@@ -244,6 +263,14 @@ impl CommonArgs {
                 .unwrap_or_else(|| service.default_audience().to_owned()),
             cache_ttl: Duration::from_secs(self.jwks_cache_seconds),
             min_refetch_interval: Duration::from_secs(self.jwks_min_refetch_seconds),
+        };
+        s.dpop = DpopSettings {
+            required: self.dpop == "required",
+            window_secs: self.dpop_window_seconds,
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| service.default_public_url().to_owned()),
         };
         s.db_max_connections = self.db_max_connections;
         s.body_limit = self.body_limit_bytes;

@@ -22,6 +22,9 @@ pub enum AppError {
     AuthRequired,
     #[error("authentication expired")]
     AuthExpired,
+    /// A DPoP proof was needed and this one does not hold (crate::dpop).
+    #[error("invalid DPoP proof")]
+    DpopInvalid,
     #[error("no wallet")]
     NoWallet,
     #[error("share unavailable")]
@@ -62,7 +65,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::BadRequestStatus(s, _) => *s,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::AuthRequired | AppError::AuthExpired => StatusCode::UNAUTHORIZED,
+            AppError::AuthRequired | AppError::AuthExpired | AppError::DpopInvalid => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -83,6 +88,7 @@ impl AppError {
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             AppError::AuthRequired => ErrorCode::AuthRequired,
             AppError::AuthExpired => ErrorCode::AuthExpired,
+            AppError::DpopInvalid => ErrorCode::DpopInvalid,
             AppError::NoWallet => ErrorCode::NoWallet,
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
@@ -104,6 +110,7 @@ impl AppError {
             AppError::PayloadTooLarge => "request body too large".into(),
             AppError::AuthRequired => "a valid bearer token is required".into(),
             AppError::AuthExpired => "the bearer token has expired".into(),
+            AppError::DpopInvalid => "a valid DPoP proof for this request is required".into(),
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),

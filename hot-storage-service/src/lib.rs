@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod checks;
 pub mod config;
 pub mod db;
+pub mod dpop;
 pub mod error;
 pub mod extract;
 pub mod hot;

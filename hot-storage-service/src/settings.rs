@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::JwtSettings;
+use crate::dpop::DpopSettings;
 use crate::catalog::Catalog;
 use crate::limits::RateSettings;
 
@@ -42,6 +43,14 @@ impl Service {
         }
     }
 
+    /// Where browsers reach this service by default (`--public-url`).
+    pub fn default_public_url(self) -> &'static str {
+        match self {
+            Service::Hot => "http://127.0.0.1:8787",
+            Service::Shield => "http://127.0.0.1:8788",
+        }
+    }
+
     /// The binary's name (for messages that tell the operator what to run).
     pub fn binary(self) -> &'static str {
         match self {
@@ -56,6 +65,8 @@ impl Service {
 pub struct Settings {
     pub service: Service,
     pub jwt: JwtSettings,
+    /// Sender-constrained tokens (crate::dpop).
+    pub dpop: DpopSettings,
     /// Database pool size; 0 = automatic (4 for SQLite, 16 for PostgreSQL).
     pub db_max_connections: u32,
     pub body_limit: usize,
@@ -97,6 +108,12 @@ impl Settings {
                 audience: service.default_audience().into(),
                 cache_ttl: Duration::from_secs(300),
                 min_refetch_interval: Duration::from_secs(10),
+            },
+            // Off until the iFrame sends proofs (docs/services.md, "DPoP").
+            dpop: DpopSettings {
+                required: false,
+                window_secs: 60,
+                public_url: service.default_public_url().into(),
             },
             db_max_connections: 0,
             body_limit: 16 * 1024,

@@ -42,7 +42,7 @@ impl AppState {
     /// Builds the verifier, the limiters and the metrics around an open
     /// (already migrated) database.
     pub fn new(settings: Settings, db: Db, keyring: Keyring) -> anyhow::Result<Self> {
-        let verifier = Verifier::new(settings.jwt.clone())?;
+        let verifier = Verifier::new(settings.jwt.clone(), settings.dpop.clone())?;
         let metrics = Metrics::new(settings.service, verifier.fetch_counter());
         Ok(AppState(Arc::new(Inner {
             service: settings.service,

@@ -16,6 +16,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     AuthRequired,
     AuthExpired,
+    /// The DPoP proof is missing, malformed, for another request, stale,
+    /// replayed, or by another key than the token is bound to (RFC 9449).
+    DpopInvalid,
     NoWallet,
     ShareUnavailable,
     WalletExists,
@@ -38,6 +41,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::AuthRequired => "AUTH_REQUIRED",
             ErrorCode::AuthExpired => "AUTH_EXPIRED",
+            ErrorCode::DpopInvalid => "DPOP_INVALID",
             ErrorCode::NoWallet => "NO_WALLET",
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
             ErrorCode::WalletExists => "WALLET_EXISTS",

@@ -173,7 +173,8 @@ async fn attacks(db: Db) {
     assert_error(st, &v, 404, "NO_WALLET");
     // within the 30 s skew an just-expired token still works
     let t =
-        Signer::ed("ed1", "ed1").sign(&json!({ "iss": ISS, "aud": AUD, "sub": sub, "exp": n - 5 }));
+        Signer::ed("ed1", "ed1").sign(&json!({ "iss": ISS, "aud": AUD, "sub": sub, "exp": n - 5,
+                                                "cnf": { "jkt": DPOP.jkt() } }));
     let (st, _) = srv.get("/v2/wallet", Some(&t)).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // Bearer scheme is required
@@ -209,7 +210,13 @@ async fn algorithms_and_rotation(db: Db) {
     for i in 0..30 {
         let t = Signer::ed("ed2", &format!("random-{i}")).sign(&claims("carol"));
         let (http, url) = (srv.http.clone(), format!("{}/v2/wallet", srv.base));
-        set.spawn(async move { http.get(url).bearer_auth(t).send().await.unwrap().status() });
+        set.spawn(async move {
+            dpop(http.get(&url), "GET", &url, &t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
     }
     while let Some(st) = set.join_next().await {
         assert_eq!(st.unwrap(), StatusCode::UNAUTHORIZED);

@@ -18,10 +18,8 @@ async fn user_limit(db: Db) {
     let t = token("alice");
     let mut limited = None;
     for _ in 0..6 {
-        let resp = srv
-            .http
-            .get(format!("{}/v2/wallet", srv.base))
-            .bearer_auth(&t)
+        let url = format!("{}/v2/wallet", srv.base);
+        let resp = dpop(srv.http.get(&url), "GET", &url, &t)
             .send()
             .await
             .unwrap();

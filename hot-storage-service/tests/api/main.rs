@@ -7,6 +7,7 @@ mod common;
 mod bad_input;
 mod bounds;
 mod catalog;
+mod dpop;
 mod hot_routes;
 mod isolation;
 mod jwt;

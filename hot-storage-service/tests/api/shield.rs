@@ -177,11 +177,8 @@ async fn cors(db: Db) {
             resp.headers().get("access-control-allow-origin").is_none(),
             "{origin}"
         );
-        let resp = srv
-            .http
-            .get(&url)
+        let resp = dpop(srv.http.get(&url), "GET", &url, &token("alice"))
             .header("origin", origin)
-            .bearer_auth(token("alice"))
             .send()
             .await
             .unwrap();

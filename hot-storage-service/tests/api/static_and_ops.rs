@@ -377,10 +377,8 @@ async fn reseal_subcommand_rotates_keys() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(unb64(v["share"].as_str().unwrap()), w.device_share);
     // API answers are never cached
-    let resp = srv
-        .http
-        .get(format!("{}/v2/wallet", srv.base))
-        .bearer_auth(&w.token)
+    let url = format!("{}/v2/wallet", srv.base);
+    let resp = dpop(srv.http.get(&url), "GET", &url, &w.token)
         .send()
         .await
         .unwrap();
@@ -433,9 +431,7 @@ async fn recover_throughput() {
             set.spawn(async move {
                 let mut n = 0u64;
                 while std::time::Instant::now() < deadline {
-                    let r = http
-                        .post(&url)
-                        .bearer_auth(&tok)
+                    let r = dpop(http.post(&url), "POST", &url, &tok)
                         .json(&body)
                         .send()
                         .await

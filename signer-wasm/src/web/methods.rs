@@ -85,9 +85,17 @@ fn plain<'a>(value: Value) -> Answer<'a> {
 handler!(ping(s, p) { plain(json!("pong")) });
 
 handler!(set_auth(s, p) {
-    // One token per service: each accepts only its own audience.
+    // One token per service, each for its own audience: `{ hot, shield }`.
+    // `{ token }` gives both services the same token (a deployment whose
+    // services share one audience).
     let params = object_param(p)?;
-    let (hot, shield) = (str_field(params, "hot")?, str_field(params, "shield")?);
+    let (hot, shield) = match params.get("token") {
+        Some(_) => {
+            let token = str_field(params, "token")?;
+            (token, token)
+        }
+        None => (str_field(params, "hot")?, str_field(params, "shield")?),
+    };
     for token in [hot, shield] {
         if token.is_empty() || token.len() > 8192 {
             return Err(RpcError::bad_params("hot and shield must be JWTs"));

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use hot_storage_service::dpop::ProofKey;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -139,9 +140,28 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// The proof key of every test client: tokens from [`claims`] are bound to
+/// it (`cnf.jkt`), and [`Srv::send`] signs a DPoP proof with it.
+pub static DPOP: std::sync::LazyLock<ProofKey> =
+    std::sync::LazyLock::new(|| ProofKey::generate().unwrap());
+
 pub fn claims(sub: &str) -> Value {
     let n = now();
-    json!({ "iss": ISS, "aud": AUD, "sub": sub, "iat": n, "nbf": n, "exp": n + 600 })
+    json!({ "iss": ISS, "aud": AUD, "sub": sub, "iat": n, "nbf": n, "exp": n + 600,
+            "cnf": { "jkt": DPOP.jkt() } })
+}
+
+/// Authorises `rb` (a `method` request to `url`) with `token` and a fresh
+/// DPoP proof by [`DPOP`].
+pub fn dpop(
+    rb: reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+    token: &str,
+) -> reqwest::RequestBuilder {
+    let url = url.split('?').next().unwrap_or(url);
+    rb.header("authorization", format!("DPoP {token}"))
+        .header("dpop", DPOP.proof(method, url, token))
 }
 
 /// A valid EdDSA token for `sub`.
@@ -251,14 +271,16 @@ impl Srv {
         s.rate.ip_per_second = 10_000;
         s.rate.ip_burst = 10_000;
         s.static_dir = static_dir;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        s.dpop.required = true;
+        s.dpop.public_url = base.clone();
         tweak(&mut s);
         let state = AppState::connect(s, &db_url, keyring).await.unwrap();
         let app = match service {
             Service::Hot => hot_storage_service::hot::app(state.clone()),
             Service::Shield => hot_storage_service::shield::app(state.clone()),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(hot_storage_service::server::serve(
             listener,
@@ -287,9 +309,10 @@ impl Srv {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.base));
+        let url = format!("{}{path}", self.base);
+        let mut rb = self.http.request(method.clone(), &url);
         if let Some(t) = token {
-            rb = rb.bearer_auth(t);
+            rb = dpop(rb, method.as_str(), &url, t);
         }
         if let Some(b) = body {
             rb = rb.json(b);
@@ -322,10 +345,8 @@ impl Srv {
         content_type: &str,
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
+        let url = format!("{}{path}", self.base);
+        let resp = dpop(self.http.post(&url), "POST", &url, token)
             .header("content-type", content_type)
             .body(body)
             .send()
