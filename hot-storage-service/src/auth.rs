@@ -455,9 +455,9 @@ where
         let verifier = Arc::<Verifier>::from_ref(state);
         let verified = verifier.verify(token).await?;
         let dpop = verifier.dpop();
-        if bound || dpop.required {
+        if bound || dpop.required || verified.jkt.is_some() {
             // RFC 9449 §7.1: a bound token must come with its proof, and
-            // under the DPoP scheme.
+            // under the DPoP scheme, whatever the mode.
             let (true, Some(jkt)) = (bound, verified.jkt.as_deref()) else {
                 tracing::info!("token refused: DPoP required, token not bound or sent as Bearer");
                 return Err(AppError::AuthRequired);

@@ -13,11 +13,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::JwtSettings;
-use crate::dpop::DpopSettings;
 use crate::catalog::Catalog;
 /// Re-exported for static_files.rs (CSP) and the Shield provider origin.
 pub use crate::checks::origin;
 use crate::checks::{parse_allowed_origins, parse_trusted_proxies};
+use crate::dpop::DpopSettings;
 use crate::limits::RateSettings;
 use crate::seal::{Keyring, SealKey};
 use crate::settings::{Service, Settings};

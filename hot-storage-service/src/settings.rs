@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::JwtSettings;
-use crate::dpop::DpopSettings;
 use crate::catalog::Catalog;
+use crate::dpop::DpopSettings;
 use crate::limits::RateSettings;
 
 /// Default idle limit of a device: 90 days.

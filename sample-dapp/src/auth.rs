@@ -236,3 +236,52 @@ mod tests {
         assert!(parse_username("a\u{0}bc").is_err());
     }
 }
+
+/// `POST /api/keyframe-tokens` body: the thumbprint the iFrame reports
+/// (`keyframe_status.dpopJkt`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyframeTokensRequest {
+    jkt: String,
+}
+
+/// One token per Keyframe service, each bound to the iFrame's key.
+#[derive(Serialize)]
+pub struct KeyframeTokens {
+    hot: String,
+    shield: String,
+}
+
+/// `POST /api/keyframe-tokens` (this server's session) `{ jkt }` →
+/// `{ hot, shield }`: tokens for hot storage and Shield, each with its own
+/// audience (a token captured at one service opens neither the other nor
+/// this server), bound by `cnf.jkt` to the iFrame's DPoP key (useless
+/// without it), and never outliving the session they come from.
+pub async fn keyframe_tokens(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    JsonObject(body): JsonObject<KeyframeTokensRequest>,
+) -> Result<Json<KeyframeTokens>, AppError> {
+    // RFC 7638 SHA-256 thumbprints are 43 base64url characters.
+    let jkt = body.jkt;
+    if jkt.len() != 43
+        || !jkt
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::bad_request(
+            "jkt must be a JWK SHA-256 thumbprint (43 base64url characters)",
+        ));
+    }
+    state.require_user(&claims.sub).await?;
+    let config = state.config();
+    let issue = |aud: &str| {
+        state
+            .tokens()
+            .issue_for(&claims.sub, claims.auth_time, aud, Some(&jkt))
+    };
+    Ok(Json(KeyframeTokens {
+        hot: issue(&config.hot_storage_audience)?,
+        shield: issue(&config.shield_audience)?,
+    }))
+}

@@ -44,9 +44,26 @@ pub struct Config {
     )]
     pub issuer: String,
 
-    /// JWT `aud` claim.
-    #[arg(long, env = "SAMPLE_DAPP_AUDIENCE", default_value = "keyframe")]
+    /// `aud` of this server's own session tokens (login, refresh, the
+    /// recovery key, the faucet). Keyframe's services refuse them.
+    #[arg(long, env = "SAMPLE_DAPP_AUDIENCE", default_value = "sample-dapp")]
     pub audience: String,
+
+    /// `aud` of the tokens this server issues for hot storage.
+    #[arg(
+        long,
+        env = "SAMPLE_DAPP_HOT_STORAGE_AUDIENCE",
+        default_value = "keyframe-hot-storage"
+    )]
+    pub hot_storage_audience: String,
+
+    /// `aud` of the tokens this server issues for Shield.
+    #[arg(
+        long,
+        env = "SAMPLE_DAPP_SHIELD_AUDIENCE",
+        default_value = "keyframe-shield"
+    )]
+    pub shield_audience: String,
 
     /// Lifetime of an issued token, in seconds (30..=86400).
     #[arg(long, env = "SAMPLE_DAPP_TOKEN_TTL_SECONDS", default_value_t = 900,

@@ -37,6 +37,15 @@ pub struct Claims {
     pub exp: u64,
     pub jti: String,
     pub auth_time: u64,
+    /// RFC 9449 §6.1: the key a Keyframe token is bound to (absent from
+    /// this server's own session tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 /// Signs and verifies this server's tokens.
@@ -111,6 +120,18 @@ impl TokenIssuer {
     /// whichever comes first. A session already over is
     /// [`AppError::SessionExpired`].
     pub fn issue(&self, sub: &str, auth_time: u64) -> Result<String, AppError> {
+        self.issue_for(sub, auth_time, &self.audience, None)
+    }
+
+    /// A token for another audience (one of Keyframe's services), bound to
+    /// the key whose thumbprint is `jkt`, with the same lifetime rules.
+    pub fn issue_for(
+        &self,
+        sub: &str,
+        auth_time: u64,
+        audience: &str,
+        jkt: Option<&str>,
+    ) -> Result<String, AppError> {
         let now = now_secs();
         let deadline = self.session_deadline(auth_time);
         if now >= deadline {
@@ -118,13 +139,16 @@ impl TokenIssuer {
         }
         let claims = Claims {
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: audience.to_owned(),
             sub: sub.to_owned(),
             iat: now,
             nbf: now,
             exp: now.saturating_add(self.ttl_secs).min(deadline),
             jti: crate::random_uuid()?.to_string(),
             auth_time,
+            cnf: jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());

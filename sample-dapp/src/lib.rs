@@ -1,7 +1,10 @@
 //! Keyframe sample dApp server.
 //!
 //! * `POST /api/auth/signup`, `POST /api/auth/login` — `{ username, password }` → `{ token }`
-//! * `POST /api/auth/refresh` (Bearer) → `{ token }`
+//! * `POST /api/auth/refresh` (Bearer) → `{ token }` (this server's own
+//!   session tokens, `aud` `--audience`; Keyframe's services refuse them)
+//! * `POST /api/keyframe-tokens` (Bearer) `{ jkt }` → `{ hot, shield }`:
+//!   one token per Keyframe service, bound to the iFrame's DPoP key
 //! * `GET /.well-known/jwks.json` — the Ed25519 public key
 //! * `GET /api/recovery-key` (Bearer) → `{ key }` — see [`recovery`]
 //! * `POST /api/faucet` (Bearer) `{ address }` → `{ txHash }`
@@ -262,6 +265,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/refresh", post(auth::refresh))
+        .route("/api/keyframe-tokens", post(auth::keyframe_tokens))
         .route("/api/recovery-key", get(recovery::recovery_key))
         .route("/api/faucet", post(eth::faucet))
         .route("/api/rpc", post(eth::rpc))

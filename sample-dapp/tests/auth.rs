@@ -52,7 +52,7 @@ fn verify_with_jwks(jwks: &Value, token: &str) -> Result<Value, String> {
         )
         .map_err(|e| e.to_string())?;
     let now = now();
-    if claims["iss"] != "http://127.0.0.1:3000" || claims["aud"] != "keyframe" {
+    if claims["iss"] != "http://127.0.0.1:3000" || claims["aud"] != "sample-dapp" {
         return Err(format!("bad iss/aud {claims}"));
     }
     let (iat, nbf, exp) = (

@@ -13,6 +13,7 @@
 pub mod backup;
 pub mod chains;
 pub mod consent;
+pub mod dpop;
 pub mod error;
 pub mod evm;
 pub mod flows;

@@ -134,7 +134,11 @@ async fn refused(db: Db) {
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], "DPOP_INVALID");
     let (_, body) = srv.get("/v2/wallet", Some(&t)).await;
-    assert_eq!(body["wallet"], json!(w.wallet), "the replay changed nothing");
+    assert_eq!(
+        body["wallet"],
+        json!(w.wallet),
+        "the replay changed nothing"
+    );
 }
 dual!(refused_without_a_valid_proof, refused);
 

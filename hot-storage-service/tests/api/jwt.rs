@@ -172,8 +172,8 @@ async fn attacks(db: Db) {
     let (st, v) = srv.get("/v2/wallet", Some(&token(sub))).await;
     assert_error(st, &v, 404, "NO_WALLET");
     // within the 30 s skew an just-expired token still works
-    let t =
-        Signer::ed("ed1", "ed1").sign(&json!({ "iss": ISS, "aud": AUD, "sub": sub, "exp": n - 5,
+    let t = Signer::ed("ed1", "ed1")
+        .sign(&json!({ "iss": ISS, "aud": AUD, "sub": sub, "exp": n - 5,
                                                 "cnf": { "jkt": DPOP.jkt() } }));
     let (st, _) = srv.get("/v2/wallet", Some(&t)).await;
     assert_eq!(st, StatusCode::NOT_FOUND);

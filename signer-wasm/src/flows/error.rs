@@ -126,6 +126,14 @@ impl From<ServiceError> for RpcError {
                 Reason::AuthExpired,
                 "the session token has expired",
             ),
+            // The token is bound to another key than this iFrame's (a new
+            // device, or storage lost): the host asks the dApp for tokens
+            // bound to keyframe_status.dpopJkt.
+            "DPOP_INVALID" => (
+                UNAUTHORIZED,
+                Reason::AuthRequired,
+                "the service refused this iFrame's proof of its token key",
+            ),
             "NO_WALLET" => (
                 UNAUTHORIZED,
                 Reason::NoWallet,

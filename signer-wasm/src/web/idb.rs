@@ -90,3 +90,10 @@ pub async fn delete(db: &IdbDatabase, key: &str) -> Result<(), JsValue> {
     settle(&store.delete(&JsValue::from_str(key))?).await?;
     Ok(())
 }
+
+/// The value under `key`, or `undefined`.
+pub async fn get(db: &IdbDatabase, key: &str) -> Result<JsValue, JsValue> {
+    let tx = db.transaction_with_str_and_mode(SHARES, IdbTransactionMode::Readonly)?;
+    let store = tx.object_store(SHARES)?;
+    settle(&store.get(&JsValue::from_str(key))?).await
+}

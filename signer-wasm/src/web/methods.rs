@@ -120,6 +120,8 @@ handler!(status(s, p) {
     }
     plain(json!({
         "authenticated": s.token.borrow().is_some(),
+        // The thumbprint tokens for this iFrame must be bound to (cnf.jkt).
+        "dpopJkt": s.flows.hot.dpop.jkt(),
         "wallet": wallet.as_ref().map(|w| w.wallet),
         "kind": wallet.as_ref().map(|w| w.kind),
         "addresses": wallet.as_ref().map(|w| w.addresses.clone()),

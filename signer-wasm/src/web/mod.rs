@@ -9,6 +9,7 @@
 
 mod bench;
 mod consent;
+mod dpop;
 mod idb;
 mod lock;
 mod methods;
@@ -27,6 +28,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use web_sys::{MessageEvent, MessagePort, Window};
 
 use consent::Catalog;
+use dpop::DpopKey;
 use services::{HotStorageApi, ShieldApi};
 use signer::Signer;
 use store::ShareStore;
@@ -47,15 +49,20 @@ pub fn start() {
 async fn boot() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let own_origin = window.location().origin()?;
-    let hot = HotStorageApi { base: own_origin };
+    let store = ShareStore::detect().await;
+    let dpop = Rc::new(DpopKey::load_or_create(&store).await?);
+    let hot = HotStorageApi {
+        base: own_origin,
+        dpop: dpop.clone(),
+    };
     let (config, tokens) = futures_util::future::join(hot.config(), hot.tokens()).await;
     let config = config.map_err(|_| JsValue::from_str("provider config unavailable"))?;
     let catalog = Catalog::from_provider(config.chains.clone(), tokens.ok().as_ref());
-    let store = ShareStore::detect().await;
     let signer = Rc::new(Signer::new(
         hot,
         ShieldApi {
             base: config.shield_url.clone(),
+            dpop,
         },
         store,
         catalog,

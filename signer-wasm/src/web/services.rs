@@ -14,6 +14,9 @@ use keyframe_wire::hot::{
 use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use std::rc::Rc;
+
+use super::dpop::DpopKey;
 use crate::flows::{HotStorage, ServiceError, Shield, Tokens};
 use crate::shares::{DeviceId, WalletId};
 
@@ -102,20 +105,43 @@ use wasm_bindgen::JsCast;
 /// Hot storage on the iFrame's own origin.
 pub struct HotStorageApi {
     pub base: String,
+    pub dpop: Rc<DpopKey>,
 }
 
 /// Shield, on its own origin.
 pub struct ShieldApi {
     pub base: String,
+    pub dpop: Rc<DpopKey>,
 }
 
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
+/// `builder` (a `method` request to `url`) with `token`: under the DPoP
+/// scheme with a fresh proof when the token is bound to a key (RFC 9449;
+/// a token bound to another key than ours then fails at the service, and
+/// the host fetches one for `keyframe_status.dpopJkt`), else as a plain
+/// bearer token (a dApp that does not bind its tokens yet).
+async fn authorized(
+    dpop: &DpopKey,
+    builder: RequestBuilder,
+    method: &str,
+    url: &str,
+    token: &str,
+) -> Result<RequestBuilder, ServiceError> {
+    if crate::dpop::bound_key(token).is_none() {
+        return Ok(builder.header("Authorization", &format!("Bearer {token}")));
+    }
+    let proof = dpop
+        .proof(method, url, token)
+        .await
+        .map_err(|_| ServiceError::Protocol)?;
+    Ok(builder
+        .header("Authorization", &format!("DPoP {token}"))
+        .header("DPoP", &proof))
 }
 
 impl HotStorageApi {
-    fn post(&self, path: &str, token: &Tokens) -> RequestBuilder {
-        Request::post(&format!("{}{path}", self.base)).header("Authorization", &bearer(token.hot()))
+    async fn post(&self, path: &str, token: &Tokens) -> Result<RequestBuilder, ServiceError> {
+        let url = format!("{}{path}", self.base);
+        authorized(&self.dpop, Request::post(&url), "POST", &url, token.hot()).await
     }
 
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
@@ -131,8 +157,8 @@ impl HotStorageApi {
 
 impl HotStorage for HotStorageApi {
     async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError> {
-        let req = Request::get(&format!("{}/v2/wallet", self.base))
-            .header("Authorization", &bearer(token.hot()));
+        let url = format!("{}/v2/wallet", self.base);
+        let req = authorized(&self.dpop, Request::get(&url), "GET", &url, token.hot()).await?;
         match get(req).await {
             Ok(w) => Ok(Some(w)),
             Err(e) if e.is("NO_WALLET") => Ok(None),
@@ -144,35 +170,35 @@ impl HotStorage for HotStorageApi {
         token: &Tokens,
         body: &CreateRequest,
     ) -> Result<DeviceRef, ServiceError> {
-        send(self.post("/v2/devices/create", token), Some(body)).await
+        send(self.post("/v2/devices/create", token).await?, Some(body)).await
     }
     async fn register(
         &self,
         token: &Tokens,
         body: &RegisterRequest,
     ) -> Result<DeviceRef, ServiceError> {
-        send(self.post("/v2/devices/register", token), Some(body)).await
+        send(self.post("/v2/devices/register", token).await?, Some(body)).await
     }
     async fn recover(
         &self,
         token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
-        send(self.post("/v2/devices/recover", token), Some(body)).await
+        send(self.post("/v2/devices/recover", token).await?, Some(body)).await
     }
     async fn refresh(
         &self,
         token: &Tokens,
         body: &RefreshRequest,
     ) -> Result<VersionRef, ServiceError> {
-        send(self.post("/v2/devices/refresh", token), Some(body)).await
+        send(self.post("/v2/devices/refresh", token).await?, Some(body)).await
     }
     async fn commit(
         &self,
         token: &Tokens,
         body: &CommitRequest,
     ) -> Result<VersionRef, ServiceError> {
-        send(self.post("/v2/devices/commit", token), Some(body)).await
+        send(self.post("/v2/devices/commit", token).await?, Some(body)).await
     }
     async fn list(
         &self,
@@ -180,7 +206,8 @@ impl HotStorage for HotStorageApi {
         wallet: WalletId,
     ) -> Result<Vec<DeviceInfo>, ServiceError> {
         let body = WalletRequest { wallet };
-        let list: DeviceList = send(self.post("/v2/devices/list", token), Some(&body)).await?;
+        let list: DeviceList =
+            send(self.post("/v2/devices/list", token).await?, Some(&body)).await?;
         Ok(list.devices)
     }
     async fn revoke(
@@ -190,7 +217,7 @@ impl HotStorage for HotStorageApi {
         device: DeviceId,
     ) -> Result<(), ServiceError> {
         let body = RevokeRequest { wallet, device };
-        let _: OkBody = send(self.post("/v2/devices/revoke", token), Some(&body)).await?;
+        let _: OkBody = send(self.post("/v2/devices/revoke", token).await?, Some(&body)).await?;
         Ok(())
     }
 }
@@ -212,8 +239,15 @@ impl Shield for ShieldApi {
             wallet,
             record: record.clone(),
         };
-        let req = Request::post(&self.url("/v1/cold-shares"))
-            .header("Authorization", &bearer(token.shield()));
+        let url = self.url("/v1/cold-shares");
+        let req = authorized(
+            &self.dpop,
+            Request::post(&url),
+            "POST",
+            &url,
+            token.shield(),
+        )
+        .await?;
         let _: Created = send(req, Some(&body)).await?;
         Ok(())
     }
@@ -228,15 +262,15 @@ impl Shield for ShieldApi {
             wallet: None,
             record: record.clone(),
         };
-        let req = Request::put(&self.url(&format!("/v1/cold-shares/{wallet}")))
-            .header("Authorization", &bearer(token.shield()));
+        let url = self.url(&format!("/v1/cold-shares/{wallet}"));
+        let req = authorized(&self.dpop, Request::put(&url), "PUT", &url, token.shield()).await?;
         let _: ColdRecordResponse = send(req, Some(&body)).await?;
         Ok(())
     }
 
     async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
-        let req = Request::get(&self.url(&format!("/v1/cold-shares/{wallet}")))
-            .header("Authorization", &bearer(token.shield()));
+        let url = self.url(&format!("/v1/cold-shares/{wallet}"));
+        let req = authorized(&self.dpop, Request::get(&url), "GET", &url, token.shield()).await?;
         let answer: ColdRecordResponse = get(req).await?;
         Ok(answer.record)
     }
