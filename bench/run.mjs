@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
-import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
+import { signUp, recoveryKey, mailTypedData, keyframeTokens } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns, keepBackup, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
@@ -147,7 +147,11 @@ async function connectDevice(browser, host, stack, token) {
   await page.evaluate(async ({ providerUrl, rpcUrl }) => {
     window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
   }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
-  if (token) await page.evaluate((token) => window.signer.request({ method: "keyframe_setAuth", params: { token } }), token);
+  if (token) {
+    const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
+    const tokens = await keyframeTokens(stack, token, dpopJkt);
+    await page.evaluate((tokens) => window.signer.request({ method: "keyframe_setAuth", params: tokens }), tokens);
+  }
   return { context, page, frame: iframeOf(page, stack) };
 }
 

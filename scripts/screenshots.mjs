@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, startStack } from "./stack.mjs";
 import { freePort, launchBrowser, serveStatic } from "../tests/support/index.mjs";
-import {
+import { authorize,
   approveButton, approveNext, base58Decode, callUnattended, mailTypedData, ok, openHost, recoveryKey, rejectNext,
   screenAlert, signUp, solanaTransferTx, typeInto,
 } from "../tests/support/e2e.mjs";
@@ -68,7 +68,7 @@ async function main() {
     const context = await browser.newContext({ viewport: { width: 900, height: 760 }, deviceScaleFactor: 1 });
     const { page } = await openHost(context, host.origin, stack);
     const user = await signUp(stack, "screens");
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
 
     // Create: the password typed twice, with its strength.
     const creating = callUnattended(page, "keyframe_createWallet", { recovery: { method: "password" } });
@@ -108,7 +108,7 @@ async function main() {
     // A second device: recovery with a mistyped password first.
     const phone = await browser.newContext({ viewport: { width: 900, height: 760 }, deviceScaleFactor: 1 });
     const { page: page2 } = await openHost(phone, host.origin, stack);
-    await ok(page2, "keyframe_setAuth", { token: user.token });
+    await authorize(page2, stack, user.token);
     const recovering = callUnattended(page2, "keyframe_recover", { recovery: { method: "password" } });
     await approveButton(page2).waitFor({ state: "visible" });
     await typeInto(page2, { "Recovery password": "not the password" });
@@ -125,7 +125,7 @@ async function main() {
     const other = await signUp(stack, "screens-import");
     const importer = await browser.newContext({ viewport: { width: 900, height: 760 }, deviceScaleFactor: 1 });
     const { page: page3 } = await openHost(importer, host.origin, stack);
-    await ok(page3, "keyframe_setAuth", { token: other.token });
+    await authorize(page3, stack, other.token);
     const key = await recoveryKey(stack, other.token);
     await shootAndReject(page3, "import-wallet", "keyframe_importWallet", { recovery: { method: "automatic", token: key } },
       { "Recovery phrase or private key": "test test test test test test test test test test test junk" });

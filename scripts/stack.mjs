@@ -74,15 +74,17 @@ export async function startStack(opts = {}) {
         ...(extraOrigins.length ? ["--cors-origins", extraOrigins.join(",")] : []),
       ], { ...common, readyUrl: `http://127.0.0.1:${ports.dapp}/healthz` }),
     );
+    // Each service requires its own audience (its default) and DPoP proofs
+    // naming its public URL.
     const jwt = [
       "--jwks-url", `http://127.0.0.1:${ports.dapp}/.well-known/jwks.json`,
       "--jwt-issuer", urls.dapp,
-      "--jwt-audience", "keyframe",
     ];
     started.push(
       await startProcess(bin("shield-service", profile), [
         ...jwt, "--dev",
         "--listen", `127.0.0.1:${ports.shield}`,
+        "--public-url", urls.shield,
         "--data-dir", join(dataDir, "shield"),
         "--provider-origin", urls.provider,
         ...(opts.databaseUrls?.shield ? ["--database-url", opts.databaseUrls.shield] : []),
@@ -92,6 +94,7 @@ export async function startStack(opts = {}) {
       await startProcess(bin("hot-storage-service", profile), [
         ...jwt, "--dev",
         "--listen", `127.0.0.1:${ports.provider}`,
+        "--public-url", urls.provider,
         "--data-dir", join(dataDir, "hot-storage"),
         "--allowed-origins", allowedOrigins,
         "--shield-url", urls.shield,

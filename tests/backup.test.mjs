@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { verifyMessage } from "viem";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import {
+import { authorize,
   approveButton, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
 } from "./support/e2e.mjs";
 
@@ -40,7 +40,7 @@ async function device(token) {
   const context = await browser.newContext({ acceptDownloads: true });
   const { page, connected } = await openHost(context, host.origin, stack);
   assert.ok(connected.ok, JSON.stringify(connected));
-  if (token) await ok(page, "keyframe_setAuth", { token });
+  if (token) await authorize(page, stack, token);
   return { context, page };
 }
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { approveButton, ok, openHost, recoveryKey, rpc, signerFrame, signUp } from "./support/e2e.mjs";
+import { authorize, approveButton, ok, openHost, recoveryKey, rpc, signerFrame, signUp } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
 const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
@@ -44,7 +44,7 @@ test("viem's sendCalls: one screen lists every call, both are mined in order; at
   const { page, connected } = await openHost(context, host.origin, stack);
   assert.ok(connected.ok, JSON.stringify(connected));
   const user = await signUp(stack, "calls");
-  await ok(page, "keyframe_setAuth", { token: user.token });
+  await authorize(page, stack, user.token);
   const key = await recoveryKey(stack, user.token);
   const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
   await rpc(stack, "anvil_setBalance", [addresses.evm, "0x56BC75E2D63100000"]);

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { encodeFunctionData, erc20Abi } from "viem";
 import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import {
+import { authorize,
   approveButton, approveNext, callUnattended, ok, openHost, passwordRecovery, signerFrame, signUp,
 } from "./support/e2e.mjs";
 
@@ -184,7 +184,7 @@ describe("the approval screen names tokens from the provider's list", () => {
     const context = await browser.newContext();
     const { page, connected } = await openHost(context, host.origin, stack);
     assert.ok(connected.ok, JSON.stringify(connected));
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
     const { addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() });
     const data = encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 1_500_000n] });
     const tx = { from: addresses.evm, type: "0x2", nonce: "0x0", gas: "0x186a0", maxFeePerGas: "0x77359400",

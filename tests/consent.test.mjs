@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import {
+import { authorize, keyframeTokens,
   approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
   recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
 } from "./support/e2e.mjs";
@@ -43,7 +43,7 @@ async function device(token) {
   const context = await browser.newContext();
   const { page, connected } = await openHost(context, host.origin, stack);
   assert.ok(connected.ok, JSON.stringify(connected));
-  if (token) await ok(page, "keyframe_setAuth", { token });
+  if (token) await authorize(page, stack, token);
   return { context, page };
 }
 
@@ -177,9 +177,12 @@ describe("every act of authority waits for Approve", () => {
   });
 
   test("a request the host abandons (SDK timeout) leaves the screen", async () => {
-    const r = await page.evaluate(async ({ providerUrl, token, address }) => {
+    // The second iFrame shares the first one's origin storage, so its DPoP key.
+    const { dpopJkt } = await ok(page, "keyframe_status");
+    const tokens = await keyframeTokens(stack, user.token, dpopJkt);
+    const r = await page.evaluate(async ({ providerUrl, tokens, address }) => {
       const signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, timeouts: { personal_sign: 1500 } });
-      await signer.request({ method: "keyframe_setAuth", params: { token } });
+      await signer.request({ method: "keyframe_setAuth", params: tokens });
       try {
         await signer.request({ method: "personal_sign", params: ["0x00", address] });
         return { ok: true };
@@ -189,7 +192,7 @@ describe("every act of authority waits for Approve", () => {
       } finally {
         window.second = signer;
       }
-    }, { providerUrl: stack.urls.provider, token: user.token, address: addresses.evm });
+    }, { providerUrl: stack.urls.provider, tokens, address: addresses.evm });
     assert.equal(r.ok, false);
     assert.equal(r.reason, "TIMEOUT");
     assert.equal(r.visible, "0", "the iFrame asked to be hidden once the screen was empty");
@@ -236,7 +239,7 @@ describe("every act of authority waits for Approve", () => {
     // The device lock is not held while the phrase is on screen: this
     // device signs meanwhile (from a second tab of the same profile).
     const { page: tab2 } = await openHost(context, host.origin, stack);
-    await ok(tab2, "keyframe_setAuth", { token: user.token });
+    await authorize(tab2, stack, user.token);
     const signed = track(callUnattended(tab2, "personal_sign", [hex("during export"), addresses.evm]));
     await approveNext(tab2);
     assert.ok((await signed.promise).ok, "signing blocked while the export is shown");
@@ -392,7 +395,7 @@ describe("a browser without IntersectionObserver v2", () => {
     const { page, connected } = await openHost(context, host.origin, stack);
     assert.ok(connected.ok, JSON.stringify(connected));
     const user = await signUp(stack, "noiov2");
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
     const key = await recoveryKey(stack, user.token);
     const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
     const t = track(callUnattended(page, "personal_sign", [hex("no occlusion tracking"), addresses.evm]));
@@ -416,7 +419,7 @@ describe("a browser without IntersectionObserver v2", () => {
     const { page, connected } = await openHost(context, host.origin, stack);
     assert.ok(connected.ok, JSON.stringify(connected));
     const user = await signUp(stack, "iov2");
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
     const key = await recoveryKey(stack, user.token);
     const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
     const t = track(callUnattended(page, "personal_sign", [hex("tracked"), addresses.evm]));

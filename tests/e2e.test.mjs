@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import {
+import { authorize,
   assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
   approveNext, approving, call, callUnattended, fails, mintToken, ok, openHost, passwordRecovery, recoverTyping,
   recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
@@ -49,7 +49,7 @@ async function device(token, origin = host.origin) {
   const context = await browser.newContext();
   const { page, connected } = await openHost(context, origin, stack);
   assert.ok(connected.ok, `connect failed: ${JSON.stringify(connected)}`);
-  if (token) await ok(page, "keyframe_setAuth", { token });
+  if (token) await authorize(page, stack, token);
   return { context, page };
 }
 
@@ -163,14 +163,14 @@ describe("a wallet on one device", () => {
     await fails(page, "personal_sign", ["0x00", addresses.evm], "AUTH_REQUIRED", 4100);
     const status = await ok(page, "keyframe_status");
     assert.equal(status.authenticated, false);
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
     assert.equal((await ok(page, "keyframe_status")).hasLocalShare, true);
     await assertPersonalSign(page, addresses.evm, "signed in again, no recovery needed");
   });
 
   test("two tabs of one device sign at once and both verify", async () => {
     const { page: second } = await openHost(context, host.origin, stack);
-    await ok(second, "keyframe_setAuth", { token: user.token });
+    await authorize(second, stack, user.token);
     await Promise.all([assertPersonalSign(page, addresses.evm, "tab one"), assertPersonalSign(second, addresses.evm, "tab two")]);
     await assertPersonalSign(second, addresses.evm, "after");
     await assertPersonalSign(page, addresses.evm, "after");
@@ -408,7 +408,7 @@ describe("crash safety of the refresh after each signature", () => {
   async function stillSigns() {
     await assertPersonalSign(page, addresses.evm, "same session");
     const { page: fresh } = await openHost(context, host.origin, stack);
-    await ok(fresh, "keyframe_setAuth", { token: user.token });
+    await authorize(fresh, stack, user.token);
     await assertPersonalSign(fresh, addresses.evm, "new session");
     await fresh.close();
   }
@@ -447,7 +447,7 @@ describe("crash safety of the refresh after each signature", () => {
 
   test("the page is closed as soon as the signature arrives", async () => {
     const { page: doomed } = await openHost(context, host.origin, stack);
-    await ok(doomed, "keyframe_setAuth", { token: user.token });
+    await authorize(doomed, stack, user.token);
     const hex = `0x${Buffer.from("closing").toString("hex")}`;
     await doomed.evaluate(([m, a]) => {
       window.signer.request({ method: "personal_sign", params: [m, a] }).then(() => window.close());
@@ -459,7 +459,7 @@ describe("crash safety of the refresh after each signature", () => {
 
   test("the page is closed while the refresh request is in flight", async () => {
     const { page: doomed } = await openHost(context, host.origin, stack);
-    await ok(doomed, "keyframe_setAuth", { token: user.token });
+    await authorize(doomed, stack, user.token);
     await context.route(refreshUrl(), async (route) => {
       await doomed.close().catch(() => {});
       await route.abort("connectionreset").catch(() => {});
@@ -497,7 +497,7 @@ describe("browsers without third-party storage", () => {
     await page.evaluate(async ({ providerUrl }) => {
       window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337 });
     }, { providerUrl: stack.urls.provider });
-    await ok(page, "keyframe_setAuth", { token: user.token });
+    await authorize(page, stack, user.token);
     await fails(page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
     await context.close();
   });

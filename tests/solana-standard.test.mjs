@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { approving, base58Decode, ok, openHost, recoveryKey, signUp } from "./support/e2e.mjs";
+import { authorize, approving, base58Decode, ok, openHost, recoveryKey, signUp } from "./support/e2e.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
 const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
@@ -76,7 +76,7 @@ test("a Solana page finds Keyframe with getWallets(), connects, signs a message 
   const { page, connected } = await openHost(context, host.origin, stack);
   assert.ok(connected.ok, JSON.stringify(connected));
   const user = await signUp(stack, "sol");
-  await ok(page, "keyframe_setAuth", { token: user.token });
+  await authorize(page, stack, user.token);
   const key = await recoveryKey(stack, user.token);
   const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
 

@@ -44,13 +44,13 @@ pub struct CommonArgs {
     /// one service accepts must not open the other.
     #[arg(long, env = "KEYFRAME_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
-    /// Sender-constrained tokens (RFC 9449). `required`: every request
-    /// needs a token bound to a key (`cnf.jkt`) and a fresh proof by that
-    /// key. `off` accepts plain bearer tokens (a bound token is still
-    /// checked), which costs the protection: whoever sees a token (a log,
-    /// a proxy, the host page's script) can use it until it expires. The
-    /// default is `off` until the iFrame sends proofs (docs/services.md).
-    #[arg(long, env = "KEYFRAME_DPOP", default_value = "off",
+    /// Sender-constrained tokens (RFC 9449). `required` (the default):
+    /// every request needs a token bound to the iFrame's key (`cnf.jkt`)
+    /// and a fresh proof by that key. `off` also accepts plain bearer
+    /// tokens (a bound token still needs its proof), which costs the
+    /// protection: whoever sees a token (a log, a proxy, the host page's
+    /// script) can use it until it expires.
+    #[arg(long, env = "KEYFRAME_DPOP", default_value = "required",
           value_parser = ["required", "off"])]
     pub dpop: String,
     /// How far a DPoP proof's `iat` may be from this server's clock, in

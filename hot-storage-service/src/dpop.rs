@@ -32,10 +32,10 @@ const MAX_JTI_LEN: usize = 64;
 /// How DPoP is enforced (docs/services.md, "DPoP").
 #[derive(Debug, Clone)]
 pub struct DpopSettings {
-    /// `true`: every authenticated request needs a token bound with
-    /// `cnf.jkt` and a proof by that key. `false` (today's default, until
-    /// the iFrame sends proofs) accepts plain bearer tokens: anyone who
-    /// sees one can use it until it expires.
+    /// `true` (the default): every authenticated request needs a token
+    /// bound with `cnf.jkt` and a proof by that key. `false` also accepts
+    /// plain bearer tokens: anyone who sees one can use it until it
+    /// expires.
     pub required: bool,
     /// How far `iat` may be from the server's clock, in seconds (each way).
     pub window_secs: u64,

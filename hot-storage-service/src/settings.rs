@@ -109,9 +109,8 @@ impl Settings {
                 cache_ttl: Duration::from_secs(300),
                 min_refetch_interval: Duration::from_secs(10),
             },
-            // Off until the iFrame sends proofs (docs/services.md, "DPoP").
             dpop: DpopSettings {
-                required: false,
+                required: true,
                 window_secs: 60,
                 public_url: service.default_public_url().into(),
             },

@@ -117,6 +117,9 @@ async function ensureSigner() {
     chainId: state.config.chainId,
     rpcUrl: "/api/rpc",
     name: "Keyframe (sample)",
+    // One token per Keyframe service, bound to the iFrame's DPoP key; our
+    // own session token never leaves this page.
+    getTokens: (jkt) => api("/api/keyframe-tokens", { jkt }),
   });
   state.signer.provider.on("accountsChanged", () => refreshStatus());
   return state.signer;
@@ -169,7 +172,7 @@ function scheduleRenewal(token, username, previousExp) {
       const { token: fresh } = await api("/api/auth/refresh", {});
       state.token = fresh;
       sessionStorage.setItem("keyframe-sample", JSON.stringify({ token: fresh, username }));
-      await state.signer?.setAuth(fresh);
+      await state.signer?.authorize();
       scheduleRenewal(fresh, username, exp);
     } catch (err) {
       showError(err);
@@ -185,7 +188,7 @@ async function signedIn(token, username) {
   $("auth-section").hidden = true;
   $("session-section").hidden = false;
   const signer = await ensureSigner();
-  await signer.setAuth(token);
+  await signer.authorize();
   await refreshStatus();
 }
 

@@ -30,6 +30,22 @@ export async function signUp(stack, prefix) {
   return { username, password, token: json.token };
 }
 
+/**
+ * Tokens for Keyframe's services (`{ hot, shield }`) from the sample dApp,
+ * for the user of session `token`, bound to the iFrame key `jkt`.
+ */
+export async function keyframeTokens(stack, token, jkt) {
+  const { status, json } = await postJson(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/api/keyframe-tokens`, { jkt }, token);
+  assert.equal(status, 200, JSON.stringify(json));
+  return json;
+}
+
+/** Signs the user of session `token` in to the iFrame of `page`, with tokens bound to its DPoP key. */
+export async function authorize(page, stack, token) {
+  const { dpopJkt } = await ok(page, "keyframe_status");
+  return ok(page, "keyframe_setAuth", await keyframeTokens(stack, token, dpopJkt));
+}
+
 export async function recoveryKey(stack, token) {
   const res = await fetch(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/api/recovery-key`, {
     headers: { authorization: `Bearer ${token}` },

@@ -6,7 +6,7 @@
  * States:
  *   mounting    — iFrame in the DOM (or reloading), waiting for `ready`
  *   handshaking — `connect` posted with the port, waiting for `connected`
- *   restoring   — port open; setting the chain, replaying the last `keyframe_setAuth`
+ *   restoring   — port open; setting the chain, restoring the last `keyframe_setAuth`
  *   connected   — requests flow
  *   disconnected— gave up (iFrame removed); the next request mounts a new one
  *   destroyed   — terminal
@@ -25,6 +25,7 @@ import {
   MessageType,
   NotificationMethod,
 } from "./protocol.js";
+import type { GetTokens } from "./types.js";
 
 type State = "mounting" | "handshaking" | "restoring" | "connected" | "disconnected" | "destroyed";
 
@@ -57,6 +58,8 @@ export interface ConnectionOptions {
   onEvent(type: IframeEventType, data: unknown): void;
   onConnect(): void;
   onDisconnect(error: KeyframeError): void;
+  /** Fresh tokens bound to the iFrame's DPoP key (`createSigner`'s `getTokens`). */
+  getTokens?: GetTokens;
 }
 
 const HIDDEN: Partial<CSSStyleDeclaration> = {
@@ -118,8 +121,12 @@ export class Connection {
   private checking = false;
   /** Evidence for the connect-timeout error (see diagnose.ts). */
   private readonly diag: Diagnosis;
-  /** Last token given to `keyframe_setAuth`, replayed after a rebuild. */
-  authToken: string | null = null;
+  /**
+   * The last `keyframe_setAuth` params, restored after a rebuild: asked
+   * anew from `getTokens` (the new document's DPoP key may differ), else
+   * replayed.
+   */
+  auth: object | null = null;
 
   constructor(private readonly opts: ConnectionOptions) {
     const base = opts.providerUrl.replace(/\/+$/, "");
@@ -369,15 +376,16 @@ export class Connection {
    */
   private async onConnected(gen: number): Promise<void> {
     this.state = "restoring";
-    const token = this.authToken;
+    const auth = this.auth;
     const steps: [string, unknown][] = [["wallet_switchEthereumChain", [{ chainId: this.opts.chainIdHex }]]];
-    if (token !== null) steps.push(["keyframe_setAuth", { token }]);
+    if (auth !== null) steps.push(["keyframe_setAuth", auth]);
     for (const [method, params] of steps) {
       // The switch confirms the chain named in `connect` and never waits
       // for a person: it keeps a short timeout.
       const timeoutMs = Math.min(this.opts.timeoutFor(method), 5_000);
       try {
-        await this.call(method, params, timeoutMs, false);
+        const fresh = method === "keyframe_setAuth" && this.opts.getTokens;
+        await this.call(method, fresh ? await this.tokensFor(fresh, timeoutMs) : params, timeoutMs, false);
       } catch (err) {
         if (gen !== this.gen) return;
         const e = err as KeyframeError;
@@ -390,7 +398,7 @@ export class Connection {
           return;
         }
         // The iFrame refused the token (expired…): stop replaying it.
-        if (method === "keyframe_setAuth" && this.authToken === token) this.authToken = null;
+        if (method === "keyframe_setAuth" && this.auth === auth) this.auth = null;
       }
     }
     if (gen !== this.gen || this.state !== "restoring") return;
@@ -403,6 +411,12 @@ export class Connection {
     this.waiters = [];
     for (const x of w) x.resolve();
     this.opts.onConnect();
+  }
+
+  /** Tokens from `getTokens` for the current document's DPoP key. */
+  async tokensFor(getTokens: GetTokens, timeoutMs: number): Promise<object> {
+    const status = (await this.call("keyframe_status", undefined, timeoutMs, false)) as { dpopJkt: string };
+    return getTokens(status.dpopJkt);
   }
 
   /** The iFrame refused what the dApp configured (its chain): stop, with its error. */

@@ -21,6 +21,8 @@ export type {
   DeviceInfo,
   NativeCurrency,
   CreateSignerOptions,
+  GetTokens,
+  KeyframeTokens,
   Hex,
   KeyframeMethod,
   KeyframeMethods,

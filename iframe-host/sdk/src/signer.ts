@@ -6,7 +6,7 @@ import { Emitter } from "./emitter.js";
 import { badParams, ErrorCode, KeyframeError, unsupported } from "./errors.js";
 import { isPlainObject } from "./protocol.js";
 import { rpcFetch } from "./rpc.js";
-import type { CreateSignerOptions, KeyframeProvider, RequestArguments, RequestFn, Signer } from "./types.js";
+import type { CreateSignerOptions, KeyframeProvider, KeyframeTokens, RequestArguments, RequestFn, Signer } from "./types.js";
 import { checkTx, isAddress, isIframeMethod, isQuantity, isRpcMethod, REFUSED_METHODS, validateIframeParams } from "./validate.js";
 
 const SIGN_METHODS = new Set([
@@ -83,24 +83,24 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     onEvent: (type, data) => emitter.emit(type, data),
     onConnect: () => emitter.emit("connect", { chainId: chainHex }),
     onDisconnect: (error) => emitter.emit("disconnect", error),
+    getTokens: options.getTokens,
   });
 
   /** A request bound for the iFrame, with the auth-token bookkeeping. */
   const iframeCall = async (method: string, params: unknown): Promise<unknown> => {
     if (method === "keyframe_setAuth") {
-      const token = (params as { token: string }).token;
-      conn.authToken = token;
+      conn.auth = params as object;
       try {
         return await conn.request(method, params);
       } catch (err) {
         const e = err as KeyframeError;
         // Refused by the iFrame: do not replay it. Timeouts keep it for the rebuild.
-        if (e.reason !== "TIMEOUT" && e.code !== ErrorCode.Disconnected && conn.authToken === token) conn.authToken = null;
+        if (e.reason !== "TIMEOUT" && e.code !== ErrorCode.Disconnected && conn.auth === params) conn.auth = null;
         throw err;
       }
     }
     const result = await conn.request(method, params);
-    if (method === "keyframe_logout") conn.authToken = null;
+    if (method === "keyframe_logout") conn.auth = null;
     return result;
   };
 
@@ -253,8 +253,13 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     request,
     provider,
     info,
-    async setAuth(token: string): Promise<void> {
-      await request({ method: "keyframe_setAuth", params: { token } });
+    async setAuth(tokens: KeyframeTokens | string): Promise<void> {
+      await request({ method: "keyframe_setAuth", params: typeof tokens === "string" ? { token: tokens } : tokens });
+    },
+    async authorize(): Promise<void> {
+      if (!options.getTokens) throw badParams("authorize: createSigner was given no getTokens");
+      const { dpopJkt } = await request({ method: "keyframe_status" });
+      await request({ method: "keyframe_setAuth", params: await options.getTokens(dpopJkt) });
     },
     destroy(): void {
       stopAnnouncing();

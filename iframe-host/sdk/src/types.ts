@@ -40,10 +40,16 @@ export interface TransactionRequest {
 /** Params and results of the methods the SDK knows (docs/architecture.md §6). */
 export interface KeyframeMethods {
   keyframe_ping: { params?: undefined; result: "pong" };
-  keyframe_setAuth: { params: { token: string }; result: { ok: boolean } };
+  /** One token per service (`{ hot, shield }`), or one both accept (`{ token }`). */
+  keyframe_setAuth: { params: KeyframeTokens | { token: string }; result: { ok: boolean } };
   keyframe_status: {
     params?: undefined;
-    result: { wallet: string | null; addresses: Addresses | null; device: string | null; hasLocalShare: boolean; [k: string]: unknown };
+    result: {
+      wallet: string | null; addresses: Addresses | null; device: string | null; hasLocalShare: boolean;
+      /** The thumbprint (RFC 7638) tokens for this iFrame must be bound to (`cnf.jkt`). */
+      dpopJkt: string;
+      [k: string]: unknown;
+    };
   };
   /** The chains the provider serves, in its order (EIP-3085 objects). */
   keyframe_chains: { params?: undefined; result: Chain[] };
@@ -109,6 +115,18 @@ export interface KeyframeProvider {
   removeListener(event: ProviderEvent, listener: (...args: any[]) => void): KeyframeProvider;
 }
 
+/** The user's tokens for Keyframe's services, each for its own audience. */
+export interface KeyframeTokens {
+  hot: string;
+  shield: string;
+}
+
+/**
+ * Asks the dApp's server for the user's tokens, bound (`cnf.jkt`) to the
+ * iFrame's DPoP key `jkt` (RFC 9449).
+ */
+export type GetTokens = (jkt: string) => Promise<KeyframeTokens>;
+
 export interface CreateSignerOptions {
   /** Origin (and optional path) serving `/iframe.html`, e.g. "http://127.0.0.1:8787". */
   providerUrl: string;
@@ -134,6 +152,11 @@ export interface CreateSignerOptions {
   timeouts?: Partial<Record<KeyframeMethod | (string & {}), number>>;
   /** How long the iFrame may take to say `ready` and accept the port (default 10 s). */
   readyTimeoutMs?: number;
+  /**
+   * Fetches tokens bound to the iFrame's key: `authorize()` calls it, and
+   * so does every rebuild of the iFrame (whose key may have changed).
+   */
+  getTokens?: GetTokens;
   /** EIP-6963 announcement (default true). */
   announce?: boolean;
   /** EIP-6963 name (default "Keyframe"). */
@@ -151,8 +174,13 @@ export interface Signer {
   readonly provider: KeyframeProvider;
   /** EIP-6963 info of this signer. */
   readonly info: EIP6963ProviderInfo;
-  /** Sends the user's JWT to the iFrame; the SDK replays it after a rebuild. */
-  setAuth(token: string): Promise<void>;
+  /**
+   * Gives the iFrame the user's tokens (`{ hot, shield }`, or one token
+   * both services accept); restored after a rebuild.
+   */
+  setAuth(tokens: KeyframeTokens | string): Promise<void>;
+  /** Signs the user in to the iFrame with tokens from `getTokens`, bound to its key. */
+  authorize(): Promise<void>;
   /** Removes the iFrame, fails pending requests (4900) and stops announcing. */
   destroy(): void;
 }

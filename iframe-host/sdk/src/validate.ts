@@ -152,7 +152,9 @@ export function validateIframeParams(method: string, params: unknown): unknown {
   switch (method) {
     case "keyframe_setAuth": {
       const p = objectParam(method, params);
-      if (!isNonEmpty(p.token)) throw badParams(`${method}: params.token must be a non-empty string`);
+      if (!isNonEmpty(p.token) && !(isNonEmpty(p.hot) && isNonEmpty(p.shield))) {
+        throw badParams(`${method}: params must be { hot, shield } or { token }, non-empty strings`);
+      }
       return p;
     }
     case "keyframe_createWallet":

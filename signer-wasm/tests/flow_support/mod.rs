@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use axum::Router;
 use axum::routing::get;
+use hot_storage_service::dpop::ProofKey;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -79,6 +80,9 @@ async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) ->
     s.rate.ip_per_second = 100_000;
     s.rate.ip_burst = 100_000;
     s.static_dir = static_dir;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    s.dpop.public_url = base.clone();
     let db = tmp.path().join(format!("{}.db", service.name()));
     let url = format!("sqlite://{}?mode=rwc", db.display());
     let keyring = Keyring::new(vec![SealKey::generate("t1").unwrap()]).unwrap();
@@ -87,8 +91,6 @@ async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) ->
         Service::Hot => hot_storage_service::hot::app(state),
         Service::Shield => hot_storage_service::shield::app(state),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(hot_storage_service::server::serve(
         listener,
         app,
@@ -203,8 +205,8 @@ pub fn jwt_for(sub: &str, aud: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let claims =
-        json!({ "iss": ISS, "aud": aud, "sub": sub, "iat": now, "nbf": now, "exp": now + 3600 });
+    let claims = json!({ "iss": ISS, "aud": aud, "sub": sub, "iat": now, "nbf": now, "exp": now + 3600,
+                "cnf": { "jkt": DPOP.jkt() } });
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("ed1".into());
     jsonwebtoken::encode(
@@ -237,13 +239,25 @@ pub fn mnemonic() -> WalletSecret {
     WalletSecret::from_mnemonic(MNEMONIC).unwrap()
 }
 
+/// The proof key of every test client (what the iFrame's WebCrypto key is
+/// in the browser): [`token`]'s tokens are bound to it, and [`send`] signs
+/// each request's DPoP proof with it.
+pub static DPOP: std::sync::LazyLock<ProofKey> =
+    std::sync::LazyLock::new(|| ProofKey::generate().unwrap());
+
+/// Sends `rb` with `token` and a DPoP proof for its method and URL.
 async fn send<T: DeserializeOwned>(
     rb: reqwest::RequestBuilder,
     token: &str,
 ) -> Result<T, ServiceError> {
-    let response = rb
-        .bearer_auth(token)
-        .send()
+    let (client, request) = rb.build_split();
+    let mut request = request.map_err(|_| ServiceError::Protocol)?;
+    let proof = DPOP.proof(request.method().as_str(), request.url().as_str(), token);
+    let headers = request.headers_mut();
+    headers.insert("authorization", format!("DPoP {token}").parse().unwrap());
+    headers.insert("dpop", proof.parse().unwrap());
+    let response = client
+        .execute(request)
         .await
         .map_err(|_| ServiceError::Network)?;
     let status = response.status().as_u16();
