@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../scripts/stack.mjs";
 import { freePort, startProcess } from "../tests/support/index.mjs";
+import { dpopFetch, dpopKey } from "../tests/support/dpop.mjs";
+import { keyframeTokens } from "../tests/support/e2e.mjs";
 
 export function ensureWrk() {
   if (spawnSync("wrk", ["--version"]).error === undefined) return;
@@ -56,8 +58,8 @@ export async function startHot(stack, tmp, name, databaseUrl) {
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess(join(ROOT, "target", process.env.KEYFRAME_SERVICES_PROFILE ?? "release", "hot-storage-service"), [
     "--jwks-url", `http://127.0.0.1:${stack.ports.dapp}/.well-known/jwks.json`,
-    "--jwt-issuer", stack.urls.dapp, "--jwt-audience", "keyframe", "--dev",
-    "--listen", `127.0.0.1:${port}`, "--data-dir", join(tmp, `hot-${name}`),
+    "--jwt-issuer", stack.urls.dapp, "--dev",
+    "--listen", `127.0.0.1:${port}`, "--public-url", url, "--data-dir", join(tmp, `hot-${name}`),
     "--allowed-origins", stack.urls.dapp, "--shield-url", stack.urls.shield,
     "--static-dir", join(ROOT, "iframe-host"),
     ...(databaseUrl ? ["--database-url", databaseUrl] : []),
@@ -68,10 +70,16 @@ export async function startHot(stack, tmp, name, databaseUrl) {
 const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (x) => x.toString(16).padStart(2, "0")).join("");
 const uuid = () => crypto.randomUUID();
 
-/** One wallet per user, created through the API with opaque share blobs of the real size. */
-export async function seedWallets(hot, users) {
-  const bodies = [];
+/**
+ * One wallet per user, created through the API with opaque share blobs of
+ * the real size, by a client with its own DPoP key and the user's hot-storage
+ * token bound to it (what the iFrame holds): `{ key, token, body }` each.
+ */
+export async function seedWallets(stack, hot, users) {
+  const items = [];
   for (const u of users) {
+    const key = await dpopKey();
+    const { hot: token } = await keyframeTokens(stack, u.token, key.jkt);
     const wallet = uuid(), device = uuid(), split = hex(16);
     const blob = () => Buffer.from(crypto.getRandomValues(new Uint8Array(110))).toString("base64");
     const body = {
@@ -80,20 +88,30 @@ export async function seedWallets(hot, users) {
       primary: { split: hex(16), share: blob() },
       device: { device, split, share: blob(), ephemeral: false, label: "bench" },
     };
-    const res = await fetch(`${hot.url}/v2/devices/create`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: JSON.stringify(body) });
+    const json = { "content-type": "application/json" };
+    const res = await dpopFetch(key, `${hot.url}/v2/devices/create`, token, { method: "POST", headers: json, body: JSON.stringify(body) });
     if (res.status !== 201) throw new Error(`create wallet: ${res.status} ${await res.text()}`);
     // What the iFrame sends before every signature: the device's current share.
     const recover = JSON.stringify({ wallet, device, version: 0, split });
-    const check = await fetch(`${hot.url}/v2/devices/recover`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${u.token}` }, body: recover });
+    const check = await dpopFetch(key, `${hot.url}/v2/devices/recover`, token, { method: "POST", headers: json, body: recover });
     if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
-    bodies.push({ token: u.token, body: recover });
+    items.push({ key, token, body: recover });
   }
-  return bodies;
+  return items;
 }
 
 const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-export async function wrkScript(tmp, hot, bodies) {
-  const file = join(tmp, `${bodies ? "recover" : "healthz"}-${hot.port}.lua`);
+/**
+ * The wrk script for `/healthz` (`items` null) or for `POST
+ * /v2/devices/recover` as the iFrame sends it, round-robin over users.
+ * A DPoP proof is good once, and Lua cannot sign P-256, so the script
+ * carries `proofs` requests, each with its own fresh proof (made just
+ * before the run: `iat` must be within the service's window); thread k of
+ * `threads` sends the k-th of every `threads` requests. Should wrk send
+ * more, the reused proofs are refused and counted as errors.
+ */
+export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1) {
+  const file = join(tmp, `${items ? "recover" : "healthz"}-${hot.port}.lua`);
   const done = `
 function done(summary, latency, requests)
   local e = summary.errors
@@ -101,27 +119,44 @@ function done(summary, latency, requests)
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(99), latency.max))
 end`;
-  const lua = bodies ? `-- POST /v2/devices/recover as the iFrame sends it, round-robin over users.
+  if (!items) {
+    await writeFile(file, done);
+    return file;
+  }
+  const url = `${hot.url}/v2/devices/recover`;
+  const rows = [];
+  for (let k = 0; k < proofs; k++) {
+    const it = items[k % items.length];
+    rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token))}, ${luaString(it.body)} },`);
+  }
+  const lua = `-- POST /v2/devices/recover as the iFrame sends it: a fresh DPoP proof each.
 local items = {
-${bodies.map((b) => `  { ${luaString(b.token)}, ${luaString(b.body)} },`).join("\n")}
+${rows.join("\n")}
 }
 local reqs = {}
+local threads = 0
 local i = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 function init(args)
   for k, it in ipairs(items) do
     reqs[k] = wrk.format("POST", "/v2/devices/recover", {
       ["Host"] = "127.0.0.1:${hot.port}",
       ["Content-Type"] = "application/json",
-      ["Authorization"] = "Bearer " .. it[1],
-    }, it[2])
+      ["Authorization"] = "DPoP " .. it[1],
+      ["DPoP"] = it[2],
+    }, it[3])
   end
-  i = math.random(#reqs)
+  i = (id or 0) + 1 - ${threads}
 end
 function request()
-  i = i % #reqs + 1
+  i = i + ${threads}
+  if i > #reqs then i = i - #reqs end
   return reqs[i]
 end
-${done}` : done;
+${done}`;
   await writeFile(file, lua);
   return file;
 }

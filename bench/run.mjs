@@ -40,9 +40,9 @@ const BUILD = flag("--build") || (!SMOKE && !flag("--no-build"));
 // Counts: warm-up iterations are run and discarded before each measurement.
 const N = SMOKE
   ? { readyWarm: 1, ready: 2, pingWarm: 2, ping: 5, fetch: 5, signWarm: 1, sign: 2, b2b: 2, coreSamples: 2, coreIters: 2,
-      recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8 }
+      recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8, proofsPerS: 6000 }
   : { readyWarm: 5, ready: 30, pingWarm: 20, ping: 200, fetch: 100, signWarm: 5, sign: 40, b2b: 40, coreSamples: 15, coreIters: 20,
-      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32 };
+      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32, proofsPerS: 8000 };
 const WRK_THREADS = 2;
 
 const log = (...a) => console.error("[bench]", ...a);
@@ -409,14 +409,15 @@ async function loadPart(stack, tmp) {
       log(`hot storage under load: ${db}`);
       const hot = await startHot(stack, tmp, db, dbUrl);
       try {
-        const bodies = await seedWallets(hot, users);
-        const recoverLua = await wrkScript(tmp, hot, bodies);
-        const healthLua = await wrkScript(tmp, hot, null);
+        const items = await seedWallets(stack, hot, users);
+        // Fresh DPoP proofs for each run, enough for this many requests a second.
+        const recoverLua = (seconds) => wrkScript(tmp, hot, items, Math.ceil(seconds * N.proofsPerS), WRK_THREADS);
+        const healthLua = async () => wrkScript(tmp, hot, null);
         const idleRss = rss(hot.proc.pid);
         const series = async (url, script) => {
-          if (N.loadWarmS) await wrk(url, script, N.loadWarmS, hot.proc.pid, WRK);
+          if (N.loadWarmS) await wrk(url, await script(N.loadWarmS), N.loadWarmS, hot.proc.pid, WRK);
           const out = [];
-          for (let i = 0; i < N.loadRuns; i++) out.push(await wrk(url, script, N.loadS, hot.proc.pid, WRK));
+          for (let i = 0; i < N.loadRuns; i++) out.push(await wrk(url, await script(N.loadS), N.loadS, hot.proc.pid, WRK));
           return out;
         };
         const recover = await series(`${hot.url}/v2/devices/recover`, recoverLua);
@@ -521,7 +522,7 @@ function markdown(result) {
     "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
     "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3, the password typed into the iFrame's screen by the driver and timed from the click on Approve to the answer in the page, so the person's typing is not counted; file: the same with the backup file the wallet was created with picked in the iFrame, Shield not asked; automatic: the dApp's recovery key, the request → the answer). Raw Argon2id: `benchArgon2`.",
     "* **Refresh cost**: Playwright `requestfinished` events of the iFrame frame during the timed `personal_sign` iterations, header + body bytes both ways.",
-    "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users; `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
+    "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users, each request with the user's hot-storage token bound to the client's key and a DPoP proof of its own (made by Node's WebCrypto just before the run; a proof is good once, so wrk gets a fixed supply, and a request beyond it is refused and counted as an error); `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
     "");
   return L.join("\n");
 }

@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { verifyMessage } from "viem";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { authorize,
+import { authorize, keyframeTokens,
   approveButton, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
 } from "./support/e2e.mjs";
+import { dpopFetch, dpopKey } from "./support/dpop.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
 const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
@@ -78,8 +79,11 @@ async function pickAndApprove(page, file, password) {
   await approveButton(page).click({ timeout: 60_000 });
 }
 
+/** What Shield answers the user of session `token` for `wallet` (a client of its own, with bound tokens). */
 async function shieldStatus(token, wallet) {
-  const res = await fetch(`${stack.urls.shield}/v1/cold-shares/${wallet}`, { headers: { authorization: `Bearer ${token}` } });
+  const key = await dpopKey();
+  const { shield } = await keyframeTokens(stack, token, key.jkt);
+  const res = await dpopFetch(key, `${stack.urls.shield}/v1/cold-shares/${wallet}`, shield);
   return res.status;
 }
 

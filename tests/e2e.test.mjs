@@ -15,6 +15,7 @@ import { authorize,
   approveNext, approving, call, callUnattended, fails, mintToken, ok, openHost, passwordRecovery, recoverTyping,
   recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
 } from "./support/e2e.mjs";
+import { dpopKey } from "./support/dpop.mjs";
 
 const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
 const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
@@ -369,12 +370,69 @@ describe("hostile hosts", () => {
     const { page, context } = await device();
     const [, payload] = user.token.split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
-    const expired = await mintToken(stack, { ...claims, iat: claims.iat - 7200, nbf: claims.nbf - 7200, exp: claims.iat - 3600 });
+    const expired = await mintToken(stack, { ...claims, aud: "keyframe-hot-storage", iat: claims.iat - 7200, nbf: claims.nbf - 7200, exp: claims.iat - 3600 });
     await fails(page, "keyframe_setAuth", { token: expired }, "AUTH_EXPIRED", 4100);
     const forgedClaims = Buffer.from(JSON.stringify({ ...claims, sub: "someone-else" })).toString("base64url");
     const [h, , s] = user.token.split(".");
     await fails(page, "keyframe_setAuth", { token: `${h}.${forgedClaims}.${s}` }, "AUTH_REQUIRED", 4100);
     await fails(page, "keyframe_createWallet", { recovery: passwordRecovery() }, "AUTH_REQUIRED", 4100);
+    await context.close();
+  });
+});
+
+describe("tokens: one audience per service, bound to the iFrame's key", () => {
+  test("a token captured on its way to Shield or hot storage opens nothing else, and nothing without the key", async () => {
+    const user = await signUp(stack, "captured");
+    const context = await browser.newContext();
+    const seen = {};
+    const capture = (name) => (route) => {
+      const r = route.request();
+      const h = r.headers();
+      if (h.dpop && !seen[name]) seen[name] = { url: r.url(), method: r.method(), authorization: h.authorization, dpop: h.dpop, body: r.postData() };
+      return route.continue();
+    };
+    await context.route(`${stack.urls.shield}/**`, capture("shield"));
+    await context.route(`${stack.urls.provider}/v2/**`, capture("hot"));
+    const { page } = await openHost(context, host.origin, stack);
+    await authorize(page, stack, user.token);
+    const key = await recoveryKey(stack, user.token);
+    const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
+    assert.ok(seen.shield && seen.hot, `captured ${Object.keys(seen)}`);
+    for (const s of [seen.shield, seen.hot]) assert.match(s.authorization, /^DPoP /, "tokens travel under the DPoP scheme");
+    const shieldToken = seen.shield.authorization.slice(5);
+    const hotToken = seen.hot.authorization.slice(5);
+    const send = (url, method, headers, body) => fetch(url, { method, headers: { "content-type": "application/json", ...headers }, body });
+    const refused = async (res, code, what) => {
+      const body = await res.json().catch(() => null);
+      assert.equal(res.status, 401, `${what}: ${JSON.stringify(body)}`);
+      if (code) assert.equal(body?.error?.code, code, what);
+    };
+    // Replayed exactly as captured: its proof was used once already.
+    await refused(await send(seen.shield.url, seen.shield.method, { authorization: seen.shield.authorization, dpop: seen.shield.dpop }, seen.shield.body),
+      "DPOP_INVALID", "the captured Shield request replayed");
+    // Without a proof, as a bearer token, or with a proof by the thief's own key.
+    const wallet = `${stack.urls.provider}/v2/wallet`;
+    const thief = await dpopKey();
+    await refused(await send(wallet, "GET", { authorization: `DPoP ${hotToken}` }), "DPOP_INVALID", "no proof");
+    await refused(await send(wallet, "GET", { authorization: `Bearer ${hotToken}` }), "AUTH_REQUIRED", "as a bearer token");
+    await refused(await send(wallet, "GET", { authorization: `DPoP ${hotToken}`, dpop: await thief.proof("GET", wallet, hotToken) }),
+      "DPOP_INVALID", "a proof by another key");
+    // The Shield token at hot storage (and the other way round), even with a proof.
+    await refused(await send(wallet, "GET", { authorization: `DPoP ${shieldToken}`, dpop: await thief.proof("GET", wallet, shieldToken) }),
+      "AUTH_REQUIRED", "Shield's token at hot storage");
+    const cold = seen.shield.url.replace(/\/v1\/cold-shares.*$/, "/v1/cold-shares/00000000-0000-4000-8000-000000000000");
+    await refused(await send(cold, "GET", { authorization: `DPoP ${hotToken}`, dpop: await thief.proof("GET", cold, hotToken) }),
+      "AUTH_REQUIRED", "hot storage's token at Shield");
+    // Neither opens the dApp's own endpoints (the recovery key).
+    for (const t of [hotToken, shieldToken]) {
+      const res = await fetch(`${stack.urls.dapp.replace("localhost", "127.0.0.1")}/api/recovery-key`, { headers: { authorization: `Bearer ${t}` } });
+      assert.equal(res.status, 401, "a Keyframe token at the dApp's recovery-key endpoint");
+    }
+    // The session token the page holds opens neither service.
+    await refused(await send(wallet, "GET", { authorization: `Bearer ${user.token}` }), "AUTH_REQUIRED", "the dApp's session token");
+    // The wallet still signs.
+    await context.unrouteAll();
+    await assertPersonalSign(page, addresses.evm, "after the attempts");
     await context.close();
   });
 });

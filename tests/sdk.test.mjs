@@ -291,6 +291,29 @@ describe("Keyframe host SDK", () => {
     assert.deepEqual(await page.evaluate(() => window.events.map((e) => e.ev)), ["disconnect", "connect"], "restore events not re-emitted");
   });
 
+  test("getTokens: authorize() binds tokens to the iFrame's key, and a rebuild asks again for the new key", T, async (t) => {
+    const { page } = await connected(t, { withTokens: true, timeouts: { keyframe_test_freeze: 150, keyframe_ping: 150 } });
+    await page.evaluate(() => window.signer.authorize());
+    const first = await iframeState(page);
+    assert.deepEqual(await page.evaluate(() => window.tokenRequests), [`jkt-${first.loadId}`]);
+    assert.equal(first.token, `hot-for-jkt-${first.loadId}`);
+    assert.equal(first.shieldToken, `shield-for-jkt-${first.loadId}`);
+    // A stuck iFrame is rebuilt: the new document has another key, so the
+    // SDK asks for tokens bound to it instead of replaying the old ones.
+    await page.evaluate(async () => {
+      const reconnected = window.nextEvent("connect");
+      await window.tryRequest({ method: "keyframe_test_freeze" });
+      await reconnected;
+    });
+    const second = await iframeState(page);
+    assert.notEqual(second.loadId, first.loadId);
+    assert.deepEqual(await page.evaluate(() => window.tokenRequests), [`jkt-${first.loadId}`, `jkt-${second.loadId}`]);
+    assert.equal(second.token, `hot-for-jkt-${second.loadId}`);
+    // setAuth's params are checked before they reach the iFrame.
+    const bad = await page.evaluate(() => window.signer.setAuth({ hot: "only-one" }).then(() => null, (e) => e.reason));
+    assert.equal(bad, "BAD_REQUEST");
+  });
+
   test("iFrame reload (ready before load): rebuild over the same iFrame, setAuth replayed", T, async (t) => {
     const { page } = await connected(t);
     await setAuth(page, "token-2");

@@ -81,7 +81,10 @@ test("a Solana page finds Keyframe with getWallets(), connects, signs a message 
   const { addresses } = await ok(page, "keyframe_createWallet", { recovery: { method: "automatic", token: key } });
 
   // Registered before the app starts: the app's "app-ready" event finds it.
-  await page.evaluate((rpcUrl) => { window.unregister = window.sdk.registerSolanaWallet(window.signer, { rpcUrl }); }, rpc.url);
+  await page.evaluate(async (rpcUrl) => {
+    const { registerSolanaWallet } = await import("/sdk/solana-wallet.js");
+    window.unregister = registerSolanaWallet(window.signer, { rpcUrl });
+  }, rpc.url);
   await page.addScriptTag({ url: "/solana/app.js", type: "module" });
   await page.waitForFunction(() => window.solanaAppReady === true);
   assert.deepEqual(await page.evaluate(() => window.solanaApp.walletNames()), ["Keyframe"]);

@@ -41,8 +41,9 @@ pub struct CommonArgs {
     pub jwt_issuer: String,
     /// Required JWT `aud` (default `keyframe-hot-storage` for hot storage,
     /// `keyframe-shield` for Shield). Give each service its own: a token
-    /// one service accepts must not open the other.
-    #[arg(long, env = "KEYFRAME_JWT_AUDIENCE")]
+    /// one service accepts must not open the other (which is why this flag
+    /// has no shared `KEYFRAME_*` variable).
+    #[arg(long)]
     pub jwt_audience: Option<String>,
     /// Sender-constrained tokens (RFC 9449). `required` (the default):
     /// every request needs a token bound to the iFrame's key (`cnf.jkt`)
@@ -59,8 +60,9 @@ pub struct CommonArgs {
           value_parser = clap::value_parser!(u64).range(5..=600))]
     pub dpop_window_seconds: u64,
     /// The URL browsers reach this service at; DPoP proofs name it (`htu`).
-    /// Default http://127.0.0.1:8787 for hot storage, :8788 for Shield.
-    #[arg(long, env = "KEYFRAME_PUBLIC_URL")]
+    /// Default http://127.0.0.1:8787 for hot storage, :8788 for Shield
+    /// (a flag only: each service has its own).
+    #[arg(long)]
     pub public_url: Option<String>,
     /// How long fetched JWKS keys are trusted before a refetch.
     #[arg(long, env = "KEYFRAME_JWKS_CACHE_SECONDS", default_value_t = 300)]

@@ -6,8 +6,9 @@
 //! `docs/services.md`.
 //!
 //! Layers (no module imports another in a circle; `tests/module_graph.rs`
-//! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks` at the
-//! bottom;
+//! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks`, `dpop`
+//! (RFC 9449 proof checks, no I/O), `replay` (proofs used once, in the
+//! database) at the bottom;
 //! `auth`, `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,

@@ -28,7 +28,7 @@ use crate::error::AppError;
 use crate::server::Settings;
 
 /// Public path → (file in `<static dir>/sdk/dist`, content type).
-pub const SDK_FILES: [(&str, &str, &str); 2] = [
+pub const SDK_FILES: [(&str, &str, &str); 4] = [
     (
         "/sdk/keyframe-sdk.js",
         "keyframe-sdk.min.js",
@@ -37,6 +37,17 @@ pub const SDK_FILES: [(&str, &str, &str); 2] = [
     (
         "/sdk/keyframe-sdk.d.ts",
         "keyframe-sdk.min.d.ts",
+        "application/typescript; charset=utf-8",
+    ),
+    // The Solana Wallet Standard wallet, a module of its own.
+    (
+        "/sdk/keyframe-solana.js",
+        "keyframe-solana.min.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/sdk/keyframe-solana.d.ts",
+        "keyframe-solana.min.d.ts",
         "application/typescript; charset=utf-8",
     ),
 ];

@@ -15,6 +15,12 @@ import { createRequire } from "node:module";
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const BUDGET = 10 * 1024;
+/**
+ * Modules bundled on their own (dist/keyframe-<name>.min.js, with their
+ * declarations importing the main bundle's types), so that a dApp that
+ * does not use them does not load them.
+ */
+const SEPARATE = ["solana-wallet"];
 
 if (!process.argv.includes("--no-tsc")) {
   const tsc = require.resolve("typescript/bin/tsc");
@@ -38,7 +44,9 @@ function bundleDeclarations() {
       // the bundle already.
       .replace(/^export (?:type )?\{[^}]*\};\n/gm, "")
       .replace(/^export (declare |interface |type |const |function |class |abstract )/gm, "$1");
-  const modules = readdirSync(dist).filter((f) => f.endsWith(".d.ts") && !f.startsWith("keyframe-sdk") && f !== "index.d.ts").sort();
+  const modules = readdirSync(dist)
+    .filter((f) => f.endsWith(".d.ts") && !f.startsWith("keyframe-") && f !== "index.d.ts" && !SEPARATE.includes(f.replace(/\.d\.ts$/, "")))
+    .sort();
   const seen = new Map();
   for (const f of modules) {
     const names = new Set([...local(f).matchAll(/^declare (?:abstract )?(?:interface|type|const|function|class|enum|let) ([\w$]+)|^(?:interface|type) ([\w$]+)/gm)].map((m) => m[1] ?? m[2]));
@@ -61,7 +69,17 @@ function bundleDeclarations() {
   }
 }
 
-if (!process.argv.includes("--no-tsc")) bundleDeclarations();
+/** The declarations of a separate bundle: its module's, typed against the main bundle. */
+function separateDeclarations(name) {
+  const dist = join(here, "dist");
+  const text = readFileSync(join(dist, `${name}.d.ts`), "utf8").replace(/ from "\.\/[\w-]+\.js"/g, ' from "./keyframe-sdk.js"');
+  writeFileSync(join(dist, `keyframe-${name.replace(/-wallet$/, "")}.min.d.ts`), text);
+}
+
+if (!process.argv.includes("--no-tsc")) {
+  bundleDeclarations();
+  for (const name of SEPARATE) separateDeclarations(name);
+}
 
 const esbuild = await import("esbuild");
 const outfile = join(here, "dist", "keyframe-sdk.min.js");
@@ -76,6 +94,14 @@ await esbuild.build({
   legalComments: "none",
   logLevel: "warning",
 });
+for (const name of SEPARATE) {
+  await esbuild.build({
+    entryPoints: [join(here, "src", `${name}.ts`)],
+    outfile: join(here, "dist", `keyframe-${name.replace(/-wallet$/, "")}.min.js`),
+    bundle: true, format: "esm", minify: true, target: "es2020", platform: "browser",
+    legalComments: "none", logLevel: "warning",
+  });
+}
 const raw = readFileSync(outfile);
 const gz = gzipSync(raw, { level: 9 }).length;
 const kib = (n) => (n / 1024).toFixed(2) + " KiB";

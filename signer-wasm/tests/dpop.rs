@@ -1,6 +1,7 @@
 //! The iFrame's DPoP proofs and the services' checks agree (issue 11
 //! item 1): same thumbprint for the same key, and a proof built from the
 //! core's signing input verifies at the services.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)]
 
 use keyframe_signer::dpop::{self, PublicJwk};

@@ -9,7 +9,7 @@ pub mod store;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -69,7 +69,12 @@ pub fn app(state: AppState) -> Router {
             CorsLayer::new()
                 .allow_origin(origin)
                 .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                // `DPoP`: the proof every request carries (crate::dpop).
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    HeaderName::from_static("dpop"),
+                ])
                 .max_age(std::time::Duration::from_secs(600)),
         )
 }

@@ -10,6 +10,9 @@ use crate::dual;
 use hot_storage_service::dpop::ProofKey;
 use hot_storage_service::server::Service;
 
+/// Request headers, name and value.
+type Headers<'a> = Vec<(&'a str, String)>;
+
 /// Sends `POST /v2/devices/create` for a fresh wallet of `sub` with the
 /// given headers; answers the status and body.
 async fn create_with(srv: &Srv, w: &Wallet, headers: &[(&str, String)]) -> (StatusCode, Value) {
@@ -37,7 +40,7 @@ async fn refused(db: Db) {
         c
     });
     let dpop_auth = format!("DPoP {t}");
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    let cases: Vec<(&str, Headers, &str)> = vec![
         (
             "no proof",
             vec![("authorization", dpop_auth.clone())],

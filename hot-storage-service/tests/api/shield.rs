@@ -150,6 +150,10 @@ async fn cors(db: Db) {
         .unwrap()
         .to_ascii_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    assert!(
+        allowed.contains("dpop"),
+        "the DPoP proof header is allowed: {allowed}"
+    );
     // an actual request (even an error) from the provider carries the header
     let resp = srv
         .http

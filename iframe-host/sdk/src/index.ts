@@ -3,7 +3,9 @@
  * EIP-1193 provider. See README.md.
  */
 export { createSigner, defaultTimeout } from "./signer.js";
-export { registerSolanaWallet, type RegisterSolanaWalletOptions, type SolanaWalletAccount } from "./solana-wallet.js";
+// The Solana Wallet Standard wallet is a module of its own
+// (`@keyframe/sdk/solana`, /sdk/keyframe-solana.js): EVM-only dApps do not
+// load it.
 export { ErrorCode, isKeyframeReason, KEYFRAME_REASONS, KeyframeError, type KeyframeReason } from "./errors.js";
 export {
   IFRAME_EVENTS,

@@ -257,7 +257,7 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
       await request({ method: "keyframe_setAuth", params: typeof tokens === "string" ? { token: tokens } : tokens });
     },
     async authorize(): Promise<void> {
-      if (!options.getTokens) throw badParams("authorize: createSigner was given no getTokens");
+      if (!options.getTokens) throw badParams("authorize: no getTokens");
       const { dpopJkt } = await request({ method: "keyframe_status" });
       await request({ method: "keyframe_setAuth", params: await options.getTokens(dpopJkt) });
     },

@@ -153,7 +153,7 @@ export function validateIframeParams(method: string, params: unknown): unknown {
     case "keyframe_setAuth": {
       const p = objectParam(method, params);
       if (!isNonEmpty(p.token) && !(isNonEmpty(p.hot) && isNonEmpty(p.shield))) {
-        throw badParams(`${method}: params must be { hot, shield } or { token }, non-empty strings`);
+        throw badParams(`${method}: params need hot and shield`);
       }
       return p;
     }
