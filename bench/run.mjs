@@ -40,9 +40,9 @@ const BUILD = flag("--build") || (!SMOKE && !flag("--no-build"));
 // Counts: warm-up iterations are run and discarded before each measurement.
 const N = SMOKE
   ? { readyWarm: 1, ready: 2, pingWarm: 2, ping: 5, fetch: 5, signWarm: 1, sign: 2, b2b: 2, coreSamples: 2, coreIters: 2,
-      recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8, proofsPerS: 6000 }
+      recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8, proofsPerS: 6000, dpopProofs: 200 }
   : { readyWarm: 5, ready: 30, pingWarm: 20, ping: 200, fetch: 100, signWarm: 5, sign: 40, b2b: 40, coreSamples: 15, coreIters: 20,
-      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32, proofsPerS: 8000 };
+      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32, proofsPerS: 8000, dpopProofs: 5000 };
 const WRK_THREADS = 2;
 
 const log = (...a) => console.error("[bench]", ...a);
@@ -446,6 +446,18 @@ async function loadPart(stack, tmp) {
   return runs;
 }
 
+/** What one DPoP proof check costs, from the service binary itself (µs per proof, per run). */
+function measureDpop() {
+  const bin = join(ROOT, "target", process.env.KEYFRAME_SERVICES_PROFILE ?? "release", "hot-storage-service");
+  const out = [];
+  for (let i = 0; i < N.loadRuns; i++) {
+    const r = spawnSync(bin, ["measure-dpop", "--proofs", String(N.dpopProofs)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`measure-dpop: ${r.stderr}`);
+    out.push(JSON.parse(r.stdout).microsPerProof);
+  }
+  return out;
+}
+
 // ---- budgets and report ----------------------------------------------------------------
 
 function budgets() {
@@ -465,6 +477,10 @@ function budgets() {
     ]),
     b("what the iFrame loads, gzip", "size.iframe.gzip", "value", "<", 250 * 1024, "bytes"),
     b("host SDK, gzip", "size.sdk.gzip", "value", "<", 10 * 1024, "bytes"),
+    // Issue 11: with a DPoP proof checked (and recorded) on every request,
+    // at least 0.3 × the same process's /healthz under the same load.
+    ...["sqlite", "postgres"].map((db) => b(`recover with DPoP, ${db}: throughput ≥ 0.3 × GET /healthz`,
+      `load.${db}.recover.rps`, "median", "≥", Math.round(0.3 * (figures[`load.${db}.healthz.rps`]?.median ?? 0)), "req/s")),
     b("recover, SQLite: throughput", "load.sqlite.recover.rps", "median", "≥", 5000, "req/s"),
     b("recover, SQLite: p99", "load.sqlite.recover.p99", "median", "<", 20, "ms"),
     b("recover, PostgreSQL: throughput (reported beside SQLite)", "load.postgres.recover.rps", "median", "≥", 5000, "req/s"),
@@ -486,6 +502,7 @@ const fmt = (x, unit) => {
   if (unit === "req/s") return `${Math.round(x).toLocaleString("en")} req/s`;
   if (unit === "ms") return `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
   if (unit === "MiB") return `${x.toFixed(1)} MiB`;
+  if (unit === "µs") return `${x.toFixed(1)} µs`;
   return `${x}`;
 };
 
@@ -552,6 +569,7 @@ async function main() {
     Object.assign(result, await browserPart(stack, host, tmp));
     result.wrk = spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout?.split("\n")[0]?.replace(/^wrk\s*/, "").split(" ")[0];
     result.load = await loadPart(stack, tmp);
+    record("dpop.verify", { samples: measureDpop(), unit: "µs", note: `${N.dpopProofs} proofs per run, the service binary's own build` });
   } finally {
     await stack?.stop();
     await host.close();

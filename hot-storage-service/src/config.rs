@@ -248,6 +248,13 @@ pub enum Command {
         #[arg(long, default_value = "k1")]
         id: String,
     },
+    /// Measure what checking one DPoP proof costs on this machine (the
+    /// signature and claims, without the replay record) and print it as
+    /// JSON: `{ "proofs", "microsPerProof" }`.
+    MeasureDpop {
+        #[arg(long, default_value_t = 2000)]
+        proofs: u32,
+    },
 }
 
 impl CommonArgs {

@@ -84,6 +84,11 @@ pub async fn run(
             println!("{}", key.to_spec().as_str());
             Ok(())
         }
+        Command::MeasureDpop { proofs } => {
+            let micros = crate::dpop::measure(proofs.max(1))?;
+            println!(r#"{{"proofs":{proofs},"microsPerProof":{micros:.2}}}"#);
+            Ok(())
+        }
         Command::Reseal { new_key } => {
             let new_key = new_key.map(|k| SealKey::parse(&k)).transpose()?;
             let ring = keyring()?;
