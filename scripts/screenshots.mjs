@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, startStack } from "./stack.mjs";
 import { freePort, launchBrowser, serveStatic } from "../tests/support/index.mjs";
-import { authorize,
-  approveButton, approveNext, base58Decode, callUnattended, mailTypedData, ok, openHost, recoveryKey, rejectNext,
+import {
+  authorize, approveButton, approveNext, base58Decode, callUnattended, mailTypedData, ok, openHost, recoveryKey, rejectNext,
   screenAlert, signUp, solanaTransferTx, typeInto,
 } from "../tests/support/e2e.mjs";
 

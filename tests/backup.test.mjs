@@ -5,37 +5,29 @@
 // its code, and a password wallet's backup recovering it with Shield stopped.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { verifyMessage } from "viem";
-import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
-import { ROOT, startStack } from "../scripts/stack.mjs";
-import { authorize, keyframeTokens,
-  approveButton, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
+import {
+  authorize, keyframeTokens, approveButton, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
 } from "./support/e2e.mjs";
+import { startHarness } from "./support/harness.mjs";
 import { dpopFetch, dpopKey } from "./support/dpop.mjs";
 
-const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
-const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
 const PASSWORD = "a backup password of mine";
 const NEW = { "New recovery password": PASSWORD, "Repeat the new password": PASSWORD };
 
-let stack, browser, host, dataDir;
+let harness, stack, browser, host, dataDir;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "keyframe-backup-"));
-  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR } });
-  stack = await startStack({ dataDir, extraOrigins: [host.origin] });
-  browser = await launchBrowser();
+  ({ stack, browser, host, dataDir } = harness = await startHarness("backup"));
 });
 
+
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await host?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
+
 
 async function device(token) {
   const context = await browser.newContext({ acceptDownloads: true });

@@ -5,39 +5,25 @@
 // reported as unsupported.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
-import { ROOT, startStack } from "../scripts/stack.mjs";
 import { authorize, approveButton, ok, openHost, recoveryKey, rpc, signerFrame, signUp } from "./support/e2e.mjs";
+import { bundleFixture, startHarness } from "./support/harness.mjs";
 
-const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
-const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
 const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
-let stack, browser, host, dataDir;
+let harness, stack, browser, host, dataDir;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "keyframe-calls-"));
-  const appDir = join(dataDir, "app");
-  await build({
-    entryPoints: [join(ROOT, "tests", "fixtures", "calls", "app.mjs")],
-    bundle: true, format: "esm", platform: "browser", outfile: join(appDir, "app.js"), logLevel: "warning",
-  });
-  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR, "/calls/": appDir } });
-  stack = await startStack({ dataDir, extraOrigins: [host.origin] });
-  browser = await launchBrowser();
+  ({ stack, browser, host, dataDir } = harness = await startHarness("calls", {
+    prepare: async (dir) => ({ mounts: { "/calls/": await bundleFixture(dir, "calls") } }),
+  }));
 });
 
+
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await host?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
+
 
 test("viem's sendCalls: one screen lists every call, both are mined in order; atomic is unsupported", async () => {
   const context = await browser.newContext();

@@ -7,19 +7,15 @@
 // the approval screen. Approvals are clicks on "Approve" inside the iFrame.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeFunctionData, erc20Abi } from "viem";
-import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
-import { ROOT, startStack } from "../scripts/stack.mjs";
-import { authorize,
-  approveButton, approveNext, callUnattended, ok, openHost, passwordRecovery, signerFrame, signUp,
+import {
+  authorize, approveButton, approveNext, callUnattended, ok, openHost, passwordRecovery, signerFrame, signUp,
 } from "./support/e2e.mjs";
+import { startHarness } from "./support/harness.mjs";
 
-const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
-const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
 // Longer than the screen's 800 ms wait, so "still pending" means something.
 const WAIT_MS = 1_500;
 // A token only the test's list knows, on the local chain (no contract is
@@ -30,23 +26,23 @@ const TOKENS = {
   tokens: [{ chainId: 31337, address: TOKEN, symbol: "KFT", decimals: 6, name: "Keyframe Test Token" }],
 };
 
-let stack, browser, host, dataDir;
+let harness, stack, browser, host, dataDir;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "keyframe-chains-"));
-  const tokensFile = join(dataDir, "tokens.json");
-  await writeFile(tokensFile, JSON.stringify(TOKENS));
-  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR } });
-  stack = await startStack({ dataDir, extraOrigins: [host.origin], env: { HOT_STORAGE_TOKENS_FILE: tokensFile } });
-  browser = await launchBrowser();
+  ({ stack, browser, host, dataDir } = harness = await startHarness("chains", {
+    prepare: async (dir) => {
+      const tokensFile = join(dir, "tokens.json");
+      await writeFile(tokensFile, JSON.stringify(TOKENS));
+      return { env: { HOT_STORAGE_TOKENS_FILE: tokensFile } };
+    },
+  }));
 });
 
+
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await host?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
+
 
 /** A promise with a flag saying whether it settled. */
 function track(promise) {

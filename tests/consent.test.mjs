@@ -6,38 +6,28 @@
 // get an approval even with real mouse clicks on the button.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { launchBrowser, freePort, serveStatic } from "./support/index.mjs";
-import { ROOT, startStack } from "../scripts/stack.mjs";
-import { authorize, keyframeTokens,
-  approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
+import {
+  authorize, keyframeTokens, approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
   recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
 } from "./support/e2e.mjs";
+import { startHarness } from "./support/harness.mjs";
 
-const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
-const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
 const MNEMONIC = "test test test test test test test test test test test junk";
 // Longer than the screen's 800 ms wait, so "still pending" means something.
 const WAIT_MS = 1_500;
 
-let stack, browser, host, dataDir;
+let harness, stack, browser, host, dataDir;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "keyframe-consent-"));
-  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR } });
-  stack = await startStack({ dataDir, extraOrigins: [host.origin] });
-  browser = await launchBrowser();
+  ({ stack, browser, host, dataDir } = harness = await startHarness("consent"));
 });
 
+
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await host?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
+
 
 async function device(token) {
   const context = await browser.newContext();

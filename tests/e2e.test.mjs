@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
-import { authorize,
-  assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
+import {
+  authorize, assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
   approveNext, approving, call, callUnattended, fails, mintToken, ok, openHost, passwordRecovery, recoverTyping,
   recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
 } from "./support/e2e.mjs";

@@ -7,30 +7,18 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
-import { ROOT, startStack } from "../scripts/stack.mjs";
+import { freePort } from "./support/index.mjs";
 import { authorize, approving, base58Decode, ok, openHost, recoveryKey, signUp } from "./support/e2e.mjs";
+import { bundleFixture, startHarness } from "./support/harness.mjs";
 
-const HOST_DIR = join(ROOT, "tests", "fixtures", "host");
-const SDK_DIR = join(ROOT, "iframe-host", "sdk", "dist");
 
-let stack, browser, host, dataDir, rpc, sent;
+let harness, stack, browser, host, dataDir, rpc, sent;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "keyframe-solana-"));
-  const appDir = join(dataDir, "app");
-  await build({
-    entryPoints: [join(ROOT, "tests", "fixtures", "solana", "app.mjs")],
-    bundle: true, format: "esm", platform: "browser", outfile: join(appDir, "app.js"), logLevel: "warning",
-  });
-  host = await serveStatic(HOST_DIR, { port: await freePort(), mounts: { "/sdk/": SDK_DIR, "/solana/": appDir } });
-  stack = await startStack({ dataDir, extraOrigins: [host.origin] });
-  browser = await launchBrowser();
+  ({ stack, browser, host, dataDir } = harness = await startHarness("solana", {
+    prepare: async (dir) => ({ mounts: { "/solana/": await bundleFixture(dir, "solana") } }),
+  }));
   // A Solana JSON-RPC endpoint that accepts sendTransaction (and CORS).
   sent = [];
   const port = await freePort();
@@ -53,13 +41,12 @@ before(async () => {
   rpc.url = `http://127.0.0.1:${port}`;
 });
 
+
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await host?.close();
+  await harness?.close();
   await new Promise((r) => (rpc ? rpc.close(r) : r()));
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
+
 
 function base58(bytes) {
   const A = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
