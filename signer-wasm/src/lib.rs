@@ -18,6 +18,7 @@ pub mod error;
 pub mod evm;
 pub mod flows;
 pub mod intent;
+mod mnemonic;
 pub mod recovery;
 pub mod secret;
 pub mod shares;

@@ -15,7 +15,6 @@
 //! is wiped on drop. What the computations leave on the stack is wiped by
 //! [`scrub_stack`], which the flows call when they finish.
 
-use bip39::{Language, Mnemonic};
 use rand_core::{TryCryptoRng, TryRng};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -173,17 +172,8 @@ impl WalletSecret {
                 normalized.push(c.to_ascii_lowercase());
             }
         }
-        let mnemonic = Mnemonic::parse_in_normalized(Language::English, &normalized)
-            .map_err(|_| Error::InvalidMnemonic)?;
-        let (mut entropy, len) = mnemonic.to_entropy_array();
-        let out = if len <= 32 {
-            WalletSecret::from_parts(WalletKind::Mnemonic, &entropy[..len])
-                .map_err(|_| Error::InvalidMnemonic)
-        } else {
-            Err(Error::InvalidMnemonic)
-        };
-        entropy.zeroize();
-        out
+        let entropy = crate::mnemonic::entropy(&normalized).ok_or(Error::InvalidMnemonic)?;
+        WalletSecret::from_parts(WalletKind::Mnemonic, &entropy).map_err(|_| Error::InvalidMnemonic)
     }
 
     /// Imports a raw secp256k1 private key: 64 hex digits, with or without
@@ -219,15 +209,7 @@ impl WalletSecret {
         if self.0.kind != WalletKind::Mnemonic {
             return None;
         }
-        let mnemonic = Mnemonic::from_entropy_in(Language::English, self.as_bytes()).ok()?;
-        let mut out = Zeroizing::new(String::with_capacity(24 * 9));
-        for word in mnemonic.words() {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-        Some(out)
+        crate::mnemonic::phrase(self.as_bytes())
     }
 
     /// The BIP-39 seed (empty passphrase) of a mnemonic wallet.
@@ -258,9 +240,8 @@ impl WalletSecret {
         if !passphrase.is_ascii() {
             return Err(Error::BadRequest("passphrase".into()));
         }
-        let mnemonic = Mnemonic::from_entropy_in(Language::English, self.as_bytes())
-            .map_err(|_| Error::InvalidMnemonic)?;
-        Ok(Zeroizing::new(mnemonic.to_seed_normalized(passphrase)))
+        let phrase = crate::mnemonic::phrase(self.as_bytes()).ok_or(Error::InvalidMnemonic)?;
+        Ok(crate::mnemonic::seed(&phrase, passphrase))
     }
 
     /// The EVM private key of account `index` as `0x`-prefixed hex, for

@@ -222,7 +222,7 @@ fn import_secret(typed: &str) -> Result<WalletSecret, String> {
     let words = Zeroizing::new(
         typed
             .split_whitespace()
-            .map(str::to_lowercase)
+            .map(str::to_ascii_lowercase)
             .collect::<Vec<_>>()
             .join(" "),
     );

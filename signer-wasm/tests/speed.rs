@@ -1,0 +1,91 @@
+//! Timings of the core in wasm32 (issue 15: every trade of size against
+//! speed is measured). Not part of `npm test`; run it on the release
+//! profile, which is what ships:
+//!
+//! `cargo test --release -p keyframe-signer --target wasm32-unknown-unknown --test speed -- --nocapture`
+//!
+//! (add `CARGO_PROFILE_RELEASE_OPT_LEVEL=z` to time another opt-level). It
+//! prints milliseconds per operation: EIP-712 hashing with the signer's own
+//! encoder and with alloy-dyn-abi (its parse and `eip712_signing_hash`
+//! alone, without the request checks the previous implementation also
+//! ran), EIP-191 and EIP-712 signing, the BIP-39 seed (PBKDF2, 2,048 rounds
+//! of HMAC-SHA512), deriving both accounts, and Argon2id at the production
+//! floor. Node's V8 is the engine of Chromium.
+
+#![cfg(target_arch = "wasm32")]
+// Tests panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+use keyframe_signer::evm;
+use keyframe_signer::recovery::{ColdRecord, open_with_password, seal_with_password};
+use keyframe_signer::secret::{OsRng, WalletSecret};
+use keyframe_signer::shares::{DeviceId, RandomId, WalletId, split_three};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
+
+mod common;
+
+/// `performance.now()` of the JS global (Node and browsers).
+fn now() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).unwrap();
+    let f: js_sys::Function = js_sys::Reflect::get(&perf, &JsValue::from_str("now"))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    f.call0(&perf).unwrap().as_f64().unwrap()
+}
+
+/// Best of 5 runs of `n` calls, in ms per call.
+fn time(name: &str, n: u32, mut f: impl FnMut()) {
+    f();
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let t = now();
+        for _ in 0..n {
+            f();
+        }
+        best = best.min((now() - t) / f64::from(n));
+    }
+    console_log!("speed: {name}: {best:.4} ms");
+}
+
+#[wasm_bindgen_test]
+fn speed() {
+    let file = common::load("eip712_viem.json");
+    let td = common::s(&file["vectors"][0]["typed_data"]).to_owned();
+    let chain = file["vectors"][0]["chain_id"].as_u64();
+    let key = common::evm_key(common::ANVIL_KEY);
+    time("eip712 hash (own encoder)", 200, || {
+        evm::typed_data_hash(&td, chain).unwrap();
+    });
+    time("eip712 hash (alloy-dyn-abi alone)", 200, || {
+        let t: alloy_dyn_abi::TypedData = serde_json::from_str(&td).unwrap();
+        t.eip712_signing_hash().unwrap();
+    });
+    time("eip712 sign (own encoder)", 50, || {
+        evm::sign_typed_data(&key, &td, chain).unwrap();
+    });
+    time("eip191 sign", 50, || {
+        evm::personal_sign(&key, b"hello").unwrap();
+    });
+    let secret = WalletSecret::from_mnemonic(common::JUNK).unwrap();
+    time("bip39 seed (PBKDF2-HMAC-SHA512, 2048 rounds)", 10, || {
+        secret.bip39_seed_with_passphrase("").unwrap();
+    });
+    time("addresses (seed, BIP-32, SLIP-0010)", 5, || {
+        WalletSecret::from_mnemonic(common::JUNK)
+            .unwrap()
+            .addresses()
+            .unwrap();
+    });
+    let wallet = WalletId::random(&mut OsRng).unwrap();
+    let three = split_three(&secret, wallet, DeviceId::RECOVERY, 1, &mut OsRng).unwrap();
+    let mut record: Option<ColdRecord> = None;
+    time("argon2id seal (production floor)", 1, || {
+        record = Some(seal_with_password(&three[2], "correct horse battery", &mut OsRng).unwrap());
+    });
+    let record = record.unwrap();
+    time("argon2id open (production floor)", 1, || {
+        open_with_password(&record, "correct horse battery", wallet).unwrap();
+    });
+}
