@@ -22,12 +22,20 @@ pub enum AppError {
     AuthRequired,
     #[error("authentication expired")]
     AuthExpired,
+    /// An act that cannot be undone without a valid signature by the
+    /// wallet's authority key (403; crate::authority). The reason is a
+    /// fixed sentence, safe to send.
+    #[error("authority required: {0}")]
+    AuthorityRequired(&'static str),
     #[error("no wallet")]
     NoWallet,
     #[error("share unavailable")]
     ShareUnavailable,
     #[error("wallet exists")]
     WalletExists,
+    /// An authority key is registered already (409 `AUTHORITY_EXISTS`).
+    #[error("authority exists")]
+    AuthorityExists,
     #[error("device exists")]
     DeviceExists,
     /// The wallet has `max` live devices already (docs/api.md).
@@ -63,10 +71,12 @@ impl AppError {
             AppError::BadRequestStatus(s, _) => *s,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::AuthRequired | AppError::AuthExpired => StatusCode::UNAUTHORIZED,
+            AppError::AuthorityRequired(_) => StatusCode::FORBIDDEN,
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
             }
             AppError::WalletExists
+            | AppError::AuthorityExists
             | AppError::DeviceExists
             | AppError::DeviceLimit { .. }
             | AppError::VersionConflict => StatusCode::CONFLICT,
@@ -83,9 +93,11 @@ impl AppError {
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             AppError::AuthRequired => ErrorCode::AuthRequired,
             AppError::AuthExpired => ErrorCode::AuthExpired,
+            AppError::AuthorityRequired(_) => ErrorCode::AuthorityRequired,
             AppError::NoWallet => ErrorCode::NoWallet,
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
+            AppError::AuthorityExists => ErrorCode::AuthorityExists,
             AppError::DeviceExists => ErrorCode::DeviceExists,
             AppError::DeviceLimit { .. } => ErrorCode::DeviceLimit,
             AppError::VersionConflict => ErrorCode::VersionConflict,
@@ -104,9 +116,15 @@ impl AppError {
             AppError::PayloadTooLarge => "request body too large".into(),
             AppError::AuthRequired => "a valid bearer token is required".into(),
             AppError::AuthExpired => "the bearer token has expired".into(),
+            AppError::AuthorityRequired(why) => {
+                format!("a signature by the wallet's authority key is required: {why}")
+            }
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),
+            AppError::AuthorityExists => {
+                "this wallet's authority key is registered already".into()
+            }
             AppError::DeviceExists => "device already registered".into(),
             AppError::DeviceLimit { max } => {
                 format!("this wallet already has {max} devices, the most allowed; revoke one first")

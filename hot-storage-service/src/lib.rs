@@ -8,7 +8,7 @@
 //! Layers (no module imports another in a circle; `tests/module_graph.rs`
 //! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks` at the
 //! bottom;
-//! `auth`, `limits`, `metrics`; `settings`; `state` (the shared state and its
+//! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
 //! `static_files`; `reseal`, `config`; `run` (the composition root).
@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod authority;
 pub mod catalog;
 pub mod checks;
 pub mod config;

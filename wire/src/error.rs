@@ -16,6 +16,11 @@ pub enum ErrorCode {
     PayloadTooLarge,
     AuthRequired,
     AuthExpired,
+    /// An act that cannot be undone without a valid signature by the
+    /// wallet's authority key (docs/api.md, "Wallet authority"): 403.
+    AuthorityRequired,
+    /// The wallet has an authority key registered already (409).
+    AuthorityExists,
     NoWallet,
     ShareUnavailable,
     WalletExists,
@@ -38,6 +43,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::AuthRequired => "AUTH_REQUIRED",
             ErrorCode::AuthExpired => "AUTH_EXPIRED",
+            ErrorCode::AuthorityRequired => "AUTHORITY_REQUIRED",
+            ErrorCode::AuthorityExists => "AUTHORITY_EXISTS",
             ErrorCode::NoWallet => "NO_WALLET",
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
             ErrorCode::WalletExists => "WALLET_EXISTS",
@@ -80,6 +87,7 @@ mod tests {
             ErrorCode::BadRequest,
             ErrorCode::VersionConflict,
             ErrorCode::DeviceLimit,
+            ErrorCode::AuthorityRequired,
             ErrorCode::Internal,
         ] {
             assert_eq!(
