@@ -122,9 +122,7 @@ impl AppError {
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),
-            AppError::AuthorityExists => {
-                "this wallet's authority key is registered already".into()
-            }
+            AppError::AuthorityExists => "this wallet's authority key is registered already".into(),
             AppError::DeviceExists => "device already registered".into(),
             AppError::DeviceLimit { max } => {
                 format!("this wallet already has {max} devices, the most allowed; revoke one first")

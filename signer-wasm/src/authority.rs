@@ -47,10 +47,10 @@ impl WalletAuthority {
         let mut okm = Zeroizing::new([0u8; 32]);
         hk.expand(info.as_bytes(), okm.as_mut_slice())
             .map_err(|_| Error::BadRequest("authority key length".into()))?;
-        // Built in its box, so the key's bytes are not left behind by a move.
-        let mut key = Box::new(SigningKey::from_bytes(&[0u8; 32]));
-        *key = SigningKey::from_bytes(&okm);
-        Ok(WalletAuthority(key))
+        // Boxed, so later moves of the authority copy a pointer; what this
+        // construction leaves on the stack is wiped by
+        // crate::secret::scrub_stack when the flow that derived it returns.
+        Ok(WalletAuthority(Box::new(SigningKey::from_bytes(&okm))))
     }
 
     /// The public key hot storage and Shield register.

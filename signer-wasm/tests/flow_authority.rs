@@ -12,7 +12,7 @@ mod flow_support;
 
 use flow_support::*;
 use keyframe_signer::authority::{AuthorityKey, WalletAuthority};
-use keyframe_signer::flows::{HotStorage, Recovery, RecoverResponse, ServiceError, Shield};
+use keyframe_signer::flows::{HotStorage, RecoverResponse, ServiceError, Shield};
 use keyframe_signer::recovery::ColdRecord;
 use keyframe_signer::shares::{DeviceId, RandomId, WalletId};
 use keyframe_wire::hot::{CreateRequest, DeviceRef, RecoverRequest, WalletResponse};
@@ -66,11 +66,18 @@ async fn the_wallet_acts_with_its_authority() {
     assert_eq!(cold.authority, Some(expected));
 
     // Sign, then the signed refresh and commit move the pair on.
-    assert_eq!(sign_and_refresh(&laptop, &token, wallet).await.unwrap(), EVM);
+    assert_eq!(
+        sign_and_refresh(&laptop, &token, wallet).await.unwrap(),
+        EVM
+    );
     assert_eq!(version(&services, &token, id, created.device).await, 1);
 
     // A recovery registers the phone under the authority.
-    let phone_device = phone.recover(&token, &automatic(&key)).await.unwrap().device;
+    let phone_device = phone
+        .recover(&token, &automatic(&key))
+        .await
+        .unwrap()
+        .device;
     assert_eq!(sign_and_refresh(&phone, &token, wallet).await.unwrap(), EVM);
     assert_eq!(version(&services, &token, id, phone_device).await, 1);
 
@@ -101,7 +108,10 @@ async fn the_wallet_acts_with_its_authority() {
     let fresh = MemoryStore::default();
     let tablet = services.tab(&fresh);
     tablet.recover(&token, &automatic(&new_key)).await.unwrap();
-    assert_eq!(sign_and_refresh(&tablet, &token, wallet).await.unwrap(), EVM);
+    assert_eq!(
+        sign_and_refresh(&tablet, &token, wallet).await.unwrap(),
+        EVM
+    );
 }
 
 /// Plain HTTP with the user's tokens and nothing else: what a host page's
@@ -114,7 +124,12 @@ struct TokenHolder {
 }
 
 impl TokenHolder {
-    async fn send(&self, rb: reqwest::RequestBuilder, token: &str, body: Option<Value>) -> (u16, Value) {
+    async fn send(
+        &self,
+        rb: reqwest::RequestBuilder,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let rb = rb.bearer_auth(token);
         let rb = match body {
             Some(b) => rb.json(&b),
@@ -128,7 +143,12 @@ impl TokenHolder {
         let rb = self.http.post(format!("{}{path}", self.hot));
         self.send(rb, self.tokens.hot(), Some(body)).await
     }
-    async fn shield(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    async fn shield(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let rb = self.http.request(method, format!("{}{path}", self.shield));
         self.send(rb, self.tokens.shield(), body).await
     }
@@ -136,7 +156,10 @@ impl TokenHolder {
 
 fn refused((status, body): (u16, Value), what: &str) {
     assert_eq!(status, 403, "{what}: {body}");
-    assert_eq!(body["error"]["code"], "AUTHORITY_REQUIRED", "{what}: {body}");
+    assert_eq!(
+        body["error"]["code"], "AUTHORITY_REQUIRED",
+        "{what}: {body}"
+    );
 }
 
 #[tokio::test]
@@ -163,55 +186,88 @@ async fn a_token_holder_cannot_destroy_or_rekey_the_wallet() {
     let cold_path = format!("/v1/cold-shares/{id}");
     let before = services.shield_api().get(&token, id).await.unwrap();
     let garbage = json!({ "method": "automatic", "params": {}, "ciphertext": "AQID" });
-    refused(thief.shield(reqwest::Method::DELETE, &cold_path, None).await, "delete the cold share");
     refused(
-        thief.shield(reqwest::Method::PUT, &cold_path, Some(garbage.clone())).await,
+        thief
+            .shield(reqwest::Method::DELETE, &cold_path, None)
+            .await,
+        "delete the cold share",
+    );
+    refused(
+        thief
+            .shield(reqwest::Method::PUT, &cold_path, Some(garbage.clone()))
+            .await,
         "replace the cold share",
     );
     refused(
-        thief.hot("/v2/devices/revoke", json!({ "wallet": id, "device": created.device })).await,
+        thief
+            .hot(
+                "/v2/devices/revoke",
+                json!({ "wallet": id, "device": created.device }),
+            )
+            .await,
         "revoke the device",
     );
     let thief_device = DeviceId::random(&mut keyframe_signer::secret::OsRng).unwrap();
     refused(
         thief
-            .hot("/v2/devices/register", json!({ "wallet": id, "device": thief_device,
-                "split": "00112233445566778899aabbccddeeff", "share": "AQID", "ephemeral": false }))
+            .hot(
+                "/v2/devices/register",
+                json!({ "wallet": id, "device": thief_device,
+                "split": "00112233445566778899aabbccddeeff", "share": "AQID", "ephemeral": false }),
+            )
             .await,
         "register a device",
     );
     let foreign = "ffeeddccbbaa99887766554433221100";
     refused(
         thief
-            .hot("/v2/devices/refresh", json!({ "wallet": id, "device": created.device,
-                "version": 1, "split": foreign, "share": "AQID" }))
+            .hot(
+                "/v2/devices/refresh",
+                json!({ "wallet": id, "device": created.device,
+                "version": 1, "split": foreign, "share": "AQID" }),
+            )
             .await,
         "stage a foreign share",
     );
     refused(
         thief
-            .hot("/v2/devices/commit", json!({ "wallet": id, "device": created.device,
-                "version": 2, "split": foreign }))
+            .hot(
+                "/v2/devices/commit",
+                json!({ "wallet": id, "device": created.device,
+                "version": 2, "split": foreign }),
+            )
             .await,
         "commit a foreign share",
     );
     refused(
         thief
-            .hot("/v2/devices/refresh", json!({ "wallet": id,
+            .hot(
+                "/v2/devices/refresh",
+                json!({ "wallet": id,
                 "device": "00000000-0000-0000-0000-000000000000",
-                "version": 0, "split": foreign, "share": "AQID" }))
+                "version": 0, "split": foreign, "share": "AQID" }),
+            )
             .await,
         "stage a foreign recovery share",
     );
     // Nor can the thief put a key of their own in place of the wallet's.
     let theirs = json!({ "wallet": id, "authority": "A".repeat(43) });
     let (status, body) = thief.hot("/v2/wallet/authority", theirs).await;
-    assert_eq!((status, body["error"]["code"].clone()), (409, json!("AUTHORITY_EXISTS")));
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (409, json!("AUTHORITY_EXISTS"))
+    );
     let (status, body) = thief
-        .shield(reqwest::Method::PUT, &format!("{cold_path}/authority"),
-            Some(json!({ "authority": "A".repeat(43) })))
+        .shield(
+            reqwest::Method::PUT,
+            &format!("{cold_path}/authority"),
+            Some(json!({ "authority": "A".repeat(43) })),
+        )
         .await;
-    assert_eq!((status, body["error"]["code"].clone()), (409, json!("AUTHORITY_EXISTS")));
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (409, json!("AUTHORITY_EXISTS"))
+    );
 
     // Nothing changed: the same cold record, the same single device.
     let after = services.shield_api().get(&token, id).await.unwrap();
@@ -248,7 +304,11 @@ impl HotStorage for Old<HttpHot> {
     ) -> Result<DeviceRef, ServiceError> {
         self.0.register(t, b, a).await
     }
-    async fn recover(&self, t: &Tokens, b: &RecoverRequest) -> Result<RecoverResponse, ServiceError> {
+    async fn recover(
+        &self,
+        t: &Tokens,
+        b: &RecoverRequest,
+    ) -> Result<RecoverResponse, ServiceError> {
         self.0.recover(t, b).await
     }
     async fn refresh(
@@ -274,10 +334,21 @@ impl HotStorage for Old<HttpHot> {
     ) -> Result<Vec<keyframe_signer::flows::DeviceInfo>, ServiceError> {
         self.0.list(t, w).await
     }
-    async fn revoke(&self, t: &Tokens, w: WalletId, d: DeviceId, a: &WalletAuthority) -> Result<(), ServiceError> {
+    async fn revoke(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        d: DeviceId,
+        a: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
         self.0.revoke(t, w, d, a).await
     }
-    async fn register_authority(&self, t: &Tokens, w: WalletId, k: &AuthorityKey) -> Result<(), ServiceError> {
+    async fn register_authority(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        k: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
         self.0.register_authority(t, w, k).await
     }
 }
@@ -292,13 +363,24 @@ impl Shield for Old<HttpShield> {
     ) -> Result<(), ServiceError> {
         self.0.create(t, w, r, None).await
     }
-    async fn replace(&self, t: &Tokens, w: WalletId, r: &ColdRecord, a: &WalletAuthority) -> Result<(), ServiceError> {
+    async fn replace(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        r: &ColdRecord,
+        a: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
         self.0.replace(t, w, r, a).await
     }
     async fn get(&self, t: &Tokens, w: WalletId) -> Result<ColdRecordResponse, ServiceError> {
         self.0.get(t, w).await
     }
-    async fn register_authority(&self, t: &Tokens, w: WalletId, k: &AuthorityKey) -> Result<(), ServiceError> {
+    async fn register_authority(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        k: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
         self.0.register_authority(t, w, k).await
     }
 }
@@ -324,7 +406,15 @@ async fn a_wallet_without_an_authority_registers_it_on_next_use() {
     // An old wallet: neither service has a key.
     let hot = services.hot_api().wallet(&token).await.unwrap().unwrap();
     assert_eq!(hot.authority, None);
-    assert_eq!(services.shield_api().get(&token, id).await.unwrap().authority, None);
+    assert_eq!(
+        services
+            .shield_api()
+            .get(&token, id)
+            .await
+            .unwrap()
+            .authority,
+        None
+    );
 
     // Its next use, by today's iFrame, registers the derived key with both.
     let tab = services.tab(&store);
@@ -335,7 +425,12 @@ async fn a_wallet_without_an_authority_registers_it_on_next_use() {
     let hot = services.hot_api().wallet(&token).await.unwrap().unwrap();
     assert_eq!(hot.authority, Some(expected));
     assert_eq!(
-        services.shield_api().get(&token, id).await.unwrap().authority,
+        services
+            .shield_api()
+            .get(&token, id)
+            .await
+            .unwrap()
+            .authority,
         Some(expected)
     );
     // The refresh after that signature was signed and committed.
@@ -362,7 +457,7 @@ async fn a_wallet_without_an_authority_registers_it_on_next_use() {
 
     // A recovery of an old wallet registers the key before it adds the
     // device (here on a second old wallet, recovered first).
-    let token2 = token(&user());
+    let token2 = flow_support::token(&user());
     let other_store = MemoryStore::default();
     let old2 = keyframe_signer::flows::Flows::with(
         Old(services.hot_api()),

@@ -8,10 +8,10 @@
 mod flow_support;
 
 use flow_support::*;
+use keyframe_signer::authority::{AuthorityKey, WalletAuthority};
 use keyframe_signer::backup::BackupError;
 use keyframe_signer::flows::{Flows, NoClock, RecoverFromFile, Recovery, ServiceError, Shield};
 use keyframe_signer::shares::WalletId;
-use keyframe_signer::authority::{AuthorityKey, WalletAuthority};
 use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 use zeroize::Zeroizing;
 

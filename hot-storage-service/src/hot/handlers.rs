@@ -20,8 +20,6 @@ use super::wire::{
     Pending, RecoverRequest, RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest,
     TokenList, VersionRef, WalletRequest, WalletResponse,
 };
-use keyframe_wire::AuthorityKey;
-use keyframe_wire::authority::RegisterAuthority;
 use crate::auth::{Identity, User};
 use crate::authority::{Proof, Signed};
 use crate::db::{now_ms, rfc3339};
@@ -32,6 +30,8 @@ use crate::types::{
     Addresses, DeviceId, MAX_VERSION, OkBody, ShareBlob, WalletId, WalletKind, check_addresses,
     stored, validate_label,
 };
+use keyframe_wire::AuthorityKey;
+use keyframe_wire::authority::RegisterAuthority;
 
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {

@@ -29,7 +29,13 @@ fn register_body(w: &Wallet, device: &str) -> Value {
     json!({ "wallet": w.wallet, "device": device, "split": split(), "share": b64(b"thief"), "ephemeral": false })
 }
 
-async fn post_as(srv: &Srv, path: &str, w: &Wallet, body: &Value, auth: Auth) -> (StatusCode, Value) {
+async fn post_as(
+    srv: &Srv,
+    path: &str,
+    w: &Wallet,
+    body: &Value,
+    auth: Auth,
+) -> (StatusCode, Value) {
     srv.send_as(Method::POST, path, Some(&w.token), Some(body), auth)
         .await
 }
@@ -37,7 +43,11 @@ async fn post_as(srv: &Srv, path: &str, w: &Wallet, body: &Value, auth: Auth) ->
 /// The device's current share, as hot storage answers it.
 async fn current(srv: &Srv, w: &Wallet) -> Value {
     let (st, v) = srv
-        .post("/v2/devices/recover", &w.token, &json!({ "wallet": w.wallet, "device": w.device }))
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &json!({ "wallet": w.wallet, "device": w.device }),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     v
@@ -61,10 +71,24 @@ async fn token_alone_changes_nothing(db: Db) {
     let (st, v) = post_as(&srv, "/v2/devices/revoke", &w, &revoke_body(&w), Auth::None).await;
     assert_error(st, &v, 403, REFUSED);
     let thief = uuid();
-    let (st, v) = post_as(&srv, "/v2/devices/register", &w, &register_body(&w, &thief), Auth::None).await;
+    let (st, v) = post_as(
+        &srv,
+        "/v2/devices/register",
+        &w,
+        &register_body(&w, &thief),
+        Auth::None,
+    )
+    .await;
     assert_error(st, &v, 403, REFUSED);
     let foreign = split();
-    let (st, v) = post_as(&srv, "/v2/devices/refresh", &w, &refresh_body(&w, &foreign), Auth::None).await;
+    let (st, v) = post_as(
+        &srv,
+        "/v2/devices/refresh",
+        &w,
+        &refresh_body(&w, &foreign),
+        Auth::None,
+    )
+    .await;
     assert_error(st, &v, 403, REFUSED);
     // A share the wallet itself staged cannot be committed by the token
     // holder either.
@@ -73,7 +97,14 @@ async fn token_alone_changes_nothing(db: Db) {
         .post("/v2/devices/refresh", &w.token, &refresh_body(&w, &staged))
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let (st, v) = post_as(&srv, "/v2/devices/commit", &w, &commit_body(&w, &staged), Auth::None).await;
+    let (st, v) = post_as(
+        &srv,
+        "/v2/devices/commit",
+        &w,
+        &commit_body(&w, &staged),
+        Auth::None,
+    )
+    .await;
     assert_error(st, &v, 403, REFUSED);
     // The primary share (the recovery pair) too.
     let primary = json!({ "wallet": w.wallet, "device": "00000000-0000-0000-0000-000000000000",
@@ -92,12 +123,19 @@ async fn token_alone_changes_nothing(db: Db) {
     assert_eq!(after["share"], before["share"]);
     assert_eq!(after["pending"]["split"], staged);
     let (st, v) = srv
-        .post("/v2/devices/recover", &w.token,
-            &json!({ "wallet": w.wallet, "device": w.device, "version": 1, "split": foreign }))
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &json!({ "wallet": w.wallet, "device": w.device, "version": 1, "split": foreign }),
+        )
         .await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
     let (st, v) = srv
-        .post("/v2/devices/recover", &w.token, &json!({ "wallet": w.wallet }))
+        .post(
+            "/v2/devices/recover",
+            &w.token,
+            &json!({ "wallet": w.wallet }),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["split"], w.primary_split);
@@ -129,15 +167,36 @@ async fn forged_signatures_are_refused(db: Db) {
     other_device["device"] = json!(uuid());
     let cases = [
         ("another key", Auth::Key(other_authority())),
-        ("stale", Auth::Header(sign(&key, "POST", path, &bytes, now - 301))),
-        ("from the future", Auth::Header(sign(&key, "POST", path, &bytes, now + 301))),
-        ("another path", Auth::Header(sign(&key, "POST", "/v2/devices/commit", &bytes, now))),
-        ("another method", Auth::Header(sign(&key, "PUT", path, &bytes, now))),
+        (
+            "stale",
+            Auth::Header(sign(&key, "POST", path, &bytes, now - 301)),
+        ),
+        (
+            "from the future",
+            Auth::Header(sign(&key, "POST", path, &bytes, now + 301)),
+        ),
+        (
+            "another path",
+            Auth::Header(sign(&key, "POST", "/v2/devices/commit", &bytes, now)),
+        ),
+        (
+            "another method",
+            Auth::Header(sign(&key, "PUT", path, &bytes, now)),
+        ),
         (
             "another body",
-            Auth::Header(sign(&key, "POST", path, &serde_json::to_vec(&other_device).unwrap(), now)),
+            Auth::Header(sign(
+                &key,
+                "POST",
+                path,
+                &serde_json::to_vec(&other_device).unwrap(),
+                now,
+            )),
         ),
-        ("a path with a query", Auth::Header(sign(&key, "POST", "/v2/devices/revoke?x=1", &bytes, now))),
+        (
+            "a path with a query",
+            Auth::Header(sign(&key, "POST", "/v2/devices/revoke?x=1", &bytes, now)),
+        ),
         ("malformed", Auth::Header("t=1,n=2,sig=3".into())),
         ("empty", Auth::Header(String::new())),
     ];
@@ -154,9 +213,23 @@ async fn forged_signatures_are_refused(db: Db) {
     let refresh = refresh_body(&w, &s1);
     let refresh_bytes = serde_json::to_vec(&refresh).unwrap();
     let header = sign(&key, "POST", "/v2/devices/refresh", &refresh_bytes, now);
-    let (st, v) = post_as(&srv, "/v2/devices/refresh", &w, &refresh, Auth::Header(header.clone())).await;
+    let (st, v) = post_as(
+        &srv,
+        "/v2/devices/refresh",
+        &w,
+        &refresh,
+        Auth::Header(header.clone()),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let (st, v) = post_as(&srv, "/v2/devices/refresh", &w, &refresh, Auth::Header(header)).await;
+    let (st, v) = post_as(
+        &srv,
+        "/v2/devices/refresh",
+        &w,
+        &refresh,
+        Auth::Header(header),
+    )
+    .await;
     assert_error(st, &v, 403, REFUSED);
     // A fresh signature of the same request is the idempotent repeat.
     let (st, v) = srv.post("/v2/devices/refresh", &w.token, &refresh).await;
@@ -178,35 +251,53 @@ async fn first_use_registers_once(db: Db) {
     // A wallet as an older iFrame made it: no authority in the body.
     let w = new_wallet("carol");
     let (st, v) = srv
-        .send_as(Method::POST, "/v2/devices/create", Some(&w.token), Some(&create_body(&w, false)), Auth::None)
+        .send_as(
+            Method::POST,
+            "/v2/devices/create",
+            Some(&w.token),
+            Some(&create_body(&w, false)),
+            Auth::None,
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let (st, v) = srv.get("/v2/wallet", Some(&w.token)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert!(v.get("authority").is_none(), "{v}");
     // Without a key registered, even a signed request is refused.
-    let (st, v) = srv.post("/v2/devices/revoke", &w.token, &revoke_body(&w)).await;
+    let (st, v) = srv
+        .post("/v2/devices/revoke", &w.token, &revoke_body(&w))
+        .await;
     assert_error(st, &v, 403, REFUSED);
 
     let mine = authority_key(&test_authority());
     let register = |key: String| json!({ "wallet": w.wallet, "authority": key });
-    let (st, v) = srv.post("/v2/wallet/authority", &w.token, &register(mine.clone())).await;
+    let (st, v) = srv
+        .post("/v2/wallet/authority", &w.token, &register(mine.clone()))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     // Once registered, nobody replaces it: not another key, not the same.
     for key in [authority_key(&other_authority()), mine.clone()] {
-        let (st, v) = srv.post("/v2/wallet/authority", &w.token, &register(key)).await;
+        let (st, v) = srv
+            .post("/v2/wallet/authority", &w.token, &register(key))
+            .await;
         assert_error(st, &v, 409, "AUTHORITY_EXISTS");
     }
     let (_, v) = srv.get("/v2/wallet", Some(&w.token)).await;
     assert_eq!(v["authority"], mine);
     // Bad keys and other users' wallets are refused.
-    let (st, v) = srv.post("/v2/wallet/authority", &w.token, &register("AAAA".into())).await;
+    let (st, v) = srv
+        .post("/v2/wallet/authority", &w.token, &register("AAAA".into()))
+        .await;
     assert_error(st, &v, 400, "BAD_REQUEST");
     let bob = token("bob");
-    let (st, v) = srv.post("/v2/wallet/authority", &bob, &register(mine)).await;
+    let (st, v) = srv
+        .post("/v2/wallet/authority", &bob, &register(mine))
+        .await;
     assert_error(st, &v, 404, "NO_WALLET");
 
-    let (st, v) = srv.post("/v2/devices/revoke", &w.token, &revoke_body(&w)).await;
+    let (st, v) = srv
+        .post("/v2/devices/revoke", &w.token, &revoke_body(&w))
+        .await;
     assert_eq!(st, StatusCode::OK, "{v}");
 
     // A wallet created with its key answers it, and cannot register
@@ -215,8 +306,11 @@ async fn first_use_registers_once(db: Db) {
     let (_, v) = srv.get("/v2/wallet", Some(&d.token)).await;
     assert_eq!(v["authority"], authority_key(&test_authority()));
     let (st, v) = srv
-        .post("/v2/wallet/authority", &d.token,
-            &json!({ "wallet": d.wallet, "authority": authority_key(&other_authority()) }))
+        .post(
+            "/v2/wallet/authority",
+            &d.token,
+            &json!({ "wallet": d.wallet, "authority": authority_key(&other_authority()) }),
+        )
         .await;
     assert_error(st, &v, 409, "AUTHORITY_EXISTS");
 }
@@ -230,7 +324,9 @@ async fn shield_token_alone_changes_nothing(db: Db) {
     let srv = Srv::shield(db).await;
     let t = token("alice");
     let w = uuid();
-    let (st, v) = srv.post("/v1/cold-shares", &t, &cold_record(&w, b"cold")).await;
+    let (st, v) = srv
+        .post("/v1/cold-shares", &t, &cold_record(&w, b"cold"))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let path = format!("/v1/cold-shares/{w}");
     let replace = json!({ "method": "automatic", "params": {}, "ciphertext": b64(b"evil") });
@@ -241,10 +337,28 @@ async fn shield_token_alone_changes_nothing(db: Db) {
     let cases = [
         ("token only", Auth::None),
         ("another key", Auth::Key(other_authority())),
-        ("stale", Auth::Header(sign(&key, "PUT", &path, &bytes, now - 301))),
-        ("another path", Auth::Header(sign(&key, "PUT", &format!("/v1/cold-shares/{}", uuid()), &bytes, now))),
-        ("another body", Auth::Header(sign(&key, "PUT", &path, b"{}", now))),
-        ("a delete's signature", Auth::Header(sign(&key, "DELETE", &path, b"", now))),
+        (
+            "stale",
+            Auth::Header(sign(&key, "PUT", &path, &bytes, now - 301)),
+        ),
+        (
+            "another path",
+            Auth::Header(sign(
+                &key,
+                "PUT",
+                &format!("/v1/cold-shares/{}", uuid()),
+                &bytes,
+                now,
+            )),
+        ),
+        (
+            "another body",
+            Auth::Header(sign(&key, "PUT", &path, b"{}", now)),
+        ),
+        (
+            "a delete's signature",
+            Auth::Header(sign(&key, "DELETE", &path, b"", now)),
+        ),
     ];
     for (what, auth) in cases {
         let (st, v) = put(auth).await;
@@ -254,9 +368,14 @@ async fn shield_token_alone_changes_nothing(db: Db) {
     for (what, auth) in [
         ("token only", Auth::None),
         ("another key", Auth::Key(other_authority())),
-        ("a put's signature", Auth::Header(sign(&key, "PUT", &path, &bytes, now))),
+        (
+            "a put's signature",
+            Auth::Header(sign(&key, "PUT", &path, &bytes, now)),
+        ),
     ] {
-        let (st, v) = srv.send_as(Method::DELETE, &path, Some(&t), None, auth).await;
+        let (st, v) = srv
+            .send_as(Method::DELETE, &path, Some(&t), None, auth)
+            .await;
         assert_eq!(st.as_u16(), 403, "{what}: {v}");
         assert_eq!(v["error"]["code"], REFUSED, "{what}: {v}");
     }
@@ -276,14 +395,23 @@ async fn shield_token_alone_changes_nothing(db: Db) {
     let (st, v) = srv.get(&path, Some(&t)).await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
 }
-dual!(shield_token_alone_changes_nothing, shield_token_alone_changes_nothing);
+dual!(
+    shield_token_alone_changes_nothing,
+    shield_token_alone_changes_nothing
+);
 
 async fn shield_first_use_registers_once(db: Db) {
     let srv = Srv::shield(db).await;
     let t = token("carol");
     let w = uuid();
     let (st, v) = srv
-        .send_as(Method::POST, "/v1/cold-shares", Some(&t), Some(&cold_record(&w, b"old")), Auth::None)
+        .send_as(
+            Method::POST,
+            "/v1/cold-shares",
+            Some(&t),
+            Some(&cold_record(&w, b"old")),
+            Auth::None,
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let path = format!("/v1/cold-shares/{w}");
@@ -294,13 +422,22 @@ async fn shield_first_use_registers_once(db: Db) {
 
     let register = format!("{path}/authority");
     let mine = json!({ "authority": authority_key(&test_authority()) });
-    let (st, v) = srv.send(Method::PUT, &register, Some(&t), Some(&mine)).await;
+    let (st, v) = srv
+        .send(Method::PUT, &register, Some(&t), Some(&mine))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let theirs = json!({ "authority": authority_key(&other_authority()) });
-    let (st, v) = srv.send(Method::PUT, &register, Some(&t), Some(&theirs)).await;
+    let (st, v) = srv
+        .send(Method::PUT, &register, Some(&t), Some(&theirs))
+        .await;
     assert_error(st, &v, 409, "AUTHORITY_EXISTS");
     let (st, v) = srv
-        .send(Method::PUT, &format!("/v1/cold-shares/{}/authority", uuid()), Some(&t), Some(&mine))
+        .send(
+            Method::PUT,
+            &format!("/v1/cold-shares/{}/authority", uuid()),
+            Some(&t),
+            Some(&mine),
+        )
         .await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
     let (_, v) = srv.get(&path, Some(&t)).await;
@@ -309,4 +446,7 @@ async fn shield_first_use_registers_once(db: Db) {
     let (st, v) = srv.send(Method::DELETE, &path, Some(&t), None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
 }
-dual!(shield_first_use_registers_once, shield_first_use_registers_once);
+dual!(
+    shield_first_use_registers_once,
+    shield_first_use_registers_once
+);

@@ -39,13 +39,18 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let key = authority.public_key();
         let mut done = true;
         if wallet.authority.is_none() {
-            done &= registered(self.hot.register_authority(token, wallet.wallet, &key).await);
+            done &= registered(
+                self.hot
+                    .register_authority(token, wallet.wallet, &key)
+                    .await,
+            );
         }
         let shield_has = match cold {
             Some(c) => Some(c.authority.is_some()),
             // Shield is asked only for a wallet hot storage had no key for:
             // an old wallet, once.
-            None if wallet.authority.is_none() => match self.shield.get(token, wallet.wallet).await {
+            None if wallet.authority.is_none() => match self.shield.get(token, wallet.wallet).await
+            {
                 Ok(c) => Some(c.authority.is_some()),
                 // A file wallet keeps no record at Shield.
                 Err(e) if e.is("SHARE_UNAVAILABLE") => None,

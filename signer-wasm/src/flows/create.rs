@@ -71,8 +71,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             }
             _ => {
                 let cold = recovery.seal(&recovery_pair.local)?;
-                with_retries(|| self.shield.create(token, wallet, &cold, Some(&authority)))
-                    .await?;
+                with_retries(|| self.shield.create(token, wallet, &cold, Some(&authority))).await?;
             }
         }
         let body = CreateRequest {

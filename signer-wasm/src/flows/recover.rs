@@ -11,8 +11,8 @@ use super::{
 use super::{Created, parse_blob, scrubbed, share_blob, with_retries};
 use crate::authority::WalletAuthority;
 use crate::secret::OsRng;
-use keyframe_wire::shield::ColdRecordResponse;
 use crate::shares::{self, DeviceId};
+use keyframe_wire::shield::ColdRecordResponse;
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Recovers the user's wallet onto this device with `recovery`.

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::authority::{AuthorityKey, HEADER as AUTHORITY_HEADER, WalletAuthority};
 use crate::flows::{HotStorage, ServiceError, Shield, Tokens};
-use keyframe_wire::authority::RegisterAuthority;
 use crate::shares::{DeviceId, WalletId};
+use keyframe_wire::authority::RegisterAuthority;
 
 /// Give up on a service call after this long (loopback answers in ms).
 const TIMEOUT_MS: u32 = 15_000;

@@ -15,20 +15,20 @@ use axum::routing::get;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use keyframe_signer::authority::{AuthorityKey, HEADER as AUTHORITY_HEADER, WalletAuthority};
 pub use keyframe_signer::flows::Tokens;
 use keyframe_signer::flows::{
     Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse, Recovery,
     Request, RpcError, ServiceError, Shield, StoreError, WalletRecord,
 };
-use keyframe_signer::authority::{AuthorityKey, HEADER as AUTHORITY_HEADER, WalletAuthority};
 use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::{DeviceId, WalletId};
+use keyframe_wire::authority::RegisterAuthority;
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceList, DeviceRef, OkBody, RecoverRequest, RefreshRequest,
     RegisterRequest, RevokeRequest, VersionRef, WalletRequest, WalletResponse,
 };
-use keyframe_wire::authority::RegisterAuthority;
 use keyframe_wire::shield::{ColdCreate, ColdRecordResponse, Created};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -278,7 +278,9 @@ pub fn signed(
     body: Option<&impl serde::Serialize>,
     authority: &WalletAuthority,
 ) -> reqwest::RequestBuilder {
-    let bytes = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    let bytes = body
+        .map(|b| serde_json::to_vec(b).unwrap())
+        .unwrap_or_default();
     let header = authority
         .sign_request(method, path, &bytes, unix_now())
         .unwrap();

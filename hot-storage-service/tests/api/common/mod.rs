@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use ed25519_dalek::SigningKey;
 use axum::routing::get;
+use ed25519_dalek::SigningKey;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -441,9 +441,7 @@ pub fn sign_with_nonce(
     use ed25519_dalek::Signer as _;
     use keyframe_wire::authority::AuthorityHeader;
     let unsigned = AuthorityHeader::new(t, nonce, [0; 64]);
-    let sig = key
-        .sign(&unsigned.message(method, path, body))
-        .to_bytes();
+    let sig = key.sign(&unsigned.message(method, path, body)).to_bytes();
     AuthorityHeader { sig, ..unsigned }.to_value()
 }
 
