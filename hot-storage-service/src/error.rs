@@ -25,12 +25,20 @@ pub enum AppError {
     /// A DPoP proof was needed and this one does not hold (crate::dpop).
     #[error("invalid DPoP proof")]
     DpopInvalid,
+    /// An act that cannot be undone without a valid signature by the
+    /// wallet's authority key (403; crate::authority). The reason is a
+    /// fixed sentence, safe to send.
+    #[error("authority required: {0}")]
+    AuthorityRequired(&'static str),
     #[error("no wallet")]
     NoWallet,
     #[error("share unavailable")]
     ShareUnavailable,
     #[error("wallet exists")]
     WalletExists,
+    /// An authority key is registered already (409 `AUTHORITY_EXISTS`).
+    #[error("authority exists")]
+    AuthorityExists,
     #[error("device exists")]
     DeviceExists,
     /// The wallet has `max` live devices already (docs/api.md).
@@ -68,10 +76,12 @@ impl AppError {
             AppError::AuthRequired | AppError::AuthExpired | AppError::DpopInvalid => {
                 StatusCode::UNAUTHORIZED
             }
+            AppError::AuthorityRequired(_) => StatusCode::FORBIDDEN,
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
             }
             AppError::WalletExists
+            | AppError::AuthorityExists
             | AppError::DeviceExists
             | AppError::DeviceLimit { .. }
             | AppError::VersionConflict => StatusCode::CONFLICT,
@@ -89,9 +99,11 @@ impl AppError {
             AppError::AuthRequired => ErrorCode::AuthRequired,
             AppError::AuthExpired => ErrorCode::AuthExpired,
             AppError::DpopInvalid => ErrorCode::DpopInvalid,
+            AppError::AuthorityRequired(_) => ErrorCode::AuthorityRequired,
             AppError::NoWallet => ErrorCode::NoWallet,
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
+            AppError::AuthorityExists => ErrorCode::AuthorityExists,
             AppError::DeviceExists => ErrorCode::DeviceExists,
             AppError::DeviceLimit { .. } => ErrorCode::DeviceLimit,
             AppError::VersionConflict => ErrorCode::VersionConflict,
@@ -111,9 +123,13 @@ impl AppError {
             AppError::AuthRequired => "a valid bearer token is required".into(),
             AppError::AuthExpired => "the bearer token has expired".into(),
             AppError::DpopInvalid => "a valid DPoP proof for this request is required".into(),
+            AppError::AuthorityRequired(why) => {
+                format!("a signature by the wallet's authority key is required: {why}")
+            }
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),
+            AppError::AuthorityExists => "this wallet's authority key is registered already".into(),
             AppError::DeviceExists => "device already registered".into(),
             AppError::DeviceLimit { max } => {
                 format!("this wallet already has {max} devices, the most allowed; revoke one first")

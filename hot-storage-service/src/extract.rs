@@ -24,35 +24,42 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json"
-            })
-            .unwrap_or(false);
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::BadRequest("could not read the request body".into())
-            }
-        })?;
-        if !is_json {
-            return Err(AppError::BadRequestStatus(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected Content-Type: application/json".into(),
-            ));
-        }
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes).map(Json)
     }
+}
+
+/// The raw bytes of a JSON body, with the checks of [`Json`] (content type,
+/// body limit) but not yet parsed: crate::authority hashes exactly these.
+pub async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let mime = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json"
+        })
+        .unwrap_or(false);
+    let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("could not read the request body".into())
+        }
+    })?;
+    if !is_json {
+        return Err(AppError::BadRequestStatus(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json".into(),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses a JSON body into `T` with the error mapping described on [`Json`].

@@ -9,7 +9,7 @@
 //! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks`, `dpop`
 //! (RFC 9449 proof checks, no I/O), `replay` (proofs used once, in the
 //! database) at the bottom;
-//! `auth`, `limits`, `metrics`; `settings`; `state` (the shared state and its
+//! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
 //! `static_files`; `reseal`, `config`; `run` (the composition root).
@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod authority;
 pub mod catalog;
 pub mod checks;
 pub mod config;

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod authority;
 pub mod backup;
 pub mod chains;
 pub mod consent;

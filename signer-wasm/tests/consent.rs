@@ -55,6 +55,7 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
         .get(&token, wallet.wallet)
         .await
         .unwrap()
+        .record
         .ciphertext;
     let hot_current = || async {
         services
@@ -97,7 +98,8 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
     let revoked = refusing
         .revoke_device(&token, wallet, created.device)
         .await
-        .unwrap_err();
+        .err()
+        .unwrap();
     assert_eq!(revoked.reason, Reason::PolicyDenied);
     assert_eq!(
         refusing.consent.asked.borrow().len(),
@@ -114,6 +116,7 @@ async fn a_refusal_signs_shows_and_changes_nothing() {
         .get(&token, wallet.wallet)
         .await
         .unwrap()
+        .record
         .ciphertext;
     assert_eq!(after_cold, before_cold, "the cold share was not replaced");
 

@@ -8,10 +8,11 @@
 mod flow_support;
 
 use flow_support::*;
+use keyframe_signer::authority::{AuthorityKey, WalletAuthority};
 use keyframe_signer::backup::BackupError;
 use keyframe_signer::flows::{Flows, NoClock, RecoverFromFile, Recovery, ServiceError, Shield};
 use keyframe_signer::shares::WalletId;
-use keyframe_wire::shield::ColdRecord;
+use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -20,13 +21,33 @@ const PASSWORD: &str = "correct horse battery staple";
 struct Gone;
 
 impl Shield for Gone {
-    async fn create(&self, _: &Tokens, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
+    async fn create(
+        &self,
+        _: &Tokens,
+        _: WalletId,
+        _: &ColdRecord,
+        _: Option<&AuthorityKey>,
+    ) -> Result<(), ServiceError> {
         Err(ServiceError::Network)
     }
-    async fn replace(&self, _: &Tokens, _: WalletId, _: &ColdRecord) -> Result<(), ServiceError> {
+    async fn replace(
+        &self,
+        _: &Tokens,
+        _: WalletId,
+        _: &ColdRecord,
+        _: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
         Err(ServiceError::Network)
     }
-    async fn get(&self, _: &Tokens, _: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(&self, _: &Tokens, _: WalletId) -> Result<ColdRecordResponse, ServiceError> {
+        Err(ServiceError::Network)
+    }
+    async fn register_authority(
+        &self,
+        _: &Tokens,
+        _: WalletId,
+        _: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
         Err(ServiceError::Network)
     }
 }

@@ -40,7 +40,8 @@ async fn after_a_password_change_the_old_cold_share_and_password_are_useless() {
         .shield_api()
         .get(&token, wallet.wallet)
         .await
-        .unwrap();
+        .unwrap()
+        .record;
     let before = services
         .hot_api()
         .recover(&token, &RecoverRequest::primary(wallet.wallet))

@@ -257,13 +257,17 @@ async fn revoke_makes_a_device_useless() {
     let nil = laptop
         .revoke_device(&token, &created.wallet, DeviceId::RECOVERY)
         .await
-        .unwrap_err();
+        .err()
+        .unwrap();
     assert_eq!(nil.reason, Reason::BadRequest);
 
-    laptop
+    // Revocation is signed by the wallet's authority: the key is rebuilt,
+    // so the laptop's pair is refreshed afterwards.
+    let refresh = laptop
         .revoke_device(&token, &created.wallet, recovered.device)
         .await
         .unwrap();
+    laptop.refresh(refresh).await;
     let revoked = sign_and_refresh(&phone, &token, &created.wallet)
         .await
         .unwrap_err();
@@ -285,10 +289,11 @@ async fn revoke_makes_a_device_useless() {
     );
 
     // Revoking this browser's own device drops its local share too.
-    laptop
+    let refresh = laptop
         .revoke_device(&token, &created.wallet, created.device)
         .await
         .unwrap();
+    laptop.refresh(refresh).await;
     assert!(laptop_store.all().is_empty());
     // The wallet itself survives: recovery still works.
     phone.recover(&token, &automatic(&key)).await.unwrap();

@@ -19,6 +19,11 @@ pub enum ErrorCode {
     /// The DPoP proof is missing, malformed, for another request, stale,
     /// replayed, or by another key than the token is bound to (RFC 9449).
     DpopInvalid,
+    /// An act that cannot be undone without a valid signature by the
+    /// wallet's authority key (docs/api.md, "Wallet authority"): 403.
+    AuthorityRequired,
+    /// The wallet has an authority key registered already (409).
+    AuthorityExists,
     NoWallet,
     ShareUnavailable,
     WalletExists,
@@ -42,6 +47,8 @@ impl ErrorCode {
             ErrorCode::AuthRequired => "AUTH_REQUIRED",
             ErrorCode::AuthExpired => "AUTH_EXPIRED",
             ErrorCode::DpopInvalid => "DPOP_INVALID",
+            ErrorCode::AuthorityRequired => "AUTHORITY_REQUIRED",
+            ErrorCode::AuthorityExists => "AUTHORITY_EXISTS",
             ErrorCode::NoWallet => "NO_WALLET",
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
             ErrorCode::WalletExists => "WALLET_EXISTS",
@@ -84,6 +91,7 @@ mod tests {
             ErrorCode::BadRequest,
             ErrorCode::VersionConflict,
             ErrorCode::DeviceLimit,
+            ErrorCode::AuthorityRequired,
             ErrorCode::Internal,
         ] {
             assert_eq!(

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Chain;
-use crate::{Addresses, DeviceId, ShareBlob, SplitId, WalletId, WalletKind};
+use crate::{Addresses, AuthorityKey, DeviceId, ShareBlob, SplitId, WalletId, WalletKind};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -34,6 +34,10 @@ pub struct WalletResponse {
     pub addresses: Addresses,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    /// The wallet's authority key; absent for a wallet created before
+    /// authority keys, until its first use registers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityKey>,
 }
 
 /// The primary device's pair half kept by hot storage (H₀).
@@ -70,6 +74,11 @@ pub struct CreateRequest {
     pub primary: PrimaryIn,
     #[serde(default)]
     pub device: Option<DeviceIn>,
+    /// The wallet's authority public key (docs/api.md, "Wallet
+    /// authority"). Optional only so an older iFrame can still create a
+    /// wallet; such a wallet registers one on its next use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityKey>,
 }
 
 /// A device at version 0 (`device` is null when none was created).

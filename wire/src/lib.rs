@@ -4,7 +4,8 @@
 //! only here: the ids ([`WalletId`], [`DeviceId`], [`SplitId`]), the wallet
 //! kind, the addresses, every request and response body of hot storage
 //! ([`hot`]) and Shield ([`shield`]), the chain and token lists the
-//! provider serves ([`catalog`]), the services' error codes
+//! provider serves ([`catalog`]), the wallet-authority header and the
+//! bytes it signs ([`authority`]), the services' error codes
 //! ([`error`]), and the iFrame's RPC reasons and method names ([`rpc`]).
 //! The services, the signer's web layer and the generated OpenAPI document
 //! use these types; the host SDK's TypeScript types are generated from them
@@ -12,11 +13,13 @@
 //!
 //! Validation happens during deserialisation, so a handler or a flow never
 //! sees an id that is not a UUID or a share blob over the limit. No I/O and
-//! no cryptography live here (the EIP-55 checksum's Keccak-256 aside).
+//! no cryptography live here (the EIP-55 checksum's Keccak-256 and the
+//! authority message's body hash aside).
 //! docs/api.md is the prose form of this crate.
 #![forbid(unsafe_code)]
 
 mod addresses;
+pub mod authority;
 mod blob;
 pub mod catalog;
 pub mod error;
@@ -31,6 +34,7 @@ pub mod shield;
 mod ts;
 
 pub use addresses::Addresses;
+pub use authority::AuthorityKey;
 pub use blob::{Ciphertext, ShareBlob};
 pub use ids::{DeviceId, IdError, SplitId, WalletId};
 pub use kind::WalletKind;

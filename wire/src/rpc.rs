@@ -75,6 +75,11 @@ closed_list!(
         /// `wallet_switchEthereumChain` (or the chain a host connects
         /// with) names a chain the provider does not list (code 4902).
         UnsupportedChain = "UNSUPPORTED_CHAIN",
+        /// A share service refused an act that cannot be undone (revoking
+        /// a device, replacing the cold share, committing a share) because
+        /// it did not carry a valid signature by the wallet's authority key,
+        /// e.g. when another key was registered first for an old wallet.
+        AuthorityRequired = "AUTHORITY_REQUIRED",
     }
 );
 

@@ -7,7 +7,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{Ciphertext, DeviceId, ShareBlob, SplitId, WalletId};
+use crate::{AuthorityKey, Ciphertext, DeviceId, ShareBlob, SplitId, WalletId};
 
 const UUID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
@@ -70,3 +70,17 @@ impl PartialSchema for Ciphertext {
     }
 }
 impl ToSchema for Ciphertext {}
+
+impl PartialSchema for AuthorityKey {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[A-Za-z0-9_-]{43}$"))
+            .content_encoding("base64url")
+            .description(Some(
+                "a wallet's authority public key: 32 bytes of ed25519, base64url without padding",
+            ))
+            .into()
+    }
+}
+impl ToSchema for AuthorityKey {}

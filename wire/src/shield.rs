@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Ciphertext, WalletId};
+use crate::{AuthorityKey, Ciphertext, WalletId};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -122,6 +122,10 @@ pub struct ColdCreate {
     pub wallet: WalletId,
     #[serde(flatten)]
     pub record: ColdRecord,
+    /// The wallet's authority public key (docs/api.md, "Wallet
+    /// authority"); optional like hot storage's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityKey>,
 }
 
 /// `PUT /v1/cold-shares/{wallet}`: replace the record (a recovery change).
@@ -192,6 +196,8 @@ struct RawCreate {
     method: RecoveryMethod,
     params: AnyParams,
     ciphertext: Ciphertext,
+    #[serde(default)]
+    authority: Option<AuthorityKey>,
 }
 
 impl TryFrom<RawCreate> for ColdCreate {
@@ -200,6 +206,7 @@ impl TryFrom<RawCreate> for ColdCreate {
         Ok(ColdCreate {
             wallet: r.wallet,
             record: record(r.method, r.params, r.ciphertext)?,
+            authority: r.authority,
         })
     }
 }
@@ -244,6 +251,9 @@ pub struct ColdRecordResponse {
     pub created_at: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub updated_at: String,
+    /// The wallet's authority key at Shield; absent until registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityKey>,
 }
 
 #[derive(Deserialize)]
@@ -255,6 +265,8 @@ struct RawResponse {
     ciphertext: Ciphertext,
     created_at: String,
     updated_at: String,
+    #[serde(default)]
+    authority: Option<AuthorityKey>,
 }
 
 impl TryFrom<RawResponse> for ColdRecordResponse {
@@ -265,6 +277,7 @@ impl TryFrom<RawResponse> for ColdRecordResponse {
             record: record(r.method, r.params, r.ciphertext)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            authority: r.authority,
         })
     }
 }

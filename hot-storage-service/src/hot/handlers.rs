@@ -14,13 +14,14 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::store::{DeviceRow, HotStore, NewDevice};
+use super::store::{DeviceRow, HotStore, NewDevice, WalletRow};
 use super::wire::{
     CommitRequest, ConfigResponse, CreateRequest, DeviceIn, DeviceInfo, DeviceList, DeviceRef,
     Pending, RecoverRequest, RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest,
     TokenList, VersionRef, WalletRequest, WalletResponse,
 };
 use crate::auth::{Identity, User};
+use crate::authority::{Proof, Signed};
 use crate::db::{now_ms, rfc3339};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
@@ -29,6 +30,8 @@ use crate::types::{
     Addresses, DeviceId, MAX_VERSION, OkBody, ShareBlob, WalletId, WalletKind, check_addresses,
     stored, validate_label,
 };
+use keyframe_wire::AuthorityKey;
+use keyframe_wire::authority::RegisterAuthority;
 
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {
@@ -65,6 +68,31 @@ fn stored_kind(text: &str) -> AppResult<WalletKind> {
 /// A share as the wire carries it.
 fn share_blob(share: Zeroizing<Vec<u8>>) -> AppResult<ShareBlob> {
     ShareBlob::new(share).map_err(|e| AppError::Internal(anyhow::anyhow!("stored share: {e}")))
+}
+
+/// The caller's wallet `wallet`, once `proof` carries a valid signature by
+/// its authority key (403 `AUTHORITY_REQUIRED` otherwise; crate::authority).
+async fn authorized(
+    st: &HotStore,
+    id: &Identity,
+    wallet: &WalletId,
+    proof: &Proof,
+) -> AppResult<WalletRow> {
+    let w = st.require_wallet(id, wallet).await?;
+    proof.verify(&st.db, w.authority.as_deref(), wallet).await?;
+    Ok(w)
+}
+
+/// The stored authority key; a row that does not parse was altered.
+fn stored_authority(w: &WalletRow) -> AppResult<Option<AuthorityKey>> {
+    w.authority
+        .as_deref()
+        .map(|a| {
+            a.parse().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("a stored authority key does not parse"))
+            })
+        })
+        .transpose()
 }
 
 /// Allow-list and settings the iFrame needs.
@@ -110,7 +138,38 @@ pub async fn wallet(
         kind: stored_kind(&w.kind)?,
         addresses: stored_addresses(&w.addresses)?,
         created_at: rfc3339(w.created_at),
+        authority: stored_authority(&w)?,
     }))
+}
+
+/// Registers the authority key of a wallet created before authority keys
+/// (201); once one is registered, 409 `AUTHORITY_EXISTS` and nothing changes.
+/// This first-use window is open to any holder of the user's token until
+/// the iFrame's next use of the wallet closes it (docs/api.md).
+#[utoipa::path(post, path = "/v2/wallet/authority", tag = "hot storage", request_body = RegisterAuthority,
+    responses((status = 201, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "NO_WALLET", body = ErrorBody),
+        (status = 409, description = "AUTHORITY_EXISTS", body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn register_authority(
+    State(st): State<HotStore>,
+    User(id): User,
+    Json(req): Json<RegisterAuthority>,
+) -> AppResult<Response> {
+    let wallet = req
+        .wallet
+        .ok_or_else(|| AppError::BadRequest("missing field `wallet`".into()))?;
+    st.require_wallet(&id, &wallet).await?;
+    if !st
+        .set_authority(&id, &wallet, &req.authority.to_base64url())
+        .await?
+    {
+        st.metrics.share_op("authority", "conflict");
+        return Err(AppError::AuthorityExists);
+    }
+    st.metrics.share_op("authority", "ok");
+    tracing::info!(wallet = wallet.to_string(), "authority key registered");
+    Ok((StatusCode::CREATED, JsonOut(OkBody { ok: true })).into_response())
 }
 
 fn new_device(d: &DeviceIn) -> NewDevice<'_> {
@@ -163,6 +222,7 @@ pub async fn create(
         validate_label(&d.label)?;
     }
     let addresses = serde_json::to_string(&req.addresses).map_err(anyhow::Error::from)?;
+    let authority = req.authority.map(|a| a.to_base64url());
     let mut tx = st.db.pool.begin().await?;
     let inserted = st
         .insert_wallet(
@@ -173,6 +233,7 @@ pub async fn create(
             &addresses,
             &req.primary.split,
             &req.primary.share,
+            authority.as_deref(),
         )
         .await?;
     let body = DeviceRef {
@@ -196,7 +257,8 @@ pub async fn create(
     let mut identical = w.wallet == req.wallet.to_string()
         && w.kind == req.kind.as_str()
         && w.addresses == addresses
-        && w.primary_split == req.primary.split.to_string();
+        && w.primary_split == req.primary.split.to_string()
+        && w.authority == authority;
     if identical {
         let primary = st.open_primary(&id, &w)?;
         identical = ct_eq(&primary, req.primary.share.as_bytes());
@@ -217,7 +279,8 @@ pub async fn create(
 
 /// Register a device's hot share at version 0 (201; identical repeat 200).
 #[utoipa::path(post, path = "/v2/devices/register", tag = "hot storage", request_body = RegisterRequest,
-    responses((status = 201, body = DeviceRef), (status = 200, description = "identical repeat", body = DeviceRef),
+    params(("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
+    responses((status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody), (status = 201, body = DeviceRef), (status = 200, description = "identical repeat", body = DeviceRef),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET", body = ErrorBody),
         (status = 409, description = "DEVICE_EXISTS or DEVICE_LIMIT", body = ErrorBody), (status = 413, body = ErrorBody),
@@ -225,11 +288,11 @@ pub async fn create(
 pub async fn register(
     State(st): State<HotStore>,
     User(id): User,
-    Json(req): Json<RegisterRequest>,
+    Signed { body: req, proof }: Signed<RegisterRequest>,
 ) -> AppResult<Response> {
     check_device(&req.device)?;
     validate_label(&req.label)?;
-    st.require_wallet(&id, &req.wallet).await?;
+    authorized(&st, &id, &req.wallet, &proof).await?;
     st.delete_if_expired(&id, &req.wallet, &req.device).await?;
     let d = NewDevice {
         device: &req.device,
@@ -427,21 +490,25 @@ async fn refresh_primary(
 
 /// Store the pending version+1 beside the current one (compare-and-swap).
 #[utoipa::path(post, path = "/v2/devices/refresh", tag = "hot storage", request_body = RefreshRequest,
-    responses((status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
+    responses((status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody), (status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody),
         (status = 409, description = "VERSION_CONFLICT", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn refresh(
     State(st): State<HotStore>,
     User(id): User,
-    Json(req): Json<RefreshRequest>,
+    Signed { body: req, proof }: Signed<RefreshRequest>,
 ) -> AppResult<JsonOut<VersionRef>> {
     let v = check_version(req.version)?;
+    // Storing a pending share is signed too: a recover that names a
+    // pending share promotes it (the crash-safety rule), so an unsigned
+    // refresh would let a token holder stage a share and promote it.
+    authorized(&st, &id, &req.wallet, &proof).await?;
     if req.device.is_nil() {
         return refresh_primary(&st, &id, &req, v).await;
     }
     let next = v + 1;
-    st.require_wallet(&id, &req.wallet).await?;
     let body = VersionRef {
         wallet: req.wallet,
         device: req.device,
@@ -496,15 +563,17 @@ pub async fn refresh(
 
 /// Promote the pending version to current (idempotent).
 #[utoipa::path(post, path = "/v2/devices/commit", tag = "hot storage", request_body = CommitRequest,
-    responses((status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
+    responses((status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody), (status = 200, body = VersionRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn commit(
     State(st): State<HotStore>,
     User(id): User,
-    Json(req): Json<CommitRequest>,
+    Signed { body: req, proof }: Signed<CommitRequest>,
 ) -> AppResult<JsonOut<VersionRef>> {
     let v = check_version(req.version)?;
+    authorized(&st, &id, &req.wallet, &proof).await?;
     if req.device.is_nil() {
         // The recovery pair's next H₀ becomes current.
         let promoted = st.promote_primary(&id, &req.wallet, v, &req.split).await?;
@@ -523,7 +592,6 @@ pub async fn commit(
             split: req.split,
         }));
     }
-    st.require_wallet(&id, &req.wallet).await?;
     if st
         .promote(&id, &req.wallet, &req.device, v, &req.split)
         .await?
@@ -582,16 +650,17 @@ pub async fn list(
 
 /// Delete a device's hot shares (current and pending).
 #[utoipa::path(post, path = "/v2/devices/revoke", tag = "hot storage", request_body = RevokeRequest,
-    responses((status = 200, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
+    responses((status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody), (status = 200, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn revoke(
     State(st): State<HotStore>,
     User(id): User,
-    Json(req): Json<RevokeRequest>,
+    Signed { body: req, proof }: Signed<RevokeRequest>,
 ) -> AppResult<JsonOut<OkBody>> {
     check_device(&req.device)?;
-    st.require_wallet(&id, &req.wallet).await?;
+    authorized(&st, &id, &req.wallet, &proof).await?;
     if !st.delete_device(&id, &req.wallet, &req.device).await? {
         st.metrics.share_op("revoke", "missing");
         return Err(AppError::ShareUnavailable);

@@ -31,6 +31,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v2/config"),
     ("get", "/v2/tokens"),
     ("get", "/v2/wallet"),
+    ("post", "/v2/wallet/authority"),
     ("post", "/v2/devices/create"),
     ("post", "/v2/devices/register"),
     ("post", "/v2/devices/recover"),
@@ -62,6 +63,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::config))
         .routes(routes!(handlers::tokens))
         .routes(routes!(handlers::wallet))
+        .routes(routes!(handlers::register_authority))
         .routes(routes!(handlers::create))
         .routes(routes!(handlers::register))
         .routes(routes!(handlers::recover))

@@ -80,6 +80,13 @@ pub const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE hot_wallets ADD COLUMN pending_sealed {blob}",
         ],
     },
+    Migration {
+        // The wallet's authority public key (docs/api.md, "Wallet
+        // authority"), base64url; NULL for a wallet created before it,
+        // until its first use registers one.
+        version: 4,
+        statements: &["ALTER TABLE hot_wallets ADD COLUMN authority TEXT"],
+    },
 ];
 
 /// The table that records which migrations ran.
@@ -120,6 +127,8 @@ pub struct WalletRow {
     pub pending_version: Option<i64>,
     pub pending_split: Option<String>,
     pub created_at: i64,
+    /// The authority public key, base64url (crate::authority checks it).
+    pub authority: Option<String>,
 }
 
 impl WalletRow {
@@ -137,7 +146,7 @@ impl WalletRow {
 
 /// The columns of [`WalletRow`].
 const WALLET_COLS: &str = "wallet, kind, addresses, primary_version, primary_split, primary_key_id, \
-     primary_sealed, pending_version, pending_split, created_at";
+     primary_sealed, pending_version, pending_split, created_at, authority";
 
 #[derive(FromRow)]
 pub struct DeviceRow {
@@ -467,6 +476,7 @@ impl HotStore {
         addresses: &str,
         split: &SplitId,
         share: &ShareBlob,
+        authority: Option<&str>,
     ) -> AppResult<bool> {
         let sealed = self.keyring.seal(
             &aad(
@@ -481,7 +491,7 @@ impl HotStore {
         )?;
         let n = sqlx::query(
             "INSERT INTO hot_wallets (iss, sub, wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (iss, sub) DO NOTHING",
+             created_at, authority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (iss, sub) DO NOTHING",
         )
         .bind(&id.iss)
         .bind(&id.sub)
@@ -492,7 +502,30 @@ impl HotStore {
         .bind(sealed.key_id)
         .bind(sealed.blob)
         .bind(now_ms())
+        .bind(authority.map(str::to_owned))
         .execute(exec)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Registers the wallet's authority key if it has none yet (the
+    /// first-use window of docs/api.md); returns whether it was stored.
+    pub async fn set_authority(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        authority: &str,
+    ) -> AppResult<bool> {
+        let n = sqlx::query(
+            "UPDATE hot_wallets SET authority = $4 WHERE iss = $1 AND sub = $2 AND wallet = $3 \
+             AND authority IS NULL",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.to_string())
+        .bind(authority)
+        .execute(&self.db.pool)
         .await?
         .rows_affected();
         Ok(n == 1)

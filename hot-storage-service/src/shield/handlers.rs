@@ -6,6 +6,7 @@ use axum::Json as JsonOut;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyframe_wire::authority::RegisterAuthority;
 use keyframe_wire::shield::{
     ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created, Sealing,
 };
@@ -14,7 +15,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::store::{Record, ShieldStore};
-use crate::auth::User;
+use crate::auth::{Identity, User};
+use crate::authority::{Proof, Signed};
 use crate::db::rfc3339;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
@@ -47,7 +49,33 @@ fn record(wallet: WalletId, r: &Record) -> AppResult<ColdRecordResponse> {
         },
         created_at: rfc3339(r.created_at),
         updated_at: rfc3339(r.updated_at),
+        authority: r
+            .authority
+            .as_deref()
+            .map(|a| {
+                a.parse().map_err(|_| {
+                    AppError::Internal(anyhow::anyhow!("a stored authority key does not parse"))
+                })
+            })
+            .transpose()?,
     })
+}
+
+/// The record of `wallet` exists (404 `SHARE_UNAVAILABLE` otherwise) and
+/// `proof` carries a valid signature by its authority key (403
+/// `AUTHORITY_REQUIRED`; crate::authority).
+async fn authorized(
+    st: &ShieldStore,
+    id: &Identity,
+    wallet: &WalletId,
+    proof: &Proof,
+    op: &'static str,
+) -> AppResult<()> {
+    let Some(authority) = st.load_authority(id, wallet).await? else {
+        st.metrics.share_op(op, "missing");
+        return Err(AppError::ShareUnavailable);
+    };
+    proof.verify(&st.db, authority.as_deref(), wallet).await
 }
 
 /// Create the cold record (201; identical repeat 200; else 409
@@ -67,6 +95,7 @@ pub async fn create(
     }
     let sealing = &req.record.sealing;
     let params = params_text(sealing)?;
+    let authority = req.authority.map(|a| a.to_base64url());
     let inserted = st
         .insert(
             &id,
@@ -74,6 +103,7 @@ pub async fn create(
             sealing.method().as_str(),
             &params,
             &req.record.ciphertext,
+            authority.as_deref(),
         )
         .await?;
     let body = Created {
@@ -87,6 +117,7 @@ pub async fn create(
     let existing = st.load(&id, &req.wallet).await?;
     let identical = existing.is_some_and(|r| {
         stored_sealing(&r).is_ok_and(|s| s == *sealing)
+            && r.authority == authority
             && r.ciphertext.len() == req.record.ciphertext.as_bytes().len()
             && bool::from(r.ciphertext.ct_eq(req.record.ciphertext.as_bytes()))
     });
@@ -121,15 +152,17 @@ pub async fn read(
 
 /// Replace method, params and ciphertext (password change).
 #[utoipa::path(put, path = "/v1/cold-shares/{wallet}", tag = "shield", request_body = ColdReplace,
-    params(("wallet" = WalletId, Path, description = "the wallet id")),
+    params(("wallet" = WalletId, Path, description = "the wallet id"),
+        ("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
     responses((status = 200, body = ColdRecordResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody),
         (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn replace(
     State(st): State<ShieldStore>,
     User(id): User,
     Path(wallet): Path<String>,
-    Json(req): Json<ColdReplace>,
+    Signed { body: req, proof }: Signed<ColdReplace>,
 ) -> AppResult<JsonOut<ColdRecordResponse>> {
     let wallet = parse_wallet(&wallet)?;
     if req.wallet.as_ref().is_some_and(|w| *w != wallet) {
@@ -137,6 +170,7 @@ pub async fn replace(
             "`wallet` in the body differs from the path".into(),
         ));
     }
+    authorized(&st, &id, &wallet, &proof, "cold_replace").await?;
     let sealing = &req.record.sealing;
     let params = params_text(sealing)?;
     let replaced = st
@@ -162,20 +196,67 @@ pub async fn replace(
 
 /// Delete the cold record.
 #[utoipa::path(delete, path = "/v1/cold-shares/{wallet}", tag = "shield",
-    params(("wallet" = WalletId, Path, description = "the wallet id")),
+    params(("wallet" = WalletId, Path, description = "the wallet id"),
+        ("Keyframe-Authority" = String, Header, description = "t=<secs>,n=<nonce>,sig=<signature> by the wallet's authority key (docs/api.md, \"Wallet authority\")")),
     responses((status = 200, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "AUTHORITY_REQUIRED", body = ErrorBody),
         (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn remove(
     State(st): State<ShieldStore>,
     User(id): User,
     Path(wallet): Path<String>,
+    proof: Proof,
 ) -> AppResult<JsonOut<OkBody>> {
     let wallet = parse_wallet(&wallet)?;
+    authorized(&st, &id, &wallet, &proof, "cold_delete").await?;
     if !st.delete(&id, &wallet).await? {
         st.metrics.share_op("cold_delete", "missing");
         return Err(AppError::ShareUnavailable);
     }
     st.metrics.share_op("cold_delete", "ok");
     Ok(JsonOut(OkBody { ok: true }))
+}
+
+/// Registers the authority key of a record stored before authority keys
+/// (201); once one is registered, 409 `AUTHORITY_EXISTS` and nothing
+/// changes. The first-use window of docs/api.md.
+#[utoipa::path(put, path = "/v1/cold-shares/{wallet}/authority", tag = "shield", request_body = RegisterAuthority,
+    params(("wallet" = WalletId, Path, description = "the wallet id")),
+    responses((status = 201, body = OkBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "SHARE_UNAVAILABLE", body = ErrorBody),
+        (status = 409, description = "AUTHORITY_EXISTS", body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn register_authority(
+    State(st): State<ShieldStore>,
+    User(id): User,
+    Path(wallet): Path<String>,
+    Json(req): Json<RegisterAuthority>,
+) -> AppResult<Response> {
+    let wallet = parse_wallet(&wallet)?;
+    if req.wallet.as_ref().is_some_and(|w| *w != wallet) {
+        return Err(AppError::BadRequest(
+            "`wallet` in the body differs from the path".into(),
+        ));
+    }
+    match st.load_authority(&id, &wallet).await? {
+        None => {
+            st.metrics.share_op("cold_authority", "missing");
+            return Err(AppError::ShareUnavailable);
+        }
+        Some(Some(_)) => {
+            st.metrics.share_op("cold_authority", "conflict");
+            return Err(AppError::AuthorityExists);
+        }
+        Some(None) => {}
+    }
+    if !st
+        .set_authority(&id, &wallet, &req.authority.to_base64url())
+        .await?
+    {
+        st.metrics.share_op("cold_authority", "conflict");
+        return Err(AppError::AuthorityExists);
+    }
+    st.metrics.share_op("cold_authority", "ok");
+    Ok((StatusCode::CREATED, JsonOut(OkBody { ok: true })).into_response())
 }

@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/cold-shares/{wallet}"),
     ("put", "/v1/cold-shares/{wallet}"),
     ("delete", "/v1/cold-shares/{wallet}"),
+    ("put", "/v1/cold-shares/{wallet}/authority"),
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
@@ -43,6 +44,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::create))
         .routes(routes!(handlers::read, handlers::replace, handlers::remove))
+        .routes(routes!(handlers::register_authority))
 }
 
 /// The Shield router: API, health, metrics, OpenAPI; CORS for the
@@ -69,11 +71,13 @@ pub fn app(state: AppState) -> Router {
             CorsLayer::new()
                 .allow_origin(origin)
                 .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-                // `DPoP`: the proof every request carries (crate::dpop).
+                // `DPoP`: the proof every request carries (crate::dpop);
+                // `Keyframe-Authority`: the wallet's signature (crate::authority).
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     HeaderName::from_static("dpop"),
+                    HeaderName::from_static("keyframe-authority"),
                 ])
                 .max_age(std::time::Duration::from_secs(600)),
         )

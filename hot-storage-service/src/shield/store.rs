@@ -19,9 +19,10 @@ use crate::seal::{Aad, Keyring, ResealReport};
 use crate::settings::Service;
 use crate::types::{Ciphertext, NIL_DEVICE, WalletId};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &["CREATE TABLE cold_shares (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &["CREATE TABLE cold_shares (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -33,7 +34,15 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             updated_at BIGINT NOT NULL,
             PRIMARY KEY (iss, sub, wallet)
         )"],
-}];
+    },
+    Migration {
+        // The wallet's authority public key (docs/api.md, "Wallet
+        // authority"), base64url; NULL for a record stored before it,
+        // until the wallet's first use registers one.
+        version: 2,
+        statements: &["ALTER TABLE cold_shares ADD COLUMN authority TEXT"],
+    },
+];
 
 /// The table that records which migrations ran.
 pub const MIGRATIONS_TABLE: &str = "shield_migrations";
@@ -60,6 +69,7 @@ struct RecordRow {
     sealed: Vec<u8>,
     created_at: i64,
     updated_at: i64,
+    authority: Option<String>,
 }
 
 /// A cold record, opened.
@@ -69,6 +79,8 @@ pub struct Record {
     pub ciphertext: Zeroizing<Vec<u8>>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The wallet's authority key, base64url (crate::authority checks it).
+    pub authority: Option<String>,
 }
 
 /// The Shield store, as handlers see it (an axum substate).
@@ -82,7 +94,7 @@ pub struct ShieldStore {
 impl ShieldStore {
     pub async fn load(&self, id: &Identity, wallet: &WalletId) -> AppResult<Option<Record>> {
         let row = sqlx::query_as::<_, RecordRow>(
-            "SELECT method, params, key_id, sealed, created_at, updated_at FROM cold_shares \
+            "SELECT method, params, key_id, sealed, created_at, updated_at, authority FROM cold_shares \
              WHERE iss = $1 AND sub = $2 AND wallet = $3",
         )
         .bind(&id.iss)
@@ -106,7 +118,48 @@ impl ShieldStore {
             ciphertext,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            authority: r.authority,
         }))
+    }
+
+    /// The record's authority key without opening the record: `None` when
+    /// there is no record, `Some(None)` when it has no key yet.
+    pub async fn load_authority(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+    ) -> AppResult<Option<Option<String>>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT authority FROM cold_shares WHERE iss = $1 AND sub = $2 AND wallet = $3",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.to_string())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(|(a,)| a))
+    }
+
+    /// Registers the record's authority key if it has none yet; returns
+    /// whether it was stored.
+    pub async fn set_authority(
+        &self,
+        id: &Identity,
+        wallet: &WalletId,
+        authority: &str,
+    ) -> AppResult<bool> {
+        let n = sqlx::query(
+            "UPDATE cold_shares SET authority = $4 WHERE iss = $1 AND sub = $2 AND wallet = $3 \
+             AND authority IS NULL",
+        )
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .bind(wallet.to_string())
+        .bind(authority)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     /// Inserts a record; returns whether it was new.
@@ -117,14 +170,15 @@ impl ShieldStore {
         method: &str,
         params: &str,
         ciphertext: &Ciphertext,
+        authority: Option<&str>,
     ) -> AppResult<bool> {
         let sealed = self.keyring.seal(
             &aad(&id.iss, &id.sub, &wallet.to_string()),
             ciphertext.as_bytes(),
         )?;
         let n = sqlx::query(
-            "INSERT INTO cold_shares (iss, sub, wallet, method, params, key_id, sealed, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (iss, sub, wallet) DO NOTHING",
+            "INSERT INTO cold_shares (iss, sub, wallet, method, params, key_id, sealed, created_at, updated_at, \
+             authority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (iss, sub, wallet) DO NOTHING",
         )
         .bind(&id.iss)
         .bind(&id.sub)
@@ -134,6 +188,7 @@ impl ShieldStore {
         .bind(sealed.key_id)
         .bind(sealed.blob)
         .bind(now_ms())
+        .bind(authority.map(str::to_owned))
         .execute(&self.db.pool)
         .await?
         .rows_affected();

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod authority;
 mod bad_input;
 mod bounds;
 mod catalog;

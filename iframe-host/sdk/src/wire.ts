@@ -19,6 +19,7 @@ export const KEYFRAME_REASONS = [
   "RNG_UNAVAILABLE",
   "USER_REJECTED",
   "UNSUPPORTED_CHAIN",
+  "AUTHORITY_REQUIRED",
 ] as const;
 
 /** One of {@link KEYFRAME_REASONS}. */

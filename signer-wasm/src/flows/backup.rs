@@ -65,7 +65,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             recovery_pair: h0.split(),
         };
         let c = backup::open(&file, password, expect).map_err(RecoverFromFile::File)?;
-        Ok(self.recover_with(token, wallet, &h0, &c).await?)
+        Ok(self.recover_with(token, wallet, &h0, &c, None).await?)
     }
 
     /// Writes a backup file of `wallet` under `password`, after the user's

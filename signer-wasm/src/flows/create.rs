@@ -8,6 +8,7 @@ use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, Request, RpcError, RpcResult, Shield,
 };
 use super::{WalletRecord, scrubbed, share_blob, with_retries};
+use crate::authority::WalletAuthority;
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, DeviceId, WalletId};
 use keyframe_wire::hot::{CreateRequest, DeviceIn, PrimaryIn};
@@ -51,6 +52,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let kind = secret.kind();
         let recovery_pair = shares::split_pair(&secret, wallet, DeviceId::RECOVERY, 0, rng)?;
         let device_pair = shares::split_pair(&secret, wallet, device, 0, rng)?;
+        // Registered with both services beside the shares, so no token
+        // holder can ever register another (docs/api.md, "Wallet authority").
+        let authority = WalletAuthority::derive(&secret, wallet)?.public_key();
         drop(secret);
         match recovery {
             // The user keeps C; nothing is stored anywhere before they
@@ -67,7 +71,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             }
             _ => {
                 let cold = recovery.seal(&recovery_pair.local)?;
-                with_retries(|| self.shield.create(token, wallet, &cold)).await?;
+                with_retries(|| self.shield.create(token, wallet, &cold, Some(&authority))).await?;
             }
         }
         let body = CreateRequest {
@@ -85,6 +89,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 ephemeral: !self.store.is_persistent(),
                 label: None,
             }),
+            authority: Some(authority),
         };
         with_retries(|| self.hot.create(token, &body)).await?;
         self.keep_local(&device_pair.local, &addresses).await?;
@@ -93,6 +98,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 wallet,
                 kind,
                 addresses,
+                authority: Some(authority),
             },
             device,
         })

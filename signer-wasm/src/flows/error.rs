@@ -134,6 +134,14 @@ impl From<ServiceError> for RpcError {
                 Reason::AuthRequired,
                 "the service refused this iFrame's proof of its token key",
             ),
+            // The service holds an authority key that is not this wallet's
+            // (registered first by a token holder, docs/api.md "Wallet
+            // authority"): retrying cannot help.
+            "AUTHORITY_REQUIRED" => (
+                INTERNAL,
+                Reason::AuthorityRequired,
+                "a share service refused this wallet's authority signature",
+            ),
             "NO_WALLET" => (
                 UNAUTHORIZED,
                 Reason::NoWallet,
@@ -186,5 +194,15 @@ mod tests {
         });
         assert_eq!((e.code, e.reason), (INVALID_PARAMS, Reason::BadRequest));
         assert!(e.message.contains("revoke"), "{}", e.message);
+    }
+
+    /// A refused authority signature keeps its own reason, not an outage.
+    #[test]
+    fn authority_required_keeps_its_reason() {
+        let e = RpcError::from(ServiceError::Api {
+            status: 403,
+            code: "AUTHORITY_REQUIRED".into(),
+        });
+        assert_eq!((e.code, e.reason), (INTERNAL, Reason::AuthorityRequired));
     }
 }

@@ -7,6 +7,7 @@
 //! (tests/flows.rs) run every flow against the real services. Nothing here
 //! knows about JavaScript, and no key outlives the call that rebuilt it.
 
+mod authority;
 mod backup;
 mod create;
 mod devices;
@@ -87,6 +88,9 @@ pub struct Flows<H, S, D, C, K = NoClock> {
     pub consent: C,
     pub clock: K,
     device_mutex: Mutex<()>,
+    /// The wallet whose authority key this tab knows both services hold
+    /// (flows/authority.rs), so an old wallet registers it once.
+    authority_registered: core::cell::Cell<Option<WalletId>>,
 }
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
@@ -98,6 +102,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             consent,
             clock,
             device_mutex: Mutex::new(()),
+            authority_registered: core::cell::Cell::new(None),
         }
     }
 

@@ -12,16 +12,24 @@ use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceRef, RecoverRequest, RecoverResponse,
     RefreshRequest, RegisterRequest, VersionRef, WalletResponse,
 };
-use keyframe_wire::shield::ColdRecord;
+use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 
 use super::error::RpcError;
 use super::types::{Entry, ServiceError, StoreError, Tokens};
+use crate::authority::{AuthorityKey, WalletAuthority};
 use crate::backup::BackupFile;
 use crate::intent::Intent;
 use crate::shares::{DeviceId, WalletId};
 
 /// Hot storage's API (docs/api.md, "Hot storage"), in the wire crate's
 /// types; `token` is the user's JWT.
+///
+/// The calls that take an `authority` cannot be undone; the implementation
+/// serialises the body, signs that exact request with
+/// [`WalletAuthority::sign_request`] at the current unix time and sends the
+/// signature in the `Keyframe-Authority` header (docs/api.md, "Wallet
+/// authority"). Each call (each retry too) signs afresh: a nonce is good
+/// for one request.
 pub trait HotStorage {
     /// The user's wallet, or `None` when the user has none yet.
     async fn wallet(&self, token: &Tokens) -> Result<Option<WalletResponse>, ServiceError>;
@@ -31,6 +39,7 @@ pub trait HotStorage {
         &self,
         token: &Tokens,
         body: &RegisterRequest,
+        authority: &WalletAuthority,
     ) -> Result<DeviceRef, ServiceError>;
     async fn recover(
         &self,
@@ -41,11 +50,13 @@ pub trait HotStorage {
         &self,
         token: &Tokens,
         body: &RefreshRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError>;
     async fn commit(
         &self,
         token: &Tokens,
         body: &CommitRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError>;
     async fn list(&self, token: &Tokens, wallet: WalletId)
     -> Result<Vec<DeviceInfo>, ServiceError>;
@@ -54,24 +65,51 @@ pub trait HotStorage {
         token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
+        authority: &WalletAuthority,
+    ) -> Result<(), ServiceError>;
+    /// Registers the authority key of a wallet that has none
+    /// (`POST /v2/wallet/authority`; 409 once one is registered).
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
     ) -> Result<(), ServiceError>;
 }
 
-/// Shield's cold-share API (docs/api.md, "Shield").
+/// Shield's cold-share API (docs/api.md, "Shield"); `authority` as for
+/// [`HotStorage`].
 pub trait Shield {
+    /// Stores the cold record with the wallet's authority key (`None` only
+    /// for what an older iFrame sent).
     async fn create(
         &self,
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: Option<&AuthorityKey>,
     ) -> Result<(), ServiceError>;
     async fn replace(
         &self,
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError>;
-    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError>;
+    /// The record with the authority key Shield holds for it.
+    async fn get(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<ColdRecordResponse, ServiceError>;
+    /// Registers the authority key of a record that has none
+    /// (`PUT /v1/cold-shares/{wallet}/authority`; 409 once one is).
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError>;
 }
 
 /// Where this device keeps its shares (IndexedDB in the browser, or memory
@@ -120,7 +158,8 @@ pub enum Request<'a> {
     /// Re-sealing the cold share under another recovery method
     /// (`automatic`: a key the app's server holds).
     SetRecovery { automatic: bool },
-    /// Deleting a device's hot share.
+    /// Deleting a device's hot share (rebuilds the key to sign the
+    /// revocation).
     RevokeDevice { device: DeviceId },
     /// Switching to another EVM chain of the provider's list; `name` is
     /// the list's name for it.

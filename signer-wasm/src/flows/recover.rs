@@ -9,8 +9,10 @@ use super::{
     Clock, Consent, DeviceStore, Flows, HotStorage, Recovery, RpcError, RpcResult, Shield,
 };
 use super::{Created, parse_blob, scrubbed, share_blob, with_retries};
+use crate::authority::WalletAuthority;
 use crate::secret::OsRng;
 use crate::shares::{self, DeviceId};
+use keyframe_wire::shield::ColdRecordResponse;
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Recovers the user's wallet onto this device with `recovery`.
@@ -28,7 +30,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let id = wallet.wallet;
         let _lock = self.lock().await;
         let cold = self.shield.get(token, id).await?;
-        let c = recovery.open(&cold, id)?;
+        let c = recovery.open(&cold.record, id)?;
         // H₀ of the pair C belongs to: the current one, or (after a rotation
         // cut short between Shield and the commit) the pending one, which
         // hot storage then promotes.
@@ -45,7 +47,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             )
             .await?;
         let h0 = parse_blob(&primary.share)?;
-        self.recover_with(token, wallet, &h0, &c).await
+        self.recover_with(token, wallet, &h0, &c, Some(&cold)).await
     }
 
     /// Rebuilds the wallet from H₀ and C and gives this device a fresh pair
@@ -56,13 +58,20 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         wallet: super::WalletRecord,
         h0: &shares::Share,
         c: &shares::Share,
+        cold: Option<&ColdRecordResponse>,
     ) -> RpcResult<Created> {
         let id = wallet.wallet;
         let secret = shares::combine(h0, c, &wallet.addresses)?;
 
         let device = DeviceId::random(&mut OsRng)?;
-        let pair = shares::split_pair(&secret, id, device, 0, &mut OsRng)?;
+        let pair = shares::split_pair(&secret, id, device, 0, &mut OsRng);
+        let authority = WalletAuthority::derive(&secret, id);
         drop(secret);
+        let (pair, authority) = (pair?, authority?);
+        // A device is registered under the wallet's authority: a token
+        // alone cannot add one (docs/api.md, "Wallet authority").
+        self.ensure_authority(token, &wallet, &authority, cold)
+            .await;
         let body = RegisterRequest {
             wallet: id,
             device,
@@ -71,7 +80,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             ephemeral: !self.store.is_persistent(),
             label: None,
         };
-        with_retries(|| self.hot.register(token, &body)).await?;
+        with_retries(|| self.hot.register(token, &body, &authority)).await?;
         // Shares of this wallet held for an older device of this browser are
         // superseded by the new pair.
         let old = self

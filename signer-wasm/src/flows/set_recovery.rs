@@ -52,7 +52,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     ) -> RpcResult<Refresh<'_, D>> {
         // The proof, first half: the current secret opens what Shield holds.
         let held = self.shield.get(token, wallet.wallet).await?;
-        let opened = current.open(&held, wallet.wallet)?;
+        let opened = current.open(&held.record, wallet.wallet)?;
         // Its partner H₀ (a rotation cut short after Shield may have left
         // it pending; asking by its split promotes it).
         let primary = self
@@ -97,6 +97,11 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             )
             .await?;
         let (h0_next, cold) = signed.answer;
+        // Rotating the pair cannot be undone: each step is signed by the
+        // wallet's authority (docs/api.md, "Wallet authority").
+        let authority = &signed.refresh.authority;
+        self.ensure_authority(token, wallet, authority, Some(&held))
+            .await;
         let rotate = RefreshRequest {
             wallet: wallet.wallet,
             device: DeviceId::RECOVERY,
@@ -105,15 +110,15 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             share: share_blob(&h0_next)?,
             replace_pending: orphan,
         };
-        with_retries(|| self.hot.refresh(token, &rotate)).await?;
-        with_retries(|| self.shield.replace(token, wallet.wallet, &cold)).await?;
+        with_retries(|| self.hot.refresh(token, &rotate, authority)).await?;
+        with_retries(|| self.shield.replace(token, wallet.wallet, &cold, authority)).await?;
         let commit = CommitRequest {
             wallet: wallet.wallet,
             device: DeviceId::RECOVERY,
             version: h0_next.version(),
             split: h0_next.split(),
         };
-        with_retries(|| self.hot.commit(token, &commit)).await?;
+        with_retries(|| self.hot.commit(token, &commit, authority)).await?;
         Ok(signed.refresh)
     }
 }

@@ -11,17 +11,21 @@ use super::{
     DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, scrubbed,
     share_blob, with_retries,
 };
+use crate::authority::WalletAuthority;
 use crate::secret::{OsRng, WalletSecret};
 use crate::shares::{self, Share, SharePair, SplitId};
 
 /// The pair that signed and its successor, for [`Flows::refresh`]. Holds
-/// the device lock until the refresh is done.
+/// the device lock until the refresh is done, and the wallet's authority
+/// key (never the secret: the refresh runs after the secret was dropped)
+/// to sign its refresh and commit.
 pub struct Refresh<'a, D: DeviceStore + 'a> {
     _lock: DeviceLock<'a, D>,
     token: Tokens,
     used: Entry,
     next: SharePair,
     replace_pending: Option<SplitId>,
+    pub(super) authority: WalletAuthority,
 }
 
 /// What an operation under the key answered, and the refresh that follows.
@@ -133,15 +137,19 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             entry.version + 1,
             &mut OsRng,
         );
+        let authority = WalletAuthority::derive(&secret, wallet.wallet);
         drop(secret);
         self.clock.measure("keyframe:compute", start);
         let answer = answer?;
+        let authority = authority?;
+        self.ensure_authority(token, wallet, &authority, None).await;
         let refresh = Refresh {
             _lock: lock,
             token: token.clone(),
             used: entry,
             next: next?,
             replace_pending: orphan,
+            authority,
         };
         Ok(Signed { answer, refresh })
     }
@@ -160,6 +168,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             used,
             next,
             replace_pending,
+            authority,
         } = job;
         let fresh = entry_for(&next.local, &used.addresses);
         if self.store.put(&fresh).await.is_err() {
@@ -178,7 +187,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             replace_pending,
         };
         drop(next);
-        match with_retries(|| self.hot.refresh(&token, &body)).await {
+        match with_retries(|| self.hot.refresh(&token, &body, &authority)).await {
             Ok(_) => {}
             Err(ServiceError::Api { .. }) => {
                 // Refused (another tab refreshed first): this pair never existed.
@@ -193,7 +202,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             version: fresh.version,
             split: fresh.split,
         };
-        if with_retries(|| self.hot.commit(&token, &commit))
+        if with_retries(|| self.hot.commit(&token, &commit, &authority))
             .await
             .is_err()
         {

@@ -45,6 +45,10 @@ pub struct WalletRecord {
     pub wallet: WalletId,
     pub kind: WalletKind,
     pub addresses: Addresses,
+    /// The authority key hot storage has registered; `None` for a wallet
+    /// created before authority keys, until its next use registers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<crate::authority::AuthorityKey>,
 }
 
 impl From<keyframe_wire::hot::WalletResponse> for WalletRecord {
@@ -53,6 +57,7 @@ impl From<keyframe_wire::hot::WalletResponse> for WalletRecord {
             wallet: w.wallet,
             kind: w.kind,
             addresses: w.addresses,
+            authority: w.authority,
         }
     }
 }

@@ -268,8 +268,10 @@ handler!(revoke_device(s, p) {
     let device = str_field(p, "device")?;
     let (token, wallet) = s.session()?;
     let device: DeviceId = device.parse().map_err(|_| RpcError::bad_params("device must be a device id"))?;
-    s.flows.revoke_device(&token, &wallet, device).await?;
-    plain(json!({ "ok": true }))
+    // Signed by the wallet's authority, so the key is rebuilt (under the
+    // approval screen) and the pair refreshed afterwards.
+    let refresh = s.flows.revoke_device(&token, &wallet, device).await?;
+    Ok((json!({ "ok": true }), Some(refresh)))
 });
 
 // Shows the mnemonic (or raw key) inside the iFrame only, after the

@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::rc::Rc;
 
 use super::dpop::DpopKey;
+use crate::authority::{AuthorityKey, HEADER as AUTHORITY_HEADER, WalletAuthority};
 use crate::flows::{HotStorage, ServiceError, Shield, Tokens};
 use crate::shares::{DeviceId, WalletId};
+use keyframe_wire::authority::RegisterAuthority;
 
 /// Give up on a service call after this long (loopback answers in ms).
 const TIMEOUT_MS: u32 = 15_000;
@@ -50,17 +52,62 @@ async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ServiceE
     send(builder, None::<&()>).await
 }
 
+/// Sends a request signed by the wallet's authority (docs/api.md, "Wallet
+/// authority"): the body is serialised once, and those very bytes are
+/// signed with `method` and `path` (as sent) and then sent.
+async fn send_signed<T: DeserializeOwned, B: Serialize>(
+    builder: RequestBuilder,
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+    authority: &WalletAuthority,
+) -> Result<T, ServiceError> {
+    let text = match body {
+        Some(b) => serde_json::to_string(b).map_err(|_| ServiceError::Protocol)?,
+        None => String::new(),
+    };
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let header = authority
+        .sign_request(method, path, text.as_bytes(), now)
+        .map_err(|_| ServiceError::Protocol)?;
+    let builder = builder.header(AUTHORITY_HEADER, &header.to_value());
+    let builder = if body.is_some() {
+        builder.header("Content-Type", "application/json")
+    } else {
+        builder
+    };
+    send_text(builder, body.map(|_| text)).await
+}
+
 /// Sends a request with a timeout and decodes a JSON answer or error.
 async fn send<T: DeserializeOwned, B: Serialize>(
     builder: RequestBuilder,
     body: Option<&B>,
+) -> Result<T, ServiceError> {
+    let text = body
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ServiceError::Protocol)?;
+    let builder = if text.is_some() {
+        builder.header("Content-Type", "application/json")
+    } else {
+        builder
+    };
+    send_text(builder, text).await
+}
+
+/// Sends `body` (JSON text) with a timeout and decodes a JSON answer or
+/// error.
+async fn send_text<T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<String>,
 ) -> Result<T, ServiceError> {
     let controller = web_sys::AbortController::new().map_err(|_| ServiceError::Network)?;
     let signal = controller.signal();
     let timer = gloo_timeout(controller);
     let builder = builder.abort_signal(Some(&signal));
     let request = match body {
-        Some(body) => builder.json(body).map_err(|_| ServiceError::Protocol)?,
+        Some(body) => builder.body(body).map_err(|_| ServiceError::Protocol)?,
         None => builder.build().map_err(|_| ServiceError::Protocol)?,
     };
     let response = request.send().await.map_err(|_| ServiceError::Network);
@@ -144,6 +191,25 @@ impl HotStorageApi {
         authorized(&self.dpop, Request::post(&url), "POST", &url, token.hot()).await
     }
 
+    /// A POST signed by the wallet's authority (hot storage is same-origin,
+    /// so `path` is the target the server sees).
+    async fn post_signed<T: DeserializeOwned, B: Serialize>(
+        &self,
+        path: &str,
+        token: &Tokens,
+        body: &B,
+        authority: &WalletAuthority,
+    ) -> Result<T, ServiceError> {
+        send_signed(
+            self.post(path, token).await?,
+            "POST",
+            path,
+            Some(body),
+            authority,
+        )
+        .await
+    }
+
     pub async fn config(&self) -> Result<ProviderConfig, ServiceError> {
         get(Request::get(&format!("{}/v2/config", self.base))).await
     }
@@ -176,8 +242,10 @@ impl HotStorage for HotStorageApi {
         &self,
         token: &Tokens,
         body: &RegisterRequest,
+        authority: &WalletAuthority,
     ) -> Result<DeviceRef, ServiceError> {
-        send(self.post("/v2/devices/register", token).await?, Some(body)).await
+        self.post_signed("/v2/devices/register", token, body, authority)
+            .await
     }
     async fn recover(
         &self,
@@ -190,15 +258,19 @@ impl HotStorage for HotStorageApi {
         &self,
         token: &Tokens,
         body: &RefreshRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        send(self.post("/v2/devices/refresh", token).await?, Some(body)).await
+        self.post_signed("/v2/devices/refresh", token, body, authority)
+            .await
     }
     async fn commit(
         &self,
         token: &Tokens,
         body: &CommitRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        send(self.post("/v2/devices/commit", token).await?, Some(body)).await
+        self.post_signed("/v2/devices/commit", token, body, authority)
+            .await
     }
     async fn list(
         &self,
@@ -215,9 +287,25 @@ impl HotStorage for HotStorageApi {
         token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         let body = RevokeRequest { wallet, device };
-        let _: OkBody = send(self.post("/v2/devices/revoke", token).await?, Some(&body)).await?;
+        let _: OkBody = self
+            .post_signed("/v2/devices/revoke", token, &body, authority)
+            .await?;
+        Ok(())
+    }
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        let body = RegisterAuthority {
+            wallet: Some(wallet),
+            authority: *key,
+        };
+        let _: OkBody = send(self.post("/v2/wallet/authority", token).await?, Some(&body)).await?;
         Ok(())
     }
 }
@@ -225,6 +313,17 @@ impl HotStorage for HotStorageApi {
 impl ShieldApi {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.trim_end_matches('/'))
+    }
+
+    /// The target as Shield receives it: the base URL's own path (a
+    /// deployment under a prefix) before `path`.
+    fn target(&self, path: &str) -> String {
+        let base = self.base.trim_end_matches('/');
+        let prefix = base
+            .find("://")
+            .and_then(|i| base[i + 3..].find('/').map(|j| &base[i + 3 + j..]))
+            .unwrap_or("");
+        format!("{prefix}{path}")
     }
 }
 
@@ -234,10 +333,12 @@ impl Shield for ShieldApi {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: Option<&AuthorityKey>,
     ) -> Result<(), ServiceError> {
         let body = ColdCreate {
             wallet,
             record: record.clone(),
+            authority: authority.copied(),
         };
         let url = self.url("/v1/cold-shares");
         let req = authorized(
@@ -257,21 +358,43 @@ impl Shield for ShieldApi {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         let body = ColdReplace {
             wallet: None,
             record: record.clone(),
         };
-        let url = self.url(&format!("/v1/cold-shares/{wallet}"));
+        let path = format!("/v1/cold-shares/{wallet}");
+        let url = self.url(&path);
         let req = authorized(&self.dpop, Request::put(&url), "PUT", &url, token.shield()).await?;
-        let _: ColdRecordResponse = send(req, Some(&body)).await?;
+        let _: ColdRecordResponse =
+            send_signed(req, "PUT", &self.target(&path), Some(&body), authority).await?;
         Ok(())
     }
 
-    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<ColdRecordResponse, ServiceError> {
         let url = self.url(&format!("/v1/cold-shares/{wallet}"));
         let req = authorized(&self.dpop, Request::get(&url), "GET", &url, token.shield()).await?;
-        let answer: ColdRecordResponse = get(req).await?;
-        Ok(answer.record)
+        get(req).await
+    }
+
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        let body = RegisterAuthority {
+            wallet: None,
+            authority: *key,
+        };
+        let url = self.url(&format!("/v1/cold-shares/{wallet}/authority"));
+        let req = authorized(&self.dpop, Request::put(&url), "PUT", &url, token.shield()).await?;
+        let _: OkBody = send(req, Some(&body)).await?;
+        Ok(())
     }
 }

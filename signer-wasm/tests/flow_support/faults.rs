@@ -156,8 +156,11 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
         &self,
         token: &Tokens,
         body: &RegisterRequest,
+        authority: &WalletAuthority,
     ) -> Result<DeviceRef, ServiceError> {
-        self.plan.service(self.inner.register(token, body)).await
+        self.plan
+            .service(self.inner.register(token, body, authority))
+            .await
     }
     async fn recover(
         &self,
@@ -170,15 +173,21 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
         &self,
         token: &Tokens,
         body: &RefreshRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        self.plan.service(self.inner.refresh(token, body)).await
+        self.plan
+            .service(self.inner.refresh(token, body, authority))
+            .await
     }
     async fn commit(
         &self,
         token: &Tokens,
         body: &CommitRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        self.plan.service(self.inner.commit(token, body)).await
+        self.plan
+            .service(self.inner.commit(token, body, authority))
+            .await
     }
     async fn list(
         &self,
@@ -192,9 +201,20 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
         token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         self.plan
-            .service(self.inner.revoke(token, wallet, device))
+            .service(self.inner.revoke(token, wallet, device, authority))
+            .await
+    }
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        self.plan
+            .service(self.inner.register_authority(token, wallet, key))
             .await
     }
 }
@@ -205,9 +225,10 @@ impl<T: Shield> Shield for Faulty<T> {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: Option<&AuthorityKey>,
     ) -> Result<(), ServiceError> {
         self.plan
-            .service(self.inner.create(token, wallet, record))
+            .service(self.inner.create(token, wallet, record, authority))
             .await
     }
     async fn replace(
@@ -215,13 +236,28 @@ impl<T: Shield> Shield for Faulty<T> {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         self.plan
-            .service(self.inner.replace(token, wallet, record))
+            .service(self.inner.replace(token, wallet, record, authority))
             .await
     }
-    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
+    async fn get(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<ColdRecordResponse, ServiceError> {
         self.plan.service(self.inner.get(token, wallet)).await
+    }
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        self.plan
+            .service(self.inner.register_authority(token, wallet, key))
+            .await
     }
 }
 

@@ -16,6 +16,7 @@ use hot_storage_service::dpop::ProofKey;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use keyframe_signer::authority::{AuthorityKey, HEADER as AUTHORITY_HEADER, WalletAuthority};
 pub use keyframe_signer::flows::Tokens;
 use keyframe_signer::flows::{
     Consent, DeviceInfo, DeviceStore, Entry, Flows, HotStorage, NoClock, RecoverResponse, Recovery,
@@ -24,6 +25,7 @@ use keyframe_signer::flows::{
 use keyframe_signer::recovery::{ColdRecord, RecoveryKey};
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::{DeviceId, WalletId};
+use keyframe_wire::authority::RegisterAuthority;
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceList, DeviceRef, OkBody, RecoverRequest, RefreshRequest,
     RegisterRequest, RevokeRequest, VersionRef, WalletRequest, WalletResponse,
@@ -273,6 +275,37 @@ async fn send<T: DeserializeOwned>(
     }
 }
 
+/// Unix seconds now (what the browser's `Date.now()` gives web/services.rs).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// `rb` with `body` as JSON, signed by `authority` over `method`, `path`
+/// and those very bytes (what web/services.rs `send_signed` does).
+pub fn signed(
+    rb: reqwest::RequestBuilder,
+    method: &str,
+    path: &str,
+    body: Option<&impl serde::Serialize>,
+    authority: &WalletAuthority,
+) -> reqwest::RequestBuilder {
+    let bytes = body
+        .map(|b| serde_json::to_vec(b).unwrap())
+        .unwrap_or_default();
+    let header = authority
+        .sign_request(method, path, &bytes, unix_now())
+        .unwrap();
+    let rb = rb.header(AUTHORITY_HEADER, header.to_value());
+    if body.is_some() {
+        rb.header("content-type", "application/json").body(bytes)
+    } else {
+        rb
+    }
+}
+
 /// Hot storage over HTTP (what web/services.rs does with fetch).
 #[derive(Clone)]
 pub struct HttpHot {
@@ -292,6 +325,17 @@ impl HttpHot {
             token,
         )
         .await
+    }
+
+    async fn post_signed<T: DeserializeOwned, B: serde::Serialize>(
+        &self,
+        path: &str,
+        token: &str,
+        body: &B,
+        authority: &WalletAuthority,
+    ) -> Result<T, ServiceError> {
+        let rb = self.http.post(format!("{}{path}", self.base));
+        send(signed(rb, "POST", path, Some(body), authority), token).await
     }
 }
 
@@ -319,8 +363,10 @@ impl HotStorage for HttpHot {
         &self,
         token: &Tokens,
         body: &RegisterRequest,
+        authority: &WalletAuthority,
     ) -> Result<DeviceRef, ServiceError> {
-        self.post("/v2/devices/register", token.hot(), body).await
+        self.post_signed("/v2/devices/register", token.hot(), body, authority)
+            .await
     }
     async fn recover(
         &self,
@@ -333,15 +379,19 @@ impl HotStorage for HttpHot {
         &self,
         token: &Tokens,
         body: &RefreshRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        self.post("/v2/devices/refresh", token.hot(), body).await
+        self.post_signed("/v2/devices/refresh", token.hot(), body, authority)
+            .await
     }
     async fn commit(
         &self,
         token: &Tokens,
         body: &CommitRequest,
+        authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
-        self.post("/v2/devices/commit", token.hot(), body).await
+        self.post_signed("/v2/devices/commit", token.hot(), body, authority)
+            .await
     }
     async fn list(
         &self,
@@ -358,13 +408,30 @@ impl HotStorage for HttpHot {
         token: &Tokens,
         wallet: WalletId,
         device: DeviceId,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         let _: OkBody = self
-            .post(
+            .post_signed(
                 "/v2/devices/revoke",
                 token.hot(),
                 &RevokeRequest { wallet, device },
+                authority,
             )
+            .await?;
+        Ok(())
+    }
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        let body = RegisterAuthority {
+            wallet: Some(wallet),
+            authority: *key,
+        };
+        let _: OkBody = self
+            .post("/v2/wallet/authority", token.hot(), &body)
             .await?;
         Ok(())
     }
@@ -383,10 +450,12 @@ impl Shield for HttpShield {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: Option<&AuthorityKey>,
     ) -> Result<(), ServiceError> {
         let body = ColdCreate {
             wallet,
             record: record.clone(),
+            authority: authority.copied(),
         };
         let _: Created = send(
             self.http
@@ -402,24 +471,47 @@ impl Shield for HttpShield {
         token: &Tokens,
         wallet: WalletId,
         record: &ColdRecord,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
+        let path = format!("/v1/cold-shares/{wallet}");
+        let rb = self.http.put(format!("{}{path}", self.base));
         let _: ColdRecordResponse = send(
-            self.http
-                .put(format!("{}/v1/cold-shares/{wallet}", self.base))
-                .json(record),
+            signed(rb, "PUT", &path, Some(record), authority),
             token.shield(),
         )
         .await?;
         Ok(())
     }
-    async fn get(&self, token: &Tokens, wallet: WalletId) -> Result<ColdRecord, ServiceError> {
-        let answer: ColdRecordResponse = send(
+    async fn get(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<ColdRecordResponse, ServiceError> {
+        send(
             self.http
                 .get(format!("{}/v1/cold-shares/{wallet}", self.base)),
             token.shield(),
         )
+        .await
+    }
+    async fn register_authority(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        let body = RegisterAuthority {
+            wallet: None,
+            authority: *key,
+        };
+        let _: OkBody = send(
+            self.http
+                .put(format!("{}/v1/cold-shares/{wallet}/authority", self.base))
+                .json(&body),
+            token.shield(),
+        )
         .await?;
-        Ok(answer.record)
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use ed25519_dalek::SigningKey;
 use hot_storage_service::dpop::ProofKey;
 use hot_storage_service::seal::{Keyring, SealKey};
 use hot_storage_service::server::{AppState, Service, Settings};
@@ -302,6 +303,10 @@ impl Srv {
         }
     }
 
+    /// Sends a request as the iFrame would: creation bodies carry the
+    /// harness's authority key ([`test_authority`]) unless they name one,
+    /// and the requests that need the wallet's authority are signed with
+    /// it. [`Srv::send_as`] sends exactly what a test says.
     pub async fn send(
         &self,
         method: reqwest::Method,
@@ -309,13 +314,52 @@ impl Srv {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
+        let mut body = body.cloned();
+        if is_creation(&method, path)
+            && let Some(Value::Object(map)) = body.as_mut()
+            && !map.contains_key("authority")
+        {
+            map.insert("authority".into(), json!(authority_key(&test_authority())));
+        }
+        let auth = if needs_authority(&method, path) {
+            Auth::Key(test_authority())
+        } else {
+            Auth::None
+        };
+        self.send_as(method, path, token, body.as_ref(), auth).await
+    }
+
+    /// Sends a request with exactly this body and this authority header.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        auth: Auth,
+    ) -> (StatusCode, Value) {
+        let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
+        let header = match auth {
+            Auth::None => None,
+            Auth::Header(h) => Some(h),
+            Auth::Key(key) => Some(sign(
+                &key,
+                method.as_str(),
+                path,
+                bytes.as_deref().unwrap_or_default(),
+                now() as u64,
+            )),
+        };
         let url = format!("{}{path}", self.base);
         let mut rb = self.http.request(method.clone(), &url);
         if let Some(t) = token {
             rb = dpop(rb, method.as_str(), &url, t);
         }
-        if let Some(b) = body {
-            rb = rb.json(b);
+        if let Some(h) = header {
+            rb = rb.header(AUTHORITY_HEADER, h);
+        }
+        if let Some(b) = bytes {
+            rb = rb.header("content-type", "application/json").body(b);
         }
         let resp = rb.send().await.unwrap();
         let status = resp.status();
@@ -369,6 +413,79 @@ impl Srv {
             .await
             .unwrap()
     }
+}
+
+/// How [`Srv::send_as`] signs for the wallet's authority.
+pub enum Auth {
+    /// No `Keyframe-Authority` header (a token holder's request).
+    None,
+    /// Signed now by this key, with a fresh nonce.
+    Key(SigningKey),
+    /// This header value, as given.
+    Header(String),
+}
+
+pub use keyframe_wire::authority::HEADER as AUTHORITY_HEADER;
+
+/// The authority key the harness registers for every wallet it creates
+/// (what the iFrame derives from the wallet secret).
+pub fn test_authority() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+/// Another key: what an attacker holds.
+pub fn other_authority() -> SigningKey {
+    SigningKey::from_bytes(&[8u8; 32])
+}
+
+/// A key's public half as the wire carries it.
+pub fn authority_key(key: &SigningKey) -> String {
+    b64u(&key.verifying_key().to_bytes())
+}
+
+/// A `Keyframe-Authority` value by `key` over this request, with a fresh
+/// nonce.
+pub fn sign(key: &SigningKey, method: &str, path: &str, body: &[u8], t: u64) -> String {
+    let nonce: [u8; 16] = *uuid::Uuid::new_v4().as_bytes();
+    sign_with_nonce(key, method, path, body, t, &nonce)
+}
+
+/// [`sign`] with a given nonce.
+pub fn sign_with_nonce(
+    key: &SigningKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    t: u64,
+    nonce: &[u8; 16],
+) -> String {
+    use ed25519_dalek::Signer as _;
+    use keyframe_wire::authority::AuthorityHeader;
+    let unsigned = AuthorityHeader::new(t, nonce, [0; 64]);
+    let sig = key.sign(&unsigned.message(method, path, body)).to_bytes();
+    AuthorityHeader { sig, ..unsigned }.to_value()
+}
+
+/// The two requests that register a wallet's authority key with it.
+fn is_creation(method: &reqwest::Method, path: &str) -> bool {
+    *method == reqwest::Method::POST && (path == "/v2/devices/create" || path == "/v1/cold-shares")
+}
+
+/// The requests hot storage and Shield refuse without the wallet's
+/// authority (docs/api.md, "Wallet authority").
+pub fn needs_authority(method: &reqwest::Method, path: &str) -> bool {
+    let hot = *method == reqwest::Method::POST
+        && [
+            "/v2/devices/register",
+            "/v2/devices/refresh",
+            "/v2/devices/commit",
+            "/v2/devices/revoke",
+        ]
+        .contains(&path);
+    let cold = (*method == reqwest::Method::PUT || *method == reqwest::Method::DELETE)
+        && path.starts_with("/v1/cold-shares/")
+        && !path.ends_with("/authority");
+    hot || cold
 }
 
 /// A wallet created through the API, with its device.
