@@ -130,12 +130,14 @@ impl TokenHolder {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let rb = rb.bearer_auth(token);
+        // The strongest token holder: one with tokens bound to a key it
+        // holds (the host page can ask the dApp for those), so every
+        // request carries a valid DPoP proof.
         let rb = match body {
             Some(b) => rb.json(&b),
             None => rb,
         };
-        let response = rb.send().await.unwrap();
+        let response = self.http.execute(with_proof(rb, token)).await.unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -152,6 +154,17 @@ impl TokenHolder {
         let rb = self.http.request(method, format!("{}{path}", self.shield));
         self.send(rb, self.tokens.shield(), body).await
     }
+}
+
+/// `rb` with `token` under the DPoP scheme and a fresh proof by the test
+/// clients' key (flow_support's `DPOP`, which the tokens are bound to).
+fn with_proof(rb: reqwest::RequestBuilder, token: &str) -> reqwest::Request {
+    let mut request = rb.build().unwrap();
+    let proof = DPOP.proof(request.method().as_str(), request.url().as_str(), token);
+    let headers = request.headers_mut();
+    headers.insert("authorization", format!("DPoP {token}").parse().unwrap());
+    headers.insert("dpop", proof.parse().unwrap());
+    request
 }
 
 fn refused((status, body): (u16, Value), what: &str) {
@@ -437,16 +450,11 @@ async fn a_wallet_without_an_authority_registers_it_on_next_use() {
     assert_eq!(version(&services, &token, id, created.device).await, 1);
     // From then on the window is shut for a token holder.
     let (status, _) = {
-        let r = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let rb = http
             .post(format!("{}/v2/wallet/authority", services.hot))
-            .bearer_auth(token.hot())
-            .json(&json!({ "wallet": id, "authority": "A".repeat(43) }))
-            .send()
-            .await
-            .unwrap();
+            .json(&json!({ "wallet": id, "authority": "A".repeat(43) }));
+        let r = http.execute(with_proof(rb, token.hot())).await.unwrap();
         (r.status().as_u16(), ())
     };
     assert_eq!(status, 409);
