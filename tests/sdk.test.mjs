@@ -221,8 +221,9 @@ describe("Keyframe host SDK", () => {
     assert.equal((await iframeState(page)).calls.length, before + 1, "only keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 15);
+    assert.equal(reasons.length, 16);
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
+    assert.ok(reasons.includes("AUTHORITY_REQUIRED"));
     assert.ok(reasons.includes("RNG_UNAVAILABLE"));
     assert.ok(reasons.includes("USER_REJECTED"));
     assert.ok(reasons.includes("UNSUPPORTED_CHAIN"));
