@@ -30,6 +30,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Uint8Array};
+use keyframe_signer::authority::WalletAuthority;
 use keyframe_signer::evm;
 use keyframe_signer::flows::{
     Consent, DeviceStore, Entry, Flows, HotStorage, NoClock, Recovery, Request, RpcError,
@@ -38,12 +39,13 @@ use keyframe_signer::flows::{
 use keyframe_signer::recovery::RecoveryKey;
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::{DeviceId, WalletId};
+use keyframe_wire::AuthorityKey;
 use keyframe_wire::ShareBlob;
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceRef, Pending, RecoverRequest, RecoverResponse,
     RefreshRequest, RegisterRequest, VersionRef, WalletResponse,
 };
-use keyframe_wire::shield::ColdRecord;
+use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 use zeroize::Zeroizing;
@@ -217,6 +219,7 @@ impl HotStorage for MemHot {
             kind: body.kind,
             addresses: body.addresses.clone(),
             created_at: "2026-01-01T00:00:00Z".into(),
+            authority: body.authority,
         });
         s.primary = Some((body.primary.split, body.primary.share.clone()));
         let device = body.device.as_ref().map(|d| d.device);
@@ -240,6 +243,7 @@ impl HotStorage for MemHot {
         &self,
         _token: &Tokens,
         body: &RegisterRequest,
+        _authority: &WalletAuthority,
     ) -> Result<DeviceRef, ServiceError> {
         self.0.borrow_mut().devices.push(Device {
             device: body.device,
@@ -300,6 +304,7 @@ impl HotStorage for MemHot {
         &self,
         _token: &Tokens,
         body: &RefreshRequest,
+        _authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
         let mut s = self.0.borrow_mut();
         let d = s
@@ -320,6 +325,7 @@ impl HotStorage for MemHot {
         &self,
         _token: &Tokens,
         body: &CommitRequest,
+        _authority: &WalletAuthority,
     ) -> Result<VersionRef, ServiceError> {
         let mut s = self.0.borrow_mut();
         let d = s
@@ -359,15 +365,31 @@ impl HotStorage for MemHot {
         _token: &Tokens,
         _wallet: WalletId,
         device: DeviceId,
+        _authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
         self.0.borrow_mut().devices.retain(|d| d.device != device);
         Ok(())
     }
+
+    async fn register_authority(
+        &self,
+        _token: &Tokens,
+        _wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        if let Some(w) = self.0.borrow_mut().wallet.as_mut() {
+            w.authority = Some(*key);
+        }
+        Ok(())
+    }
 }
+
+/// What Shield holds for the one wallet: its record and authority key.
+type Held = Option<(ColdRecord, Option<AuthorityKey>)>;
 
 /// Shield for one user, in memory.
 #[derive(Clone, Default)]
-struct MemShield(Rc<RefCell<Option<ColdRecord>>>);
+struct MemShield(Rc<RefCell<Held>>);
 
 impl Shield for MemShield {
     async fn create(
@@ -375,8 +397,9 @@ impl Shield for MemShield {
         _token: &Tokens,
         _wallet: WalletId,
         record: &ColdRecord,
+        authority: Option<&AuthorityKey>,
     ) -> Result<(), ServiceError> {
-        *self.0.borrow_mut() = Some(record.clone());
+        *self.0.borrow_mut() = Some((record.clone(), authority.copied()));
         Ok(())
     }
 
@@ -385,13 +408,43 @@ impl Shield for MemShield {
         _token: &Tokens,
         _wallet: WalletId,
         record: &ColdRecord,
+        _authority: &WalletAuthority,
     ) -> Result<(), ServiceError> {
-        *self.0.borrow_mut() = Some(record.clone());
+        if let Some(held) = self.0.borrow_mut().as_mut() {
+            held.0 = record.clone();
+        }
         Ok(())
     }
 
-    async fn get(&self, _token: &Tokens, _wallet: WalletId) -> Result<ColdRecord, ServiceError> {
-        self.0.borrow().clone().ok_or_else(|| api(404, "NOT_FOUND"))
+    async fn get(
+        &self,
+        _token: &Tokens,
+        wallet: WalletId,
+    ) -> Result<ColdRecordResponse, ServiceError> {
+        let (record, authority) = self
+            .0
+            .borrow()
+            .clone()
+            .ok_or_else(|| api(404, "NOT_FOUND"))?;
+        Ok(ColdRecordResponse {
+            wallet,
+            record,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            authority,
+        })
+    }
+
+    async fn register_authority(
+        &self,
+        _token: &Tokens,
+        _wallet: WalletId,
+        key: &AuthorityKey,
+    ) -> Result<(), ServiceError> {
+        if let Some(held) = self.0.borrow_mut().as_mut() {
+            held.1 = Some(*key);
+        }
+        Ok(())
     }
 }
 
