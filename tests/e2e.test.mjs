@@ -430,6 +430,24 @@ describe("tokens: one audience per service, bound to the iFrame's key", () => {
     }
     // The session token the page holds opens neither service.
     await refused(await send(wallet, "GET", { authorization: `Bearer ${user.token}` }), "AUTH_REQUIRED", "the dApp's session token");
+    // The key those tokens are bound to cannot be read, not even by the
+    // iFrame's own code: what its origin stores is a non-extractable key.
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    const stored = await frame.evaluate(async () => {
+      const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open("keyframe");
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const pair = await new Promise((ok, fail) => {
+        const r = db.transaction("shares").objectStore("shares").get("dpop-key");
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const exported = await crypto.subtle.exportKey("jwk", pair.privateKey).then(() => "exported", (e) => e.name);
+      return { extractable: pair.privateKey.extractable, exported };
+    });
+    assert.deepEqual(stored, { extractable: false, exported: "InvalidAccessError" });
     // The wallet still signs.
     await context.unrouteAll();
     await assertPersonalSign(page, addresses.evm, "after the attempts");

@@ -483,11 +483,13 @@ async fn check_proof(
         (Some(v), None) => v.to_str().map_err(|_| refuse(DpopError::Malformed))?,
         _ => return Err(refuse(DpopError::Missing)),
     };
-    let url = format!(
-        "{}{}",
-        settings.public_url.trim_end_matches('/'),
-        parts.uri.path()
-    );
+    // The path as the client sent it (`OriginalUri` survives nesting, as
+    // in crate::authority).
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |o| o.0.path());
+    let url = format!("{}{path}", settings.public_url.trim_end_matches('/'));
     let now_secs = jsonwebtoken::get_current_timestamp();
     let checked = crate::dpop::check(
         proof,

@@ -219,3 +219,39 @@ async fn audiences(db: Db) {
     assert_error(st, &body, 404, "SHARE_UNAVAILABLE");
 }
 dual!(each_service_requires_its_own_audience, audiences);
+
+/// `--dpop off` accepts a plain bearer token, but a token bound to a key
+/// still needs that key's proof: the mode never turns a bound token back
+/// into a bearer token.
+async fn off(db: Db) {
+    let srv = Srv::start(db, Service::Hot, |s| s.dpop.required = false).await;
+    let url = format!("{}/v2/wallet", srv.base);
+    let unbound = Signer::ed("ed1", "ed1").sign(&{
+        let mut c = claims("offline");
+        c.as_object_mut().unwrap().remove("cnf");
+        c
+    });
+    let get = |auth: String| srv.http.get(&url).header("authorization", auth).send();
+    let resp = get(format!("Bearer {unbound}")).await.unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::NOT_FOUND,
+        "an unbound bearer token is accepted"
+    );
+    let bound = token("offline");
+    let resp = get(format!("Bearer {bound}")).await.unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNAUTHORIZED,
+        "a bound token sent as Bearer"
+    );
+    let resp = get(format!("DPoP {bound}")).await.unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNAUTHORIZED,
+        "a bound token without its proof"
+    );
+    let (st, body) = srv.get("/v2/wallet", Some(&bound)).await;
+    assert_error(st, &body, 404, "NO_WALLET");
+}
+dual!(off_still_requires_the_proof_of_a_bound_token, off);

@@ -154,6 +154,10 @@ async fn cors(db: Db) {
         allowed.contains("dpop"),
         "the DPoP proof header is allowed: {allowed}"
     );
+    assert!(
+        allowed.contains("keyframe-authority"),
+        "the wallet's signature header is allowed: {allowed}"
+    );
     // an actual request (even an error) from the provider carries the header
     let resp = srv
         .http
