@@ -212,6 +212,58 @@ describe("recovery on a new device", () => {
     await second.context.close();
   });
 
+  test("a browser whose shares were evicted revokes the device it replaces when it recovers", async () => {
+    const user = await signUp(stack, "evicted");
+    const { page, context } = await device(user.token);
+    const { addresses } = await createWallet(page);
+    const before = (await ok(page, "keyframe_listDevices")).devices;
+    assert.equal(before.length, 1);
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    // What a browser evicting the origin's IndexedDB under storage pressure
+    // leaves: no share, but localStorage still names the device.
+    const remembered = await frame.evaluate(async () => {
+      const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open("keyframe");
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const keys = await new Promise((ok, fail) => {
+        const r = db.transaction("shares").objectStore("shares").getAllKeys();
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      for (const key of keys.filter((k) => k !== "dpop-key")) {
+        await new Promise((ok, fail) => {
+          const r = db.transaction("shares", "readwrite").objectStore("shares").delete(key);
+          r.onsuccess = () => ok();
+          r.onerror = () => fail(r.error);
+        });
+      }
+      return Object.keys(localStorage).filter((k) => k.startsWith("keyframe/devices/")).map((k) => localStorage.getItem(k));
+    });
+    assert.deepEqual(remembered, [before[0].device]);
+    assert.equal((await ok(page, "keyframe_status")).hasLocalShare, false);
+    await fails(page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
+
+    const revocations = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/v2/devices/revoke")) revocations.push({ authority: r.headers()["keyframe-authority"], body: r.postDataJSON() });
+    });
+    const answer = await recoverTyping(page, [passwordRecovery().password]);
+    assert.ok(answer.ok, JSON.stringify(answer));
+    // Signed by the wallet's authority (a token alone cannot revoke).
+    assert.equal(revocations.length, 1);
+    assert.equal(revocations[0].body.device, before[0].device);
+    assert.match(revocations[0].authority ?? "", /^t=\d+,n=[^,]+,sig=[A-Za-z0-9_-]{86}$/);
+    const { devices } = await ok(page, "keyframe_listDevices");
+    assert.deepEqual(devices.map((d) => [d.device, d.current]), [[answer.result.device, true]], "the replaced device is revoked");
+    assert.notEqual(answer.result.device, before[0].device);
+    assert.deepEqual(await frame.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("keyframe/devices/")).map((k) => localStorage.getItem(k))),
+      [answer.result.device]);
+    await assertPersonalSign(page, addresses.evm, "after the recovery");
+    await context.close();
+  });
+
   test("automatic: the dApp's recovery key rebuilds the wallet; another user's key does not", async () => {
     const user = await signUp(stack, "auto");
     const other = await signUp(stack, "other");

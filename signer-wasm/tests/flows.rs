@@ -8,7 +8,7 @@ mod flow_support;
 
 use flow_support::*;
 use keyframe_signer::Reason;
-use keyframe_signer::flows::{HotStorage, Recovery};
+use keyframe_signer::flows::{DeviceStore, HotStorage, Recovery};
 use keyframe_signer::recovery::RecoveryKey;
 use keyframe_signer::secret::WalletSecret;
 use keyframe_signer::shares::DeviceId;
@@ -350,4 +350,133 @@ async fn export_shows_the_secret_and_refreshes() {
             .unwrap(),
         EVM
     );
+}
+
+/// A browser that lost its shares (IndexedDB evicted) but still knows which
+/// device it was (localStorage) revokes that device when it recovers: a
+/// copy of the old shares (an old disk image) can no longer fetch the hot
+/// share. A recovery elsewhere revokes nothing of this browser's.
+#[tokio::test]
+async fn recovery_after_lost_shares_revokes_the_replaced_device() {
+    let services = Services::start().await;
+    let token = token(&user());
+    let key = recovery_key();
+    let laptop_store = MemoryStore::default();
+    let laptop = services.tab(&laptop_store);
+    let created = laptop
+        .create(&token, mnemonic(), &automatic(&key), false)
+        .await
+        .unwrap();
+    let wallet = created.wallet.wallet;
+    assert_eq!(laptop_store.remembered(wallet), vec![created.device]);
+    // After a refresh the device is the same and remembered once.
+    sign_and_refresh(&laptop, &token, &created.wallet)
+        .await
+        .unwrap();
+    assert_eq!(laptop_store.remembered(wallet), vec![created.device]);
+
+    let old_copy = MemoryStore::default();
+    for entry in laptop_store.all() {
+        old_copy.put(&entry).await.unwrap();
+    }
+    laptop_store.lose_shares();
+    let lost = sign_and_refresh(&laptop, &token, &created.wallet)
+        .await
+        .unwrap_err();
+    assert_eq!(lost.reason, Reason::RecoveryRequired);
+
+    let recovered = laptop.recover(&token, &automatic(&key)).await.unwrap();
+    assert_ne!(recovered.device, created.device);
+    let listing = laptop.list_devices(&token, &created.wallet).await.unwrap();
+    assert_eq!(
+        listing.devices.iter().map(|d| d.device).collect::<Vec<_>>(),
+        vec![recovered.device],
+        "the replaced device is revoked"
+    );
+    assert_eq!(laptop_store.remembered(wallet), vec![recovered.device]);
+    let stale = sign_and_refresh(&services.tab(&old_copy), &token, &created.wallet)
+        .await
+        .unwrap_err();
+    assert_eq!(stale.reason, Reason::RecoveryRequired);
+    assert_eq!(
+        sign_and_refresh(&laptop, &token, &created.wallet)
+            .await
+            .unwrap(),
+        EVM
+    );
+
+    // Another browser's recovery leaves the laptop's device alone.
+    let phone_store = MemoryStore::default();
+    let phone = services
+        .tab(&phone_store)
+        .recover(&token, &automatic(&key))
+        .await
+        .unwrap();
+    let mut ids: Vec<DeviceId> = laptop
+        .list_devices(&token, &created.wallet)
+        .await
+        .unwrap()
+        .devices
+        .iter()
+        .map(|d| d.device)
+        .collect();
+    ids.sort();
+    let mut want = vec![recovered.device, phone.device];
+    want.sort();
+    assert_eq!(ids, want);
+}
+
+/// A revocation that fails (hot storage unreachable) does not fail the
+/// recovery; the device stays remembered and is revoked by the next one.
+#[tokio::test]
+async fn a_failed_revocation_is_retried_by_the_next_recovery() {
+    let services = Services::start().await;
+    let token = token(&user());
+    let key = recovery_key();
+    let store = MemoryStore::default();
+    let created = services
+        .tab(&store)
+        .create(&token, mnemonic(), &automatic(&key), false)
+        .await
+        .unwrap();
+    let wallet = created.wallet.wallet;
+    store.lose_shares();
+
+    // Hot storage calls of a recovery: the wallet, H₀, the registration,
+    // then the revocation, which fails from there on.
+    let plan = Plan::new();
+    plan.arm(3, Fault::FailBefore, true);
+    let cut = keyframe_signer::flows::Flows::with(
+        Faulty::new(services.hot_api(), &plan),
+        services.shield_api(),
+        store.clone(),
+        ApproveAll,
+        keyframe_signer::flows::NoClock,
+    );
+    let first = cut.recover(&token, &automatic(&key)).await.unwrap();
+    assert!(plan.steps() > 3, "the revocation was attempted");
+    assert_eq!(store.remembered(wallet), vec![first.device, created.device]);
+    let listing = services
+        .tab(&store)
+        .list_devices(&token, &created.wallet)
+        .await
+        .unwrap();
+    assert_eq!(listing.devices.len(), 2, "the old device is still there");
+
+    store.lose_shares();
+    let second = services
+        .tab(&store)
+        .recover(&token, &automatic(&key))
+        .await
+        .unwrap();
+    let listing = services
+        .tab(&store)
+        .list_devices(&token, &created.wallet)
+        .await
+        .unwrap();
+    assert_eq!(
+        listing.devices.iter().map(|d| d.device).collect::<Vec<_>>(),
+        vec![second.device]
+    );
+    assert_eq!(store.remembered(wallet), vec![second.device]);
 }

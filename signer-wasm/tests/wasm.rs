@@ -59,6 +59,13 @@ fn wallet_account_vectors() {
     common::check_wallets();
 }
 
+/// The wallet authority key (src/authority.rs): derivation and a signed
+/// request match the independently computed vectors in wasm32 too.
+#[wasm_bindgen_test]
+fn authority_vectors() {
+    assert!(common::check_authority() >= 4);
+}
+
 // ---------- EVM ----------
 
 #[wasm_bindgen_test]

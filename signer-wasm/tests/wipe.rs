@@ -485,6 +485,12 @@ impl DeviceStore for MemStore {
     }
 
     async fn lock(&self) -> Self::Lock<'_> {}
+
+    /// Keeps no device ids (the memory scan has one device per browser).
+    async fn remembered_devices(&self, _wallet: WalletId) -> Vec<DeviceId> {
+        Vec::new()
+    }
+    async fn remember_devices(&self, _wallet: WalletId, _devices: &[DeviceId]) {}
 }
 
 /// The person who clicks "Approve" (the iFrame's screen in production).

@@ -141,6 +141,14 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .put(&entry)
             .await
             .map_err(|_| RpcError::storage())?;
+        // Remember the device apart from its shares, so a recovery after
+        // they are lost can revoke it (flows/recover.rs).
+        let mut devices = self.store.remembered_devices(entry.wallet).await;
+        if devices.first() != Some(&entry.device) {
+            devices.retain(|d| *d != entry.device);
+            devices.insert(0, entry.device);
+            self.store.remember_devices(entry.wallet, &devices).await;
+        }
         Ok(entry)
     }
 }

@@ -136,6 +136,16 @@ pub trait DeviceStore {
     async fn delete(&self, entry: &Entry) -> Result<(), StoreError>;
     /// Waits for the cross-tab device lock.
     async fn lock(&self) -> Self::Lock<'_>;
+
+    /// The ids of the devices this browser has been for `wallet`, newest
+    /// first. They are kept apart from the shares (localStorage in the
+    /// browser, which outlives an eviction of IndexedDB) so that a recovery
+    /// after the shares were lost can tell which registered device it
+    /// replaces and revoke it. Best effort: a store that cannot keep them
+    /// returns none, and the replaced device then only expires when idle.
+    async fn remembered_devices(&self, wallet: WalletId) -> Vec<DeviceId>;
+    /// Replaces that list (best effort, like the read).
+    async fn remember_devices(&self, wallet: WalletId, devices: &[DeviceId]);
 }
 
 /// What a flow asks the user to approve.

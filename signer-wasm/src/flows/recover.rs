@@ -1,7 +1,7 @@
 //! Recover on a device without a share: rebuild from H₀ + C, then give this
 //! device a fresh pair of its own.
 
-use super::types::Tokens;
+use super::types::{ServiceError, Tokens};
 use crate::shares::RandomId;
 use keyframe_wire::hot::{RecoverRequest, RegisterRequest};
 
@@ -11,7 +11,7 @@ use super::{
 use super::{Created, parse_blob, scrubbed, share_blob, with_retries};
 use crate::authority::WalletAuthority;
 use crate::secret::OsRng;
-use crate::shares::{self, DeviceId};
+use crate::shares::{self, DeviceId, WalletId};
 use keyframe_wire::shield::ColdRecordResponse;
 
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
@@ -82,16 +82,54 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         };
         with_retries(|| self.hot.register(token, &body, &authority)).await?;
         // Shares of this wallet held for an older device of this browser are
-        // superseded by the new pair.
+        // superseded by the new pair, and so is every device this browser
+        // was before, whether its shares are still here or were lost.
         let old = self
             .store
             .entries(id)
             .await
             .map_err(|_| RpcError::storage())?;
+        let mut replaced = self.store.remembered_devices(id).await;
+        replaced.extend(old.iter().map(|e| e.device));
         self.keep_local(&pair.local, &wallet.addresses).await?;
         for entry in old {
             let _ = self.store.delete(&entry).await;
         }
+        self.revoke_replaced(token, id, device, replaced, &authority)
+            .await;
         Ok(Created { wallet, device })
+    }
+
+    /// Revokes the devices this browser was before `current`, signed by the
+    /// wallet's authority, so a replaced device's hot share cannot be
+    /// fetched again by anyone holding its local share (a copy of the old
+    /// IndexedDB, a stolen disk image). Best effort: the recovery has
+    /// succeeded already; a device hot storage no longer knows is done, and
+    /// one whose revocation failed stays remembered for the next recovery
+    /// (and expires when idle meanwhile).
+    async fn revoke_replaced(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        current: DeviceId,
+        mut replaced: Vec<DeviceId>,
+        authority: &WalletAuthority,
+    ) {
+        replaced.sort();
+        replaced.dedup();
+        let mut remembered = vec![current];
+        for device in replaced {
+            if device == current || device.is_recovery() {
+                continue;
+            }
+            match with_retries(|| self.hot.revoke(token, wallet, device, authority)).await {
+                Ok(()) => {}
+                // 404 SHARE_UNAVAILABLE: hot storage holds nothing for it
+                // (revoked before, or expired).
+                Err(ServiceError::Api { status: 404, .. }) => {}
+                Err(_) => remembered.push(device),
+            }
+        }
+        self.store.remember_devices(wallet, &remembered).await;
     }
 }

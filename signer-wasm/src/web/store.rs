@@ -17,7 +17,7 @@ use web_sys::IdbDatabase;
 use super::idb;
 use super::lock::{self, WebLock};
 use crate::flows::{DeviceStore, Entry, StoreError};
-use crate::shares::WalletId;
+use crate::shares::{DeviceId, WalletId};
 
 pub enum ShareStore {
     Persistent(IdbDatabase),
@@ -99,4 +99,57 @@ impl DeviceStore for ShareStore {
     async fn lock(&self) -> WebLock {
         lock::acquire().await
     }
+
+    async fn remembered_devices(&self, wallet: WalletId) -> Vec<DeviceId> {
+        let text = match local_storage() {
+            Some(s) => s.get_item(&devices_key(wallet)).ok().flatten(),
+            None => REMEMBERED.with(|r| r.borrow().get(&wallet).cloned()),
+        };
+        text.map(|t| parse_devices(&t)).unwrap_or_default()
+    }
+
+    async fn remember_devices(&self, wallet: WalletId, devices: &[DeviceId]) {
+        let text = devices
+            .iter()
+            .map(DeviceId::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        match local_storage() {
+            Some(s) => {
+                let _ = s.set_item(&devices_key(wallet), &text);
+            }
+            None => REMEMBERED.with(|r| {
+                r.borrow_mut().insert(wallet, text);
+            }),
+        }
+    }
+}
+
+thread_local! {
+    /// The remembered device ids where the browser gives no localStorage:
+    /// they last as long as the page, like the shares in memory.
+    static REMEMBERED: RefCell<BTreeMap<WalletId, String>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// localStorage, not IndexedDB, keeps which devices this browser was: a
+/// browser evicting the origin's IndexedDB under storage pressure leaves
+/// localStorage alone, so a recovery after the eviction still knows which
+/// device it replaces. The ids are not secret (hot storage lists them to
+/// the user's token), and they alone open nothing.
+fn local_storage() -> Option<web_sys::Storage> {
+    let storage = web_sys::window()?.local_storage().ok().flatten()?;
+    // Cross-site iFrames may get an object that throws on every write.
+    storage.set_item("keyframe/probe", "1").ok()?;
+    let _ = storage.remove_item("keyframe/probe");
+    Some(storage)
+}
+
+fn devices_key(wallet: WalletId) -> String {
+    format!("keyframe/devices/{wallet}")
+}
+
+/// The stored list; an id that does not parse (a hand-edited entry) is
+/// skipped.
+fn parse_devices(text: &str) -> Vec<DeviceId> {
+    text.split(',').filter_map(|d| d.parse().ok()).collect()
 }

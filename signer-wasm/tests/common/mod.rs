@@ -25,11 +25,13 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use sha3::Keccak256;
 
+mod authority_vectors;
 mod evm_vectors;
 mod key_vectors;
 mod share_vectors;
 mod solana_vectors;
 
+pub use authority_vectors::*;
 pub use evm_vectors::*;
 pub use key_vectors::*;
 pub use share_vectors::*;
@@ -40,6 +42,7 @@ pub const JUNK: &str = "test test test test test test test test test test test j
 /// The text of `tests/vectors/{name}`, embedded at compile time.
 pub fn vector_text(name: &str) -> &'static str {
     match name {
+        "authority_v1.json" => include_str!("../vectors/authority_v1.json"),
         "bip32.json" => include_str!("../vectors/bip32.json"),
         "bip39.json" => include_str!("../vectors/bip39.json"),
         "ed25519_rfc8032.json" => include_str!("../vectors/ed25519_rfc8032.json"),

@@ -282,4 +282,10 @@ impl<T: DeviceStore> DeviceStore for Faulty<T> {
     async fn lock(&self) -> T::Lock<'_> {
         self.inner.lock().await
     }
+    async fn remembered_devices(&self, wallet: WalletId) -> Vec<DeviceId> {
+        self.inner.remembered_devices(wallet).await
+    }
+    async fn remember_devices(&self, wallet: WalletId, devices: &[DeviceId]) {
+        self.inner.remember_devices(wallet, devices).await
+    }
 }

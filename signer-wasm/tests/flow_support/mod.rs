@@ -523,18 +523,35 @@ impl Shield for HttpShield {
 pub struct MemoryStore {
     map: Rc<RefCell<BTreeMap<String, Entry>>>,
     lock: Option<Rc<futures_util::lock::Mutex<()>>>,
+    /// The remembered device ids (localStorage in the browser), kept apart
+    /// from the shares as the browser keeps them.
+    devices: Rc<RefCell<BTreeMap<WalletId, Vec<DeviceId>>>>,
 }
 
 impl MemoryStore {
     pub fn locked() -> MemoryStore {
         MemoryStore {
-            map: Rc::default(),
             lock: Some(Rc::default()),
+            ..MemoryStore::default()
         }
     }
 
     pub fn all(&self) -> Vec<Entry> {
         self.map.borrow().values().cloned().collect()
+    }
+
+    /// Loses every share, as a browser evicting IndexedDB does; the
+    /// remembered device ids stay, as localStorage does.
+    pub fn lose_shares(&self) {
+        self.map.borrow_mut().clear();
+    }
+
+    pub fn remembered(&self, wallet: WalletId) -> Vec<DeviceId> {
+        self.devices
+            .borrow()
+            .get(&wallet)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -568,6 +585,12 @@ impl DeviceStore for MemoryStore {
             Some(lock) => Some(lock.lock().await),
             None => None,
         }
+    }
+    async fn remembered_devices(&self, wallet: WalletId) -> Vec<DeviceId> {
+        self.remembered(wallet)
+    }
+    async fn remember_devices(&self, wallet: WalletId, devices: &[DeviceId]) {
+        self.devices.borrow_mut().insert(wallet, devices.to_vec());
     }
 }
 
