@@ -214,11 +214,10 @@ describe("Keyframe host SDK", () => {
     assert.equal(bad.err.reason, "BAD_REQUEST");
     assert.equal((await req(page, "keyframe_createWallet", { recovery: { method: "magic" } })).err.code, -32602);
     assert.equal((await req(page, "eth_signTypedData_v4", [ADDRESS, "{not json"])).err.code, -32602);
-    assert.equal((await req(page, "eth_getBalance", [ADDRESS, "latest"])).err.code, 4200, "no rpcUrl");
-    const other = await req(page, "wallet_switchEthereumChain", [{ chainId: "0x1" }]);
-    assert.deepEqual([other.err.code, other.err.reason], [4902, "UNSUPPORTED_CHAIN"]);
+    assert.equal((await req(page, "eth_getBalance", [ADDRESS, "latest"])).err.code, 4200, "no RPC URL, here or in the provider's list");
     assert.deepEqual(await req(page, "wallet_switchEthereumChain", [{ chainId: "0x7a69" }]), { ok: null });
-    assert.equal((await iframeState(page)).calls.length, before + 1, "only keyframe_test_state reached the iFrame");
+    assert.deepEqual((await iframeState(page)).calls.slice(before), ["keyframe_chains", "keyframe_test_state"],
+      "only the chain list (for an RPC URL) and keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
     assert.equal(reasons.length, 16);
@@ -451,6 +450,52 @@ describe("Keyframe host SDK", () => {
     assert.equal((await req(page, "eth_sendTransaction", [{ to, chainId: "0x1" }])).err.code, 4901);
     assert.deepEqual(await req(page, "eth_getBalance", [ADDRESS, "latest"]), { ok: "0xde0b6b3a7640000" });
     assert.equal((await req(page, "eth_frobnicate", [])).err.code, -32601, "unknown eth_* goes to the node, which refuses it");
+  });
+
+  test("chains: a switch follows the iFrame (list, RPC URL, transactions, rebuild); wallet_addEthereumChain only for listed chains", T, async (t) => {
+    const { page } = await connected(t, { rpcUrls: { 1: rpc.url } });
+    await setAuth(page, "token-chains");
+    assert.equal((await req(page, "eth_getBalance", [ADDRESS, "latest"])).err.code, 4200, "the local chain has no RPC URL here");
+    // The iFrame enforces the provider's list; the signer stays where it is.
+    const unlisted = await req(page, "wallet_switchEthereumChain", [{ chainId: "0x5" }]);
+    assert.deepEqual([unlisted.err.code, unlisted.err.reason], [4902, "UNSUPPORTED_CHAIN"]);
+    assert.deepEqual(await req(page, "eth_chainId"), { ok: "0x7a69" });
+    assert.equal((await req(page, "wallet_switchEthereumChain", [{ chainId: 1 }])).err.code, -32602);
+
+    const events = await page.evaluate(async () => {
+      window.events.length = 0;
+      const changed = window.nextEvent("chainChanged");
+      await window.tryRequest({ method: "wallet_switchEthereumChain", params: [{ chainId: "0x1" }] });
+      await changed;
+      return window.events;
+    });
+    assert.deepEqual(events.map((e) => [e.ev, e.data]), [["chainChanged", "0x1"]]);
+    assert.deepEqual(await req(page, "eth_chainId"), { ok: "0x1" });
+    // Reads and sends now use chain 1's RPC URL, and transactions its id.
+    rpc.calls.length = 0;
+    rpc.state.london = true;
+    assert.deepEqual(await req(page, "eth_getBalance", [ADDRESS, "latest"]), { ok: "0xde0b6b3a7640000" });
+    const sent = await req(page, "eth_sendTransaction", [{ from: ADDRESS, to: ADDRESS, value: "0x1" }]);
+    assert.ok(sent.ok, JSON.stringify(sent));
+    assert.equal(JSON.parse(Buffer.from(rpc.calls.at(-1).params[0].slice(2), "hex").toString("utf8")).chainId, "0x1");
+    assert.equal((await req(page, "eth_sendTransaction", [{ to: ADDRESS, chainId: "0x7a69" }])).err.code, 4901);
+    // EIP-3085: the provider's list only.
+    assert.deepEqual(await req(page, "wallet_addEthereumChain", [{ chainId: "0x7a69", chainName: "Local" }]), { ok: null });
+    const foreign = await req(page, "wallet_addEthereumChain", [{ chainId: "0x5", chainName: "Goerli", rpcUrls: ["https://example.invalid"] }]);
+    assert.deepEqual([foreign.err.code, foreign.err.reason], [4902, "UNSUPPORTED_CHAIN"]);
+    assert.match(foreign.err.message, /0x5.*operator/);
+    assert.equal((await req(page, "wallet_addEthereumChain", [{}])).err.code, -32602);
+    // A rebuilt iFrame starts on the chain switched to, without a screen.
+    await page.evaluate(async () => {
+      const reconnected = window.nextEvent("connect");
+      await window.tryRequest({ method: "keyframe_test_reload" });
+      await reconnected;
+    });
+    assert.equal((await iframeState(page)).chainId, "0x1");
+    assert.deepEqual(await req(page, "eth_chainId"), { ok: "0x1" });
+    // And back: the starting chain again has no RPC URL.
+    assert.deepEqual(await req(page, "wallet_switchEthereumChain", [{ chainId: "0x7a69" }]), { ok: null });
+    assert.equal((await req(page, "eth_getBalance", [ADDRESS, "latest"])).err.code, 4200);
   });
 
   test("accountsChanged / chainChanged notifications are re-emitted as EIP-1193 events", T, async (t) => {

@@ -28,7 +28,8 @@ export const CallsError = {
 const MAX_CALLS = 10;
 
 export interface CallsDeps {
-  chainHex: string;
+  /** The signer's current chain. */
+  chainHex: () => string;
   rpc: (method: string, params: unknown[]) => Promise<unknown>;
   accounts: () => Promise<unknown>;
   fill: (method: string, tx: unknown) => Promise<Record<string, unknown>>;
@@ -53,8 +54,8 @@ export function createCalls(deps: CallsDeps): (method: string, params: unknown) 
     if (!isPlainObject(p) || !Array.isArray(p.calls)) throw badParams(`${method}: params must be [{ version, chainId, from?, calls, atomicRequired }]`);
     if (p.version !== "2.0.0" && p.version !== "1.0") throw badParams(`${method}: version must be "2.0.0"`);
     if (p.atomicRequired === true) throw fail(CallsError.AtomicityNotSupported, `${method}: Keyframe sends calls one by one; atomic execution is not supported`);
-    if (p.chainId !== undefined && (!isQuantity(p.chainId) || BigInt(p.chainId) !== BigInt(deps.chainHex))) {
-      throw fail(CallsError.UnsupportedChain, `${method}: chain ${String(p.chainId)} is not ${deps.chainHex}`);
+    if (p.chainId !== undefined && (!isQuantity(p.chainId) || BigInt(p.chainId) !== BigInt(deps.chainHex()))) {
+      throw fail(CallsError.UnsupportedChain, `${method}: chain ${String(p.chainId)} is not ${deps.chainHex()}`);
     }
     if (p.calls.length === 0) throw badParams(`${method}: calls is empty`);
     if (p.calls.length > MAX_CALLS) throw fail(CallsError.BatchTooLarge, `${method}: at most ${MAX_CALLS} calls`);
@@ -84,7 +85,7 @@ export function createCalls(deps: CallsDeps): (method: string, params: unknown) 
       throw badParams(`${method}: the iFrame did not return every signed transaction`);
     }
     const id = randomId();
-    const bundle: Bundle = { chainId: deps.chainHex, hashes: [] };
+    const bundle: Bundle = { chainId: deps.chainHex(), hashes: [] };
     bundles.set(id, bundle);
     for (const raw of raws) bundle.hashes.push((await deps.rpc("eth_sendRawTransaction", [raw])) as string);
     return { id };
@@ -121,7 +122,7 @@ export function createCalls(deps: CallsDeps): (method: string, params: unknown) 
   return async (method, params) => {
     switch (method) {
       case "wallet_getCapabilities":
-        return { [deps.chainHex]: { atomic: { status: "unsupported" } } };
+        return { [deps.chainHex()]: { atomic: { status: "unsupported" } } };
       case "wallet_sendCalls":
         return sendCalls(params);
       default:

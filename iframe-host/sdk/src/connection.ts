@@ -128,7 +128,14 @@ export class Connection {
    */
   auth: object | null = null;
 
+  /**
+   * The chain a fresh iFrame document starts on (`connect`) and is
+   * confirmed on: the signer's current chain, which a switch changes.
+   */
+  chainIdHex: string;
+
   constructor(private readonly opts: ConnectionOptions) {
+    this.chainIdHex = opts.chainIdHex;
     const base = opts.providerUrl.replace(/\/+$/, "");
     this.src = `${base}/iframe.html`;
     this.origin = new URL(this.src).origin;
@@ -313,7 +320,7 @@ export class Connection {
     this.port = port1;
     this.state = "handshaking";
     // The chain the document starts on (docs/api.md, "Chains").
-    const connect = { ...handshake(MessageType.Connect), chainId: this.opts.chainIdHex };
+    const connect = { ...handshake(MessageType.Connect), chainId: this.chainIdHex };
     f.contentWindow?.postMessage(connect, this.origin, [port2]);
   };
 
@@ -377,7 +384,7 @@ export class Connection {
   private async onConnected(gen: number): Promise<void> {
     this.state = "restoring";
     const auth = this.auth;
-    const steps: [string, unknown][] = [["wallet_switchEthereumChain", [{ chainId: this.opts.chainIdHex }]]];
+    const steps: [string, unknown][] = [["wallet_switchEthereumChain", [{ chainId: this.chainIdHex }]]];
     if (auth !== null) steps.push(["keyframe_setAuth", auth]);
     for (const [method, params] of steps) {
       // The switch confirms the chain named in `connect` and never waits

@@ -6,6 +6,7 @@ import { Emitter } from "./emitter.js";
 import { badParams, ErrorCode, KeyframeError, unsupported } from "./errors.js";
 import { isPlainObject } from "./protocol.js";
 import { rpcFetch } from "./rpc.js";
+import type { Chain } from "./wire.js";
 import type { CreateSignerOptions, KeyframeProvider, KeyframeTokens, RequestArguments, RequestFn, Signer } from "./types.js";
 import { checkTx, isAddress, isIframeMethod, isQuantity, isRpcMethod, REFUSED_METHODS, validateIframeParams } from "./validate.js";
 
@@ -54,7 +55,7 @@ const toHex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
  */
 export async function createSigner(options: CreateSignerOptions): Promise<Signer> {
   if (!isPlainObject(options)) throw badParams("createSigner: options must be an object");
-  const { providerUrl, chainId, rpcUrl } = options;
+  const { providerUrl, chainId, rpcUrl, rpcUrls = {} } = options;
   let providerOrigin: URL;
   try {
     providerOrigin = new URL(providerUrl);
@@ -66,22 +67,54 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
   }
   if (!Number.isSafeInteger(chainId) || chainId <= 0) throw badParams("createSigner: chainId must be a positive integer");
   if (rpcUrl !== undefined && typeof rpcUrl !== "string") throw badParams("createSigner: rpcUrl must be a string");
+  if (!isPlainObject(rpcUrls) || Object.values(rpcUrls).some((u) => typeof u !== "string")) {
+    throw badParams("createSigner: rpcUrls must map chain ids to URLs");
+  }
   const timeouts = options.timeouts ?? {};
   const timeoutFor = (method: string): number => {
     const t = timeouts[method];
     return typeof t === "number" && t > 0 ? t : defaultTimeout(method);
   };
-  const chainHex = toHex(BigInt(chainId));
+  /**
+   * The chain the signer is on: where the iFrame starts (and restarts after
+   * a rebuild) and the chain transactions are filled for and reads go to.
+   */
+  const start = BigInt(chainId);
+  const chain = { id: start, hex: toHex(start) };
+  let providerChains: Chain[] | undefined;
+  const listedChains = async (): Promise<Chain[]> =>
+    (providerChains ??= (await conn.request("keyframe_chains", undefined)) as Chain[]);
+  /** Moves the signer to the chain the iFrame now serves. */
+  const follow = (chainHex: string): void => {
+    chain.id = BigInt(chainHex);
+    chain.hex = toHex(chain.id);
+    conn.chainIdHex = chain.hex;
+  };
+  /**
+   * The current chain's JSON-RPC endpoint: `rpcUrls`, else `rpcUrl` for the
+   * starting chain, else the first of the provider's list.
+   */
+  const rpcUrlFor = async (method: string): Promise<string> => {
+    const id = chain.id;
+    const url = rpcUrls[Number(id)] ?? (id === start ? rpcUrl : undefined) ??
+      (await listedChains()).find((c) => BigInt(c.chainId) === id)?.rpcUrls[0];
+    if (!url) throw unsupported(method, `needs an RPC URL for chain ${toHex(id)} (the rpcUrl or rpcUrls option)`);
+    return url;
+  };
   const emitter = new Emitter();
 
   const conn = new Connection({
     providerUrl,
-    chainIdHex: chainHex,
+    chainIdHex: chain.hex,
     container: options.container ?? document.body,
     readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
     timeoutFor,
-    onEvent: (type, data) => emitter.emit(type, data),
-    onConnect: () => emitter.emit("connect", { chainId: chainHex }),
+    onEvent: (type, data) => {
+      // Before the listeners run, so what they send goes to the new chain.
+      if (type === "chainChanged" && isQuantity(data)) follow(data);
+      emitter.emit(type, data);
+    },
+    onConnect: () => emitter.emit("connect", { chainId: chain.hex }),
     onDisconnect: (error) => emitter.emit("disconnect", error),
     getTokens: options.getTokens,
   });
@@ -104,19 +137,47 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     return result;
   };
 
-  const rpc = (method: string, params: unknown[]): Promise<unknown> => {
-    if (!rpcUrl) throw unsupported(method, "needs the rpcUrl option");
-    return rpcFetch(rpcUrl, method, params, timeoutFor(method));
+  const rpc = async (method: string, params: unknown[]): Promise<unknown> =>
+    rpcFetch(await rpcUrlFor(method), method, params, timeoutFor(method));
+
+  /**
+   * EIP-3326. The iFrame decides (it serves only the provider's list and
+   * asks the user before the first switch to each chain); the signer then
+   * follows: its transactions, reads and the iFrame's restart use the new
+   * chain. The iFrame's chainChanged event reaches the listeners.
+   */
+  const switchChain = async (params: unknown): Promise<null> => {
+    const method = "wallet_switchEthereumChain";
+    const p = Array.isArray(params) ? params[0] : undefined;
+    if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId }]`);
+    const id = BigInt(p.chainId);
+    if (id === chain.id) return null;
+    await iframeCall(method, [{ chainId: toHex(id) }]);
+    follow(toHex(id));
+    return null;
+  };
+
+  /**
+   * EIP-3085: chains are the provider operator's list, never the page's, so
+   * adding one the list has is a no-op and adding any other is refused.
+   */
+  const addChain = async (params: unknown): Promise<null> => {
+    const method = "wallet_addEthereumChain";
+    const p = Array.isArray(params) ? params[0] : undefined;
+    if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId, … }]`);
+    if ((await listedChains()).some((c) => BigInt(c.chainId) === BigInt(p.chainId as string))) return null;
+    throw new KeyframeError(ErrorCode.UnrecognizedChain, "UNSUPPORTED_CHAIN",
+      `${method}: chain ${toHex(BigInt(p.chainId))} is not in the provider's chain list, which only its operator changes`);
   };
 
   /** Fills nonce, gas, fees, chainId and from of `request`, as the RPC node says. */
   const fillTransaction = async (method: string, request: unknown): Promise<Record<string, unknown>> => {
     const tx: Record<string, unknown> = { ...checkTx(method, request) };
-    if (!rpcUrl) throw unsupported(method, "needs the rpcUrl option");
-    if (tx.chainId !== undefined && BigInt(tx.chainId as string) !== BigInt(chainId)) {
-      throw new KeyframeError(ErrorCode.ChainDisconnected, "BAD_REQUEST", `${method}: chainId ${tx.chainId} is not ${chainHex}`);
+    await rpcUrlFor(method);
+    if (tx.chainId !== undefined && BigInt(tx.chainId as string) !== chain.id) {
+      throw new KeyframeError(ErrorCode.ChainDisconnected, "BAD_REQUEST", `${method}: chainId ${tx.chainId} is not ${chain.hex}`);
     }
-    tx.chainId = chainHex;
+    tx.chainId = chain.hex;
     if (tx.gasLimit !== undefined) {
       tx.gas ??= tx.gasLimit;
       delete tx.gasLimit;
@@ -190,7 +251,7 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
 
   // EIP-5792 (calls.ts): the batch is filled here, signed on one screen.
   const calls = createCalls({
-    chainHex,
+    chainHex: () => chain.hex,
     rpc,
     accounts: async () => (await iframeCall("eth_accounts", undefined)) as unknown,
     fill: fillTransaction,
@@ -204,14 +265,8 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
     const { method, params } = args as { method: string; params?: unknown };
     if (method === "eth_sendTransaction") return sendTransaction(params);
     if (isCallsMethod(method)) return calls(method, params);
-    if (method === "wallet_switchEthereumChain") {
-      const p = Array.isArray(params) ? params[0] : undefined;
-      if (!isPlainObject(p) || !isQuantity(p.chainId)) throw badParams(`${method}: params must be [{ chainId }]`);
-      if (BigInt(p.chainId) === BigInt(chainId)) return null;
-      // This signer serves its one configured chain (the iFrame itself also
-      // refuses any chain the provider does not list: docs/api.md).
-      throw new KeyframeError(ErrorCode.UnrecognizedChain, "UNSUPPORTED_CHAIN", `this signer serves chain ${chainHex} only`);
-    }
+    if (method === "wallet_switchEthereumChain") return switchChain(params);
+    if (method === "wallet_addEthereumChain") return addChain(params);
     if (REFUSED_METHODS.has(method)) throw unsupported(method);
     if (isIframeMethod(method)) return iframeCall(method, validateIframeParams(method, params));
     if (isRpcMethod(method)) {

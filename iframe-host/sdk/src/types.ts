@@ -76,6 +76,8 @@ export interface KeyframeMethods {
   eth_signTransaction: { params: [tx: TransactionRequest]; result: Hex };
   eth_sendTransaction: { params: [tx: TransactionRequest]; result: Hex };
   wallet_switchEthereumChain: { params: [{ chainId: Hex }]; result: null };
+  /** EIP-3085: a no-op for a chain of the provider's list; any other is refused (4902). */
+  wallet_addEthereumChain: { params: [{ chainId: Hex } & Record<string, unknown>]; result: null };
   /** EIP-5792: `{ [chainId]: { atomic: { status: "unsupported" } } }`. */
   wallet_getCapabilities: { params?: unknown[]; result: Record<Hex, { atomic: { status: "unsupported" } }> };
   /** EIP-5792: every call on one approval screen, then sent in order. */
@@ -133,13 +135,20 @@ export interface CreateSignerOptions {
   /** Where the hidden iFrame goes (default `document.body`). */
   container?: HTMLElement;
   /**
-   * The one EVM chain this signer serves. It must be in the provider's
-   * chain list (`keyframe_chains`); the iFrame starts on it, and
-   * `createSigner` rejects with 4902 UNSUPPORTED_CHAIN when it is not listed.
+   * The EVM chain the signer starts on. It must be in the provider's chain
+   * list (`keyframe_chains`); the iFrame starts on it, and `createSigner`
+   * rejects with 4902 UNSUPPORTED_CHAIN when it is not listed.
+   * `wallet_switchEthereumChain` moves to any other listed chain (the
+   * iFrame asks the user first).
    */
   chainId: number;
-  /** JSON-RPC endpoint for `eth_sendTransaction` and read methods. */
+  /** JSON-RPC endpoint of the starting chain, for `eth_sendTransaction` and read methods. */
   rpcUrl?: string;
+  /**
+   * JSON-RPC endpoints by chain id, for the chains switched to; a chain
+   * without one uses the first `rpcUrls` entry of the provider's list.
+   */
+  rpcUrls?: Record<number, string>;
   /**
    * Per-method timeouts in ms. Defaults: methods that wait for the user's
    * approval in the iFrame (sign methods, eth_sendTransaction, export,

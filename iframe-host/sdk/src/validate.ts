@@ -65,7 +65,6 @@ export const REFUSED_METHODS = new Set([
   "eth_subscribe",
   "eth_unsubscribe",
   "eth_coinbase",
-  "wallet_addEthereumChain",
   "wallet_requestPermissions",
   "wallet_getPermissions",
   "wallet_watchAsset",
