@@ -36,6 +36,7 @@ export const FIGURES = {
   "size.wasm.gzip": "keyframe_signer_bg.wasm (gzip -9 bytes)",
   "size.sdk.bytes": "host SDK bundle keyframe-sdk.min.js (bytes)",
   "size.sdk.gzip": "host SDK bundle keyframe-sdk.min.js (gzip -9 bytes)",
+  "size.wagmi.gzip": "wagmi connector keyframe-wagmi.min.js, its peers external (gzip -9 bytes)",
   "dpop.verify": "checking one DPoP proof in hot storage: ES256 signature (ring) and claims, without the replay record (µs; `hot-storage-service measure-dpop`)",
   ...Object.fromEntries(["sqlite", "postgres"].flatMap((db) => [
     [`load.${db}.recover.rps`, `POST /v2/devices/recover, ${db}: requests/s`],

@@ -390,6 +390,8 @@ function sizes() {
   record("size.wasm.gzip", { value: files.at(-1).gzip, unit: "bytes" });
   record("size.sdk.bytes", { value: sdkBuf.length, unit: "bytes" });
   record("size.sdk.gzip", { value: gz(sdkBuf), unit: "bytes", ceiling: { label: "budget 10 KiB", value: 10 * 1024 } });
+  const wagmiBuf = readFileSync(join(ROOT, "iframe-host", "wagmi", "dist", "keyframe-wagmi.min.js"));
+  record("size.wagmi.gzip", { value: gz(wagmiBuf), unit: "bytes", ceiling: { label: "budget 3 KiB on top of the SDK", value: 3 * 1024 } });
   return { files, sdk: { file: "iframe-host/sdk/dist/keyframe-sdk.min.js", bytes: sdkBuf.length, gzip: gz(sdkBuf) } };
 }
 
@@ -477,6 +479,7 @@ function budgets() {
     ]),
     b("what the iFrame loads, gzip", "size.iframe.gzip", "value", "<", 250 * 1024, "bytes"),
     b("host SDK, gzip", "size.sdk.gzip", "value", "<", 10 * 1024, "bytes"),
+    b("wagmi connector, gzip (on top of the SDK)", "size.wagmi.gzip", "value", "<", 3 * 1024, "bytes"),
     // Issue 11: with a DPoP proof checked (and recorded) on every request,
     // at least 0.3 × the same process's /healthz under the same load.
     ...["sqlite", "postgres"].map((db) => b(`recover with DPoP, ${db}: throughput ≥ 0.3 × GET /healthz`,

@@ -28,6 +28,8 @@ wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"
   node iframe-host/sdk/build.mjs
+  say "building the wagmi connector (tsc --strict)"
+  node iframe-host/wagmi/build.mjs
 fi
 
 say "bundling the sample dApp's signature verifiers"

@@ -41,13 +41,15 @@ export async function startHarness(name, { prepare, extraOrigins = () => [] } = 
 /**
  * Bundles tests/fixtures/<name>/app.mjs (a dApp built on a library such as
  * viem or @wallet-standard/app) into `<dir>/<name>/app.js`; answers the
- * folder, for `prepare`'s mounts.
+ * folder, for `prepare`'s mounts. `alias` maps package names to files
+ * (a package of this repository that is not installed under its name).
  */
-export async function bundleFixture(dir, name) {
+export async function bundleFixture(dir, name, { alias } = {}) {
   const out = join(dir, name);
   await build({
     entryPoints: [join(ROOT, "tests", "fixtures", name, "app.mjs")],
     bundle: true, format: "esm", platform: "browser", outfile: join(out, "app.js"), logLevel: "warning",
+    ...(alias ? { alias } : {}),
   });
   return out;
 }
