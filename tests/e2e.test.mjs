@@ -247,7 +247,7 @@ describe("recovery on a new device", () => {
 
     const revocations = [];
     page.on("request", (r) => {
-      if (r.url().endsWith("/v2/devices/revoke")) revocations.push({ authority: r.headers()["keyframe-authority"], body: r.postDataJSON() });
+      if (r.url().endsWith("/v2/devices/revoke")) revocations.push({ authority: r.headers()["keyframe-authority"], traceparent: r.headers().traceparent, body: r.postDataJSON() });
     });
     const answer = await recoverTyping(page, [passwordRecovery().password]);
     assert.ok(answer.ok, JSON.stringify(answer));
@@ -255,6 +255,8 @@ describe("recovery on a new device", () => {
     assert.equal(revocations.length, 1);
     assert.equal(revocations[0].body.device, before[0].device);
     assert.match(revocations[0].authority ?? "", /^t=\d+,n=[^,]+,sig=[A-Za-z0-9_-]{86}$/);
+    // A W3C trace context of its own, for operators who trace.
+    assert.match(revocations[0].traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const { devices } = await ok(page, "keyframe_listDevices");
     assert.deepEqual(devices.map((d) => [d.device, d.current]), [[answer.result.device, true]], "the replaced device is revoked");
     assert.notEqual(answer.result.device, before[0].device);

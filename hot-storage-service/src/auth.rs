@@ -167,6 +167,7 @@ impl Verifier {
 
     /// Verifies a compact JWS and returns the caller's identity and the key
     /// the token is bound to.
+    #[tracing::instrument(name = "auth.jwt", skip_all)]
     pub async fn verify(&self, token: &str) -> Result<Verified, AppError> {
         if token.len() > 8192 {
             return Err(AppError::AuthRequired);
@@ -471,6 +472,7 @@ where
 }
 
 /// Checks the request's one `DPoP` header and records its `jti`.
+#[tracing::instrument(name = "auth.dpop", skip_all)]
 async fn check_proof(
     parts: &Parts,
     db: &Db,

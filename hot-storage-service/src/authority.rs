@@ -71,6 +71,7 @@ impl Proof {
     /// replica on one database refuses a replay). A wallet with no key
     /// registered is refused too: it must register one first
     /// (`POST /v2/wallet/authority`, `PUT /v1/cold-shares/{wallet}/authority`).
+    #[tracing::instrument(name = "authority.verify", skip_all)]
     pub async fn verify(
         &self,
         db: &Db,

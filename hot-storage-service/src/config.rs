@@ -109,6 +109,10 @@ pub struct CommonArgs {
     /// Log as JSON lines (for log shippers) instead of text.
     #[arg(long, env = "KEYFRAME_LOG_JSON")]
     pub log_json: bool,
+    /// Export traces over OTLP/HTTP (JSON) to this collector (its base URL,
+    /// e.g. http://collector:4318; spans go to /v1/traces). Off by default.
+    #[arg(long, env = "KEYFRAME_OTLP_ENDPOINT", value_parser = otlp_endpoint)]
+    pub otlp_endpoint: Option<String>,
     /// Development mode: if no sealing key is configured, generate one into
     /// the data folder (never done without this flag).
     #[arg(long, env = "KEYFRAME_DEV")]
@@ -328,6 +332,8 @@ pub struct Launch {
     pub database_url: String,
     pub listen: SocketAddr,
     pub log_json: bool,
+    /// Where traces go (`--otlp-endpoint`), if anywhere.
+    pub otlp_endpoint: Option<String>,
     sealing_keys: Vec<String>,
     sealing_key_file: Option<PathBuf>,
     dev: bool,
@@ -391,6 +397,7 @@ impl Launch {
             database_url: database_url(&given_url, &common.data_dir, db_file),
             listen,
             log_json: common.log_json,
+            otlp_endpoint: common.otlp_endpoint,
             sealing_keys,
             sealing_key_file,
             dev: common.dev,
@@ -472,25 +479,34 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Installs the tracing subscriber (`RUST_LOG` filters; default `info`).
-pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().flatten_event(true).init();
-    } else {
-        builder.init();
+/// `--otlp-endpoint`: an http(s) base URL without query or fragment.
+fn otlp_endpoint(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http(s) URL of the collector, e.g. http://collector:4318".into());
     }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("no query or fragment: spans are sent to <endpoint>/v1/traces".into());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn otlp_endpoints_are_http_base_urls() {
+        assert_eq!(
+            otlp_endpoint("http://127.0.0.1:4318/").as_deref(),
+            Ok("http://127.0.0.1:4318")
+        );
+        assert!(otlp_endpoint("https://collector.internal").is_ok());
+        for bad in ["collector:4318", "ftp://c", "http://c/?x=1", "not a url"] {
+            assert!(otlp_endpoint(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn origins_are_scheme_host_port_only() {

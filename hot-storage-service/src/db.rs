@@ -157,3 +157,29 @@ pub fn rfc3339(ms: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
+
+/// Runs a SQLx call so that, on SQLite, it does not carry the caller's span.
+///
+/// SQLx's SQLite driver hands each command to the connection's worker
+/// thread together with a clone of `Span::current()` and may keep that
+/// clone after it answered; a span stays open while a clone lives, and so
+/// do its ancestors. The request's span (crate::server) would then end, and
+/// be exported (crate::telemetry), only when that connection runs its next
+/// command, with a wrong duration. On SQLite the call therefore runs with
+/// no subscriber, so SQLx sees no current span (and its own events inside
+/// the call are not logged); on PostgreSQL nothing changes. The `db.*`
+/// span around the call still times it.
+pub trait Untraced: std::future::Future + Sized {
+    fn untraced(self, db: &Db) -> tracing::instrument::WithDispatch<Self>;
+}
+
+impl<F: std::future::Future> Untraced for F {
+    fn untraced(self, db: &Db) -> tracing::instrument::WithDispatch<Self> {
+        use tracing::instrument::WithSubscriber as _;
+        let dispatch = match db.backend {
+            Backend::Sqlite => tracing::Dispatch::none(),
+            Backend::Postgres => tracing::dispatcher::get_default(tracing::Dispatch::clone),
+        };
+        self.with_subscriber(dispatch)
+    }
+}

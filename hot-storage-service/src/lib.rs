@@ -8,7 +8,7 @@
 //! Layers (no module imports another in a circle; `tests/module_graph.rs`
 //! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks`, `dpop`
 //! (RFC 9449 proof checks, no I/O), `replay` (proofs used once, in the
-//! database) at the bottom;
+//! database), `telemetry` (logs, OTLP traces) at the bottom;
 //! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
@@ -38,4 +38,5 @@ pub mod settings;
 pub mod shield;
 pub mod state;
 pub mod static_files;
+pub mod telemetry;
 pub mod types;

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::db::{Db, Migration, now_ms};
+use crate::db::{Db, Migration, Untraced as _, now_ms};
 
 /// The table that records which of [`MIGRATIONS`] ran (each service's
 /// database has its own copy of the replay table).
@@ -50,6 +50,7 @@ impl Scope {
 
 /// Records `id` in `scope` until `expires_at_ms`; `false` when it was
 /// already recorded (a replay).
+#[tracing::instrument(name = "db.seen_once", skip_all)]
 pub async fn first_use(
     db: &Db,
     scope: Scope,
@@ -64,6 +65,7 @@ pub async fn first_use(
     .bind(id)
     .bind(expires_at_ms)
     .execute(&db.pool)
+    .untraced(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -73,6 +75,7 @@ pub async fn prune(db: &Db, now_ms: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM seen_once WHERE expires_at < $1")
         .bind(now_ms)
         .execute(&db.pool)
+        .untraced(db)
         .await?;
     Ok(done.rows_affected())
 }

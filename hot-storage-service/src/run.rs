@@ -56,9 +56,13 @@ impl AppState {
 /// The whole of both binaries: parse `service`'s flags, log, run.
 pub async fn main(service: Service) -> anyhow::Result<()> {
     let launch = Launch::parse(service)?;
-    crate::config::init_logging(launch.log_json);
+    let telemetry = crate::telemetry::init(
+        launch.log_json,
+        launch.otlp_endpoint.as_deref(),
+        service.name(),
+    )?;
     let keyring = || launch.load_keyring();
-    run(
+    let result = run(
         service,
         launch.command.clone(),
         launch.settings.clone(),
@@ -66,7 +70,10 @@ pub async fn main(service: Service) -> anyhow::Result<()> {
         keyring,
         launch.listen,
     )
-    .await
+    .await;
+    // Exporting the last spans blocks: off the async workers.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    result
 }
 
 /// Runs `command` (default: serve) for `service`.

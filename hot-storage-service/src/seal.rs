@@ -189,6 +189,7 @@ impl Keyring {
     }
 
     /// Seals under the current key with a fresh nonce.
+    #[tracing::instrument(name = "seal.seal", skip_all)]
     pub fn seal(&self, aad: &Aad<'_>, plaintext: &[u8]) -> anyhow::Result<Sealed> {
         let key = &self.keys[0];
         let cipher = Aes256Gcm::new_from_slice(key.key.as_ref())
@@ -215,6 +216,7 @@ impl Keyring {
     }
 
     /// Opens a sealed value with the key it names.
+    #[tracing::instrument(name = "seal.open", skip_all)]
     pub fn open(
         &self,
         aad: &Aad<'_>,

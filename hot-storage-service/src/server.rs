@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::{AppError, ErrorCode, error_response};
@@ -150,13 +150,43 @@ pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router 
         .layer(middleware::from_fn(security_headers))
         .layer(
             TraceLayer::new_for_http()
-                // Method and path only: never headers (Authorization) or bodies.
-                .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .make_span_with(request_span)
+                .on_response(
+                    |res: &axum::response::Response, latency, span: &tracing::Span| {
+                        span.record(
+                            "http.response.status_code",
+                            i64::from(res.status().as_u16()),
+                        );
+                        DefaultOnResponse::new()
+                            .level(Level::INFO)
+                            .on_response(res, latency, span);
+                    },
+                ),
         )
         .with_state(state.clone())
+}
+
+/// The span of one request: method, route and (on the answer) status,
+/// never headers (Authorization, DPoP) or bodies. It continues the caller's
+/// trace (`traceparent`) and is exported as the server span of that trace
+/// when tracing is on (crate::telemetry).
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "request",
+        otel.name = format!("{} {route}", req.method()),
+        otel.kind = "server",
+        http.request.method = %req.method(),
+        http.route = %route,
+        path = %req.uri().path(),
+        http.response.status_code = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, req.headers());
+    span
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains

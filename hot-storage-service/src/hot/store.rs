@@ -15,7 +15,7 @@ use sqlx::{Any, Executor, FromRow};
 use zeroize::Zeroizing;
 
 use crate::auth::Identity;
-use crate::db::{Db, Migration, now_ms};
+use crate::db::{Db, Migration, Untraced as _, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::seal::{Aad, Keyring};
@@ -212,6 +212,7 @@ impl HotStore {
         now.saturating_sub(self.device_idle_ms)
     }
 
+    #[tracing::instrument(name = "db.load_wallet", skip_all)]
     pub async fn load_wallet(&self, id: &Identity) -> AppResult<Option<WalletRow>> {
         Ok(sqlx::query_as::<_, WalletRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {WALLET_COLS} FROM hot_wallets WHERE iss = $1 AND sub = $2"
@@ -219,11 +220,13 @@ impl HotStore {
         .bind(&id.iss)
         .bind(&id.sub)
         .fetch_optional(&self.db.pool)
+        .untraced(&self.db)
         .await?)
     }
 
     /// The caller's wallet with this id, or 404 `NO_WALLET` (also when the
     /// id belongs to someone else: existence never leaks).
+    #[tracing::instrument(name = "db.require_wallet", skip_all)]
     pub async fn require_wallet(&self, id: &Identity, wallet: &WalletId) -> AppResult<WalletRow> {
         match self.load_wallet(id).await? {
             Some(w) if w.wallet == wallet.to_string() => Ok(w),
@@ -232,6 +235,7 @@ impl HotStore {
     }
 
     /// A live (unexpired) device row.
+    #[tracing::instrument(name = "db.load_device", skip_all)]
     pub async fn load_device(
         &self,
         id: &Identity,
@@ -250,12 +254,14 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .fetch_optional(&self.db.pool)
+        .untraced(&self.db)
         .await?)
     }
 
     /// The wallet's kind and addresses plus one live device row, in one
     /// query (the hot read path). `Err(NoWallet)` if the wallet is not the
     /// caller's.
+    #[tracing::instrument(name = "db.load_wallet_device", skip_all)]
     pub async fn load_wallet_device(
         &self,
         id: &Identity,
@@ -279,6 +285,7 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .fetch_optional(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .ok_or(AppError::NoWallet)?;
         let head = WalletDeviceRow::from_row(&row)?;
@@ -290,6 +297,7 @@ impl HotStore {
     }
 
     /// Live devices of a wallet, oldest first.
+    #[tracing::instrument(name = "db.list_devices", skip_all)]
     pub async fn list_devices(
         &self,
         id: &Identity,
@@ -306,10 +314,12 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .fetch_all(&self.db.pool)
+        .untraced(&self.db)
         .await?)
     }
 
     /// Updates last use (and an ephemeral device's expiry).
+    #[tracing::instrument(name = "db.touch", skip_all)]
     pub async fn touch(
         &self,
         id: &Identity,
@@ -328,6 +338,7 @@ impl HotStore {
         .bind(now)
         .bind(now + self.device_ttl_ms)
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         Ok(())
     }
@@ -394,6 +405,7 @@ impl HotStore {
     /// is at version `current` and no other successor is pending (or the
     /// pending one is `replace_pending`, an orphan the signer proved Shield
     /// does not hold). Returns whether the row changed.
+    #[tracing::instrument(name = "db.set_pending_primary", skip_all)]
     pub async fn set_pending_primary(
         &self,
         id: &Identity,
@@ -437,11 +449,16 @@ impl HotStore {
         if let Some(old) = replace_pending {
             q = q.bind(old.to_string());
         }
-        Ok(q.execute(&self.db.pool).await?.rows_affected() == 1)
+        Ok(q.execute(&self.db.pool)
+            .untraced(&self.db)
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// Makes the pending H₀ `version`/`split` the current one. Returns
     /// whether the row changed.
+    #[tracing::instrument(name = "db.promote_primary", skip_all)]
     pub async fn promote_primary(
         &self,
         id: &Identity,
@@ -461,12 +478,14 @@ impl HotStore {
         .bind(version)
         .bind(split.to_string())
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         Ok(res.rows_affected() == 1)
     }
 
     /// Inserts the wallet row with H₀ sealed; returns whether it was new.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(name = "db.insert_wallet", skip_all)]
     pub async fn insert_wallet(
         &self,
         exec: impl Executor<'_, Database = Any>,
@@ -504,6 +523,7 @@ impl HotStore {
         .bind(now_ms())
         .bind(authority.map(str::to_owned))
         .execute(exec)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -511,6 +531,7 @@ impl HotStore {
 
     /// Registers the wallet's authority key if it has none yet (the
     /// first-use window of docs/api.md); returns whether it was stored.
+    #[tracing::instrument(name = "db.set_authority", skip_all)]
     pub async fn set_authority(
         &self,
         id: &Identity,
@@ -526,12 +547,14 @@ impl HotStore {
         .bind(wallet.to_string())
         .bind(authority)
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n == 1)
     }
 
     /// Inserts a device share at version 0; returns whether it was new.
+    #[tracing::instrument(name = "db.insert_device", skip_all)]
     pub async fn insert_device(
         &self,
         exec: impl Executor<'_, Database = Any>,
@@ -569,12 +592,14 @@ impl HotStore {
         .bind(now)
         .bind(expires)
         .execute(exec)
+        .untraced(&self.db)
         .await?;
         Ok(res.rows_affected() == 1)
     }
 
     /// Deletes this device's row if it has expired (not yet swept), so the
     /// expired row does not block its id.
+    #[tracing::instrument(name = "db.delete_if_expired", skip_all)]
     pub async fn delete_if_expired(
         &self,
         id: &Identity,
@@ -593,12 +618,14 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         Ok(())
     }
 
     /// Promotes the pending share (version, split) to current. Returns
     /// whether a row changed.
+    #[tracing::instrument(name = "db.promote", skip_all)]
     pub async fn promote(
         &self,
         id: &Identity,
@@ -624,6 +651,7 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         Ok(res.rows_affected() == 1)
     }
@@ -632,6 +660,7 @@ impl HotStore {
     /// version is `current` and the pending slot is empty (or holds
     /// `replace_pending`). Returns whether the row changed.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(name = "db.set_pending", skip_all)]
     pub async fn set_pending(
         &self,
         id: &Identity,
@@ -682,10 +711,15 @@ impl HotStore {
         if let Some(rp) = replace_pending {
             q = q.bind(rp.to_string());
         }
-        Ok(q.execute(&self.db.pool).await?.rows_affected() == 1)
+        Ok(q.execute(&self.db.pool)
+            .untraced(&self.db)
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// Deletes a live device's shares; returns whether it existed.
+    #[tracing::instrument(name = "db.delete_device", skip_all)]
     pub async fn delete_device(
         &self,
         id: &Identity,
@@ -704,6 +738,7 @@ impl HotStore {
         .bind(now)
         .bind(self.idle_cutoff(now))
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n > 0)
@@ -720,6 +755,7 @@ pub async fn delete_expired(db: &Db, idle_ms: i64) -> anyhow::Result<u64> {
     .bind(now)
     .bind(now.saturating_sub(idle_ms))
     .execute(&db.pool)
+    .untraced(db)
     .await?
     .rows_affected())
 }

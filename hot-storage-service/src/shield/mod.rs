@@ -72,12 +72,14 @@ pub fn app(state: AppState) -> Router {
                 .allow_origin(origin)
                 .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
                 // `DPoP`: the proof every request carries (crate::dpop);
-                // `Keyframe-Authority`: the wallet's signature (crate::authority).
+                // `Keyframe-Authority`: the wallet's signature (crate::authority);
+                // `traceparent`: the iFrame's trace (crate::telemetry).
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     HeaderName::from_static("dpop"),
                     HeaderName::from_static("keyframe-authority"),
+                    HeaderName::from_static("traceparent"),
                 ])
                 .max_age(std::time::Duration::from_secs(600)),
         )

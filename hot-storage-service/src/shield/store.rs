@@ -12,7 +12,7 @@ use sqlx::FromRow;
 use zeroize::Zeroizing;
 
 use crate::auth::Identity;
-use crate::db::{Db, Migration, now_ms};
+use crate::db::{Db, Migration, Untraced as _, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::seal::{Aad, Keyring, ResealReport};
@@ -92,6 +92,7 @@ pub struct ShieldStore {
 }
 
 impl ShieldStore {
+    #[tracing::instrument(name = "db.cold_load", skip_all)]
     pub async fn load(&self, id: &Identity, wallet: &WalletId) -> AppResult<Option<Record>> {
         let row = sqlx::query_as::<_, RecordRow>(
             "SELECT method, params, key_id, sealed, created_at, updated_at, authority FROM cold_shares \
@@ -101,6 +102,7 @@ impl ShieldStore {
         .bind(&id.sub)
         .bind(wallet.to_string())
         .fetch_optional(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let ciphertext = self
@@ -124,6 +126,7 @@ impl ShieldStore {
 
     /// The record's authority key without opening the record: `None` when
     /// there is no record, `Some(None)` when it has no key yet.
+    #[tracing::instrument(name = "db.cold_load_authority", skip_all)]
     pub async fn load_authority(
         &self,
         id: &Identity,
@@ -136,12 +139,14 @@ impl ShieldStore {
         .bind(&id.sub)
         .bind(wallet.to_string())
         .fetch_optional(&self.db.pool)
+        .untraced(&self.db)
         .await?;
         Ok(row.map(|(a,)| a))
     }
 
     /// Registers the record's authority key if it has none yet; returns
     /// whether it was stored.
+    #[tracing::instrument(name = "db.cold_set_authority", skip_all)]
     pub async fn set_authority(
         &self,
         id: &Identity,
@@ -157,12 +162,14 @@ impl ShieldStore {
         .bind(wallet.to_string())
         .bind(authority)
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n == 1)
     }
 
     /// Inserts a record; returns whether it was new.
+    #[tracing::instrument(name = "db.cold_insert", skip_all)]
     pub async fn insert(
         &self,
         id: &Identity,
@@ -190,6 +197,7 @@ impl ShieldStore {
         .bind(now_ms())
         .bind(authority.map(str::to_owned))
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -197,6 +205,7 @@ impl ShieldStore {
 
     /// Replaces a record's method, params and ciphertext; returns whether
     /// it existed.
+    #[tracing::instrument(name = "db.cold_replace", skip_all)]
     pub async fn replace(
         &self,
         id: &Identity,
@@ -222,18 +231,21 @@ impl ShieldStore {
         .bind(sealed.blob)
         .bind(now_ms())
         .execute(&self.db.pool)
+        .untraced(&self.db)
         .await?
         .rows_affected();
         Ok(n > 0)
     }
 
     /// Deletes a record; returns whether it existed.
+    #[tracing::instrument(name = "db.cold_delete", skip_all)]
     pub async fn delete(&self, id: &Identity, wallet: &WalletId) -> AppResult<bool> {
         let n = sqlx::query("DELETE FROM cold_shares WHERE iss = $1 AND sub = $2 AND wallet = $3")
             .bind(&id.iss)
             .bind(&id.sub)
             .bind(wallet.to_string())
             .execute(&self.db.pool)
+            .untraced(&self.db)
             .await?
             .rows_affected();
         Ok(n > 0)
@@ -257,6 +269,7 @@ pub async fn reseal(db: &Db, ring: &Keyring) -> anyhow::Result<ResealReport> {
     let rows =
         sqlx::query_as::<_, SealedSlot>("SELECT iss, sub, wallet, key_id, sealed FROM cold_shares")
             .fetch_all(&db.pool)
+            .untraced(db)
             .await?;
     for r in rows {
         rep.examined += 1;
@@ -280,6 +293,7 @@ pub async fn reseal(db: &Db, ring: &Keyring) -> anyhow::Result<ResealReport> {
         .bind(&r.key_id)
         .bind(&r.sealed)
         .execute(&db.pool)
+        .untraced(db)
         .await?
         .rows_affected();
     }

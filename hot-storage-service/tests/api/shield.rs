@@ -158,6 +158,10 @@ async fn cors(db: Db) {
         allowed.contains("keyframe-authority"),
         "the wallet's signature header is allowed: {allowed}"
     );
+    assert!(
+        allowed.contains("traceparent"),
+        "the iFrame's trace header is allowed: {allowed}"
+    );
     // an actual request (even an error) from the provider carries the header
     let resp = srv
         .http
