@@ -23,7 +23,8 @@ const CRATE_ONLY: &[&str] = &[
 
 fn base58(s: &str) -> bool {
     (32..=44).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
 }
 
 fn hex_n(s: &str, n: usize) -> bool {
@@ -39,21 +40,28 @@ fn pattern(p: &str, s: &str) -> bool {
             let b = s.as_bytes();
             b.len() == 5
                 && b[2] == b':'
-                && ((matches!(b[0], b'0' | b'1') && b[1].is_ascii_digit()) || (b[0] == b'2' && (b'0'..=b'3').contains(&b[1])))
+                && ((matches!(b[0], b'0' | b'1') && b[1].is_ascii_digit())
+                    || (b[0] == b'2' && (b'0'..=b'3').contains(&b[1])))
                 && (b'0'..=b'5').contains(&b[3])
                 && b[4].is_ascii_digit()
         }
         "^[A-Za-z0-9_.:-]{1,64}$" => {
-            (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+            (1..=64).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
         }
         "^https?://[^/]+$" => {
-            let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+            let rest = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"));
             rest.is_some_and(|r| !r.is_empty() && !r.contains('/'))
         }
         "^0x[0-9a-fA-F]{8}$" => hex_n(s, 8),
         "^[0-9]{1,9}[smhdw]$" => {
             let (d, u) = s.split_at(s.len().saturating_sub(1));
-            (1..=9).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && matches!(u, "s" | "m" | "h" | "d" | "w")
+            (1..=9).contains(&d.len())
+                && d.bytes().all(|b| b.is_ascii_digit())
+                && matches!(u, "s" | "m" | "h" | "d" | "w")
         }
         other => panic!("the schema uses a pattern this test has no predicate for: {other}"),
     }
@@ -143,7 +151,12 @@ impl Validator<'_> {
                     }
                 }
                 "oneOf" => {
-                    let n = rule.as_array().unwrap().iter().filter(|r| self.check(r, v, at).is_ok()).count();
+                    let n = rule
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|r| self.check(r, v, at).is_ok())
+                        .count();
                     if n != 1 {
                         return err(&format!("matches {n} branches of oneOf"));
                     }
@@ -159,7 +172,9 @@ impl Validator<'_> {
                         }
                     }
                 }
-                other => panic!("the schema uses keyword {other}, which this validator does not read"),
+                other => {
+                    panic!("the schema uses keyword {other}, which this validator does not read")
+                }
             }
         }
         Ok(())
@@ -174,12 +189,15 @@ fn schema() -> Value {
 #[test]
 fn every_vector_policy_validates_against_the_schema() {
     let schema = schema();
-    let v = Validator { defs: schema["$defs"].as_object().unwrap() };
+    let v = Validator {
+        defs: schema["$defs"].as_object().unwrap(),
+    };
     let mut n = 0;
     for (file, doc) in support::files(false) {
         for key in ["policy", "user_policy"] {
             if let Some(p) = doc.get(key) {
-                v.check(&schema, p, "$").unwrap_or_else(|e| panic!("{file} {key}: {e}"));
+                v.check(&schema, p, "$")
+                    .unwrap_or_else(|e| panic!("{file} {key}: {e}"));
                 n += 1;
             }
         }
@@ -190,14 +208,19 @@ fn every_vector_policy_validates_against_the_schema() {
 #[test]
 fn the_schema_refuses_every_fail_document_but_the_crate_only_checks() {
     let schema = schema();
-    let v = Validator { defs: schema["$defs"].as_object().unwrap() };
+    let v = Validator {
+        defs: schema["$defs"].as_object().unwrap(),
+    };
     let mut crate_only_seen = 0;
     for (file, doc) in support::files(true) {
         for case in doc["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let verdict = v.check(&schema, &case["policy"], "$");
             if CRATE_ONLY.contains(&name) {
-                assert!(verdict.is_ok(), "{file}: {name}: the schema refuses it after all: {verdict:?}");
+                assert!(
+                    verdict.is_ok(),
+                    "{file}: {name}: the schema refuses it after all: {verdict:?}"
+                );
                 crate_only_seen += 1;
             } else {
                 assert!(verdict.is_err(), "{file}: {name}: the schema accepts it");
