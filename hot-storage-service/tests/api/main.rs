@@ -14,6 +14,7 @@ mod isolation;
 mod jwt;
 mod limits_expiry;
 mod logging;
+mod policy;
 mod refresh;
 mod sealing;
 mod shield;
