@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::hot::RecoverRequest;
+use crate::{DeviceId, SplitId, WalletId};
+
 pub use keyframe_policy::{Document, Evaluation, Intent, Usage};
 
 /// `POST /v2/policy/simulate`.
@@ -24,6 +27,46 @@ pub struct SimulateRequest {
     /// being drafted); checked like any policy document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_rules: Option<Document>,
+}
+
+/// `POST /v2/devices/recover` as hot storage reads it: the fields of
+/// [`RecoverRequest`] and, when the share is for a signature, the intent
+/// of that signature. Hot storage evaluates the operator's policy on it
+/// before it releases the share (403 `POLICY_DENIED`). Its own struct
+/// rather than a flattened `RecoverRequest`: serde's `flatten` would let
+/// unknown fields through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverWithIntent {
+    /// As [`RecoverRequest::wallet`].
+    pub wallet: WalletId,
+    /// As [`RecoverRequest::device`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    /// As [`RecoverRequest::version`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// As [`RecoverRequest::split`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitId>,
+    /// The intent of the signature the share is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
+}
+
+impl RecoverWithIntent {
+    /// The recover request and the intent, apart.
+    pub fn split_off(self) -> (RecoverRequest, Option<Intent>) {
+        (
+            RecoverRequest {
+                wallet: self.wallet,
+                device: self.device,
+                version: self.version,
+                split: self.split,
+            },
+            self.intent,
+        )
+    }
 }
 
 /// The evaluation: decision, deciding rule, every rule's first failed
@@ -53,5 +96,27 @@ mod tests {
             serde_json::from_str::<SimulateRequest>(r#"{"intent":{"kind":"evm_message"},"now":1}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_recover_request_carries_an_optional_intent_and_nothing_else() {
+        let w = "0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b";
+        let plain: RecoverWithIntent =
+            serde_json::from_str(&format!(r#"{{"wallet":"{w}","version":3}}"#)).unwrap();
+        assert_eq!((plain.version, plain.intent.is_none()), (Some(3), true));
+        let with: RecoverWithIntent = serde_json::from_str(&format!(
+            r#"{{"wallet":"{w}","intent":{{"kind":"evm_transaction","chain":1}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(with.intent.unwrap().chain, Some(1));
+        for bad in [
+            format!(r#"{{"wallet":"{w}","intnet":{{}}}}"#),
+            format!(r#"{{"wallet":"{w}","intent":{{"kind":"evm_message","valu":"1"}}}}"#),
+        ] {
+            assert!(
+                serde_json::from_str::<RecoverWithIntent>(&bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

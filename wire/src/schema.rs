@@ -168,3 +168,27 @@ impl PartialSchema for crate::policy::SimulateResponse {
     }
 }
 impl ToSchema for crate::policy::SimulateResponse {}
+
+impl PartialSchema for crate::policy::RecoverWithIntent {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "One hot share, by device (the recovery pair when absent), version and split; with the intent of the signature it is for, hot storage evaluates the operator's policy first (docs/api.md).",
+            ))
+            .property("wallet", WalletId::schema())
+            .required("wallet")
+            .property("device", DeviceId::schema())
+            .property("version", ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+            .property("split", SplitId::schema())
+            .property(
+                "intent",
+                object("the intent of the signature (docs/policy.md, \"The intent\")"),
+            )
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
+            .into()
+    }
+}
+impl ToSchema for crate::policy::RecoverWithIntent {}

@@ -271,3 +271,130 @@ fn sighup_reloads_the_policy_file_and_a_bad_one_is_refused_and_logged() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+// The recover request carrying the intent of the signature: refused with
+// 403 POLICY_DENIED and no share when the policy denies it (or needs the
+// approval webhook), released otherwise, on both databases.
+crate::dual!(
+    recover_with_a_denied_intent_releases_no_share,
+    recover_policy
+);
+
+async fn recover_policy(db: Db) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.json");
+        write(
+            &path,
+            &json!({ "version": 1, "default": "ask", "rules": [
+            { "id": "no-mainnet", "effect": "deny", "when": { "chains": [1] } },
+            { "id": "office", "effect": "approve", "when": { "value_at_least": "1000000000000000000" } },
+            { "id": "small", "effect": "allow", "when": { "value_at_most": "1000" } } ] }),
+        );
+        let policy = PolicyFile::load(Some(&path)).unwrap();
+        let srv = Srv::start(db, Service::Hot, move |s| s.policy = Arc::new(policy)).await;
+        let w = create_wallet(&srv, "recover-policy").await;
+        let recover = |intent: Option<Value>| {
+            let mut body = json!({ "wallet": w.wallet, "device": w.device });
+            if let Some(i) = intent {
+                body["intent"] = i;
+            }
+            body
+        };
+        let tx = |chain: u64, value: &str| json!({ "kind": "evm_transaction", "chain": chain, "to": "0x1111111111111111111111111111111111111111", "value": value });
+
+        let (st, b) = srv
+            .post("/v2/devices/recover", &w.token, &recover(Some(tx(1, "5"))))
+            .await;
+        assert_error(st, &b, 403, "POLICY_DENIED");
+        assert!(b.get("share").is_none());
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no-mainnet"),
+            "{b}"
+        );
+
+        let (st, b) = srv
+            .post(
+                "/v2/devices/recover",
+                &w.token,
+                &recover(Some(tx(8453, "2000000000000000000"))),
+            )
+            .await;
+        assert_error(st, &b, 403, "POLICY_DENIED");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("approval webhook"),
+            "{b}"
+        );
+
+        let raw = json!({ "kind": "evm_message", "chain": 8453, "raw_digest": true });
+        let (st, b) = srv
+            .post("/v2/devices/recover", &w.token, &recover(Some(raw)))
+            .await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "a raw digest under a default of ask: the screen decides: {b}"
+        );
+
+        for ok in [Some(tx(8453, "5")), Some(tx(8453, "5000")), None] {
+            let (st, b) = srv
+                .post("/v2/devices/recover", &w.token, &recover(ok.clone()))
+                .await;
+            assert_eq!(st, StatusCode::OK, "{ok:?}: {b}");
+            assert_eq!(unb64(b["share"].as_str().unwrap()), w.device_share);
+        }
+        // An intent that is not one is refused as a bad request.
+        let bad = recover(Some(json!({ "kind": "evm_transaction", "value": 5 })));
+        let (st, b) = srv.post("/v2/devices/recover", &w.token, &bad).await;
+        assert_error(st, &b, 400, "BAD_REQUEST");
+        // And so is an unknown field beside it.
+        let mut typo = recover(None);
+        typo["intnet"] = json!({});
+        let (st, b) = srv.post("/v2/devices/recover", &w.token, &typo).await;
+        assert_error(st, &b, 400, "BAD_REQUEST");
+    }
+}
+
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_describes_the_policy_bodies_and_every_reference_resolves() {
+    let srv = Srv::hot(Db::Sqlite).await;
+    let (_, doc) = srv.get("/openapi.json", None).await;
+    let schemas = &doc["components"]["schemas"];
+    for name in ["SimulateRequest", "SimulateResponse", "RecoverWithIntent"] {
+        assert!(schemas[name].is_object(), "{name} missing");
+    }
+    assert!(schemas["RecoverWithIntent"]["properties"]["intent"].is_object());
+    assert_eq!(schemas["SimulateRequest"]["required"], json!(["intent"]));
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{r}"));
+        assert!(schemas[name].is_object(), "{r} does not resolve");
+    }
+    let recover = &doc["paths"]["/v2/devices/recover"]["post"];
+    assert!(recover["responses"]["403"].is_object());
+    let body = recover["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str();
+    assert_eq!(body, Some("#/components/schemas/RecoverWithIntent"));
+}
