@@ -126,6 +126,12 @@ pub fn evaluate(layers: &Layers<'_>, intent: &Intent, usage: &[Usage], now: u64)
     } else {
         let op = first(&|r| r.layer == Layer::Operator);
         let op_effect = op.map_or(layers.operator.default_effect(), |i| per_rule[i].effect);
+        // A raw digest the operator's default would allow is denied here,
+        // before the user layer, so no user rule can turn it into `ask`.
+        // (Allow rules never match one, so only the default can say allow.)
+        if intent.raw_digest && op_effect == Effect::Allow {
+            return finish(&layer_rules, per_rule, intent, now, Effect::Deny, None);
+        }
         match first(&|r| r.layer == Layer::User) {
             Some(u) => {
                 let ue = per_rule[u].effect;
@@ -144,6 +150,19 @@ pub fn evaluate(layers: &Layers<'_>, intent: &Intent, usage: &[Usage], now: u64)
     } else {
         (effect, decider)
     };
+    finish(&layer_rules, per_rule, intent, now, effect, decider)
+}
+
+/// The evaluation for `effect` decided by `decider` (an index into
+/// `layer_rules`, or the default).
+fn finish(
+    layer_rules: &[(Layer, &CRule)],
+    per_rule: Vec<RuleResult>,
+    intent: &Intent,
+    now: u64,
+    effect: Effect,
+    decider: Option<usize>,
+) -> Evaluation {
     let deciding = decider.map(|i| layer_rules[i]);
     let silent = effect == Effect::Approve && deciding.is_some_and(|(_, r)| r.silent);
     let record = match deciding {

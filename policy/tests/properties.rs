@@ -134,6 +134,30 @@ proptest! {
         prop_assert_eq!(e2.effect, Effect::Deny);
     }
 
+    /// The user layer: never looser than the operator alone, except that
+    /// an operator `ask` may become `allow` by a user rule; an operator
+    /// `approve` or `deny` is never loosened; the user document's default
+    /// is never consulted.
+    #[test]
+    fn a_user_rule_loosens_only_ask_to_allow(op in rules(5), user in rules(5), default in effect(), user_default in effect(), i in intent()) {
+        let o = policy(default, op);
+        let u = policy(user_default, user);
+        let alone = evaluate(&Layers { operator: &o, user: None }, &i, &[], NOW);
+        let both = evaluate(&Layers { operator: &o, user: Some(&u) }, &i, &[], NOW);
+        let loosened = both.effect.rank() < alone.effect.rank();
+        if loosened {
+            prop_assert_eq!((alone.effect, both.effect), (Effect::Ask, Effect::Allow));
+            prop_assert_eq!(both.deciding_rule.as_ref().map(|r| r.layer), Some(Layer::User));
+        }
+        if matches!(alone.effect, Effect::Approve | Effect::Deny) {
+            prop_assert!(both.effect.rank() >= alone.effect.rank());
+        }
+        // Only a user rule, never the user's default, changes the outcome.
+        if !both.per_rule.iter().any(|r| r.layer == Layer::User && r.matched) {
+            prop_assert_eq!(both.effect, alone.effect);
+        }
+    }
+
     /// Reordering the rules never turns a deny into something else or the
     /// reverse, never changes which rules match, and otherwise the first
     /// matching non-deny rule (in the new order) decides.
