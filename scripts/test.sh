@@ -23,8 +23,8 @@ stage() {
 stage "lint: rustfmt" cargo fmt --all --check
 stage "lint: clippy (native, all targets)" \
   cargo clippy --workspace --all-targets -- -D warnings
-stage "lint: clippy (signer, wasm32)" \
-  cargo clippy -p keyframe-signer --target wasm32-unknown-unknown --all-targets -- -D warnings
+stage "lint: clippy (signer and policy, wasm32)" \
+  cargo clippy -p keyframe-signer -p keyframe-policy --target wasm32-unknown-unknown --all-targets -- -D warnings
 stage "lint: tsc --strict (host SDK)" \
   node node_modules/typescript/bin/tsc -p iframe-host/sdk/tsconfig.json --noEmit
 

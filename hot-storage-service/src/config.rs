@@ -194,6 +194,17 @@ pub struct HotCli {
     /// the approval screen; default: the built-in list.
     #[arg(long = "tokens", env = "HOT_STORAGE_TOKENS_FILE", value_name = "FILE")]
     pub tokens_file: Option<PathBuf>,
+    /// The operator's policy (docs/policy.md): what may be signed without
+    /// the consent screen, what needs approval, what is never signed.
+    /// Checked at start (a bad file stops the service, naming the rule and
+    /// the field) and reloaded on SIGHUP (a bad file then keeps the policy
+    /// in force and logs why). Default: ask about everything.
+    #[arg(
+        long = "policy-file",
+        env = "HOT_STORAGE_POLICY_FILE",
+        value_name = "FILE"
+    )]
+    pub policy_file: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -311,6 +322,9 @@ impl HotCli {
         s.sweep_interval = Duration::from_secs(self.sweep_interval_seconds.max(1));
         s.static_dir = self.static_dir.clone();
         s.catalog = Catalog::load(self.chains_file.as_deref(), self.tokens_file.as_deref())?;
+        s.policy = std::sync::Arc::new(crate::policy_file::PolicyFile::load(
+            self.policy_file.as_deref(),
+        )?);
         Ok(s)
     }
 }

@@ -30,6 +30,11 @@ pub enum AppError {
     /// fixed sentence, safe to send.
     #[error("authority required: {0}")]
     AuthorityRequired(&'static str),
+    /// The operator's policy refuses the signature a share was asked for
+    /// (403 `POLICY_DENIED`; crate::hot::policy). The reason names the rule
+    /// and is safe to send.
+    #[error("policy denied: {0}")]
+    PolicyDenied(String),
     #[error("no wallet")]
     NoWallet,
     #[error("share unavailable")]
@@ -76,7 +81,7 @@ impl AppError {
             AppError::AuthRequired | AppError::AuthExpired | AppError::DpopInvalid => {
                 StatusCode::UNAUTHORIZED
             }
-            AppError::AuthorityRequired(_) => StatusCode::FORBIDDEN,
+            AppError::AuthorityRequired(_) | AppError::PolicyDenied(_) => StatusCode::FORBIDDEN,
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -100,6 +105,7 @@ impl AppError {
             AppError::AuthExpired => ErrorCode::AuthExpired,
             AppError::DpopInvalid => ErrorCode::DpopInvalid,
             AppError::AuthorityRequired(_) => ErrorCode::AuthorityRequired,
+            AppError::PolicyDenied(_) => ErrorCode::PolicyDenied,
             AppError::NoWallet => ErrorCode::NoWallet,
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
@@ -125,6 +131,9 @@ impl AppError {
             AppError::DpopInvalid => "a valid DPoP proof for this request is required".into(),
             AppError::AuthorityRequired(why) => {
                 format!("a signature by the wallet's authority key is required: {why}")
+            }
+            AppError::PolicyDenied(why) => {
+                format!("the operator's policy refuses this request: {why}")
             }
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),

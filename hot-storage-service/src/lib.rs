@@ -12,7 +12,8 @@
 //! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`; `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
-//! `static_files`; `reseal`, `config`; `run` (the composition root).
+//! `static_files`; `policy_file` (the operator's policy, under `settings`);
+//! `reseal`, `config`; `run` (the composition root).
 
 #![forbid(unsafe_code)]
 
@@ -29,6 +30,7 @@ pub mod hot;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod policy_file;
 pub mod replay;
 pub mod reseal;
 pub mod run;

@@ -129,6 +129,7 @@ pub async fn run(
             let sweeper =
                 (service == Service::Hot).then(|| crate::hot::spawn_sweeper(state.clone()));
             let pruner = crate::replay::spawn_pruner(state.db.clone());
+            let reloader = (service == Service::Hot).then(|| spawn_policy_reloader(state.clone()));
             let listener = TcpListener::bind(listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
             serve(listener, router, shutdown_signal()).await?;
@@ -136,9 +137,39 @@ pub async fn run(
                 s.abort();
             }
             pruner.abort();
+            if let Some(r) = reloader {
+                r.abort();
+            }
             state.db.pool.close().await;
             tracing::info!("stopped");
             Ok(())
         }
+    }
+}
+
+/// Reloads the operator's policy on each SIGHUP (docs/services.md); a bad
+/// file keeps the policy in force (crate::policy_file). The handler is
+/// installed before this returns, so a SIGHUP after "listening" never
+/// meets the default action (which would end the process).
+fn spawn_policy_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    state.settings.policy.reload_logged();
+                }
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP; the policy will not reload");
+                tokio::spawn(async {})
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        drop(state);
+        tokio::spawn(async {})
     }
 }

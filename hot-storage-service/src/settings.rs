@@ -4,12 +4,14 @@
 //! module knows neither service's routes nor schema.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::JwtSettings;
 use crate::catalog::Catalog;
 use crate::dpop::DpopSettings;
 use crate::limits::RateSettings;
+use crate::policy_file::PolicyFile;
 
 /// Default idle limit of a device: 90 days.
 pub const DEFAULT_DEVICE_IDLE_SECONDS: u64 = 90 * 24 * 3600;
@@ -93,6 +95,9 @@ pub struct Settings {
     /// Hot storage: the chains and tokens it serves (`--chains`,
     /// `--tokens`; catalog.rs).
     pub catalog: Catalog,
+    /// Hot storage: the operator's policy (`--policy-file`; reloaded on
+    /// SIGHUP, so shared rather than copied).
+    pub policy: Arc<PolicyFile>,
     /// Shield: the only origin CORS allows.
     pub provider_origin: String,
 }
@@ -135,6 +140,7 @@ impl Settings {
             sweep_interval: Duration::from_secs(60),
             static_dir: PathBuf::from("iframe-host"),
             catalog: Catalog::embedded(),
+            policy: Arc::new(PolicyFile::default()),
             provider_origin: "http://127.0.0.1:8787".into(),
         }
     }

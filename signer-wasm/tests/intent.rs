@@ -19,6 +19,8 @@ use serde_json::Value;
 mod common;
 #[path = "intent/evm_tx.rs"]
 mod evm_tx;
+#[path = "intent/policy.rs"]
+mod policy;
 #[path = "intent/solana_tx.rs"]
 mod solana_tx;
 

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     AuthorityExists,
     NoWallet,
     ShareUnavailable,
+    /// The operator's policy refuses the signature the share was asked
+    /// for (docs/policy.md): 403, the share is not released.
+    PolicyDenied,
     WalletExists,
     DeviceExists,
     /// The wallet already has the most devices hot storage allows.
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::AuthorityExists => "AUTHORITY_EXISTS",
             ErrorCode::NoWallet => "NO_WALLET",
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
+            ErrorCode::PolicyDenied => "POLICY_DENIED",
             ErrorCode::WalletExists => "WALLET_EXISTS",
             ErrorCode::DeviceExists => "DEVICE_EXISTS",
             ErrorCode::DeviceLimit => "DEVICE_LIMIT",
@@ -92,6 +96,7 @@ mod tests {
             ErrorCode::VersionConflict,
             ErrorCode::DeviceLimit,
             ErrorCode::AuthorityRequired,
+            ErrorCode::PolicyDenied,
             ErrorCode::Internal,
         ] {
             assert_eq!(

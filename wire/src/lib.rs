@@ -6,7 +6,8 @@
 //! ([`hot`]) and Shield ([`shield`]), the chain and token lists the
 //! provider serves ([`catalog`]), the wallet-authority header and the
 //! bytes it signs ([`authority`]), the services' error codes
-//! ([`error`]), and the iFrame's RPC reasons and method names ([`rpc`]).
+//! ([`error`]), the policy simulator's bodies ([`policy`]), and the
+//! iFrame's RPC reasons and method names ([`rpc`]).
 //! The services, the signer's web layer and the generated OpenAPI document
 //! use these types; the host SDK's TypeScript types are generated from them
 //! (iframe-host/sdk/src/wire.ts, checked by this crate's tests).
@@ -26,6 +27,7 @@ pub mod error;
 pub mod hot;
 mod ids;
 mod kind;
+pub mod policy;
 pub mod rpc;
 #[cfg(feature = "openapi")]
 mod schema;

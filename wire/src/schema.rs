@@ -84,3 +84,111 @@ impl PartialSchema for AuthorityKey {
     }
 }
 impl ToSchema for AuthorityKey {}
+
+fn object(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description))
+        .into()
+}
+
+impl PartialSchema for crate::policy::SimulateRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "An intent to evaluate against the operator's policy (docs/policy.md).",
+            ))
+            .property(
+                "intent",
+                object("the canonical intent (docs/policy.md, \"The intent\")"),
+            )
+            .required("intent")
+            .property(
+                "usage",
+                utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(object(
+                        "a past usage entry { layer, rule, at, value?, lamports?, tokens? }",
+                    ))
+                    .build(),
+            )
+            .property(
+                "at",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .description(Some(
+                        "evaluate as of this instant, Unix seconds (default: now)",
+                    )),
+            )
+            .property(
+                "user_rules",
+                object("user rules to evaluate beside the operator's (a policy document)"),
+            )
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
+            .into()
+    }
+}
+impl ToSchema for crate::policy::SimulateRequest {}
+
+impl PartialSchema for crate::policy::SimulateResponse {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("The evaluation (docs/policy.md, \"The evaluation\")."))
+            .property(
+                "effect",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["allow", "ask", "approve", "deny"])),
+            )
+            .required("effect")
+            .property("silent", ObjectBuilder::new().schema_type(Type::Boolean))
+            .property(
+                "deciding_rule",
+                object("{ layer, id }; absent when the default decided"),
+            )
+            .property(
+                "per_rule",
+                utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(object(
+                        "{ layer, id, effect, matched, first_failed_condition? }",
+                    ))
+                    .build(),
+            )
+            .required("per_rule")
+            .property("intent", object("the intent evaluated"))
+            .required("intent")
+            .property(
+                "record",
+                object("the usage entry to record if the request goes ahead"),
+            )
+            .into()
+    }
+}
+impl ToSchema for crate::policy::SimulateResponse {}
+
+impl PartialSchema for crate::policy::RecoverWithIntent {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "One hot share, by device (the recovery pair when absent), version and split; with the intent of the signature it is for, hot storage evaluates the operator's policy first (docs/api.md).",
+            ))
+            .property("wallet", WalletId::schema())
+            .required("wallet")
+            .property("device", DeviceId::schema())
+            .property("version", ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+            .property("split", SplitId::schema())
+            .property(
+                "intent",
+                object("the intent of the signature (docs/policy.md, \"The intent\")"),
+            )
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
+            .into()
+    }
+}
+impl ToSchema for crate::policy::RecoverWithIntent {}

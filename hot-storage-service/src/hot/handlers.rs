@@ -32,6 +32,7 @@ use crate::types::{
 };
 use keyframe_wire::AuthorityKey;
 use keyframe_wire::authority::RegisterAuthority;
+use keyframe_wire::policy::RecoverWithIntent;
 
 fn check_version(v: u64) -> AppResult<i64> {
     if v >= MAX_VERSION {
@@ -337,15 +338,20 @@ impl DeviceRow {
 
 /// Read H₀, a device's current share, or promote and read its pending
 /// share.
-#[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverRequest,
+#[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverWithIntent,
     responses((status = 200, body = RecoverResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "POLICY_DENIED: the operator's policy refuses the intent", body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn recover(
     State(st): State<HotStore>,
+    State(settings): State<Arc<Settings>>,
     User(id): User,
-    Json(req): Json<RecoverRequest>,
+    Json(body): Json<RecoverWithIntent>,
 ) -> AppResult<JsonOut<RecoverResponse>> {
+    let (req, intent) = body.split_off();
+    // Before anything is read: a refused signature releases no share.
+    super::policy::enforce(&settings, &id, intent.as_ref())?;
     let version = req.version.map(check_version).transpose()?;
     let device = req.device.filter(|d| !d.is_nil());
     let Some(device) = device else {

@@ -6,11 +6,13 @@
 //! * [`cap`]: the device cap per wallet;
 //! * [`wire`]: request and response bodies;
 //! * [`handlers`]: the routes;
+//! * [`policy`]: the policy simulator (`/v2/policy/simulate`);
 //! * [`sweeper`]: deletion of expired devices (ephemeral past their TTL,
 //!   any device past its idle limit).
 
 pub mod cap;
 pub mod handlers;
+pub mod policy;
 pub mod reseal;
 pub mod store;
 pub mod sweeper;
@@ -39,6 +41,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v2/devices/commit"),
     ("post", "/v2/devices/list"),
     ("post", "/v2/devices/revoke"),
+    ("post", "/v2/policy/simulate"),
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
@@ -71,6 +74,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::commit))
         .routes(routes!(handlers::list))
         .routes(routes!(handlers::revoke))
+        .routes(routes!(policy::simulate))
 }
 
 /// The hot-storage router: API, health, metrics, OpenAPI, and the iFrame's

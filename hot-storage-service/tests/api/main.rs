@@ -15,6 +15,7 @@ mod jwt;
 mod limits_expiry;
 mod logging;
 mod otlp;
+mod policy;
 mod refresh;
 mod sealing;
 mod shield;

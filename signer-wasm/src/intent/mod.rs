@@ -11,6 +11,9 @@
 //!   transactions with ERC-20/721/1155 and Permit2 calldata;
 //! * [`describe_solana_transaction`] and [`describe_solana_message`].
 //!
+//! [`policy`] maps the same requests, through the same parsers, to the
+//! canonical intent a policy judges (`keyframe_policy::Intent`).
+//!
 //! Decoders never guess: an amount of a token that is not in the token list
 //! is shown in raw units by the token's address, and a request the signer
 //! would refuse is refused here too ([`crate::Error::BadRequest`]), so the
@@ -22,6 +25,7 @@ mod calldata;
 mod evm_tx;
 mod message;
 mod permit;
+pub mod policy;
 mod siwe;
 mod sol;
 mod sol_ix;

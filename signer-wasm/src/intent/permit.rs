@@ -219,3 +219,55 @@ pub(crate) fn recognise(
     }
     None
 }
+
+/// `(token, amount)` pairs a permit grants.
+pub(crate) type Grants = Vec<([u8; 20], U256)>;
+
+/// What a recognised permit grants, for the policy intent
+/// (`super::policy`): the spender and each `(token, amount)`. The same
+/// recognition as [`recognise`] (exact field lists); a DAI permit with
+/// `allowed: false` grants nothing.
+pub(crate) fn permit_grants(
+    types: &Types,
+    primary: &str,
+    verifying: Option<&[u8; 20]>,
+    m: &Value,
+) -> Option<([u8; 20], Grants)> {
+    let addr = |v: &Value, k: &str| json_address(v.get(k)?);
+    let num = |v: &Value, k: &str| json_u256(v.get(k)?);
+    if primary == "Permit" && is(types, "Permit", ERC2612) {
+        return Some((addr(m, "spender")?, vec![(*verifying?, num(m, "value")?)]));
+    }
+    if primary == "Permit" && is(types, "Permit", DAI) {
+        let token = *verifying?;
+        let allowed = m.get("allowed")?.as_bool()?;
+        let grants = if allowed {
+            vec![(token, U256::MAX)]
+        } else {
+            Vec::new()
+        };
+        return Some((addr(m, "spender")?, grants));
+    }
+    let pair = |d: &Value, amount: &str| Some((addr(d, "token")?, num(d, amount)?));
+    let list = |v: &Value, amount: &str| -> Option<Grants> {
+        match v {
+            Value::Array(a) => a.iter().map(|d| pair(d, amount)).collect(),
+            d => Some(vec![pair(d, amount)?]),
+        }
+    };
+    if is(types, "PermitDetails", PERMIT_DETAILS)
+        && ((primary == "PermitSingle" && is(types, "PermitSingle", PERMIT_SINGLE))
+            || (primary == "PermitBatch" && is(types, "PermitBatch", PERMIT_BATCH)))
+    {
+        return Some((addr(m, "spender")?, list(m.get("details")?, "amount")?));
+    }
+    if is(types, "TokenPermissions", TOKEN_PERMISSIONS)
+        && ((primary == "PermitTransferFrom"
+            && is(types, "PermitTransferFrom", PERMIT_TRANSFER_FROM))
+            || (primary == "PermitBatchTransferFrom"
+                && is(types, "PermitBatchTransferFrom", PERMIT_BATCH_TRANSFER_FROM)))
+    {
+        return Some((addr(m, "spender")?, list(m.get("permitted")?, "amount")?));
+    }
+    None
+}

@@ -63,9 +63,37 @@ struct Lookup {
     readonly: Vec<u8>,
 }
 
-/// Describes a serialized Solana transaction (legacy or v0), as
-/// `solana_signTransaction` receives it.
-pub fn describe_solana_transaction(tx: &[u8], ctx: &Context) -> Result<Intent> {
+/// A Solana transaction read by [`parse_transaction`]: what both the
+/// description and the policy intent (`super::policy`) work from.
+pub(crate) struct SolTx {
+    pub required: u8,
+    pub v0: bool,
+    pub keys: Vec<[u8; 32]>,
+    /// `(program index, account indexes, data)` per instruction.
+    pub ixs: Vec<(u8, Vec<u8>, Vec<u8>)>,
+    lookups: Vec<Lookup>,
+    /// Accounts loaded from lookup tables, after the static keys.
+    pub loaded: Vec<Account>,
+}
+
+impl SolTx {
+    /// The account at index `i` of the combined list.
+    pub fn account(&self, i: u8) -> Account {
+        let i = usize::from(i);
+        match self.keys.get(i) {
+            Some(k) => Account::Key(*k),
+            None => self
+                .loaded
+                .get(i - self.keys.len())
+                .cloned()
+                .unwrap_or(Account::Missing),
+        }
+    }
+}
+
+/// Reads a serialized Solana transaction (legacy or v0), as
+/// `solana_signTransaction` receives it, refusing what the signer refuses.
+pub(crate) fn parse_transaction(tx: &[u8]) -> Result<SolTx> {
     if tx.len() > crate::solana::MAX_TRANSACTION_SIZE {
         return Err(bad(format!(
             "transaction: larger than {} bytes",
@@ -147,16 +175,29 @@ pub fn describe_solana_transaction(tx: &[u8], ctx: &Context) -> Result<Intent> {
             writable: false,
         }));
     }
-    let account = |i: u8| -> Account {
-        let i = usize::from(i);
-        match keys.get(i) {
-            Some(k) => Account::Key(*k),
-            None => loaded
-                .get(i - keys.len())
-                .cloned()
-                .unwrap_or(Account::Missing),
-        }
-    };
+    Ok(SolTx {
+        required,
+        v0,
+        keys,
+        ixs,
+        lookups,
+        loaded,
+    })
+}
+
+/// Describes a serialized Solana transaction (legacy or v0), as
+/// `solana_signTransaction` receives it.
+pub fn describe_solana_transaction(tx: &[u8], ctx: &Context) -> Result<Intent> {
+    let parsed = parse_transaction(tx)?;
+    let (required, v0, keys, ixs, lookups, loaded) = (
+        parsed.required,
+        parsed.v0,
+        &parsed.keys,
+        &parsed.ixs,
+        &parsed.lookups,
+        &parsed.loaded,
+    );
+    let account = |i: u8| parsed.account(i);
 
     let mut b = Builder::default();
     let payer = keys
@@ -193,7 +234,7 @@ pub fn describe_solana_transaction(tx: &[u8], ctx: &Context) -> Result<Intent> {
                 loaded.len()
             ),
         );
-        for l in &lookups {
+        for l in lookups {
             b.field(
                 "Lookup table",
                 format!(

@@ -19,7 +19,7 @@ use std::str::FromStr;
 /// `type name → [(field name, field type)]`, in declaration order.
 pub(crate) type Types = Vec<(String, Vec<(String, String)>)>;
 
-fn read_types(v: &Map<String, Value>) -> Types {
+pub(crate) fn read_types(v: &Map<String, Value>) -> Types {
     v.iter()
         .map(|(name, fields)| {
             let list = fields

@@ -1,0 +1,221 @@
+//! Whether one compiled condition holds for an intent, and if not, why
+//! (the "first condition that did not hold" the simulator reports).
+
+use crate::compile::{Cond, TokenCond};
+use crate::intent::{Intent, Kind};
+use crate::syntax::same_address;
+
+type Check = Result<(), String>;
+
+fn need(ok: bool, why: impl FnOnce() -> String) -> Check {
+    if ok { Ok(()) } else { Err(why()) }
+}
+
+fn any_address(list: &[String], a: &str) -> bool {
+    list.iter().any(|x| same_address(x, a))
+}
+
+impl Cond {
+    /// The field of `when` this condition comes from.
+    pub(crate) fn field(&self) -> &'static str {
+        match self {
+            Cond::Kinds(_) => "kinds",
+            Cond::Chains(_) => "chains",
+            Cond::Origins(_) => "origins",
+            Cond::To(_) => "to",
+            Cond::NotTo(_) => "not_to",
+            Cond::ToContracts(_) => "to_contracts",
+            Cond::Selectors(_) => "selectors",
+            Cond::ValueAtMost(_) => "value_at_most",
+            Cond::ValueAtLeast(_) => "value_at_least",
+            Cond::TokenTransfers(_) => "token_transfers",
+            Cond::Approvals(_) => "approvals",
+            Cond::Spenders(_) => "spenders",
+            Cond::SpendersNotIn(_) => "spenders_not_in",
+            Cond::ApprovalAtMost(_) => "approval_at_most",
+            Cond::TypedData { .. } => "typed_data",
+            Cond::SiweDomains(_) => "siwe_domains",
+            Cond::Programs(_) => "programs",
+            Cond::LamportsAtMost(_) => "lamports_at_most",
+            Cond::LamportsAtLeast(_) => "lamports_at_least",
+            Cond::TimeOfDay { .. } => "time_of_day",
+            Cond::Until(_) => "until",
+        }
+    }
+
+    /// Whether the condition holds for `i` at `now` (Unix seconds).
+    pub(crate) fn check(&self, i: &Intent, now: u64) -> Check {
+        match self {
+            Cond::Kinds(k) => need(k.contains(&i.kind), || {
+                format!("kind {} is not listed", i.kind.as_str())
+            }),
+            Cond::Chains(c) => match i.chain {
+                None => Err("the request names no EVM chain".into()),
+                Some(ch) => need(c.contains(&ch), || format!("chain {ch} is not listed")),
+            },
+            Cond::Origins(o) => match &i.origin {
+                None => Err("the request has no origin".into()),
+                Some(x) => need(o.iter().any(|y| y.eq_ignore_ascii_case(x)), || {
+                    format!("origin {x} is not listed")
+                }),
+            },
+            Cond::To(l) => match &i.to {
+                None => Err("the request has no recipient".into()),
+                Some(t) => need(any_address(l, t), || format!("{t} is not listed")),
+            },
+            Cond::NotTo(l) => match &i.to {
+                None => Err("the request has no recipient".into()),
+                Some(t) => need(!any_address(l, t), || format!("{t} is listed")),
+            },
+            Cond::ToContracts(l) => match (&i.to, &i.selector) {
+                (Some(t), Some(_)) => {
+                    need(any_address(l, t), || format!("contract {t} is not listed"))
+                }
+                _ => Err("the request calls no contract".into()),
+            },
+            Cond::Selectors(l) => match &i.selector {
+                None => Err("the request calls no contract function".into()),
+                Some(s) => need(l.iter().any(|x| x.eq_ignore_ascii_case(s)), || {
+                    format!("selector {s} is not listed")
+                }),
+            },
+            Cond::ValueAtMost(m) => {
+                need(i.value <= *m, || format!("value {} is over {m}", i.value))
+            }
+            Cond::ValueAtLeast(m) => {
+                need(i.value >= *m, || format!("value {} is under {m}", i.value))
+            }
+            Cond::TokenTransfers(ms) => {
+                if i.token_transfers.is_empty() {
+                    return Err("the request moves no tokens".into());
+                }
+                for (n, t) in i.token_transfers.iter().enumerate() {
+                    if !ms.iter().any(|m| token_ok(m, &t.token, &t.to, t.amount)) {
+                        return Err(format!(
+                            "transfer {n} ({} of {} to {}) matches no entry",
+                            t.amount, t.token, t.to
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Cond::Approvals(want) => {
+                let has = !i.approvals.is_empty();
+                need(has == *want, || {
+                    if has {
+                        "the request grants an approval".into()
+                    } else {
+                        "the request grants no approval".into()
+                    }
+                })
+            }
+            Cond::Spenders(l) => {
+                if i.approvals.is_empty() {
+                    return Err("the request grants no approval".into());
+                }
+                match i.approvals.iter().find(|a| !any_address(l, &a.spender)) {
+                    Some(a) => Err(format!("spender {} is not listed", a.spender)),
+                    None => Ok(()),
+                }
+            }
+            Cond::SpendersNotIn(l) => {
+                match i.approvals.iter().find(|a| !any_address(l, &a.spender)) {
+                    Some(_) => Ok(()),
+                    None if i.approvals.is_empty() => Err("the request grants no approval".into()),
+                    None => Err("every spender is listed".into()),
+                }
+            }
+            Cond::ApprovalAtMost(m) => {
+                if i.approvals.is_empty() {
+                    return Err("the request grants no approval".into());
+                }
+                for a in &i.approvals {
+                    match a.amount {
+                        None => {
+                            return Err(format!(
+                                "{} may move every token of {}",
+                                a.spender, a.token
+                            ));
+                        }
+                        Some(v) if v > *m => return Err(format!("approval of {v} is over {m}")),
+                        Some(_) => {}
+                    }
+                }
+                Ok(())
+            }
+            Cond::TypedData {
+                names,
+                contracts,
+                types,
+            } => {
+                let Some(td) = &i.typed_data else {
+                    return Err("the request is not typed data".into());
+                };
+                if let Some(n) = names {
+                    match &td.name {
+                        Some(x) if n.contains(x) => {}
+                        Some(x) => return Err(format!("domain name {x:?} is not listed")),
+                        None => return Err("the domain has no name".into()),
+                    }
+                }
+                if let Some(c) = contracts {
+                    match &td.verifying_contract {
+                        Some(x) if any_address(c, x) => {}
+                        Some(x) => return Err(format!("verifying contract {x} is not listed")),
+                        None => return Err("the domain has no verifying contract".into()),
+                    }
+                }
+                if let Some(t) = types
+                    && !t.contains(&td.primary_type)
+                {
+                    return Err(format!("primary type {:?} is not listed", td.primary_type));
+                }
+                Ok(())
+            }
+            Cond::SiweDomains(d) => match &i.siwe_domain {
+                None => Err("the request is not a sign-in message".into()),
+                Some(x) => need(d.iter().any(|y| y.eq_ignore_ascii_case(x)), || {
+                    format!("domain {x} is not listed")
+                }),
+            },
+            Cond::Programs(p) => {
+                if i.kind != Kind::SolanaTransaction || i.programs.is_empty() {
+                    return Err("the request invokes no Solana program".into());
+                }
+                match i.programs.iter().find(|x| !p.contains(x)) {
+                    Some(x) => Err(format!("program {x} is not listed")),
+                    None => Ok(()),
+                }
+            }
+            Cond::LamportsAtMost(m) => need(i.lamports <= *m, || {
+                format!("{} lamports is over {m}", i.lamports)
+            }),
+            Cond::LamportsAtLeast(m) => need(i.lamports >= *m, || {
+                format!("{} lamports is under {m}", i.lamports)
+            }),
+            Cond::TimeOfDay { from, to } => {
+                let minute = ((now % 86_400) / 60) as u32;
+                let inside = if from < to {
+                    *from <= minute && minute < *to
+                } else {
+                    minute >= *from || minute < *to
+                };
+                need(inside, || {
+                    format!(
+                        "{:02}:{:02} UTC is outside the range",
+                        minute / 60,
+                        minute % 60
+                    )
+                })
+            }
+            Cond::Until(t) => need(now < *t, || format!("expired at {t}")),
+        }
+    }
+}
+
+fn token_ok(m: &TokenCond, token: &str, to: &str, amount: crate::Amount) -> bool {
+    m.token.as_deref().is_none_or(|t| same_address(t, token))
+        && m.to.as_deref().is_none_or(|l| any_address(l, to))
+        && m.at_most.is_none_or(|x| amount <= x)
+        && m.at_least.is_none_or(|x| amount >= x)
+}

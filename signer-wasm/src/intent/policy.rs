@@ -1,0 +1,298 @@
+//! The policy's view of a request: maps each signing method to one
+//! canonical [`keyframe_policy::Intent`] (docs/policy.md, "The intent"),
+//! from the request itself and through the same parsers and decoders the
+//! consent screen's descriptions use, so a request the screen would refuse
+//! is refused here, a transaction cannot pass as a message, and what the
+//! policy judges is what would be signed. Pure; tested natively on the
+//! decoders' own vectors (tests/intent_policy.rs).
+
+use super::abi::Args;
+use super::calldata::{
+    APPROVE, INCREASE_ALLOWANCE, PERMIT2_APPROVE, SAFE_TRANSFER_FROM_721,
+    SAFE_TRANSFER_FROM_721_DATA, SAFE_TRANSFER_FROM_1155, SET_APPROVAL_FOR_ALL, TRANSFER,
+    TRANSFER_FROM,
+};
+use super::permit::permit_grants;
+use super::siwe::{SIWE_MARKER, parse_siwe};
+use super::sol::parse_transaction;
+use super::sol_ix::{Account, SYSTEM, TOKEN, TOKEN_2022};
+use super::typed::{json_address, json_u256, read_types};
+use super::{Context, bad};
+use crate::Result;
+use crate::evm::tx::parse_tx;
+use alloy_primitives::U256;
+use keyframe_policy::{Amount, Approval, Intent, Kind, TokenTransfer, TypedData};
+use serde_json::{Map, Value};
+
+fn hex_address(a: &[u8; 20]) -> String {
+    format!("0x{}", hex::encode(a))
+}
+
+fn amount(v: U256) -> Amount {
+    // A U256 is 32 bytes: from_be_bytes cannot fail on it.
+    Amount::from_be_bytes(&v.to_be_bytes::<32>()).unwrap_or(Amount::MAX)
+}
+
+fn base(kind: Kind, ctx: &Context) -> Intent {
+    let mut i = Intent::new(kind);
+    i.origin = (!ctx.origin.is_empty()).then(|| ctx.origin.clone());
+    i
+}
+
+/// `eth_signTransaction` / `eth_sendTransaction` on the active chain.
+pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
+    let parsed = parse_tx(tx, ctx.chain_id)?;
+    let mut i = base(Kind::EvmTransaction, ctx);
+    i.chain = Some(parsed.chain_id);
+    i.to = parsed.to.as_ref().map(hex_address);
+    i.value = amount(parsed.value);
+    if let (Some(to), Some((sel, rest))) = (&parsed.to, parsed.data.split_first_chunk::<4>()) {
+        i.selector = Some(format!("0x{}", hex::encode(sel)));
+        calldata(&mut i, to, *sel, rest)?;
+    }
+    Ok(i)
+}
+
+/// Token movements and approvals of known calldata, read exactly as the
+/// screen reads them (`super::calldata`); unknown selectors add nothing.
+fn calldata(i: &mut Intent, to: &[u8; 20], sel: [u8; 4], rest: &[u8]) -> Result<()> {
+    let token = hex_address(to);
+    let name = super::KNOWN_SELECTORS
+        .iter()
+        .find(|(s, _)| *s == sel)
+        .map_or("call", |(_, n)| *n);
+    let a = Args::new(rest, name);
+    let transfer = |i: &mut Intent, dst: [u8; 20], v: U256| {
+        i.token_transfers.push(TokenTransfer {
+            token: token.clone(),
+            to: hex_address(&dst),
+            amount: amount(v),
+        })
+    };
+    match sel {
+        TRANSFER => {
+            a.need(2)?;
+            transfer(i, a.address(0)?, a.uint(1, 256)?);
+        }
+        TRANSFER_FROM | SAFE_TRANSFER_FROM_721 | SAFE_TRANSFER_FROM_721_DATA => {
+            a.need(if sel == SAFE_TRANSFER_FROM_721_DATA {
+                4
+            } else {
+                3
+            })?;
+            // ERC-721 moves one token (its id is not an amount).
+            let v = if sel == TRANSFER_FROM {
+                a.uint(2, 256)?
+            } else {
+                U256::from(1)
+            };
+            transfer(i, a.address(1)?, v);
+        }
+        SAFE_TRANSFER_FROM_1155 => {
+            a.need(5)?;
+            transfer(i, a.address(1)?, a.uint(3, 256)?);
+        }
+        APPROVE | INCREASE_ALLOWANCE => {
+            a.need(2)?;
+            let (spender, v) = (a.address(0)?, a.uint(1, 256)?);
+            // approve(…, 0) revokes: it grants nothing.
+            if !(sel == APPROVE && v == U256::ZERO) {
+                i.approvals.push(Approval {
+                    token: token.clone(),
+                    spender: hex_address(&spender),
+                    amount: Some(amount(v)),
+                });
+            }
+        }
+        SET_APPROVAL_FOR_ALL => {
+            a.need(2)?;
+            let (operator, on) = (a.address(0)?, a.bool(1)?);
+            if on {
+                i.approvals.push(Approval {
+                    token: token.clone(),
+                    spender: hex_address(&operator),
+                    amount: None,
+                });
+            }
+        }
+        PERMIT2_APPROVE => {
+            a.need(4)?;
+            i.approvals.push(Approval {
+                token: hex_address(&a.address(0)?),
+                spender: hex_address(&a.address(1)?),
+                amount: Some(amount(a.uint(2, 160)?)),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `personal_sign` of `message` (the raw bytes): a SIWE message that
+/// conforms to EIP-4361 carries its domain; anything else is a message.
+pub fn personal_sign_intent(message: &[u8], ctx: &Context) -> Intent {
+    let mut i = base(Kind::EvmMessage, ctx);
+    i.chain = Some(ctx.chain_id);
+    if let Some(text) = super::message::as_text(message)
+        && text.contains(SIWE_MARKER)
+        && let Ok(siwe) = parse_siwe(text)
+    {
+        i.siwe_domain = Some(siwe.domain);
+    }
+    i
+}
+
+/// A bare 32-byte digest (`eth_sign`): never allowed by any rule. The
+/// iFrame refuses `eth_sign` before any policy; this says what the policy
+/// would see.
+pub fn raw_digest_intent(ctx: &Context) -> Intent {
+    let mut i = base(Kind::EvmMessage, ctx);
+    i.chain = Some(ctx.chain_id);
+    i.raw_digest = true;
+    i
+}
+
+/// `eth_signTypedData_v4`: the domain summary, the primary type, and what
+/// a recognised permit grants.
+pub fn typed_data_intent(json: &str, ctx: &Context) -> Result<Intent> {
+    crate::evm::typed_data_hash(json, Some(ctx.chain_id))?;
+    let raw: Value = serde_json::from_str(json).map_err(|e| bad(format!("typed data: {e}")))?;
+    let empty = Map::new();
+    let types = read_types(
+        raw.get("types")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty),
+    );
+    let primary = raw
+        .get("primaryType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let domain = raw
+        .get("domain")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let verifying = domain.get("verifyingContract").and_then(json_address);
+    let mut i = base(Kind::EvmTypedData, ctx);
+    i.chain = Some(ctx.chain_id);
+    i.typed_data = Some(TypedData {
+        name: domain
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        version: domain
+            .get("version")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        chain_id: domain
+            .get("chainId")
+            .and_then(json_u256)
+            .and_then(|c| u64::try_from(c).ok()),
+        verifying_contract: verifying.as_ref().map(hex_address),
+        primary_type: primary.to_owned(),
+    });
+    let message = raw.get("message").unwrap_or(&Value::Null);
+    if let Some((spender, grants)) = permit_grants(&types, primary, verifying.as_ref(), message) {
+        i.approvals = grants
+            .into_iter()
+            .map(|(token, v)| Approval {
+                token: hex_address(&token),
+                spender: hex_address(&spender),
+                amount: Some(amount(v)),
+            })
+            .collect();
+    }
+    Ok(i)
+}
+
+/// `solana_signMessage`.
+pub fn solana_message_intent(ctx: &Context) -> Intent {
+    base(Kind::SolanaMessage, ctx)
+}
+
+fn account_text(a: &Account) -> String {
+    match a {
+        Account::Key(k) => bs58::encode(k).into_string(),
+        // Not a base58 address, so no address list matches it.
+        Account::Unresolved { table, index, .. } => {
+            format!("unresolved:{}:{index}", bs58::encode(table).into_string())
+        }
+        Account::Missing => "missing".to_owned(),
+    }
+}
+
+fn u64_le(b: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?))
+}
+
+/// A Solana transaction: its programs (each once, in order), the lamports
+/// System transfers and account creations move, their destination when
+/// there is exactly one, SPL `TransferChecked` movements by mint, and SPL
+/// approvals.
+pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
+    // The screen's decoder first: what it refuses (bad instruction data
+    // included) is refused here too.
+    super::describe_solana_transaction(tx, ctx)?;
+    let parsed = parse_transaction(tx)?;
+    let mut i = base(Kind::SolanaTransaction, ctx);
+    let mut destinations: Vec<String> = Vec::new();
+    for (program, accounts, data) in &parsed.ixs {
+        let key = parsed
+            .keys
+            .get(usize::from(*program))
+            .ok_or_else(|| bad("instruction: program id out of range"))?;
+        let id = bs58::encode(key).into_string();
+        let acct = |n: usize| accounts.get(n).map(|a| account_text(&parsed.account(*a)));
+        match (id.as_str(), data.first()) {
+            (SYSTEM, Some(0 | 2)) if data.get(1..4) == Some(&[0, 0, 0]) => {
+                let lamports = u64_le(&data[4..]).unwrap_or(0);
+                i.lamports = i.lamports.saturating_add(Amount::from(lamports));
+                destinations.extend(acct(1));
+            }
+            (TOKEN | TOKEN_2022, Some(12)) => {
+                if let (Some(mint), Some(to), Some(v)) = (acct(1), acct(2), u64_le(&data[1..])) {
+                    i.token_transfers.push(TokenTransfer {
+                        token: mint,
+                        to,
+                        amount: Amount::from(v),
+                    });
+                }
+            }
+            (TOKEN | TOKEN_2022, Some(3)) => {
+                // An unchecked transfer names no mint: the source token
+                // account stands for the token.
+                if let (Some(src), Some(to), Some(v)) = (acct(0), acct(1), u64_le(&data[1..])) {
+                    i.token_transfers.push(TokenTransfer {
+                        token: src,
+                        to,
+                        amount: Amount::from(v),
+                    });
+                }
+            }
+            (TOKEN | TOKEN_2022, Some(c @ (4 | 13))) => {
+                let (token, delegate) = if *c == 13 {
+                    (acct(1), acct(2))
+                } else {
+                    (acct(0), acct(1))
+                };
+                if let (Some(token), Some(spender), Some(v)) = (token, delegate, u64_le(&data[1..]))
+                {
+                    i.approvals.push(Approval {
+                        token,
+                        spender,
+                        amount: Some(Amount::from(v)),
+                    });
+                }
+            }
+            _ => {}
+        }
+        if !i.programs.contains(&id) {
+            i.programs.push(id);
+        }
+    }
+    destinations.sort();
+    destinations.dedup();
+    if destinations.len() == 1 {
+        i.to = destinations.pop();
+    }
+    Ok(i)
+}
