@@ -63,8 +63,8 @@ function buildBenchModule() {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
   };
   log("building the signer with its bench exports (target/wasm-bench; the first time takes a minute or two)");
-  run("cargo", ["build", "--release", "-q", "-p", "keyframe-signer", "--target", "wasm32-unknown-unknown", "--features", "bench", "--target-dir", BENCH_TARGET]);
-  const wasm = join(BENCH_TARGET, "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
+  run("cargo", ["build", "--profile", "wasm", "-q", "-p", "keyframe-signer", "--target", "wasm32-unknown-unknown", "--features", "bench", "--target-dir", BENCH_TARGET]);
+  const wasm = join(BENCH_TARGET, "wasm32-unknown-unknown", "wasm", "keyframe_signer.wasm");
   const out = join(BENCH_PKG, "keyframe_signer_bg.wasm");
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(wasm).mtimeMs) return;
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", BENCH_PKG, "--remove-name-section", "--remove-producers-section", wasm]);

@@ -112,7 +112,8 @@ const pct = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} %` : "–");
 
 /** The RESULTS.md section. */
 export function wasmSizeMarkdown(section) {
-  const L = ["", "## Where the WASM's bytes go (twiggy, issue 15)", ""];
+  const L = ["", "## Where the WASM's bytes go (twiggy, issue 15)", "",
+    "The size levers tried on this module, each with its before/after figure and its speed trade: bench/SIZE.md.", ""];
   if (!section) return [...L, "Not measured in this run.", ""];
   if (section.skipped || section.unavailable) return [...L, section.skipped ? `twiggy: ${section.skipped}.` : `twiggy: unavailable (${section.unavailable}).`, ""];
   L.push(`${section.twiggy} on ${section.module}: ${section.bytes.toLocaleString("en")} B with the name section, ${section.itemsBytes?.toLocaleString("en") ?? "?"} B of items without it (the shipped iframe-host/pkg/keyframe_signer_bg.wasm: ${section.shippedBytes?.toLocaleString("en") ?? "?"} B). The name section's items are left out and percentages are of the items without it. Sizes are bytes before gzip; "retained" = the item plus everything only it keeps alive (the indirect call table, which retains most of the module, left out).`, "");
@@ -172,8 +173,8 @@ export async function measureWasmSize({ root, smoke, log = () => {} }) {
   const tmp = await mkdtemp(join(tmpdir(), "keyframe-twiggy-"));
   try {
     const { env, version } = await findTwiggy(log);
-    const release = join(root, "target", "wasm32-unknown-unknown", "release", "keyframe_signer.wasm");
-    if (!existsSync(release)) throw new Error("no release build (target/wasm32-unknown-unknown/release/keyframe_signer.wasm)");
+    const release = join(root, "target", "wasm32-unknown-unknown", "wasm", "keyframe_signer.wasm");
+    if (!existsSync(release)) throw new Error("no release build (target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm)");
     const bg = await run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", tmp, "--remove-producers-section", release], { env });
     if (bg.code !== 0) throw new Error(`wasm-bindgen failed: ${firstLine(bg.err)}`);
     const module = join(tmp, "keyframe_signer_bg.wasm");

@@ -17,13 +17,18 @@ for arg in "$@"; do
 done
 
 say "building the signer for wasm32"
-cargo build --release -p keyframe-signer --target wasm32-unknown-unknown
+# The `wasm` profile: release with opt-level "z" (Cargo.toml, bench/SIZE.md).
+cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown
 rm -rf iframe-host/pkg
 wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
   --remove-name-section --remove-producers-section \
-  target/wasm32-unknown-unknown/release/keyframe_signer.wasm
-# No wasm-opt: measured on this module, LTO with opt-level "s" leaves it
-# nothing to win (-Oz: +1.4 KB gzip; bench/RESULTS.md has the sizes).
+  target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm
+# No wasm-opt: measured on this module (binaryen 132 from npm), every level
+# makes it bigger after gzip (-Oz: +7.8 KB; bench/SIZE.md).
+# The glue JS minified in place (-2.0 KB gzip): names of its exports and of
+# the WASM's imports are properties and strings, which esbuild keeps.
+node_modules/.bin/esbuild iframe-host/pkg/keyframe_signer.js --minify --format=esm \
+  --log-level=warning --allow-overwrite --outfile=iframe-host/pkg/keyframe_signer.js
 
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"

@@ -65,7 +65,10 @@ pub fn proof(signing_input: &str, signature: &[u8]) -> String {
 /// bind its tokens yet).
 pub fn bound_key(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let claims: serde_json::Value = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
+    // From text, not bytes: the WASM then carries one JSON reader, not two
+    // (a JSON text that is not UTF-8 is refused either way).
+    let payload = String::from_utf8(B64.decode(payload).ok()?).ok()?;
+    let claims: serde_json::Value = serde_json::from_str(&payload).ok()?;
     claims["cnf"]["jkt"].as_str().map(str::to_owned)
 }
 

@@ -1,10 +1,10 @@
 //! Timings of the core in wasm32 (issue 15: every trade of size against
-//! speed is measured). Not part of `npm test`; run it on the release
+//! speed is measured). Not part of `npm test`; run it on the `wasm`
 //! profile, which is what ships:
 //!
-//! `cargo test --release -p keyframe-signer --target wasm32-unknown-unknown --test speed -- --nocapture`
+//! `cargo test --profile wasm -p keyframe-signer --target wasm32-unknown-unknown --test speed -- --nocapture`
 //!
-//! (add `CARGO_PROFILE_RELEASE_OPT_LEVEL=z` to time another opt-level). It
+//! (`--release` times the services' opt-level "s", bench/SIZE.md). It
 //! prints milliseconds per operation: EIP-712 hashing with the signer's own
 //! encoder and with alloy-dyn-abi (its parse and `eip712_signing_hash`
 //! alone, without the request checks the previous implementation also

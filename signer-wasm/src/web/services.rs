@@ -102,6 +102,14 @@ async fn send_text<T: DeserializeOwned>(
     builder: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, ServiceError> {
+    let text = exchange(builder, body).await?;
+    serde_json::from_str(&text).map_err(|_| ServiceError::Protocol)
+}
+
+/// The request and its answer's text, or the service's error. Not generic
+/// over the answer's type, so the fetch code exists once in the WASM
+/// (bench/SIZE.md).
+async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ServiceError> {
     let controller = web_sys::AbortController::new().map_err(|_| ServiceError::Network)?;
     let signal = controller.signal();
     let timer = gloo_timeout(controller);
@@ -120,7 +128,7 @@ async fn send_text<T: DeserializeOwned>(
     let status = response.status();
     let text = response.text().await.map_err(|_| ServiceError::Network)?;
     if (200..300).contains(&status) {
-        serde_json::from_str(&text).map_err(|_| ServiceError::Protocol)
+        Ok(text)
     } else {
         let code = serde_json::from_str::<ErrorBody>(&text)
             .map(|b| b.error.code)
