@@ -17,7 +17,8 @@ for arg in "$@"; do
 done
 
 say "building the signer for wasm32"
-# The `wasm` profile: release with opt-level "z" (Cargo.toml, bench/SIZE.md).
+# The `wasm` profile: the WASM's own (Cargo.toml says why it is at "s";
+# bench/SIZE.md).
 cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown
 rm -rf iframe-host/pkg
 wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
