@@ -61,7 +61,11 @@ describe("the wagmi connector", () => {
     });
     await openWagmiPage(page, user.token, key);
     assert.equal((await page.evaluate(() => window.wagmiApp.account())).status, "disconnected");
+    // wagmi's reconnect on page load asks every connector: for a user who
+    // never connected Keyframe it mounts nothing and asks for no token.
+    assert.deepEqual(await page.evaluate(() => window.wagmiApp.reconnect()), []);
     assert.equal(await page.locator("iframe[data-keyframe]").count(), 0, "no iFrame before connect");
+    assert.equal(jkts.length, 0, "no tokens asked before connect");
 
     // A user without a wallet: connect creates one through onNoAccount.
     const connected = await approving(page, page.evaluate(() => window.wagmiApp.connect()));
@@ -106,6 +110,12 @@ describe("the wagmi connector", () => {
     await page.evaluate(() => window.wagmiApp.disconnect());
     assert.equal((await page.evaluate(() => window.wagmiApp.account())).status, "disconnected");
     assert.equal(await page.locator("iframe[data-keyframe]").count(), 0, "the iFrame goes with the connection");
+    // After a disconnect, a reload does not reconnect (nor mount the iFrame).
+    const asked = jkts.length;
+    await openWagmiPage(page, user.token, key);
+    assert.deepEqual(await page.evaluate(() => window.wagmiApp.reconnect()), []);
+    assert.equal(await page.locator("iframe[data-keyframe]").count(), 0, "no iFrame after a disconnect and a reload");
+    assert.equal(jkts.length, asked, "no tokens asked after a disconnect");
     await context.close();
   });
 

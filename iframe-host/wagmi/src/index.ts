@@ -3,8 +3,11 @@
  * `createConnector` over the host SDK's EIP-1193 provider.
  *
  * Nothing runs at import or when `keyframe()` is called: the iFrame is
- * mounted on the first connect (or reconnect), so the module is safe to
- * import during server-side rendering and needs no Node polyfills.
+ * mounted on the first connect, so the module is safe to import during
+ * server-side rendering and needs no Node polyfills. wagmi's `reconnect`
+ * asks every connector for its provider; this one has none (and mounts
+ * nothing, asks for no token) unless the user connected it and has not
+ * disconnected since (`keyframe.connected` in wagmi's storage).
  *
  * Chains are the wagmi config's, intersected with the provider's list: the
  * signer starts on `chainId` (default: the config's first chain),
@@ -13,7 +16,7 @@
  * chain's RPC URL is the config's `rpcUrls.default.http[0]` unless
  * `rpcUrls` says otherwise (docs/api.md, "Chains").
  */
-import { ChainNotConfiguredError, createConnector } from "@wagmi/core";
+import { ChainNotConfiguredError, createConnector, ProviderNotFoundError } from "@wagmi/core";
 import { createSigner, type CreateSignerOptions, type KeyframeProvider, type Signer } from "@keyframe/sdk";
 import { getAddress, numberToHex, SwitchChainError, UserRejectedRequestError, type Address } from "viem";
 
@@ -33,6 +36,10 @@ export interface KeyframeParameters extends Omit<CreateSignerOptions, "chainId" 
 
 /** EIP-1193 code of a request the user rejected. */
 const USER_REJECTED = 4001;
+/** wagmi storage key: the user connected Keyframe and has not disconnected. */
+const CONNECTED = "keyframe.connected";
+
+type StorageItem = { [CONNECTED]: true };
 
 keyframe.type = "keyframe" as const;
 
@@ -41,7 +48,7 @@ export function keyframe(parameters: KeyframeParameters) {
   let signer: Promise<Signer> | undefined;
   let unsubscribe: (() => void) | undefined;
 
-  return createConnector<KeyframeProvider>((config) => {
+  return createConnector<KeyframeProvider, Record<string, unknown>, StorageItem>((config) => {
     /** The signer, created (and the iFrame mounted) on first use. */
     const getSigner = (): Promise<Signer> =>
       (signer ??= createSigner({
@@ -57,6 +64,7 @@ export function keyframe(parameters: KeyframeParameters) {
         throw err;
       }));
     const accountsOf = (raw: unknown): Address[] => (Array.isArray(raw) ? raw.map((a) => getAddress(String(a))) : []);
+    const wasConnected = async (): Promise<boolean> => (await config.storage?.getItem(CONNECTED)) === true;
 
     return {
       id: "keyframe",
@@ -85,6 +93,7 @@ export function keyframe(parameters: KeyframeParameters) {
         }
         let current = await this.getChainId();
         if (chainId !== undefined && chainId !== current) current = (await this.switchChain!({ chainId })).id;
+        await config.storage?.setItem(CONNECTED, true);
         return {
           accounts: (withCapabilities ? accounts.map((address) => ({ address, capabilities: {} })) : accounts) as never,
           chainId: current,
@@ -92,6 +101,7 @@ export function keyframe(parameters: KeyframeParameters) {
       },
 
       async disconnect() {
+        await config.storage?.removeItem(CONNECTED);
         unsubscribe?.();
         unsubscribe = undefined;
         const s = signer;
@@ -110,10 +120,15 @@ export function keyframe(parameters: KeyframeParameters) {
       },
 
       async getProvider() {
+        // Only a signer that exists or that the user connected: wagmi's
+        // reconnect asks every connector, and must not mount our iFrame for
+        // a user of another wallet.
+        if (!signer && !(await wasConnected())) throw new ProviderNotFoundError();
         return (await getSigner()).provider;
       },
 
       async isAuthorized() {
+        if (!signer && !(await wasConnected())) return false;
         try {
           const s = await getSigner();
           if (parameters.getTokens) await s.authorize();
