@@ -9,7 +9,15 @@ use serde::{Deserialize, Serialize};
 use crate::hot::RecoverRequest;
 use crate::{DeviceId, SplitId, WalletId};
 
-pub use keyframe_policy::{Document, Evaluation, Intent, Usage};
+pub use keyframe_policy::{Document, Evaluation, Intent, RuleRef, Usage};
+
+/// The first line of the message a user rule set is signed over.
+pub const USER_RULES_DOMAIN: &str = "keyframe-user-rules-v1";
+/// Largest user rule document hot storage keeps, in bytes of JSON.
+pub const USER_RULES_MAX_BYTES: usize = 16 * 1024;
+/// How long an approval by the webhook may wait for its signature, in
+/// seconds: an approval older than this is not honoured by `recover`.
+pub const APPROVAL_TTL_SECS: u64 = 300;
 
 /// `POST /v2/policy/simulate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +60,12 @@ pub struct RecoverWithIntent {
     /// The intent of the signature the share is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<Intent>,
+    /// When the policy's effect for `intent` is `approve`: the
+    /// `evaluation_id` of the webhook's yes (`POST /v2/policy/approvals`),
+    /// for the same user, wallet and intent, unused and at most
+    /// [`APPROVAL_TTL_SECS`] old. Used once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
 }
 
 impl RecoverWithIntent {
@@ -67,6 +81,156 @@ impl RecoverWithIntent {
             self.intent,
         )
     }
+}
+
+/// `GET /v2/policy?wallet=<id>`: everything the iFrame evaluates a request
+/// against before it rebuilds the key, the same inputs hot storage uses
+/// when the share is asked for (docs/policy.md, "Enforced twice").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyState {
+    /// The operator's policy in force.
+    pub operator: Document,
+    /// The user's rules for this wallet, as stored; the iFrame checks the
+    /// signature itself and ignores (and reports) a set that fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_rules: Option<SignedUserRules>,
+    /// The user's usage of every rule's limits inside the longest window
+    /// (all of the user's devices and tabs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<Usage>,
+    /// The server's clock, Unix seconds.
+    pub now: u64,
+}
+
+/// The user's own rules (made on the consent screen, "Always allow this
+/// from <origin>"), as the iFrame writes them and hot storage keeps them:
+/// a policy document's JSON text signed with the wallet's authority key
+/// (ed25519 over [`user_rules_message`], base64url without padding).
+/// `PUT /v2/policy/user-rules` stores it (also with a `Keyframe-Authority`
+/// header); `version` must grow, so an old set cannot be put back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedUserRules {
+    pub wallet: WalletId,
+    pub version: u64,
+    /// The document, exactly the bytes signed.
+    pub rules: String,
+    pub signature: String,
+}
+
+impl SignedUserRules {
+    /// The bytes [`SignedUserRules::signature`] is over.
+    pub fn message(&self) -> Vec<u8> {
+        user_rules_message(self.wallet, self.version, &self.rules)
+    }
+}
+
+/// `keyframe-user-rules-v1 \n <wallet> \n <version> \n <rules>`.
+pub fn user_rules_message(wallet: WalletId, version: u64, rules: &str) -> Vec<u8> {
+    format!("{USER_RULES_DOMAIN}\n{wallet}\n{version}\n{rules}").into_bytes()
+}
+
+/// `POST /v2/policy/approvals`: asks the operator's approval webhook about
+/// a request whose effect is `approve`, before the screen and before the
+/// share is asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequest {
+    pub wallet: WalletId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    pub intent: Intent,
+}
+
+/// The webhook said yes: `recover` honours `evaluation_id` once.
+/// (A refusal, a late answer or a bad signature is 403 `POLICY_DENIED`
+/// whose message the user can read.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalResponse {
+    pub evaluation_id: String,
+    pub approved: bool,
+    /// The deciding rule was `silent`: no screen after the yes.
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// What became of one request (docs/policy.md, "Activity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// A rule (`allow`) let it through without the screen.
+    Allowed,
+    /// The user approved it on the consent screen.
+    ApprovedOnScreen,
+    /// The approval webhook said yes.
+    ApprovedByWebhook,
+    /// The user rejected it on the screen (reported by the iFrame).
+    Rejected,
+    /// A rule or the default denied it.
+    Denied,
+    /// The webhook said no (or answered something that is not a yes).
+    RefusedByWebhook,
+    /// The webhook did not answer in time.
+    WebhookTimedOut,
+}
+
+impl Decision {
+    /// The wire form, also the metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::ApprovedOnScreen => "approved_on_screen",
+            Decision::ApprovedByWebhook => "approved_by_webhook",
+            Decision::Rejected => "rejected",
+            Decision::Denied => "denied",
+            Decision::RefusedByWebhook => "refused_by_webhook",
+            Decision::WebhookTimedOut => "webhook_timed_out",
+        }
+    }
+}
+
+/// `POST /v2/activity`: an outcome only the iFrame sees (the user
+/// rejected on the screen, or the iFrame's own evaluation denied before
+/// asking for the share). Only `rejected` and `denied` are accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityReport {
+    pub wallet: WalletId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    pub intent: Intent,
+    pub decision: Decision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+}
+
+/// One entry of the activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityEntry {
+    pub id: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub decision: Decision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+    /// Why, in words (a denial's or the webhook's reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    /// The decoded request (kind, chain, to, value, token movements,
+    /// origin, …).
+    pub intent: Intent,
+}
+
+/// `GET /v2/activity?wallet=<id>&limit=<n>`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityList {
+    pub entries: Vec<ActivityEntry>,
 }
 
 /// The evaluation: decision, deciding rule, every rule's first failed
