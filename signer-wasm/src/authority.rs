@@ -73,6 +73,14 @@ impl WalletAuthority {
         Ok(self.sign_with_nonce(method, path_and_query, body, now, &nonce))
     }
 
+    /// Signs a user rule set ([`keyframe_wire::policy::user_rules_message`],
+    /// whose first line differs from a request's, so neither signature can
+    /// be taken for the other).
+    pub fn sign_user_rules(&self, wallet: WalletId, version: u64, rules: &str) -> [u8; 64] {
+        let message = keyframe_wire::policy::user_rules_message(wallet, version, rules);
+        self.0.sign(&message).to_bytes()
+    }
+
     /// [`Self::sign_request`] with a given nonce (for known answers).
     pub fn sign_with_nonce(
         &self,

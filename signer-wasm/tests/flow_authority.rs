@@ -16,6 +16,10 @@ use keyframe_signer::flows::{HotStorage, RecoverResponse, ServiceError, Shield};
 use keyframe_signer::recovery::ColdRecord;
 use keyframe_signer::shares::{DeviceId, RandomId, WalletId};
 use keyframe_wire::hot::{CreateRequest, DeviceRef, RecoverRequest, WalletResponse};
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 use keyframe_wire::shield::ColdRecordResponse;
 use serde_json::{Value, json};
 
@@ -363,6 +367,42 @@ impl HotStorage for Old<HttpHot> {
         k: &AuthorityKey,
     ) -> Result<(), ServiceError> {
         self.0.register_authority(t, w, k).await
+    }
+    async fn policy(&self, t: &Tokens, w: WalletId) -> Result<PolicyState, ServiceError> {
+        self.0.policy(t, w).await
+    }
+    async fn recover_for(
+        &self,
+        t: &Tokens,
+        b: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError> {
+        self.0.recover_for(t, b).await
+    }
+    async fn approval(
+        &self,
+        t: &Tokens,
+        b: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError> {
+        self.0.approval(t, b).await
+    }
+    async fn report(&self, t: &Tokens, b: &ActivityReport) -> Result<(), ServiceError> {
+        self.0.report(t, b).await
+    }
+    async fn activity(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        limit: u32,
+    ) -> Result<ActivityList, ServiceError> {
+        self.0.activity(t, w, limit).await
+    }
+    async fn put_user_rules(
+        &self,
+        t: &Tokens,
+        b: &SignedUserRules,
+        a: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
+        self.0.put_user_rules(t, b, a).await
     }
 }
 

@@ -115,6 +115,11 @@ closed_list!(
         /// Always refused (it signs a bare hash); listed so the refusal is
         /// a stable error rather than "unsupported".
         EthSign = "eth_sign",
+        /// What the policy would decide for a signing request, without
+        /// signing (docs/policy.md, "Simulator").
+        Simulate = "keyframe_simulate",
+        /// The wallet's activity log, newest first.
+        Activity = "keyframe_activity",
     }
 );
 

@@ -51,6 +51,8 @@ export const RPC_METHODS = [
   "solana_signMessage",
   "solana_signTransaction",
   "eth_sign",
+  "keyframe_simulate",
+  "keyframe_activity",
 ] as const;
 
 /** One of {@link RPC_METHODS}. */

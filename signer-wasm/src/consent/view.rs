@@ -32,7 +32,18 @@ pub struct Screen {
     /// A file offered for download: its name and text (a backup file,
     /// which is ciphertext).
     pub download: Option<(String, String)>,
+    /// Offer "Always allow this from <origin>" with a duration
+    /// (docs/policy.md, "The user's rules").
+    pub always_allow: bool,
 }
+
+/// The durations the screen offers for "Always allow", in seconds, with
+/// their labels; the first is preselected.
+pub const ALWAYS_ALLOW_CHOICES: [(u64, &str); 3] = [
+    (3600, "for 1 hour"),
+    (86_400, "for 24 hours"),
+    (604_800, "for 7 days"),
+];
 
 fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
     match (method, kind) {
@@ -59,6 +70,7 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         error: None,
         error_reason: None,
         download: None,
+        always_allow: false,
     };
     match request {
         Request::CreateWallet { imported: false } => return None,
@@ -159,6 +171,7 @@ pub fn keep_backup_screen(origin: &str, file_name: String, text: String) -> Scre
         error: None,
         error_reason: None,
         download: Some((file_name, text)),
+        always_allow: false,
     }
 }
 
@@ -179,6 +192,7 @@ pub fn outdated_backup_screen(origin: &str) -> Screen {
         error: None,
         error_reason: None,
         download: None,
+        always_allow: false,
     }
 }
 
@@ -206,6 +220,7 @@ pub fn entry_screen(
         error: None,
         error_reason: None,
         download: None,
+        always_allow: false,
     });
     if *request == Request::Recover && secrets.contains(&Secret::BackupFile) {
         s.heading = "Recover from backup".into();

@@ -13,10 +13,6 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL: i64 = -32603;
 
-// `PolicyDenied` is part of the closed vocabulary hosts branch on; no
-// policy engine produces it yet (the consent hook, ports.rs, will).
-const _: Reason = Reason::PolicyDenied;
-
 /// An error answer of the iFrame protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcError {
@@ -93,6 +89,11 @@ impl RpcError {
             "the request was abandoned by the host",
         )
     }
+    /// The policy refused the request (docs/policy.md): nothing was
+    /// signed; `why` names the rule or the webhook's answer.
+    pub fn policy_denied(why: impl Into<String>) -> Self {
+        RpcError::new(UNAUTHORIZED, Reason::PolicyDenied, why)
+    }
     pub fn storage() -> Self {
         RpcError::new(
             INTERNAL,
@@ -115,6 +116,9 @@ impl From<Error> for RpcError {
 
 impl From<ServiceError> for RpcError {
     fn from(e: ServiceError) -> Self {
+        if let ServiceError::Denied(why) = e {
+            return RpcError::policy_denied(format!("refused by the policy: {why}"));
+        }
         let (code, reason, message) = match e.code() {
             "AUTH_REQUIRED" => (
                 UNAUTHORIZED,

@@ -12,6 +12,10 @@ use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceRef, RecoverRequest, RecoverResponse,
     RefreshRequest, RegisterRequest, VersionRef, WalletResponse,
 };
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 
 use super::error::RpcError;
@@ -74,6 +78,43 @@ pub trait HotStorage {
         token: &Tokens,
         wallet: WalletId,
         key: &AuthorityKey,
+    ) -> Result<(), ServiceError>;
+
+    // The policy (docs/policy.md, "Enforced twice"; flows/policy.rs).
+
+    /// `GET /v2/policy?wallet=`: the operator's policy, the user's signed
+    /// rules and usage, the server's clock.
+    async fn policy(&self, token: &Tokens, wallet: WalletId) -> Result<PolicyState, ServiceError>;
+    /// `POST /v2/devices/recover` with the intent of the signature the
+    /// share is for (and the webhook's approval when the effect is
+    /// `approve`): hot storage evaluates the policy again before it
+    /// releases the share.
+    async fn recover_for(
+        &self,
+        token: &Tokens,
+        body: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError>;
+    /// `POST /v2/policy/approvals`: the operator's approval webhook.
+    async fn approval(
+        &self,
+        token: &Tokens,
+        body: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError>;
+    /// `POST /v2/activity`: an outcome only the iFrame saw.
+    async fn report(&self, token: &Tokens, body: &ActivityReport) -> Result<(), ServiceError>;
+    /// `GET /v2/activity?wallet=&limit=`.
+    async fn activity(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        limit: u32,
+    ) -> Result<ActivityList, ServiceError>;
+    /// `PUT /v2/policy/user-rules`, signed by the wallet's authority.
+    async fn put_user_rules(
+        &self,
+        token: &Tokens,
+        body: &SignedUserRules,
+        authority: &WalletAuthority,
     ) -> Result<(), ServiceError>;
 }
 
@@ -188,6 +229,14 @@ pub enum Request<'a> {
 /// tests have one (tests/flow_support).
 pub trait Consent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError>;
+
+    /// Asks about a signature the policy sends to the screen; the user may
+    /// also choose to always allow requests like it from this origin
+    /// (docs/policy.md, "The user's rules"): the answer is then how long,
+    /// in seconds. A consent that offers no such choice just approves.
+    async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
+        self.approve(request).await.map(|()| None)
+    }
 
     /// Hands the user a backup file to keep (the iFrame offers it as a
     /// download) and returns once they confirmed they kept it; an error

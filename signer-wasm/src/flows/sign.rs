@@ -4,8 +4,11 @@
 //! path) re-split the pair with the crash-safe protocol of docs/api.md.
 
 use super::types::Tokens;
+use keyframe_policy::Intent as PolicyIntent;
 use keyframe_wire::hot::{CommitRequest, RecoverRequest, RefreshRequest};
+use keyframe_wire::policy::{RecoverWithIntent, SignedUserRules};
 
+use super::policy::Judged;
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
 use super::{
     DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, scrubbed,
@@ -26,6 +29,9 @@ pub struct Refresh<'a, D: DeviceStore + 'a> {
     next: SharePair,
     replace_pending: Option<SplitId>,
     pub(super) authority: WalletAuthority,
+    /// The user's rules after an "always allow" on the screen, signed,
+    /// stored at hot storage with the refresh (flows/policy.rs).
+    user_rules: Option<SignedUserRules>,
 }
 
 /// What an operation under the key answered, and the refresh that follows.
@@ -47,7 +53,12 @@ struct Loaded {
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Finds a local share that hot storage still holds the partner of,
     /// dropping local entries it does not (superseded or revoked).
-    async fn load_pair(&self, token: &Tokens, wallet: &WalletRecord) -> RpcResult<Loaded> {
+    async fn load_pair(
+        &self,
+        token: &Tokens,
+        wallet: &WalletRecord,
+        judged: Option<&Judged>,
+    ) -> RpcResult<Loaded> {
         let entries = self
             .store
             .entries(wallet.wallet)
@@ -67,7 +78,21 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 version: Some(entry.version),
                 split: Some(entry.split),
             };
-            match self.hot.recover(token, &body).await {
+            let answer = match judged {
+                None => self.hot.recover(token, &body).await,
+                Some(j) => {
+                    let body = RecoverWithIntent {
+                        wallet: body.wallet,
+                        device: body.device,
+                        version: body.version,
+                        split: body.split,
+                        intent: Some(j.intent.clone()),
+                        approval: j.approval.clone(),
+                    };
+                    self.hot.recover_for(token, &body).await
+                }
+            };
+            match answer {
                 Ok(r)
                     if r.version == entry.version
                         && r.split == entry.split
@@ -105,7 +130,25 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
-        scrubbed(self.with_key_unscrubbed(token, wallet, request, op)).await
+        scrubbed(self.with_key_unscrubbed(token, wallet, request, None, op)).await
+    }
+
+    /// [`Flows::with_key`] for a signature: the policy judges `intent`
+    /// before anything else (flows/policy.rs) and decides whether the
+    /// screen is asked; hot storage judges it again when the share is
+    /// asked for.
+    pub async fn sign_with_key<T, F>(
+        &self,
+        token: &Tokens,
+        wallet: &WalletRecord,
+        request: &Request<'_>,
+        intent: &PolicyIntent,
+        op: F,
+    ) -> RpcResult<Signed<'_, T, D>>
+    where
+        F: FnOnce(&WalletSecret) -> RpcResult<T>,
+    {
+        scrubbed(self.with_key_unscrubbed(token, wallet, request, Some(intent), op)).await
     }
 
     async fn with_key_unscrubbed<T, F>(
@@ -113,19 +156,29 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         token: &Tokens,
         wallet: &WalletRecord,
         request: &Request<'_>,
+        intent: Option<&PolicyIntent>,
         op: F,
     ) -> RpcResult<Signed<'_, T, D>>
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
-        self.approve(request).await?;
+        let judged = match intent {
+            Some(intent) => {
+                let device = self.local_device(wallet.wallet).await;
+                Some(self.judge(token, wallet, device, request, intent).await?)
+            }
+            None => {
+                self.approve(request).await?;
+                None
+            }
+        };
         let lock = self.lock().await;
         let Loaded {
             entry,
             local,
             hot,
             orphan,
-        } = self.load_pair(token, wallet).await?;
+        } = self.load_pair(token, wallet, judged.as_ref()).await?;
         let start = self.clock.now();
         let secret = shares::combine(&local, &hot, &wallet.addresses)?;
         drop((local, hot));
@@ -143,6 +196,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let answer = answer?;
         let authority = authority?;
         self.ensure_authority(token, wallet, &authority, None).await;
+        let user_rules = judged
+            .and_then(|j| j.grant)
+            .and_then(|grant| grant.sign(wallet, &authority).ok());
         let refresh = Refresh {
             _lock: lock,
             token: token.clone(),
@@ -150,6 +206,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             next: next?,
             replace_pending: orphan,
             authority,
+            user_rules,
         };
         Ok(Signed { answer, refresh })
     }
@@ -169,7 +226,12 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             next,
             replace_pending,
             authority,
+            user_rules,
         } = job;
+        if let Some(rules) = &user_rules {
+            // Best effort: without them the screen simply asks again.
+            let _ = with_retries(|| self.hot.put_user_rules(&token, rules, &authority)).await;
+        }
         let fresh = entry_for(&next.local, &used.addresses);
         if self.store.put(&fresh).await.is_err() {
             return;

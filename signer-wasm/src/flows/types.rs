@@ -15,6 +15,9 @@ use crate::wallet::Addresses;
 pub enum ServiceError {
     /// The service answered with an error body.
     Api { status: u16, code: String },
+    /// The policy refused (403 `POLICY_DENIED`), with the service's reason
+    /// for people (the rule, or what the approval webhook said).
+    Denied(String),
     /// No answer: network down, CORS refused, timed out.
     Network,
     /// An answer that is not what the contract says.
@@ -25,6 +28,7 @@ impl ServiceError {
     pub fn code(&self) -> &str {
         match self {
             ServiceError::Api { code, .. } => code,
+            ServiceError::Denied(_) => "POLICY_DENIED",
             ServiceError::Network => "NETWORK",
             ServiceError::Protocol => "PROTOCOL",
         }

@@ -53,6 +53,36 @@ pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
     Ok(i)
 }
 
+/// `keyframe_signTransactions`: the batch judged as one request (one
+/// screen, one share): values, token movements and approvals summed over
+/// its transactions; `to` and `selector` only when every transaction
+/// shares them (docs/policy.md, "Batches").
+pub fn evm_batch_intent(txs: &[Value], ctx: &Context) -> Result<Intent> {
+    let mut merged: Option<Intent> = None;
+    for tx in txs {
+        let one = evm_transaction_intent(tx, ctx)?;
+        merged = Some(match merged {
+            None => one,
+            Some(mut m) => {
+                if m.chain != one.chain {
+                    return Err(bad("a batch is on one chain"));
+                }
+                if m.to != one.to {
+                    m.to = None;
+                }
+                if m.selector != one.selector {
+                    m.selector = None;
+                }
+                m.value = m.value.saturating_add(one.value);
+                m.token_transfers.extend(one.token_transfers);
+                m.approvals.extend(one.approvals);
+                m
+            }
+        });
+    }
+    merged.ok_or_else(|| bad("a batch has at least one transaction"))
+}
+
 /// Token movements and approvals of known calldata, read exactly as the
 /// screen reads them (`super::calldata`); unknown selectors add nothing.
 fn calldata(i: &mut Intent, to: &[u8; 20], sel: [u8; 4], rest: &[u8]) -> Result<()> {

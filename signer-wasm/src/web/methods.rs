@@ -58,6 +58,8 @@ fn handler(method: Method) -> Handler {
         Method::SolanaSignMessage => solana_sign_message,
         Method::SolanaSignTransaction => solana_sign_transaction,
         Method::EthSign => eth_sign,
+        Method::Simulate => simulate,
+        Method::Activity => activity,
     }
 }
 
@@ -443,8 +445,10 @@ handler!(personal_sign(s, p) {
     let address = items[1].as_str().ok_or_else(|| RpcError::bad_params("address must be a string"))?;
     s.check_evm_address(address)?;
     let bytes = evm::personal_sign_message_bytes(message);
-    let described = intent::describe_personal_sign(&bytes, &s.intent_context());
-    s.sign("personal_sign", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_personal_sign(&bytes, &ctx);
+    let policy = intent::policy::personal_sign_intent(&bytes, &ctx);
+    s.sign("personal_sign", &described, &policy, move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::personal_sign(&key, &bytes)?)))
     })
@@ -461,8 +465,10 @@ handler!(sign_typed_data(s, p) {
         _ => return Err(RpcError::bad_params("typed data must be a JSON string or object")),
     };
     let chain = s.chain_id.get();
-    let described = intent::describe_typed_data(&typed, &s.intent_context())?;
-    s.sign("eth_signTypedData_v4", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_typed_data(&typed, &ctx)?;
+    let policy = intent::policy::typed_data_intent(&typed, &ctx)?;
+    s.sign("eth_signTypedData_v4", &described, &policy, move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::sign_typed_data(&key, &typed, Some(chain))?)))
     })
@@ -476,8 +482,10 @@ handler!(sign_transaction(s, p) {
         s.check_evm_address(from)?;
     }
     let chain = s.chain_id.get();
-    let described = intent::describe_evm_transaction(&tx, &s.intent_context())?;
-    s.sign("eth_signTransaction", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_evm_transaction(&tx, &ctx)?;
+    let policy = intent::policy::evm_transaction_intent(&tx, &ctx)?;
+    s.sign("eth_signTransaction", &described, &policy, move |secret| {
         let key = secret.evm_signing_key(0)?;
         let signed = evm::sign_transaction(&key, &tx, chain)?;
         Ok(json!(format!("0x{}", hex::encode(signed.raw))))
@@ -499,8 +507,10 @@ handler!(sign_transactions(s, p) {
         }
     }
     let chain = s.chain_id.get();
-    let described = intent::describe_evm_batch(&txs, &s.intent_context())?;
-    s.sign("keyframe_signTransactions", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_evm_batch(&txs, &ctx)?;
+    let policy = intent::policy::evm_batch_intent(&txs, &ctx)?;
+    s.sign("keyframe_signTransactions", &described, &policy, move |secret| {
         let key = secret.evm_signing_key(0)?;
         let mut raws = Vec::with_capacity(txs.len());
         for tx in &txs {
@@ -518,8 +528,10 @@ handler!(solana_sign_message(s, p) {
     if solana::is_transaction_message(&message) {
         return Err(RpcError::bad_params("message is a Solana transaction; use solana_signTransaction"));
     }
-    let described = intent::describe_solana_message(&message, &s.intent_context());
-    s.sign("solana_signMessage", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_solana_message(&message, &ctx);
+    let policy = intent::policy::solana_message_intent(&ctx);
+    s.sign("solana_signMessage", &described, &policy, move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "signature": bs58::encode(solana::sign_message(&key, &message)).into_string() }))
     })
@@ -528,8 +540,10 @@ handler!(solana_sign_message(s, p) {
 
 handler!(solana_sign_transaction(s, p) {
     let tx = decode_b64(str_field(object_param(p)?, "transaction")?, "transaction")?;
-    let described = intent::describe_solana_transaction(&tx, &s.intent_context())?;
-    s.sign("solana_signTransaction", &described, move |secret| {
+    let ctx = s.intent_context();
+    let described = intent::describe_solana_transaction(&tx, &ctx)?;
+    let policy = intent::policy::solana_transaction_intent(&tx, &ctx)?;
+    s.sign("solana_signTransaction", &described, &policy, move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
     })
@@ -543,4 +557,81 @@ handler!(eth_sign(s, p) {
         Reason::BadRequest,
         "eth_sign signs an opaque digest and is refused; use personal_sign or eth_signTypedData_v4",
     ))
+});
+
+/// The policy's intent of a signing request given as `{ method, params }`,
+/// read exactly as the signing handler reads it.
+fn policy_intent_of(s: &Signer, method: &str, p: &Value) -> RpcResult<keyframe_policy::Intent> {
+    let ctx = s.intent_context();
+    let text = |v: &Value, what: &str| {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| RpcError::bad_params(format!("{what} must be a string")))
+    };
+    Ok(match Method::from_wire(method) {
+        Some(Method::PersonalSign) => {
+            let items = positional(p, 2)?;
+            let bytes = evm::personal_sign_message_bytes(&text(&items[0], "message")?);
+            intent::policy::personal_sign_intent(&bytes, &ctx)
+        }
+        Some(Method::EthSignTypedDataV4) => {
+            let items = positional(p, 2)?;
+            let typed = match &items[1] {
+                Value::String(t) => t.clone(),
+                v @ Value::Object(_) => v.to_string(),
+                _ => {
+                    return Err(RpcError::bad_params(
+                        "typed data must be a JSON string or object",
+                    ));
+                }
+            };
+            intent::policy::typed_data_intent(&typed, &ctx)?
+        }
+        Some(Method::EthSignTransaction) => {
+            intent::policy::evm_transaction_intent(object_param(p)?, &ctx)?
+        }
+        Some(Method::SignTransactions) => {
+            let txs = field(object_param(p)?, "transactions")?
+                .as_array()
+                .ok_or_else(|| RpcError::bad_params("params.transactions must be an array"))?;
+            intent::policy::evm_batch_intent(txs, &ctx)?
+        }
+        Some(Method::SolanaSignMessage) => intent::policy::solana_message_intent(&ctx),
+        Some(Method::SolanaSignTransaction) => {
+            let tx = decode_b64(str_field(object_param(p)?, "transaction")?, "transaction")?;
+            intent::policy::solana_transaction_intent(&tx, &ctx)?
+        }
+        Some(Method::EthSign) => intent::policy::raw_digest_intent(&ctx),
+        _ => return Err(RpcError::bad_params("method must be a signing method")),
+    })
+}
+
+// What the policy would decide, without signing or showing anything: the
+// decision, the deciding rule, every rule's first failed condition, the
+// intent, and whether the user's rules were verified and used.
+handler!(simulate(s, p) {
+    let params = object_param(p)?;
+    let method = str_field(params, "method")?;
+    let inner = params.get("params").unwrap_or(&Value::Null);
+    let intent = policy_intent_of(s, method, inner)?;
+    let (token, wallet) = s.session()?;
+    let judgement = s.flows.evaluate_policy(&token, &wallet, &intent).await?;
+    let mut answer = serde_json::to_value(&judgement.evaluation)
+        .map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "evaluation"))?;
+    answer["user_rules"] = json!(judgement.user_rules.as_str());
+    plain(answer)
+});
+
+handler!(activity(s, p) {
+    let limit = match p {
+        Value::Null => 50,
+        v => object_param(v)?
+            .get("limit")
+            .map(|l| l.as_u64().filter(|n| (1..=200).contains(n)).ok_or_else(|| RpcError::bad_params("limit must be 1 to 200")))
+            .transpose()?
+            .unwrap_or(50),
+    };
+    let (token, wallet) = s.session()?;
+    let list = s.flows.hot.activity(&token, wallet.wallet, limit as u32).await?;
+    plain(serde_json::to_value(&list.entries).unwrap_or(Value::Null))
 });

@@ -11,6 +11,10 @@ use keyframe_wire::hot::{
     RecoverResponse, RefreshRequest, RegisterRequest, RevokeRequest, VersionRef, WalletRequest,
     WalletResponse,
 };
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -35,7 +39,12 @@ struct ErrorBody {
 #[derive(Deserialize)]
 struct ErrorDetail {
     code: String,
+    #[serde(default)]
+    message: String,
 }
+
+/// The longest reason of a policy refusal the iFrame passes on.
+const DENIAL_MAX_CHARS: usize = 300;
 
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,10 +139,21 @@ async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<Strin
     if (200..300).contains(&status) {
         Ok(text)
     } else {
-        let code = serde_json::from_str::<ErrorBody>(&text)
-            .map(|b| b.error.code)
-            .unwrap_or_else(|_| format!("HTTP_{status}"));
-        Err(ServiceError::Api { status, code })
+        match serde_json::from_str::<ErrorBody>(&text) {
+            // The policy's reason is for the user (the rule, what the
+            // approval webhook said): kept, bounded.
+            Ok(b) if b.error.code == "POLICY_DENIED" => Err(ServiceError::Denied(
+                b.error.message.chars().take(DENIAL_MAX_CHARS).collect(),
+            )),
+            Ok(b) => Err(ServiceError::Api {
+                status,
+                code: b.error.code,
+            }),
+            Err(_) => Err(ServiceError::Api {
+                status,
+                code: format!("HTTP_{status}"),
+            }),
+        }
     }
 }
 
@@ -332,6 +352,49 @@ impl HotStorage for HotStorageApi {
             authority: *key,
         };
         let _: OkBody = send(self.post("/v2/wallet/authority", token).await?, Some(&body)).await?;
+        Ok(())
+    }
+    async fn policy(&self, token: &Tokens, wallet: WalletId) -> Result<PolicyState, ServiceError> {
+        let url = format!("{}/v2/policy?wallet={wallet}", self.base);
+        get(authorized(&self.dpop, Request::get(&url), "GET", &url, token.hot()).await?).await
+    }
+    async fn recover_for(
+        &self,
+        token: &Tokens,
+        body: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError> {
+        send(self.post("/v2/devices/recover", token).await?, Some(body)).await
+    }
+    async fn approval(
+        &self,
+        token: &Tokens,
+        body: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError> {
+        send(self.post("/v2/policy/approvals", token).await?, Some(body)).await
+    }
+    async fn report(&self, token: &Tokens, body: &ActivityReport) -> Result<(), ServiceError> {
+        let _: OkBody = send(self.post("/v2/activity", token).await?, Some(body)).await?;
+        Ok(())
+    }
+    async fn activity(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        limit: u32,
+    ) -> Result<ActivityList, ServiceError> {
+        let url = format!("{}/v2/activity?wallet={wallet}&limit={limit}", self.base);
+        get(authorized(&self.dpop, Request::get(&url), "GET", &url, token.hot()).await?).await
+    }
+    async fn put_user_rules(
+        &self,
+        token: &Tokens,
+        body: &SignedUserRules,
+        authority: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
+        let path = "/v2/policy/user-rules";
+        let url = format!("{}{path}", self.base);
+        let builder = authorized(&self.dpop, Request::put(&url), "PUT", &url, token.hot()).await?;
+        let _: OkBody = send_signed(builder, "PUT", path, Some(body), authority).await?;
         Ok(())
     }
 }

@@ -19,6 +19,7 @@ use crate::Reason;
 use crate::flows::{self, Flows, Request, RpcError, RpcResult, Tokens, WalletRecord};
 use crate::intent::{Context, Intent};
 use crate::secret::WalletSecret;
+use keyframe_policy::Intent as PolicyIntent;
 
 /// The flows as the browser runs them.
 pub type WebFlows = Flows<HotStorageApi, ShieldApi, ShareStore, ScreenConsent, WebClock>;
@@ -201,22 +202,30 @@ impl Signer {
         }
     }
 
-    /// Runs `op` under the key for `method`, once the user approved what
-    /// `intent` describes; the refresh follows the answer.
-    pub(super) async fn sign<F>(&self, method: &str, intent: &Intent, op: F) -> Answer<'_>
+    /// Runs `op` under the key for `method` once the policy let `policy`
+    /// through (and the user approved what `intent` describes, where the
+    /// policy asks the screen); the refresh follows the answer.
+    pub(super) async fn sign<F>(
+        &self,
+        method: &str,
+        intent: &Intent,
+        policy: &PolicyIntent,
+        op: F,
+    ) -> Answer<'_>
     where
         F: FnOnce(&WalletSecret) -> RpcResult<Value>,
     {
         let (token, wallet) = self.session()?;
         let signed = self
             .flows
-            .with_key(
+            .sign_with_key(
                 &token,
                 &wallet,
                 &Request::Sign {
                     method,
                     intent: Some(intent),
                 },
+                policy,
                 op,
             )
             .await?;

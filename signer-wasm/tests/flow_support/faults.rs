@@ -3,6 +3,10 @@
 //! store at the planned step.
 
 use super::*;
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 
 /// What happens at the cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +220,42 @@ impl<T: HotStorage> HotStorage for Faulty<T> {
         self.plan
             .service(self.inner.register_authority(token, wallet, key))
             .await
+    }
+    async fn policy(&self, t: &Tokens, w: WalletId) -> Result<PolicyState, ServiceError> {
+        self.plan.service(self.inner.policy(t, w)).await
+    }
+    async fn recover_for(
+        &self,
+        t: &Tokens,
+        b: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError> {
+        self.plan.service(self.inner.recover_for(t, b)).await
+    }
+    async fn approval(
+        &self,
+        t: &Tokens,
+        b: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError> {
+        self.plan.service(self.inner.approval(t, b)).await
+    }
+    async fn report(&self, t: &Tokens, b: &ActivityReport) -> Result<(), ServiceError> {
+        self.plan.service(self.inner.report(t, b)).await
+    }
+    async fn activity(
+        &self,
+        t: &Tokens,
+        w: WalletId,
+        limit: u32,
+    ) -> Result<ActivityList, ServiceError> {
+        self.plan.service(self.inner.activity(t, w, limit)).await
+    }
+    async fn put_user_rules(
+        &self,
+        t: &Tokens,
+        b: &SignedUserRules,
+        a: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
+        self.plan.service(self.inner.put_user_rules(t, b, a)).await
     }
 }
 

@@ -30,6 +30,10 @@ use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceList, DeviceRef, OkBody, RecoverRequest, RefreshRequest,
     RegisterRequest, RevokeRequest, VersionRef, WalletRequest, WalletResponse,
 };
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 use keyframe_wire::shield::{ColdCreate, ColdRecordResponse, Created};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -271,6 +275,10 @@ async fn send<T: DeserializeOwned>(
         let code = body["error"]["code"]
             .as_str()
             .map_or_else(|| format!("HTTP_{status}"), str::to_owned);
+        if code == "POLICY_DENIED" {
+            let why = body["error"]["message"].as_str().unwrap_or_default();
+            return Err(ServiceError::Denied(why.to_owned()));
+        }
         Err(ServiceError::Api { status, code })
     }
 }
@@ -433,6 +441,58 @@ impl HotStorage for HttpHot {
         let _: OkBody = self
             .post("/v2/wallet/authority", token.hot(), &body)
             .await?;
+        Ok(())
+    }
+    async fn policy(&self, token: &Tokens, wallet: WalletId) -> Result<PolicyState, ServiceError> {
+        send(
+            self.http
+                .get(format!("{}/v2/policy?wallet={wallet}", self.base)),
+            token.hot(),
+        )
+        .await
+    }
+    async fn recover_for(
+        &self,
+        token: &Tokens,
+        body: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError> {
+        self.post("/v2/devices/recover", token.hot(), body).await
+    }
+    async fn approval(
+        &self,
+        token: &Tokens,
+        body: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError> {
+        self.post("/v2/policy/approvals", token.hot(), body).await
+    }
+    async fn report(&self, token: &Tokens, body: &ActivityReport) -> Result<(), ServiceError> {
+        let _: OkBody = self.post("/v2/activity", token.hot(), body).await?;
+        Ok(())
+    }
+    async fn activity(
+        &self,
+        token: &Tokens,
+        wallet: WalletId,
+        limit: u32,
+    ) -> Result<ActivityList, ServiceError> {
+        send(
+            self.http.get(format!(
+                "{}/v2/activity?wallet={wallet}&limit={limit}",
+                self.base
+            )),
+            token.hot(),
+        )
+        .await
+    }
+    async fn put_user_rules(
+        &self,
+        token: &Tokens,
+        body: &SignedUserRules,
+        authority: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
+        let path = "/v2/policy/user-rules";
+        let rb = self.http.put(format!("{}{path}", self.base));
+        let _: OkBody = send(signed(rb, "PUT", path, Some(body), authority), token.hot()).await?;
         Ok(())
     }
 }

@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 use super::{Inner, on_approve, on_reject, watch};
 use crate::consent::Screen;
 use crate::consent::entry::{self, Input, InputKind};
+use crate::consent::view::ALWAYS_ALLOW_CHOICES;
 use crate::intent::Field;
 
 pub struct Dom {
@@ -214,6 +215,10 @@ impl Dom {
                 self.body.append_child(&node)?;
             }
         }
+        if screen.always_allow {
+            let node = always_allow_row(d, &screen.origin)?;
+            self.body.append_child(&node)?;
+        }
         if let Some(raw) = &screen.raw {
             let details = el(d, "details", "consent-raw")?;
             let node = text(d, "summary", "", "Raw data")?;
@@ -223,6 +228,29 @@ impl Dom {
             self.body.append_child(&details)?;
         }
         Ok(())
+    }
+
+    /// The "Always allow" choice on the screen: its duration in seconds
+    /// when ticked.
+    pub fn always_allow_choice(&self) -> Option<u64> {
+        let ticked = self
+            .document
+            .get_element_by_id(ALWAYS_ALLOW_ID)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|i| i.checked());
+        if !ticked {
+            return None;
+        }
+        let secs = self
+            .document
+            .get_element_by_id(ALWAYS_ALLOW_FOR_ID)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .and_then(|s| s.value().parse::<u64>().ok())?;
+        // Only a duration the screen offered.
+        ALWAYS_ALLOW_CHOICES
+            .iter()
+            .any(|(s, _)| *s == secs)
+            .then_some(secs)
     }
 
     pub fn set_waiting(&self, waiting: usize) {
@@ -454,4 +482,34 @@ fn fields(d: &Document, list: &[Field]) -> Result<Element, JsValue> {
         dl.append_child(&row)?;
     }
     Ok(dl)
+}
+
+const ALWAYS_ALLOW_ID: &str = "always-allow";
+const ALWAYS_ALLOW_FOR_ID: &str = "always-allow-for";
+
+/// "Always allow this from <origin>" and how long.
+fn always_allow_row(d: &Document, origin: &str) -> Result<Element, JsValue> {
+    let row = el(d, "div", "entry entry-confirm always-allow")?;
+    let field: HtmlInputElement = el(d, "input", "")?.dyn_into()?;
+    field.set_type("checkbox");
+    field.set_id(ALWAYS_ALLOW_ID);
+    row.append_child(&field)?;
+    let label = text(
+        d,
+        "label",
+        "",
+        &format!("Always allow requests like this from {origin}"),
+    )?;
+    label.set_attribute("for", ALWAYS_ALLOW_ID)?;
+    row.append_child(&label)?;
+    let select: web_sys::HtmlSelectElement = el(d, "select", "")?.dyn_into()?;
+    select.set_id(ALWAYS_ALLOW_FOR_ID);
+    select.set_attribute("aria-label", "How long to always allow")?;
+    for (secs, label) in ALWAYS_ALLOW_CHOICES {
+        let option = text(d, "option", "", label)?;
+        option.set_attribute("value", &secs.to_string())?;
+        select.append_child(&option)?;
+    }
+    row.append_child(&select)?;
+    Ok(row)
 }

@@ -109,6 +109,8 @@ struct Waiting {
     entry: Option<Entry>,
     /// Approve stays locked this long after the screen appears.
     hold_ms: f64,
+    /// Where an "Always allow" choice goes, on a screen that offers it.
+    choice: Option<Rc<Cell<Option<u64>>>>,
 }
 
 struct Entry {
@@ -223,6 +225,16 @@ impl ScreenConsent {
     /// Shows `screen` (queued behind any other) until the user decides or
     /// the host abandons the request.
     async fn ask(&self, screen: Screen, entry: Option<Entry>, hold_ms: f64) -> Outcome {
+        self.ask_with(screen, entry, hold_ms, None).await
+    }
+
+    async fn ask_with(
+        &self,
+        screen: Screen,
+        entry: Option<Entry>,
+        hold_ms: f64,
+        choice: Option<Rc<Cell<Option<u64>>>>,
+    ) -> Outcome {
         let slot = Slot::new();
         let ctx = current_request();
         let tag = ctx.as_ref().map(|c| c.tag.clone());
@@ -232,6 +244,7 @@ impl ScreenConsent {
             ctx,
             entry,
             hold_ms,
+            choice,
         };
         let (id, shown) = self.inner.queue.borrow_mut().push(tag, waiting);
         // Dropped with the method's future (the page went away mid-wait):
@@ -321,6 +334,21 @@ impl ScreenConsent {
 }
 
 impl Consent for ScreenConsent {
+    /// The signature's screen with "Always allow requests like this from
+    /// <origin>" and a duration; the choice is read at the trusted click.
+    async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
+        let Some(mut screen) = screen_for(request, &self.origin()) else {
+            return self.approve(request).await.map(|()| None);
+        };
+        screen.always_allow = true;
+        let choice = Rc::new(Cell::new(None));
+        match self.ask_with(screen, None, 0.0, Some(choice.clone())).await {
+            Outcome::Approved => Ok(choice.get()),
+            Outcome::Rejected => Err(RpcError::user_rejected()),
+            Outcome::Abandoned => Err(RpcError::abandoned()),
+        }
+    }
+
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
         if let Some(ctx) = current_request() {
             let mut preapproved = ctx.preapproved.borrow_mut();
@@ -510,6 +538,19 @@ pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool) {
             *out.borrow_mut() = Some(entered);
         }
         None => {}
+    }
+    let choice = inner
+        .queue
+        .borrow()
+        .current()
+        .and_then(|(_, w)| w.choice.clone());
+    if let Some(choice) = choice {
+        let picked = inner
+            .dom
+            .borrow()
+            .as_ref()
+            .and_then(|d| d.always_allow_choice());
+        choice.set(picked);
     }
     decide(inner, id, Outcome::Approved);
 }
