@@ -9,7 +9,9 @@
 //   clickToAnswer the click on Approve (its event, in the iFrame) → the answer in the page
 //   inside        the click on Approve → the answer posted, inside the iFrame
 //   total         the page's request → the answer, with the 800 ms visibility wait
-//   compute, refresh as the iFrame's User Timing measures report them.
+//   compute, refresh as the iFrame's User Timing measures report them;
+//   policy        the policy's evaluation before the key (signer-wasm/src/flows/policy.rs),
+//   policyFetch   the same with its GET /v2/policy.
 
 const approveButton = (page) =>
   page.frameLocator("iframe[data-keyframe]").getByRole("button", { name: "Approve", exact: true });
@@ -26,6 +28,8 @@ const consentMeasures = (frame) => frame.evaluate(() => {
     inside: approved?.duration ?? null,
     compute: last("keyframe:compute")?.duration ?? null,
     refresh: last("keyframe:refresh")?.duration ?? null,
+    policy: last("keyframe:policy")?.duration ?? null,
+    policyFetch: last("keyframe:policy-fetch")?.duration ?? null,
   };
 });
 
@@ -57,12 +61,14 @@ export async function approvedSign(dev, kind, params) {
     total: answeredAt - asked,
     compute: m.compute,
     refresh: m.refresh,
+    policy: m.policy,
+    policyFetch: m.policyFetch,
   };
 }
 
 /** `warm` + `n` approved signatures of `kind`; the samples of the last `n`. */
 export async function approvedSigns(dev, kind, params, warm, n) {
-  const out = { painted: [], clickToAnswer: [], inside: [], total: [], compute: [], refresh: [] };
+  const out = { painted: [], clickToAnswer: [], inside: [], total: [], compute: [], refresh: [], policy: [], policyFetch: [] };
   for (let i = 0; i < warm + n; i++) {
     const s = await approvedSign(dev, kind, params);
     if (i < warm) continue;

@@ -16,6 +16,8 @@ export const FIGURES = {
     [`sign.${k}.compute`, `${k} inside the WASM: rebuild from two shares + sign + next split (ms)`],
     [`sign.${k}.backToBack`, `${k}: the page's request → the answer, approved by a click (includes the 800 ms visibility wait) (ms)`],
     [`sign.${k}.refresh`, `${k}: the refresh after the answer (ms)`],
+    [`sign.${k}.policy`, `${k}: the policy's evaluation in the iFrame before the key (operator policy + user rules, signature check) (ms)`],
+    [`sign.${k}.policyFetch`, `${k}: the same with its GET /v2/policy (ms)`],
     [`core.${k}.rebuildSign`, `raw core (same browser, no I/O): rebuild from two shares + sign + next split (ms)`],
     [`core.${k}.signOnly`, `raw core (same browser, no I/O): sign with a derived key (ms)`],
   ])),

@@ -300,6 +300,8 @@ async function browserPart(stack, host, tmp) {
       });
       record(`sign.${kind}.dispatch`, { samples: s.inside, ceiling: { label: "one loopback fetch + raw core rebuild+sign (medians)", value: mid("rtt.fetch") + mid(`core.${kind}.rebuildSign`) } });
       record(`sign.${kind}.compute`, { samples: s.compute, ceiling: { label: "raw core rebuild+sign, same browser (median)", value: mid(`core.${kind}.rebuildSign`) } });
+      record(`sign.${kind}.policy`, { samples: s.policy, ceiling: { label: "raw core rebuild+sign, same browser (median)", value: mid(`core.${kind}.rebuildSign`) } });
+      record(`sign.${kind}.policyFetch`, { samples: s.policyFetch, ceiling: { label: "one loopback fetch (median)", value: mid("rtt.fetch") } });
       record(`sign.${kind}.refresh`, { samples: s.refresh, ceiling: { label: "two loopback fetches (refresh + commit) (medians)", value: 2 * mid("rtt.fetch") } });
       record(`sign.${kind}.backToBack`, { samples: s.total, ceiling: { label: "the 800 ms visibility wait + click → answer (medians)", value: 800 + mid(`sign.${kind}.e2e`) } });
       await waitForRefreshIdle(dev);
@@ -473,6 +475,7 @@ function budgets() {
     b("personal_sign end to end p50", "sign.personal_sign.e2e", "median", "<", 10, "ms"),
     b("personal_sign end to end p99", "sign.personal_sign.e2e", "p99", "<", 25, "ms"),
     b("personal_sign inside the WASM (rebuild + sign)", "sign.personal_sign.compute", "median", "<", 5, "ms"),
+    ...SIGN_KINDS.map((k) => b(`${k}: policy evaluation in the iFrame p50`, `sign.${k}.policy`, "median", "<", 0.5, "ms")),
     ...SIGN_KINDS.flatMap((k) => [
       b(`${k}: request → approval screen painted p50`, `consent.${k}.painted`, "median", "<", 50, "ms"),
       b(`${k}: click on Approve → answer p50`, `sign.${k}.e2e`, "median", "<", 10, "ms"),

@@ -321,6 +321,33 @@ $("devices").addEventListener("click", () =>
     }
   }));
 
+// The wallet's activity log (docs/policy.md, "Activity"), newest first.
+const DECISIONS = {
+  allowed: "allowed by a rule",
+  approved_on_screen: "approved on the screen",
+  approved_by_webhook: "approved by the operator",
+  rejected: "rejected on the screen",
+  denied: "denied",
+  refused_by_webhook: "refused by the operator",
+  webhook_timed_out: "the operator did not answer",
+};
+$("activity").addEventListener("click", () =>
+  busy("Loading the activity…", async () => {
+    const entries = await state.signer.request({ method: "keyframe_activity", params: { limit: 50 } });
+    const list = $("activity-list");
+    list.replaceChildren();
+    for (const e of entries) {
+      const li = document.createElement("li");
+      li.dataset.decision = e.decision;
+      const what = [e.intent.kind, e.intent.chain && `chain ${e.intent.chain}`, e.intent.to && `to ${e.intent.to}`, e.intent.value && e.intent.value !== "0" && `${e.intent.value} wei`]
+        .filter(Boolean).join(" · ");
+      const rule = e.rule ? ` (rule ${e.rule.id})` : "";
+      li.textContent = `${new Date(e.at).toLocaleString()} · ${DECISIONS[e.decision] ?? e.decision}${rule} · ${what}${e.reason ? ` · ${e.reason}` : ""}`;
+      list.append(li);
+    }
+    if (entries.length === 0) list.textContent = "Nothing yet.";
+  }));
+
 $("export").addEventListener("click", () =>
   busy(waitsForYou("Showing your backup inside the wallet frame"), () => state.signer.request({ method: "keyframe_export" })));
 
@@ -354,6 +381,7 @@ $("logout").addEventListener("click", () =>
     $("auth-section").hidden = false;
     $("results").replaceChildren();
     $("device-list").replaceChildren();
+    $("activity-list").replaceChildren();
   }));
 
 // Resume a session after a reload of this tab.

@@ -37,6 +37,36 @@ export interface TransactionRequest {
   accessList?: { address: Hex; storageKeys: Hex[] }[];
 }
 
+/** A policy's effect (docs/policy.md). */
+export type PolicyEffect = "allow" | "ask" | "approve" | "deny";
+
+/** A rule, by layer and id. */
+export interface PolicyRuleRef { layer: "operator" | "user"; id: string }
+
+/** `keyframe_simulate`'s answer (the policy crate's evaluation, snake_case). */
+export interface PolicyEvaluation {
+  effect: PolicyEffect;
+  silent?: boolean;
+  deciding_rule?: PolicyRuleRef;
+  per_rule: { layer: "operator" | "user"; id: string; effect: PolicyEffect; matched: boolean; first_failed_condition?: string }[];
+  intent: Record<string, unknown>;
+  record?: Record<string, unknown>;
+  /** Whether the user's own rules were present and validly signed. */
+  user_rules: "none" | "verified" | "ignored";
+}
+
+/** One decision of the activity log. */
+export interface ActivityEntry {
+  id: string;
+  /** Unix milliseconds. */
+  at: number;
+  decision: "allowed" | "approved_on_screen" | "approved_by_webhook" | "rejected" | "denied" | "refused_by_webhook" | "webhook_timed_out";
+  rule?: PolicyRuleRef;
+  reason?: string;
+  device?: string;
+  intent: Record<string, unknown>;
+}
+
 /** Params and results of the methods the SDK knows (docs/architecture.md §6). */
 export interface KeyframeMethods {
   keyframe_ping: { params?: undefined; result: "pong" };
@@ -89,6 +119,17 @@ export interface KeyframeMethods {
     params: [string];
     result: { version: "2.0.0"; id: string; chainId: Hex; status: number; atomic: false; receipts: Record<string, unknown>[] };
   };
+  /**
+   * What the policy would decide for a signing request, without signing
+   * (docs/policy.md, "Simulator"): the decision, the deciding rule, each
+   * rule's first failed condition, the decoded intent.
+   */
+  keyframe_simulate: {
+    params: { method: string; params: unknown };
+    result: PolicyEvaluation;
+  };
+  /** The wallet's activity log, newest first (docs/policy.md, "Activity"). */
+  keyframe_activity: { params?: { limit?: number }; result: ActivityEntry[] };
   solana_signMessage: { params: { message: string }; result: { signature: string } };
   solana_signTransaction: { params: { transaction: string }; result: unknown };
 }

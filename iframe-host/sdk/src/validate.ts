@@ -53,8 +53,20 @@ export const IFRAME_METHODS = new Set<string>([
     "eth_signTransaction",
     "solana_signMessage",
     "solana_signTransaction",
+    "keyframe_simulate",
+    "keyframe_activity",
   ] satisfies RpcMethod[]),
 ]);
+
+/** The signing methods `keyframe_simulate` judges. */
+const SIMULATED = new Set<string>([
+  "personal_sign",
+  "eth_signTypedData_v4",
+  "eth_signTransaction",
+  "keyframe_signTransactions",
+  "solana_signMessage",
+  "solana_signTransaction",
+] satisfies RpcMethod[]);
 
 /** Never forwarded anywhere: raw-digest or legacy signing, subscriptions. */
 export const REFUSED_METHODS = new Set([
@@ -217,6 +229,23 @@ export function validateIframeParams(method: string, params: unknown): unknown {
     case "solana_signTransaction": {
       const p = objectParam(method, params);
       if (!isBase64(p.transaction)) throw badParams(`${method}: params.transaction must be base64`);
+      return p;
+    }
+    case "keyframe_simulate": {
+      // The request as it would be sent, checked (and normalised) the same way.
+      const p = objectParam(method, params);
+      if (!isStr(p.method) || !SIMULATED.has(p.method)) {
+        throw badParams(`${method}: params.method must be a signing method`);
+      }
+      return { method: p.method, params: validateIframeParams(p.method, p.params) };
+    }
+    case "keyframe_activity": {
+      if (params === undefined) return params;
+      const p = objectParam(method, params);
+      const { limit } = p;
+      if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= 200)) {
+        throw badParams(`${method}: params.limit must be an integer from 1 to 200`);
+      }
       return p;
     }
     default:

@@ -208,12 +208,16 @@ impl Judgement {
 impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S, D, C, K> {
     /// Evaluates `intent` for `wallet` as hot storage will: its operator
     /// policy, the user's verified rules and usage, its clock. Signs and
-    /// changes nothing (`keyframe_simulate` answers this).
+    /// changes nothing (`keyframe_simulate` answers this). A batch passes
+    /// its transactions as `parts`: the batch is judged as the strictest
+    /// of the whole and each part, so a rule about one transaction (a
+    /// denied recipient) holds inside a batch too.
     pub async fn evaluate_policy(
         &self,
         token: &Tokens,
         wallet: &WalletRecord,
         intent: &PolicyIntent,
+        parts: &[PolicyIntent],
     ) -> RpcResult<Judgement> {
         let start = self.clock.now();
         let state = self.hot.policy(token, wallet.wallet).await?;
@@ -226,7 +230,17 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             operator: &operator,
             user: user.as_ref().map(|(_, _, p)| p),
         };
-        let evaluation = keyframe_policy::evaluate(&layers, intent, &state.usage, state.now);
+        let mut evaluation = keyframe_policy::evaluate(&layers, intent, &state.usage, state.now);
+        for part in parts {
+            let one = keyframe_policy::evaluate(&layers, part, &state.usage, state.now);
+            if one.effect.rank() > evaluation.effect.rank() {
+                evaluation = Evaluation {
+                    intent: intent.clone(),
+                    record: evaluation.record,
+                    ..one
+                };
+            }
+        }
         self.clock.measure("keyframe:policy", fetched);
         self.clock.measure("keyframe:policy-fetch", start);
         Ok(Judgement {
@@ -248,8 +262,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         device: Option<DeviceId>,
         request: &Request<'_>,
         intent: &PolicyIntent,
+        parts: &[PolicyIntent],
     ) -> RpcResult<Judged> {
-        let judgement = self.evaluate_policy(token, wallet, intent).await?;
+        let judgement = self.evaluate_policy(token, wallet, intent, parts).await?;
         let e = &judgement.evaluation;
         let rule = e.deciding_rule.clone();
         let judged = |approval, grant| Judged {

@@ -143,12 +143,13 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         wallet: &WalletRecord,
         request: &Request<'_>,
         intent: &PolicyIntent,
+        parts: &[PolicyIntent],
         op: F,
     ) -> RpcResult<Signed<'_, T, D>>
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
-        scrubbed(self.with_key_unscrubbed(token, wallet, request, Some(intent), op)).await
+        scrubbed(self.with_key_unscrubbed(token, wallet, request, Some((intent, parts)), op)).await
     }
 
     async fn with_key_unscrubbed<T, F>(
@@ -156,16 +157,19 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         token: &Tokens,
         wallet: &WalletRecord,
         request: &Request<'_>,
-        intent: Option<&PolicyIntent>,
+        intent: Option<(&PolicyIntent, &[PolicyIntent])>,
         op: F,
     ) -> RpcResult<Signed<'_, T, D>>
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
         let judged = match intent {
-            Some(intent) => {
+            Some((intent, parts)) => {
                 let device = self.local_device(wallet.wallet).await;
-                Some(self.judge(token, wallet, device, request, intent).await?)
+                Some(
+                    self.judge(token, wallet, device, request, intent, parts)
+                        .await?,
+                )
             }
             None => {
                 self.approve(request).await?;

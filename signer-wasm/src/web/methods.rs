@@ -25,6 +25,7 @@ use crate::intent;
 use crate::secret::WalletSecret;
 use crate::shares::DeviceId;
 use crate::{evm, solana};
+use keyframe_policy::Intent as PolicyIntent;
 use keyframe_wire::rpc::Method;
 
 type Handler = for<'a> fn(&'a Signer, &'a Value) -> LocalBoxFuture<'a, Answer<'a>>;
@@ -448,7 +449,7 @@ handler!(personal_sign(s, p) {
     let ctx = s.intent_context();
     let described = intent::describe_personal_sign(&bytes, &ctx);
     let policy = intent::policy::personal_sign_intent(&bytes, &ctx);
-    s.sign("personal_sign", &described, &policy, move |secret| {
+    s.sign("personal_sign", &described, &policy, &[], move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::personal_sign(&key, &bytes)?)))
     })
@@ -468,7 +469,7 @@ handler!(sign_typed_data(s, p) {
     let ctx = s.intent_context();
     let described = intent::describe_typed_data(&typed, &ctx)?;
     let policy = intent::policy::typed_data_intent(&typed, &ctx)?;
-    s.sign("eth_signTypedData_v4", &described, &policy, move |secret| {
+    s.sign("eth_signTypedData_v4", &described, &policy, &[], move |secret| {
         let key = secret.evm_signing_key(0)?;
         Ok(json!(evm::signature_hex(&evm::sign_typed_data(&key, &typed, Some(chain))?)))
     })
@@ -485,7 +486,7 @@ handler!(sign_transaction(s, p) {
     let ctx = s.intent_context();
     let described = intent::describe_evm_transaction(&tx, &ctx)?;
     let policy = intent::policy::evm_transaction_intent(&tx, &ctx)?;
-    s.sign("eth_signTransaction", &described, &policy, move |secret| {
+    s.sign("eth_signTransaction", &described, &policy, &[], move |secret| {
         let key = secret.evm_signing_key(0)?;
         let signed = evm::sign_transaction(&key, &tx, chain)?;
         Ok(json!(format!("0x{}", hex::encode(signed.raw))))
@@ -509,8 +510,8 @@ handler!(sign_transactions(s, p) {
     let chain = s.chain_id.get();
     let ctx = s.intent_context();
     let described = intent::describe_evm_batch(&txs, &ctx)?;
-    let policy = intent::policy::evm_batch_intent(&txs, &ctx)?;
-    s.sign("keyframe_signTransactions", &described, &policy, move |secret| {
+    let (policy, parts) = batch_intents(&txs, &ctx)?;
+    s.sign("keyframe_signTransactions", &described, &policy, &parts, move |secret| {
         let key = secret.evm_signing_key(0)?;
         let mut raws = Vec::with_capacity(txs.len());
         for tx in &txs {
@@ -531,7 +532,7 @@ handler!(solana_sign_message(s, p) {
     let ctx = s.intent_context();
     let described = intent::describe_solana_message(&message, &ctx);
     let policy = intent::policy::solana_message_intent(&ctx);
-    s.sign("solana_signMessage", &described, &policy, move |secret| {
+    s.sign("solana_signMessage", &described, &policy, &[], move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "signature": bs58::encode(solana::sign_message(&key, &message)).into_string() }))
     })
@@ -543,7 +544,7 @@ handler!(solana_sign_transaction(s, p) {
     let ctx = s.intent_context();
     let described = intent::describe_solana_transaction(&tx, &ctx)?;
     let policy = intent::policy::solana_transaction_intent(&tx, &ctx)?;
-    s.sign("solana_signTransaction", &described, &policy, move |secret| {
+    s.sign("solana_signTransaction", &described, &policy, &[], move |secret| {
         let key = secret.solana_signing_key(0)?;
         Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
     })
@@ -559,16 +560,33 @@ handler!(eth_sign(s, p) {
     ))
 });
 
+/// A batch's intent (the whole) and its transactions' (the parts).
+fn batch_intents(
+    txs: &[Value],
+    ctx: &intent::Context,
+) -> RpcResult<(PolicyIntent, Vec<PolicyIntent>)> {
+    let whole = intent::policy::evm_batch_intent(txs, ctx)?;
+    let parts = txs
+        .iter()
+        .map(|tx| intent::policy::evm_transaction_intent(tx, ctx))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((whole, parts))
+}
+
 /// The policy's intent of a signing request given as `{ method, params }`,
-/// read exactly as the signing handler reads it.
-fn policy_intent_of(s: &Signer, method: &str, p: &Value) -> RpcResult<keyframe_policy::Intent> {
+/// read exactly as the signing handler reads it, and a batch's parts.
+fn policy_intent_of(
+    s: &Signer,
+    method: &str,
+    p: &Value,
+) -> RpcResult<(PolicyIntent, Vec<PolicyIntent>)> {
     let ctx = s.intent_context();
     let text = |v: &Value, what: &str| {
         v.as_str()
             .map(str::to_owned)
             .ok_or_else(|| RpcError::bad_params(format!("{what} must be a string")))
     };
-    Ok(match Method::from_wire(method) {
+    let one = match Method::from_wire(method) {
         Some(Method::PersonalSign) => {
             let items = positional(p, 2)?;
             let bytes = evm::personal_sign_message_bytes(&text(&items[0], "message")?);
@@ -594,7 +612,7 @@ fn policy_intent_of(s: &Signer, method: &str, p: &Value) -> RpcResult<keyframe_p
             let txs = field(object_param(p)?, "transactions")?
                 .as_array()
                 .ok_or_else(|| RpcError::bad_params("params.transactions must be an array"))?;
-            intent::policy::evm_batch_intent(txs, &ctx)?
+            return batch_intents(txs, &ctx);
         }
         Some(Method::SolanaSignMessage) => intent::policy::solana_message_intent(&ctx),
         Some(Method::SolanaSignTransaction) => {
@@ -603,7 +621,8 @@ fn policy_intent_of(s: &Signer, method: &str, p: &Value) -> RpcResult<keyframe_p
         }
         Some(Method::EthSign) => intent::policy::raw_digest_intent(&ctx),
         _ => return Err(RpcError::bad_params("method must be a signing method")),
-    })
+    };
+    Ok((one, Vec::new()))
 }
 
 // What the policy would decide, without signing or showing anything: the
@@ -613,9 +632,9 @@ handler!(simulate(s, p) {
     let params = object_param(p)?;
     let method = str_field(params, "method")?;
     let inner = params.get("params").unwrap_or(&Value::Null);
-    let intent = policy_intent_of(s, method, inner)?;
+    let (intent, parts) = policy_intent_of(s, method, inner)?;
     let (token, wallet) = s.session()?;
-    let judgement = s.flows.evaluate_policy(&token, &wallet, &intent).await?;
+    let judgement = s.flows.evaluate_policy(&token, &wallet, &intent, &parts).await?;
     let mut answer = serde_json::to_value(&judgement.evaluation)
         .map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "evaluation"))?;
     answer["user_rules"] = json!(judgement.user_rules.as_str());

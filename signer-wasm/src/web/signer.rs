@@ -210,6 +210,7 @@ impl Signer {
         method: &str,
         intent: &Intent,
         policy: &PolicyIntent,
+        parts: &[PolicyIntent],
         op: F,
     ) -> Answer<'_>
     where
@@ -226,6 +227,7 @@ impl Signer {
                     intent: Some(intent),
                 },
                 policy,
+                parts,
                 op,
             )
             .await?;

@@ -70,7 +70,12 @@ async fn start_jwks() -> String {
     url
 }
 
-async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) -> String {
+async fn start_service(
+    service: Service,
+    jwks: &str,
+    tmp: &tempfile::TempDir,
+    configure: &dyn Fn(&mut Settings),
+) -> String {
     let static_dir = tmp.path().join(format!("static-{}", service.name()));
     std::fs::create_dir_all(static_dir.join("pkg")).unwrap();
     std::fs::write(
@@ -86,6 +91,7 @@ async fn start_service(service: Service, jwks: &str, tmp: &tempfile::TempDir) ->
     s.rate.ip_per_second = 100_000;
     s.rate.ip_burst = 100_000;
     s.static_dir = static_dir;
+    configure(&mut s);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     s.dpop.public_url = base.clone();
@@ -115,10 +121,16 @@ pub struct Services {
 
 impl Services {
     pub async fn start() -> Services {
+        Services::start_with(|_| {}).await
+    }
+
+    /// [`Services::start`], with hot storage's settings changed by
+    /// `configure` first (its policy, its approval webhook).
+    pub async fn start_with(configure: impl Fn(&mut Settings)) -> Services {
         let tmp = tempfile::tempdir().unwrap();
         let jwks = start_jwks().await;
-        let hot = start_service(Service::Hot, &jwks, &tmp).await;
-        let shield = start_service(Service::Shield, &jwks, &tmp).await;
+        let hot = start_service(Service::Hot, &jwks, &tmp, &configure).await;
+        let shield = start_service(Service::Shield, &jwks, &tmp, &|_| {}).await;
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         Services {
             hot,
@@ -128,10 +140,26 @@ impl Services {
         }
     }
 
+    /// The hot-storage database's path (tests that play a dishonest
+    /// operator rewrite rows in it).
+    pub fn hot_db(&self) -> std::path::PathBuf {
+        self._tmp.path().join("hot.db")
+    }
+
     pub fn hot_api(&self) -> HttpHot {
         HttpHot {
             base: self.hot.clone(),
             http: self.http.clone(),
+            tamper: None,
+        }
+    }
+
+    /// Hot storage as a dishonest operator runs it: `GET /v2/policy`'s
+    /// answer goes through `tamper`.
+    pub fn tampering_hot_api(&self, tamper: fn(&mut PolicyState)) -> HttpHot {
+        HttpHot {
+            tamper: Some(tamper),
+            ..self.hot_api()
         }
     }
 
@@ -319,6 +347,8 @@ pub fn signed(
 pub struct HttpHot {
     base: String,
     http: reqwest::Client,
+    /// Rewrites what `GET /v2/policy` answered: a dishonest operator.
+    tamper: Option<fn(&mut PolicyState)>,
 }
 
 impl HttpHot {
@@ -444,12 +474,16 @@ impl HotStorage for HttpHot {
         Ok(())
     }
     async fn policy(&self, token: &Tokens, wallet: WalletId) -> Result<PolicyState, ServiceError> {
-        send(
+        let mut state: PolicyState = send(
             self.http
                 .get(format!("{}/v2/policy?wallet={wallet}", self.base)),
             token.hot(),
         )
-        .await
+        .await?;
+        if let Some(tamper) = self.tamper {
+            tamper(&mut state);
+        }
+        Ok(state)
     }
     async fn recover_for(
         &self,
