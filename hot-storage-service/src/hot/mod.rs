@@ -87,7 +87,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::revoke))
         .routes(routes!(policy::simulate))
         .routes(routes!(policy_routes::state))
-        .routes(routes!(policy_routes::put_user_rules))
+        .merge(
+            // A rule set of USER_RULES_MAX_BYTES, escaped inside the JSON
+            // body, must fit whatever the general body limit is.
+            OpenApiRouter::new()
+                .routes(routes!(policy_routes::put_user_rules))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    policy_routes::USER_RULES_BODY_LIMIT,
+                )),
+        )
         .routes(routes!(policy_routes::approvals))
         .routes(routes!(policy_routes::report, policy_routes::list))
 }

@@ -39,6 +39,11 @@ use crate::types::{OkBody, WalletId};
 pub const ACTIVITY_DEFAULT_LIMIT: u32 = 50;
 pub const ACTIVITY_MAX_LIMIT: u32 = 200;
 
+/// The body limit of `PUT /v2/policy/user-rules`: room for a rule set of
+/// [`USER_RULES_MAX_BYTES`] with every byte escaped once, and the other
+/// fields. (Larger sets are refused by the handler with 413 as well.)
+pub const USER_RULES_BODY_LIMIT: usize = 2 * USER_RULES_MAX_BYTES + 4096;
+
 /// A webhook's reason is cut to this many characters in an answer.
 const MAX_REASON_CHARS: usize = 300;
 
