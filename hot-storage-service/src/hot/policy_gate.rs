@@ -210,3 +210,71 @@ pub async fn enforce(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ed25519_dalek::{Signer as _, SigningKey};
+
+    fn signed(key: &SigningKey, version: u64, rules: &str) -> SignedUserRules {
+        let wallet: WalletId = "0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b".parse().unwrap();
+        let mut r = SignedUserRules {
+            wallet,
+            version,
+            rules: rules.to_owned(),
+            signature: String::new(),
+        };
+        r.signature = URL_SAFE_NO_PAD.encode(key.sign(&r.message()).to_bytes());
+        r
+    }
+
+    #[test]
+    fn user_rules_count_only_with_the_wallets_own_signature_over_them() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let authority = URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes());
+        let good = signed(&key, 2, r#"{"version":1,"default":"ask"}"#);
+        assert!(user_rules_signed(&authority, &good));
+
+        let other = SigningKey::from_bytes(&[8; 32]);
+        assert!(!user_rules_signed(
+            &authority,
+            &signed(&other, 2, &good.rules)
+        ));
+        let mut bumped = good.clone();
+        bumped.version = 3;
+        assert!(
+            !user_rules_signed(&authority, &bumped),
+            "the version is signed"
+        );
+        let mut changed = good.clone();
+        changed.rules.push(' ');
+        assert!(
+            !user_rules_signed(&authority, &changed),
+            "the rules are signed"
+        );
+        let mut padded = good.clone();
+        padded.signature.push('=');
+        assert!(
+            !user_rules_signed(&authority, &padded),
+            "base64url without padding only"
+        );
+        let mut short = good.clone();
+        short.signature.truncate(80);
+        assert!(!user_rules_signed(&authority, &short));
+        assert!(!user_rules_signed("not-a-key", &good));
+    }
+
+    #[test]
+    fn an_intent_has_one_digest_whatever_its_json_looked_like() {
+        let a: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#).unwrap();
+        let b: Intent =
+            serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
+        let c: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
+        let d = super::ps::intent_digest;
+        assert_eq!(d(&a).unwrap(), d(&b).unwrap());
+        assert_ne!(d(&a).unwrap(), d(&c).unwrap());
+    }
+}

@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             wallet TEXT NOT NULL,
             device TEXT,
             at BIGINT NOT NULL,
+            at_us BIGINT NOT NULL,
             decision TEXT NOT NULL,
             rule_layer TEXT,
             rule_id TEXT,
@@ -65,7 +66,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             intent_digest TEXT NOT NULL,
             consumed BIGINT NOT NULL DEFAULT 0
         )",
-        "CREATE INDEX activity_wallet ON activity (iss, sub, wallet, at)",
+        "CREATE INDEX activity_wallet ON activity (iss, sub, wallet, at_us)",
         "CREATE INDEX activity_at ON activity (at)",
     ],
 }];
@@ -310,17 +311,23 @@ pub async fn insert_activity(
     a: &NewActivity<'_>,
 ) -> AppResult<()> {
     let intent = serde_json::to_string(a.intent).map_err(anyhow::Error::from)?;
+    // Microseconds order the log: two entries of one millisecond keep
+    // the order they were made in.
+    let at_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
     sqlx::query(
-        "INSERT INTO activity (id, iss, sub, wallet, device, at, decision, rule_layer, rule_id, \
-         reason, intent, intent_digest, consumed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)",
+        "INSERT INTO activity (id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
+         rule_id, reason, intent, intent_digest, consumed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
     )
     .bind(a.id)
     .bind(&id.iss)
     .bind(&id.sub)
     .bind(a.wallet.to_string())
     .bind(a.device.map(ToString::to_string))
-    .bind(crate::db::now_ms())
+    .bind(at_us / 1000)
+    .bind(at_us)
     .bind(a.decision.as_str())
     .bind(a.rule.map(|r| layer_str(r.layer)))
     .bind(a.rule.map(|r| r.id.clone()))
@@ -357,7 +364,7 @@ pub async fn list_activity(
 ) -> AppResult<Vec<ActivityEntry>> {
     let rows = sqlx::query_as::<_, ActivityRow>(
         "SELECT id, device, at, decision, rule_layer, rule_id, reason, intent FROM activity \
-         WHERE iss = $1 AND sub = $2 AND wallet = $3 ORDER BY at DESC, id LIMIT $4",
+         WHERE iss = $1 AND sub = $2 AND wallet = $3 ORDER BY at_us DESC, id LIMIT $4",
     )
     .bind(&id.iss)
     .bind(&id.sub)
