@@ -74,6 +74,20 @@ async fn sequential(db: Db) {
         before
     );
     assert_eq!(activity(&srv, &w).await.len(), entries);
+    // The recovery pair's share (no device) is judged the same way.
+    let primary = |intent: Value| json!({ "wallet": w.wallet, "intent": intent });
+    let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(8453, "1"))).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(10, "0"))).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(unb64(b["share"].as_str().unwrap()), w.primary_share);
+    let log = activity(&srv, &w).await;
+    assert_eq!(log.len(), entries + 2);
+    assert_eq!(
+        (&log[0]["decision"], &log[1]["decision"]),
+        (&json!("approved_on_screen"), &json!("denied"))
+    );
+    assert!(log[0].get("device").is_none());
 }
 dual!(a_limit_holds_for_sequential_recovers, sequential);
 
