@@ -273,7 +273,7 @@ mod tests {
             serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
         let c: Intent =
             serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
-        let d = super::ps::intent_digest;
+        let d = ps::intent_digest;
         assert_eq!(d(&a).unwrap(), d(&b).unwrap());
         assert_ne!(d(&a).unwrap(), d(&c).unwrap());
     }
