@@ -214,8 +214,16 @@ pub async fn enforce(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::*;
+    // Named from the crate root: tests/module_graph.rs reads `super::*`
+    // as an import of `hot`.
+    use crate::hot::policy_gate::user_rules_signed;
+    use crate::hot::policy_store::intent_digest;
+    use crate::types::WalletId;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use ed25519_dalek::{Signer as _, SigningKey};
+    use keyframe_policy::Intent;
+    use keyframe_wire::policy::SignedUserRules;
 
     fn signed(key: &SigningKey, version: u64, rules: &str) -> SignedUserRules {
         let wallet: WalletId = "0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b".parse().unwrap();
@@ -273,7 +281,7 @@ mod tests {
             serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
         let c: Intent =
             serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
-        let d = ps::intent_digest;
+        let d = intent_digest;
         assert_eq!(d(&a).unwrap(), d(&b).unwrap());
         assert_ne!(d(&a).unwrap(), d(&c).unwrap());
     }
