@@ -205,6 +205,14 @@ pub struct HotCli {
         value_name = "FILE"
     )]
     pub policy_file: Option<PathBuf>,
+    /// How long the activity log (docs/policy.md, "Activity") keeps an
+    /// entry; older ones are deleted by the sweeper.
+    #[arg(
+        long,
+        env = "HOT_STORAGE_ACTIVITY_RETENTION_DAYS",
+        default_value_t = crate::settings::DEFAULT_ACTIVITY_RETENTION_DAYS
+    )]
+    pub activity_retention_days: u64,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -325,6 +333,11 @@ impl HotCli {
         s.policy = std::sync::Arc::new(crate::policy_file::PolicyFile::load(
             self.policy_file.as_deref(),
         )?);
+        s.activity_retention = Duration::from_secs(
+            self.activity_retention_days
+                .max(1)
+                .saturating_mul(24 * 3600),
+        );
         Ok(s)
     }
 }

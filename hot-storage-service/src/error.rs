@@ -51,6 +51,10 @@ pub enum AppError {
     DeviceLimit { max: u32 },
     #[error("version conflict")]
     VersionConflict,
+    /// User rules whose version is not above the stored one (409
+    /// `VERSION_CONFLICT`; crate::hot::policy_routes).
+    #[error("user rules version conflict")]
+    RulesVersionConflict,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("timeout")]
@@ -89,7 +93,8 @@ impl AppError {
             | AppError::AuthorityExists
             | AppError::DeviceExists
             | AppError::DeviceLimit { .. }
-            | AppError::VersionConflict => StatusCode::CONFLICT,
+            | AppError::VersionConflict
+            | AppError::RulesVersionConflict => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -112,7 +117,9 @@ impl AppError {
             AppError::AuthorityExists => ErrorCode::AuthorityExists,
             AppError::DeviceExists => ErrorCode::DeviceExists,
             AppError::DeviceLimit { .. } => ErrorCode::DeviceLimit,
-            AppError::VersionConflict => ErrorCode::VersionConflict,
+            AppError::VersionConflict | AppError::RulesVersionConflict => {
+                ErrorCode::VersionConflict
+            }
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Timeout => ErrorCode::Timeout,
             AppError::Unavailable => ErrorCode::Unavailable,
@@ -144,6 +151,9 @@ impl AppError {
                 format!("this wallet already has {max} devices, the most allowed; revoke one first")
             }
             AppError::VersionConflict => "the share version changed; refresh refused".into(),
+            AppError::RulesVersionConflict => {
+                "user rules of this version or a newer one are stored already".into()
+            }
             AppError::RateLimited { .. } => "too many requests".into(),
             AppError::Timeout => "the request took too long".into(),
             AppError::Unavailable => "the service is overloaded or shutting down".into(),

@@ -13,10 +13,12 @@
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
 //! `static_files`; `policy_file` (the operator's policy, under `settings`);
+//! `approval` (the operator's approval webhook, under `settings`);
 //! `reseal`, `config`; `run` (the composition root).
 
 #![forbid(unsafe_code)]
 
+pub mod approval;
 pub mod auth;
 pub mod authority;
 pub mod catalog;

@@ -76,6 +76,11 @@ struct ShareOpLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    decision: &'static str,
+}
+
 #[derive(Clone)]
 struct Buckets;
 
@@ -92,6 +97,8 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, Buckets>,
     share_ops: Family<ShareOpLabels, Counter>,
     seal_failures: Counter,
+    policy_decisions: Family<DecisionLabels, Counter>,
+    user_rules_invalid: Counter,
 }
 
 /// A standard method's name without allocating (anything else is `other`).
@@ -139,7 +146,21 @@ impl Metrics {
             seal_failures.clone(),
         );
         registry.register("keyframe_jwks_fetches", "JWKS fetches", jwks_fetches);
+        let policy_decisions = Family::<DecisionLabels, Counter>::default();
+        let user_rules_invalid = Counter::default();
+        registry.register(
+            "keyframe_policy_decisions",
+            "Policy decisions recorded in the activity log, by decision",
+            policy_decisions.clone(),
+        );
+        registry.register(
+            "keyframe_policy_user_rules_invalid",
+            "Stored user rule sets ignored because their signature or rules did not hold",
+            user_rules_invalid.clone(),
+        );
         Metrics {
+            policy_decisions,
+            user_rules_invalid,
             registry,
             requests,
             latency,
@@ -170,6 +191,18 @@ impl Metrics {
         self.share_ops
             .get_or_create(&ShareOpLabels { op, outcome })
             .inc();
+    }
+
+    /// Counts a decision of the activity log (`allowed`, `denied`, …).
+    pub fn policy_decision(&self, decision: &'static str) {
+        self.policy_decisions
+            .get_or_create(&DecisionLabels { decision })
+            .inc();
+    }
+
+    /// Counts a stored user rule set that was ignored (docs/policy.md).
+    pub fn user_rules_invalid(&self) {
+        self.user_rules_invalid.inc();
     }
 
     pub fn seal_failure(&self) {

@@ -22,11 +22,19 @@ fn schema(service: Service) -> (&'static str, &'static [Migration]) {
     }
 }
 
-/// Runs `service`'s migrations on `db`, and those of the replay records
+/// Runs `service`'s migrations on `db` (for hot storage, also the
+/// policy's: crate::hot::policy_store), and those of the replay records
 /// every service keeps (crate::replay).
 pub async fn migrate(service: Service, db: &Db) -> anyhow::Result<()> {
     let (table, migrations) = schema(service);
     db.migrate(table, migrations).await?;
+    if service == Service::Hot {
+        db.migrate(
+            crate::hot::policy_store::MIGRATIONS_TABLE,
+            crate::hot::policy_store::MIGRATIONS,
+        )
+        .await?;
+    }
     db.migrate(crate::replay::MIGRATIONS_TABLE, crate::replay::MIGRATIONS)
         .await
 }

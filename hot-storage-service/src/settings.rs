@@ -16,6 +16,9 @@ use crate::policy_file::PolicyFile;
 /// Default idle limit of a device: 90 days.
 pub const DEFAULT_DEVICE_IDLE_SECONDS: u64 = 90 * 24 * 3600;
 
+/// Default retention of the activity log: 90 days.
+pub const DEFAULT_ACTIVITY_RETENTION_DAYS: u64 = 90;
+
 /// Default cap on live devices per wallet.
 pub const DEFAULT_MAX_DEVICES_PER_WALLET: u32 = 20;
 
@@ -98,8 +101,38 @@ pub struct Settings {
     /// Hot storage: the operator's policy (`--policy-file`; reloaded on
     /// SIGHUP, so shared rather than copied).
     pub policy: Arc<PolicyFile>,
+    /// Hot storage: the operator's approval webhook (`--approval-url`);
+    /// none: a request whose effect is `approve` is refused.
+    pub approver: Option<Arc<crate::approval::Approver>>,
+    /// Hot storage: how long the activity log keeps an entry
+    /// (`--activity-retention-days`).
+    pub activity_retention: Duration,
+    /// Tests only (feature `test-approver`): answers in place of the
+    /// webhook, so the approval paths can be tested without one.
+    #[cfg(feature = "test-approver")]
+    pub test_approver: Option<TestApprover>,
     /// Shield: the only origin CORS allows.
     pub provider_origin: String,
+}
+
+/// A fixed answer in place of the approval webhook (feature
+/// `test-approver`, never in a release build).
+#[cfg(feature = "test-approver")]
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct TestApprover(
+    pub  Arc<
+        dyn Fn(&crate::approval::ApprovalCall<'_>) -> crate::approval::ApprovalOutcome
+            + Send
+            + Sync,
+    >,
+);
+
+#[cfg(feature = "test-approver")]
+impl std::fmt::Debug for TestApprover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestApprover")
+    }
 }
 
 impl Settings {
@@ -141,6 +174,10 @@ impl Settings {
             static_dir: PathBuf::from("iframe-host"),
             catalog: Catalog::embedded(),
             policy: Arc::new(PolicyFile::default()),
+            approver: None,
+            activity_retention: Duration::from_secs(DEFAULT_ACTIVITY_RETENTION_DAYS * 24 * 3600),
+            #[cfg(feature = "test-approver")]
+            test_approver: None,
             provider_origin: "http://127.0.0.1:8787".into(),
         }
     }

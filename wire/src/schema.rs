@@ -185,6 +185,10 @@ impl PartialSchema for crate::policy::RecoverWithIntent {
                 "intent",
                 object("the intent of the signature (docs/policy.md, \"The intent\")"),
             )
+            .property(
+                "approval",
+                string("when the policy's effect is approve: the evaluation_id of the webhook's yes (POST /v2/policy/approvals), used once"),
+            )
             .additional_properties(Some(
                 utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
             ))
@@ -192,3 +196,182 @@ impl PartialSchema for crate::policy::RecoverWithIntent {
     }
 }
 impl ToSchema for crate::policy::RecoverWithIntent {}
+
+fn string(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+}
+
+fn closed(b: ObjectBuilder) -> RefOr<Schema> {
+    b.additional_properties(Some(
+        utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+    ))
+    .into()
+}
+
+fn integer(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .description(Some(description))
+}
+
+const DECISIONS: [&str; 7] = [
+    "allowed",
+    "approved_on_screen",
+    "approved_by_webhook",
+    "rejected",
+    "denied",
+    "refused_by_webhook",
+    "webhook_timed_out",
+];
+
+fn decision(description: &str) -> ObjectBuilder {
+    string(description).enum_values(Some(DECISIONS))
+}
+
+impl PartialSchema for crate::policy::SignedUserRules {
+    fn schema() -> RefOr<Schema> {
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "The user's own rules: a policy document's JSON text signed by the wallet's authority key (docs/policy.md, \"Layers and precedence\").",
+                ))
+                .property("wallet", WalletId::schema())
+                .required("wallet")
+                .property("version", integer("grows with every change; a stored set is replaced only by a higher version"))
+                .required("version")
+                .property("rules", string("the policy document, exactly the text signed (at most 16384 bytes)"))
+                .required("rules")
+                .property("signature", string("ed25519 by the wallet's authority key over \"keyframe-user-rules-v1\\n<wallet>\\n<version>\\n<rules>\", base64url without padding"))
+                .required("signature"),
+        )
+    }
+}
+impl ToSchema for crate::policy::SignedUserRules {}
+
+impl PartialSchema for crate::policy::PolicyState {
+    fn schema() -> RefOr<Schema> {
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "What the iFrame evaluates a request against before it rebuilds the key (docs/policy.md, \"Enforced twice\").",
+                ))
+                .property("operator", object("the operator's policy document in force"))
+                .required("operator")
+                .property("user_rules", crate::policy::SignedUserRules::schema())
+                .property(
+                    "usage",
+                    utoipa::openapi::schema::ArrayBuilder::new()
+                        .items(object(
+                            "a usage entry { layer, rule, at, value?, lamports?, tokens? } inside the longest window",
+                        ))
+                        .build(),
+                )
+                .property("now", integer("the server's clock, Unix seconds"))
+                .required("now"),
+        )
+    }
+}
+impl ToSchema for crate::policy::PolicyState {}
+
+impl PartialSchema for crate::policy::ApprovalRequest {
+    fn schema() -> RefOr<Schema> {
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "A request whose policy effect is approve, for the operator's approval webhook.",
+                ))
+                .property("wallet", WalletId::schema())
+                .required("wallet")
+                .property("device", DeviceId::schema())
+                .property("intent", object("the intent (docs/policy.md, \"The intent\")"))
+                .required("intent"),
+        )
+    }
+}
+impl ToSchema for crate::policy::ApprovalRequest {}
+
+impl PartialSchema for crate::policy::ApprovalResponse {
+    fn schema() -> RefOr<Schema> {
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "The webhook said yes; recover honours evaluation_id once.",
+                ))
+                .property(
+                    "evaluation_id",
+                    string("send as `approval` with the recover request"),
+                )
+                .required("evaluation_id")
+                .property("approved", ObjectBuilder::new().schema_type(Type::Boolean))
+                .required("approved")
+                .property(
+                    "silent",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .description(Some("the deciding rule is silent: no screen after the yes")),
+                ),
+        )
+    }
+}
+impl ToSchema for crate::policy::ApprovalResponse {}
+
+impl PartialSchema for crate::policy::ActivityReport {
+    fn schema() -> RefOr<Schema> {
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "An outcome only the iFrame sees: rejected on the screen, or denied by its own evaluation.",
+                ))
+                .property("wallet", WalletId::schema())
+                .required("wallet")
+                .property("device", DeviceId::schema())
+                .property("intent", object("the intent"))
+                .required("intent")
+                .property("decision", decision("rejected or denied"))
+                .required("decision")
+                .property("rule", object("{ layer, id } of the deciding rule")),
+        )
+    }
+}
+impl ToSchema for crate::policy::ActivityReport {}
+
+impl PartialSchema for crate::policy::ActivityList {
+    fn schema() -> RefOr<Schema> {
+        let entry = closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("id", string("opaque"))
+                .required("id")
+                .property("at", integer("Unix milliseconds"))
+                .required("at")
+                .property("decision", decision("what became of the request"))
+                .required("decision")
+                .property("rule", object("{ layer, id } of the deciding rule"))
+                .property("reason", string("why, in words"))
+                .property("device", DeviceId::schema())
+                .property("intent", object("the decoded request"))
+                .required("intent"),
+        );
+        closed(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("The wallet's activity log, newest first."))
+                .property(
+                    "entries",
+                    utoipa::openapi::schema::ArrayBuilder::new()
+                        .items(entry)
+                        .build(),
+                )
+                .required("entries"),
+        )
+    }
+}
+impl ToSchema for crate::policy::ActivityList {}

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::policy_gate::{Gate, enforce};
 use super::store::{DeviceRow, HotStore, NewDevice, WalletRow};
 use super::wire::{
     CommitRequest, ConfigResponse, CreateRequest, DeviceIn, DeviceInfo, DeviceList, DeviceRef,
@@ -73,7 +74,7 @@ fn share_blob(share: Zeroizing<Vec<u8>>) -> AppResult<ShareBlob> {
 
 /// The caller's wallet `wallet`, once `proof` carries a valid signature by
 /// its authority key (403 `AUTHORITY_REQUIRED` otherwise; crate::authority).
-async fn authorized(
+pub(super) async fn authorized(
     st: &HotStore,
     id: &Identity,
     wallet: &WalletId,
@@ -340,7 +341,7 @@ impl DeviceRow {
 /// share.
 #[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverWithIntent,
     responses((status = 200, body = RecoverResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, description = "POLICY_DENIED: the operator's policy refuses the intent", body = ErrorBody),
+        (status = 403, description = "POLICY_DENIED: the policy refuses the intent, or its effect is approve and `approval` is not a valid yes", body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn recover(
@@ -349,13 +350,20 @@ pub async fn recover(
     User(id): User,
     Json(body): Json<RecoverWithIntent>,
 ) -> AppResult<JsonOut<RecoverResponse>> {
+    let approval = body.approval.clone();
     let (req, intent) = body.split_off();
-    // Before anything is read: a refused signature releases no share.
-    super::policy::enforce(&settings, &id, intent.as_ref())?;
     let version = req.version.map(check_version).transpose()?;
     let device = req.device.filter(|d| !d.is_nil());
+    // The policy judges the request once the share is known to exist
+    // (a 404 records no decision and no usage) and before it is opened.
+    let gate = Gate {
+        wallet: &req.wallet,
+        device: device.as_ref(),
+        intent: intent.as_ref(),
+        approval: approval.as_deref(),
+    };
     let Some(device) = device else {
-        return recover_primary(&st, &id, &req, version).await;
+        return recover_primary(&st, &settings, &id, &req, version, &gate).await;
     };
     if let (Some(v), Some(s)) = (version, &req.split)
         && st.promote(&id, &req.wallet, &device, v, s).await?
@@ -381,6 +389,7 @@ pub async fn recover(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
+    enforce(&st, &settings, &id, &gate).await?;
     let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
     // 60 s), so a hot read path does not write on every request.
@@ -409,9 +418,11 @@ pub async fn recover(
 /// same rule as a device's pending share).
 async fn recover_primary(
     st: &HotStore,
+    settings: &Settings,
     id: &crate::auth::Identity,
     req: &RecoverRequest,
     version: Option<i64>,
+    gate: &Gate<'_>,
 ) -> AppResult<JsonOut<RecoverResponse>> {
     let mut w = st.require_wallet(id, &req.wallet).await?;
     if let Some(split) = &req.split
@@ -438,6 +449,7 @@ async fn recover_primary(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
+    enforce(st, settings, id, gate).await?;
     let share = st.open_primary(id, &w)?;
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {

@@ -7,12 +7,18 @@
 //! * [`wire`]: request and response bodies;
 //! * [`handlers`]: the routes;
 //! * [`policy`]: the policy simulator (`/v2/policy/simulate`);
+//! * [`policy_store`], [`policy_gate`], [`policy_routes`]: the policy's
+//!   state (usage, user rules, activity log), its enforcement at
+//!   `recover`, and its other routes;
 //! * [`sweeper`]: deletion of expired devices (ephemeral past their TTL,
-//!   any device past its idle limit).
+//!   any device past its idle limit), old activity and old usage.
 
 pub mod cap;
 pub mod handlers;
 pub mod policy;
+pub mod policy_gate;
+pub mod policy_routes;
+pub mod policy_store;
 pub mod reseal;
 pub mod store;
 pub mod sweeper;
@@ -42,6 +48,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v2/devices/list"),
     ("post", "/v2/devices/revoke"),
     ("post", "/v2/policy/simulate"),
+    ("get", "/v2/policy"),
+    ("put", "/v2/policy/user-rules"),
+    ("post", "/v2/policy/approvals"),
+    ("post", "/v2/activity"),
+    ("get", "/v2/activity"),
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
@@ -75,6 +86,18 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::list))
         .routes(routes!(handlers::revoke))
         .routes(routes!(policy::simulate))
+        .routes(routes!(policy_routes::state))
+        .merge(
+            // A rule set of USER_RULES_MAX_BYTES, escaped inside the JSON
+            // body, must fit whatever the general body limit is.
+            OpenApiRouter::new()
+                .routes(routes!(policy_routes::put_user_rules))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    policy_routes::USER_RULES_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(policy_routes::approvals))
+        .routes(routes!(policy_routes::report, policy_routes::list))
 }
 
 /// The hot-storage router: API, health, metrics, OpenAPI, and the iFrame's

@@ -5,19 +5,18 @@
 //!   drafted) and answers the evaluation. Nothing is signed, stored or
 //!   released; the caller must be a signed-in user like on every other
 //!   `/v2` user route (token and DPoP proof).
-//! * [`enforce`]: before `POST /v2/devices/recover` releases a share asked
-//!   for a signature, the same evaluation on the intent the iFrame sends
-//!   with it; `deny` (and `approve`, whose webhook this service does not
-//!   run yet) is 403 `POLICY_DENIED`.
+//!
+//! Enforcement at `POST /v2/devices/recover` is `policy_gate`; the other
+//! policy routes are `policy_routes`.
 
 use std::sync::Arc;
 
 use axum::Json as JsonOut;
 use axum::extract::State;
-use keyframe_policy::{Effect, Intent, Layers, Policy, evaluate};
+use keyframe_policy::{Layers, Policy, evaluate};
 use keyframe_wire::policy::{SimulateRequest, SimulateResponse};
 
-use crate::auth::{Identity, User};
+use crate::auth::User;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::settings::Settings;
@@ -52,48 +51,4 @@ pub async fn simulate(
         &req.usage,
         now,
     ))))
-}
-
-fn now_secs() -> u64 {
-    crate::db::now_ms().max(0) as u64 / 1000
-}
-
-/// Evaluates the operator's policy on the intent a recover request carries
-/// and refuses the share unless the policy lets the signature go ahead
-/// (`allow`, or `ask`: the iFrame's consent screen decides). `approve` is
-/// refused too: the approval webhook (issue 12, item 4) is not part of
-/// this service yet, so nothing can say yes. A request without an intent
-/// (export, recovery, a flow that signs nothing) is not judged here.
-pub fn enforce(settings: &Settings, id: &Identity, intent: Option<&Intent>) -> AppResult<()> {
-    let Some(intent) = intent else {
-        return Ok(());
-    };
-    let operator = settings.policy.current();
-    let layers = Layers {
-        operator: &operator,
-        user: None,
-    };
-    let e = evaluate(&layers, intent, &[], now_secs());
-    let rule = e.deciding_rule.as_ref().map(|r| r.id.clone());
-    let why = match (e.effect, &rule) {
-        (Effect::Allow | Effect::Ask, _) => return Ok(()),
-        (Effect::Deny, Some(r)) => format!("denied by rule {r:?}"),
-        (Effect::Deny, None) if intent.raw_digest => "a raw digest is never signed".to_owned(),
-        (Effect::Deny, None) => "denied by the policy's default".to_owned(),
-        (Effect::Approve, Some(r)) => {
-            format!("rule {r:?} needs the approval webhook, which this service does not run")
-        }
-        (Effect::Approve, None) => {
-            "the policy's default needs the approval webhook, which this service does not run"
-                .to_owned()
-        }
-    };
-    tracing::info!(
-        iss = id.iss.as_str(),
-        effect = e.effect.as_str(),
-        rule = rule.as_deref().unwrap_or("(default)"),
-        kind = intent.kind.as_str(),
-        "share refused by policy"
-    );
-    Err(AppError::PolicyDenied(why))
 }

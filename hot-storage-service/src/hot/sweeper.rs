@@ -1,6 +1,7 @@
 //! The sweeper: deletes expired devices (ephemeral ones past their TTL, any
-//! device past its idle limit) and forgets idle rate limiter keys, every
-//! `sweep_interval`.
+//! device past its idle limit), activity older than the retention
+//! (`--activity-retention-days`), usage older than the longest window,
+//! and forgets idle rate limiter keys, every `sweep_interval`.
 
 use crate::state::AppState;
 
@@ -10,6 +11,16 @@ pub async fn sweep_expired(st: &AppState) -> anyhow::Result<u64> {
     let n = super::store::delete_expired(&st.db, idle_ms).await?;
     if n > 0 {
         tracing::info!(deleted = n, "expired devices swept");
+    }
+    let retention_ms =
+        i64::try_from(st.settings.activity_retention.as_millis()).unwrap_or(i64::MAX);
+    let now = crate::db::now_ms();
+    let usage_before =
+        now / 1000 - i64::try_from(keyframe_policy::MAX_WINDOW_SECS).unwrap_or(i64::MAX / 2);
+    let (activity, usage) =
+        super::policy_store::sweep(&st.db, now.saturating_sub(retention_ms), usage_before).await?;
+    if activity + usage > 0 {
+        tracing::info!(activity, usage, "old activity and usage swept");
     }
     Ok(n)
 }

@@ -379,10 +379,25 @@ async fn openapi_describes_the_policy_bodies_and_every_reference_resolves() {
     let srv = Srv::hot(Db::Sqlite).await;
     let (_, doc) = srv.get("/openapi.json", None).await;
     let schemas = &doc["components"]["schemas"];
-    for name in ["SimulateRequest", "SimulateResponse", "RecoverWithIntent"] {
+    for name in [
+        "SimulateRequest",
+        "SimulateResponse",
+        "RecoverWithIntent",
+        "PolicyState",
+        "SignedUserRules",
+        "ApprovalRequest",
+        "ApprovalResponse",
+        "ActivityReport",
+        "ActivityList",
+    ] {
         assert!(schemas[name].is_object(), "{name} missing");
     }
     assert!(schemas["RecoverWithIntent"]["properties"]["intent"].is_object());
+    assert!(schemas["RecoverWithIntent"]["properties"]["approval"].is_object());
+    assert_eq!(
+        schemas["SignedUserRules"]["required"],
+        json!(["wallet", "version", "rules", "signature"])
+    );
     assert_eq!(schemas["SimulateRequest"]["required"], json!(["intent"]));
     let mut all = Vec::new();
     refs(&doc, &mut all);

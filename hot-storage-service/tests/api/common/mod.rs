@@ -482,10 +482,11 @@ pub fn needs_authority(method: &reqwest::Method, path: &str) -> bool {
             "/v2/devices/revoke",
         ]
         .contains(&path);
+    let rules = *method == reqwest::Method::PUT && path == "/v2/policy/user-rules";
     let cold = (*method == reqwest::Method::PUT || *method == reqwest::Method::DELETE)
         && path.starts_with("/v1/cold-shares/")
         && !path.ends_with("/authority");
-    hot || cold
+    hot || rules || cold
 }
 
 /// A wallet created through the API, with its device.

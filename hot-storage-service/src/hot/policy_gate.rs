@@ -1,0 +1,288 @@
+//! The policy as hot storage enforces it before it releases a share
+//! (docs/policy.md, "Enforced twice"), and the evaluation the approval
+//! route shares with it.
+//!
+//! [`enforce`] runs in one transaction serialized per user
+//! (policy_store::locked): it loads the user's usage and the wallet's user
+//! rules, checks the rules' signature against the wallet's authority key
+//! (a set that fails is ignored, logged and counted), evaluates, and
+//! records the decision in the activity log and the usage the deciding
+//! rule's limits count, all before it commits. Two requests of one user,
+//! on any replicas, therefore never both pass a limit only one fits in.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signature, VerifyingKey};
+use keyframe_policy::{Effect, Evaluation, Intent, Layers, MAX_WINDOW_SECS, Policy, evaluate};
+use keyframe_wire::AuthorityKey;
+use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision, SignedUserRules};
+use sqlx::AnyConnection;
+
+use super::policy_store::{self as ps, NewActivity};
+use super::store::HotStore;
+use crate::auth::Identity;
+use crate::db::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::settings::Settings;
+use crate::types::{DeviceId, WalletId};
+
+/// Unix seconds now.
+pub fn now_secs() -> u64 {
+    u64::try_from(now_ms() / 1000).unwrap_or(0)
+}
+
+/// Whether `rules` carries a valid signature (ed25519 `verify_strict`,
+/// base64url without padding) by `authority`, the wallet's registered key
+/// (base64url), over [`SignedUserRules::message`].
+pub fn user_rules_signed(authority: &str, rules: &SignedUserRules) -> bool {
+    let Ok(key) = authority.parse::<AuthorityKey>() else {
+        return false;
+    };
+    let Ok(verifying) = VerifyingKey::from_bytes(key.as_bytes()) else {
+        return false;
+    };
+    let Ok(sig) = URL_SAFE_NO_PAD.decode(&rules.signature) else {
+        return false;
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(sig.as_slice()) else {
+        return false;
+    };
+    verifying
+        .verify_strict(&rules.message(), &Signature::from_bytes(&sig))
+        .is_ok()
+}
+
+/// The stored user rules as a layer: none when there are none, or when
+/// their signature or their rules do not hold (then logged at warn and
+/// counted in `keyframe_policy_user_rules_invalid_total`).
+fn user_layer(
+    st: &HotStore,
+    authority: Option<&str>,
+    stored: Option<SignedUserRules>,
+) -> Option<Policy> {
+    let stored = stored?;
+    let why = match authority {
+        None => "the wallet has no authority key",
+        Some(a) if !user_rules_signed(a, &stored) => "the signature does not verify",
+        Some(_) => match Policy::from_json(&stored.rules) {
+            Ok(p) => return Some(p),
+            Err(_) => "the rules are not a valid policy",
+        },
+    };
+    st.metrics.user_rules_invalid();
+    tracing::warn!(
+        wallet = stored.wallet.to_string(),
+        version = stored.version,
+        why,
+        "stored user rules ignored"
+    );
+    None
+}
+
+/// Evaluates `intent` for the caller's `wallet` with the operator's
+/// policy, the wallet's (verified) user rules and the user's usage, as
+/// read through `conn`.
+pub async fn evaluate_for(
+    conn: &mut AnyConnection,
+    st: &HotStore,
+    settings: &Settings,
+    id: &Identity,
+    wallet: &WalletId,
+    intent: &Intent,
+    now: u64,
+) -> AppResult<Evaluation> {
+    let usage = ps::load_usage(&mut *conn, &st.db, id, now.saturating_sub(MAX_WINDOW_SECS)).await?;
+    let authority = ps::wallet_authority(&mut *conn, &st.db, id, wallet).await?;
+    let stored = ps::load_user_rules(&mut *conn, &st.db, id, wallet).await?;
+    let user = user_layer(st, authority.as_deref(), stored);
+    let operator = settings.policy.current();
+    let layers = Layers {
+        operator: &operator,
+        user: user.as_ref(),
+    };
+    Ok(evaluate(&layers, intent, &usage, now))
+}
+
+/// `rule "id" (layer)`, or the policy's default.
+pub fn rule_text(e: &Evaluation) -> String {
+    match &e.deciding_rule {
+        Some(r) => {
+            let layer = match r.layer {
+                keyframe_policy::Layer::Operator => "operator",
+                keyframe_policy::Layer::User => "user",
+            };
+            format!("rule {:?} ({layer})", r.id)
+        }
+        None => "the policy's default".to_owned(),
+    }
+}
+
+/// Why a `deny` evaluation denies, in words the user can read.
+pub fn deny_reason(e: &Evaluation) -> String {
+    if e.deciding_rule.is_none() && e.intent.raw_digest {
+        return "a raw digest is never signed".to_owned();
+    }
+    format!("denied by {}", rule_text(e))
+}
+
+/// What `recover` asks before it opens a share for a signature.
+pub struct Gate<'a> {
+    pub wallet: &'a WalletId,
+    pub device: Option<&'a DeviceId>,
+    /// None: the share is not for a signature (export, recovery); the
+    /// policy does not judge it.
+    pub intent: Option<&'a Intent>,
+    /// The webhook's yes, when the effect is `approve`.
+    pub approval: Option<&'a str>,
+}
+
+/// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
+/// recording the decision and the usage in the same transaction. Called
+/// by `recover` once it knows the share exists, so a 404 records nothing.
+pub async fn enforce(
+    st: &HotStore,
+    settings: &Settings,
+    id: &Identity,
+    g: &Gate<'_>,
+) -> AppResult<()> {
+    let Some(intent) = g.intent else {
+        return Ok(());
+    };
+    let now = now_secs();
+    let mut tx = ps::locked(&st.db, id).await?;
+    let e = evaluate_for(&mut tx, st, settings, id, g.wallet, intent, now).await?;
+    let entry_id = ps::new_id()?;
+    let entry = |decision, reason| NewActivity {
+        id: &entry_id,
+        wallet: g.wallet,
+        device: g.device,
+        decision,
+        rule: e.deciding_rule.as_ref(),
+        reason,
+        intent,
+    };
+    let decision = match e.effect {
+        Effect::Deny => {
+            let why = deny_reason(&e);
+            ps::insert_activity(&mut *tx, &st.db, id, &entry(Decision::Denied, Some(&why))).await?;
+            tx.commit().await?;
+            st.metrics.policy_decision(Decision::Denied.as_str());
+            tracing::info!(
+                effect = "deny",
+                kind = intent.kind.as_str(),
+                "share refused by policy"
+            );
+            return Err(AppError::PolicyDenied(why));
+        }
+        Effect::Approve => {
+            let not_before = now_ms().saturating_sub(APPROVAL_TTL_SECS as i64 * 1000);
+            let consumed = match g.approval {
+                Some(a) => {
+                    let digest = ps::intent_digest(intent)?;
+                    ps::consume_approval(&mut *tx, &st.db, id, g.wallet, a, &digest, not_before)
+                        .await?
+                }
+                None => false,
+            };
+            if !consumed {
+                tx.rollback().await?;
+                return Err(AppError::PolicyDenied(format!(
+                    "{} needs the approval webhook's yes (an unused approval for this wallet and this very request, at most {APPROVAL_TTL_SECS} s old)",
+                    rule_text(&e)
+                )));
+            }
+            // The webhook's yes is the log's entry for this request.
+            None
+        }
+        Effect::Allow => Some(Decision::Allowed),
+        // The iFrame asks for the share only once the user said yes.
+        Effect::Ask => Some(Decision::ApprovedOnScreen),
+    };
+    if let Some(d) = decision {
+        ps::insert_activity(&mut *tx, &st.db, id, &entry(d, None)).await?;
+    }
+    if let Some(u) = &e.record {
+        ps::insert_usage(&mut *tx, &st.db, id, u).await?;
+    }
+    tx.commit().await?;
+    if let Some(d) = decision {
+        st.metrics.policy_decision(d.as_str());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    // Named from the crate root: tests/module_graph.rs reads `super::*`
+    // as an import of `hot`.
+    use crate::hot::policy_gate::user_rules_signed;
+    use crate::hot::policy_store::intent_digest;
+    use crate::types::WalletId;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use keyframe_policy::Intent;
+    use keyframe_wire::policy::SignedUserRules;
+
+    fn signed(key: &SigningKey, version: u64, rules: &str) -> SignedUserRules {
+        let wallet: WalletId = "0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b".parse().unwrap();
+        let mut r = SignedUserRules {
+            wallet,
+            version,
+            rules: rules.to_owned(),
+            signature: String::new(),
+        };
+        r.signature = URL_SAFE_NO_PAD.encode(key.sign(&r.message()).to_bytes());
+        r
+    }
+
+    #[test]
+    fn user_rules_count_only_with_the_wallets_own_signature_over_them() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let authority = URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes());
+        let good = signed(&key, 2, r#"{"version":1,"default":"ask"}"#);
+        assert!(user_rules_signed(&authority, &good));
+
+        let other = SigningKey::from_bytes(&[8; 32]);
+        assert!(!user_rules_signed(
+            &authority,
+            &signed(&other, 2, &good.rules)
+        ));
+        let mut bumped = good.clone();
+        bumped.version = 3;
+        assert!(
+            !user_rules_signed(&authority, &bumped),
+            "the version is signed"
+        );
+        let mut changed = good.clone();
+        changed.rules.push(' ');
+        assert!(
+            !user_rules_signed(&authority, &changed),
+            "the rules are signed"
+        );
+        let mut padded = good.clone();
+        padded.signature.push('=');
+        assert!(
+            !user_rules_signed(&authority, &padded),
+            "base64url without padding only"
+        );
+        let mut short = good.clone();
+        short.signature.truncate(80);
+        assert!(!user_rules_signed(&authority, &short));
+        assert!(!user_rules_signed("not-a-key", &good));
+    }
+
+    #[test]
+    fn an_intent_has_one_digest_whatever_its_json_looked_like() {
+        let a: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#).unwrap();
+        let b: Intent =
+            serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
+        let c: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
+        let d = intent_digest;
+        assert_eq!(d(&a).unwrap(), d(&b).unwrap());
+        assert_ne!(d(&a).unwrap(), d(&c).unwrap());
+    }
+}

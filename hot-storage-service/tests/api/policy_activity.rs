@@ -1,0 +1,247 @@
+//! The activity log (docs/policy.md, "Activity"; docs/api.md
+//! `POST /v2/activity`, `GET /v2/activity`): every decision hot storage
+//! makes is listed, newest first, with its rule and reason; the iFrame
+//! reports only `rejected` and `denied`; each user sees only their own
+//! wallet's; the decisions metric counts them; retention sweeps old
+//! entries and usage outside every window.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hot_storage_service::approval::ApprovalOutcome;
+use hot_storage_service::settings::TestApprover;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::dual;
+use crate::policy_support::*;
+
+fn operator() -> Value {
+    json!({ "version": 1, "default": "ask", "rules": [
+        { "id": "no-mainnet", "effect": "deny", "when": { "chains": [1] } },
+        { "id": "office", "effect": "approve", "when": { "value_at_least": "1000" } },
+        { "id": "tiny", "effect": "allow", "when": { "value_at_most": "10" },
+          "limits": [{ "window": "1d", "count_at_most": 100 }] } ] })
+}
+
+async fn report(srv: &Srv, w: &Wallet, body: &Value) -> (StatusCode, Value) {
+    let _ = w;
+    srv.post(ACTIVITY, &w.token, body).await
+}
+
+async fn every_decision(db: Db) {
+    let srv = with_policy(db, operator(), |s| {
+        s.test_approver = Some(TestApprover(Arc::new(|c| {
+            if c.intent.value.to_string() == "1000" {
+                ApprovalOutcome::Approved
+            } else {
+                ApprovalOutcome::TimedOut
+            }
+        })));
+    })
+    .await;
+    let w = create_wallet(&srv, "activity").await;
+    let other = create_wallet(&srv, "activity-other").await;
+    let label = |d: &str| format!("decision=\"{d}\"");
+    let m = "keyframe_policy_decisions_total";
+    assert_eq!(metric(&srv, m, &label("denied")).await, 0.0);
+
+    // allowed, approved on the screen, denied (by hot storage) …
+    assert_eq!(recover(&srv, &w, &tx(8453, "5")).await.0, StatusCode::OK);
+    assert_eq!(recover(&srv, &w, &tx(8453, "500")).await.0, StatusCode::OK);
+    assert_eq!(
+        recover(&srv, &w, &tx(1, "5")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // … approved and timed out at the webhook …
+    let (st, b) = srv
+        .post(
+            APPROVALS,
+            &w.token,
+            &json!({ "wallet": w.wallet, "intent": tx(8453, "1000") }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let approval = b["evaluation_id"].as_str().unwrap().to_owned();
+    let (st, _) = srv
+        .post(
+            APPROVALS,
+            &w.token,
+            &json!({ "wallet": w.wallet, "intent": tx(8453, "3000") }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // … and what the iFrame reports: rejected on the screen, denied by
+    // its own evaluation.
+    let rule = json!({ "layer": "user", "id": "mine" });
+    for (decision, rule) in [("rejected", None), ("denied", Some(&rule))] {
+        let mut body = json!({ "wallet": w.wallet, "device": w.device, "intent": tx(8453, "7"), "decision": decision });
+        if let Some(r) = rule {
+            body["rule"] = r.clone();
+        }
+        let (st, b) = report(&srv, &w, &body).await;
+        assert_eq!((st, &b), (StatusCode::OK, &json!({ "ok": true })));
+    }
+
+    let log = activity(&srv, &w).await;
+    let got: Vec<(&str, Value, Option<&str>)> = log
+        .iter()
+        .map(|e| {
+            (
+                e["decision"].as_str().unwrap(),
+                e["rule"].clone(),
+                e["reason"].as_str(),
+            )
+        })
+        .collect();
+    let op = |id: &str| json!({ "layer": "operator", "id": id });
+    assert_eq!(got.len(), 7, "{log:#?}");
+    assert_eq!((got[0].0, &got[0].1), ("denied", &rule));
+    assert_eq!((got[1].0, &got[1].1), ("rejected", &Value::Null));
+    assert_eq!((got[2].0, &got[2].1), ("webhook_timed_out", &op("office")));
+    assert!(got[2].2.unwrap().contains("did not answer in time"));
+    assert_eq!(
+        (got[3].0, &got[3].1),
+        ("approved_by_webhook", &op("office"))
+    );
+    assert_eq!(log[3]["id"], json!(approval));
+    assert_eq!((got[4].0, &got[4].1), ("denied", &op("no-mainnet")));
+    assert!(got[4].2.unwrap().contains("no-mainnet"));
+    assert_eq!((got[5].0, &got[5].1), ("approved_on_screen", &Value::Null));
+    assert_eq!((got[6].0, &got[6].1), ("allowed", &op("tiny")));
+    assert_eq!(log[6]["intent"], tx(8453, "5"));
+    assert_eq!(log[6]["device"], json!(w.device));
+    let mut times: Vec<i64> = log.iter().map(|e| e["at"].as_i64().unwrap()).collect();
+    assert!(times.windows(2).all(|p| p[0] >= p[1]), "newest first");
+    times.dedup();
+    assert!((times[0] / 1000 - now()).abs() <= 5);
+
+    // The metric counts each decision.
+    for (d, n) in [
+        ("allowed", 1.0),
+        ("approved_on_screen", 1.0),
+        ("denied", 2.0),
+        ("approved_by_webhook", 1.0),
+        ("webhook_timed_out", 1.0),
+        ("rejected", 1.0),
+    ] {
+        assert_eq!(metric(&srv, m, &label(d)).await, n, "{d}");
+    }
+
+    // limit: newest n; bounds 1..=200.
+    let (st, b) = srv
+        .get(
+            &format!("{ACTIVITY}?wallet={}&limit=2", w.wallet),
+            Some(&w.token),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b["entries"].as_array().unwrap().as_slice(), &log[..2]);
+    for bad in ["limit=0", "limit=201", "limit=x", "lmit=2"] {
+        let (st, b) = srv
+            .get(
+                &format!("{ACTIVITY}?wallet={}&{bad}", w.wallet),
+                Some(&w.token),
+            )
+            .await;
+        assert_error(st, &b, 400, "BAD_REQUEST");
+    }
+    // Another user's log: 404; theirs is empty.
+    let (st, b) = srv
+        .get(
+            &format!("{ACTIVITY}?wallet={}", w.wallet),
+            Some(&other.token),
+        )
+        .await;
+    assert_error(st, &b, 404, "NO_WALLET");
+    assert!(activity(&srv, &other).await.is_empty());
+
+    // Reports: only rejected and denied; the caller's wallet; no unknown
+    // field. None of them changes the log.
+    let base = json!({ "wallet": w.wallet, "intent": tx(8453, "7"), "decision": "rejected" });
+    let mut bads = Vec::new();
+    for d in [
+        "allowed",
+        "approved_on_screen",
+        "approved_by_webhook",
+        "refused_by_webhook",
+        "webhook_timed_out",
+        "nonsense",
+    ] {
+        let mut b = base.clone();
+        b["decision"] = json!(d);
+        bads.push(b);
+    }
+    let mut typo = base.clone();
+    typo["reason"] = json!("made up");
+    bads.push(typo);
+    for b in &bads {
+        let (st, body) = report(&srv, &w, b).await;
+        assert_error(st, &body, 400, "BAD_REQUEST");
+    }
+    let (st, body) = srv.post(ACTIVITY, &other.token, &base).await;
+    assert_error(st, &body, 404, "NO_WALLET");
+    assert_eq!(activity(&srv, &w).await, log);
+    assert!(activity(&srv, &other).await.is_empty());
+}
+dual!(every_decision_is_logged_and_counted, every_decision);
+
+async fn retention(db: Db) {
+    let srv = with_policy(db, operator(), |s| {
+        s.activity_retention = Duration::from_secs(24 * 3600);
+    })
+    .await;
+    let w = create_wallet(&srv, "retention").await;
+    for _ in 0..3 {
+        assert_eq!(recover(&srv, &w, &tx(8453, "5")).await.0, StatusCode::OK);
+    }
+    assert_eq!(activity(&srv, &w).await.len(), 3);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM policy_usage").await, 3);
+    // One entry a day and a minute old, one just under a day; one usage
+    // row just outside the longest window, one just inside.
+    let log = activity(&srv, &w).await;
+    let (old, young) = (
+        log[0]["id"].as_str().unwrap(),
+        log[1]["id"].as_str().unwrap(),
+    );
+    let day_ms = 24 * 3600 * 1000;
+    exec(
+        &srv,
+        &format!(
+            "UPDATE activity SET at = at - {} WHERE id = '{old}'",
+            day_ms + 60_000
+        ),
+    )
+    .await;
+    exec(
+        &srv,
+        &format!(
+            "UPDATE activity SET at = at - {} WHERE id = '{young}'",
+            day_ms - 60_000
+        ),
+    )
+    .await;
+    let window = keyframe_policy::MAX_WINDOW_SECS as i64;
+    for at in [now() - window - 60, now() - window + 60] {
+        exec(
+            &srv,
+            &format!(
+                "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens) \
+                 VALUES ('{ISS}', 'retention', 'operator', 'tiny', {at}, '0', '0', '[]')"
+            ),
+        )
+        .await;
+    }
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM policy_usage").await, 5);
+
+    hot_storage_service::hot::sweep_expired(&srv.state)
+        .await
+        .unwrap();
+    let left: Vec<Value> = activity(&srv, &w).await;
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|e| e["id"] != old));
+    assert!(left.iter().any(|e| e["id"] == young));
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM policy_usage").await, 4);
+}
+dual!(retention_sweeps_old_activity_and_usage, retention);

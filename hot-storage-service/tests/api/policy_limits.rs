@@ -1,0 +1,246 @@
+//! Rolling-window limits as hot storage enforces them at recover
+//! (docs/policy.md, "Enforced twice"): the usage is kept per user in the
+//! database, so a limit holds for sequential and concurrent requests and
+//! across two hot-storage replicas on one database; usage and decisions
+//! are recorded only when the share is released; a user rule set changed
+//! in the database is ignored (and counted), not trusted.
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use hot_storage_service::policy_file::PolicyFile;
+use hot_storage_service::seal::{Keyring, SealKey};
+use hot_storage_service::server::Service;
+use keyframe_policy::Policy;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::dual;
+use crate::policy_support::*;
+
+/// Three requests an hour on Base, 1000 wei a day on Optimism, nothing
+/// else (the default denies, so a spent limit is a 403).
+fn limited() -> Value {
+    json!({ "version": 1, "default": "deny", "rules": [
+        { "id": "three-an-hour", "effect": "allow", "when": { "chains": [8453] },
+          "limits": [{ "window": "1h", "count_at_most": 3 }] },
+        { "id": "value-cap", "effect": "ask", "when": { "chains": [10] },
+          "limits": [{ "window": "24h", "value_at_most": "1000" }] } ] })
+}
+
+fn statuses(results: &[(StatusCode, Value)]) -> (usize, usize) {
+    let ok = results.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    for (s, b) in results.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_error(*s, b, 403, "POLICY_DENIED");
+    }
+    (ok, results.len() - ok)
+}
+
+async fn sequential(db: Db) {
+    let srv = with_policy(db, limited(), |_| {}).await;
+    let w = create_wallet(&srv, "limits-seq").await;
+    for i in 0..3 {
+        let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+        assert_eq!(st, StatusCode::OK, "request {i}: {b}");
+    }
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    assert!(b.get("share").is_none());
+    // The value window: 400 + 400 fit, 300 more does not, 200 does.
+    for (value, ok) in [("400", true), ("400", true), ("300", false), ("200", true)] {
+        let (st, b) = recover(&srv, &w, &tx(10, value)).await;
+        assert_eq!(st == StatusCode::OK, ok, "{value}: {b}");
+    }
+    let (st, b) = recover(&srv, &w, &tx(10, "1")).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    // The state shows the usage of both rules, as recorded.
+    let (_, s) = srv
+        .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
+        .await;
+    let usage = s["usage"].as_array().unwrap();
+    let of = |rule: &str| usage.iter().filter(|u| u["rule"] == rule).count();
+    assert_eq!((of("three-an-hour"), of("value-cap")), (3, 3), "{s}");
+    assert!(usage.iter().all(|u| u["layer"] == "operator"));
+    // A recover that finds no share (wrong version) records nothing.
+    let before = count(&srv, "SELECT COUNT(*) FROM policy_usage").await;
+    let entries = activity(&srv, &w).await.len();
+    let mut missing = recover_body(&w, &tx(10, "0"), None);
+    missing["version"] = json!(7);
+    let (st, b) = srv.post(RECOVER, &w.token, &missing).await;
+    assert_error(st, &b, 404, "SHARE_UNAVAILABLE");
+    assert_eq!(
+        count(&srv, "SELECT COUNT(*) FROM policy_usage").await,
+        before
+    );
+    assert_eq!(activity(&srv, &w).await.len(), entries);
+    // The recovery pair's share (no device) is judged the same way.
+    let primary = |intent: Value| json!({ "wallet": w.wallet, "intent": intent });
+    let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(8453, "1"))).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(10, "0"))).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(unb64(b["share"].as_str().unwrap()), w.primary_share);
+    let log = activity(&srv, &w).await;
+    assert_eq!(log.len(), entries + 2);
+    assert_eq!(
+        (&log[0]["decision"], &log[1]["decision"]),
+        (&json!("approved_on_screen"), &json!("denied"))
+    );
+    assert!(log[0].get("device").is_none());
+}
+dual!(a_limit_holds_for_sequential_recovers, sequential);
+
+async fn concurrent(db: Db) {
+    let srv = with_policy(db, limited(), |_| {}).await;
+    let w = create_wallet(&srv, "limits-par").await;
+    let base = tx(8453, "1");
+    let results = join_all((0..10).map(|_| recover(&srv, &w, &base))).await;
+    assert_eq!(statuses(&results), (3, 7));
+    let op = tx(10, "300");
+    let results = join_all((0..10).map(|_| recover(&srv, &w, &op))).await;
+    assert_eq!(statuses(&results), (3, 7));
+}
+dual!(a_limit_holds_for_concurrent_recovers, concurrent);
+
+/// Two hot-storage replicas (each its own pool and state) on one
+/// database, with the same sealing key.
+async fn replicas(db: Db) -> (Srv, Srv) {
+    let spec = SealKey::generate("t1").unwrap().to_spec();
+    let keyring = || Keyring::new(vec![SealKey::parse(&spec).unwrap()]).unwrap();
+    let policy = || {
+        Arc::new(PolicyFile::with(
+            None,
+            Policy::from_value(limited()).unwrap(),
+        ))
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let url = db_url(db, &tmp).await;
+    let (pa, pb) = (policy(), policy());
+    let a = Srv::start_with(db, Service::Hot, tmp, url.clone(), keyring(), None, |s| {
+        s.policy = pa
+    })
+    .await;
+    let b = Srv::start_with(
+        db,
+        Service::Hot,
+        tempfile::tempdir().unwrap(),
+        url,
+        keyring(),
+        Some(a.jwks.clone()),
+        |s| s.policy = pb,
+    )
+    .await;
+    (a, b)
+}
+
+async fn across_replicas(db: Db) {
+    let (a, b) = replicas(db).await;
+    let w = create_wallet(&a, "limits-replicas").await;
+    // Sequential, alternating: the third use is at B, the fourth refused at A.
+    for (i, srv) in [&a, &b, &b].into_iter().enumerate() {
+        let (st, body) = recover(srv, &w, &tx(8453, "1")).await;
+        assert_eq!(st, StatusCode::OK, "request {i}: {body}");
+    }
+    let (st, body) = recover(&a, &w, &tx(8453, "1")).await;
+    assert_error(st, &body, 403, "POLICY_DENIED");
+    // Concurrent, half at each replica.
+    let op = tx(10, "250");
+    let results = join_all((0..12).map(|i| {
+        let srv = if i % 2 == 0 { &a } else { &b };
+        recover(srv, &w, &op)
+    }))
+    .await;
+    assert_eq!(statuses(&results), (4, 8));
+}
+dual!(
+    a_limit_holds_across_two_replicas_on_one_database,
+    across_replicas
+);
+
+async fn tampered(db: Db) {
+    let srv = with_policy(
+        db,
+        json!({ "version": 1, "default": "ask", "rules": [
+            { "id": "op-small", "effect": "allow", "when": { "value_at_most": "10" } } ] }),
+        |_| {},
+    )
+    .await;
+    let w = create_wallet(&srv, "tampered").await;
+    // The user's own rule: nothing above 100 wei (stricter than the
+    // operator), signed with the wallet's authority key.
+    let rules = json!({ "version": 1, "default": "ask", "rules": [
+        { "id": "my-cap", "effect": "deny", "when": { "value_at_least": "100" } } ] })
+    .to_string();
+    let body = signed_rules(&w.wallet, 1, &rules, &test_authority());
+    assert_eq!(put_rules(&srv, &w, &body).await.0, StatusCode::OK);
+    let (st, b) = recover(&srv, &w, &tx(8453, "500")).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("my-cap"),
+        "{b}"
+    );
+    let invalid = "keyframe_policy_user_rules_invalid_total";
+    assert_eq!(metric(&srv, invalid, "service=").await, 0.0);
+
+    // Someone with the database loosens it: the rules no longer match
+    // their signature, so the set is ignored (the screen asks again), and
+    // counted.
+    let looser = json!({ "version": 1, "default": "ask", "rules": [
+        { "id": "my-cap", "effect": "deny", "when": { "value_at_least": "100000" } } ] })
+    .to_string();
+    let n = exec(
+        &srv,
+        &format!(
+            "UPDATE user_rules SET rules = '{looser}' WHERE wallet = '{}'",
+            w.wallet
+        ),
+    )
+    .await;
+    assert_eq!(n, 1);
+    let (st, b) = recover(&srv, &w, &tx(8453, "500")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert!(metric(&srv, invalid, "service=").await >= 1.0);
+    let log = activity(&srv, &w).await;
+    assert_eq!(log[0]["decision"], "approved_on_screen", "{log:?}");
+    assert!(log[0].get("rule").is_none(), "the default decided: {log:?}");
+    assert_eq!(log[1]["decision"], "denied");
+    assert_eq!(log[1]["rule"], json!({ "layer": "user", "id": "my-cap" }));
+
+    // A looser user rule is ignored the same way once tampered: signed,
+    // it allows up to 50 wei without the screen; changed to 5000, nothing.
+    let allow = |max: &str| {
+        json!({ "version": 1, "default": "ask", "rules": [
+            { "id": "my-allow", "effect": "allow", "when": { "value_at_most": max } } ] })
+        .to_string()
+    };
+    let body = signed_rules(&w.wallet, 2, &allow("50"), &test_authority());
+    assert_eq!(put_rules(&srv, &w, &body).await.0, StatusCode::OK);
+    assert_eq!(recover(&srv, &w, &tx(8453, "40")).await.0, StatusCode::OK);
+    let log = activity(&srv, &w).await;
+    assert_eq!(
+        (&log[0]["decision"], &log[0]["rule"]),
+        (
+            &json!("allowed"),
+            &json!({ "layer": "user", "id": "my-allow" })
+        )
+    );
+    let n = exec(
+        &srv,
+        &format!(
+            "UPDATE user_rules SET rules = '{}' WHERE wallet = '{}'",
+            allow("5000"),
+            w.wallet
+        ),
+    )
+    .await;
+    assert_eq!(n, 1);
+    let before = metric(&srv, invalid, "service=").await;
+    assert_eq!(recover(&srv, &w, &tx(8453, "40")).await.0, StatusCode::OK);
+    assert_eq!(
+        activity(&srv, &w).await[0]["decision"],
+        "approved_on_screen"
+    );
+    assert!(metric(&srv, invalid, "service=").await > before);
+}
+dual!(a_tampered_user_rule_set_is_ignored_and_counted, tampered);
