@@ -40,7 +40,11 @@ struct CountingScreen {
 }
 
 impl Consent for CountingScreen {
-    async fn approve(&self, _request: &Request<'_>) -> Result<(), RpcError> {
+    async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
+        // Creating a wallet shows no screen in the iFrame either.
+        if !matches!(request, Request::Sign { .. }) {
+            return Ok(());
+        }
         self.shown.set(self.shown.get() + 1);
         if self.reject.get() {
             Err(RpcError::user_rejected())
