@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::approval::Approver;
 use crate::auth::JwtSettings;
 use crate::catalog::Catalog;
 use crate::dpop::DpopSettings;
@@ -98,6 +99,10 @@ pub struct Settings {
     /// Hot storage: the operator's policy (`--policy-file`; reloaded on
     /// SIGHUP, so shared rather than copied).
     pub policy: Arc<PolicyFile>,
+    /// Hot storage: the approval webhook (`--approval-url`,
+    /// src/approval.rs), asked when an `approve` rule decides; none
+    /// configured by default.
+    pub approver: Option<Arc<Approver>>,
     /// Shield: the only origin CORS allows.
     pub provider_origin: String,
 }
@@ -141,6 +146,7 @@ impl Settings {
             static_dir: PathBuf::from("iframe-host"),
             catalog: Catalog::embedded(),
             policy: Arc::new(PolicyFile::default()),
+            approver: None,
             provider_origin: "http://127.0.0.1:8787".into(),
         }
     }
