@@ -73,7 +73,11 @@ mod tests {
     fn signs_the_standard_webhooks_example() {
         // The reference libraries' example, recomputed with Python's hmac.
         let s = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        let (id, ts, body) = ("msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, br#"{"test": 2432232314}"#);
+        let (id, ts, body) = (
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            br#"{"test": 2432232314}"#,
+        );
         let expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
         assert_eq!(s.sign(id, ts, body), expected);
         assert!(s.verify(id, ts, body, &format!("v1,AAAA {expected}")));
@@ -84,7 +88,11 @@ mod tests {
 
     #[test]
     fn secrets_are_whsec_base64() {
-        for bad in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!", "whsec_c2hvcnQ="] {
+        for bad in [
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_!!",
+            "whsec_c2hvcnQ=",
+        ] {
             let e = WebhookSecret::parse(bad).err().unwrap();
             assert!(e.contains("--approval-secret") && !e.contains(bad), "{e}");
         }
