@@ -374,6 +374,16 @@ impl HotCli {
             self.approval_secret.as_ref().map(|s| s.0.as_str()),
             Duration::from_millis(self.approval_timeout_ms),
         )?;
+        if let Some(a) = &s.approver
+            && a.timeout() >= s.request_timeout
+        {
+            bail!(
+                "--approval-timeout-ms {} must be shorter than --request-timeout-seconds {}: \
+                 a request for a share waits for the webhook within its own time",
+                self.approval_timeout_ms,
+                s.request_timeout.as_secs()
+            );
+        }
         Ok(s)
     }
 }

@@ -327,9 +327,28 @@ fn approval_webhook_flags() {
         SECRET,
         "--approval-timeout-ms",
         "60000",
+        "--request-timeout-seconds",
+        "75",
     ])
     .unwrap();
     assert_eq!(s.approver.unwrap().timeout(), Duration::from_secs(60));
+    // ...and it refuses a webhook timeout the request's own timeout would cut.
+    let e = hot(&[
+        "--approval-url",
+        "https://office.example/hook",
+        "--approval-secret",
+        SECRET,
+        "--approval-timeout-ms",
+        "10000",
+        "--request-timeout-seconds",
+        "10",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("must be shorter than --request-timeout-seconds"),
+        "{e}"
+    );
 
     let err = |args: &[&str]| hot(args).unwrap_err().to_string();
     let e = err(&["--approval-url", "https://office.example/hook"]);

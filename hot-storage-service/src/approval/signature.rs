@@ -89,7 +89,7 @@ pub fn fresh(timestamp: u64, now: u64) -> bool {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::*;
+    use crate::approval::signature::*;
 
     // The example of the Standard Webhooks reference libraries' tests
     // (recomputed independently with Python's hmac before pinning it).
