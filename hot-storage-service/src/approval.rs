@@ -115,6 +115,15 @@ impl ApprovalOutcome {
     }
 }
 
+/// Asks `approver` about `call`, or answers `NotConfigured` without one
+/// (`Settings.approver` is `None` unless `--approval-url` is set).
+pub async fn ask(approver: Option<&Approver>, call: &ApprovalCall<'_>) -> ApprovalOutcome {
+    match approver {
+        Some(a) => a.ask(call).await,
+        None => ApprovalOutcome::NotConfigured,
+    }
+}
+
 /// Refuses a webhook URL an on-path attacker could answer or read: it
 /// must be `https`, or `http` to a loopback host (`127.0.0.0/8`, `::1`,
 /// `localhost`), as the JWKS URL (src/auth.rs).

@@ -293,6 +293,10 @@ async fn an_unreachable_webhook_is_invalid() {
         rule: None,
     };
     invalid_because(&approver.ask(&call).await, "could not be reached");
+    // Without a webhook configured nothing is sent and nothing approves.
+    let none = hot_storage_service::approval::ask(None, &call).await;
+    assert_eq!(none, ApprovalOutcome::NotConfigured);
+    assert!(none.message().contains("no approval service is configured"));
     // An id the format cannot carry is never sent.
     let call = ApprovalCall {
         evaluation_id: "ev.1",
