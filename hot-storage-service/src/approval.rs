@@ -332,7 +332,8 @@ impl Approver {
             Ok(r) => r,
             Err(e) if e.is_timeout() => return ApprovalOutcome::TimedOut,
             Err(e) => {
-                tracing::warn!(error = %e, "approval webhook unreachable");
+                // Without the URL: its query could hold a token.
+                tracing::warn!(error = %e.without_url(), "approval webhook unreachable");
                 return invalid("it could not be reached");
             }
         };
@@ -359,7 +360,7 @@ impl Approver {
                 Ok(None) => break,
                 Err(e) if e.is_timeout() => return ApprovalOutcome::TimedOut,
                 Err(e) => {
-                    tracing::warn!(error = %e, "approval webhook answer cut short");
+                    tracing::warn!(error = %e.without_url(), "approval webhook answer cut short");
                     return invalid("its answer was cut short");
                 }
             }

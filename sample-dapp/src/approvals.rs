@@ -11,8 +11,9 @@
 //!   and Refuse buttons (`approvals_page.rs`).
 //! * `POST /approvals/{id}` — the operator's decision (a form post).
 //!
-//! The operator routes answer loopback clients only and take form posts
-//! from this server's own pages only (`Origin` must name the `Host`): the
+//! The operator routes answer loopback clients under a loopback name only
+//! and take form posts from this server's own pages only (`Origin` must
+//! name the `Host`): the
 //! sample has no operator accounts, so whoever can reach the page from
 //! this machine is its operator (README.md). Without `--approval-secret`
 //! every route here answers 404.
@@ -295,28 +296,46 @@ pub async fn webhook(
     Ok(desk.answer(id, decision))
 }
 
-/// The operator routes answer loopback clients only.
-fn operator_only(peer: SocketAddr) -> Result<(), AppError> {
+/// The operator routes answer loopback clients only, and only under a
+/// loopback name (`Host` 127.0.0.1, [::1] or localhost): a page that
+/// rebinds its own domain name to 127.0.0.1 reaches the socket from this
+/// machine, but names its own host (DNS rebinding).
+fn operator_only(peer: SocketAddr, headers: &HeaderMap) -> Result<(), AppError> {
     let ip = match peer.ip() {
         std::net::IpAddr::V6(v6) => v6
             .to_ipv4_mapped()
             .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
         v4 => v4,
     };
-    if ip.is_loopback() {
+    let host = header_str(headers, "host").unwrap_or_default();
+    if ip.is_loopback() && loopback_name(host) {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
 }
 
+/// Whether a `Host` value (`name[:port]`) is a loopback address or
+/// `localhost`.
+fn loopback_name(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(a, _)| a),
+        None => host.rsplit_once(':').map_or(host, |(a, _)| a),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `GET /approvals`.
 pub async fn page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, AppError> {
     let desk = desk(&state)?;
-    operator_only(peer)?;
+    operator_only(peer, &headers)?;
     Ok(Html(approvals_page::render(&desk.pending(), unix_now())))
 }
 
@@ -336,7 +355,7 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let desk = desk(&state)?;
-    operator_only(peer)?;
+    operator_only(peer, &headers)?;
     // A cross-site form post would name another origin (or none).
     let host = header_str(&headers, "host").unwrap_or_default();
     let origin = header_str(&headers, "origin").unwrap_or_default();
@@ -364,4 +383,31 @@ pub async fn decide(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/approvals").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_name;
+
+    #[test]
+    fn loopback_names() {
+        for good in [
+            "127.0.0.1:3000",
+            "127.0.0.1",
+            "localhost:3000",
+            "[::1]:3000",
+            "LOCALHOST",
+        ] {
+            assert!(loopback_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "evil.example:3000",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:3000",
+            "[::2]:1",
+        ] {
+            assert!(!loopback_name(bad), "{bad}");
+        }
+    }
 }

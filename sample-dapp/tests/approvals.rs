@@ -203,6 +203,25 @@ async fn the_operator_approves_and_the_answer_is_signed() {
     assert!(html.contains("alice&lt;b&gt;") && !html.contains("alice<b>"));
     assert!(html.contains("big-transfer-needs-operator"));
     assert!(html.contains("transfer 5 of token 0x5fbdb2315678afecb367f032d93f642f64180aa3"));
+    // A page that rebound its own name to this server sees nothing and
+    // decides nothing.
+    let rebound = reqwest::Client::new()
+        .get(server.url("/approvals"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 404);
+    let rebound = reqwest::Client::new()
+        .post(server.url(&format!("/approvals/{id}")))
+        .header("host", "evil.example")
+        .header("origin", "http://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("decision=approve")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 404);
     // A cross-site form post is refused and decides nothing.
     assert_eq!(
         decide(&server, id, "decision=approve", "http://evil.example").await,
