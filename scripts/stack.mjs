@@ -29,6 +29,10 @@ const bin = (name, profile) => join(ROOT, "target", profile, name);
  * opts.staticDir    folder hot storage serves at / (default iframe-host/;
  *                   the benchmark adds its same-origin pages to a copy)
  * opts.echo         pipe the services' logs to stderr
+ * opts.policyFile   the operator's policy hot storage enforces (--policy-file)
+ * opts.approval     { secret, timeoutMs }: hot storage's approval webhook is
+ *                   the sample dApp's desk (/approvals/webhook), sharing
+ *                   `secret` (whsec_…, passed in the environment, never argv)
  */
 export async function startStack(opts = {}) {
   const profile = opts.profile ?? process.env.KEYFRAME_SERVICES_PROFILE ?? "release";
@@ -62,6 +66,8 @@ export async function startStack(opts = {}) {
         { readyUrl: urls.rpc, echo }),
     );
     const common = { echo, env: { RUST_LOG: process.env.RUST_LOG ?? "warn", ...(opts.env ?? {}) } };
+    const approval = opts.approval;
+    const withEnv = (extra) => ({ ...common, env: { ...common.env, ...extra } });
     started.push(
       await startProcess(bin("sample-dapp", profile), [
         "--listen", `127.0.0.1:${ports.dapp}`,
@@ -72,7 +78,10 @@ export async function startStack(opts = {}) {
         "--web-dir", join(ROOT, "sample-dapp", "web"),
         "--sdk-dir", join(ROOT, "iframe-host", "sdk", "dist"),
         ...(extraOrigins.length ? ["--cors-origins", extraOrigins.join(",")] : []),
-      ], { ...common, readyUrl: `http://127.0.0.1:${ports.dapp}/healthz` }),
+      ], {
+        ...withEnv(approval ? { SAMPLE_DAPP_APPROVAL_SECRET: approval.secret } : {}),
+        readyUrl: `http://127.0.0.1:${ports.dapp}/healthz`,
+      }),
     );
     // Each service requires its own audience (its default) and DPoP proofs
     // naming its public URL.
@@ -100,7 +109,19 @@ export async function startStack(opts = {}) {
         "--shield-url", urls.shield,
         "--static-dir", opts.staticDir ? resolve(opts.staticDir) : join(ROOT, "iframe-host"),
         ...(opts.databaseUrls?.hot ? ["--database-url", opts.databaseUrls.hot] : []),
-      ], { ...common, readyUrl: `${urls.provider}/healthz` }),
+        ...(opts.policyFile ? ["--policy-file", resolve(opts.policyFile)] : []),
+        ...(approval
+          ? [
+              "--approval-url", `http://127.0.0.1:${ports.dapp}/approvals/webhook`,
+              "--approval-timeout-ms", String(approval.timeoutMs),
+              // recover waits for the webhook: its request must outlive it.
+              "--request-timeout-seconds", String(Math.ceil(approval.timeoutMs / 1000) + 15),
+            ]
+          : []),
+      ], {
+        ...withEnv(approval ? { KEYFRAME_APPROVAL_SECRET: approval.secret } : {}),
+        readyUrl: `${urls.provider}/healthz`,
+      }),
     );
   } catch (err) {
     await stop();

@@ -6,6 +6,7 @@
 // KEYFRAME_ALLOWED_ORIGINS: more dApp origins, comma-separated exact origins
 // (e.g. http://127.0.0.1:5173), that may embed the iFrame and call the sample
 // dApp's API (docs/quickstart.md).
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseAllowedOrigins } from "./origins.mjs";
 import { ROOT, startStack } from "./stack.mjs";
@@ -34,6 +35,11 @@ const stack = await startStack({
   },
   echo: process.env.KEYFRAME_ECHO_LOGS === "1",
   extraOrigins,
+  // The sample operator policy (README.md): deny chain 1, the approvals
+  // desk for 0.5 ETH or more, ask otherwise. The webhook's secret is new
+  // at every start and only ever in the two processes' environment.
+  policyFile: join(ROOT, "sample-dapp", "policy.json"),
+  approval: { secret: `whsec_${randomBytes(32).toString("base64")}`, timeoutMs: 60_000 },
 });
 
 const origins = [stack.urls.dapp, ...stack.extraOrigins];
@@ -52,6 +58,9 @@ Keyframe is running.
   local Ethereum node (anvil)      ${stack.urls.rpc}   chain id 31337
   data folder                      ${stack.dataDir}
   host SDK (ES module)             ${stack.urls.provider}/sdk/keyframe-sdk.js
+
+  operator policy                  sample-dapp/policy.json (README.md, "The sample operator policy")
+  approvals page (the operator)    ${stack.urls.dapp}/approvals
 
   dApp origins allowed to embed the iFrame:
 ${originLines}${addMore}

@@ -213,8 +213,52 @@ pub struct HotCli {
         default_value_t = crate::settings::DEFAULT_ACTIVITY_RETENTION_DAYS
     )]
     pub activity_retention_days: u64,
+    /// The approval webhook (docs/policy.md, "Approval webhook"): where hot
+    /// storage asks whether a request an `approve` rule decided may go
+    /// ahead. https, or http to a loopback host; redirects are not
+    /// followed. Needs `--approval-secret`. Default: none (an `approve`
+    /// rule then refuses).
+    #[arg(long, env = "HOT_STORAGE_APPROVAL_URL", value_name = "URL")]
+    pub approval_url: Option<String>,
+    /// The webhook's shared secret, `whsec_<base64 of 24 to 64 random
+    /// bytes>` (Standard Webhooks). Prefer the environment variable: a flag
+    /// shows in the process list. Never logged.
+    #[arg(
+        long,
+        env = "KEYFRAME_APPROVAL_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub approval_secret: Option<SecretArg>,
+    /// How long to wait for the webhook's answer, in milliseconds; no
+    /// answer by then refuses the request.
+    #[arg(
+        long,
+        env = "HOT_STORAGE_APPROVAL_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(100..=600_000)
+    )]
+    pub approval_timeout_ms: u64,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// A flag's value that is a secret: kept as given, zeroized on drop, and
+/// out of `Debug` output. Checked by the settings, not by clap, whose
+/// errors repeat the value.
+#[derive(Clone)]
+pub struct SecretArg(zeroize::Zeroizing<String>);
+
+impl From<String> for SecretArg {
+    fn from(text: String) -> Self {
+        SecretArg(zeroize::Zeroizing::new(text))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(<redacted>)")
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -338,6 +382,21 @@ impl HotCli {
                 .max(1)
                 .saturating_mul(24 * 3600),
         );
+        s.approver = crate::approval::configure(
+            self.approval_url.as_deref(),
+            self.approval_secret.as_ref().map(|s| s.0.as_str()),
+            Duration::from_millis(self.approval_timeout_ms),
+        )?;
+        if let Some(a) = &s.approver
+            && a.timeout() >= s.request_timeout
+        {
+            bail!(
+                "--approval-timeout-ms {} must be shorter than --request-timeout-seconds {}: \
+                 a request for a share waits for the webhook within its own time",
+                self.approval_timeout_ms,
+                s.request_timeout.as_secs()
+            );
+        }
         Ok(s)
     }
 }

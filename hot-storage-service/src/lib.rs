@@ -9,7 +9,8 @@
 //! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks`, `dpop`
 //! (RFC 9449 proof checks, no I/O), `replay` (proofs used once, in the
 //! database), `telemetry` (logs, OTLP traces) at the bottom;
-//! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`; `settings`; `state` (the shared state and its
+//! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`,
+//! `approval` (the approval webhook client); `settings`; `state` (the shared state and its
 //! substates); `server` (common middleware, serve loop); the services `hot`
 //! and `shield` (each owns its store and handlers), `openapi`,
 //! `static_files`; `policy_file` (the operator's policy, under `settings`);

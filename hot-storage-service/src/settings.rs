@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::approval::Approver;
 use crate::auth::JwtSettings;
 use crate::catalog::Catalog;
 use crate::dpop::DpopSettings;
@@ -103,7 +104,7 @@ pub struct Settings {
     pub policy: Arc<PolicyFile>,
     /// Hot storage: the operator's approval webhook (`--approval-url`);
     /// none: a request whose effect is `approve` is refused.
-    pub approver: Option<Arc<crate::approval::Approver>>,
+    pub approver: Option<Arc<Approver>>,
     /// Hot storage: how long the activity log keeps an entry
     /// (`--activity-retention-days`).
     pub activity_retention: Duration,

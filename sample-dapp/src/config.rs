@@ -166,6 +166,37 @@ pub struct Config {
         default_value_t = 15
     )]
     pub request_timeout_seconds: u64,
+
+    /// The approvals desk (README.md, "Operator policy"): hot storage's
+    /// approval webhook shares this secret (`whsec_<base64>`, 24 to 64
+    /// random bytes) to sign its requests and this server's answers. With
+    /// it, `POST /approvals/webhook` takes requests and `GET /approvals`
+    /// shows them to the operator; without it those routes answer 404.
+    /// Prefer the environment variable: a flag shows in the process list.
+    #[arg(
+        long,
+        env = "SAMPLE_DAPP_APPROVAL_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub approval_secret: Option<SecretArg>,
+}
+
+/// A secret flag's value: zeroized on drop and kept out of `Debug` output;
+/// checked when the server opens (clap's own errors would repeat it).
+#[derive(Clone)]
+pub struct SecretArg(pub zeroize::Zeroizing<String>);
+
+impl From<String> for SecretArg {
+    fn from(text: String) -> Self {
+        Self(zeroize::Zeroizing::new(text))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(<redacted>)")
+    }
 }
 
 impl Config {

@@ -11,12 +11,17 @@
 //! * `POST /api/rpc` — narrow JSON-RPC proxy to the dev node
 //! * `GET /api/config` → `{ providerOrigin, chainId }`
 //! * `GET /healthz`
+//! * with `--approval-secret`: `POST /approvals/webhook` (hot storage's
+//!   approval webhook), `GET /approvals` and `POST /approvals/{id}` (the
+//!   operator's page) — see [`approvals`]
 //! * static: `--web-dir` at `/`, `--sdk-dir` at `/sdk/`
 //!
 //! `/api/*` answers CORS requests from `--cors-origins` only (none by default).
 //!
 //! Errors are `{ "error": { "code", "message" } }` ([`error::AppError`]).
 
+pub mod approvals;
+pub mod approvals_page;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -26,6 +31,7 @@ pub mod jwt;
 pub mod keys;
 pub mod limits;
 pub mod recovery;
+pub mod webhook;
 
 use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
@@ -74,6 +80,7 @@ struct Inner {
     node: eth::Node,
     csp: HeaderValue,
     cors: Vec<HeaderValue>,
+    approvals: Option<Arc<approvals::Desk>>,
 }
 
 /// Why the server could not start.
@@ -140,6 +147,12 @@ impl AppState {
         );
         let csp = HeaderValue::from_str(&csp).map_err(ctx("CSP"))?;
         let cors = cors_origins(&config.cors_origins)?;
+        let approvals = match &config.approval_secret {
+            Some(secret) if !secret.0.trim().is_empty() => Some(Arc::new(approvals::Desk::new(
+                webhook::WebhookSecret::parse(&secret.0).map_err(StartError)?,
+            ))),
+            _ => None,
+        };
 
         let node = eth::Node::new(
             &config.rpc_url,
@@ -185,6 +198,7 @@ impl AppState {
             node,
             csp,
             cors,
+            approvals,
         })))
     }
 
@@ -208,6 +222,10 @@ impl AppState {
     }
     pub(crate) fn node(&self) -> &eth::Node {
         &self.0.node
+    }
+    /// The approvals desk, when `--approval-secret` is set.
+    pub fn approvals(&self) -> Option<&Arc<approvals::Desk>> {
+        self.0.approvals.as_ref()
     }
 
     /// 401 `AUTH_REQUIRED` unless the token's user still exists.
@@ -299,8 +317,21 @@ pub fn app(state: AppState) -> Router {
     let web = ServeDir::new(&state.config().web_dir).append_index_html_on_directories(true);
     let sdk = ServeDir::new(&state.config().sdk_dir);
     let timeout = Duration::from_secs(state.config().request_timeout_seconds.max(1));
+    // The approval webhook waits for a person (up to the request's own
+    // deadline), so it is outside the request timeout; the operator's page
+    // and form are no-store like the API.
+    let approvals = Router::new()
+        .route("/approvals/webhook", post(approvals::webhook))
+        .route("/approvals", get(approvals::page))
+        .route("/approvals/{id}", post(approvals::decide))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state.clone())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
 
-    Router::new()
+    let main = Router::new()
         .merge(api)
         .merge(jwks)
         .nest_service("/sdk", sdk)
@@ -308,30 +339,39 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http())
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CONTENT_SECURITY_POLICY,
-                    csp,
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    HeaderName::from_static("cross-origin-opener-policy"),
-                    HeaderValue::from_static("same-origin-allow-popups"),
-                ))
-                .layer(middleware::map_response(error::json_error_bodies))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,
                 ))
                 .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
-        )
+        );
+    hardened(main, csp.clone()).merge(hardened(approvals, csp))
+}
+
+/// The layers every response passes through: tracing, the security
+/// headers, JSON error bodies.
+fn hardened(router: Router, csp: HeaderValue) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(TraceLayer::new_for_http())
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                csp,
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin-allow-popups"),
+            ))
+            .layer(middleware::map_response(error::json_error_bodies)),
+    )
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
