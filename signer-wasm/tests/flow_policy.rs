@@ -446,3 +446,95 @@ async fn a_batch_is_as_strict_as_its_strictest_transaction() {
         .unwrap();
     assert_eq!(screen.shown.get(), 1);
 }
+
+/// Enforced twice, and the two agree: random requests, judged by the
+/// iFrame's evaluation (what `GET /v2/policy` gives it) and by hot storage
+/// when the share is asked for with the same intent, in sequence, so the
+/// usage of the rules' limits grows between them. `deny` and `approve`
+/// (no webhook yes) are refused by hot storage exactly when the iFrame
+/// says so; `allow` and `ask` release the share.
+#[tokio::test]
+async fn the_iframe_and_hot_storage_agree_on_random_requests() {
+    const POLICY: &str = r#"{ "version": 1, "default": "ask", "rules": [
+        { "id": "no-mainnet", "effect": "deny", "when": { "chains": [1] } },
+        { "id": "no-bad", "effect": "deny", "when": { "to": ["0x000000000000000000000000000000000000dead"] } },
+        { "id": "big", "effect": "approve", "when": { "kinds": ["evm_transaction"], "value_at_least": "1000" } },
+        { "id": "tips", "effect": "allow",
+          "when": { "kinds": ["evm_transaction"], "value_at_most": "10", "origins": ["https://app.example"] },
+          "limits": [ { "window": "1h", "count_at_most": 3 }, { "window": "1h", "value_at_most": "20" } ] },
+        { "id": "messages", "effect": "allow", "when": { "kinds": ["evm_message"], "chains": [8453] },
+          "limits": [ { "window": "1h", "count_at_most": 2 } ] } ] }"#;
+    let services = services(POLICY).await;
+    let screen = CountingScreen::default();
+    let tab = tab_on(services.hot_api(), &services, &screen);
+    let token = token(&user());
+    wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    // A user rule loosening `ask` for another origin, signed by the wallet.
+    let rules = r#"{"version":1,"default":"ask","rules":[{"id":"mine","effect":"allow",
+        "when":{"origins":["https://other.example"],"kinds":["evm_message"]},
+        "limits":[{"window":"1h","count_at_most":2}]}]}"#;
+    let authority = WalletAuthority::derive(&mnemonic(), wallet.wallet).unwrap();
+    tab.hot
+        .put_user_rules(&token, &signed_rules(&wallet, 1, rules), &authority)
+        .await
+        .unwrap();
+
+    let mut seed: u64 = 0x5eed_cafe;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let recipients = [
+        "0x70997970c51812dc3a010c7d01b50e20d17dc79c",
+        "0x000000000000000000000000000000000000dead",
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for round in 0..40 {
+        let origin = ["https://app.example", "https://other.example"][next(2) as usize];
+        let chain = [1, 8453, 10][next(3) as usize];
+        let intent = if next(2) == 0 {
+            message(chain, origin)
+        } else {
+            let mut t = transfer(
+                chain,
+                recipients[next(2) as usize],
+                ["1", "5", "9", "5000"][next(4) as usize],
+            );
+            t.origin = Some(origin.to_owned());
+            t
+        };
+        let judged = tab
+            .evaluate_policy(&token, &wallet, &intent, &[])
+            .await
+            .unwrap();
+        let effect = judged.evaluation.effect;
+        seen.insert(effect.as_str());
+        let entry = tab.store.all().remove(0);
+        let answer = tab
+            .hot
+            .recover_for(
+                &token,
+                &keyframe_wire::policy::RecoverWithIntent {
+                    wallet: wallet.wallet,
+                    device: Some(entry.device),
+                    version: Some(entry.version),
+                    split: Some(entry.split),
+                    intent: Some(intent.clone()),
+                    approval: None,
+                },
+            )
+            .await;
+        let released = answer.is_ok();
+        let refused = matches!(&answer, Err(ServiceError::Denied(_)));
+        assert!(released || refused, "round {round}: {answer:?}");
+        assert_eq!(
+            released,
+            matches!(effect, Effect::Allow | Effect::Ask),
+            "round {round}: the iFrame says {effect:?} for {intent:?}, hot storage {answer:?}"
+        );
+    }
+    assert_eq!(seen.len(), 4, "every effect was exercised: {seen:?}");
+}

@@ -45,6 +45,10 @@ use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceRef, Pending, RecoverRequest, RecoverResponse,
     RefreshRequest, RegisterRequest, VersionRef, WalletResponse,
 };
+use keyframe_wire::policy::{
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, PolicyState,
+    RecoverWithIntent, SignedUserRules,
+};
 use keyframe_wire::shield::{ColdRecord, ColdRecordResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -382,6 +386,57 @@ impl HotStorage for MemHot {
         }
         Ok(())
     }
+
+    // The policy: this in-memory hot storage asks about everything and
+    // keeps no log (the policy's own tests run against the real service,
+    // tests/flow_policy.rs); the memory scan covers the signing path.
+    async fn policy(&self, _t: &Tokens, _w: WalletId) -> Result<PolicyState, ServiceError> {
+        Ok(PolicyState {
+            operator: keyframe_policy::Document {
+                version: 1,
+                default: keyframe_policy::Effect::Ask,
+                rules: Vec::new(),
+            },
+            user_rules: None,
+            usage: Vec::new(),
+            now: (js_sys::Date::now() / 1000.0) as u64,
+        })
+    }
+    async fn recover_for(
+        &self,
+        t: &Tokens,
+        body: &RecoverWithIntent,
+    ) -> Result<RecoverResponse, ServiceError> {
+        self.recover(t, &body.clone().split_off().0).await
+    }
+    async fn approval(
+        &self,
+        _t: &Tokens,
+        _b: &ApprovalRequest,
+    ) -> Result<ApprovalResponse, ServiceError> {
+        Err(api(403, "POLICY_DENIED"))
+    }
+    async fn report(&self, _t: &Tokens, _b: &ActivityReport) -> Result<(), ServiceError> {
+        Ok(())
+    }
+    async fn activity(
+        &self,
+        _t: &Tokens,
+        _w: WalletId,
+        _limit: u32,
+    ) -> Result<ActivityList, ServiceError> {
+        Ok(ActivityList {
+            entries: Vec::new(),
+        })
+    }
+    async fn put_user_rules(
+        &self,
+        _t: &Tokens,
+        _b: &SignedUserRules,
+        _a: &WalletAuthority,
+    ) -> Result<(), ServiceError> {
+        Ok(())
+    }
 }
 
 /// What Shield holds for the one wallet: its record and authority key.
@@ -527,8 +582,10 @@ async fn personal_sign(f: &MemFlows) -> String {
         method: "personal_sign",
         intent: None,
     };
+    // The path the iFrame takes: the policy first (flows/policy.rs).
+    let intent = keyframe_policy::Intent::new(keyframe_policy::Kind::EvmMessage);
     let signed = f
-        .with_key(&tokens(), &wallet, &request, |secret| {
+        .sign_with_key(&tokens(), &wallet, &request, &intent, &[], |secret| {
             let key = secret.evm_signing_key(0)?;
             Ok(evm::signature_hex(&evm::personal_sign(&key, &message)?))
         })
