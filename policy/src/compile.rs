@@ -216,6 +216,16 @@ impl Policy {
         Ok(Policy { doc, rules })
     }
 
+    /// The longest window of any of its rules' limits, in seconds; `None`
+    /// when no rule has a limit. Usage older than this cannot change an
+    /// evaluation, so a caller need not read it.
+    pub fn longest_window(&self) -> Option<u64> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.limits.iter().map(|l| l.window))
+            .max()
+    }
+
     /// The document this policy was built from.
     pub fn document(&self) -> &Document {
         &self.doc

@@ -79,6 +79,20 @@ fn user_layer(
     None
 }
 
+/// Since when the user's usage can matter to an evaluation under these
+/// policies: the longest window of any of their limits; `None` (read
+/// nothing) when no rule has a limit. Reading only that much keeps the
+/// cost of a recover with an intent independent of how long the user has
+/// been signing.
+pub fn usage_since(now: u64, operator: &Policy, user: Option<&Policy>) -> Option<u64> {
+    let longest = operator
+        .longest_window()
+        .into_iter()
+        .chain(user.and_then(Policy::longest_window))
+        .max()?;
+    Some(now.saturating_sub(longest.min(MAX_WINDOW_SECS)))
+}
+
 /// Evaluates `intent` for the caller's `wallet` with the operator's
 /// policy, the wallet's (verified) user rules and the user's usage, as
 /// read through `conn`.
@@ -91,11 +105,14 @@ pub async fn evaluate_for(
     intent: &Intent,
     now: u64,
 ) -> AppResult<Evaluation> {
-    let usage = ps::load_usage(&mut *conn, &st.db, id, now.saturating_sub(MAX_WINDOW_SECS)).await?;
     let authority = ps::wallet_authority(&mut *conn, &st.db, id, wallet).await?;
     let stored = ps::load_user_rules(&mut *conn, &st.db, id, wallet).await?;
     let user = user_layer(st, authority.as_deref(), stored);
     let operator = settings.policy.current();
+    let usage = match usage_since(now, &operator, user.as_ref()) {
+        Some(since) => ps::load_usage(&mut *conn, &st.db, id, since).await?,
+        None => Vec::new(),
+    };
     let layers = Layers {
         operator: &operator,
         user: user.as_ref(),
@@ -216,13 +233,14 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     // Named from the crate root: tests/module_graph.rs reads `super::*`
     // as an import of `hot`.
-    use crate::hot::policy_gate::user_rules_signed;
+    use crate::hot::policy_gate::{usage_since, user_rules_signed};
     use crate::hot::policy_store::intent_digest;
     use crate::types::WalletId;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use ed25519_dalek::{Signer as _, SigningKey};
     use keyframe_policy::Intent;
+    use keyframe_policy::Policy;
     use keyframe_wire::policy::SignedUserRules;
 
     fn signed(key: &SigningKey, version: u64, rules: &str) -> SignedUserRules {
@@ -235,6 +253,38 @@ mod tests {
         };
         r.signature = URL_SAFE_NO_PAD.encode(key.sign(&r.message()).to_bytes());
         r
+    }
+
+    #[test]
+    fn only_the_usage_a_limit_can_see_is_read() {
+        let rules = |windows: &[&str]| {
+            let limits: Vec<String> = windows
+                .iter()
+                .map(|w| format!(r#"{{"window":"{w}","count_at_most":5}}"#))
+                .collect();
+            Policy::from_json(&format!(
+                r#"{{"version":1,"default":"ask","rules":[{{"id":"a","effect":"allow","limits":[{}]}}]}}"#,
+                limits.join(",")
+            ))
+            .unwrap()
+        };
+        let none = Policy::from_json(r#"{"version":1,"default":"ask"}"#).unwrap();
+        let now = 1_000_000;
+        assert_eq!(
+            usage_since(now, &none, None),
+            None,
+            "no limit: read nothing"
+        );
+        assert_eq!(usage_since(now, &rules(&["1h"]), None), Some(now - 3600));
+        assert_eq!(
+            usage_since(now, &rules(&["1h"]), Some(&rules(&["24h", "10m"]))),
+            Some(now - 86_400),
+            "the longest window of either layer"
+        );
+        assert_eq!(
+            usage_since(now, &none, Some(&rules(&["7d"]))),
+            Some(now - 7 * 86_400)
+        );
     }
 
     #[test]

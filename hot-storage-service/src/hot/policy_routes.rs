@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::Json as JsonOut;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use keyframe_policy::{Effect, MAX_WINDOW_SECS, Policy};
+use keyframe_policy::{Effect, Policy};
 use keyframe_wire::policy::{
     ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, Decision, PolicyState,
     SignedUserRules, USER_RULES_MAX_BYTES,
@@ -81,11 +81,20 @@ pub async fn state(
     let wallet = query(q, "wallet=<id>")?.wallet;
     st.require_wallet(&id, &wallet).await?;
     let now = now_secs();
-    let since = now.saturating_sub(MAX_WINDOW_SECS);
-    let usage = ps::load_usage(&st.db.pool, &st.db, &id, since).await?;
     let user_rules = ps::load_user_rules(&st.db.pool, &st.db, &id, &wallet).await?;
+    let operator = settings.policy.current();
+    // The usage the iFrame's evaluation can need: as at recover, the
+    // longest window of the operator's limits and of the stored user
+    // rules' (read unverified here: the iFrame checks them itself).
+    let user = user_rules
+        .as_ref()
+        .and_then(|r| Policy::from_json(&r.rules).ok());
+    let usage = match super::policy_gate::usage_since(now, &operator, user.as_ref()) {
+        Some(since) => ps::load_usage(&st.db.pool, &st.db, &id, since).await?,
+        None => Vec::new(),
+    };
     Ok(JsonOut(PolicyState {
-        operator: settings.policy.current().document().clone(),
+        operator: operator.document().clone(),
         user_rules,
         usage,
         now,
