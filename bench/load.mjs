@@ -52,8 +52,28 @@ export async function startPostgres(tmp) {
   };
 }
 
+/**
+ * The operator policy of the load test: an `allow` rule with a rolling
+ * window over the bench's intents, so every recover with an intent is
+ * judged, reads the user's usage in the window and records its own
+ * (issue 12's budget: "recover with a policy and a window").
+ */
+export const LOAD_POLICY = {
+  version: 1,
+  default: "ask",
+  rules: [
+    { id: "no-mainnet", effect: "deny", when: { chains: [1] } },
+    {
+      id: "bench-window", effect: "allow", when: { kinds: ["evm_message"], chains: [31337] },
+      limits: [{ window: "1h", count_at_most: 1000000000 }],
+    },
+  ],
+};
+
 /** A hot-storage process of its own for the load test, rate limits off. */
 export async function startHot(stack, tmp, name, databaseUrl) {
+  const policyFile = join(tmp, `policy-${name}.json`);
+  await writeFile(policyFile, JSON.stringify(LOAD_POLICY));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess(join(ROOT, "target", process.env.KEYFRAME_SERVICES_PROFILE ?? "release", "hot-storage-service"), [
@@ -62,6 +82,7 @@ export async function startHot(stack, tmp, name, databaseUrl) {
     "--listen", `127.0.0.1:${port}`, "--public-url", url, "--data-dir", join(tmp, `hot-${name}`),
     "--allowed-origins", stack.urls.dapp, "--shield-url", stack.urls.shield,
     "--static-dir", join(ROOT, "iframe-host"),
+    "--policy-file", policyFile,
     ...(databaseUrl ? ["--database-url", databaseUrl] : []),
   ], { readyUrl: `${url}/healthz`, env: { RUST_LOG: "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
   return { url, port, proc };
@@ -95,7 +116,12 @@ export async function seedWallets(stack, hot, users) {
     const recover = JSON.stringify({ wallet, device, version: 0, split });
     const check = await dpopFetch(key, `${hot.url}/v2/devices/recover`, token, { method: "POST", headers: json, body: recover });
     if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
-    items.push({ key, token, body: recover });
+    // The same with the intent of the signature, as the iFrame sends it
+    // since the policy is enforced twice (docs/policy.md).
+    const judged = JSON.stringify({ wallet, device, version: 0, split, intent: { kind: "evm_message", chain: 31337, origin: stack.urls.dapp } });
+    const checkJudged = await dpopFetch(key, `${hot.url}/v2/devices/recover`, token, { method: "POST", headers: json, body: judged });
+    if (checkJudged.status !== 200) throw new Error(`recover with an intent: ${checkJudged.status} ${await checkJudged.text()}`);
+    items.push({ key, token, body: recover, judged });
   }
   return items;
 }
@@ -108,10 +134,11 @@ const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
  * carries `proofs` requests, each with its own fresh proof (made just
  * before the run: `iat` must be within the service's window); thread k of
  * `threads` sends the k-th of every `threads` requests. Should wrk send
- * more, the reused proofs are refused and counted as errors.
+ * more, the reused proofs are refused and counted as errors. `field`
+ * picks the body: `body` (a plain recover) or `judged` (with an intent).
  */
-export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1) {
-  const file = join(tmp, `${items ? "recover" : "healthz"}-${hot.port}.lua`);
+export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1, field = "body") {
+  const file = join(tmp, `${items ? `recover-${field}` : "healthz"}-${hot.port}.lua`);
   const done = `
 function done(summary, latency, requests)
   local e = summary.errors
@@ -127,7 +154,7 @@ end`;
   const rows = [];
   for (let k = 0; k < proofs; k++) {
     const it = items[k % items.length];
-    rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token))}, ${luaString(it.body)} },`);
+    rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token))}, ${luaString(it[field])} },`);
   }
   const lua = `-- POST /v2/devices/recover as the iFrame sends it: a fresh DPoP proof each.
 local items = {
