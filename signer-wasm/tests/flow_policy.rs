@@ -87,6 +87,35 @@ async fn wallet<H: HotStorage>(tab: &Tab<H>, token: &Tokens) -> WalletRecord {
     created.wallet
 }
 
+/// One user's wallet on a tab of fresh services running `policy`; the
+/// wallet as hot storage reports it (its authority key registered at
+/// creation).
+struct Setup {
+    services: Services,
+    screen: CountingScreen,
+    tab: Tab,
+    token: Tokens,
+    wallet: WalletRecord,
+}
+
+async fn setup(policy: &str) -> Setup {
+    let services = services(policy).await;
+    let screen = CountingScreen::default();
+    let tab = tab_on(services.hot_api(), &services, &screen);
+    let token = token(&user());
+    let created = wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    assert!(wallet.authority.is_some());
+    assert_eq!(wallet.authority, created.authority);
+    Setup {
+        services,
+        screen,
+        tab,
+        token,
+        wallet,
+    }
+}
+
 fn message(chain: u64, origin: &str) -> Intent {
     let mut i = Intent::new(Kind::EvmMessage);
     i.chain = Some(chain);
@@ -143,11 +172,13 @@ const NO_MAINNET: &str = r#"{ "version": 1, "default": "ask", "rules": [
 
 #[tokio::test]
 async fn a_denied_request_is_refused_before_any_share_is_fetched() {
-    let services = services(NO_MAINNET).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    let wallet = wallet(&tab, &token).await;
+    let Setup {
+        services,
+        screen,
+        tab,
+        token,
+        wallet,
+    } = setup(NO_MAINNET).await;
     let before = tab.store.all();
 
     let ran = Cell::new(false);
@@ -199,11 +230,13 @@ async fn a_denied_request_is_refused_before_any_share_is_fetched() {
 
 #[tokio::test]
 async fn an_allow_rule_signs_without_the_screen_and_ask_shows_it() {
-    let services = services(NO_MAINNET).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    let wallet = wallet(&tab, &token).await;
+    let Setup {
+        screen,
+        tab,
+        token,
+        wallet,
+        services: _services,
+    } = setup(NO_MAINNET).await;
 
     assert_eq!(
         sign(&tab, &token, &wallet, &message(8453, APP), &[])
@@ -246,14 +279,13 @@ async fn an_allow_rule_signs_without_the_screen_and_ask_shows_it() {
 
 #[tokio::test]
 async fn always_allow_is_signed_by_the_wallet_kept_at_hot_storage_and_honoured() {
-    let services = services(NO_MAINNET).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    let created = wallet(&tab, &token).await;
-    // The wallet's authority key is registered at creation.
-    let wallet = tab.wallet(&token).await.unwrap().unwrap();
-    assert_eq!(wallet.authority, created.authority);
+    let Setup {
+        screen,
+        tab,
+        token,
+        wallet,
+        services: _services,
+    } = setup(NO_MAINNET).await;
 
     screen.always.set(Some(3600));
     let intent = message(10, APP);
@@ -323,12 +355,13 @@ fn signed_rules(wallet: &WalletRecord, version: u64, rules: &str) -> SignedUserR
 
 #[tokio::test]
 async fn an_always_allow_ends_when_it_expires() {
-    let services = services(NO_MAINNET).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    wallet(&tab, &token).await;
-    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let Setup {
+        screen,
+        tab,
+        token,
+        wallet,
+        services: _services,
+    } = setup(NO_MAINNET).await;
     let until = unix_now() + 2;
     let rules = format!(
         r#"{{"version":1,"default":"ask","rules":[{{"id":"soon","effect":"allow",
@@ -415,11 +448,13 @@ async fn user_rules_that_do_not_verify_are_ignored() {
 
 #[tokio::test]
 async fn a_batch_is_as_strict_as_its_strictest_transaction() {
-    let services = services(NO_MAINNET).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    let wallet = wallet(&tab, &token).await;
+    let Setup {
+        screen,
+        tab,
+        token,
+        wallet,
+        services: _services,
+    } = setup(NO_MAINNET).await;
     let good = transfer(8453, "0x70997970c51812dc3a010c7d01b50e20d17dc79c", "1");
     let bad = transfer(8453, "0x000000000000000000000000000000000000dead", "1");
     // The batch as one request: recipients differ, so it names none.
@@ -464,12 +499,13 @@ async fn the_iframe_and_hot_storage_agree_on_random_requests() {
           "limits": [ { "window": "1h", "count_at_most": 3 }, { "window": "1h", "value_at_most": "20" } ] },
         { "id": "messages", "effect": "allow", "when": { "kinds": ["evm_message"], "chains": [8453] },
           "limits": [ { "window": "1h", "count_at_most": 2 } ] } ] }"#;
-    let services = services(POLICY).await;
-    let screen = CountingScreen::default();
-    let tab = tab_on(services.hot_api(), &services, &screen);
-    let token = token(&user());
-    wallet(&tab, &token).await;
-    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let Setup {
+        tab,
+        token,
+        wallet,
+        services: _services,
+        screen: _screen,
+    } = setup(POLICY).await;
     // A user rule loosening `ask` for another origin, signed by the wallet.
     let rules = r#"{"version":1,"default":"ask","rules":[{"id":"mine","effect":"allow",
         "when":{"origins":["https://other.example"],"kinds":["evm_message"]},
