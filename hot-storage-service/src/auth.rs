@@ -28,11 +28,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use prometheus_client::metrics::counter::Counter;
 use serde::Deserialize;
 
-use crate::db::Db;
 use crate::dpop::{DpopError, DpopSettings, Expected};
 use crate::error::AppError;
 use crate::limits::RateLimits;
-use crate::replay::Scope;
+use crate::replay::{ReplayLog, Scope};
 
 /// Clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -433,7 +432,7 @@ where
     S: Send + Sync,
     Arc<Verifier>: FromRef<S>,
     Arc<RateLimits>: FromRef<S>,
-    Db: FromRef<S>,
+    Arc<ReplayLog>: FromRef<S>,
 {
     type Rejection = AppError;
 
@@ -463,7 +462,7 @@ where
                 tracing::info!("token refused: DPoP required, token not bound or sent as Bearer");
                 return Err(AppError::AuthRequired);
             };
-            check_proof(parts, &Db::from_ref(state), dpop, token, jkt).await?;
+            check_proof(parts, &Arc::<ReplayLog>::from_ref(state), dpop, token, jkt).await?;
         }
         let id = verified.identity;
         Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub)?;
@@ -475,7 +474,7 @@ where
 #[tracing::instrument(name = "auth.dpop", skip_all)]
 async fn check_proof(
     parts: &Parts,
-    db: &Db,
+    replay: &ReplayLog,
     settings: &DpopSettings,
     token: &str,
     jkt: &str,
@@ -511,7 +510,7 @@ async fn check_proof(
         .unwrap_or(i64::MAX)
         .saturating_mul(1000);
     let id = format!("{}:{}", checked.jkt, checked.jti);
-    if !crate::replay::first_use(db, Scope::Dpop, &id, until_ms).await? {
+    if !replay.first_use(Scope::Dpop, &id, until_ms).await? {
         return Err(refuse(DpopError::Replayed));
     }
     Ok(())

@@ -11,6 +11,7 @@
 //! BLOB (SQLite) / BYTEA (PostgreSQL).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -48,6 +49,10 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time and makes the others poll with
+    /// sleeps (its busy handler); this process's write transactions take
+    /// this turn first ([`Db::write_turn`]) so they queue here instead.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A schema migration: `{blob}` in the SQL becomes BLOB or BYTEA.
@@ -94,7 +99,11 @@ impl Db {
             .connect_with(opts)
             .await
             .context("connecting to the database")?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// Runs the given migrations once each, recording them in `table`.
@@ -135,6 +144,17 @@ impl Db {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// On SQLite, this process's turn to open a write transaction (held
+    /// until it ends); `None` on PostgreSQL, whose writers do not take
+    /// turns. Other processes on the same SQLite file still wait in
+    /// SQLite's own lock, so `BEGIN IMMEDIATE` stays the guarantee.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn ping(&self) -> bool {

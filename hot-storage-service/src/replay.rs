@@ -7,8 +7,19 @@
 //! seen (crate::db explains why a single conditional statement is enough).
 //! Rows are kept until the proof could no longer pass its time window and
 //! are pruned after that ([`spawn_pruner`]).
+//!
+//! Every request that carries a DPoP proof records one, so the hot path
+//! goes through [`ReplayLog`], which commits the records of concurrent
+//! requests together (group commit): one multi-row `INSERT … RETURNING`
+//! per batch instead of one write per request. On SQLite, whose writers
+//! take turns, that also keeps requests from waiting on each other's
+//! locks.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::oneshot;
 
 use crate::db::{Db, Migration, Untraced as _, now_ms};
 
@@ -31,7 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 
 /// What kind of proof an id belongs to (ids of different kinds never
 /// collide).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// A DPoP proof's `jti`, per key thumbprint.
     Dpop,
@@ -57,17 +68,164 @@ pub async fn first_use(
     id: &str,
     expires_at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO seen_once (scope, id, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (scope, id) DO NOTHING",
-    )
-    .bind(scope.as_str())
-    .bind(id)
-    .bind(expires_at_ms)
-    .execute(&db.pool)
-    .untraced(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let first = first_use_many(db, &[(scope, id, expires_at_ms)]).await?;
+    Ok(first.first().copied().unwrap_or(false))
+}
+
+/// At most this many records per statement (3 binds each: well inside
+/// SQLite's 32,766 and PostgreSQL's 65,535 bind limits).
+const MAX_BATCH: usize = 512;
+
+/// Records each `(scope, id, expires_at_ms)` in one statement; answers, in
+/// order, whether each was new. An id that appears twice in `records` is
+/// new at most once (its first appearance).
+async fn first_use_many(db: &Db, records: &[(Scope, &str, i64)]) -> Result<Vec<bool>, sqlx::Error> {
+    let mut seen = HashSet::with_capacity(records.len());
+    let fresh: Vec<bool> = records
+        .iter()
+        .map(|(scope, id, _)| seen.insert((*scope, *id)))
+        .collect();
+    let unique: Vec<&(Scope, &str, i64)> = records
+        .iter()
+        .zip(&fresh)
+        .filter_map(|(r, f)| f.then_some(r))
+        .collect();
+    if unique.is_empty() {
+        return Ok(fresh);
+    }
+    let mut sql = String::from("INSERT INTO seen_once (scope, id, expires_at) VALUES ");
+    for i in 0..unique.len() {
+        let n = i * 3;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+    }
+    sql.push_str(" ON CONFLICT (scope, id) DO NOTHING RETURNING scope, id");
+    let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+    for (scope, id, expires) in &unique {
+        q = q.bind(scope.as_str()).bind(*id).bind(*expires);
+    }
+    let inserted: HashSet<(String, String)> = q
+        .fetch_all(&db.pool)
+        .untraced(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(records
+        .iter()
+        .zip(fresh)
+        .map(|((scope, id, _), f)| {
+            f && inserted.contains(&(scope.as_str().to_owned(), (*id).to_owned()))
+        })
+        .collect())
+}
+
+/// One record waiting for its batch.
+struct Waiting {
+    scope: Scope,
+    id: String,
+    expires_at_ms: i64,
+    answer: oneshot::Sender<Result<bool, String>>,
+}
+
+/// [`first_use`] for the hot path, with group commit: a request queues its
+/// record and waits for the writer's turn; whoever holds the turn writes
+/// everything queued so far in one statement and answers each waiter. No
+/// background task: the turn passes from request to request, and a batch
+/// runs in a task of its own so a request that goes away mid-write does
+/// not cancel the others' answers.
+pub struct ReplayLog {
+    db: Db,
+    queue: Mutex<Vec<Waiting>>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl ReplayLog {
+    pub fn new(db: Db) -> ReplayLog {
+        ReplayLog {
+            db,
+            queue: Mutex::new(Vec::new()),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Records `id` in `scope` until `expires_at_ms`; `false` when any
+    /// replica recorded it before (a replay).
+    #[tracing::instrument(name = "db.seen_once", skip_all)]
+    pub async fn first_use(
+        &self,
+        scope: Scope,
+        id: &str,
+        expires_at_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let (answer, mut answered) = oneshot::channel();
+        self.lock_queue().push(Waiting {
+            scope,
+            id: id.to_owned(),
+            expires_at_ms,
+            answer,
+        });
+        loop {
+            let turn = self.turn.clone().lock_owned().await;
+            // The writer before us may have taken our record in its batch.
+            if let Some(done) = Self::answer_of(&mut answered)? {
+                return done;
+            }
+            let batch: Vec<Waiting> = {
+                let mut queue = self.lock_queue();
+                let n = queue.len().min(MAX_BATCH);
+                queue.drain(..n).collect()
+            };
+            let db = self.db.clone();
+            tokio::spawn(async move {
+                let _turn = turn;
+                let _writer = db.write_turn().await;
+                let records: Vec<(Scope, &str, i64)> = batch
+                    .iter()
+                    .map(|w| (w.scope, w.id.as_str(), w.expires_at_ms))
+                    .collect();
+                let result = first_use_many(&db, &records).await;
+                drop(records);
+                match result {
+                    Ok(fresh) => {
+                        for (w, f) in batch.into_iter().zip(fresh) {
+                            let _ = w.answer.send(Ok(f));
+                        }
+                    }
+                    Err(e) => {
+                        let e = format!("recording single-use ids: {e}");
+                        for w in batch {
+                            let _ = w.answer.send(Err(e.clone()));
+                        }
+                    }
+                }
+            })
+            .await?;
+            // Not answered yet: more than MAX_BATCH were queued before
+            // ours; take another turn.
+            if let Some(done) = Self::answer_of(&mut answered)? {
+                return done;
+            }
+        }
+    }
+
+    /// The answer, if the record's batch has run.
+    fn answer_of(
+        answered: &mut oneshot::Receiver<Result<bool, String>>,
+    ) -> anyhow::Result<Option<anyhow::Result<bool>>> {
+        match answered.try_recv() {
+            Ok(done) => Ok(Some(done.map_err(anyhow::Error::msg))),
+            Err(oneshot::error::TryRecvError::Empty) => Ok(None),
+            Err(oneshot::error::TryRecvError::Closed) => {
+                anyhow::bail!("a single-use record was dropped unanswered")
+            }
+        }
+    }
+
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Deletes the records whose proofs can no longer pass their window.

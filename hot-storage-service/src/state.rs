@@ -14,6 +14,7 @@ use crate::auth::Verifier;
 use crate::db::Db;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
+use crate::replay::ReplayLog;
 use crate::seal::Keyring;
 use crate::settings::{Service, Settings};
 
@@ -25,6 +26,8 @@ pub struct Inner {
     pub verifier: Arc<Verifier>,
     pub limits: Arc<RateLimits>,
     pub metrics: Arc<Metrics>,
+    /// DPoP proof ids, recorded with group commit.
+    pub replay: Arc<ReplayLog>,
 }
 
 /// Cheap to clone; the router's state.
@@ -53,6 +56,7 @@ impl AppState {
             )),
             metrics: Arc::new(metrics),
             settings: Arc::new(settings),
+            replay: Arc::new(ReplayLog::new(db.clone())),
             db,
             keyring: Arc::new(keyring),
         })))
@@ -62,6 +66,12 @@ impl AppState {
 impl FromRef<AppState> for Db {
     fn from_ref(s: &AppState) -> Db {
         s.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ReplayLog> {
+    fn from_ref(s: &AppState) -> Self {
+        s.replay.clone()
     }
 }
 

@@ -72,6 +72,15 @@ pub struct Evaluation {
     /// rule has limits and the effect is not `deny`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<Usage>,
+    /// The bucket a store may keep `record` in: [`crate::bucket_secs`] of
+    /// the deciding rule's shortest window (0, and absent, without a
+    /// record).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub record_bucket_secs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 const RAW_DIGEST: &str = "raw_digest: a raw digest is never allowed by a rule";
@@ -165,11 +174,15 @@ fn finish(
 ) -> Evaluation {
     let deciding = decider.map(|i| layer_rules[i]);
     let silent = effect == Effect::Approve && deciding.is_some_and(|(_, r)| r.silent);
-    let record = match deciding {
+    let (record, record_bucket_secs) = match deciding {
         Some((layer, r)) if effect != Effect::Deny && !r.limits.is_empty() => {
-            Some(Usage::of(layer, &r.id, intent, now))
+            let shortest = r.limits.iter().map(|l| l.window).min().unwrap_or(1);
+            (
+                Some(Usage::of(layer, &r.id, intent, now)),
+                crate::window::bucket_secs(shortest),
+            )
         }
-        _ => None,
+        _ => (None, 0),
     };
     Evaluation {
         effect,
@@ -181,5 +194,6 @@ fn finish(
         per_rule,
         intent: intent.clone(),
         record,
+        record_bucket_secs,
     }
 }

@@ -26,7 +26,7 @@ pub use document::{Document, Effect};
 pub use eval::{Evaluation, Layers, RuleRef, RuleResult, evaluate};
 pub use intent::{Approval, Intent, Kind, TokenTransfer, TypedData};
 pub use syntax::MAX_WINDOW_SECS;
-pub use window::{Layer, TokenAmount, Usage};
+pub use window::{Layer, TokenAmount, Usage, bucket_secs};
 
 /// Why a policy or a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

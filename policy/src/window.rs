@@ -46,6 +46,31 @@ pub struct Usage {
     /// Token amounts, one entry per token.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tokens: Vec<TokenAmount>,
+    /// How many requests the entry stands for: 1 for one request, more
+    /// when a store keeps one entry per time bucket of a rule (then `at`
+    /// is the latest of them and the amounts are their sums; see
+    /// [`bucket_secs`]).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
+/// A store may keep a rule's usage as one entry per bucket of this many
+/// seconds (a 60th of the rule's shortest window, at least 1 s) instead of
+/// one per request, so that reading a window costs at most about 60
+/// entries per limit however busy the user is. An entry counts while its
+/// latest request is inside the window, so a request leaves the window up
+/// to one bucket later than its own time, never earlier: a limit may hold
+/// a little longer than its window, and never lets more through.
+pub fn bucket_secs(shortest_window: u64) -> u64 {
+    (shortest_window / 60).max(1)
 }
 
 impl Usage {
@@ -71,6 +96,27 @@ impl Usage {
             value: intent.value,
             lamports: intent.lamports,
             tokens,
+            count: 1,
+        }
+    }
+
+    /// Adds `later`, a request of the same rule kept in the same bucket,
+    /// into this entry: the amounts and counts add up (saturating) and
+    /// `at` becomes the later of the two.
+    pub fn absorb(&mut self, later: &Usage) {
+        self.at = self.at.max(later.at);
+        self.count = self.count.saturating_add(later.count);
+        self.value = self.value.saturating_add(later.value);
+        self.lamports = self.lamports.saturating_add(later.lamports);
+        for t in &later.tokens {
+            match self
+                .tokens
+                .iter_mut()
+                .find(|x| crate::syntax::same_address(&x.token, &t.token))
+            {
+                Some(x) => x.amount = x.amount.saturating_add(t.amount),
+                None => self.tokens.push(t.clone()),
+            }
         }
     }
 
@@ -124,7 +170,7 @@ pub(crate) fn check_limit(
             )
         }
         Measure::Count(max) => {
-            let used = past.count() as u64;
+            let used = past.fold(0u64, |a, u| a.saturating_add(u.count));
             if used < *max {
                 Ok(())
             } else {

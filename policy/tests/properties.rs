@@ -241,4 +241,64 @@ proptest! {
             prop_assert!(inside.len() as u64 <= count);
         }
     }
+
+    /// The same with usage kept as a store keeps it (hot storage,
+    /// docs/policy.md): one entry per bucket of `record_bucket_secs`, each
+    /// request absorbed into its bucket's entry. Buckets never let more
+    /// through in any window, and a request one window and one bucket
+    /// after the last is let through again.
+    #[test]
+    fn bucketed_usage_never_lets_more_through_than_its_limit(
+        reqs in proptest::collection::vec((0u64..20_000, 0u64..60), 1..80),
+        limit in 1u64..200,
+        count in 1u64..8,
+        window in 60u64..7_200,
+    ) {
+        let rule = Rule {
+            id: "limited".into(),
+            effect: Effect::Allow,
+            silent: false,
+            when: When::default(),
+            limits: vec![
+                Limit { window: format!("{window}s"), value_at_most: Some(limit.to_string()), ..Default::default() },
+                Limit { window: format!("{window}s"), count_at_most: Some(count), ..Default::default() },
+            ],
+        };
+        let op = policy(Effect::Ask, vec![rule]);
+        let layers = Layers { operator: &op, user: None };
+        let mut reqs = reqs;
+        reqs.sort_by_key(|r| r.0);
+        let mut buckets: Vec<(u64, Usage)> = Vec::new();
+        let mut let_through: Vec<(u64, u64)> = Vec::new();
+        let mut last = NOW;
+        for (t, value) in reqs {
+            let mut i = Intent::new(Kind::EvmTransaction);
+            i.value = Amount::from(value);
+            let now = NOW + t;
+            last = now;
+            let stored: Vec<Usage> = buckets.iter().map(|(_, u)| u.clone()).collect();
+            let e = evaluate(&layers, &i, &stored, now);
+            if e.effect == Effect::Allow {
+                let r = e.record.clone().unwrap();
+                prop_assert_eq!(e.record_bucket_secs, keyframe_policy::bucket_secs(window));
+                let b = now - now % e.record_bucket_secs;
+                match buckets.iter_mut().find(|(k, _)| *k == b) {
+                    Some((_, u)) => u.absorb(&r),
+                    None => buckets.push((b, r)),
+                }
+                let_through.push((now, value));
+            }
+        }
+        prop_assert!(buckets.len() as u64 <= let_through.len() as u64);
+        for (end, _) in &let_through {
+            let inside: Vec<&(u64, u64)> = let_through.iter().filter(|(at, _)| at <= end && at + window > *end).collect();
+            let value: u64 = inside.iter().map(|(_, v)| v).sum();
+            prop_assert!(value <= limit, "value {} over {}", value, limit);
+            prop_assert!(inside.len() as u64 <= count);
+        }
+        let stored: Vec<Usage> = buckets.iter().map(|(_, u)| u.clone()).collect();
+        let later = last + window + keyframe_policy::bucket_secs(window) + 1;
+        let e = evaluate(&layers, &Intent::new(Kind::EvmTransaction), &stored, later);
+        prop_assert_eq!(e.effect, Effect::Allow);
+    }
 }

@@ -365,17 +365,26 @@ pub async fn recover(
     let Some(device) = device else {
         return recover_primary(&st, &settings, &id, &req, version, &gate).await;
     };
-    if let (Some(v), Some(s)) = (version, &req.split)
-        && st.promote(&id, &req.wallet, &device, v, s).await?
+    let (mut kind, mut addresses, mut row) =
+        st.load_wallet_device(&id, &req.wallet, &device).await?;
+    // Read first, write only when the row shows the very pending share
+    // asked for: the common recover (the current share) writes nothing,
+    // which on SQLite keeps it off the one writer's lock.
+    if let (Some(v), Some(s), Some(r)) = (version, &req.split, &row)
+        && r.pending_version == Some(v)
+        && r.pending_split.as_deref() == Some(s.to_string().as_str())
     {
-        tracing::info!(
-            wallet = req.wallet.to_string(),
-            device = device.to_string(),
-            version = v,
-            "pending share promoted by recover"
-        );
+        if st.promote(&id, &req.wallet, &device, v, s).await? {
+            tracing::info!(
+                wallet = req.wallet.to_string(),
+                device = device.to_string(),
+                version = v,
+                "pending share promoted by recover"
+            );
+        }
+        // Promoted by this request or a concurrent one: read it again.
+        (kind, addresses, row) = st.load_wallet_device(&id, &req.wallet, &device).await?;
     }
-    let (kind, addresses, row) = st.load_wallet_device(&id, &req.wallet, &device).await?;
     let Some(row) = row else {
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);

@@ -93,6 +93,43 @@ pub fn usage_since(now: u64, operator: &Policy, user: Option<&Policy>) -> Option
     Some(now.saturating_sub(longest.min(MAX_WINDOW_SECS)))
 }
 
+/// The wallet's user rules as a layer (verified against its authority
+/// key; see [`user_layer`]). Read outside any lock: rules change only by a
+/// signed `PUT`, and a sign racing one is ordered either way.
+pub async fn user_rules_of(
+    st: &HotStore,
+    id: &Identity,
+    wallet: &WalletId,
+) -> AppResult<Option<Policy>> {
+    let (authority, stored) = ps::load_rules_and_authority(&st.db, id, wallet).await?;
+    Ok(user_layer(st, authority.as_deref(), stored))
+}
+
+/// Evaluates `intent` with the operator's policy, the `user` layer and the
+/// user's usage as read through `conn`; returns the evaluation and the
+/// usage it read.
+pub async fn evaluate_with(
+    conn: &mut AnyConnection,
+    st: &HotStore,
+    settings: &Settings,
+    id: &Identity,
+    user: Option<&Policy>,
+    intent: &Intent,
+    now: u64,
+) -> AppResult<(Evaluation, Vec<ps::StoredUsage>)> {
+    let operator = settings.policy.current();
+    let stored = match usage_since(now, &operator, user) {
+        Some(since) => ps::load_usage(&mut *conn, &st.db, id, since).await?,
+        None => Vec::new(),
+    };
+    let usage: Vec<keyframe_policy::Usage> = stored.iter().map(|s| s.usage.clone()).collect();
+    let layers = Layers {
+        operator: &operator,
+        user,
+    };
+    Ok((evaluate(&layers, intent, &usage, now), stored))
+}
+
 /// Evaluates `intent` for the caller's `wallet` with the operator's
 /// policy, the wallet's (verified) user rules and the user's usage, as
 /// read through `conn`.
@@ -105,19 +142,9 @@ pub async fn evaluate_for(
     intent: &Intent,
     now: u64,
 ) -> AppResult<Evaluation> {
-    let authority = ps::wallet_authority(&mut *conn, &st.db, id, wallet).await?;
-    let stored = ps::load_user_rules(&mut *conn, &st.db, id, wallet).await?;
-    let user = user_layer(st, authority.as_deref(), stored);
-    let operator = settings.policy.current();
-    let usage = match usage_since(now, &operator, user.as_ref()) {
-        Some(since) => ps::load_usage(&mut *conn, &st.db, id, since).await?,
-        None => Vec::new(),
-    };
-    let layers = Layers {
-        operator: &operator,
-        user: user.as_ref(),
-    };
-    Ok(evaluate(&layers, intent, &usage, now))
+    let user = user_rules_of(st, id, wallet).await?;
+    let (e, _) = evaluate_with(conn, st, settings, id, user.as_ref(), intent, now).await?;
+    Ok(e)
 }
 
 /// `rule "id" (layer)`, or the policy's default.
@@ -165,9 +192,13 @@ pub async fn enforce(
     let Some(intent) = g.intent else {
         return Ok(());
     };
-    let now = now_secs();
+    let user = user_rules_of(st, id, g.wallet).await?;
     let mut tx = ps::locked(&st.db, id).await?;
-    let e = evaluate_for(&mut tx, st, settings, id, g.wallet, intent, now).await?;
+    // The clock is read under the lock, so usage recorded by the holder
+    // before us is never later than our `now`.
+    let now = now_secs();
+    let (e, loaded) =
+        evaluate_with(&mut tx.tx, st, settings, id, user.as_ref(), intent, now).await?;
     let entry_id = ps::new_id()?;
     let entry = |decision, reason| NewActivity {
         id: &entry_id,
@@ -181,7 +212,13 @@ pub async fn enforce(
     let decision = match e.effect {
         Effect::Deny => {
             let why = deny_reason(&e);
-            ps::insert_activity(&mut *tx, &st.db, id, &entry(Decision::Denied, Some(&why))).await?;
+            ps::insert_activity(
+                &mut *tx.tx,
+                &st.db,
+                id,
+                &entry(Decision::Denied, Some(&why)),
+            )
+            .await?;
             tx.commit().await?;
             st.metrics.policy_decision(Decision::Denied.as_str());
             tracing::info!(
@@ -196,7 +233,7 @@ pub async fn enforce(
             let consumed = match g.approval {
                 Some(a) => {
                     let digest = ps::intent_digest(intent)?;
-                    ps::consume_approval(&mut *tx, &st.db, id, g.wallet, a, &digest, not_before)
+                    ps::consume_approval(&mut *tx.tx, &st.db, id, g.wallet, a, &digest, not_before)
                         .await?
                 }
                 None => false,
@@ -216,10 +253,10 @@ pub async fn enforce(
         Effect::Ask => Some(Decision::ApprovedOnScreen),
     };
     if let Some(d) = decision {
-        ps::insert_activity(&mut *tx, &st.db, id, &entry(d, None)).await?;
+        ps::insert_activity(&mut *tx.tx, &st.db, id, &entry(d, None)).await?;
     }
     if let Some(u) = &e.record {
-        ps::insert_usage(&mut *tx, &st.db, id, u).await?;
+        ps::record_usage(&mut tx, &st.db, id, &loaded, u, e.record_bucket_secs).await?;
     }
     tx.commit().await?;
     if let Some(d) = decision {

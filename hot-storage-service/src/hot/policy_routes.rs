@@ -90,7 +90,11 @@ pub async fn state(
         .as_ref()
         .and_then(|r| Policy::from_json(&r.rules).ok());
     let usage = match super::policy_gate::usage_since(now, &operator, user.as_ref()) {
-        Some(since) => ps::load_usage(&st.db.pool, &st.db, &id, since).await?,
+        Some(since) => ps::load_usage(&st.db.pool, &st.db, &id, since)
+            .await?
+            .into_iter()
+            .map(|s| s.usage)
+            .collect(),
         None => Vec::new(),
     };
     Ok(JsonOut(PolicyState {

@@ -25,10 +25,11 @@ use crate::db::{Backend, Db, Migration, Untraced as _};
 use crate::error::{AppError, AppResult};
 use crate::types::{DeviceId, WalletId};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        "CREATE TABLE policy_usage (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            "CREATE TABLE policy_usage (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             layer TEXT NOT NULL,
@@ -38,9 +39,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             lamports TEXT NOT NULL,
             tokens TEXT NOT NULL
         )",
-        "CREATE INDEX policy_usage_user ON policy_usage (iss, sub, at)",
-        "CREATE INDEX policy_usage_at ON policy_usage (at)",
-        "CREATE TABLE user_rules (
+            "CREATE INDEX policy_usage_user ON policy_usage (iss, sub, at)",
+            "CREATE INDEX policy_usage_at ON policy_usage (at)",
+            "CREATE TABLE user_rules (
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
             wallet TEXT NOT NULL,
@@ -50,7 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             updated_at BIGINT NOT NULL,
             PRIMARY KEY (iss, sub, wallet)
         )",
-        "CREATE TABLE activity (
+            "CREATE TABLE activity (
             id TEXT NOT NULL PRIMARY KEY,
             iss TEXT NOT NULL,
             sub TEXT NOT NULL,
@@ -66,10 +67,22 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             intent_digest TEXT NOT NULL,
             consumed BIGINT NOT NULL DEFAULT 0
         )",
-        "CREATE INDEX activity_wallet ON activity (iss, sub, wallet, at_us)",
-        "CREATE INDEX activity_at ON activity (at)",
-    ],
-}];
+            "CREATE INDEX activity_wallet ON activity (iss, sub, wallet, at_us)",
+            "CREATE INDEX activity_at ON activity (at)",
+        ],
+    },
+    Migration {
+        // Usage kept per time bucket of a rule (keyframe_policy::bucket_secs)
+        // instead of per request. Rows written before are their own buckets
+        // (-1: never merged into) until they leave their windows.
+        version: 2,
+        statements: &[
+            "ALTER TABLE policy_usage ADD COLUMN bucket BIGINT NOT NULL DEFAULT -1",
+            "ALTER TABLE policy_usage ADD COLUMN count BIGINT NOT NULL DEFAULT 1",
+            "CREATE INDEX policy_usage_bucket ON policy_usage (iss, sub, rule, bucket)",
+        ],
+    },
+];
 
 /// The table that records which of [`MIGRATIONS`] ran.
 pub const MIGRATIONS_TABLE: &str = "policy_migrations";
@@ -131,16 +144,37 @@ fn lock_key(id: &Identity) -> i64 {
 
 /// A transaction no other `locked` transaction of the same user runs
 /// beside, on any replica: the usage it reads stays true until it commits.
-pub async fn locked(db: &Db, id: &Identity) -> AppResult<Transaction<'static, Any>> {
+pub struct Locked {
+    pub tx: Transaction<'static, Any>,
+    /// SQLite: this process's writer turn, held to the end (crate::db).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Locked {
+    pub async fn commit(self) -> AppResult<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    pub async fn rollback(self) -> AppResult<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+/// Opens a [`Locked`] transaction for `id`.
+pub async fn locked(db: &Db, id: &Identity) -> AppResult<Locked> {
     match db.backend {
-        Backend::Sqlite => Ok(db.pool.begin_with("BEGIN IMMEDIATE").untraced(db).await?),
+        Backend::Sqlite => {
+            let turn = db.write_turn().await;
+            let tx = db.pool.begin_with("BEGIN IMMEDIATE").untraced(db).await?;
+            Ok(Locked { tx, _turn: turn })
+        }
         Backend::Postgres => {
             let mut tx = db.pool.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(lock_key(id))
                 .execute(&mut *tx)
                 .await?;
-            Ok(tx)
+            Ok(Locked { tx, _turn: None })
         }
     }
 }
@@ -153,6 +187,15 @@ struct UsageRow {
     value: String,
     lamports: String,
     tokens: String,
+    bucket: i64,
+    count: i64,
+}
+
+/// One stored usage entry and the bucket it is kept in (-1: a row from
+/// before buckets, never merged into).
+pub struct StoredUsage {
+    pub bucket: i64,
+    pub usage: Usage,
 }
 
 /// The user's usage of every rule's limits since `since` (Unix seconds,
@@ -162,9 +205,9 @@ pub async fn load_usage(
     db: &Db,
     id: &Identity,
     since: u64,
-) -> AppResult<Vec<Usage>> {
+) -> AppResult<Vec<StoredUsage>> {
     let rows = sqlx::query_as::<_, UsageRow>(
-        "SELECT layer, rule, at, value, lamports, tokens FROM policy_usage \
+        "SELECT layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
          WHERE iss = $1 AND sub = $2 AND at > $3 ORDER BY at",
     )
     .bind(&id.iss)
@@ -175,7 +218,7 @@ pub async fn load_usage(
     .await?;
     rows.into_iter()
         .map(|r| {
-            Ok(Usage {
+            let usage = Usage {
                 layer: layer_of(&r.layer)?,
                 rule: r.rule,
                 at: u64::try_from(r.at).map_err(|_| corrupt("usage time"))?,
@@ -183,21 +226,68 @@ pub async fn load_usage(
                 lamports: Amount::parse(&r.lamports).ok_or_else(|| corrupt("usage value"))?,
                 tokens: serde_json::from_str::<Vec<TokenAmount>>(&r.tokens)
                     .map_err(|_| corrupt("usage tokens"))?,
+                count: u64::try_from(r.count).map_err(|_| corrupt("usage count"))?,
+            };
+            Ok(StoredUsage {
+                bucket: r.bucket,
+                usage,
             })
         })
         .collect()
 }
 
-/// Records what one request took.
-pub async fn insert_usage(
+/// Adds `u` (one request) to its bucket of `bucket_secs`: merged into the
+/// bucket's entry when `loaded` (the usage read in the same [`Locked`]
+/// transaction) has one, else a new entry.
+pub async fn record_usage(
+    tx: &mut Locked,
+    db: &Db,
+    id: &Identity,
+    loaded: &[StoredUsage],
+    u: &Usage,
+    bucket_secs: u64,
+) -> AppResult<()> {
+    let bucket_secs = bucket_secs.max(1);
+    let bucket = i64::try_from(u.at - u.at % bucket_secs).unwrap_or(i64::MAX);
+    let current = loaded
+        .iter()
+        .find(|s| s.bucket == bucket && s.usage.layer == u.layer && s.usage.rule == u.rule);
+    let Some(current) = current else {
+        return insert_usage(&mut *tx.tx, db, id, u, bucket).await;
+    };
+    let mut merged = current.usage.clone();
+    merged.absorb(u);
+    sqlx::query(
+        "UPDATE policy_usage SET at = $1, value = $2, lamports = $3, tokens = $4, count = $5 \
+         WHERE iss = $6 AND sub = $7 AND layer = $8 AND rule = $9 AND bucket = $10",
+    )
+    .bind(i64::try_from(merged.at).unwrap_or(i64::MAX))
+    .bind(merged.value.to_string())
+    .bind(merged.lamports.to_string())
+    .bind(serde_json::to_string(&merged.tokens).map_err(anyhow::Error::from)?)
+    .bind(i64::try_from(merged.count).unwrap_or(i64::MAX))
+    .bind(&id.iss)
+    .bind(&id.sub)
+    .bind(layer_str(u.layer))
+    .bind(&u.rule)
+    .bind(bucket)
+    .execute(&mut *tx.tx)
+    .untraced(db)
+    .await?;
+    Ok(())
+}
+
+/// Records `u` as a new entry of `bucket`.
+async fn insert_usage(
     exec: impl Executor<'_, Database = Any>,
     db: &Db,
     id: &Identity,
     u: &Usage,
+    bucket: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&id.iss)
     .bind(&id.sub)
@@ -207,6 +297,8 @@ pub async fn insert_usage(
     .bind(u.value.to_string())
     .bind(u.lamports.to_string())
     .bind(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?)
+    .bind(bucket)
+    .bind(i64::try_from(u.count).unwrap_or(i64::MAX))
     .execute(exec)
     .untraced(db)
     .await?;
@@ -272,24 +364,46 @@ pub async fn store_user_rules(db: &Db, id: &Identity, rules: &SignedUserRules) -
     Ok(n == 1)
 }
 
-/// The wallet's registered authority key (base64url), if the wallet is
-/// the caller's and has one.
-pub async fn wallet_authority(
-    exec: impl Executor<'_, Database = Any>,
+#[derive(FromRow)]
+struct RulesAndAuthorityRow {
+    authority: Option<String>,
+    version: Option<i64>,
+    rules: Option<String>,
+    signature: Option<String>,
+}
+
+/// The wallet's registered authority key and its user rules as stored
+/// (not verified), in one read: what an evaluation needs besides usage.
+pub async fn load_rules_and_authority(
     db: &Db,
     id: &Identity,
     wallet: &WalletId,
-) -> AppResult<Option<String>> {
-    let row: Option<(Option<String>,)> = sqlx::query_as(
-        "SELECT authority FROM hot_wallets WHERE iss = $1 AND sub = $2 AND wallet = $3",
+) -> AppResult<(Option<String>, Option<SignedUserRules>)> {
+    let row = sqlx::query_as::<_, RulesAndAuthorityRow>(
+        "SELECT w.authority AS authority, r.version AS version, r.rules AS rules, \
+         r.signature AS signature FROM hot_wallets w LEFT JOIN user_rules r \
+         ON r.iss = w.iss AND r.sub = w.sub AND r.wallet = w.wallet \
+         WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
     )
     .bind(&id.iss)
     .bind(&id.sub)
     .bind(wallet.to_string())
-    .fetch_optional(exec)
+    .fetch_optional(&db.pool)
     .untraced(db)
     .await?;
-    Ok(row.and_then(|r| r.0))
+    let Some(row) = row else {
+        return Ok((None, None));
+    };
+    let rules = match (row.version, row.rules, row.signature) {
+        (Some(version), Some(rules), Some(signature)) => Some(SignedUserRules {
+            wallet: *wallet,
+            version: u64::try_from(version).map_err(|_| corrupt("user rules version"))?,
+            rules,
+            signature,
+        }),
+        _ => None,
+    };
+    Ok((row.authority, rules))
 }
 
 /// One entry to add to the activity log.

@@ -188,6 +188,41 @@ async fn replicas(db: Db) {
 }
 dual!(a_proof_seen_by_one_replica_is_refused_by_another, replicas);
 
+/// Proofs are recorded in batches (crate::replay::ReplayLog): one proof
+/// sent 16 times at once is accepted once, and 16 distinct proofs sent at
+/// once are all accepted.
+async fn concurrent(db: Db) {
+    let srv = Srv::hot(db).await;
+    let w = create_wallet(&srv, "batched").await;
+    let url = format!("{}/v2/wallet", srv.base);
+    let send = |proof: String| {
+        srv.http
+            .get(&url)
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof)
+            .send()
+    };
+    let statuses = |rs: Vec<reqwest::Result<reqwest::Response>>| {
+        rs.into_iter()
+            .map(|r| r.unwrap().status())
+            .collect::<Vec<_>>()
+    };
+    let same = DPOP.proof("GET", &url, &w.token);
+    let got = statuses(futures_util::future::join_all((0..16).map(|_| send(same.clone()))).await);
+    let ok = got.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = got
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!((ok, refused), (1, 15), "{got:?}");
+    let got = statuses(
+        futures_util::future::join_all((0..16).map(|_| send(DPOP.proof("GET", &url, &w.token))))
+            .await,
+    );
+    assert!(got.iter().all(|s| *s == StatusCode::OK), "{got:?}");
+}
+dual!(a_proof_sent_many_times_at_once_is_accepted_once, concurrent);
+
 /// Each service requires its own audience by default: a token captured at
 /// Shield does not open hot storage, and the other way round.
 async fn audiences(db: Db) {

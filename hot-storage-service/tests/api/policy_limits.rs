@@ -59,8 +59,38 @@ async fn sequential(db: Db) {
         .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
         .await;
     let usage = s["usage"].as_array().unwrap();
-    let of = |rule: &str| usage.iter().filter(|u| u["rule"] == rule).count();
-    assert_eq!((of("three-an-hour"), of("value-cap")), (3, 3), "{s}");
+    // Kept per bucket of a 60th of the window (keyframe_policy::bucket_secs):
+    // an entry stands for `count` requests (1 when absent) and their sums.
+    let sum = |rule: &str, field: &str, absent: u128| -> u128 {
+        usage
+            .iter()
+            .filter(|u| u["rule"] == rule)
+            .map(|u| match &u[field] {
+                Value::Null => absent,
+                Value::String(v) => v.parse().unwrap(),
+                v => u128::from(v.as_u64().unwrap()),
+            })
+            .sum()
+    };
+    let entries = |rule: &str| {
+        usage
+            .iter()
+            .filter(|u| u["rule"] == rule)
+            .map(|u| (u["count"].as_u64().unwrap_or(1), u["value"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (
+            sum("three-an-hour", "count", 1),
+            sum("value-cap", "count", 1)
+        ),
+        (3, 3),
+        "{s}"
+    );
+    assert_eq!(sum("value-cap", "value", 0), 1000, "400 + 400 + 200: {s}");
+    // Three requests a few milliseconds apart share one bucket (two if
+    // they straddle a bucket's edge), whatever their number.
+    assert!(entries("three-an-hour").len() <= 2, "{s}");
     assert!(usage.iter().all(|u| u["layer"] == "operator"));
     // A recover that finds no share (wrong version) records nothing.
     let before = count(&srv, "SELECT COUNT(*) FROM policy_usage").await;
@@ -102,6 +132,33 @@ async fn concurrent(db: Db) {
     assert_eq!(statuses(&results), (3, 7));
 }
 dual!(a_limit_holds_for_concurrent_recovers, concurrent);
+
+/// The usage a busy user leaves is bounded by the window's buckets, not by
+/// the number of requests: 40 recovers under a 1 h window are one or two
+/// rows (a bucket is 60 s), and the count they carry is exact.
+async fn bounded(db: Db) {
+    let policy = json!({ "version": 1, "default": "deny", "rules": [
+        { "id": "many-an-hour", "effect": "allow", "when": { "chains": [8453] },
+          "limits": [{ "window": "1h", "count_at_most": 41 }] } ] });
+    let srv = with_policy(db, policy, |_| {}).await;
+    let w = create_wallet(&srv, "limits-bounded").await;
+    for i in 0..40 {
+        let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+        assert_eq!(st, StatusCode::OK, "request {i}: {b}");
+    }
+    let rows = count(&srv, "SELECT COUNT(*) FROM policy_usage").await;
+    assert!((1..=2).contains(&rows), "{rows} rows for 40 requests");
+    assert_eq!(
+        count(&srv, "SELECT CAST(SUM(count) AS BIGINT) FROM policy_usage").await,
+        40
+    );
+    // The 41st fits, the 42nd does not.
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+}
+dual!(usage_rows_are_bounded_by_the_windows_buckets, bounded);
 
 /// Two hot-storage replicas (each its own pool and state) on one
 /// database, with the same sealing key.

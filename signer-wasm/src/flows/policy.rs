@@ -237,6 +237,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 evaluation = Evaluation {
                     intent: intent.clone(),
                     record: evaluation.record,
+                    record_bucket_secs: evaluation.record_bucket_secs,
                     ..one
                 };
             }
