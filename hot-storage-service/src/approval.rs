@@ -173,7 +173,7 @@ pub fn configure(
              but no --approval-url"
         ),
         (Some(url), Some(secret)) => {
-            let secret = ApprovalSecret::parse(secret).map_err(|e| anyhow::anyhow!(e))?;
+            let secret = signature::parse_secret(secret).map_err(|e| anyhow::anyhow!(e))?;
             Ok(Some(std::sync::Arc::new(Approver::new(
                 url, secret, timeout,
             )?)))

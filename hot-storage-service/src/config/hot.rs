@@ -15,6 +15,7 @@ use super::common::CommonArgs;
 use crate::catalog::Catalog;
 use crate::checks::parse_allowed_origins;
 use crate::settings::{Service, Settings};
+use keyframe_wire::webhook::SecretArg;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -137,23 +138,6 @@ pub struct HotCli {
     pub common: CommonArgs,
 }
 
-/// A flag's value that is a secret: kept as given, zeroized on drop, and
-/// out of `Debug` output. Checked by the settings, not by clap, whose
-/// errors repeat the value.
-#[derive(Clone)]
-pub struct SecretArg(zeroize::Zeroizing<String>);
-
-impl From<String> for SecretArg {
-    fn from(text: String) -> Self {
-        SecretArg(zeroize::Zeroizing::new(text))
-    }
-}
-
-impl std::fmt::Debug for SecretArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretArg(<redacted>)")
-    }
-}
 impl HotCli {
     pub fn settings(&self) -> anyhow::Result<Settings> {
         let mut s = self.common.settings(Service::Hot)?;
@@ -175,7 +159,7 @@ impl HotCli {
         );
         s.approver = crate::approval::configure(
             self.approval_url.as_deref(),
-            self.approval_secret.as_ref().map(|s| s.0.as_str()),
+            self.approval_secret.as_ref().map(|s| s.expose()),
             Duration::from_millis(self.approval_timeout_ms),
         )?;
         if let Some(a) = &s.approver

@@ -20,6 +20,7 @@ pub mod shield;
 pub use crate::checks::origin;
 pub use command::Command;
 pub use common::CommonArgs;
-pub use hot::{HotCli, SecretArg};
+pub use hot::HotCli;
+pub use keyframe_wire::webhook::SecretArg;
 pub use launch::{Launch, database_url, load_keyring};
 pub use shield::ShieldCli;
