@@ -167,7 +167,9 @@ fn otlp_endpoint(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::*;
+    // Not `super::*`: tests/module_graph.rs reads that as an import of
+    // `config`, the parent.
+    use crate::config::common::*;
 
     #[test]
     fn otlp_endpoints_are_http_base_urls() {

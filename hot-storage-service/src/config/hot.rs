@@ -178,8 +178,9 @@ impl HotCli {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::*;
+    // Not `super::*` (tests/module_graph.rs reads that as `config`).
     use crate::checks::origin;
+    use crate::config::hot::*;
     use crate::config::shield::ShieldCli;
 
     #[test]
