@@ -4,7 +4,8 @@
 //!
 //! This module owns the exchange and nothing else: the request (the
 //! decoded intent, who asks, the rule, an evaluation id) signed in the
-//! Standard Webhooks format with the shared secret (`signature.rs`), and
+//! Standard Webhooks format with the shared secret (`signature.rs`, over
+//! `keyframe_wire::webhook`, which the sample dApp uses too), and
 //! the reading of the answer, which must be signed the same way. It says
 //! `Approved` only for a 2xx, correctly signed `{ "approved": true,
 //! "evaluationId": <the same id> }` within the timeout; every other answer
@@ -173,7 +174,7 @@ pub fn configure(
              but no --approval-url"
         ),
         (Some(url), Some(secret)) => {
-            let secret = ApprovalSecret::parse(secret).map_err(|e| anyhow::anyhow!(e))?;
+            let secret = signature::parse_secret(secret).map_err(|e| anyhow::anyhow!(e))?;
             Ok(Some(std::sync::Arc::new(Approver::new(
                 url, secret, timeout,
             )?)))

@@ -1,6 +1,6 @@
 //! Start-up checks of settings an operator writes: allowed origins must be
 //! exact origins, trusted proxies CIDRs. A setting that fails refuses the
-//! start (config.rs); the JWKS URL's check lives with the verifier
+//! start (config/); the JWKS URL's check lives with the verifier
 //! (`auth::check_jwks_url`).
 
 use anyhow::bail;

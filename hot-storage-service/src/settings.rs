@@ -1,6 +1,6 @@
 //! Which service a process is and everything configurable at run time.
 //!
-//! Built by the binaries from flags (`config.rs`) and by tests directly. This
+//! Built by the binaries from flags (`config/`) and by tests directly. This
 //! module knows neither service's routes nor schema.
 
 use std::path::PathBuf;

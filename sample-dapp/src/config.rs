@@ -1,5 +1,6 @@
 //! Command-line and environment configuration.
 
+pub use keyframe_wire::webhook::SecretArg;
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
@@ -180,23 +181,6 @@ pub struct Config {
         value_name = "SECRET"
     )]
     pub approval_secret: Option<SecretArg>,
-}
-
-/// A secret flag's value: zeroized on drop and kept out of `Debug` output;
-/// checked when the server opens (clap's own errors would repeat it).
-#[derive(Clone)]
-pub struct SecretArg(pub zeroize::Zeroizing<String>);
-
-impl From<String> for SecretArg {
-    fn from(text: String) -> Self {
-        Self(zeroize::Zeroizing::new(text))
-    }
-}
-
-impl std::fmt::Debug for SecretArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretArg(<redacted>)")
-    }
 }
 
 impl Config {

@@ -148,9 +148,9 @@ impl AppState {
         let csp = HeaderValue::from_str(&csp).map_err(ctx("CSP"))?;
         let cors = cors_origins(&config.cors_origins)?;
         let approvals = match &config.approval_secret {
-            Some(secret) if !secret.0.trim().is_empty() => Some(Arc::new(approvals::Desk::new(
-                webhook::WebhookSecret::parse(&secret.0).map_err(StartError)?,
-            ))),
+            Some(secret) if !secret.expose().trim().is_empty() => Some(Arc::new(
+                approvals::Desk::new(webhook::parse_secret(secret.expose()).map_err(StartError)?),
+            )),
             _ => None,
         };
 

@@ -20,9 +20,11 @@ pub mod evm;
 pub mod flows;
 pub mod intent;
 mod mnemonic;
+pub mod params;
 pub mod recovery;
 pub mod secret;
 pub mod shares;
+pub mod signing;
 pub mod solana;
 pub mod wallet;
 

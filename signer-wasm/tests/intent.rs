@@ -21,6 +21,8 @@ mod common;
 mod evm_tx;
 #[path = "intent/policy.rs"]
 mod policy;
+#[path = "intent/signing.rs"]
+mod signing;
 #[path = "intent/solana_tx.rs"]
 mod solana_tx;
 

@@ -7,15 +7,17 @@
 //! provider serves ([`catalog`]), the wallet-authority header and the
 //! bytes it signs ([`authority`]), the services' error codes
 //! ([`error`]), the policy simulator's bodies ([`policy`]), and the
-//! iFrame's RPC reasons and method names ([`rpc`]).
+//! iFrame's RPC reasons and method names ([`rpc`]); with the `webhook`
+//! feature, the Standard Webhooks signatures of the approval webhook
+//! (`webhook`).
 //! The services, the signer's web layer and the generated OpenAPI document
 //! use these types; the host SDK's TypeScript types are generated from them
 //! (iframe-host/sdk/src/wire.ts, checked by this crate's tests).
 //!
 //! Validation happens during deserialisation, so a handler or a flow never
 //! sees an id that is not a UUID or a share blob over the limit. No I/O and
-//! no cryptography live here (the EIP-55 checksum's Keccak-256 and the
-//! authority message's body hash aside).
+//! no cryptography live here (the EIP-55 checksum's Keccak-256, the
+//! authority message's body hash and the `webhook` feature's HMAC aside).
 //! docs/api.md is the prose form of this crate.
 #![forbid(unsafe_code)]
 
@@ -34,6 +36,8 @@ mod schema;
 pub mod shield;
 #[cfg(test)]
 mod ts;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use addresses::Addresses;
 pub use authority::AuthorityKey;

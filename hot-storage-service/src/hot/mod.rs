@@ -5,7 +5,11 @@
 //! * [`store`]: schema, SQL, sealing AAD (what `reseal` needs too);
 //! * [`cap`]: the device cap per wallet;
 //! * [`wire`]: request and response bodies;
-//! * [`handlers`]: the routes;
+//! * [`handlers`]: the wallet routes and the checks every route shares;
+//! * [`share_routes`]: a device's share (create, register, recover,
+//!   refresh, commit);
+//! * [`primary_routes`]: the recovery pair's share (device nil);
+//! * [`device_routes`]: listing and revoking devices;
 //! * [`policy`]: the policy simulator (`/v2/policy/simulate`);
 //! * [`policy_store`], [`policy_gate`], [`policy_routes`]: the policy's
 //!   state (usage, user rules, activity log), its enforcement at
@@ -14,12 +18,15 @@
 //!   any device past its idle limit), old activity and old usage.
 
 pub mod cap;
+pub mod device_routes;
 pub mod handlers;
 pub mod policy;
 pub mod policy_gate;
 pub mod policy_routes;
 pub mod policy_store;
+pub mod primary_routes;
 pub mod reseal;
+pub mod share_routes;
 pub mod store;
 pub mod sweeper;
 pub mod wire;
@@ -78,13 +85,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::tokens))
         .routes(routes!(handlers::wallet))
         .routes(routes!(handlers::register_authority))
-        .routes(routes!(handlers::create))
-        .routes(routes!(handlers::register))
-        .routes(routes!(handlers::recover))
-        .routes(routes!(handlers::refresh))
-        .routes(routes!(handlers::commit))
-        .routes(routes!(handlers::list))
-        .routes(routes!(handlers::revoke))
+        .routes(routes!(share_routes::create))
+        .routes(routes!(share_routes::register))
+        .routes(routes!(share_routes::recover))
+        .routes(routes!(share_routes::refresh))
+        .routes(routes!(share_routes::commit))
+        .routes(routes!(device_routes::list))
+        .routes(routes!(device_routes::revoke))
         .routes(routes!(policy::simulate))
         .routes(routes!(policy_routes::state))
         .merge(

@@ -15,7 +15,7 @@
 //! of this wallet. Without it a script on the host page that has the user's
 //! token could re-key the wallet to a key it chose and then rebuild it
 //! (docs/architecture.md §1). A password is typed on the iFrame's screen,
-//! which is the approval, before this flow runs (web/methods.rs), so a host
+//! which is the approval, before this flow runs (web/methods/wallet.rs), so a host
 //! cannot use the flow as a silent password oracle; an automatic key is the
 //! host's own secret.
 

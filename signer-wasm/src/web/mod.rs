@@ -13,7 +13,6 @@ mod dpop;
 mod idb;
 mod lock;
 mod methods;
-mod params;
 mod rpc;
 mod services;
 mod signer;

@@ -1,6 +1,6 @@
 //! The iFrame's session (token, wallet, chain, port) and the request loop:
 //! parse a request from the port, run its method from the method table
-//! (methods.rs), answer, and only then refresh the device's pair (off the
+//! (methods/), answer, and only then refresh the device's pair (off the
 //! latency path). The share protocols themselves are the core's
 //! ([`crate::flows`]).
 
@@ -161,7 +161,7 @@ impl Signer {
             bench::measure("keyframe:approve-answer", clicked);
         }
         // The handler's frames held the recovery key, the token or typed
-        // secrets (web/params.rs, web/methods.rs): wiped once the answer is
+        // secrets (params.rs, web/methods/): wiped once the answer is
         // out, so the 256 KiB scrub is not on the request's latency path.
         crate::secret::scrub_stack();
         if let Some(refresh) = refresh {

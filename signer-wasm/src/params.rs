@@ -1,7 +1,9 @@
-//! Reading `params` of a request: fields, positional arrays, base64 and the
-//! recovery method, each refused with a clear `BAD_REQUEST`. A password,
-//! phrase or key in params is refused too: the user types those on the
-//! iFrame's screen (`crate::consent::entry`), never on the host page.
+//! Reading `params` of an iFrame request: fields, positional arrays,
+//! base64 and the recovery method, each refused with a clear
+//! `BAD_REQUEST`. A password, phrase or key in params is refused too: the
+//! user types those on the iFrame's screen (`crate::consent::entry`), never
+//! on the host page. Native (not in `web`), so the signing requests of
+//! `crate::signing` that read through it are tested natively.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;

@@ -1,152 +1,22 @@
-//! Hot storage's store: its schema, its SQL, the sealing AAD of its rows,
-//! and what `reseal` needs to rewrite them.
-//!
-//! One `hot_wallets` row per (iss, sub) holds the primary share H₀ (and,
-//! while the recovery pair rotates, its pending successor); one
-//! `hot_devices` row per device holds the *current* share and, beside it, an
-//! optional *pending* share (`version + 1`). Every state change of the
-//! refresh protocol is one conditional `UPDATE` on that row; its
-//! affected-row count is the compare-and-swap (docs/api.md).
-
-use std::sync::Arc;
+//! The `hot_devices` table: one row per device with its *current* hot
+//! share and, beside it, an optional *pending* share (`version + 1`). Every
+//! state change of the refresh protocol is one conditional `UPDATE` on that
+//! row; its affected-row count is the compare-and-swap (docs/api.md). Also
+//! the sweeper's deletion of expired rows.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow};
 use zeroize::Zeroizing;
 
+use super::handle::HotStore;
+use super::schema::aad;
 use crate::auth::Identity;
-use crate::db::{Db, Migration, Untraced as _, now_ms};
+use crate::db::{Db, Untraced as _, now_ms};
 use crate::error::{AppError, AppResult};
-use crate::metrics::Metrics;
-use crate::seal::{Aad, Keyring};
-use crate::settings::Service;
-use crate::types::{DeviceId, NIL_DEVICE, ShareBlob, SplitId, WalletId};
-
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        statements: &[
-            "CREATE TABLE hot_wallets (
-            iss TEXT NOT NULL,
-            sub TEXT NOT NULL,
-            wallet TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            addresses TEXT NOT NULL,
-            primary_split TEXT NOT NULL,
-            primary_key_id TEXT NOT NULL,
-            primary_sealed {blob} NOT NULL,
-            created_at BIGINT NOT NULL,
-            PRIMARY KEY (iss, sub)
-        )",
-            "CREATE TABLE hot_devices (
-            iss TEXT NOT NULL,
-            sub TEXT NOT NULL,
-            wallet TEXT NOT NULL,
-            device TEXT NOT NULL,
-            label TEXT,
-            ephemeral BIGINT NOT NULL,
-            version BIGINT NOT NULL,
-            split TEXT NOT NULL,
-            key_id TEXT NOT NULL,
-            sealed {blob} NOT NULL,
-            pending_version BIGINT,
-            pending_split TEXT,
-            pending_key_id TEXT,
-            pending_sealed {blob},
-            created_at BIGINT NOT NULL,
-            last_used_at BIGINT NOT NULL,
-            expires_at BIGINT,
-            PRIMARY KEY (iss, sub, wallet, device)
-        )",
-            "CREATE INDEX hot_devices_expires_at ON hot_devices (expires_at)",
-        ],
-    },
-    Migration {
-        // Every device now expires when idle (docs/services.md); the sweep
-        // finds idle rows by last use.
-        version: 2,
-        statements: &["CREATE INDEX hot_devices_last_used_at ON hot_devices (last_used_at)"],
-    },
-    Migration {
-        // The recovery pair rotates (a password change re-splits it): H₀
-        // has a version and, like a device, a pending next version until
-        // the signer commits it (docs/api.md, "Rotating the recovery pair").
-        version: 3,
-        statements: &[
-            "ALTER TABLE hot_wallets ADD COLUMN primary_version BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE hot_wallets ADD COLUMN pending_version BIGINT",
-            "ALTER TABLE hot_wallets ADD COLUMN pending_split TEXT",
-            "ALTER TABLE hot_wallets ADD COLUMN pending_key_id TEXT",
-            "ALTER TABLE hot_wallets ADD COLUMN pending_sealed {blob}",
-        ],
-    },
-    Migration {
-        // The wallet's authority public key (docs/api.md, "Wallet
-        // authority"), base64url; NULL for a wallet created before it,
-        // until its first use registers one.
-        version: 4,
-        statements: &["ALTER TABLE hot_wallets ADD COLUMN authority TEXT"],
-    },
-];
-
-/// The table that records which migrations ran.
-pub const MIGRATIONS_TABLE: &str = "hot_migrations";
+use crate::types::{DeviceId, ShareBlob, SplitId, WalletId};
 
 const DEVICE_COLS: &str = "device, label, ephemeral, version, split, key_id, sealed, pending_version, \
      pending_split, created_at, last_used_at, expires_at";
-
-/// The AAD of a hot share: the row it belongs to.
-pub fn aad<'a>(
-    iss: &'a str,
-    sub: &'a str,
-    wallet: &'a str,
-    device: &'a str,
-    version: u64,
-    split: &'a str,
-) -> Aad<'a> {
-    Aad {
-        service: Service::Hot.name(),
-        iss,
-        sub,
-        wallet,
-        device,
-        version,
-        split,
-    }
-}
-
-#[derive(FromRow)]
-pub struct WalletRow {
-    pub wallet: String,
-    pub kind: String,
-    pub addresses: String,
-    pub primary_version: i64,
-    pub primary_split: String,
-    pub primary_key_id: String,
-    pub primary_sealed: Vec<u8>,
-    pub pending_version: Option<i64>,
-    pub pending_split: Option<String>,
-    pub created_at: i64,
-    /// The authority public key, base64url (crate::authority checks it).
-    pub authority: Option<String>,
-}
-
-impl WalletRow {
-    /// The pending next H₀, if the recovery pair is rotating.
-    pub fn pending(&self) -> Option<keyframe_wire::hot::Pending> {
-        match (self.pending_version, &self.pending_split) {
-            (Some(v), Some(s)) => Some(keyframe_wire::hot::Pending {
-                version: v as u64,
-                split: s.parse().ok()?,
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// The columns of [`WalletRow`].
-const WALLET_COLS: &str = "wallet, kind, addresses, primary_version, primary_split, primary_key_id, \
-     primary_sealed, pending_version, pending_split, created_at, authority";
 
 #[derive(FromRow)]
 pub struct DeviceRow {
@@ -163,6 +33,18 @@ pub struct DeviceRow {
     pub created_at: i64,
     pub last_used_at: i64,
     pub expires_at: Option<i64>,
+}
+impl DeviceRow {
+    /// The pending next share, if one is stored.
+    pub fn pending(&self) -> Option<keyframe_wire::hot::Pending> {
+        match (self.pending_version, &self.pending_split) {
+            (Some(version), Some(split)) => Some(keyframe_wire::hot::Pending {
+                version: version as u64,
+                split: split.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A boolean stored as BIGINT 0/1 (one type on SQLite and PostgreSQL).
@@ -191,49 +73,7 @@ pub struct NewDevice<'a> {
     pub ephemeral: bool,
     pub label: Option<&'a str>,
 }
-
-/// The hot store, as handlers see it (an axum substate).
-#[derive(Clone)]
-pub struct HotStore {
-    pub db: Db,
-    pub keyring: Arc<Keyring>,
-    pub metrics: Arc<Metrics>,
-    /// Lifetime of an ephemeral device after its last use, in ms.
-    pub device_ttl_ms: i64,
-    /// Any device unused this long (ms) has expired.
-    pub device_idle_ms: i64,
-    /// Most live devices per wallet.
-    pub max_devices: u32,
-}
-
 impl HotStore {
-    /// A device whose last use is at or before this time has expired.
-    pub(crate) fn idle_cutoff(&self, now: i64) -> i64 {
-        now.saturating_sub(self.device_idle_ms)
-    }
-
-    #[tracing::instrument(name = "db.load_wallet", skip_all)]
-    pub async fn load_wallet(&self, id: &Identity) -> AppResult<Option<WalletRow>> {
-        Ok(sqlx::query_as::<_, WalletRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {WALLET_COLS} FROM hot_wallets WHERE iss = $1 AND sub = $2"
-        )))
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .fetch_optional(&self.db.pool)
-        .untraced(&self.db)
-        .await?)
-    }
-
-    /// The caller's wallet with this id, or 404 `NO_WALLET` (also when the
-    /// id belongs to someone else: existence never leaks).
-    #[tracing::instrument(name = "db.require_wallet", skip_all)]
-    pub async fn require_wallet(&self, id: &Identity, wallet: &WalletId) -> AppResult<WalletRow> {
-        match self.load_wallet(id).await? {
-            Some(w) if w.wallet == wallet.to_string() => Ok(w),
-            _ => Err(AppError::NoWallet),
-        }
-    }
-
     /// A live (unexpired) device row.
     #[tracing::instrument(name = "db.load_device", skip_all)]
     pub async fn load_device(
@@ -343,33 +183,6 @@ impl HotStore {
         Ok(())
     }
 
-    /// Opens a sealed share; a failure is logged (never with bytes),
-    /// counted, and answered 500 `INTERNAL`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn open_share(
-        &self,
-        id: &Identity,
-        wallet: &str,
-        device: &str,
-        version: i64,
-        split: &str,
-        key_id: &str,
-        blob: &[u8],
-    ) -> AppResult<Zeroizing<Vec<u8>>> {
-        self.keyring
-            .open(
-                &aad(&id.iss, &id.sub, wallet, device, version as u64, split),
-                key_id,
-                blob,
-            )
-            .map_err(|e| {
-                self.metrics.seal_failure();
-                tracing::error!(wallet, device, version, key_id = %e.key_id,
-                    "sealed share failed to open (tampered, copied from another row, or unknown key)");
-                AppError::Internal(anyhow::anyhow!("sealed share failed to open"))
-            })
-    }
-
     /// Opens a device row's current share.
     pub fn open_device(
         &self,
@@ -386,171 +199,6 @@ impl HotStore {
             &row.key_id,
             &row.sealed,
         )
-    }
-
-    /// Opens the wallet's primary hot share H₀ (device nil).
-    pub fn open_primary(&self, id: &Identity, w: &WalletRow) -> AppResult<Zeroizing<Vec<u8>>> {
-        self.open_share(
-            id,
-            &w.wallet,
-            NIL_DEVICE,
-            w.primary_version,
-            &w.primary_split,
-            &w.primary_key_id,
-            &w.primary_sealed,
-        )
-    }
-
-    /// Stores `share` as the pending next H₀ (version `current + 1`) if H₀
-    /// is at version `current` and no other successor is pending (or the
-    /// pending one is `replace_pending`, an orphan the signer proved Shield
-    /// does not hold). Returns whether the row changed.
-    #[tracing::instrument(name = "db.set_pending_primary", skip_all)]
-    pub async fn set_pending_primary(
-        &self,
-        id: &Identity,
-        wallet: &WalletId,
-        current: i64,
-        split: &SplitId,
-        share: &ShareBlob,
-        replace_pending: Option<&SplitId>,
-    ) -> AppResult<bool> {
-        let next = current + 1;
-        let sealed = self.keyring.seal(
-            &aad(
-                &id.iss,
-                &id.sub,
-                &wallet.to_string(),
-                NIL_DEVICE,
-                next as u64,
-                &split.to_string(),
-            ),
-            share.as_bytes(),
-        )?;
-        let pending_cond = if replace_pending.is_some() {
-            "(pending_split IS NULL OR pending_split = $9)"
-        } else {
-            "pending_split IS NULL"
-        };
-        let sql = format!(
-            "UPDATE hot_wallets SET pending_version = $4, pending_split = $5, pending_key_id = $6, \
-             pending_sealed = $7 WHERE iss = $1 AND sub = $2 AND wallet = $3 AND primary_version = $8 \
-             AND {pending_cond}"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&id.iss)
-            .bind(&id.sub)
-            .bind(wallet.to_string())
-            .bind(next)
-            .bind(split.to_string())
-            .bind(sealed.key_id)
-            .bind(sealed.blob)
-            .bind(current);
-        if let Some(old) = replace_pending {
-            q = q.bind(old.to_string());
-        }
-        Ok(q.execute(&self.db.pool)
-            .untraced(&self.db)
-            .await?
-            .rows_affected()
-            == 1)
-    }
-
-    /// Makes the pending H₀ `version`/`split` the current one. Returns
-    /// whether the row changed.
-    #[tracing::instrument(name = "db.promote_primary", skip_all)]
-    pub async fn promote_primary(
-        &self,
-        id: &Identity,
-        wallet: &WalletId,
-        version: i64,
-        split: &SplitId,
-    ) -> AppResult<bool> {
-        let res = sqlx::query(
-            "UPDATE hot_wallets SET primary_version = pending_version, primary_split = pending_split, \
-             primary_key_id = pending_key_id, primary_sealed = pending_sealed, pending_version = NULL, \
-             pending_split = NULL, pending_key_id = NULL, pending_sealed = NULL \
-             WHERE iss = $1 AND sub = $2 AND wallet = $3 AND pending_version = $4 AND pending_split = $5",
-        )
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .bind(wallet.to_string())
-        .bind(version)
-        .bind(split.to_string())
-        .execute(&self.db.pool)
-        .untraced(&self.db)
-        .await?;
-        Ok(res.rows_affected() == 1)
-    }
-
-    /// Inserts the wallet row with H₀ sealed; returns whether it was new.
-    #[allow(clippy::too_many_arguments)]
-    #[tracing::instrument(name = "db.insert_wallet", skip_all)]
-    pub async fn insert_wallet(
-        &self,
-        exec: impl Executor<'_, Database = Any>,
-        id: &Identity,
-        wallet: &WalletId,
-        kind: &str,
-        addresses: &str,
-        split: &SplitId,
-        share: &ShareBlob,
-        authority: Option<&str>,
-    ) -> AppResult<bool> {
-        let sealed = self.keyring.seal(
-            &aad(
-                &id.iss,
-                &id.sub,
-                &wallet.to_string(),
-                NIL_DEVICE,
-                0,
-                &split.to_string(),
-            ),
-            share.as_bytes(),
-        )?;
-        let n = sqlx::query(
-            "INSERT INTO hot_wallets (iss, sub, wallet, kind, addresses, primary_split, primary_key_id, primary_sealed, \
-             created_at, authority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (iss, sub) DO NOTHING",
-        )
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .bind(wallet.to_string())
-        .bind(kind)
-        .bind(addresses)
-        .bind(split.to_string())
-        .bind(sealed.key_id)
-        .bind(sealed.blob)
-        .bind(now_ms())
-        .bind(authority.map(str::to_owned))
-        .execute(exec)
-        .untraced(&self.db)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
-    }
-
-    /// Registers the wallet's authority key if it has none yet (the
-    /// first-use window of docs/api.md); returns whether it was stored.
-    #[tracing::instrument(name = "db.set_authority", skip_all)]
-    pub async fn set_authority(
-        &self,
-        id: &Identity,
-        wallet: &WalletId,
-        authority: &str,
-    ) -> AppResult<bool> {
-        let n = sqlx::query(
-            "UPDATE hot_wallets SET authority = $4 WHERE iss = $1 AND sub = $2 AND wallet = $3 \
-             AND authority IS NULL",
-        )
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .bind(wallet.to_string())
-        .bind(authority)
-        .execute(&self.db.pool)
-        .untraced(&self.db)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
     }
 
     /// Inserts a device share at version 0; returns whether it was new.
