@@ -29,6 +29,7 @@ pub mod db;
 pub mod dpop;
 pub mod error;
 pub mod extract;
+pub mod group_commit;
 pub mod hot;
 pub mod limits;
 pub mod metrics;

@@ -10,18 +10,16 @@
 //!
 //! Every request that carries a DPoP proof records one, so the hot path
 //! goes through [`ReplayLog`], which commits the records of concurrent
-//! requests together (group commit): one multi-row `INSERT … RETURNING`
-//! per batch instead of one write per request. On SQLite, whose writers
-//! take turns, that also keeps requests from waiting on each other's
-//! locks.
+//! requests together (crate::group_commit): one multi-row `INSERT …
+//! RETURNING` per batch instead of one write per request. On SQLite, whose
+//! writers take turns, that also keeps requests from waiting on each
+//! other's locks.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
-
 use crate::db::{Db, Migration, Untraced as _, now_ms};
+use crate::group_commit::GroupCommit;
 
 /// The table that records which of [`MIGRATIONS`] ran (each service's
 /// database has its own copy of the replay table).
@@ -121,34 +119,18 @@ async fn first_use_many(db: &Db, records: &[(Scope, &str, i64)]) -> Result<Vec<b
         .collect())
 }
 
-/// One record waiting for its batch.
-struct Waiting {
-    scope: Scope,
-    id: String,
-    expires_at_ms: i64,
-    answer: oneshot::Sender<Result<bool, String>>,
-}
-
-/// [`first_use`] for the hot path, with group commit: a request queues its
-/// record and waits for the writer's turn; whoever holds the turn writes
-/// everything queued so far in one statement and answers each waiter. No
-/// background task: the turn passes from request to request, and a batch
-/// runs in a task of its own so a request that goes away mid-write does
-/// not cancel the others' answers.
+/// [`first_use`] for the hot path, with group commit (crate::group_commit):
+/// the records of concurrent requests are written in one statement.
 pub struct ReplayLog {
     db: Db,
-    queue: Mutex<Vec<Waiting>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
+    queue: GroupCommit<(Scope, String, i64), Result<bool, String>>,
 }
 
 impl ReplayLog {
     pub fn new(db: Db) -> ReplayLog {
         ReplayLog {
             db,
-            queue: Mutex::new(Vec::new()),
-            // One batch in flight: measured on PostgreSQL too, one turn
-            // (bigger batches) beat four or sixteen concurrent ones.
-            turn: Arc::new(tokio::sync::Mutex::new(())),
+            queue: GroupCommit::new(MAX_BATCH),
         }
     }
 
@@ -161,72 +143,27 @@ impl ReplayLog {
         id: &str,
         expires_at_ms: i64,
     ) -> anyhow::Result<bool> {
-        let (answer, mut answered) = oneshot::channel();
-        self.lock_queue().push(Waiting {
-            scope,
-            id: id.to_owned(),
-            expires_at_ms,
-            answer,
-        });
-        loop {
-            let turn = self.turn.clone().lock_owned().await;
-            // The writer before us may have taken our record in its batch.
-            if let Some(done) = Self::answer_of(&mut answered)? {
-                return done;
-            }
-            let batch: Vec<Waiting> = {
-                let mut queue = self.lock_queue();
-                let n = queue.len().min(MAX_BATCH);
-                queue.drain(..n).collect()
-            };
+        let run = |batch: Vec<(Scope, String, i64)>| {
             let db = self.db.clone();
-            tokio::spawn(async move {
-                let _turn = turn;
+            async move {
                 let _writer = db.write_turn().await;
                 let records: Vec<(Scope, &str, i64)> = batch
                     .iter()
-                    .map(|w| (w.scope, w.id.as_str(), w.expires_at_ms))
+                    .map(|(scope, id, expires)| (*scope, id.as_str(), *expires))
                     .collect();
-                let result = first_use_many(&db, &records).await;
-                drop(records);
-                match result {
-                    Ok(fresh) => {
-                        for (w, f) in batch.into_iter().zip(fresh) {
-                            let _ = w.answer.send(Ok(f));
-                        }
-                    }
+                match first_use_many(&db, &records).await {
+                    Ok(fresh) => fresh.into_iter().map(Ok).collect(),
                     Err(e) => {
                         let e = format!("recording single-use ids: {e}");
-                        for w in batch {
-                            let _ = w.answer.send(Err(e.clone()));
-                        }
+                        vec![Err(e); batch.len()]
                     }
                 }
-            })
-            .await?;
-            // Not answered yet: more than MAX_BATCH were queued before
-            // ours; take another turn.
-            if let Some(done) = Self::answer_of(&mut answered)? {
-                return done;
             }
-        }
-    }
-
-    /// The answer, if the record's batch has run.
-    fn answer_of(
-        answered: &mut oneshot::Receiver<Result<bool, String>>,
-    ) -> anyhow::Result<Option<anyhow::Result<bool>>> {
-        match answered.try_recv() {
-            Ok(done) => Ok(Some(done.map_err(anyhow::Error::msg))),
-            Err(oneshot::error::TryRecvError::Empty) => Ok(None),
-            Err(oneshot::error::TryRecvError::Closed) => {
-                anyhow::bail!("a single-use record was dropped unanswered")
-            }
-        }
-    }
-
-    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+        };
+        self.queue
+            .submit((scope, id.to_owned(), expires_at_ms), run)
+            .await?
+            .map_err(anyhow::Error::msg)
     }
 }
 

@@ -17,10 +17,12 @@
 //! * [`sweeper`]: deletion of expired devices (ephemeral past their TTL,
 //!   any device past its idle limit), old activity and old usage.
 
+pub mod activity_store;
 pub mod cap;
 pub mod device_routes;
 pub mod handlers;
 pub mod policy;
+pub mod policy_batch;
 pub mod policy_gate;
 pub mod policy_routes;
 pub mod policy_store;
@@ -33,6 +35,7 @@ pub mod wire;
 
 use axum::Router;
 use axum::extract::FromRef;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -115,7 +118,12 @@ pub fn app(state: AppState) -> Router {
         description: "Hot shares of Keyframe wallets; see docs/api.md. The iFrame's static files are served at / (not listed).",
         server: "http://127.0.0.1:8787",
     };
-    let api = crate::openapi::with_ops(api(), &doc)
+    // One queue of policy judgements per router (crate::hot::policy_batch).
+    let batches = Arc::new(policy_batch::PolicyBatches::new(
+        state.db.clone(),
+        state.metrics.clone(),
+    ));
+    let api = crate::openapi::with_ops(api().layer(axum::Extension(batches)), &doc)
         .method_not_allowed_fallback(crate::server::method_not_allowed)
         .fallback_service(crate::static_files::service(&state.settings.static_dir));
     let router = crate::server::with_common_layers(api, &state);

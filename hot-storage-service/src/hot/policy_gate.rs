@@ -1,30 +1,24 @@
-//! The policy as hot storage enforces it before it releases a share
-//! (docs/policy.md, "Enforced twice"), and the evaluation the approval
-//! route shares with it.
-//!
-//! [`enforce`] runs in one transaction serialized per user
-//! (policy_store::locked): it loads the user's usage and the wallet's user
-//! rules, checks the rules' signature against the wallet's authority key
-//! (a set that fails is ignored, logged and counted), evaluates, and
-//! records the decision in the activity log and the usage the deciding
-//! rule's limits count, all before it commits. Two requests of one user,
-//! on any replicas, therefore never both pass a limit only one fits in.
+//! What the policy's enforcement (crate::hot::policy_batch) and the
+//! policy routes share: the wallet's user rules, checked against its
+//! authority key (a set that fails is ignored, logged and counted), how
+//! much usage an evaluation needs, the evaluation of one request, and the
+//! words a decision is told in.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
-use keyframe_policy::{Effect, Evaluation, Intent, Layers, MAX_WINDOW_SECS, Policy, evaluate};
+use keyframe_policy::{Evaluation, Intent, Layers, MAX_WINDOW_SECS, Policy, evaluate};
 use keyframe_wire::AuthorityKey;
-use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision, SignedUserRules};
+use keyframe_wire::policy::SignedUserRules;
 use sqlx::AnyConnection;
 
-use super::policy_store::{self as ps, NewActivity};
+use super::policy_store::{StoredUsage, load_rules_and_authority, load_usage};
 use super::store::HotStore;
 use crate::auth::Identity;
 use crate::db::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::settings::Settings;
-use crate::types::{DeviceId, WalletId};
+use crate::types::WalletId;
 
 /// Unix seconds now.
 pub fn now_secs() -> u64 {
@@ -101,7 +95,7 @@ pub async fn user_rules_of(
     id: &Identity,
     wallet: &WalletId,
 ) -> AppResult<Option<Policy>> {
-    let (authority, stored) = ps::load_rules_and_authority(&st.db, id, wallet).await?;
+    let (authority, stored) = load_rules_and_authority(&st.db, id, wallet).await?;
     Ok(user_layer(st, authority.as_deref(), stored))
 }
 
@@ -116,10 +110,10 @@ pub async fn evaluate_with(
     user: Option<&Policy>,
     intent: &Intent,
     now: u64,
-) -> AppResult<(Evaluation, Vec<ps::StoredUsage>)> {
+) -> AppResult<(Evaluation, Vec<StoredUsage>)> {
     let operator = settings.policy.current();
     let stored = match usage_since(now, &operator, user) {
-        Some(since) => ps::load_usage(&mut *conn, &st.db, id, since).await?,
+        Some(since) => load_usage(&mut *conn, &st.db, id, since).await?,
         None => Vec::new(),
     };
     let usage: Vec<keyframe_policy::Usage> = stored.iter().map(|s| s.usage.clone()).collect();
@@ -167,102 +161,6 @@ pub fn deny_reason(e: &Evaluation) -> String {
         return "a raw digest is never signed".to_owned();
     }
     format!("denied by {}", rule_text(e))
-}
-
-/// What `recover` asks before it opens a share for a signature.
-pub struct Gate<'a> {
-    pub wallet: &'a WalletId,
-    pub device: Option<&'a DeviceId>,
-    /// None: the share is not for a signature (export, recovery); the
-    /// policy does not judge it.
-    pub intent: Option<&'a Intent>,
-    /// The webhook's yes, when the effect is `approve`.
-    pub approval: Option<&'a str>,
-}
-
-/// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
-/// recording the decision and the usage in the same transaction. Called
-/// by `recover` once it knows the share exists, so a 404 records nothing.
-pub async fn enforce(
-    st: &HotStore,
-    settings: &Settings,
-    id: &Identity,
-    g: &Gate<'_>,
-) -> AppResult<()> {
-    let Some(intent) = g.intent else {
-        return Ok(());
-    };
-    let user = user_rules_of(st, id, g.wallet).await?;
-    let mut tx = ps::locked(&st.db, id).await?;
-    // The clock is read under the lock, so usage recorded by the holder
-    // before us is never later than our `now`.
-    let now = now_secs();
-    let (e, loaded) =
-        evaluate_with(&mut tx.tx, st, settings, id, user.as_ref(), intent, now).await?;
-    let entry_id = ps::new_id()?;
-    let entry = |decision, reason| NewActivity {
-        id: &entry_id,
-        wallet: g.wallet,
-        device: g.device,
-        decision,
-        rule: e.deciding_rule.as_ref(),
-        reason,
-        intent,
-    };
-    let decision = match e.effect {
-        Effect::Deny => {
-            let why = deny_reason(&e);
-            ps::insert_activity(
-                &mut *tx.tx,
-                &st.db,
-                id,
-                &entry(Decision::Denied, Some(&why)),
-            )
-            .await?;
-            tx.commit().await?;
-            st.metrics.policy_decision(Decision::Denied.as_str());
-            tracing::info!(
-                effect = "deny",
-                kind = intent.kind.as_str(),
-                "share refused by policy"
-            );
-            return Err(AppError::PolicyDenied(why));
-        }
-        Effect::Approve => {
-            let not_before = now_ms().saturating_sub(APPROVAL_TTL_SECS as i64 * 1000);
-            let consumed = match g.approval {
-                Some(a) => {
-                    let digest = ps::intent_digest(intent)?;
-                    ps::consume_approval(&mut *tx.tx, &st.db, id, g.wallet, a, &digest, not_before)
-                        .await?
-                }
-                None => false,
-            };
-            if !consumed {
-                tx.rollback().await?;
-                return Err(AppError::PolicyDenied(format!(
-                    "{} needs the approval webhook's yes (an unused approval for this wallet and this very request, at most {APPROVAL_TTL_SECS} s old)",
-                    rule_text(&e)
-                )));
-            }
-            // The webhook's yes is the log's entry for this request.
-            None
-        }
-        Effect::Allow => Some(Decision::Allowed),
-        // The iFrame asks for the share only once the user said yes.
-        Effect::Ask => Some(Decision::ApprovedOnScreen),
-    };
-    if let Some(d) = decision {
-        ps::insert_activity(&mut *tx.tx, &st.db, id, &entry(d, None)).await?;
-    }
-    if let Some(u) = &e.record {
-        ps::record_usage(&mut tx, &st.db, id, &loaded, u, e.record_bucket_secs).await?;
-    }
-    tx.commit().await?;
-    if let Some(d) = decision {
-        st.metrics.policy_decision(d.as_str());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -23,9 +23,10 @@ use keyframe_wire::policy::{
 };
 use serde::Deserialize;
 
+use super::activity_store::{self, NewActivity};
 use super::handlers::authorized;
 use super::policy_gate::{deny_reason, evaluate_for, now_secs, rule_text, user_rules_signed};
-use super::policy_store::{self as ps, NewActivity};
+use super::policy_store::{self as ps};
 use super::store::HotStore;
 use crate::approval::{ApprovalCall, ApprovalOutcome};
 use crate::auth::{Identity, User};
@@ -168,7 +169,7 @@ fn cut(s: &str) -> String {
 /// Records one entry of the log (outside `recover`'s transaction) and
 /// counts it.
 async fn record(st: &HotStore, id: &Identity, a: &NewActivity<'_>) -> AppResult<()> {
-    ps::insert_activity(&st.db.pool, &st.db, id, a).await?;
+    activity_store::insert_activity(&st.db.pool, &st.db, id, a).await?;
     st.metrics.policy_decision(a.decision.as_str());
     Ok(())
 }
@@ -327,6 +328,6 @@ pub async fn list(
         )));
     }
     st.require_wallet(&id, &q.wallet).await?;
-    let entries = ps::list_activity(&st.db, &id, &q.wallet, limit).await?;
+    let entries = activity_store::list_activity(&st.db, &id, &q.wallet, limit).await?;
     Ok(JsonOut(ActivityList { entries }))
 }

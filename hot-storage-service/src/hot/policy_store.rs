@@ -9,21 +9,23 @@
 //!   signature is checked on every use, so a row changed in the database
 //!   is ignored, not trusted);
 //! * `activity`: the activity log; an `approved_by_webhook` row is also
-//!   the approval `recover` honours once (`consumed`).
+//!   the approval `recover` honours once (`consumed`). Its rows are read
+//!   and written by activity_store.rs.
 //!
 //! [`locked`] opens the transaction in which `recover` evaluates and
-//! records: one at a time per user (PostgreSQL: an advisory lock on a hash
-//! of the user; SQLite: `BEGIN IMMEDIATE`, the one writer).
+//! records, for a batch of requests (crate::hot::policy_batch): one at a
+//! time per user (PostgreSQL: an advisory lock on a hash of each user;
+//! SQLite: `BEGIN IMMEDIATE`, the one writer).
 
-use keyframe_policy::{Amount, Intent, Layer, RuleRef, TokenAmount, Usage};
-use keyframe_wire::policy::{ActivityEntry, Decision, SignedUserRules};
+use keyframe_policy::{Amount, Intent, Layer, TokenAmount, Usage};
+use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Executor, FromRow, Transaction};
+use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
 
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Migration, Untraced as _};
 use crate::error::{AppError, AppResult};
-use crate::types::{DeviceId, WalletId};
+use crate::types::WalletId;
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -87,31 +89,23 @@ pub const MIGRATIONS: &[Migration] = &[
 /// The table that records which of [`MIGRATIONS`] ran.
 pub const MIGRATIONS_TABLE: &str = "policy_migrations";
 
-/// A reason kept in the log is cut to this many characters (a webhook's
-/// answer is not ours to size).
-const MAX_REASON_CHARS: usize = 300;
-
-fn corrupt(what: &str) -> AppError {
+pub(super) fn corrupt(what: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("a stored {what} does not parse"))
 }
 
-fn layer_str(l: Layer) -> &'static str {
+pub(super) fn layer_str(l: Layer) -> &'static str {
     match l {
         Layer::Operator => "operator",
         Layer::User => "user",
     }
 }
 
-fn layer_of(s: &str) -> AppResult<Layer> {
+pub(super) fn layer_of(s: &str) -> AppResult<Layer> {
     match s {
         "operator" => Ok(Layer::Operator),
         "user" => Ok(Layer::User),
         _ => Err(corrupt("policy layer")),
     }
-}
-
-fn decision_of(s: &str) -> AppResult<Decision> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| corrupt("decision"))
 }
 
 /// The user as the approval webhook is told it: `iss sub`.
@@ -142,7 +136,7 @@ fn lock_key(id: &Identity) -> i64 {
     i64::from_be_bytes(b)
 }
 
-/// A transaction no other `locked` transaction of the same user runs
+/// A transaction no other `locked` transaction of the same users runs
 /// beside, on any replica: the usage it reads stays true until it commits.
 pub struct Locked {
     pub tx: Transaction<'static, Any>,
@@ -154,14 +148,13 @@ impl Locked {
     pub async fn commit(self) -> AppResult<()> {
         Ok(self.tx.commit().await?)
     }
-
-    pub async fn rollback(self) -> AppResult<()> {
-        Ok(self.tx.rollback().await?)
-    }
 }
 
-/// Opens a [`Locked`] transaction for `id`.
-pub async fn locked(db: &Db, id: &Identity) -> AppResult<Locked> {
+/// Opens a [`Locked`] transaction for `users` (a batch of them:
+/// crate::hot::policy_batch). PostgreSQL: their advisory locks, taken in
+/// one statement in ascending key order, so two batches on two replicas
+/// that share users never wait on each other in a circle.
+pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
     match db.backend {
         Backend::Sqlite => {
             let turn = db.write_turn().await;
@@ -169,11 +162,25 @@ pub async fn locked(db: &Db, id: &Identity) -> AppResult<Locked> {
             Ok(Locked { tx, _turn: turn })
         }
         Backend::Postgres => {
+            let mut keys: Vec<i64> = users.iter().map(|u| lock_key(u)).collect();
+            keys.sort_unstable();
+            keys.dedup();
             let mut tx = db.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(lock_key(id))
-                .execute(&mut *tx)
-                .await?;
+            if !keys.is_empty() {
+                // A function scan of the array yields its elements in
+                // order, one lock call each.
+                let params: Vec<String> =
+                    (1..=keys.len()).map(|i| format!("${i}::bigint")).collect();
+                let sql = format!(
+                    "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{}]) AS k",
+                    params.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for k in keys {
+                    q = q.bind(k);
+                }
+                q.execute(&mut *tx).await?;
+            }
             Ok(Locked { tx, _turn: None })
         }
     }
@@ -181,6 +188,8 @@ pub async fn locked(db: &Db, id: &Identity) -> AppResult<Locked> {
 
 #[derive(FromRow)]
 struct UsageRow {
+    iss: String,
+    sub: String,
     layer: String,
     rule: String,
     at: i64,
@@ -198,110 +207,170 @@ pub struct StoredUsage {
     pub usage: Usage,
 }
 
+impl UsageRow {
+    fn stored(self) -> AppResult<StoredUsage> {
+        let usage = Usage {
+            layer: layer_of(&self.layer)?,
+            rule: self.rule,
+            at: u64::try_from(self.at).map_err(|_| corrupt("usage time"))?,
+            value: Amount::parse(&self.value).ok_or_else(|| corrupt("usage value"))?,
+            lamports: Amount::parse(&self.lamports).ok_or_else(|| corrupt("usage value"))?,
+            tokens: serde_json::from_str::<Vec<TokenAmount>>(&self.tokens)
+                .map_err(|_| corrupt("usage tokens"))?,
+            count: u64::try_from(self.count).map_err(|_| corrupt("usage count"))?,
+        };
+        Ok(StoredUsage {
+            bucket: self.bucket,
+            usage,
+        })
+    }
+}
+
 /// The user's usage of every rule's limits since `since` (Unix seconds,
-/// exclusive).
+/// exclusive), oldest first.
 pub async fn load_usage(
     exec: impl Executor<'_, Database = Any>,
     db: &Db,
     id: &Identity,
     since: u64,
 ) -> AppResult<Vec<StoredUsage>> {
-    let rows = sqlx::query_as::<_, UsageRow>(
-        "SELECT layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
-         WHERE iss = $1 AND sub = $2 AND at > $3 ORDER BY at",
-    )
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(i64::try_from(since).unwrap_or(i64::MAX))
-    .fetch_all(exec)
-    .untraced(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let usage = Usage {
-                layer: layer_of(&r.layer)?,
-                rule: r.rule,
-                at: u64::try_from(r.at).map_err(|_| corrupt("usage time"))?,
-                value: Amount::parse(&r.value).ok_or_else(|| corrupt("usage value"))?,
-                lamports: Amount::parse(&r.lamports).ok_or_else(|| corrupt("usage value"))?,
-                tokens: serde_json::from_str::<Vec<TokenAmount>>(&r.tokens)
-                    .map_err(|_| corrupt("usage tokens"))?,
-                count: u64::try_from(r.count).map_err(|_| corrupt("usage count"))?,
-            };
-            Ok(StoredUsage {
-                bucket: r.bucket,
-                usage,
-            })
-        })
-        .collect()
+    let mut all = load_usage_many(exec, db, &[(id, since)]).await?;
+    Ok(all.pop().unwrap_or_default())
 }
 
-/// Adds `u` (one request) to its bucket of `bucket_secs`: merged into the
-/// bucket's entry when `loaded` (the usage read in the same [`Locked`]
-/// transaction) has one, else a new entry.
-pub async fn record_usage(
-    tx: &mut Locked,
-    db: &Db,
-    id: &Identity,
-    loaded: &[StoredUsage],
-    u: &Usage,
-    bucket_secs: u64,
-) -> AppResult<()> {
-    let bucket_secs = bucket_secs.max(1);
-    let bucket = i64::try_from(u.at - u.at % bucket_secs).unwrap_or(i64::MAX);
-    let current = loaded
-        .iter()
-        .find(|s| s.bucket == bucket && s.usage.layer == u.layer && s.usage.rule == u.rule);
-    let Some(current) = current else {
-        return insert_usage(&mut *tx.tx, db, id, u, bucket).await;
-    };
-    let mut merged = current.usage.clone();
-    merged.absorb(u);
-    sqlx::query(
-        "UPDATE policy_usage SET at = $1, value = $2, lamports = $3, tokens = $4, count = $5 \
-         WHERE iss = $6 AND sub = $7 AND layer = $8 AND rule = $9 AND bucket = $10",
-    )
-    .bind(i64::try_from(merged.at).unwrap_or(i64::MAX))
-    .bind(merged.value.to_string())
-    .bind(merged.lamports.to_string())
-    .bind(serde_json::to_string(&merged.tokens).map_err(anyhow::Error::from)?)
-    .bind(i64::try_from(merged.count).unwrap_or(i64::MAX))
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(layer_str(u.layer))
-    .bind(&u.rule)
-    .bind(bucket)
-    .execute(&mut *tx.tx)
-    .untraced(db)
-    .await?;
-    Ok(())
-}
+/// At most this many users per usage read (3 binds each).
+const MAX_USERS_PER_READ: usize = 256;
 
-/// Records `u` as a new entry of `bucket`.
-async fn insert_usage(
+/// [`load_usage`] for several users in one statement: one list per
+/// `(user, since)` asked, in the order asked.
+pub async fn load_usage_many(
     exec: impl Executor<'_, Database = Any>,
     db: &Db,
-    id: &Identity,
-    u: &Usage,
-    bucket: i64,
+    users: &[(&Identity, u64)],
+) -> AppResult<Vec<Vec<StoredUsage>>> {
+    let mut out: Vec<Vec<StoredUsage>> = users.iter().map(|_| Vec::new()).collect();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    if users.len() > MAX_USERS_PER_READ {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "a usage read for {} users",
+            users.len()
+        )));
+    }
+    let branches: Vec<String> = (0..users.len())
+        .map(|i| {
+            let n = i * 3;
+            format!(
+                "(iss = ${} AND sub = ${} AND at > ${})",
+                n + 1,
+                n + 2,
+                n + 3
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
+         WHERE {} ORDER BY at",
+        branches.join(" OR ")
+    );
+    let mut q = sqlx::query_as::<_, UsageRow>(sqlx::AssertSqlSafe(sql));
+    for (id, since) in users {
+        q = q
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(i64::try_from(*since).unwrap_or(i64::MAX));
+    }
+    for row in q.fetch_all(exec).untraced(db).await? {
+        let Some(i) = users
+            .iter()
+            .position(|(id, _)| id.iss == row.iss && id.sub == row.sub)
+        else {
+            continue;
+        };
+        out[i].push(row.stored()?);
+    }
+    Ok(out)
+}
+
+/// One bucket's entry to write: it replaces every row of its user, layer,
+/// rule and bucket newer than `since`, the ones read by [`load_usage_many`]
+/// with the same `since` in the same [`Locked`] transaction (and merged
+/// into `usage`).
+pub struct UsageWrite<'a> {
+    pub id: &'a Identity,
+    pub since: u64,
+    pub bucket: i64,
+    pub usage: &'a Usage,
+}
+
+/// At most this many entries per statement (10 binds each).
+const MAX_USAGE_WRITES: usize = 256;
+
+/// Writes `entries`: one `DELETE` of the rows they replace and one
+/// multi-row `INSERT` per chunk.
+pub async fn replace_usage(
+    conn: &mut AnyConnection,
+    db: &Db,
+    entries: &[UsageWrite<'_>],
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(layer_str(u.layer))
-    .bind(&u.rule)
-    .bind(i64::try_from(u.at).unwrap_or(i64::MAX))
-    .bind(u.value.to_string())
-    .bind(u.lamports.to_string())
-    .bind(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?)
-    .bind(bucket)
-    .bind(i64::try_from(u.count).unwrap_or(i64::MAX))
-    .execute(exec)
-    .untraced(db)
-    .await?;
+    for chunk in entries.chunks(MAX_USAGE_WRITES) {
+        let branches: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = i * 6;
+                format!(
+                    "(iss = ${} AND sub = ${} AND layer = ${} AND rule = ${} AND bucket = ${} AND at > ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                )
+            })
+            .collect();
+        let sql = format!("DELETE FROM policy_usage WHERE {}", branches.join(" OR "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(&e.id.iss)
+                .bind(&e.id.sub)
+                .bind(layer_str(e.usage.layer))
+                .bind(&e.usage.rule)
+                .bind(e.bucket)
+                .bind(i64::try_from(e.since).unwrap_or(i64::MAX));
+        }
+        q.execute(&mut *conn).untraced(db).await?;
+
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = i * 10;
+                let p: Vec<String> = (1..=10).map(|k| format!("${}", n + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            let u = e.usage;
+            q = q
+                .bind(&e.id.iss)
+                .bind(&e.id.sub)
+                .bind(layer_str(u.layer))
+                .bind(&u.rule)
+                .bind(i64::try_from(u.at).unwrap_or(i64::MAX))
+                .bind(u.value.to_string())
+                .bind(u.lamports.to_string())
+                .bind(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?)
+                .bind(e.bucket)
+                .bind(i64::try_from(u.count).unwrap_or(i64::MAX));
+        }
+        q.execute(&mut *conn).untraced(db).await?;
+    }
     Ok(())
 }
 
@@ -404,143 +473,6 @@ pub async fn load_rules_and_authority(
         _ => None,
     };
     Ok((row.authority, rules))
-}
-
-/// One entry to add to the activity log.
-pub struct NewActivity<'a> {
-    pub id: &'a str,
-    pub wallet: &'a WalletId,
-    pub device: Option<&'a DeviceId>,
-    pub decision: Decision,
-    pub rule: Option<&'a RuleRef>,
-    pub reason: Option<&'a str>,
-    pub intent: &'a Intent,
-}
-
-/// Adds `a` to the log (at now).
-pub async fn insert_activity(
-    exec: impl Executor<'_, Database = Any>,
-    db: &Db,
-    id: &Identity,
-    a: &NewActivity<'_>,
-) -> AppResult<()> {
-    let intent = serde_json::to_string(a.intent).map_err(anyhow::Error::from)?;
-    // Microseconds order the log: two entries of one millisecond keep
-    // the order they were made in.
-    let at_us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    sqlx::query(
-        "INSERT INTO activity (id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
-         rule_id, reason, intent, intent_digest, consumed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
-    )
-    .bind(a.id)
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(a.wallet.to_string())
-    .bind(a.device.map(ToString::to_string))
-    .bind(at_us / 1000)
-    .bind(at_us)
-    .bind(a.decision.as_str())
-    .bind(a.rule.map(|r| layer_str(r.layer)))
-    .bind(a.rule.map(|r| r.id.clone()))
-    .bind(
-        a.reason
-            .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>()),
-    )
-    .bind(intent)
-    .bind(intent_digest(a.intent)?)
-    .execute(exec)
-    .untraced(db)
-    .await?;
-    Ok(())
-}
-
-#[derive(FromRow)]
-struct ActivityRow {
-    id: String,
-    device: Option<String>,
-    at: i64,
-    decision: String,
-    rule_layer: Option<String>,
-    rule_id: Option<String>,
-    reason: Option<String>,
-    intent: String,
-}
-
-/// The wallet's newest `limit` entries, newest first.
-pub async fn list_activity(
-    db: &Db,
-    id: &Identity,
-    wallet: &WalletId,
-    limit: u32,
-) -> AppResult<Vec<ActivityEntry>> {
-    let rows = sqlx::query_as::<_, ActivityRow>(
-        "SELECT id, device, at, decision, rule_layer, rule_id, reason, intent FROM activity \
-         WHERE iss = $1 AND sub = $2 AND wallet = $3 ORDER BY at_us DESC, id LIMIT $4",
-    )
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(wallet.to_string())
-    .bind(i64::from(limit))
-    .fetch_all(&db.pool)
-    .untraced(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let rule = match (r.rule_layer, r.rule_id) {
-                (Some(l), Some(i)) => Some(RuleRef {
-                    layer: layer_of(&l)?,
-                    id: i,
-                }),
-                _ => None,
-            };
-            Ok(ActivityEntry {
-                id: r.id,
-                at: r.at,
-                decision: decision_of(&r.decision)?,
-                rule,
-                reason: r.reason,
-                device: r
-                    .device
-                    .map(|d| d.parse().map_err(|_| corrupt("device id")))
-                    .transpose()?,
-                intent: serde_json::from_str(&r.intent).map_err(|_| corrupt("intent"))?,
-            })
-        })
-        .collect()
-}
-
-/// Marks the webhook's yes `approval` used, if it is the caller's, for
-/// `wallet` and the intent of `digest`, unused, and given at or after
-/// `not_before_ms`. Returns whether it was (the one conditional `UPDATE`
-/// is the compare-and-swap, so a yes is honoured once on any replica).
-pub async fn consume_approval(
-    exec: impl Executor<'_, Database = Any>,
-    db: &Db,
-    id: &Identity,
-    wallet: &WalletId,
-    approval: &str,
-    digest: &str,
-    not_before_ms: i64,
-) -> AppResult<bool> {
-    let n = sqlx::query(
-        "UPDATE activity SET consumed = 1 WHERE id = $1 AND iss = $2 AND sub = $3 AND wallet = $4 \
-         AND decision = $5 AND intent_digest = $6 AND consumed = 0 AND at >= $7",
-    )
-    .bind(approval)
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(wallet.to_string())
-    .bind(Decision::ApprovedByWebhook.as_str())
-    .bind(digest)
-    .bind(not_before_ms)
-    .execute(exec)
-    .untraced(db)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
 }
 
 /// Deletes activity older than `activity_before_ms` and usage older than

@@ -6,7 +6,7 @@
 use axum::Json as JsonOut;
 
 use super::handlers::{share_blob, stored_addresses, stored_kind};
-use super::policy_gate::{Gate, enforce};
+use super::policy_batch::{Gate, PolicyBatches, enforce};
 use super::store::HotStore;
 use super::wire::{CommitRequest, RecoverRequest, RecoverResponse, RefreshRequest, VersionRef};
 use crate::auth::Identity;
@@ -21,6 +21,7 @@ use crate::types::{DeviceId, stored};
 pub(super) async fn recover_primary(
     st: &HotStore,
     settings: &Settings,
+    batches: &PolicyBatches,
     id: &Identity,
     req: &RecoverRequest,
     version: Option<i64>,
@@ -51,7 +52,7 @@ pub(super) async fn recover_primary(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(st, settings, id, gate).await?;
+    enforce(batches, st, settings, id, gate).await?;
     let share = st.open_primary(id, &w)?;
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {

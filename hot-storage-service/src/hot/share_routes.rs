@@ -3,7 +3,7 @@
 //! recovery pair) is handed to `primary_routes.rs`.
 
 use axum::Json as JsonOut;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::handlers::{
     authorized, check_device, check_version, ct_eq, share_blob, stored_addresses, stored_kind,
 };
-use super::policy_gate::{Gate, enforce};
+use super::policy_batch::{Gate, PolicyBatches, enforce};
 use super::primary_routes::{commit_primary, recover_primary, refresh_primary};
 use super::store::{DeviceRow, HotStore, NewDevice};
 use super::wire::{
@@ -188,6 +188,7 @@ pub async fn register(
 pub async fn recover(
     State(st): State<HotStore>,
     State(settings): State<Arc<Settings>>,
+    Extension(batches): Extension<Arc<PolicyBatches>>,
     User(id): User,
     Json(body): Json<RecoverWithIntent>,
 ) -> AppResult<JsonOut<RecoverResponse>> {
@@ -204,7 +205,7 @@ pub async fn recover(
         approval: approval.as_deref(),
     };
     let Some(device) = device else {
-        return recover_primary(&st, &settings, &id, &req, version, &gate).await;
+        return recover_primary(&st, &settings, &batches, &id, &req, version, &gate).await;
     };
     let (mut kind, mut addresses, mut row) =
         st.load_wallet_device(&id, &req.wallet, &device).await?;
@@ -239,7 +240,7 @@ pub async fn recover(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(&st, &settings, &id, &gate).await?;
+    enforce(&batches, &st, &settings, &id, &gate).await?;
     let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
     // 60 s), so a hot read path does not write on every request.

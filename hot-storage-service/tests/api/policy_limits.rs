@@ -160,6 +160,88 @@ async fn bounded(db: Db) {
 }
 dual!(usage_rows_are_bounded_by_the_windows_buckets, bounded);
 
+/// Concurrent recovers of several users are judged in shared transactions
+/// (crate::hot::policy_batch): each user's limit still holds exactly, each
+/// request gets its own answer and its own entry in its own wallet's log,
+/// and each user's usage counts only their own requests.
+async fn many_users_at_once(db: Db) {
+    let srv = with_policy(db, limited(), |_| {}).await;
+    let mut wallets = Vec::new();
+    for i in 0..5 {
+        wallets.push(create_wallet(&srv, &format!("limits-many-{i}")).await);
+    }
+    let base = tx(8453, "1");
+    let requests = wallets
+        .iter()
+        .flat_map(|w| (0..6).map(move |_| w))
+        .map(|w| async { (w.wallet.clone(), recover(&srv, w, &base).await) });
+    let results = join_all(requests).await;
+    for w in &wallets {
+        let mine: Vec<(StatusCode, Value)> = results
+            .iter()
+            .filter(|(id, _)| *id == w.wallet)
+            .map(|(_, r)| r.clone())
+            .collect();
+        assert_eq!(statuses(&mine), (3, 3), "wallet {}", w.wallet);
+        let log = activity(&srv, w).await;
+        let decisions = |d: &str| log.iter().filter(|e| e["decision"] == d).count();
+        assert_eq!(
+            (log.len(), decisions("allowed"), decisions("denied")),
+            (6, 3, 3),
+            "{log:?}"
+        );
+        let (_, state) = srv
+            .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
+            .await;
+        let used: u64 = state["usage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["count"].as_u64().unwrap_or(1))
+            .sum();
+        assert_eq!(used, 3, "{state}");
+    }
+}
+dual!(
+    a_batch_of_many_users_keeps_each_users_limit_and_log,
+    many_users_at_once
+);
+
+/// Two rows of one bucket (left by replicas whose clocks disagreed) both
+/// count, and the next judgement that reads them leaves one row with their
+/// sum.
+async fn duplicate_bucket(db: Db) {
+    let srv = with_policy(db, limited(), |_| {}).await;
+    let w = create_wallet(&srv, "limits-dup").await;
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    // A copy of the row, as a second replica would have written it.
+    let copied = exec(
+        &srv,
+        "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
+         SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage",
+    )
+    .await;
+    assert_eq!(copied, 1);
+    // 2 counted, so one more fits and the fourth does not.
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = recover(&srv, &w, &tx(8453, "1")).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    // One row per bucket again (two if the requests crossed a minute).
+    let shared = "SELECT COUNT(*) FROM (SELECT bucket FROM policy_usage \
+                  GROUP BY bucket HAVING COUNT(*) > 1) AS d";
+    assert_eq!(count(&srv, shared).await, 0);
+    assert_eq!(
+        count(&srv, "SELECT CAST(SUM(count) AS BIGINT) FROM policy_usage").await,
+        3
+    );
+}
+dual!(
+    two_rows_of_one_bucket_both_count_and_become_one,
+    duplicate_bucket
+);
+
 /// Two hot-storage replicas (each its own pool and state) on one
 /// database, with the same sealing key.
 async fn replicas(db: Db) -> (Srv, Srv) {

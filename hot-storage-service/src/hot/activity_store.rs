@@ -1,0 +1,190 @@
+//! The activity log's rows (the `activity` table, created by
+//! policy_store.rs's migrations): entries added one at a time or a batch
+//! per statement, the wallet's newest entries, and the approval webhook's
+//! yes honoured once.
+
+use keyframe_policy::{Intent, RuleRef};
+use keyframe_wire::policy::{ActivityEntry, Decision};
+use sqlx::{Any, Executor, FromRow};
+
+use super::policy_store::{corrupt, intent_digest, layer_of, layer_str};
+use crate::auth::Identity;
+use crate::db::{Db, Untraced as _};
+use crate::error::{AppError, AppResult};
+use crate::types::{DeviceId, WalletId};
+
+/// A reason kept in the log is cut to this many characters (a webhook's
+/// answer is not ours to size).
+const MAX_REASON_CHARS: usize = 300;
+
+fn decision_of(s: &str) -> AppResult<Decision> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| corrupt("decision"))
+}
+
+/// One entry to add to the activity log.
+pub struct NewActivity<'a> {
+    pub id: &'a str,
+    pub wallet: &'a WalletId,
+    pub device: Option<&'a DeviceId>,
+    pub decision: Decision,
+    pub rule: Option<&'a RuleRef>,
+    pub reason: Option<&'a str>,
+    pub intent: &'a Intent,
+}
+
+/// Adds `a` to the log (at now).
+pub async fn insert_activity(
+    exec: impl Executor<'_, Database = Any>,
+    db: &Db,
+    id: &Identity,
+    a: &NewActivity<'_>,
+) -> AppResult<()> {
+    insert_activities(exec, db, &[(id, a)]).await
+}
+
+/// At most this many entries per statement (13 binds each).
+pub const MAX_ACTIVITY_PER_INSERT: usize = 256;
+
+/// Adds each user's entry to the log (at now, in the order given) in one
+/// statement.
+pub async fn insert_activities(
+    exec: impl Executor<'_, Database = Any>,
+    db: &Db,
+    entries: &[(&Identity, &NewActivity<'_>)],
+) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if entries.len() > MAX_ACTIVITY_PER_INSERT {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "{} activity entries in one statement",
+            entries.len()
+        )));
+    }
+    // Microseconds order the log: two entries of one millisecond keep
+    // the order they were made in (within one statement, the order given).
+    let at_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let n = i * 13;
+            let p: Vec<String> = (1..=13).map(|k| format!("${}", n + k)).collect();
+            format!("({}, 0)", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO activity (id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
+         rule_id, reason, intent, intent_digest, consumed) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (i, (id, a)) in entries.iter().enumerate() {
+        let at_us = at_us.saturating_add(i64::try_from(i).unwrap_or(0));
+        q = q
+            .bind(a.id)
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(a.wallet.to_string())
+            .bind(a.device.map(ToString::to_string))
+            .bind(at_us / 1000)
+            .bind(at_us)
+            .bind(a.decision.as_str())
+            .bind(a.rule.map(|r| layer_str(r.layer)))
+            .bind(a.rule.map(|r| r.id.clone()))
+            .bind(
+                a.reason
+                    .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>()),
+            )
+            .bind(serde_json::to_string(a.intent).map_err(anyhow::Error::from)?)
+            .bind(intent_digest(a.intent)?);
+    }
+    q.execute(exec).untraced(db).await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct ActivityRow {
+    id: String,
+    device: Option<String>,
+    at: i64,
+    decision: String,
+    rule_layer: Option<String>,
+    rule_id: Option<String>,
+    reason: Option<String>,
+    intent: String,
+}
+
+/// The wallet's newest `limit` entries, newest first.
+pub async fn list_activity(
+    db: &Db,
+    id: &Identity,
+    wallet: &WalletId,
+    limit: u32,
+) -> AppResult<Vec<ActivityEntry>> {
+    let rows = sqlx::query_as::<_, ActivityRow>(
+        "SELECT id, device, at, decision, rule_layer, rule_id, reason, intent FROM activity \
+         WHERE iss = $1 AND sub = $2 AND wallet = $3 ORDER BY at_us DESC, id LIMIT $4",
+    )
+    .bind(&id.iss)
+    .bind(&id.sub)
+    .bind(wallet.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .untraced(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let rule = match (r.rule_layer, r.rule_id) {
+                (Some(l), Some(i)) => Some(RuleRef {
+                    layer: layer_of(&l)?,
+                    id: i,
+                }),
+                _ => None,
+            };
+            Ok(ActivityEntry {
+                id: r.id,
+                at: r.at,
+                decision: decision_of(&r.decision)?,
+                rule,
+                reason: r.reason,
+                device: r
+                    .device
+                    .map(|d| d.parse().map_err(|_| corrupt("device id")))
+                    .transpose()?,
+                intent: serde_json::from_str(&r.intent).map_err(|_| corrupt("intent"))?,
+            })
+        })
+        .collect()
+}
+
+/// Marks the webhook's yes `approval` used, if it is the caller's, for
+/// `wallet` and the intent of `digest`, unused, and given at or after
+/// `not_before_ms`. Returns whether it was (the one conditional `UPDATE`
+/// is the compare-and-swap, so a yes is honoured once on any replica).
+pub async fn consume_approval(
+    exec: impl Executor<'_, Database = Any>,
+    db: &Db,
+    id: &Identity,
+    wallet: &WalletId,
+    approval: &str,
+    digest: &str,
+    not_before_ms: i64,
+) -> AppResult<bool> {
+    let n = sqlx::query(
+        "UPDATE activity SET consumed = 1 WHERE id = $1 AND iss = $2 AND sub = $3 AND wallet = $4 \
+         AND decision = $5 AND intent_digest = $6 AND consumed = 0 AND at >= $7",
+    )
+    .bind(approval)
+    .bind(&id.iss)
+    .bind(&id.sub)
+    .bind(wallet.to_string())
+    .bind(Decision::ApprovedByWebhook.as_str())
+    .bind(digest)
+    .bind(not_before_ms)
+    .execute(exec)
+    .untraced(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}

@@ -1,0 +1,445 @@
+//! The policy as hot storage enforces it before it releases a share
+//! (docs/policy.md, "Enforced twice"), with group commit.
+//!
+//! [`enforce`] queues the request's judgement; whoever holds the turn
+//! (crate::group_commit) judges everything queued so far in one
+//! transaction that holds every user of the batch ([`ps::locked`]): it
+//! reads their usage in one statement, evaluates each request in the
+//! order queued against that usage plus what the requests before it in
+//! the batch recorded, then writes the activity log's entries in one
+//! statement and the usage buckets in two, and commits. Two requests of
+//! one user, in one batch or on two replicas, therefore never both pass a
+//! limit only one fits in; and the per-request cost of the transaction
+//! (its locks, its round trips, SQLite's one writer) is shared by the
+//! batch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use keyframe_policy::{Effect, Intent, Layers, Policy, Usage, evaluate};
+use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision};
+use sqlx::AnyConnection;
+
+use super::activity_store::{self, NewActivity};
+use super::policy_gate::{deny_reason, now_secs, rule_text, usage_since, user_rules_of};
+use super::policy_store::{self as ps, UsageWrite};
+use super::store::HotStore;
+use crate::auth::Identity;
+use crate::db::{Db, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::group_commit::GroupCommit;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::types::{DeviceId, WalletId};
+
+/// At most this many requests per transaction (the activity insert's
+/// bind limit: activity_store::MAX_ACTIVITY_PER_INSERT).
+const MAX_BATCH: usize = 128;
+
+/// What `recover` asks before it opens a share for a signature.
+pub struct Gate<'a> {
+    pub wallet: &'a WalletId,
+    pub device: Option<&'a DeviceId>,
+    /// None: the share is not for a signature (export, recovery); the
+    /// policy does not judge it.
+    pub intent: Option<&'a Intent>,
+    /// The webhook's yes, when the effect is `approve`.
+    pub approval: Option<&'a str>,
+}
+
+/// One request to judge.
+struct Job {
+    id: Identity,
+    wallet: WalletId,
+    device: Option<DeviceId>,
+    intent: Intent,
+    approval: Option<String>,
+    operator: Arc<Policy>,
+    /// The wallet's user rules, verified (policy_gate::user_rules_of).
+    user: Option<Policy>,
+}
+
+/// The judgement of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Denied(String),
+}
+
+/// The policy's queue of judgements (one per hot-storage process; the
+/// router holds it as an extension: crate::hot::app).
+pub struct PolicyBatches {
+    db: Db,
+    metrics: Arc<Metrics>,
+    queue: GroupCommit<Job, Result<Verdict, String>>,
+}
+
+impl PolicyBatches {
+    pub fn new(db: Db, metrics: Arc<Metrics>) -> PolicyBatches {
+        PolicyBatches {
+            db,
+            metrics,
+            queue: GroupCommit::new(MAX_BATCH),
+        }
+    }
+
+    async fn judge(&self, job: Job) -> AppResult<Verdict> {
+        let run = |jobs: Vec<Job>| {
+            let (db, metrics) = (self.db.clone(), self.metrics.clone());
+            async move {
+                match judge_batch(&db, &jobs).await {
+                    Ok(judged) => judged
+                        .into_iter()
+                        .map(|(verdict, decision)| {
+                            if let Some(d) = decision {
+                                metrics.policy_decision(d.as_str());
+                            }
+                            Ok(verdict)
+                        })
+                        .collect(),
+                    Err(e) => {
+                        tracing::error!(error = %e, requests = jobs.len(), "a policy batch failed");
+                        vec![Err("the policy's transaction failed".to_owned()); jobs.len()]
+                    }
+                }
+            }
+        };
+        self.queue
+            .submit(job, run)
+            .await?
+            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
+    }
+}
+
+/// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
+/// recording the decision and the usage in the batch's transaction.
+/// Called by `recover` once it knows the share exists, so a 404 records
+/// nothing.
+pub async fn enforce(
+    batches: &PolicyBatches,
+    st: &HotStore,
+    settings: &Settings,
+    id: &Identity,
+    g: &Gate<'_>,
+) -> AppResult<()> {
+    let Some(intent) = g.intent else {
+        return Ok(());
+    };
+    let user = user_rules_of(st, id, g.wallet).await?;
+    let job = Job {
+        id: id.clone(),
+        wallet: *g.wallet,
+        device: g.device.copied(),
+        intent: intent.clone(),
+        approval: g.approval.map(str::to_owned),
+        operator: settings.policy.current(),
+        user,
+    };
+    match batches.judge(job).await? {
+        Verdict::Pass => Ok(()),
+        Verdict::Denied(why) => Err(AppError::PolicyDenied(why)),
+    }
+}
+
+/// One user's usage in a batch: what was read, merged with what the
+/// batch's requests recorded so far.
+struct UserUsage {
+    /// Rows newer than this were read (and are what a write replaces).
+    since: u64,
+    usage: Vec<Usage>,
+    /// Each entry's bucket (-1: a row from before buckets).
+    bucket: Vec<i64>,
+    /// Whether the batch changed the entry (it is written back).
+    changed: Vec<bool>,
+}
+
+impl UserUsage {
+    fn new(since: u64, stored: Vec<ps::StoredUsage>) -> UserUsage {
+        let mut u = UserUsage {
+            since,
+            usage: Vec::with_capacity(stored.len()),
+            bucket: Vec::with_capacity(stored.len()),
+            changed: Vec::with_capacity(stored.len()),
+        };
+        for s in stored {
+            match u.find(s.bucket, &s.usage) {
+                // Two rows of one bucket (written by replicas whose clocks
+                // disagree by more than a window): one entry from now on,
+                // which counts no less than the two did.
+                Some(i) => {
+                    u.usage[i].absorb(&s.usage);
+                    u.changed[i] = true;
+                }
+                None => {
+                    u.usage.push(s.usage);
+                    u.bucket.push(s.bucket);
+                    u.changed.push(false);
+                }
+            }
+        }
+        u
+    }
+
+    /// The entry of `bucket` for `u`'s rule; never a row from before
+    /// buckets.
+    fn find(&self, bucket: i64, u: &Usage) -> Option<usize> {
+        (bucket >= 0).then_some(())?;
+        (0..self.usage.len()).find(|&i| {
+            self.bucket[i] == bucket
+                && self.usage[i].layer == u.layer
+                && self.usage[i].rule == u.rule
+        })
+    }
+
+    /// Adds one request's usage to its bucket of `bucket_secs`.
+    fn record(&mut self, u: &Usage, bucket_secs: u64) {
+        let bucket_secs = bucket_secs.max(1);
+        let bucket = i64::try_from(u.at - u.at % bucket_secs).unwrap_or(i64::MAX);
+        match self.find(bucket, u) {
+            Some(i) => {
+                self.usage[i].absorb(u);
+                self.changed[i] = true;
+            }
+            None => {
+                self.usage.push(u.clone());
+                self.bucket.push(bucket);
+                self.changed.push(true);
+            }
+        }
+    }
+}
+
+/// One entry of the log the batch writes.
+struct Entry {
+    job: usize,
+    id: String,
+    decision: Decision,
+    rule: Option<keyframe_policy::RuleRef>,
+    reason: Option<String>,
+}
+
+/// Judges `jobs` in one transaction; each job's verdict and the decision
+/// logged for it (to count once committed).
+async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<Decision>)>> {
+    // The batch's users, each once, in the order they first appear.
+    let mut user_of: Vec<usize> = Vec::with_capacity(jobs.len());
+    let mut users: Vec<&Identity> = Vec::new();
+    {
+        let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+        for j in jobs {
+            let next = users.len();
+            let i = *index
+                .entry((j.id.iss.as_str(), j.id.sub.as_str()))
+                .or_insert(next);
+            if i == next {
+                users.push(&j.id);
+            }
+            user_of.push(i);
+        }
+    }
+    let mut tx = ps::locked(db, &users).await?;
+    // The clock is read under the locks, so usage recorded by the holder
+    // before us is never later than our `now`.
+    let now = now_secs();
+    // Each user's usage since the longest window any of their requests'
+    // policies can look at (none read when no rule has a limit).
+    let mut since: Vec<Option<u64>> = vec![None; users.len()];
+    for (j, &u) in jobs.iter().zip(&user_of) {
+        if let Some(s) = usage_since(now, &j.operator, j.user.as_ref()) {
+            since[u] = Some(since[u].map_or(s, |t: u64| t.min(s)));
+        }
+    }
+    let asked: Vec<(&Identity, u64)> = users
+        .iter()
+        .zip(&since)
+        .filter_map(|(u, s)| s.map(|s| (*u, s)))
+        .collect();
+    let mut read = ps::load_usage_many(&mut *tx.tx, db, &asked)
+        .await?
+        .into_iter();
+    let mut usage: Vec<UserUsage> = since
+        .iter()
+        .map(|s| match s {
+            Some(s) => UserUsage::new(*s, read.next().unwrap_or_default()),
+            // Nothing read: a write (there can be none without a limit)
+            // would replace nothing.
+            None => UserUsage::new(now, Vec::new()),
+        })
+        .collect();
+
+    let mut verdicts = Vec::with_capacity(jobs.len());
+    let mut entries: Vec<Entry> = Vec::new();
+    for (k, (j, &u)) in jobs.iter().zip(&user_of).enumerate() {
+        let layers = Layers {
+            operator: &j.operator,
+            user: j.user.as_ref(),
+        };
+        let e = evaluate(&layers, &j.intent, &usage[u].usage, now);
+        let mut entry = |decision, reason| -> AppResult<()> {
+            entries.push(Entry {
+                job: k,
+                id: ps::new_id()?,
+                decision,
+                rule: e.deciding_rule.clone(),
+                reason,
+            });
+            Ok(())
+        };
+        let decision = match e.effect {
+            Effect::Deny => {
+                let why = deny_reason(&e);
+                entry(Decision::Denied, Some(why.clone()))?;
+                tracing::info!(
+                    effect = "deny",
+                    kind = j.intent.kind.as_str(),
+                    "share refused by policy"
+                );
+                verdicts.push((Verdict::Denied(why), Some(Decision::Denied)));
+                continue;
+            }
+            Effect::Approve => {
+                if !consume_approval(&mut tx.tx, db, j).await? {
+                    verdicts.push((
+                        Verdict::Denied(format!(
+                            "{} needs the approval webhook's yes (an unused approval for this wallet and this very request, at most {APPROVAL_TTL_SECS} s old)",
+                            rule_text(&e)
+                        )),
+                        None,
+                    ));
+                    continue;
+                }
+                // The webhook's yes is the log's entry for this request.
+                None
+            }
+            Effect::Allow => Some(Decision::Allowed),
+            // The iFrame asks for the share only once the user said yes.
+            Effect::Ask => Some(Decision::ApprovedOnScreen),
+        };
+        if let Some(d) = decision {
+            entry(d, None)?;
+        }
+        if let Some(r) = &e.record {
+            usage[u].record(r, e.record_bucket_secs);
+        }
+        verdicts.push((Verdict::Pass, decision));
+    }
+
+    let log: Vec<NewActivity<'_>> = entries
+        .iter()
+        .map(|x| NewActivity {
+            id: &x.id,
+            wallet: &jobs[x.job].wallet,
+            device: jobs[x.job].device.as_ref(),
+            decision: x.decision,
+            rule: x.rule.as_ref(),
+            reason: x.reason.as_deref(),
+            intent: &jobs[x.job].intent,
+        })
+        .collect();
+    // One entry at most per job, and MAX_BATCH jobs fit one statement.
+    let rows: Vec<(&Identity, &NewActivity<'_>)> = log
+        .iter()
+        .zip(&entries)
+        .map(|(a, x)| (&jobs[x.job].id, a))
+        .collect();
+    activity_store::insert_activities(&mut *tx.tx, db, &rows).await?;
+    let writes: Vec<UsageWrite<'_>> = usage
+        .iter()
+        .zip(&users)
+        .flat_map(|(uu, id)| {
+            (0..uu.usage.len())
+                .filter(|&i| uu.changed[i])
+                .map(move |i| UsageWrite {
+                    id,
+                    since: uu.since,
+                    bucket: uu.bucket[i],
+                    usage: &uu.usage[i],
+                })
+        })
+        .collect();
+    ps::replace_usage(&mut tx.tx, db, &writes).await?;
+    tx.commit().await?;
+    Ok(verdicts)
+}
+
+/// Marks the job's approval used, if it is a valid yes for it.
+async fn consume_approval(conn: &mut AnyConnection, db: &Db, j: &Job) -> AppResult<bool> {
+    let Some(a) = &j.approval else {
+        return Ok(false);
+    };
+    let not_before = now_ms().saturating_sub(APPROVAL_TTL_SECS as i64 * 1000);
+    let digest = ps::intent_digest(&j.intent)?;
+    activity_store::consume_approval(&mut *conn, db, &j.id, &j.wallet, a, &digest, not_before).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use keyframe_policy::{Amount, Layer, Usage};
+
+    use crate::hot::policy_batch::UserUsage;
+    use crate::hot::policy_store::StoredUsage;
+
+    fn usage(rule: &str, at: u64, value: u64) -> Usage {
+        Usage {
+            layer: Layer::Operator,
+            rule: rule.to_owned(),
+            at,
+            value: Amount::parse(&value.to_string()).unwrap(),
+            lamports: Amount::default(),
+            tokens: Vec::new(),
+            count: 1,
+        }
+    }
+
+    fn stored(bucket: i64, u: Usage) -> StoredUsage {
+        StoredUsage { bucket, usage: u }
+    }
+
+    #[test]
+    fn requests_of_one_bucket_merge_and_others_start_their_own() {
+        let mut u = UserUsage::new(0, vec![stored(60, usage("a", 61, 5))]);
+        u.record(&usage("a", 100, 7), 60);
+        u.record(&usage("b", 100, 1), 60);
+        u.record(&usage("a", 130, 1), 60);
+        assert_eq!(u.usage.len(), 3);
+        assert_eq!((u.usage[0].count, u.usage[0].at), (2, 100));
+        assert_eq!(u.usage[0].value, Amount::parse("12").unwrap());
+        assert_eq!((u.bucket[1], u.usage[1].rule.as_str()), (60, "b"));
+        assert_eq!(u.bucket[2], 120);
+        assert_eq!(u.changed, vec![true, true, true]);
+    }
+
+    #[test]
+    fn two_rows_of_one_bucket_become_one_entry_that_counts_both() {
+        let u = UserUsage::new(
+            0,
+            vec![
+                stored(60, usage("a", 61, 5)),
+                stored(60, usage("a", 70, 6)),
+                stored(120, usage("a", 121, 1)),
+            ],
+        );
+        assert_eq!(u.usage.len(), 2);
+        assert_eq!((u.usage[0].count, u.usage[0].at), (2, 70));
+        assert_eq!(u.usage[0].value, Amount::parse("11").unwrap());
+        assert_eq!(
+            u.changed,
+            vec![true, false],
+            "the merged entry is rewritten"
+        );
+    }
+
+    #[test]
+    fn rows_from_before_buckets_are_never_merged_into() {
+        let mut u = UserUsage::new(
+            0,
+            vec![stored(-1, usage("a", 61, 5)), stored(-1, usage("a", 62, 5))],
+        );
+        assert_eq!(u.usage.len(), 2);
+        u.record(&usage("a", 63, 1), 60);
+        assert_eq!(u.usage.len(), 3);
+        assert_eq!(u.changed, vec![false, false, true]);
+        assert_eq!(u.bucket[2], 60);
+    }
+}
