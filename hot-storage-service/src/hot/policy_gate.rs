@@ -95,8 +95,10 @@ pub async fn user_rules_of(
     id: &Identity,
     wallet: &WalletId,
 ) -> AppResult<Option<Policy>> {
-    let (authority, stored) = load_rules_and_authority(&st.db, id, wallet).await?;
-    Ok(user_layer(st, authority.as_deref(), stored))
+    let Some(w) = load_rules_and_authority(&st.db, id, wallet).await? else {
+        return Ok(None);
+    };
+    Ok(user_layer(st, w.authority.as_deref(), w.rules))
 }
 
 /// Evaluates `intent` with the operator's policy, the `user` layer and the

@@ -80,9 +80,11 @@ pub async fn state(
     q: Result<Query<WalletQuery>, QueryRejection>,
 ) -> AppResult<JsonOut<PolicyState>> {
     let wallet = query(q, "wallet=<id>")?.wallet;
-    st.require_wallet(&id, &wallet).await?;
+    let user_rules = ps::load_rules_and_authority(&st.db, &id, &wallet)
+        .await?
+        .ok_or(AppError::NoWallet)?
+        .rules;
     let now = now_secs();
-    let user_rules = ps::load_user_rules(&st.db.pool, &st.db, &id, &wallet).await?;
     let operator = settings.policy.current();
     // The usage the iFrame's evaluation can need: as at recover, the
     // longest window of the operator's limits and of the stored user

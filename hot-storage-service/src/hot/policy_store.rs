@@ -374,40 +374,6 @@ pub async fn replace_usage(
     Ok(())
 }
 
-#[derive(FromRow)]
-struct UserRulesRow {
-    version: i64,
-    rules: String,
-    signature: String,
-}
-
-/// The wallet's user rules as stored (not verified).
-pub async fn load_user_rules(
-    exec: impl Executor<'_, Database = Any>,
-    db: &Db,
-    id: &Identity,
-    wallet: &WalletId,
-) -> AppResult<Option<SignedUserRules>> {
-    let row = sqlx::query_as::<_, UserRulesRow>(
-        "SELECT version, rules, signature FROM user_rules WHERE iss = $1 AND sub = $2 AND wallet = $3",
-    )
-    .bind(&id.iss)
-    .bind(&id.sub)
-    .bind(wallet.to_string())
-    .fetch_optional(exec)
-    .untraced(db)
-    .await?;
-    row.map(|r| {
-        Ok(SignedUserRules {
-            wallet: *wallet,
-            version: u64::try_from(r.version).map_err(|_| corrupt("user rules version"))?,
-            rules: r.rules,
-            signature: r.signature,
-        })
-    })
-    .transpose()
-}
-
 /// Stores `rules` unless a set of the same or a higher version is stored
 /// (one conditional upsert: its affected-row count is the answer).
 pub async fn store_user_rules(db: &Db, id: &Identity, rules: &SignedUserRules) -> AppResult<bool> {
@@ -441,13 +407,20 @@ struct RulesAndAuthorityRow {
     signature: Option<String>,
 }
 
-/// The wallet's registered authority key and its user rules as stored
-/// (not verified), in one read: what an evaluation needs besides usage.
+/// A wallet's registered authority key and its user rules as stored (not
+/// verified): what an evaluation needs besides usage.
+pub struct WalletRules {
+    pub authority: Option<String>,
+    pub rules: Option<SignedUserRules>,
+}
+
+/// The caller's [`WalletRules`] for `wallet`, in one read; `None` when
+/// the caller has no such wallet. The one reader of stored user rules.
 pub async fn load_rules_and_authority(
     db: &Db,
     id: &Identity,
     wallet: &WalletId,
-) -> AppResult<(Option<String>, Option<SignedUserRules>)> {
+) -> AppResult<Option<WalletRules>> {
     let row = sqlx::query_as::<_, RulesAndAuthorityRow>(
         "SELECT w.authority AS authority, r.version AS version, r.rules AS rules, \
          r.signature AS signature FROM hot_wallets w LEFT JOIN user_rules r \
@@ -461,7 +434,7 @@ pub async fn load_rules_and_authority(
     .untraced(db)
     .await?;
     let Some(row) = row else {
-        return Ok((None, None));
+        return Ok(None);
     };
     let rules = match (row.version, row.rules, row.signature) {
         (Some(version), Some(rules), Some(signature)) => Some(SignedUserRules {
@@ -472,7 +445,10 @@ pub async fn load_rules_and_authority(
         }),
         _ => None,
     };
-    Ok((row.authority, rules))
+    Ok(Some(WalletRules {
+        authority: row.authority,
+        rules,
+    }))
 }
 
 /// Deletes activity older than `activity_before_ms` and usage older than
