@@ -21,8 +21,10 @@ use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision};
 use sqlx::AnyConnection;
 
 use super::activity_store::{self, NewActivity};
-use super::policy_gate::{deny_reason, now_secs, rule_text, usage_since, user_rules_of};
-use super::policy_store::{self as ps, UsageWrite};
+use super::policy_gate::{
+    deny_reason, now_secs, rule_text, usage_since, user_layer, user_rules_of,
+};
+use super::policy_store::{self as ps, UsageWrite, WalletRules};
 use super::store::HotStore;
 use crate::auth::Identity;
 use crate::db::{Db, now_ms};
@@ -114,18 +116,24 @@ impl PolicyBatches {
 /// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
 /// recording the decision and the usage in the batch's transaction.
 /// Called by `recover` once it knows the share exists, so a 404 records
-/// nothing.
+/// nothing. `known`: the wallet's authority key and user rules if the
+/// caller read them already (store::load_wallet_device does), else they
+/// are read here.
 pub async fn enforce(
     batches: &PolicyBatches,
     st: &HotStore,
     settings: &Settings,
     id: &Identity,
     g: &Gate<'_>,
+    known: Option<WalletRules>,
 ) -> AppResult<()> {
     let Some(intent) = g.intent else {
         return Ok(());
     };
-    let user = user_rules_of(st, id, g.wallet).await?;
+    let user = match known {
+        Some(w) => user_layer(st, w.authority.as_deref(), w.rules),
+        None => user_rules_of(st, id, g.wallet).await?,
+    };
     let job = Job {
         id: id.clone(),
         wallet: *g.wallet,

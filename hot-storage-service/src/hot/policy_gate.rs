@@ -49,7 +49,7 @@ pub fn user_rules_signed(authority: &str, rules: &SignedUserRules) -> bool {
 /// The stored user rules as a layer: none when there are none, or when
 /// their signature or their rules do not hold (then logged at warn and
 /// counted in `keyframe_policy_user_rules_invalid_total`).
-fn user_layer(
+pub fn user_layer(
     st: &HotStore,
     authority: Option<&str>,
     stored: Option<SignedUserRules>,

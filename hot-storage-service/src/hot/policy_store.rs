@@ -436,19 +436,31 @@ pub async fn load_rules_and_authority(
     let Some(row) = row else {
         return Ok(None);
     };
-    let rules = match (row.version, row.rules, row.signature) {
-        (Some(version), Some(rules), Some(signature)) => Some(SignedUserRules {
-            wallet: *wallet,
-            version: u64::try_from(version).map_err(|_| corrupt("user rules version"))?,
-            rules,
-            signature,
-        }),
-        _ => None,
-    };
-    Ok(Some(WalletRules {
-        authority: row.authority,
-        rules,
-    }))
+    WalletRules::from_columns(wallet, row.authority, row.version, row.rules, row.signature)
+        .map(Some)
+}
+
+impl WalletRules {
+    /// From the columns of a `hot_wallets` row LEFT JOINed with its
+    /// `user_rules` row (also read so by store::load_wallet_device).
+    pub fn from_columns(
+        wallet: &WalletId,
+        authority: Option<String>,
+        version: Option<i64>,
+        rules: Option<String>,
+        signature: Option<String>,
+    ) -> AppResult<WalletRules> {
+        let rules = match (version, rules, signature) {
+            (Some(version), Some(rules), Some(signature)) => Some(SignedUserRules {
+                wallet: *wallet,
+                version: u64::try_from(version).map_err(|_| corrupt("user rules version"))?,
+                rules,
+                signature,
+            }),
+            _ => None,
+        };
+        Ok(WalletRules { authority, rules })
+    }
 }
 
 /// Deletes activity older than `activity_before_ms` and usage older than

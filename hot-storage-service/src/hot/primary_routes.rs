@@ -52,7 +52,7 @@ pub(super) async fn recover_primary(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(batches, st, settings, id, gate).await?;
+    enforce(batches, st, settings, id, gate, None).await?;
     let share = st.open_primary(id, &w)?;
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {

@@ -207,7 +207,7 @@ pub async fn recover(
     let Some(device) = device else {
         return recover_primary(&st, &settings, &batches, &id, &req, version, &gate).await;
     };
-    let (mut kind, mut addresses, mut row) =
+    let (mut kind, mut addresses, mut row, mut rules) =
         st.load_wallet_device(&id, &req.wallet, &device).await?;
     // Read first, write only when the row shows the very pending share
     // asked for: the common recover (the current share) writes nothing,
@@ -225,7 +225,7 @@ pub async fn recover(
             );
         }
         // Promoted by this request or a concurrent one: read it again.
-        (kind, addresses, row) = st.load_wallet_device(&id, &req.wallet, &device).await?;
+        (kind, addresses, row, rules) = st.load_wallet_device(&id, &req.wallet, &device).await?;
     }
     let Some(row) = row else {
         st.metrics.share_op("recover", "missing");
@@ -240,7 +240,7 @@ pub async fn recover(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(&batches, &st, &settings, &id, &gate).await?;
+    enforce(&batches, &st, &settings, &id, &gate, Some(rules)).await?;
     let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
     // 60 s), so a hot read path does not write on every request.

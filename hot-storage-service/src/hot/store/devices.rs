@@ -13,6 +13,7 @@ use super::schema::aad;
 use crate::auth::Identity;
 use crate::db::{Db, Untraced as _, now_ms};
 use crate::error::{AppError, AppResult};
+use crate::hot::policy_store::WalletRules;
 use crate::types::{DeviceId, ShareBlob, SplitId, WalletId};
 
 const DEVICE_COLS: &str = "device, label, ephemeral, version, split, key_id, sealed, pending_version, \
@@ -63,6 +64,10 @@ struct WalletDeviceRow {
     kind: String,
     addresses: String,
     device: Option<String>,
+    authority: Option<String>,
+    rules_version: Option<i64>,
+    rules: Option<String>,
+    rules_signature: Option<String>,
 }
 
 /// A device share to insert at version 0.
@@ -98,24 +103,28 @@ impl HotStore {
         .await?)
     }
 
-    /// The wallet's kind and addresses plus one live device row, in one
-    /// query (the hot read path). `Err(NoWallet)` if the wallet is not the
-    /// caller's.
+    /// The wallet's kind and addresses, one live device row, and what the
+    /// policy's evaluation needs of the wallet (its authority key and user
+    /// rules), in one query (the hot read path). `Err(NoWallet)` if the
+    /// wallet is not the caller's.
     #[tracing::instrument(name = "db.load_wallet_device", skip_all)]
     pub async fn load_wallet_device(
         &self,
         id: &Identity,
         wallet: &WalletId,
         device: &DeviceId,
-    ) -> AppResult<(String, String, Option<DeviceRow>)> {
+    ) -> AppResult<(String, String, Option<DeviceRow>, WalletRules)> {
         let now = now_ms();
         let row: AnyRow = sqlx::query(
-            "SELECT w.kind AS kind, w.addresses AS addresses, d.device AS device, d.label AS label, \
+            "SELECT w.kind AS kind, w.addresses AS addresses, w.authority AS authority, \
+             r.version AS rules_version, r.rules AS rules, r.signature AS rules_signature, \
+             d.device AS device, d.label AS label, \
              d.ephemeral AS ephemeral, d.version AS version, d.split AS split, d.key_id AS key_id, d.sealed AS sealed, \
              d.pending_version AS pending_version, d.pending_split AS pending_split, d.created_at AS created_at, \
              d.last_used_at AS last_used_at, d.expires_at AS expires_at \
              FROM hot_wallets w LEFT JOIN hot_devices d ON d.iss = w.iss AND d.sub = w.sub AND d.wallet = w.wallet \
              AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) AND d.last_used_at > $6 \
+             LEFT JOIN user_rules r ON r.iss = w.iss AND r.sub = w.sub AND r.wallet = w.wallet \
              WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
         )
         .bind(&id.iss)
@@ -133,7 +142,14 @@ impl HotStore {
             Some(_) => Some(DeviceRow::from_row(&row)?),
             None => None,
         };
-        Ok((head.kind, head.addresses, dev))
+        let rules = WalletRules::from_columns(
+            wallet,
+            head.authority,
+            head.rules_version,
+            head.rules,
+            head.rules_signature,
+        )?;
+        Ok((head.kind, head.addresses, dev, rules))
     }
 
     /// Live devices of a wallet, oldest first.
