@@ -156,10 +156,17 @@ end`;
     const it = items[k % items.length];
     rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token))}, ${luaString(it[field])} },`);
   }
+  // A Lua function holds at most 65,536 constants and every proof is one:
+  // the table is built by functions of at most CHUNK rows each.
+  const CHUNK = 20000;
+  const chunks = [];
+  for (let k = 0; k < rows.length; k += CHUNK) {
+    chunks.push(`add((function() return {\n${rows.slice(k, k + CHUNK).join("\n")}\n} end)())`);
+  }
   const lua = `-- POST /v2/devices/recover as the iFrame sends it: a fresh DPoP proof each.
-local items = {
-${rows.join("\n")}
-}
+local items = {}
+local function add(t) for _, it in ipairs(t) do items[#items + 1] = it end end
+${chunks.join("\n")}
 local reqs = {}
 local threads = 0
 local i = 0

@@ -42,7 +42,7 @@ const N = SMOKE
   ? { readyWarm: 1, ready: 2, pingWarm: 2, ping: 5, fetch: 5, signWarm: 1, sign: 2, b2b: 2, coreSamples: 2, coreIters: 2,
       recoveryWarm: 0, recovery: 1, argon: 1, unseal: 2, loadUsers: 4, loadWarmS: 0, loadS: 1, loadRuns: 1, conns: 8, proofsPerS: 6000, dpopProofs: 200 }
   : { readyWarm: 5, ready: 30, pingWarm: 20, ping: 200, fetch: 100, signWarm: 5, sign: 40, b2b: 40, coreSamples: 15, coreIters: 20,
-      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32, proofsPerS: 8000, dpopProofs: 5000 };
+      recoveryWarm: 1, recovery: 5, argon: 5, unseal: 20, loadUsers: 32, loadWarmS: 2, loadS: 8, loadRuns: 3, conns: 32, proofsPerS: 12000, dpopProofs: 5000 };
 const WRK_THREADS = 2;
 
 const log = (...a) => console.error("[bench]", ...a);
