@@ -7,7 +7,7 @@
 //!
 //! Layers (no module imports another in a circle; `tests/module_graph.rs`
 //! checks it): `error`, `types`, `db`, `seal`, `extract`, `checks`, `dpop`
-//! (RFC 9449 proof checks, no I/O), `replay` (proofs used once, in the
+//! (RFC 9449 proof checks, no I/O), `statement` (several writes sent as one), `replay` (proofs used once, in the
 //! database), `telemetry` (logs, OTLP traces) at the bottom;
 //! `auth`, `authority` (over `extract` and `replay`), `limits`, `metrics`,
 //! `approval` (the approval webhook client); `settings`; `state` (the shared state and its
@@ -43,6 +43,7 @@ pub mod server;
 pub mod settings;
 pub mod shield;
 pub mod state;
+pub mod statement;
 pub mod static_files;
 pub mod telemetry;
 pub mod types;

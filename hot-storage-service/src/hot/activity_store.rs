@@ -11,6 +11,7 @@ use super::policy_store::{corrupt, intent_digest, layer_of, layer_str};
 use crate::auth::Identity;
 use crate::db::{Db, Untraced as _};
 use crate::error::{AppError, AppResult};
+use crate::statement::{Statement, Value as SqlValue};
 use crate::types::{DeviceId, WalletId};
 
 /// A reason kept in the log is cut to this many characters (a webhook's
@@ -42,7 +43,7 @@ pub async fn insert_activity(
     insert_activities(exec, db, &[(id, a)]).await
 }
 
-/// At most this many entries per statement (13 binds each).
+/// At most this many entries per statement (14 values each).
 pub const MAX_ACTIVITY_PER_INSERT: usize = 256;
 
 /// Adds each user's entry to the log (at now, in the order given) in one
@@ -50,6 +51,18 @@ pub const MAX_ACTIVITY_PER_INSERT: usize = 256;
 pub async fn insert_activities(
     exec: impl Executor<'_, Database = Any>,
     db: &Db,
+    entries: &[(&Identity, &NewActivity<'_>)],
+) -> AppResult<()> {
+    let mut stmt = Statement::new();
+    push_activities(&mut stmt, entries)?;
+    stmt.execute(exec, db).await?;
+    Ok(())
+}
+
+/// Adds to `stmt` the part that inserts `entries` (at now, in the order
+/// given; none when there are none).
+pub fn push_activities(
+    stmt: &mut Statement,
     entries: &[(&Identity, &NewActivity<'_>)],
 ) -> AppResult<()> {
     if entries.is_empty() {
@@ -66,40 +79,36 @@ pub async fn insert_activities(
     let at_us = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    let rows: Vec<String> = (0..entries.len())
-        .map(|i| {
-            let n = i * 13;
-            let p: Vec<String> = (1..=13).map(|k| format!("${}", n + k)).collect();
-            format!("({}, 0)", p.join(", "))
-        })
-        .collect();
-    let sql = format!(
+    let mut rows = Vec::with_capacity(entries.len());
+    for (i, (id, a)) in entries.iter().enumerate() {
+        let at_us = at_us.saturating_add(i64::try_from(i).unwrap_or(0));
+        let values: [SqlValue; 14] = [
+            a.id.into(),
+            id.iss.as_str().into(),
+            id.sub.as_str().into(),
+            a.wallet.to_string().into(),
+            a.device.map(ToString::to_string).into(),
+            (at_us / 1000).into(),
+            at_us.into(),
+            a.decision.as_str().into(),
+            a.rule.map(|r| layer_str(r.layer).to_owned()).into(),
+            a.rule.map(|r| r.id.clone()).into(),
+            a.reason
+                .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>())
+                .into(),
+            serde_json::to_string(a.intent)
+                .map_err(anyhow::Error::from)?
+                .into(),
+            intent_digest(a.intent)?.into(),
+            0i64.into(),
+        ];
+        rows.push(stmt.row(values));
+    }
+    stmt.part(format!(
         "INSERT INTO activity (id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
          rule_id, reason, intent, intent_digest, consumed) VALUES {}",
         rows.join(", ")
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (i, (id, a)) in entries.iter().enumerate() {
-        let at_us = at_us.saturating_add(i64::try_from(i).unwrap_or(0));
-        q = q
-            .bind(a.id)
-            .bind(&id.iss)
-            .bind(&id.sub)
-            .bind(a.wallet.to_string())
-            .bind(a.device.map(ToString::to_string))
-            .bind(at_us / 1000)
-            .bind(at_us)
-            .bind(a.decision.as_str())
-            .bind(a.rule.map(|r| layer_str(r.layer)))
-            .bind(a.rule.map(|r| r.id.clone()))
-            .bind(
-                a.reason
-                    .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>()),
-            )
-            .bind(serde_json::to_string(a.intent).map_err(anyhow::Error::from)?)
-            .bind(intent_digest(a.intent)?);
-    }
-    q.execute(exec).untraced(db).await?;
+    ));
     Ok(())
 }
 

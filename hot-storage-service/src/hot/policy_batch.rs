@@ -6,8 +6,8 @@
 //! transaction that holds every user of the batch ([`ps::locked`]): it
 //! reads their usage in one statement, evaluates each request in the
 //! order queued against that usage plus what the requests before it in
-//! the batch recorded, then writes the activity log's entries in one
-//! statement and the usage buckets in two, and commits. Two requests of
+//! the batch recorded, then writes the activity log's entries and the
+//! usage buckets in one request (crate::statement), and commits. Two requests of
 //! one user, in one batch or on two replicas, therefore never both pass a
 //! limit only one fits in; and the per-request cost of the transaction
 //! (its locks, its round trips, SQLite's one writer) is shared by the
@@ -32,6 +32,7 @@ use crate::error::{AppError, AppResult};
 use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
+use crate::statement::Statement;
 use crate::types::{DeviceId, WalletId};
 
 /// At most this many requests per transaction (the activity insert's
@@ -350,7 +351,6 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
         .zip(&entries)
         .map(|(a, x)| (&jobs[x.job].id, a))
         .collect();
-    activity_store::insert_activities(&mut *tx.tx, db, &rows).await?;
     let writes: Vec<UsageWrite<'_>> = usage
         .iter()
         .zip(&users)
@@ -365,7 +365,23 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
                 })
         })
         .collect();
-    ps::replace_usage(&mut tx.tx, db, &writes).await?;
+    // The log and the usage in one round trip (crate::statement): the
+    // writer turn is held until the commit, so each round trip saved is
+    // saved for every writer waiting behind this batch.
+    let mut chunks = writes.chunks(ps::MAX_USAGE_WRITES);
+    let mut stmt = Statement::new();
+    activity_store::push_activities(&mut stmt, &rows)?;
+    if let Some(first) = chunks.next() {
+        ps::push_usage_writes(&mut stmt, first)?;
+    }
+    stmt.execute(&mut *tx.tx, db).await?;
+    // More changed buckets than one statement takes (rows merged on
+    // reading): the rest after, in the same transaction.
+    for chunk in chunks {
+        let mut more = Statement::new();
+        ps::push_usage_writes(&mut more, chunk)?;
+        more.execute(&mut *tx.tx, db).await?;
+    }
     tx.commit().await?;
     Ok(verdicts)
 }

@@ -20,11 +20,12 @@
 use keyframe_policy::{Amount, Intent, Layer, TokenAmount, Usage};
 use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
+use sqlx::{Any, Executor, FromRow, Transaction};
 
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Migration, Untraced as _};
 use crate::error::{AppError, AppResult};
+use crate::statement::{Statement, Value as SqlValue};
 use crate::types::WalletId;
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -304,73 +305,62 @@ pub struct UsageWrite<'a> {
     pub usage: &'a Usage,
 }
 
-/// At most this many entries per statement (10 binds each).
-const MAX_USAGE_WRITES: usize = 256;
+/// At most this many entries per statement (16 values each).
+pub const MAX_USAGE_WRITES: usize = 256;
 
-/// Writes `entries`: one `DELETE` of the rows they replace and one
-/// multi-row `INSERT` per chunk.
-pub async fn replace_usage(
-    conn: &mut AnyConnection,
-    db: &Db,
-    entries: &[UsageWrite<'_>],
-) -> AppResult<()> {
-    for chunk in entries.chunks(MAX_USAGE_WRITES) {
-        let branches: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = i * 6;
-                format!(
-                    "(iss = ${} AND sub = ${} AND layer = ${} AND rule = ${} AND bucket = ${} AND at > ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6
-                )
-            })
-            .collect();
-        let sql = format!("DELETE FROM policy_usage WHERE {}", branches.join(" OR "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
-            q = q
-                .bind(&e.id.iss)
-                .bind(&e.id.sub)
-                .bind(layer_str(e.usage.layer))
-                .bind(&e.usage.rule)
-                .bind(e.bucket)
-                .bind(i64::try_from(e.since).unwrap_or(i64::MAX));
-        }
-        q.execute(&mut *conn).untraced(db).await?;
-
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = i * 10;
-                let p: Vec<String> = (1..=10).map(|k| format!("${}", n + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
-             VALUES {}",
-            rows.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
-            let u = e.usage;
-            q = q
-                .bind(&e.id.iss)
-                .bind(&e.id.sub)
-                .bind(layer_str(u.layer))
-                .bind(&u.rule)
-                .bind(i64::try_from(u.at).unwrap_or(i64::MAX))
-                .bind(u.value.to_string())
-                .bind(u.lamports.to_string())
-                .bind(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?)
-                .bind(e.bucket)
-                .bind(i64::try_from(u.count).unwrap_or(i64::MAX));
-        }
-        q.execute(&mut *conn).untraced(db).await?;
+/// Adds to `stmt` the parts that write `entries`: one `DELETE` of the
+/// rows they replace, then one multi-row `INSERT` (none when there are
+/// none). On PostgreSQL the two are one statement, so the `DELETE` runs on
+/// the statement's snapshot and never sees the rows inserted.
+pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
     }
+    if entries.len() > MAX_USAGE_WRITES {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "{} usage writes in one statement",
+            entries.len()
+        )));
+    }
+    let mut branches = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (iss, sub) = (stmt.value(e.id.iss.as_str()), stmt.value(e.id.sub.as_str()));
+        let layer = stmt.value(layer_str(e.usage.layer));
+        let rule = stmt.value(e.usage.rule.as_str());
+        let bucket = stmt.value(e.bucket);
+        let since = stmt.value(i64::try_from(e.since).unwrap_or(i64::MAX));
+        branches.push(format!(
+            "(iss = {iss} AND sub = {sub} AND layer = {layer} AND rule = {rule} AND bucket = {bucket} AND at > {since})"
+        ));
+    }
+    stmt.part(format!(
+        "DELETE FROM policy_usage WHERE {}",
+        branches.join(" OR ")
+    ));
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let u = e.usage;
+        let values: [SqlValue; 10] = [
+            e.id.iss.as_str().into(),
+            e.id.sub.as_str().into(),
+            layer_str(u.layer).into(),
+            u.rule.as_str().into(),
+            i64::try_from(u.at).unwrap_or(i64::MAX).into(),
+            u.value.to_string().into(),
+            u.lamports.to_string().into(),
+            serde_json::to_string(&u.tokens)
+                .map_err(anyhow::Error::from)?
+                .into(),
+            e.bucket.into(),
+            i64::try_from(u.count).unwrap_or(i64::MAX).into(),
+        ];
+        rows.push(stmt.row(values));
+    }
+    stmt.part(format!(
+        "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
+         VALUES {}",
+        rows.join(", ")
+    ));
     Ok(())
 }
 
