@@ -1,0 +1,53 @@
+// Hot storage under load, without the rest of the bench: for A/B runs of
+// two service builds on one machine (bench/AB-issue9.md, docs/services.md).
+//   node bench/ab/load.mjs [sqlite|postgres|both] [seconds] [runs]
+// PROF_PARTS picks the loads (default healthz,recover,judged: GET /healthz,
+// POST /v2/devices/recover with DPoP, and the same with an intent judged by
+// bench/load.mjs's LOAD_POLICY). KEYFRAME_SERVICES_PROFILE picks
+// target/<profile>/hot-storage-service (default release): copy a base
+// build's binary into target/base/ and interleave runs with
+// KEYFRAME_SERVICES_PROFILE=base. PG_URL_SUFFIX is appended to the
+// PostgreSQL URL (e.g. ?options=-c%20synchronous_commit%3Doff).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStack } from "../../scripts/stack.mjs";
+import { signUp } from "../../tests/support/e2e.mjs";
+import { ensureWrk, seedWallets, startHot, startPostgres, wrk, wrkScript } from "../load.mjs";
+
+const which = process.argv[2] ?? "both";
+const secs = Number(process.argv[3] ?? 8);
+const runs = Number(process.argv[4] ?? 2);
+const parts = (process.env.PROF_PARTS ?? "healthz,recover,judged").split(",");
+const W = { threads: 2, conns: 32 };
+ensureWrk();
+const tmp = await mkdtemp(join(tmpdir(), "kf-prof-"));
+const stack = await startStack({ dataDir: join(tmp, "data"),
+  env: { KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0", SAMPLE_DAPP_AUTH_IP_PER_MINUTE: "100000" } });
+let pg;
+try {
+  const users = [];
+  for (let i = 0; i < 32; i++) users.push(await signUp(stack, "load"));
+  const dbs = [];
+  if (which !== "postgres") dbs.push(["sqlite", null]);
+  if (which !== "sqlite") { pg = await startPostgres(tmp); dbs.push(["postgres", pg.url + (process.env.PG_URL_SUFFIX ?? "")]); }
+  for (const [db, url] of dbs) {
+    const hot = await startHot(stack, tmp, db, url);
+    try {
+      const items = await seedWallets(stack, hot, users);
+      for (const part of parts) {
+        for (let i = 0; i < runs; i++) {
+          const script = part === "healthz" ? await wrkScript(tmp, hot, null)
+            : await wrkScript(tmp, hot, items, Math.ceil(secs * 14000), 2, part === "judged" ? "judged" : "body");
+          const target = part === "healthz" ? `${hot.url}/healthz` : `${hot.url}/v2/devices/recover`;
+          const r = await wrk(target, script, secs, hot.proc.pid, W);
+          console.log(`${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors}`);
+        }
+      }
+    } finally { await hot.proc.stop?.(); hot.proc.kill?.(); }
+  }
+} finally {
+  await stack.stop();
+  await pg?.stop?.();
+  await rm(tmp, { recursive: true, force: true }).catch(() => {});
+}
