@@ -29,6 +29,9 @@ const stack = await startStack({
 });
 const browser = await launchBrowser();
 const result = { tree, samples: {} };
+// bench/run.mjs's connectDevice as it was at ed287b9 and a6db612: a plain
+// token through keyframe_setAuth. Today's connectDevice binds the token to
+// the iFrame's DPoP key, which those trees do not have.
 async function connect(token) {
   const context = await browser.newContext();
   const page = await context.newPage();
