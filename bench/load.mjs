@@ -139,6 +139,38 @@ const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
  */
 export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1, field = "body") {
   const file = join(tmp, `${items ? `recover-${field}` : "healthz"}-${hot.port}.lua`);
+  // The start line: one empty folder per script, where each thread leaves a
+  // file once its init is done. wrk starts each thread as soon as its own
+  // init is done, while the next thread's init (seconds for recover: tens
+  // of thousands of requests to build) is still running, and counts what
+  // the early threads complete meanwhile against a duration that starts
+  // after the last thread: recover's rate came out about a quarter too
+  // high against /healthz's (whose init is empty), and the first thread
+  // outran its share of the proofs. No thread sends before every thread is
+  // ready; /healthz's script waits the same way, so both pay for the same
+  // per-request hook (wrk calls `delay` before every request).
+  const ready = await mkdtemp(join(tmp, "wrk-ready-"));
+  const startLine = `
+function setup(thread)
+  thread:set("id", setup_count)
+  setup_count = setup_count + 1
+end
+setup_count = 0
+local function mark_ready()
+  local f = assert(io.open(${luaString(ready)} .. "/" .. (id or 0), "w"))
+  f:close()
+end
+local started = false
+function delay()
+  if started then return 0 end
+  for k = 0, ${threads} - 1 do
+    local f = io.open(${luaString(ready)} .. "/" .. k, "r")
+    if not f then return 2 end
+    f:close()
+  end
+  started = true
+  return 0
+end`;
   const done = `
 function done(summary, latency, requests)
   local e = summary.errors
@@ -147,7 +179,11 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(99), latency.max))
 end`;
   if (!items) {
-    await writeFile(file, done);
+    await writeFile(file, `${startLine}
+function init(args)
+  mark_ready()
+end
+${done}`);
     return file;
   }
   const url = `${hot.url}/v2/devices/recover`;
@@ -168,12 +204,8 @@ local items = {}
 local function add(t) for _, it in ipairs(t) do items[#items + 1] = it end end
 ${chunks.join("\n")}
 local reqs = {}
-local threads = 0
 local i = 0
-function setup(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
+${startLine}
 function init(args)
   for k, it in ipairs(items) do
     reqs[k] = wrk.format("POST", "/v2/devices/recover", {
@@ -184,6 +216,7 @@ function init(args)
     }, it[3])
   end
   i = (id or 0) + 1 - ${threads}
+  mark_ready()
 end
 function request()
   i = i + ${threads}

@@ -37,7 +37,7 @@ try {
       const items = await seedWallets(stack, hot, users);
       for (const part of parts) {
         for (let i = 0; i < runs; i++) {
-          const script = part === "healthz" ? await wrkScript(tmp, hot, null)
+          const script = part === "healthz" ? await wrkScript(tmp, hot, null, 0, W.threads)
             : await wrkScript(tmp, hot, items, Math.ceil(secs * 14000), 2, part === "judged" ? "judged" : "body");
           const target = part === "healthz" ? `${hot.url}/healthz` : `${hot.url}/v2/devices/recover`;
           const r = await wrk(target, script, secs, hot.proc.pid, W);
