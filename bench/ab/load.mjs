@@ -40,7 +40,7 @@ try {
       for (let i = 0; i < runs; i++) {
         for (const part of parts) {
           const script = part === "healthz" ? await wrkScript(tmp, hot, null, 0, W.threads)
-            : await wrkScript(tmp, hot, items, Math.ceil(secs * 16000), 2, part === "judged" ? "judged" : "body");
+            : await wrkScript(tmp, hot, items, Math.ceil(secs * 16000), W.threads, part === "judged" ? "judged" : "body");
           const target = part === "healthz" ? `${hot.url}/healthz` : `${hot.url}/v2/devices/recover`;
           const r = await wrk(target, script, secs, hot.proc.pid, W);
           console.log(`${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors}`);
