@@ -64,6 +64,16 @@ pub struct Migration {
 impl Db {
     /// Connects (creating the SQLite file and its folder if needed).
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        Db::connect_with_log_limit(url, max_connections, LOG_RESTART_FRAMES).await
+    }
+
+    /// [`Db::connect`] with the SQLite log restarted past
+    /// `restart_after_frames` frames (see `spawn_checkpointer`).
+    async fn connect_with_log_limit(
+        url: &str,
+        max_connections: u32,
+        restart_after_frames: i64,
+    ) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         if backend == Backend::Sqlite {
@@ -96,6 +106,13 @@ impl Db {
                         // the commit of whichever write crossed the
                         // threshold (see `spawn_checkpointer`).
                         conn.execute("PRAGMA wal_autocheckpoint=0").await?;
+                        // A log that grew past this (readers held the
+                        // checkpoints back) is cut back to it once it is
+                        // started again (see `spawn_checkpointer`).
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA journal_size_limit={LOG_SIZE_LIMIT_BYTES}"
+                        )))
+                        .await?;
                     }
                     Ok(())
                 })
@@ -103,13 +120,14 @@ impl Db {
             .connect_with(opts)
             .await
             .context("connecting to the database")?;
+        let writer = Arc::new(tokio::sync::Mutex::new(()));
         if backend == Backend::Sqlite {
-            spawn_checkpointer(pool.clone());
+            spawn_checkpointer(pool.clone(), writer.clone(), restart_after_frames);
         }
         Ok(Db {
             pool,
             backend,
-            writer: Arc::new(tokio::sync::Mutex::new(())),
+            writer,
         })
     }
 
@@ -172,32 +190,105 @@ impl Db {
 /// How often the SQLite WAL is checkpointed.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
+/// Past this many frames (64 MiB of 4 KiB pages) the SQLite log is
+/// started again from its beginning (see `spawn_checkpointer`).
+pub const LOG_RESTART_FRAMES: i64 = 16_384;
+
+/// A log file larger than this is cut back to it when it starts again
+/// (`PRAGMA journal_size_limit`): what a burst grew is given back to the
+/// disk, while a log of the usual size is reused in place.
+pub const LOG_SIZE_LIMIT_BYTES: i64 = 128 << 20;
+
 /// SQLite: copies the write-ahead log into the database file every
 /// [`CHECKPOINT_EVERY`], on a connection of its own, until the pool
 /// closes. SQLite's automatic checkpoint (turned off in `Db::connect`)
 /// would run inside the commit of the write that crossed its threshold,
 /// while this process's writer turn is held, so every writer behind it
 /// waited: measured, the recover's p99 halved without it (docs/services.md).
-/// `PASSIVE` neither blocks nor waits for readers or writers; the log is
-/// reused from its start once a checkpoint has caught up, as before.
-fn spawn_checkpointer(pool: AnyPool) {
+/// `PASSIVE` neither blocks nor waits for readers or writers.
+///
+/// A writer starts the log again from its beginning only when a
+/// checkpoint has caught up and no reader is in the log. Under steady
+/// load some reader always is, so the log grew without end (951 MB after
+/// 14 s of judged recovers: docs/services.md) until the disk was full.
+/// Past `restart_after_frames` this task therefore takes this process's
+/// writer turn, so no writer adds frames, and runs a `RESTART`
+/// checkpoint: it copies the rest, waits (busy timeout) for the readers
+/// of older snapshots, which take a request's time, and leaves the log
+/// to be written again from its start. Other processes on the file
+/// still wait in SQLite's own lock.
+fn spawn_checkpointer(
+    pool: AnyPool,
+    writer: Arc<tokio::sync::Mutex<()>>,
+    restart_after_frames: i64,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut restarted: Option<i64> = None;
         loop {
             tick.tick().await;
             if pool.is_closed() {
                 return;
             }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-                && !pool.is_closed()
-            {
-                tracing::warn!(error = %e, "checkpointing the SQLite log failed");
+            let passive = checkpoint(&pool, "PASSIVE").await;
+            let frames = match passive {
+                Ok(c) => c.log_frames,
+                Err(e) => {
+                    if !pool.is_closed() {
+                        tracing::warn!(error = %e, "checkpointing the SQLite log failed");
+                    }
+                    continue;
+                }
+            };
+            // `restarted`: nothing was written since the last restart, so
+            // the next writer starts the log again by itself.
+            if frames <= restart_after_frames || restarted == Some(frames) {
+                continue;
+            }
+            let turn = writer.lock().await;
+            let started = std::time::Instant::now();
+            let restart = checkpoint(&pool, "RESTART").await;
+            drop(turn);
+            match restart {
+                Ok(c) if !c.busy => {
+                    restarted = Some(c.log_frames);
+                    tracing::debug!(
+                        frames,
+                        took_ms = started.elapsed().as_secs_f64() * 1e3,
+                        "the SQLite log starts again from its beginning"
+                    );
+                }
+                // Readers stayed past the busy timeout: tried again at
+                // the next tick.
+                Ok(_) => tracing::warn!(frames, "the SQLite log could not be started again"),
+                Err(e) if !pool.is_closed() => {
+                    tracing::warn!(error = %e, "restarting the SQLite log failed");
+                }
+                Err(_) => {}
             }
         }
     });
+}
+
+/// What `PRAGMA wal_checkpoint` answered.
+struct Checkpoint {
+    /// It could not finish (a `RESTART` that readers or a writer held back).
+    busy: bool,
+    /// Frames in the log.
+    log_frames: i64,
+}
+
+async fn checkpoint(pool: &AnyPool, mode: &'static str) -> Result<Checkpoint, sqlx::Error> {
+    let (busy, log_frames, _copied): (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(
+        format!("PRAGMA wal_checkpoint({mode})"),
+    ))
+    .fetch_one(pool)
+    .await?;
+    Ok(Checkpoint {
+        busy: busy != 0,
+        log_frames,
+    })
 }
 
 /// Milliseconds since the Unix epoch.
@@ -248,6 +339,94 @@ mod tests {
     use sqlx::Connection as _;
 
     use crate::db::{CHECKPOINT_EVERY, Db};
+
+    /// Writes `rows` rows of 2 KiB, each its own transaction taken with
+    /// the writer turn (as the service's writers do), while three readers
+    /// in turn keep a read transaction open at every moment (as a service
+    /// under load does); then the log file's size and the rows written.
+    async fn write_under_readers(restart_after_frames: i64, rows: i64) -> (u64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let db = Db::connect_with_log_limit(
+            &format!("sqlite://{}?mode=rwc", path.display()),
+            8,
+            restart_after_frames,
+        )
+        .await
+        .unwrap();
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL, pad BLOB NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for k in 0..3u64 {
+            let (pool, done) = (db.pool.clone(), done.clone());
+            readers.push(tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(k)).await;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut tx = pool.begin().await.unwrap();
+                    let _: Option<i64> = sqlx::query_scalar("SELECT MAX(rowid) FROM t")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+                    tx.commit().await.unwrap();
+                }
+            }));
+        }
+        let wal = path.with_extension("db-wal");
+        // At most one write a millisecond, so what a checkpoint interval
+        // adds to the log does not depend on the machine's speed.
+        let mut pace = tokio::time::interval(std::time::Duration::from_millis(1));
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        for i in 0..rows {
+            pace.tick().await;
+            let _turn = db.write_turn().await;
+            sqlx::query("INSERT INTO t (x, pad) VALUES ($1, $2)")
+                .bind(i)
+                .bind(vec![7u8; 2048])
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        for r in readers {
+            r.await.unwrap();
+        }
+        let size = std::fs::metadata(&wal).unwrap().len();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        db.pool.close().await;
+        (size, n)
+    }
+
+    /// Under steady load the log stays near its limit instead of growing
+    /// with every write until the disk is full (docs/services.md), and
+    /// nothing written is lost when it starts again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_stays_bounded_while_readers_are_always_in_it() {
+        const ROWS: i64 = 4_000;
+        // First the same readers and writes without the restart: the log
+        // grows with every write (at least one 4 KiB page per commit), so
+        // the load below is one that needs the restart.
+        let (grown, n) = write_under_readers(i64::MAX, ROWS).await;
+        assert_eq!(n, ROWS);
+        assert!(
+            grown >= ROWS as u64 * 4096,
+            "without the restart the log should grow ({grown} bytes): the readers do not hold it"
+        );
+        // Restarted past 200 frames: at most 250 writes (a checkpoint
+        // interval at one a millisecond) of a few pages each come on top.
+        let (bounded, n) = write_under_readers(200, ROWS).await;
+        assert_eq!(n, ROWS, "every row is there");
+        assert!(
+            bounded < 8 << 20,
+            "the log grew to {bounded} bytes for {ROWS} writes ({grown} without the restart)"
+        );
+    }
 
     /// Rows count in the database file itself once the checkpointer ran,
     /// though SQLite's own checkpoint is off: read through a connection
