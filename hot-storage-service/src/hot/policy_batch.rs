@@ -160,6 +160,9 @@ struct UserUsage {
     bucket: Vec<i64>,
     /// Whether the batch changed the entry (it is written back).
     changed: Vec<bool>,
+    /// Whether the entry is one stored row of its bucket, so it is
+    /// written back in place (policy_store::UsageWrite::in_place).
+    one_row: Vec<bool>,
 }
 
 impl UserUsage {
@@ -169,6 +172,7 @@ impl UserUsage {
             usage: Vec::with_capacity(stored.len()),
             bucket: Vec::with_capacity(stored.len()),
             changed: Vec::with_capacity(stored.len()),
+            one_row: Vec::with_capacity(stored.len()),
         };
         for s in stored {
             match u.find(s.bucket, &s.usage) {
@@ -178,8 +182,11 @@ impl UserUsage {
                 Some(i) => {
                     u.usage[i].absorb(&s.usage);
                     u.changed[i] = true;
+                    u.one_row[i] = false;
                 }
                 None => {
+                    // A row from before buckets is never written back.
+                    u.one_row.push(s.bucket >= 0);
                     u.usage.push(s.usage);
                     u.bucket.push(s.bucket);
                     u.changed.push(false);
@@ -213,6 +220,7 @@ impl UserUsage {
                 self.usage.push(u.clone());
                 self.bucket.push(bucket);
                 self.changed.push(true);
+                self.one_row.push(false);
             }
         }
     }
@@ -362,6 +370,7 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
                     since: uu.since,
                     bucket: uu.bucket[i],
                     usage: &uu.usage[i],
+                    in_place: uu.one_row[i],
                 })
         })
         .collect();
@@ -432,6 +441,11 @@ mod tests {
         assert_eq!((u.bucket[1], u.usage[1].rule.as_str()), (60, "b"));
         assert_eq!(u.bucket[2], 120);
         assert_eq!(u.changed, vec![true, true, true]);
+        assert_eq!(
+            u.one_row,
+            vec![true, false, false],
+            "the stored bucket is updated in place, new ones inserted"
+        );
     }
 
     #[test]
@@ -452,6 +466,11 @@ mod tests {
             vec![true, false],
             "the merged entry is rewritten"
         );
+        assert_eq!(
+            u.one_row,
+            vec![false, true],
+            "two rows become one: deleted and inserted, not updated"
+        );
     }
 
     #[test]
@@ -464,6 +483,7 @@ mod tests {
         u.record(&usage("a", 63, 1), 60);
         assert_eq!(u.usage.len(), 3);
         assert_eq!(u.changed, vec![false, false, true]);
+        assert_eq!(u.one_row, vec![false, false, false]);
         assert_eq!(u.bucket[2], 60);
     }
 }

@@ -85,6 +85,20 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX policy_usage_bucket ON policy_usage (iss, sub, rule, bucket)",
         ],
     },
+    Migration {
+        // A bucket's row is updated in place (push_usage_writes), and no
+        // index holds the columns an update changes, so it rewrites one
+        // page, not five: the user's rows are read through
+        // `policy_usage_bucket` (its `iss, sub` prefix), and the sweep
+        // finds old rows by bucket (a bucket starts at or before its
+        // row's `at`; rows from before buckets have -1).
+        version: 3,
+        statements: &[
+            "DROP INDEX policy_usage_user",
+            "DROP INDEX policy_usage_at",
+            "CREATE INDEX policy_usage_sweep ON policy_usage (bucket)",
+        ],
+    },
 ];
 
 /// The table that records which of [`MIGRATIONS`] ran.
@@ -311,15 +325,19 @@ pub struct UsageWrite<'a> {
     pub since: u64,
     pub bucket: i64,
     pub usage: &'a Usage,
+    /// Exactly one row was read for the bucket: it is updated in place
+    /// (else the rows are deleted and one is inserted).
+    pub in_place: bool,
 }
 
 /// At most this many entries per statement (16 values each).
 pub const MAX_USAGE_WRITES: usize = 256;
 
-/// Adds to `stmt` the parts that write `entries`: one `DELETE` of the
-/// rows they replace, then one multi-row `INSERT` (none when there are
-/// none). On PostgreSQL the two are one statement, so the `DELETE` runs on
-/// the statement's snapshot and never sees the rows inserted.
+/// Adds to `stmt` the parts that write `entries`: an `UPDATE` of each row
+/// updated in place, one `DELETE` of the rows the others replace, then one
+/// multi-row `INSERT` (none when there are none). On PostgreSQL they are
+/// one statement, so the `DELETE` runs on the statement's snapshot and
+/// never sees the rows inserted; no two parts touch one row.
 pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> AppResult<()> {
     if entries.is_empty() {
         return Ok(());
@@ -330,23 +348,34 @@ pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> Ap
             entries.len()
         )));
     }
-    let mut branches = Vec::with_capacity(entries.len());
-    for e in entries {
-        let (iss, sub) = (stmt.value(e.id.iss.as_str()), stmt.value(e.id.sub.as_str()));
-        let layer = stmt.value(layer_str(e.usage.layer));
-        let rule = stmt.value(e.usage.rule.as_str());
-        let bucket = stmt.value(e.bucket);
-        let since = stmt.value(i64::try_from(e.since).unwrap_or(i64::MAX));
-        branches.push(format!(
-            "(iss = {iss} AND sub = {sub} AND layer = {layer} AND rule = {rule} AND bucket = {bucket} AND at > {since})"
+    let (in_place, replaced): (Vec<&UsageWrite<'_>>, Vec<&UsageWrite<'_>>) =
+        entries.iter().partition(|e| e.in_place);
+    for e in in_place {
+        let u = e.usage;
+        let at = stmt.value(i64::try_from(u.at).unwrap_or(i64::MAX));
+        let value = stmt.value(u.value.to_string());
+        let lamports = stmt.value(u.lamports.to_string());
+        let tokens = stmt.value(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?);
+        let count = stmt.value(i64::try_from(u.count).unwrap_or(i64::MAX));
+        let key = usage_key(stmt, e);
+        stmt.part(format!(
+            "UPDATE policy_usage SET at = {at}, value = {value}, lamports = {lamports}, \
+             tokens = {tokens}, count = {count} WHERE {key}"
         ));
+    }
+    if replaced.is_empty() {
+        return Ok(());
+    }
+    let mut branches = Vec::with_capacity(replaced.len());
+    for e in &replaced {
+        branches.push(format!("({})", usage_key(stmt, e)));
     }
     stmt.part(format!(
         "DELETE FROM policy_usage WHERE {}",
         branches.join(" OR ")
     ));
-    let mut rows = Vec::with_capacity(entries.len());
-    for e in entries {
+    let mut rows = Vec::with_capacity(replaced.len());
+    for e in replaced {
         let u = e.usage;
         let values: [SqlValue; 10] = [
             e.id.iss.as_str().into(),
@@ -370,6 +399,19 @@ pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> Ap
         rows.join(", ")
     ));
     Ok(())
+}
+
+/// The condition that selects the rows `e` replaces (their values added
+/// to `stmt`).
+fn usage_key(stmt: &mut Statement, e: &UsageWrite<'_>) -> String {
+    let (iss, sub) = (stmt.value(e.id.iss.as_str()), stmt.value(e.id.sub.as_str()));
+    let layer = stmt.value(layer_str(e.usage.layer));
+    let rule = stmt.value(e.usage.rule.as_str());
+    let bucket = stmt.value(e.bucket);
+    let since = stmt.value(i64::try_from(e.since).unwrap_or(i64::MAX));
+    format!(
+        "iss = {iss} AND sub = {sub} AND layer = {layer} AND rule = {rule} AND bucket = {bucket} AND at > {since}"
+    )
 }
 
 /// Stores `rules` unless a set of the same or a higher version is stored
@@ -474,7 +516,9 @@ pub async fn sweep(
         .untraced(db)
         .await?
         .rows_affected();
-    let u = sqlx::query("DELETE FROM policy_usage WHERE at < $1")
+    // By bucket (index `policy_usage_sweep`): every row whose `at` is
+    // before the cut has its bucket before it too.
+    let u = sqlx::query("DELETE FROM policy_usage WHERE bucket < $1 AND at < $1")
         .bind(usage_before_secs)
         .execute(&db.pool)
         .untraced(db)

@@ -230,19 +230,28 @@ async fn retention(db: Db) {
     )
     .await;
     let window = keyframe_policy::MAX_WINDOW_SECS as i64;
-    for at in [now() - window - 60, now() - window + 60] {
+    // Rows from before buckets (-1) and bucketed ones, each just outside
+    // and just inside the longest window; the young bucketed row's bucket
+    // starts before the cut (the sweep finds rows by bucket).
+    let (old_at, young_at) = (now() - window - 60, now() - window + 60);
+    for (at, bucket) in [
+        (old_at, -1),
+        (young_at, -1),
+        (old_at, old_at - 3600),
+        (young_at, young_at - 3600),
+    ] {
         exec(
             &srv,
             &format!(
-                "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens) \
-                 VALUES ('{ISS}', 'retention', 'operator', 'tiny', {at}, '0', '0', '[]')"
+                "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket) \
+                 VALUES ('{ISS}', 'retention', 'operator', 'tiny', {at}, '0', '0', '[]', {bucket})"
             ),
         )
         .await;
     }
     assert_eq!(
         count(&srv, "SELECT COUNT(*) FROM policy_usage").await,
-        rows + 2
+        rows + 4
     );
 
     hot_storage_service::hot::sweep_expired(&srv.state)
@@ -254,7 +263,16 @@ async fn retention(db: Db) {
     assert!(left.iter().any(|e| e["id"] == young));
     assert_eq!(
         count(&srv, "SELECT COUNT(*) FROM policy_usage").await,
-        rows + 1
+        rows + 2
+    );
+    assert_eq!(
+        count(
+            &srv,
+            &format!("SELECT COUNT(*) FROM policy_usage WHERE at = {young_at}")
+        )
+        .await,
+        2,
+        "the young rows are kept"
     );
 }
 dual!(retention_sweeps_old_activity_and_usage, retention);
