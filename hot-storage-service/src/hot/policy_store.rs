@@ -351,12 +351,12 @@ pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> Ap
     let (in_place, replaced): (Vec<&UsageWrite<'_>>, Vec<&UsageWrite<'_>>) =
         entries.iter().partition(|e| e.in_place);
     for e in in_place {
-        let u = e.usage;
-        let at = stmt.value(i64::try_from(u.at).unwrap_or(i64::MAX));
-        let value = stmt.value(u.value.to_string());
-        let lamports = stmt.value(u.lamports.to_string());
-        let tokens = stmt.value(serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?);
-        let count = stmt.value(i64::try_from(u.count).unwrap_or(i64::MAX));
+        let c = UsageColumns::of(e.usage)?;
+        let at = stmt.value(c.at);
+        let value = stmt.value(c.value);
+        let lamports = stmt.value(c.lamports);
+        let tokens = stmt.value(c.tokens);
+        let count = stmt.value(c.count);
         let key = usage_key(stmt, e);
         stmt.part(format!(
             "UPDATE policy_usage SET at = {at}, value = {value}, lamports = {lamports}, \
@@ -376,20 +376,18 @@ pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> Ap
     ));
     let mut rows = Vec::with_capacity(replaced.len());
     for e in replaced {
-        let u = e.usage;
+        let c = UsageColumns::of(e.usage)?;
         let values: [SqlValue; 10] = [
             e.id.iss.as_str().into(),
             e.id.sub.as_str().into(),
-            layer_str(u.layer).into(),
-            u.rule.as_str().into(),
-            i64::try_from(u.at).unwrap_or(i64::MAX).into(),
-            u.value.to_string().into(),
-            u.lamports.to_string().into(),
-            serde_json::to_string(&u.tokens)
-                .map_err(anyhow::Error::from)?
-                .into(),
+            layer_str(e.usage.layer).into(),
+            e.usage.rule.as_str().into(),
+            c.at.into(),
+            c.value.into(),
+            c.lamports.into(),
+            c.tokens.into(),
             e.bucket.into(),
-            i64::try_from(u.count).unwrap_or(i64::MAX).into(),
+            c.count.into(),
         ];
         rows.push(stmt.row(values));
     }
@@ -399,6 +397,27 @@ pub fn push_usage_writes(stmt: &mut Statement, entries: &[UsageWrite<'_>]) -> Ap
         rows.join(", ")
     ));
     Ok(())
+}
+
+/// A usage entry's columns as stored, beside its key.
+struct UsageColumns {
+    at: i64,
+    value: String,
+    lamports: String,
+    tokens: String,
+    count: i64,
+}
+
+impl UsageColumns {
+    fn of(u: &Usage) -> AppResult<UsageColumns> {
+        Ok(UsageColumns {
+            at: i64::try_from(u.at).unwrap_or(i64::MAX),
+            value: u.value.to_string(),
+            lamports: u.lamports.to_string(),
+            tokens: serde_json::to_string(&u.tokens).map_err(anyhow::Error::from)?,
+            count: i64::try_from(u.count).unwrap_or(i64::MAX),
+        })
+    }
 }
 
 /// The condition that selects the rows `e` replaces (their values added
