@@ -27,7 +27,7 @@ use super::policy_gate::{
 use super::policy_store::{self as ps, UsageWrite, WalletRules};
 use super::store::HotStore;
 use crate::auth::Identity;
-use crate::db::{Db, now_ms};
+use crate::db::{Backend, Db, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
@@ -38,6 +38,14 @@ use crate::types::{DeviceId, WalletId};
 /// At most this many requests per transaction (the activity insert's
 /// bind limit: activity_store::MAX_ACTIVITY_PER_INSERT).
 const MAX_BATCH: usize = 128;
+
+/// PostgreSQL: this many queues per process, each with one batch in
+/// flight. A user's requests always go to the same queue (by their lock
+/// key), so two batches of one process never hold one user's lock and
+/// never wait on each other: while one waits on a round trip the other
+/// runs (docs/services.md, "Group commit"). SQLite has one writer, so one
+/// queue.
+const POSTGRES_QUEUES: usize = 2;
 
 /// What `recover` asks before it opens a share for a signature.
 pub struct Gate<'a> {
@@ -69,20 +77,24 @@ enum Verdict {
     Denied(String),
 }
 
-/// The policy's queue of judgements (one per hot-storage process; the
-/// router holds it as an extension: crate::hot::app).
+/// The policy's queues of judgements (one set per hot-storage process;
+/// the router holds it as an extension: crate::hot::app).
 pub struct PolicyBatches {
     db: Db,
     metrics: Arc<Metrics>,
-    queue: GroupCommit<Job, Result<Verdict, String>>,
+    queues: Vec<GroupCommit<Job, Result<Verdict, String>>>,
 }
 
 impl PolicyBatches {
     pub fn new(db: Db, metrics: Arc<Metrics>) -> PolicyBatches {
+        let queues = match db.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_QUEUES,
+        };
         PolicyBatches {
             db,
             metrics,
-            queue: GroupCommit::new(MAX_BATCH),
+            queues: (0..queues).map(|_| GroupCommit::new(MAX_BATCH)).collect(),
         }
     }
 
@@ -107,11 +119,18 @@ impl PolicyBatches {
                 }
             }
         };
-        self.queue
+        let queue = queue_of(&job.id, self.queues.len());
+        self.queues[queue]
             .submit(job, run)
             .await?
             .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
     }
+}
+
+/// The queue of `id`'s requests, of `n`: always the same one for a user.
+fn queue_of(id: &Identity, n: usize) -> usize {
+    let n = u64::try_from(n.max(1)).unwrap_or(1);
+    usize::try_from(ps::lock_key(id).unsigned_abs() % n).unwrap_or(0)
 }
 
 /// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
@@ -410,8 +429,30 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use keyframe_policy::{Amount, Layer, Usage};
 
-    use crate::hot::policy_batch::UserUsage;
+    use crate::auth::Identity;
+    use crate::hot::policy_batch::{UserUsage, queue_of};
     use crate::hot::policy_store::StoredUsage;
+
+    /// A user's requests share one queue (so two batches of one process
+    /// never hold one user's lock), and users spread over the queues.
+    #[test]
+    fn a_user_always_has_the_same_queue_and_users_spread() {
+        let user = |i: usize| Identity {
+            iss: "https://issuer.example".to_owned(),
+            sub: format!("user-{i}"),
+        };
+        let mut per_queue = [0usize; 2];
+        for i in 0..64 {
+            let q = queue_of(&user(i), 2);
+            assert_eq!(q, queue_of(&user(i), 2), "user {i} moved");
+            per_queue[q] += 1;
+        }
+        assert!(
+            per_queue.iter().all(|&n| n >= 16),
+            "64 users over 2 queues: {per_queue:?}"
+        );
+        assert_eq!(queue_of(&user(1), 1), 0);
+    }
 
     fn usage(rule: &str, at: u64, value: u64) -> Usage {
         Usage {
