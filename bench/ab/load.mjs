@@ -19,7 +19,7 @@ const which = process.argv[2] ?? "both";
 const secs = Number(process.argv[3] ?? 8);
 const runs = Number(process.argv[4] ?? 2);
 const parts = (process.env.PROF_PARTS ?? "healthz,recover,judged").split(",");
-const W = { threads: 2, conns: 32 };
+const W = { threads: Number(process.env.WRK_THREADS ?? 2), conns: Number(process.env.WRK_CONNS ?? 32) };
 ensureWrk();
 const tmp = await mkdtemp(join(tmpdir(), "kf-prof-"));
 const stack = await startStack({ dataDir: join(tmp, "data"),
