@@ -76,6 +76,12 @@ impl Statement {
         self.parts.push(sql);
     }
 
+    /// Puts `sql`, a part without values (`BEGIN IMMEDIATE`), before
+    /// every other part. The numbering of the values is unchanged.
+    pub fn prepend_plain(&mut self, sql: &str) {
+        self.parts.insert(0, sql.to_owned());
+    }
+
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
     }

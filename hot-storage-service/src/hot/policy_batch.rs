@@ -290,9 +290,7 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
         .zip(&since)
         .filter_map(|(u, s)| s.map(|s| (*u, s)))
         .collect();
-    let mut read = ps::load_usage_many(&mut *tx.tx, db, &asked)
-        .await?
-        .into_iter();
+    let mut read = tx.load_usage(db, &asked).await?.into_iter();
     let mut usage: Vec<UserUsage> = since
         .iter()
         .map(|s| match s {
@@ -334,7 +332,7 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
                 continue;
             }
             Effect::Approve => {
-                if !consume_approval(&mut tx.tx, db, j).await? {
+                if !consume_approval(tx.conn(db).await?, db, j).await? {
                     verdicts.push((
                         Verdict::Denied(format!(
                             "{} needs the approval webhook's yes (an unused approval for this wallet and this very request, at most {APPROVAL_TTL_SECS} s old)",
@@ -402,15 +400,15 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
     if let Some(first) = chunks.next() {
         ps::push_usage_writes(&mut stmt, first)?;
     }
-    stmt.execute(&mut *tx.tx, db).await?;
+    let mut statements = vec![stmt];
     // More changed buckets than one statement takes (rows merged on
     // reading): the rest after, in the same transaction.
     for chunk in chunks {
         let mut more = Statement::new();
         ps::push_usage_writes(&mut more, chunk)?;
-        more.execute(&mut *tx.tx, db).await?;
+        statements.push(more);
     }
-    tx.commit().await?;
+    tx.write_and_commit(db, statements).await?;
     Ok(verdicts)
 }
 

@@ -20,7 +20,8 @@
 use keyframe_policy::{Amount, Intent, Layer, TokenAmount, Usage};
 use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Executor, FromRow, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
 
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Migration, Untraced as _, now_ms};
@@ -162,27 +163,139 @@ pub(super) fn lock_key(id: &Identity) -> i64 {
 /// A transaction no other `locked` transaction of the same users runs
 /// beside, on any replica: the usage it reads stays true until it commits.
 pub struct Locked {
-    pub tx: Transaction<'static, Any>,
-    /// SQLite: this process's writer turn, held to the end (crate::db).
+    kind: LockedKind,
+}
+
+enum LockedKind {
+    Postgres(Transaction<'static, Any>),
+    Sqlite(SqliteTurn),
+}
+
+/// SQLite: the batch's transaction on a connection of its own, begun by its
+/// first statement and committed by its last (`BEGIN IMMEDIATE; <read>`
+/// … `<writes>; COMMIT`), so a batch is two calls to the connection's
+/// worker thread instead of four while every writer of the process waits
+/// for this one (docs/services.md, "Group commit").
+struct SqliteTurn {
+    conn: PoolConnection<Any>,
+    /// A transaction may be open on `conn`: set before the statement that
+    /// begins it runs, cleared once the one that commits it succeeded.
+    begun: bool,
+    /// This process's writer turn, held to the end (crate::db).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+impl SqliteTurn {
+    /// What the next statement starts with: `BEGIN IMMEDIATE` unless the
+    /// transaction is open already.
+    fn begin(&mut self) -> Option<&'static str> {
+        (!std::mem::replace(&mut self.begun, true)).then_some("BEGIN IMMEDIATE")
+    }
+}
+
+impl Drop for SqliteTurn {
+    /// A connection whose transaction may still be open (a statement
+    /// failed, or the batch's task ended early) never goes back to the
+    /// pool: it is closed, which rolls the transaction back.
+    fn drop(&mut self) {
+        if self.begun {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 impl Locked {
-    pub async fn commit(self) -> AppResult<()> {
-        Ok(self.tx.commit().await?)
+    /// The usage of `users` since each one's time ([`load_usage_many`]);
+    /// on SQLite the statement that opens the transaction.
+    pub async fn load_usage(
+        &mut self,
+        db: &Db,
+        users: &[(&Identity, u64)],
+    ) -> AppResult<Vec<Vec<StoredUsage>>> {
+        match &mut self.kind {
+            LockedKind::Postgres(tx) => load_usage_many(&mut **tx, db, users, None).await,
+            LockedKind::Sqlite(t) => {
+                if users.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let begin = t.begin();
+                load_usage_many(&mut *t.conn, db, users, begin).await
+            }
+        }
+    }
+
+    /// The transaction's connection, for a statement of its own (SQLite:
+    /// the transaction is opened first if no statement opened it yet).
+    pub async fn conn(&mut self, db: &Db) -> AppResult<&mut AnyConnection> {
+        match &mut self.kind {
+            LockedKind::Postgres(tx) => Ok(&mut **tx),
+            LockedKind::Sqlite(t) => {
+                if let Some(begin) = t.begin() {
+                    sqlx::query(begin)
+                        .execute(&mut *t.conn)
+                        .untraced(db)
+                        .await?;
+                }
+                Ok(&mut *t.conn)
+            }
+        }
+    }
+
+    /// Runs `writes` in order and commits (SQLite: the first opens the
+    /// transaction if it is not open yet, the last commits it).
+    pub async fn write_and_commit(mut self, db: &Db, mut writes: Vec<Statement>) -> AppResult<()> {
+        match &mut self.kind {
+            LockedKind::Postgres(_) => {
+                let LockedKind::Postgres(mut tx) = self.kind else {
+                    return Err(AppError::Internal(anyhow::anyhow!("a batch changed kind")));
+                };
+                for w in writes {
+                    w.execute(&mut *tx, db).await?;
+                }
+                Ok(tx.commit().await?)
+            }
+            LockedKind::Sqlite(t) => {
+                writes.retain(|w| !w.is_empty());
+                if writes.is_empty() {
+                    if !t.begun {
+                        return Ok(()); // nothing read, nothing written
+                    }
+                    writes.push(Statement::new());
+                }
+                if let (Some(begin), Some(first)) = (t.begin(), writes.first_mut()) {
+                    first.prepend_plain(begin);
+                }
+                if let Some(last) = writes.last_mut() {
+                    last.part("COMMIT".to_owned());
+                }
+                for w in writes {
+                    w.execute(&mut *t.conn, db).await?;
+                }
+                t.begun = false;
+                Ok(())
+            }
+        }
     }
 }
 
 /// Opens a [`Locked`] transaction for `users` (a batch of them:
 /// crate::hot::policy_batch). PostgreSQL: their advisory locks, taken in
 /// ascending key order, so two batches on two replicas that share users
-/// never wait on each other in a circle.
+/// never wait on each other in a circle. SQLite: this process's writer
+/// turn and a connection; the transaction itself opens with the batch's
+/// first statement ([`SqliteTurn`]).
 pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
     match db.backend {
         Backend::Sqlite => {
             let turn = db.write_turn().await;
-            let tx = db.pool.begin_with("BEGIN IMMEDIATE").untraced(db).await?;
-            Ok(Locked { tx, _turn: turn })
+            let conn = db.pool.acquire().untraced(db).await?;
+            Ok(Locked {
+                kind: LockedKind::Sqlite(SqliteTurn {
+                    conn,
+                    begun: false,
+                    _turn: turn,
+                }),
+            })
         }
         Backend::Postgres => {
             let mut keys: Vec<i64> = users.iter().map(|u| lock_key(u)).collect();
@@ -190,7 +303,9 @@ pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
             keys.dedup();
             let begin = begin_locking(&keys);
             let tx = db.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?;
-            Ok(Locked { tx, _turn: None })
+            Ok(Locked {
+                kind: LockedKind::Postgres(tx),
+            })
         }
     }
 }
@@ -262,7 +377,7 @@ pub async fn load_usage(
     id: &Identity,
     since: u64,
 ) -> AppResult<Vec<StoredUsage>> {
-    let mut all = load_usage_many(exec, db, &[(id, since)]).await?;
+    let mut all = load_usage_many(exec, db, &[(id, since)], None).await?;
     Ok(all.pop().unwrap_or_default())
 }
 
@@ -275,6 +390,7 @@ pub async fn load_usage_many(
     exec: impl Executor<'_, Database = Any>,
     db: &Db,
     users: &[(&Identity, u64)],
+    begin: Option<&str>,
 ) -> AppResult<Vec<Vec<StoredUsage>>> {
     let mut out: Vec<Vec<StoredUsage>> = users.iter().map(|_| Vec::new()).collect();
     if users.is_empty() {
@@ -297,8 +413,11 @@ pub async fn load_usage_many(
             )
         })
         .collect();
+    // SQLite: `begin` (a statement without values) opens the transaction
+    // in the same call (SqliteTurn).
+    let begin = begin.map(|b| format!("{b}; ")).unwrap_or_default();
     let sql = format!(
-        "SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
+        "{begin}SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
          WHERE {} ORDER BY at",
         branches.join(" OR ")
     );
@@ -558,6 +677,142 @@ mod tests {
     // as an import of `hot`.
     use crate::db::now_ms;
     use crate::hot::policy_store::new_id;
+
+    /// A migrated SQLite database with one usage row, and a second pool
+    /// on the same file that sees only what was committed.
+    async fn sqlite_with_usage() -> (tempfile::TempDir, crate::db::Db, crate::db::Db) {
+        use crate::db::Db;
+        use crate::hot::policy_store::{MIGRATIONS, MIGRATIONS_TABLE};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+        let db = Db::connect(&url, 3).await.unwrap();
+        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        sqlx::query(
+            "INSERT INTO policy_usage (iss, sub, layer, rule, at, value, lamports, tokens, bucket, count) \
+             VALUES ('i', 's', 'operator', 'r', 100, '1', '0', '[]', 60, 1)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let other = Db::connect(&url, 1).await.unwrap();
+        (dir, db, other)
+    }
+
+    fn usage_write(value: &str) -> crate::statement::Statement {
+        let mut w = crate::statement::Statement::new();
+        let v = w.value(value);
+        w.part(format!(
+            "UPDATE policy_usage SET value = {v} WHERE rule = 'r'"
+        ));
+        w
+    }
+
+    async fn stored_value(db: &crate::db::Db) -> String {
+        sqlx::query_scalar("SELECT value FROM policy_usage WHERE rule = 'r'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Every connection of `db`'s pool can begin a transaction: none was
+    /// given back with one still open.
+    async fn no_open_transaction_in(db: &crate::db::Db) {
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut c = db.pool.acquire().await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *c)
+                .await
+                .expect("a pooled connection was left inside a transaction");
+            sqlx::query("ROLLBACK").execute(&mut *c).await.unwrap();
+            held.push(c);
+        }
+    }
+
+    /// SQLite: the batch's read opens its transaction and its last write
+    /// commits it (two calls), and what it wrote is there for others.
+    #[tokio::test]
+    async fn a_sqlite_batch_opens_with_its_read_and_commits_with_its_write() {
+        use crate::auth::Identity;
+        use crate::hot::policy_store::locked;
+        let (_dir, db, other) = sqlite_with_usage().await;
+        let user = Identity {
+            iss: "i".to_owned(),
+            sub: "s".to_owned(),
+        };
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let read = tx.load_usage(&db, &[(&user, 0)]).await.unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].len(), 1, "the stored row is read");
+        // The read holds SQLite's write lock: another connection cannot
+        // write until the batch commits.
+        let mut c = other.pool.acquire().await.unwrap();
+        sqlx::query("PRAGMA busy_timeout = 0")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        let blocked = sqlx::query("BEGIN IMMEDIATE").execute(&mut *c).await;
+        assert!(
+            blocked.is_err(),
+            "the batch's read did not open its transaction"
+        );
+        drop(c);
+        tx.write_and_commit(&db, vec![usage_write("7")])
+            .await
+            .unwrap();
+        assert_eq!(stored_value(&other).await, "7");
+        no_open_transaction_in(&db).await;
+        // With nothing to read, the write opens the transaction itself.
+        let tx = locked(&db, &[&user]).await.unwrap();
+        tx.write_and_commit(&db, vec![usage_write("8")])
+            .await
+            .unwrap();
+        assert_eq!(stored_value(&other).await, "8");
+        no_open_transaction_in(&db).await;
+    }
+
+    /// A batch that fails after its read, or is dropped, writes nothing
+    /// and gives no connection back inside a transaction.
+    #[tokio::test]
+    async fn a_failed_or_dropped_sqlite_batch_leaves_nothing_open() {
+        use crate::auth::Identity;
+        use crate::hot::policy_store::locked;
+        let (_dir, db, other) = sqlite_with_usage().await;
+        let user = Identity {
+            iss: "i".to_owned(),
+            sub: "s".to_owned(),
+        };
+        // Dropped after the read.
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        tx.load_usage(&db, &[(&user, 0)]).await.unwrap();
+        drop(tx);
+        no_open_transaction_in(&db).await;
+        // A write that fails after one that succeeded, in one batch.
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        tx.load_usage(&db, &[(&user, 0)]).await.unwrap();
+        let mut bad = crate::statement::Statement::new();
+        bad.part("INSERT INTO no_such_table (x) VALUES (1)".to_owned());
+        assert!(
+            tx.write_and_commit(&db, vec![usage_write("9"), bad])
+                .await
+                .is_err()
+        );
+        assert_eq!(stored_value(&other).await, "1", "a failed batch wrote");
+        no_open_transaction_in(&db).await;
+        // Approval-style: the connection asked for first opens it.
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        sqlx::query("UPDATE policy_usage SET count = 5")
+            .execute(tx.conn(&db).await.unwrap())
+            .await
+            .unwrap();
+        drop(tx);
+        let count: i64 = sqlx::query_scalar("SELECT count FROM policy_usage")
+            .fetch_one(&other.pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "a dropped batch's update was kept");
+        no_open_transaction_in(&db).await;
+    }
 
     #[test]
     fn the_locking_begin_is_integer_literals_in_ascending_order() {
