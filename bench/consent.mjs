@@ -13,6 +13,31 @@
 //   policy        the policy's evaluation before the key (signer-wasm/src/flows/policy.rs),
 //   policyFetch   the same with its GET /v2/policy.
 
+import { keyframeTokens } from "../tests/support/e2e.mjs";
+
+const iframeOf = (page, stack) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+
+/**
+ * A device: a fresh browser context on the bench's host page with the SDK's
+ * signer, its token (when given) bound to the iFrame's DPoP key;
+ * `{ context, page, frame }`.
+ */
+export async function connectDevice(browser, host, stack, token) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.origin}/host.html`);
+  await page.waitForFunction(() => window.hostReady === true);
+  await page.evaluate(async ({ providerUrl, rpcUrl }) => {
+    window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
+  }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
+  if (token) {
+    const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
+    const tokens = await keyframeTokens(stack, token, dpopJkt);
+    await page.evaluate((tokens) => window.signer.request({ method: "keyframe_setAuth", params: tokens }), tokens);
+  }
+  return { context, page, frame: iframeOf(page, stack) };
+}
+
 const approveButton = (page) =>
   page.frameLocator("iframe[data-keyframe]").getByRole("button", { name: "Approve", exact: true });
 

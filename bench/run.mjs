@@ -18,9 +18,9 @@ import { gzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
-import { signUp, recoveryKey, mailTypedData, keyframeTokens } from "../tests/support/e2e.mjs";
+import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
-import { approvedSigns, keepBackup, typedRequest } from "./consent.mjs";
+import { approvedSigns, connectDevice, keepBackup, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
 import { measurePeers, peersMarkdown } from "./peers.mjs";
 import { measureWasmSize, wasmSizeMarkdown } from "./wasm-size.mjs";
@@ -135,24 +135,6 @@ async function staticDir(tmp) {
   await cp(join(ROOT, "bench", "pages", "core.html"), join(dir, "bench-core.html"));
   await cp(join(ROOT, "bench", "pages", "core.js"), join(dir, "bench-core.js"));
   return dir;
-}
-
-const iframeOf = (page, stack) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
-
-async function connectDevice(browser, host, stack, token) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${host.origin}/host.html`);
-  await page.waitForFunction(() => window.hostReady === true);
-  await page.evaluate(async ({ providerUrl, rpcUrl }) => {
-    window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
-  }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
-  if (token) {
-    const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
-    const tokens = await keyframeTokens(stack, token, dpopJkt);
-    await page.evaluate((tokens) => window.signer.request({ method: "keyframe_setAuth", params: tokens }), tokens);
-  }
-  return { context, page, frame: iframeOf(page, stack) };
 }
 
 const req = (page, method, params) => page.evaluate(([m, p]) => window.signer.request(p === undefined ? { method: m } : { method: m, params: p }), [method, params]);

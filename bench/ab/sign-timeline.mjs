@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, startStack } from "../../scripts/stack.mjs";
 import { launchBrowser, serveStatic } from "../../tests/support/index.mjs";
-import { signUp, recoveryKey, keyframeTokens } from "../../tests/support/e2e.mjs";
-import { approvedSign } from "../consent.mjs";
+import { signUp, recoveryKey } from "../../tests/support/e2e.mjs";
+import { approvedSign, connectDevice } from "../consent.mjs";
 
 const N = Number(process.argv[2] ?? 12);
 const tmp = await mkdtemp(join(tmpdir(), "kf-tl-"));
@@ -22,17 +22,7 @@ const browser = await launchBrowser();
 try {
   const user = await signUp(stack, "tl");
   const key = await recoveryKey(stack, user.token);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${host.origin}/host.html`);
-  await page.waitForFunction(() => window.hostReady === true);
-  await page.evaluate(async ({ providerUrl, rpcUrl }) => {
-    window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
-  }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
-  const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
-  const tokens = await keyframeTokens(stack, user.token, dpopJkt);
-  await page.evaluate((t) => window.signer.request({ method: "keyframe_setAuth", params: t }), tokens);
-  const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+  const { page, frame } = await connectDevice(browser, host, stack, user.token);
   const created = await page.evaluate((k) => window.signer.request({ method: "keyframe_createWallet", params: { recovery: { method: "automatic", token: k } } }), key);
   const evm = created.addresses.evm;
   await new Promise((r) => setTimeout(r, 1000));

@@ -698,6 +698,14 @@ mod tests {
         (dir, db, other)
     }
 
+    /// The user of the row [`sqlite_with_usage`] stores.
+    fn usage_owner() -> crate::auth::Identity {
+        crate::auth::Identity {
+            iss: "i".to_owned(),
+            sub: "s".to_owned(),
+        }
+    }
+
     fn usage_write(value: &str) -> crate::statement::Statement {
         let mut w = crate::statement::Statement::new();
         let v = w.value(value);
@@ -733,13 +741,9 @@ mod tests {
     /// commits it (two calls), and what it wrote is there for others.
     #[tokio::test]
     async fn a_sqlite_batch_opens_with_its_read_and_commits_with_its_write() {
-        use crate::auth::Identity;
         use crate::hot::policy_store::locked;
         let (_dir, db, other) = sqlite_with_usage().await;
-        let user = Identity {
-            iss: "i".to_owned(),
-            sub: "s".to_owned(),
-        };
+        let user = usage_owner();
         let mut tx = locked(&db, &[&user]).await.unwrap();
         let read = tx.load_usage(&db, &[(&user, 0)]).await.unwrap();
         assert_eq!(read.len(), 1);
@@ -775,13 +779,9 @@ mod tests {
     /// and gives no connection back inside a transaction.
     #[tokio::test]
     async fn a_failed_or_dropped_sqlite_batch_leaves_nothing_open() {
-        use crate::auth::Identity;
         use crate::hot::policy_store::locked;
         let (_dir, db, other) = sqlite_with_usage().await;
-        let user = Identity {
-            iss: "i".to_owned(),
-            sub: "s".to_owned(),
-        };
+        let user = usage_owner();
         // Dropped after the read.
         let mut tx = locked(&db, &[&user]).await.unwrap();
         tx.load_usage(&db, &[(&user, 0)]).await.unwrap();
