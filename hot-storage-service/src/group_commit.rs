@@ -6,9 +6,11 @@
 //! enforcement at hot storage (crate::hot::policy_batch). There is no
 //! background task: the turn passes from request to request. A batch runs
 //! in a task of its own, so a request that goes away mid-write (its client
-//! hung up) does not cancel the others' answers. One batch is in flight at
-//! a time: measured on PostgreSQL too, one turn (bigger batches) beat four
-//! or sixteen concurrent ones (docs/services.md, "Group commit").
+//! hung up) does not cancel the others' answers. One batch of a queue is
+//! in flight at a time: on PostgreSQL two turns of one queue measured
+//! within noise of one, as their batches shared users and waited for each
+//! other's locks; the policy keeps two queues whose users differ instead
+//! (docs/services.md, "Where a judged recover's time goes").
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

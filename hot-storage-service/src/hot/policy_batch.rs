@@ -1,9 +1,10 @@
 //! The policy as hot storage enforces it before it releases a share
 //! (docs/policy.md, "Enforced twice"), with group commit.
 //!
-//! [`enforce`] queues the request's judgement; whoever holds the turn
-//! (crate::group_commit) judges everything queued so far in one
-//! transaction that holds every user of the batch ([`ps::locked`]): it
+//! [`enforce`] queues the request's judgement in its user's queue (one
+//! on SQLite, two on PostgreSQL: [`POSTGRES_QUEUES`]); whoever holds that
+//! queue's turn (crate::group_commit) judges everything queued in it so
+//! far in one transaction that holds every user of the batch ([`ps::locked`]): it
 //! reads their usage in one statement, evaluates each request in the
 //! order queued against that usage plus what the requests before it in
 //! the batch recorded, then writes the activity log's entries and the
@@ -43,7 +44,7 @@ const MAX_BATCH: usize = 128;
 /// flight. A user's requests always go to the same queue (by their lock
 /// key), so two batches of one process never hold one user's lock and
 /// never wait on each other: while one waits on a round trip the other
-/// runs (docs/services.md, "Group commit"). SQLite has one writer, so one
+/// runs (docs/services.md, "Where a judged recover's time goes"). SQLite has one writer, so one
 /// queue.
 const POSTGRES_QUEUES: usize = 2;
 

@@ -175,7 +175,7 @@ enum LockedKind {
 /// first statement and committed by its last (`BEGIN IMMEDIATE; <read>`
 /// … `<writes>; COMMIT`), so a batch is two calls to the connection's
 /// worker thread instead of four while every writer of the process waits
-/// for this one (docs/services.md, "Group commit").
+/// for this one (docs/services.md, "Where a judged recover's time goes").
 struct SqliteTurn {
     conn: PoolConnection<Any>,
     /// A transaction may be open on `conn`: set before the statement that
@@ -243,18 +243,15 @@ impl Locked {
 
     /// Runs `writes` in order and commits (SQLite: the first opens the
     /// transaction if it is not open yet, the last commits it).
-    pub async fn write_and_commit(mut self, db: &Db, mut writes: Vec<Statement>) -> AppResult<()> {
-        match &mut self.kind {
-            LockedKind::Postgres(_) => {
-                let LockedKind::Postgres(mut tx) = self.kind else {
-                    return Err(AppError::Internal(anyhow::anyhow!("a batch changed kind")));
-                };
+    pub async fn write_and_commit(self, db: &Db, mut writes: Vec<Statement>) -> AppResult<()> {
+        match self.kind {
+            LockedKind::Postgres(mut tx) => {
                 for w in writes {
                     w.execute(&mut *tx, db).await?;
                 }
                 Ok(tx.commit().await?)
             }
-            LockedKind::Sqlite(t) => {
+            LockedKind::Sqlite(mut t) => {
                 writes.retain(|w| !w.is_empty());
                 if writes.is_empty() {
                     if !t.begun {
@@ -313,7 +310,7 @@ pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
 /// PostgreSQL: the text that opens a transaction and takes the advisory
 /// locks of `keys` (sorted), sent as one simple query, so a batch pays one
 /// round trip for both instead of two while every batch behind it waits
-/// (docs/services.md, "Group commit"). The keys are numbers this process
+/// (docs/services.md, "Where a judged recover's time goes"). The keys are numbers this process
 /// computed ([`lock_key`]) printed as integer literals: no text from a
 /// request reaches it. A function scan of the array yields its elements in
 /// order, one lock call each. The read that follows is a statement of its

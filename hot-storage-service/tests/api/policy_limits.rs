@@ -383,3 +383,41 @@ async fn tampered(db: Db) {
     assert!(metric(&srv, invalid, "service=").await > before);
 }
 dual!(a_tampered_user_rule_set_is_ignored_and_counted, tampered);
+
+/// PostgreSQL: a batch's transaction holds the advisory lock of each of
+/// its users from the round trip that opens it until it commits
+/// (policy_store::locked, begin_locking), so no replica judges the same
+/// user beside it. Unlike `across_replicas`, this does not depend on a
+/// race being lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_batch_holds_its_users_locks_until_it_commits() {
+    use hot_storage_service::auth::Identity;
+    use hot_storage_service::hot::policy_store::locked;
+    let url = crate::common::pg::fresh_database().await;
+    let db = hot_storage_service::db::Db::connect(&url, 2).await.unwrap();
+    let watcher = hot_storage_service::db::Db::connect(&url, 1).await.unwrap();
+    let held = || async {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        )
+        .fetch_one(&watcher.pool)
+        .await
+        .unwrap();
+        n
+    };
+    let user = |sub: &str| Identity {
+        iss: "https://issuer.example".to_owned(),
+        sub: sub.to_owned(),
+    };
+    let (a, b, c) = (user("a"), user("b"), user("c"));
+    assert_eq!(held().await, 0);
+    // Three users, one of them twice: three locks, once each.
+    let tx = locked(&db, &[&a, &b, &c, &a]).await.unwrap();
+    assert_eq!(
+        held().await,
+        3,
+        "the batch's opening did not lock its users"
+    );
+    tx.write_and_commit(&db, Vec::new()).await.unwrap();
+    assert_eq!(held().await, 0, "the commit did not release the locks");
+}
