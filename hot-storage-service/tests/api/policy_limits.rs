@@ -398,7 +398,9 @@ async fn a_postgres_batch_holds_its_users_locks_until_it_commits() {
     let watcher = hot_storage_service::db::Db::connect(&url, 1).await.unwrap();
     let held = || async {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            // pg_locks is the cluster's: other tests' databases share it.
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
         .fetch_one(&watcher.pool)
         .await
