@@ -220,7 +220,8 @@ describe("Keyframe host SDK", () => {
       "only the chain list (for an RPC URL) and keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 16);
+    assert.equal(reasons.length, 17);
+    assert.ok(reasons.includes("UNSUPPORTED_BROWSER"));
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
     assert.ok(reasons.includes("AUTHORITY_REQUIRED"));
     assert.ok(reasons.includes("RNG_UNAVAILABLE"));
@@ -606,6 +607,39 @@ describe("Keyframe host SDK", () => {
     assert.equal(r.data.cause, "PROVIDER_UNREACHABLE");
     assert.ok(r.message.includes(`the provider ${closed} is unreachable`), r.message);
     assert.ok(!r.message.includes("allowed origins"), r.message);
+  });
+
+  test("a browser without WebAssembly SIMD (or without WebAssembly): createSigner rejects at once with UNSUPPORTED_BROWSER and creates no iFrame", T, async (t) => {
+    const { page } = await openDapp(t, { origin: dapp.origin });
+    const r = await page.evaluate(async (providerUrl) => {
+      const attempt = async () => {
+        const t0 = performance.now();
+        try {
+          await window.Keyframe.createSigner({ providerUrl, chainId: 31337, readyTimeoutMs: 5000 });
+          return { ok: true };
+        } catch (e) {
+          return { code: e.code, reason: e.reason, message: e.message, ms: performance.now() - t0, frames: document.querySelectorAll("iframe").length };
+        }
+      };
+      const real = WebAssembly;
+      const validate = WebAssembly.validate;
+      // An engine from before SIMD: it refuses any module with an opcode
+      // of the SIMD prefix (0xfd) and validates the rest as usual.
+      WebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(0xfd) && validate.call(real, bytes);
+      const noSimd = await attempt();
+      WebAssembly.validate = validate;
+      globalThis.WebAssembly = undefined;
+      const noWasm = await attempt();
+      globalThis.WebAssembly = real;
+      return { noSimd, noWasm };
+    }, provider.origin);
+    for (const [name, x] of Object.entries(r)) {
+      assert.equal(x.code, 4900, name);
+      assert.equal(x.reason, "UNSUPPORTED_BROWSER", name);
+      assert.ok(x.message.includes("WebAssembly with SIMD") && x.message.includes("Safari 16.4+"), x.message);
+      assert.ok(x.ms < 380, `${name}: rejected at once, not after a timeout (${x.ms} ms)`);
+      assert.equal(x.frames, 0, `${name}: no iFrame created`);
+    }
   });
 
   test("a page CSP that blocks frame-src: the error says so", T, async (t) => {

@@ -80,6 +80,10 @@ closed_list!(
         /// it did not carry a valid signature by the wallet's authority key,
         /// e.g. when another key was registered first for an old wallet.
         AuthorityRequired = "AUTHORITY_REQUIRED",
+        /// This browser cannot run the signer's WebAssembly module, which
+        /// needs SIMD (Chrome and Edge 91+, Firefox 89+, Safari 16.4+). The
+        /// host SDK checks before it creates the iFrame (code 4900).
+        UnsupportedBrowser = "UNSUPPORTED_BROWSER",
     }
 );
 

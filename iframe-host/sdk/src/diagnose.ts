@@ -12,6 +12,23 @@
  */
 import { ErrorCode, KeyframeError } from "./errors.js";
 
+/**
+ * The smallest WebAssembly module that uses SIMD (`i8x16.popcnt` of an
+ * `i8x16.splat`). The signer's module is built with SIMD
+ * (.cargo/config.toml), and the iFrame runs on this page's engine, so a
+ * browser that cannot validate this cannot run the iFrame either.
+ */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** Whether this browser can run the signer's WebAssembly module. */
+export function canRunSigner(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 /** `error.data.cause` of a connect timeout (4900 / `TIMEOUT`). */
 export type ConnectCause = "CSP_BLOCKED" | "PROVIDER_UNREACHABLE" | "ORIGIN_NOT_ALLOWED";
 

@@ -1,6 +1,7 @@
 /** `createSigner`: wires the connection, the EIP-1193 provider and EIP-6963. */
 import { createCalls, isCallsMethod } from "./calls.js";
 import { Connection } from "./connection.js";
+import { canRunSigner } from "./diagnose.js";
 import { announceProvider, DEFAULT_ICON, type EIP6963ProviderInfo, uuidV4 } from "./eip6963.js";
 import { Emitter } from "./emitter.js";
 import { badParams, ErrorCode, KeyframeError, unsupported } from "./errors.js";
@@ -52,6 +53,8 @@ const toHex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
  * connected {@link Signer}. Rejects with a {@link KeyframeError} (4900,
  * TIMEOUT) if the iFrame does not connect within `readyTimeoutMs`; its
  * message names the likely cause and `data.cause` is a {@link ConnectCause}.
+ * Rejects at once (4900, UNSUPPORTED_BROWSER), creating no iFrame, in a
+ * browser without WebAssembly SIMD, which the signer's module needs.
  */
 export async function createSigner(options: CreateSignerOptions): Promise<Signer> {
   if (!isPlainObject(options)) throw badParams("createSigner: options must be an object");
@@ -69,6 +72,10 @@ export async function createSigner(options: CreateSignerOptions): Promise<Signer
   if (rpcUrl !== undefined && typeof rpcUrl !== "string") throw badParams("createSigner: rpcUrl must be a string");
   if (!isPlainObject(rpcUrls) || Object.values(rpcUrls).some((u) => typeof u !== "string")) {
     throw badParams("createSigner: rpcUrls must map chain ids to URLs");
+  }
+  if (!canRunSigner()) {
+    throw new KeyframeError(ErrorCode.Disconnected, "UNSUPPORTED_BROWSER",
+      "this browser cannot run the Keyframe signer: it needs WebAssembly with SIMD (Chrome or Edge 91+, Firefox 89+, Safari 16.4+)");
   }
   const timeouts = options.timeouts ?? {};
   const timeoutFor = (method: string): number => {

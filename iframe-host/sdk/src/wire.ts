@@ -20,6 +20,7 @@ export const KEYFRAME_REASONS = [
   "USER_REJECTED",
   "UNSUPPORTED_CHAIN",
   "AUTHORITY_REQUIRED",
+  "UNSUPPORTED_BROWSER",
 ] as const;
 
 /** One of {@link KEYFRAME_REASONS}. */
