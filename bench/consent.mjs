@@ -17,12 +17,21 @@ import { keyframeTokens } from "../tests/support/e2e.mjs";
 
 const iframeOf = (page, stack) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
 
+/** keyframe_setAuth with `token` bound to the iFrame's DPoP key. */
+async function setBoundAuth(page, stack, token) {
+  const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
+  const tokens = await keyframeTokens(stack, token, dpopJkt);
+  await page.evaluate((tokens) => window.signer.request({ method: "keyframe_setAuth", params: tokens }), tokens);
+}
+
 /**
  * A device: a fresh browser context on the bench's host page with the SDK's
- * signer, its token (when given) bound to the iFrame's DPoP key;
+ * signer, its token (when given) handed over by `authorize(page, stack,
+ * token)`: by default bound to the iFrame's DPoP key (a tree from before
+ * DPoP passes its own, as bench/ab/recovery-timeline.mjs does);
  * `{ context, page, frame }`.
  */
-export async function connectDevice(browser, host, stack, token) {
+export async function connectDevice(browser, host, stack, token, { authorize = setBoundAuth } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${host.origin}/host.html`);
@@ -30,11 +39,7 @@ export async function connectDevice(browser, host, stack, token) {
   await page.evaluate(async ({ providerUrl, rpcUrl }) => {
     window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
   }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
-  if (token) {
-    const { dpopJkt } = await page.evaluate(() => window.signer.request({ method: "keyframe_status" }));
-    const tokens = await keyframeTokens(stack, token, dpopJkt);
-    await page.evaluate((tokens) => window.signer.request({ method: "keyframe_setAuth", params: tokens }), tokens);
-  }
+  if (token) await authorize(page, stack, token);
   return { context, page, frame: iframeOf(page, stack) };
 }
 

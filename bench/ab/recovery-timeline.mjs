@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { mkdtemp, mkdir, cp, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { connectDevice } from "../consent.mjs";
 
 const [tree, nArg, out] = process.argv.slice(2);
 const N = Number(nArg);
@@ -29,20 +30,12 @@ const stack = await startStack({
 });
 const browser = await launchBrowser();
 const result = { tree, samples: {} };
-// bench/run.mjs's connectDevice as it was at ed287b9 and a6db612: a plain
-// token through keyframe_setAuth. Today's connectDevice binds the token to
-// the iFrame's DPoP key, which those trees do not have.
-async function connect(token) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${host.origin}/host.html`);
-  await page.waitForFunction(() => window.hostReady === true);
-  await page.evaluate(async ({ providerUrl, rpcUrl }) => {
-    window.signer = await window.sdk.createSigner({ providerUrl, chainId: 31337, rpcUrl, readyTimeoutMs: 15_000 });
-  }, { providerUrl: stack.urls.provider, rpcUrl: stack.urls.rpc });
-  if (token) await page.evaluate((token) => window.signer.request({ method: "keyframe_setAuth", params: { token } }), token);
-  return { context, page };
-}
+// A plain token through keyframe_setAuth, as at ed287b9 and a6db612:
+// connectDevice's default binds the token to the iFrame's DPoP key, which
+// those trees do not have.
+const plainAuth = (page, _stack, token) =>
+  page.evaluate((token) => window.signer.request({ method: "keyframe_setAuth", params: { token } }), token);
+const connect = (token) => connectDevice(browser, host, stack, token, { authorize: plainAuth });
 try {
   for (let round = 0; round < N; round++) {
     for (const method of ["password", "automatic"]) {
