@@ -51,8 +51,15 @@ pub struct Db {
     pub backend: Backend,
     /// SQLite has one writer at a time and makes the others poll with
     /// sleeps (its busy handler); this process's write transactions take
-    /// this turn first ([`Db::write_turn`]) so they queue here instead.
+    /// this turn first ([`Db::write_connection`]) so they queue here instead.
     writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A connection to write on, with this process's writer turn on SQLite
+/// ([`Db::write_connection`]).
+pub struct WriteConnection {
+    pub conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    pub turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// A schema migration: `{blob}` in the SQL becomes BLOB or BYTEA.
@@ -171,15 +178,25 @@ impl Db {
         Ok(())
     }
 
-    /// On SQLite, this process's turn to open a write transaction (held
-    /// until it ends); `None` on PostgreSQL, whose writers do not take
+    /// A pooled connection and then, on SQLite, this process's turn to
+    /// open a write transaction on it (hold the turn until the
+    /// transaction ends); no turn on PostgreSQL, whose writers do not take
     /// turns. Other processes on the same SQLite file still wait in
     /// SQLite's own lock, so `BEGIN IMMEDIATE` stays the guarantee.
-    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self.backend {
+    ///
+    /// The connection comes first: handing one out is a round trip to its
+    /// thread (the pool pings it), which every writer queued behind the
+    /// turn would otherwise wait out too (docs/services.md, "Where a
+    /// judged recover's time goes"). And with every writer in this order,
+    /// the turn's holder never waits for a connection that a writer
+    /// queued for the turn holds.
+    pub async fn write_connection(&self) -> Result<WriteConnection, sqlx::Error> {
+        let conn = self.pool.acquire().untraced(self).await?;
+        let turn = match self.backend {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
-        }
+        };
+        Ok(WriteConnection { conn, turn })
     }
 
     pub async fn ping(&self) -> bool {
@@ -246,10 +263,21 @@ fn spawn_checkpointer(
             if frames <= restart_after_frames || restarted == Some(frames) {
                 continue;
             }
+            // A connection, then the turn (see `Db::write_connection`).
+            let mut conn = match pool.acquire().await {
+                Ok(c) => c,
+                Err(e) => {
+                    if !pool.is_closed() {
+                        tracing::warn!(error = %e, "restarting the SQLite log failed");
+                    }
+                    continue;
+                }
+            };
             let turn = writer.lock().await;
             let started = std::time::Instant::now();
-            let restart = checkpoint(&pool, "RESTART").await;
+            let restart = checkpoint(&mut *conn, "RESTART").await;
             drop(turn);
+            drop(conn);
             match restart {
                 Ok(c) if !c.busy => {
                     restarted = Some(c.log_frames);
@@ -279,11 +307,14 @@ struct Checkpoint {
     log_frames: i64,
 }
 
-async fn checkpoint(pool: &AnyPool, mode: &'static str) -> Result<Checkpoint, sqlx::Error> {
+async fn checkpoint(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    mode: &'static str,
+) -> Result<Checkpoint, sqlx::Error> {
     let (busy, log_frames, _copied): (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(
         format!("PRAGMA wal_checkpoint({mode})"),
     ))
-    .fetch_one(pool)
+    .fetch_one(exec)
     .await?;
     Ok(Checkpoint {
         busy: busy != 0,
@@ -340,6 +371,52 @@ mod tests {
 
     use crate::db::{CHECKPOINT_EVERY, Db};
 
+    /// Writers take a connection first and the turn second
+    /// (`Db::write_connection`): one that waits for the pool holds no
+    /// turn, so the turn's holder (another writer, the checkpointer) is
+    /// never held up behind it; and two writers never hold the turn
+    /// together.
+    #[tokio::test]
+    async fn a_writer_waits_for_a_connection_without_the_turn_and_writers_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let db = Db::connect(&url, 1).await.unwrap();
+        let reader = db.pool.acquire().await.unwrap();
+        let waiting = tokio::spawn({
+            let db = db.clone();
+            async move { db.write_connection().await.map(|w| w.turn.is_some()) }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !waiting.is_finished(),
+            "the pool's only connection is taken"
+        );
+        assert!(
+            db.writer.try_lock().is_ok(),
+            "a writer waiting for a connection holds the turn"
+        );
+        drop(reader);
+        assert!(waiting.await.unwrap().unwrap(), "SQLite writers get a turn");
+
+        let db = Db::connect(&url, 4).await.unwrap();
+        let first = db.write_connection().await.unwrap();
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move { db.write_connection().await.map(|_| ()) }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !second.is_finished(),
+            "a second writer got the turn while the first held it"
+        );
+        drop(first);
+        tokio::time::timeout(std::time::Duration::from_secs(5), second)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+
     /// Writes `rows` rows of 2 KiB, each its own transaction taken with
     /// the writer turn (as the service's writers do), while three readers
     /// in turn keep a read transaction open at every moment (as a service
@@ -382,11 +459,11 @@ mod tests {
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for i in 0..rows {
             pace.tick().await;
-            let _turn = db.write_turn().await;
+            let mut w = db.write_connection().await.unwrap();
             sqlx::query("INSERT INTO t (x, pad) VALUES ($1, $2)")
                 .bind(i)
                 .bind(vec![7u8; 2048])
-                .execute(&db.pool)
+                .execute(&mut *w.conn)
                 .await
                 .unwrap();
         }

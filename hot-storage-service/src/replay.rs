@@ -66,7 +66,7 @@ pub async fn first_use(
     id: &str,
     expires_at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let first = first_use_many(db, &[(scope, id, expires_at_ms)]).await?;
+    let first = first_use_many(&db.pool, db, &[(scope, id, expires_at_ms)]).await?;
     Ok(first.first().copied().unwrap_or(false))
 }
 
@@ -77,7 +77,11 @@ const MAX_BATCH: usize = 512;
 /// Records each `(scope, id, expires_at_ms)` in one statement; answers, in
 /// order, whether each was new. An id that appears twice in `records` is
 /// new at most once (its first appearance).
-async fn first_use_many(db: &Db, records: &[(Scope, &str, i64)]) -> Result<Vec<bool>, sqlx::Error> {
+async fn first_use_many(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    db: &Db,
+    records: &[(Scope, &str, i64)],
+) -> Result<Vec<bool>, sqlx::Error> {
     let mut seen = HashSet::with_capacity(records.len());
     let fresh: Vec<bool> = records
         .iter()
@@ -104,12 +108,8 @@ async fn first_use_many(db: &Db, records: &[(Scope, &str, i64)]) -> Result<Vec<b
     for (scope, id, expires) in &unique {
         q = q.bind(scope.as_str()).bind(*id).bind(*expires);
     }
-    let inserted: HashSet<(String, String)> = q
-        .fetch_all(&db.pool)
-        .untraced(db)
-        .await?
-        .into_iter()
-        .collect();
+    let inserted: HashSet<(String, String)> =
+        q.fetch_all(exec).untraced(db).await?.into_iter().collect();
     Ok(records
         .iter()
         .zip(fresh)
@@ -146,12 +146,15 @@ impl ReplayLog {
         let run = |batch: Vec<(Scope, String, i64)>| {
             let db = self.db.clone();
             async move {
-                let _writer = db.write_turn().await;
                 let records: Vec<(Scope, &str, i64)> = batch
                     .iter()
                     .map(|(scope, id, expires)| (*scope, id.as_str(), *expires))
                     .collect();
-                match first_use_many(&db, &records).await {
+                let written = match db.write_connection().await {
+                    Ok(mut w) => first_use_many(&mut *w.conn, &db, &records).await,
+                    Err(e) => Err(e),
+                };
+                match written {
                     Ok(fresh) => fresh.into_iter().map(Ok).collect(),
                     Err(e) => {
                         let e = format!("recording single-use ids: {e}");

@@ -7,7 +7,7 @@ use keyframe_policy::{Intent, RuleRef};
 use keyframe_wire::policy::{ActivityEntry, Decision};
 use sqlx::{Any, Executor, FromRow};
 
-use super::policy_store::{corrupt, intent_digest, layer_of, layer_str};
+use super::policy_store::{corrupt, digest_of_intent_json, layer_of, layer_str};
 use crate::auth::Identity;
 use crate::db::{Db, Untraced as _};
 use crate::error::{AppError, AppResult};
@@ -22,6 +22,30 @@ fn decision_of(s: &str) -> AppResult<Decision> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| corrupt("decision"))
 }
 
+/// An intent as the log stores it: its JSON as this service serializes it
+/// (fields in a fixed order, amounts in canonical decimal) and that JSON's
+/// SHA-256, the digest an approval is bound to. Made once per request and
+/// before the policy's batch takes the writer's turn, so the turn is not
+/// spent serializing (docs/services.md, "Where a judged recover's time
+/// goes").
+pub struct LoggedIntent {
+    json: String,
+    digest: String,
+}
+
+impl LoggedIntent {
+    pub fn of(intent: &Intent) -> AppResult<LoggedIntent> {
+        let json = serde_json::to_string(intent).map_err(anyhow::Error::from)?;
+        let digest = digest_of_intent_json(&json);
+        Ok(LoggedIntent { json, digest })
+    }
+
+    /// The digest an approval for this intent is bound to.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
 /// One entry to add to the activity log.
 pub struct NewActivity<'a> {
     pub id: &'a str,
@@ -30,7 +54,7 @@ pub struct NewActivity<'a> {
     pub decision: Decision,
     pub rule: Option<&'a RuleRef>,
     pub reason: Option<&'a str>,
-    pub intent: &'a Intent,
+    pub intent: &'a LoggedIntent,
 }
 
 /// Adds `a` to the log (at now).
@@ -96,10 +120,8 @@ pub fn push_activities(
             a.reason
                 .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>())
                 .into(),
-            serde_json::to_string(a.intent)
-                .map_err(anyhow::Error::from)?
-                .into(),
-            intent_digest(a.intent)?.into(),
+            a.intent.json.as_str().into(),
+            a.intent.digest.as_str().into(),
             0i64.into(),
         ];
         rows.push(stmt.row(values));
@@ -196,4 +218,27 @@ pub async fn consume_approval(
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::hot::activity_store::LoggedIntent;
+    use keyframe_policy::Intent;
+
+    /// The digest an approval row was stored with must still match the
+    /// intent it was made for after an upgrade: the JSON and its SHA-256
+    /// are pinned (the digest computed apart from this code, with
+    /// `sha256sum`).
+    #[test]
+    fn a_logged_intent_keeps_its_pinned_json_and_digest() {
+        let intent: Intent =
+            serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
+        let logged = LoggedIntent::of(&intent).unwrap();
+        assert_eq!(logged.json, PINNED_JSON);
+        assert_eq!(logged.digest(), PINNED_DIGEST);
+    }
+
+    const PINNED_JSON: &str = r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#;
+    const PINNED_DIGEST: &str = "2bff38c5e2ceee493a846d27158172be04b308785dc97c55204bf1981f8536e7";
 }

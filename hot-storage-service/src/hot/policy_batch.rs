@@ -21,7 +21,7 @@ use keyframe_policy::{Effect, Intent, Layers, Policy, Usage, evaluate};
 use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision};
 use sqlx::AnyConnection;
 
-use super::activity_store::{self, NewActivity};
+use super::activity_store::{self, LoggedIntent, NewActivity};
 use super::policy_gate::{
     deny_reason, now_secs, rule_text, usage_since, user_layer, user_rules_of,
 };
@@ -65,6 +65,8 @@ struct Job {
     wallet: WalletId,
     device: Option<DeviceId>,
     intent: Intent,
+    /// The intent as the log stores it, made before the job is queued.
+    logged: LoggedIntent,
     approval: Option<String>,
     operator: Arc<Policy>,
     /// The wallet's user rules, verified (policy_gate::user_rules_of).
@@ -160,6 +162,7 @@ pub async fn enforce(
         wallet: *g.wallet,
         device: g.device.copied(),
         intent: intent.clone(),
+        logged: LoggedIntent::of(intent)?,
         approval: g.approval.map(str::to_owned),
         operator: settings.policy.current(),
         user,
@@ -368,7 +371,7 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
             decision: x.decision,
             rule: x.rule.as_ref(),
             reason: x.reason.as_deref(),
-            intent: &jobs[x.job].intent,
+            intent: &jobs[x.job].logged,
         })
         .collect();
     // One entry at most per job, and MAX_BATCH jobs fit one statement.
@@ -419,8 +422,16 @@ async fn consume_approval(conn: &mut AnyConnection, db: &Db, j: &Job) -> AppResu
         return Ok(false);
     };
     let not_before = now_ms().saturating_sub(APPROVAL_TTL_SECS as i64 * 1000);
-    let digest = ps::intent_digest(&j.intent)?;
-    activity_store::consume_approval(&mut *conn, db, &j.id, &j.wallet, a, &digest, not_before).await
+    activity_store::consume_approval(
+        &mut *conn,
+        db,
+        &j.id,
+        &j.wallet,
+        a,
+        j.logged.digest(),
+        not_before,
+    )
+    .await
 }
 
 #[cfg(test)]

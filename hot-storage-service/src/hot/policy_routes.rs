@@ -23,7 +23,7 @@ use keyframe_wire::policy::{
 };
 use serde::Deserialize;
 
-use super::activity_store::{self, NewActivity};
+use super::activity_store::{self, LoggedIntent, NewActivity};
 use super::handlers::authorized;
 use super::policy_gate::{deny_reason, evaluate_for, now_secs, rule_text, user_rules_signed};
 use super::policy_store::{self as ps};
@@ -206,6 +206,7 @@ pub async fn approvals(
         .await?
     };
     let evaluation_id = ps::new_id()?;
+    let logged = LoggedIntent::of(&req.intent)?;
     let entry = |decision, reason| NewActivity {
         id: &evaluation_id,
         wallet: &req.wallet,
@@ -213,7 +214,7 @@ pub async fn approvals(
         decision,
         rule: e.deciding_rule.as_ref(),
         reason,
-        intent: &req.intent,
+        intent: &logged,
     };
     match e.effect {
         Effect::Deny => {
@@ -303,7 +304,7 @@ pub async fn report(
             decision: req.decision,
             rule: req.rule.as_ref(),
             reason: None,
-            intent: &req.intent,
+            intent: &LoggedIntent::of(&req.intent)?,
         },
     )
     .await?;

@@ -148,8 +148,14 @@ pub fn new_id() -> AppResult<String> {
 /// this service serializes it (fields in a fixed order, amounts in
 /// canonical decimal), so the same intent always gives the same digest.
 pub fn intent_digest(intent: &Intent) -> AppResult<String> {
-    let json = serde_json::to_vec(intent).map_err(anyhow::Error::from)?;
-    Ok(hex::encode(Sha256::digest(json)))
+    let json = serde_json::to_string(intent).map_err(anyhow::Error::from)?;
+    Ok(digest_of_intent_json(&json))
+}
+
+/// [`intent_digest`] of an intent already serialized as this service
+/// serializes it.
+pub fn digest_of_intent_json(json: &str) -> String {
+    hex::encode(Sha256::digest(json.as_bytes()))
 }
 
 /// The advisory lock key of a user (PostgreSQL).
@@ -278,19 +284,18 @@ impl Locked {
 /// Opens a [`Locked`] transaction for `users` (a batch of them:
 /// crate::hot::policy_batch). PostgreSQL: their advisory locks, taken in
 /// ascending key order, so two batches on two replicas that share users
-/// never wait on each other in a circle. SQLite: this process's writer
-/// turn and a connection; the transaction itself opens with the batch's
+/// never wait on each other in a circle. SQLite: a connection and this
+/// process's writer turn (crate::db's `write_connection`); the transaction itself opens with the batch's
 /// first statement ([`SqliteTurn`]).
 pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
     match db.backend {
         Backend::Sqlite => {
-            let turn = db.write_turn().await;
-            let conn = db.pool.acquire().untraced(db).await?;
+            let w = db.write_connection().await?;
             Ok(Locked {
                 kind: LockedKind::Sqlite(SqliteTurn {
-                    conn,
+                    conn: w.conn,
                     begun: false,
-                    _turn: turn,
+                    _turn: w.turn,
                 }),
             })
         }
