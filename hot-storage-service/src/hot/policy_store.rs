@@ -285,8 +285,9 @@ impl Locked {
 /// crate::hot::policy_batch). PostgreSQL: their advisory locks, taken in
 /// ascending key order, so two batches on two replicas that share users
 /// never wait on each other in a circle. SQLite: a connection and this
-/// process's writer turn (crate::db's `write_connection`); the transaction itself opens with the batch's
-/// first statement ([`SqliteTurn`]).
+/// process's writer turn (crate::db's `write_connection`); the
+/// transaction itself opens with the batch's first statement
+/// ([`SqliteTurn`]).
 pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
     match db.backend {
         Backend::Sqlite => {
