@@ -150,11 +150,11 @@ impl ReplayLog {
                     .iter()
                     .map(|(scope, id, expires)| (*scope, id.as_str(), *expires))
                     .collect();
-                let written = match db.write_connection().await {
-                    Ok(mut w) => first_use_many(&mut *w.conn, &db, &records).await,
-                    Err(e) => Err(e),
+                let written = async {
+                    let mut w = db.write_connection().await?;
+                    first_use_many(&mut *w.conn, &db, &records).await
                 };
-                match written {
+                match written.await {
                     Ok(fresh) => fresh.into_iter().map(Ok).collect(),
                     Err(e) => {
                         let e = format!("recording single-use ids: {e}");

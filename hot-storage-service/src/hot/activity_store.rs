@@ -7,7 +7,9 @@ use keyframe_policy::{Intent, RuleRef};
 use keyframe_wire::policy::{ActivityEntry, Decision};
 use sqlx::{Any, Executor, FromRow};
 
-use super::policy_store::{corrupt, digest_of_intent_json, layer_of, layer_str};
+use sha2::{Digest, Sha256};
+
+use super::policy_store::{corrupt, layer_of, layer_str};
 use crate::auth::Identity;
 use crate::db::{Db, Untraced as _};
 use crate::error::{AppError, AppResult};
@@ -24,9 +26,10 @@ fn decision_of(s: &str) -> AppResult<Decision> {
 
 /// An intent as the log stores it: its JSON as this service serializes it
 /// (fields in a fixed order, amounts in canonical decimal) and that JSON's
-/// SHA-256, the digest an approval is bound to. Made once per request and
-/// before the policy's batch takes the writer's turn, so the turn is not
-/// spent serializing (docs/services.md, "Where a judged recover's time
+/// SHA-256, the digest an approval is bound to, so the same intent always
+/// gives the same digest whatever its JSON looked like. Made once per
+/// request and before the policy's batch takes the writer's turn, so the
+/// turn is not spent serializing (docs/services.md, "Where a judged recover's time
 /// goes").
 pub struct LoggedIntent {
     json: String,
@@ -36,7 +39,7 @@ pub struct LoggedIntent {
 impl LoggedIntent {
     pub fn of(intent: &Intent) -> AppResult<LoggedIntent> {
         let json = serde_json::to_string(intent).map_err(anyhow::Error::from)?;
-        let digest = digest_of_intent_json(&json);
+        let digest = hex::encode(Sha256::digest(json.as_bytes()));
         Ok(LoggedIntent { json, digest })
     }
 
@@ -237,6 +240,19 @@ mod tests {
         let logged = LoggedIntent::of(&intent).unwrap();
         assert_eq!(logged.json, PINNED_JSON);
         assert_eq!(logged.digest(), PINNED_DIGEST);
+    }
+
+    #[test]
+    fn an_intent_has_one_digest_whatever_its_json_looked_like() {
+        let a: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#).unwrap();
+        let b: Intent =
+            serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
+        let c: Intent =
+            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
+        let d = |i: &Intent| LoggedIntent::of(i).unwrap().digest().to_owned();
+        assert_eq!(d(&a), d(&b));
+        assert_ne!(d(&a), d(&c));
     }
 
     const PINNED_JSON: &str = r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#;

@@ -171,12 +171,10 @@ mod tests {
     // Named from the crate root: tests/module_graph.rs reads `super::*`
     // as an import of `hot`.
     use crate::hot::policy_gate::{usage_since, user_rules_signed};
-    use crate::hot::policy_store::intent_digest;
     use crate::types::WalletId;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use ed25519_dalek::{Signer as _, SigningKey};
-    use keyframe_policy::Intent;
     use keyframe_policy::Policy;
     use keyframe_wire::policy::SignedUserRules;
 
@@ -258,18 +256,5 @@ mod tests {
         short.signature.truncate(80);
         assert!(!user_rules_signed(&authority, &short));
         assert!(!user_rules_signed("not-a-key", &good));
-    }
-
-    #[test]
-    fn an_intent_has_one_digest_whatever_its_json_looked_like() {
-        let a: Intent =
-            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#).unwrap();
-        let b: Intent =
-            serde_json::from_str(r#"{"value":"5","chain":1,"kind":"evm_transaction"}"#).unwrap();
-        let c: Intent =
-            serde_json::from_str(r#"{"kind":"evm_transaction","chain":1,"value":"6"}"#).unwrap();
-        let d = intent_digest;
-        assert_eq!(d(&a).unwrap(), d(&b).unwrap());
-        assert_ne!(d(&a).unwrap(), d(&c).unwrap());
     }
 }

@@ -17,7 +17,7 @@
 //! time per user (PostgreSQL: an advisory lock on a hash of each user;
 //! SQLite: `BEGIN IMMEDIATE`, the one writer).
 
-use keyframe_policy::{Amount, Intent, Layer, TokenAmount, Usage};
+use keyframe_policy::{Amount, Layer, TokenAmount, Usage};
 use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
 use sqlx::pool::PoolConnection;
@@ -142,20 +142,6 @@ pub fn new_id() -> AppResult<String> {
     let ms = u64::try_from(now_ms()).unwrap_or(0).to_be_bytes();
     b[..6].copy_from_slice(&ms[2..]);
     Ok(hex::encode(b))
-}
-
-/// The digest an approval is bound to: SHA-256 of the intent's JSON as
-/// this service serializes it (fields in a fixed order, amounts in
-/// canonical decimal), so the same intent always gives the same digest.
-pub fn intent_digest(intent: &Intent) -> AppResult<String> {
-    let json = serde_json::to_string(intent).map_err(anyhow::Error::from)?;
-    Ok(digest_of_intent_json(&json))
-}
-
-/// [`intent_digest`] of an intent already serialized as this service
-/// serializes it.
-pub fn digest_of_intent_json(json: &str) -> String {
-    hex::encode(Sha256::digest(json.as_bytes()))
 }
 
 /// The advisory lock key of a user (PostgreSQL).
