@@ -29,8 +29,8 @@ fn decision_of(s: &str) -> AppResult<Decision> {
 /// SHA-256, the digest an approval is bound to, so the same intent always
 /// gives the same digest whatever its JSON looked like. Made once per
 /// request and before the policy's batch takes the writer's turn, so the
-/// turn is not spent serializing (docs/services.md, "Where a judged recover's time
-/// goes").
+/// turn is not spent serializing (docs/services.md, "Where a judged
+/// recover's time goes").
 pub struct LoggedIntent {
     json: String,
     digest: String,
