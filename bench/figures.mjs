@@ -35,6 +35,7 @@ export const FIGURES = {
   "core.unsealKey": "raw AES-GCM open of a key-sealed share (ms)",
   "size.iframe.bytes": "what the iFrame loads (bytes)",
   "size.iframe.gzip": "what the iFrame loads (gzip -9 bytes)",
+  "size.iframe.sent": "what hot storage sends a browser that accepts Brotli for the same files: the build's .br copies (scripts/precompress.mjs; bytes)",
   "size.wasm.gzip": "keyframe_signer_bg.wasm (gzip -9 bytes)",
   "size.sdk.bytes": "host SDK bundle keyframe-sdk.min.js (bytes)",
   "size.sdk.gzip": "host SDK bundle keyframe-sdk.min.js (gzip -9 bytes)",

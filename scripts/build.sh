@@ -30,6 +30,10 @@ wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
 # the WASM's imports are properties and strings, which esbuild keeps.
 node_modules/.bin/esbuild iframe-host/pkg/keyframe_signer.js --minify --format=esm \
   --log-level=warning --allow-overwrite --outfile=iframe-host/pkg/keyframe_signer.js
+# What hot storage sends to a browser that accepts it: Brotli and gzip copies
+# of the iFrame's page, script, style, WASM and glue
+# (hot-storage-service/src/static_files.rs).
+node scripts/precompress.mjs iframe-host iframe-host/pkg
 
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"

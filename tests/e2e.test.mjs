@@ -4,10 +4,13 @@
 // is checked by an independent implementation (viem, ethers, noble ed25519).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
@@ -630,5 +633,63 @@ describe("browsers without third-party storage", () => {
     await authorize(page, stack, user.token);
     await fails(page, "personal_sign", ["0x00", addresses.evm], "RECOVERY_REQUIRED");
     await context.close();
+  });
+});
+
+describe("what the iFrame costs the page", () => {
+  /** GET `path` from hot storage with `accept` as Accept-Encoding: status, headers and the bytes as sent. */
+  const getRaw = (path, accept) =>
+    new Promise((resolve, reject) => {
+      const headers = accept === undefined ? {} : { "accept-encoding": accept };
+      http.get(`${stack.urls.provider}${path}`, { headers }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      }).on("error", reject);
+    });
+
+  test("the WASM and its glue are sent as Brotli or gzip to whoever accepts them, and decode to the built files", async () => {
+    for (const [file, type] of [["keyframe_signer_bg.wasm", "application/wasm"], ["keyframe_signer.js", "text/javascript"]]) {
+      const built = readFileSync(join(ROOT, "iframe-host", "pkg", file));
+      const path = `/pkg/${file}`;
+      const cases = [
+        // [Accept-Encoding, the encoding sent, how to decode it]
+        ["br", "br", brotliDecompressSync],
+        ["gzip, deflate, br, zstd", "br", brotliDecompressSync],
+        ["gzip", "gzip", gunzipSync],
+        ["br;q=0, gzip", "gzip", gunzipSync],
+        ["identity", undefined, (b) => b],
+        [undefined, undefined, (b) => b],
+      ];
+      for (const [accept, encoding, decode] of cases) {
+        const res = await getRaw(path, accept);
+        const what = `${path} with Accept-Encoding ${accept ?? "(none)"}`;
+        assert.equal(res.status, 200, what);
+        assert.equal(res.headers["content-encoding"], encoding, what);
+        assert.ok(res.headers["content-type"].startsWith(type), `${what}: ${res.headers["content-type"]}`);
+        assert.match(res.headers["vary"] ?? "", /accept-encoding/i, what);
+        // The iFrame's CSP rides on every static answer, compressed or not.
+        assert.match(res.headers["content-security-policy"] ?? "", /frame-ancestors/, what);
+        assert.ok(decode(res.body).equals(built), `${what}: decodes to iframe-host/pkg/${file}`);
+        if (encoding === "br") assert.ok(res.body.length < built.length / 3, `${what}: ${res.body.length} of ${built.length} B`);
+      }
+    }
+  });
+
+  test("Chromium receives the WASM compressed and the iFrame connects", async () => {
+    const context = await browser.newContext();
+    const seen = [];
+    context.on("response", async (response) => {
+      if (response.url().endsWith("/pkg/keyframe_signer_bg.wasm")) {
+        seen.push({ status: response.status(), encoding: (await response.allHeaders())["content-encoding"] });
+      }
+    });
+    const { connected } = await openHost(context, host.origin, stack);
+    assert.ok(connected.ok, `connect failed: ${JSON.stringify(connected)}`);
+    await context.close();
+    assert.equal(seen.length, 1, JSON.stringify(seen));
+    assert.equal(seen[0].status, 200);
+    assert.ok(["br", "gzip"].includes(seen[0].encoding), `content-encoding: ${seen[0].encoding}`);
   });
 });

@@ -130,6 +130,10 @@ pub async fn run(
             Ok(())
         }
         Command::Serve => {
+            if service == Service::Hot {
+                let checked = crate::static_files::check_precompressed(&settings.static_dir)?;
+                tracing::debug!(checked, "the static files' compressed copies match");
+            }
             let ring = keyring()?;
             tracing::info!(service = service.name(), keys = ?ring.ids(), "starting");
             let state = AppState::connect(settings, &database_url, ring).await?;

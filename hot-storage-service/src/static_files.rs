@@ -8,6 +8,15 @@
 //! `Referrer-Policy: no-referrer` (set on every response by the server).
 //! `.wasm` is served as `application/wasm` (from the MIME table).
 //!
+//! Compressed where the build left a compressed copy: scripts/build.sh
+//! writes `X.br` (Brotli) and `X.gz` (gzip) beside each file of `pkg/` (the
+//! signer's WASM and its glue JS, 99 % of what the iFrame loads), and a
+//! request whose `Accept-Encoding` allows it gets that copy with
+//! `Content-Encoding` and `Vary: Accept-Encoding` (tower-http's `ServeDir`
+//! negotiates). Nothing is compressed per request. A copy that does not
+//! decode to the file beside it would break the iFrame for every browser
+//! that takes it, so [`check_precompressed`] refuses to start on one.
+//!
 //! The built host SDK is also served, for pages that import it straight from
 //! the provider (docs/quickstart.md): `/sdk/keyframe-sdk.js` (the ESM bundle
 //! `sdk/dist/keyframe-sdk.min.js` under the static folder) and
@@ -16,6 +25,8 @@
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
+
+use anyhow::Context as _;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -56,6 +67,8 @@ pub const SDK_FILES: [(&str, &str, &str); 4] = [
 /// answer the JSON 404.
 pub fn service(dir: &Path) -> Router {
     let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(axum::routing::any(crate::server::not_found));
     let mut router = Router::new();
@@ -67,6 +80,72 @@ pub fn service(dir: &Path) -> Router {
         );
     }
     router.fallback_service(files)
+}
+
+/// The suffixes of the compressed copies `ServeDir` serves, and their
+/// decoders.
+const PRECOMPRESSED: [&str; 2] = ["br", "gz"];
+
+/// Checks every compressed copy in `dir` and below (`X.br`, `X.gz` beside
+/// an `X`) decodes to exactly the bytes of `X`; returns how many were
+/// checked. A missing folder or one without copies passes.
+pub fn check_precompressed(dir: &Path) -> anyhow::Result<usize> {
+    let mut checked = 0;
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+                continue;
+            };
+            if !PRECOMPRESSED.contains(&ext) {
+                continue;
+            }
+            let original = path.with_extension("");
+            // A `.gz` with nothing beside it is a file of its own.
+            let Ok(expected) = std::fs::read(&original) else {
+                continue;
+            };
+            let copy = std::fs::File::open(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if !decodes_to(ext, copy, &expected) {
+                anyhow::bail!(
+                    "{} does not decode to {}: the static files were changed without scripts/build.sh, which writes both",
+                    path.display(),
+                    original.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    Ok(checked)
+}
+
+/// Does `copy`, encoded as `ext` says, decode to `expected` (and end there)?
+fn decodes_to(ext: &str, copy: std::fs::File, expected: &[u8]) -> bool {
+    use std::io::Read;
+    let copy = std::io::BufReader::new(copy);
+    let mut decoded = Vec::with_capacity(expected.len());
+    // One byte past the expected length is enough to see a longer file.
+    let limit = u64::try_from(expected.len())
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let read = match ext {
+        "br" => brotli_decompressor::Decompressor::new(copy, 64 << 10)
+            .take(limit)
+            .read_to_end(&mut decoded),
+        _ => flate2::read::MultiGzDecoder::new(copy)
+            .take(limit)
+            .read_to_end(&mut decoded),
+    };
+    read.is_ok() && decoded == expected
 }
 
 /// One SDK file. `Access-Control-Allow-Origin: *` because a page on another

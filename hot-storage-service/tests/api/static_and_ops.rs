@@ -59,6 +59,160 @@ async fn static_files_have_strict_headers() {
     assert!(st.is_client_error());
 }
 
+/// The original of tests/data/precompressed.wasm.br (its README).
+fn precompressed_fixture() -> Vec<u8> {
+    "keyframe precompressed fixture\n".repeat(200).into_bytes()
+}
+
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A folder with `pkg/app.wasm` and its two compressed copies, as
+/// scripts/build.sh leaves the iFrame's files.
+fn precompressed_folder(root: &std::path::Path) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let original = precompressed_fixture();
+    let br = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/precompressed.wasm.br"
+    ))
+    .unwrap();
+    let gz = gzipped(&original);
+    std::fs::write(pkg.join("app.wasm"), &original).unwrap();
+    std::fs::write(pkg.join("app.wasm.br"), &br).unwrap();
+    std::fs::write(pkg.join("app.wasm.gz"), &gz).unwrap();
+    (original, br, gz)
+}
+
+#[tokio::test]
+async fn precompressed_copies_are_sent_to_whoever_accepts_them() {
+    let srv = Srv::hot(Db::Sqlite).await;
+    let (original, br, gz) = precompressed_folder(&srv.state.settings.static_dir);
+    let cases: [(Option<&str>, Option<&str>, &[u8]); 6] = [
+        (Some("br"), Some("br"), &br),
+        (Some("gzip, deflate, br, zstd"), Some("br"), &br),
+        (Some("gzip"), Some("gzip"), &gz),
+        (Some("br;q=0, gzip"), Some("gzip"), &gz),
+        (Some("identity"), None, &original),
+        (None, None, &original),
+    ];
+    for (accept, encoding, body) in cases {
+        let mut req = srv.http.get(format!("{}/pkg/app.wasm", srv.base));
+        if let Some(a) = accept {
+            req = req.header("accept-encoding", a);
+        }
+        let resp = req.send().await.unwrap();
+        let what = format!("Accept-Encoding {accept:?}");
+        assert_eq!(resp.status(), StatusCode::OK, "{what}");
+        let h = resp.headers().clone();
+        assert_eq!(
+            h.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{what}"
+        );
+        // The type of the file, not of its copy: WebAssembly's streaming
+        // compile insists on it.
+        assert_eq!(h["content-type"], "application/wasm", "{what}");
+        assert!(
+            h["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{what}"
+        );
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors"),
+            "{what}"
+        );
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), body, "{what}");
+    }
+}
+
+#[test]
+fn compressed_copies_must_decode_to_the_file_beside_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Nothing to check: a folder without copies, or no folder at all.
+    assert_eq!(
+        hot_storage_service::static_files::check_precompressed(tmp.path()).unwrap(),
+        0
+    );
+    assert_eq!(
+        hot_storage_service::static_files::check_precompressed(&tmp.path().join("none")).unwrap(),
+        0
+    );
+    let (original, br, _) = precompressed_folder(tmp.path());
+    assert_eq!(
+        hot_storage_service::static_files::check_precompressed(tmp.path()).unwrap(),
+        2
+    );
+    // A `.gz` with no file beside it is a file of its own.
+    std::fs::write(tmp.path().join("archive.tar.gz"), b"not checked").unwrap();
+    assert_eq!(
+        hot_storage_service::static_files::check_precompressed(tmp.path()).unwrap(),
+        2
+    );
+
+    let pkg = tmp.path().join("pkg");
+    let mut newer = original.clone();
+    newer.extend_from_slice(b"one more line\n");
+    let stale: [(&str, Vec<u8>); 5] = [
+        // The file was rebuilt and its copies were not.
+        ("app.wasm", newer.clone()),
+        // A copy of another build.
+        ("app.wasm.gz", gzipped(&newer)),
+        // A copy of a prefix of the file.
+        ("app.wasm.gz", gzipped(&original[..original.len() - 1])),
+        // Cut off, or not compressed at all.
+        ("app.wasm.br", br[..br.len() / 2].to_vec()),
+        ("app.wasm.br", original.clone()),
+    ];
+    for (name, bytes) in stale {
+        precompressed_folder(tmp.path());
+        std::fs::write(pkg.join(name), &bytes).unwrap();
+        let err = hot_storage_service::static_files::check_precompressed(tmp.path())
+            .expect_err(name)
+            .to_string();
+        assert!(
+            err.contains("does not decode to") && err.contains("scripts/build.sh"),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hot_storage_refuses_to_start_on_a_stale_compressed_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let statics = tmp.path().join("static");
+    precompressed_folder(&statics);
+    std::fs::write(statics.join("pkg/app.wasm.gz"), gzipped(b"another build")).unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hot-storage-service"))
+        .args(["--listen", "127.0.0.1:0", "--dev", "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .arg("--static-dir")
+        .arg(&statics)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("hot storage started on a stale copy instead of refusing")
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("app.wasm.gz does not decode to"), "{err}");
+}
+
 #[tokio::test]
 async fn sdk_is_served_for_cross_origin_import() {
     let srv = Srv::hot(Db::Sqlite).await;
