@@ -9,9 +9,10 @@
 //! `.wasm` is served as `application/wasm` (from the MIME table).
 //!
 //! Compressed where the build left a compressed copy: scripts/build.sh
-//! writes `X.br` (Brotli) and `X.gz` (gzip) beside each file of `pkg/` (the
-//! signer's WASM and its glue JS, 99 % of what the iFrame loads), and a
-//! request whose `Accept-Encoding` allows it gets that copy with
+//! writes `X.br` (Brotli) and `X.gz` (gzip) beside the iFrame's page,
+//! script and style and beside each file of `pkg/` (the signer's WASM and
+//! its glue JS, 99 % of the bytes), and a request whose `Accept-Encoding`
+//! allows it gets that copy with
 //! `Content-Encoding` and `Vary: Accept-Encoding` (tower-http's `ServeDir`
 //! negotiates). Nothing is compressed per request. A copy that does not
 //! decode to the file beside it would break the iFrame for every browser
@@ -27,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::Context as _;
-
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -82,13 +82,13 @@ pub fn service(dir: &Path) -> Router {
     router.fallback_service(files)
 }
 
-/// The suffixes of the compressed copies `ServeDir` serves, and their
-/// decoders.
+/// The suffixes of the compressed copies `ServeDir` serves (Brotli, gzip).
 const PRECOMPRESSED: [&str; 2] = ["br", "gz"];
 
 /// Checks every compressed copy in `dir` and below (`X.br`, `X.gz` beside
 /// an `X`) decodes to exactly the bytes of `X`; returns how many were
-/// checked. A missing folder or one without copies passes.
+/// checked. A missing folder or one without copies passes. Folders reached
+/// through a symbolic link are not walked (no loops).
 pub fn check_precompressed(dir: &Path) -> anyhow::Result<usize> {
     let mut checked = 0;
     let mut folders = vec![dir.to_path_buf()];
@@ -98,7 +98,7 @@ pub fn check_precompressed(dir: &Path) -> anyhow::Result<usize> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 folders.push(path);
                 continue;
             }
