@@ -1,9 +1,9 @@
 // Writes the compressed copies hot storage serves in place of the iFrame's
 // files (hot-storage-service/src/static_files.rs): `X.br` (Brotli, quality
 // 11) and `X.gz` (gzip -9) beside each `.wasm`, `.js`, `.html` and `.css`
-// directly in the folders named on the command line. Run by scripts/build.sh after the
-// files themselves are written; hot storage refuses to start on a copy that
-// does not decode to the file beside it.
+// directly in the folders named on the command line. Run by
+// scripts/build.sh after the files themselves are written; hot storage
+// refuses to start on a copy that does not decode to the file beside it.
 //
 //   node scripts/precompress.mjs iframe-host iframe-host/pkg
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const SUFFIXES = [".wasm", ".js", ".html", ".css"];
 
-export function brotli(bytes) {
+function brotli(bytes) {
   return brotliCompressSync(bytes, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
@@ -21,11 +21,11 @@ export function brotli(bytes) {
   });
 }
 
-export function gzip(bytes) {
+function gzip(bytes) {
   return gzipSync(bytes, { level: 9 });
 }
 
-export function precompress(folder) {
+function precompress(folder) {
   const written = [];
   for (const name of readdirSync(folder)) {
     if (!SUFFIXES.some((s) => name.endsWith(s))) continue;

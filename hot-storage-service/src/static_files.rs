@@ -12,11 +12,11 @@
 //! writes `X.br` (Brotli) and `X.gz` (gzip) beside the iFrame's page,
 //! script and style and beside each file of `pkg/` (the signer's WASM and
 //! its glue JS, 99 % of the bytes), and a request whose `Accept-Encoding`
-//! allows it gets that copy with
-//! `Content-Encoding` and `Vary: Accept-Encoding` (tower-http's `ServeDir`
-//! negotiates). Nothing is compressed per request. A copy that does not
-//! decode to the file beside it would break the iFrame for every browser
-//! that takes it, so [`check_precompressed`] refuses to start on one.
+//! allows it gets that copy with `Content-Encoding` and `Vary:
+//! Accept-Encoding` (tower-http's `ServeDir` negotiates). Nothing is
+//! compressed per request. A copy that does not decode to the file beside
+//! it would break the iFrame for every browser that takes it, so
+//! [`check_precompressed`] refuses to start on one.
 //!
 //! The built host SDK is also served, for pages that import it straight from
 //! the provider (docs/quickstart.md): `/sdk/keyframe-sdk.js` (the ESM bundle
@@ -141,9 +141,11 @@ fn decodes_to(ext: &str, copy: std::fs::File, expected: &[u8]) -> bool {
         "br" => brotli_decompressor::Decompressor::new(copy, 64 << 10)
             .take(limit)
             .read_to_end(&mut decoded),
-        _ => flate2::read::MultiGzDecoder::new(copy)
+        "gz" => flate2::read::MultiGzDecoder::new(copy)
             .take(limit)
             .read_to_end(&mut decoded),
+        // A suffix added to PRECOMPRESSED without its decoder fails.
+        _ => return false,
     };
     read.is_ok() && decoded == expected
 }
