@@ -106,3 +106,44 @@ async fn isolation(db: Db) {
     assert_error(st, &v, 404, "NO_WALLET");
 }
 dual!(users_are_isolated, isolation);
+
+/// Many users' recovers at once, some of them asking for another's
+/// wallet: each is answered with its own share or 404 NO_WALLET, never
+/// with the share of a request served beside it (a cache or a grouped
+/// read keyed on anything less than the user would fail this).
+async fn concurrent_recovers_get_their_own_shares(db: Db) {
+    let srv = &Srv::hot(db).await;
+    let mut wallets = Vec::new();
+    for i in 0..6 {
+        wallets.push(create_wallet(srv, &format!("user{i}")).await);
+    }
+    let mut calls = Vec::new();
+    for round in 0..8 {
+        for (i, w) in wallets.iter().enumerate() {
+            // Every third call asks with the next user's token.
+            let asker = if (round + i) % 3 == 0 {
+                &wallets[(i + 1) % wallets.len()]
+            } else {
+                w
+            };
+            let body = json!({ "wallet": w.wallet, "device": w.device });
+            calls.push(async move {
+                let (st, v) = srv.post("/v2/devices/recover", &asker.token, &body).await;
+                (std::ptr::eq(asker, w), w, st, v)
+            });
+        }
+    }
+    for (own, w, st, v) in futures_util::future::join_all(calls).await {
+        if own {
+            assert_eq!(st, StatusCode::OK, "{v}");
+            assert_eq!(unb64(v["share"].as_str().unwrap()), w.device_share);
+            assert_eq!(v["split"], w.device_split.as_str());
+        } else {
+            assert_error(st, &v, 404, "NO_WALLET");
+        }
+    }
+}
+dual!(
+    concurrent_recovers_get_their_own_shares,
+    concurrent_recovers_get_their_own_shares
+);
