@@ -246,22 +246,25 @@ async fn idle_expiry(db: Db) {
 }
 dual!(idle_devices_expire, idle_expiry);
 
-/// A tiny configured idle limit, on the real clock.
+/// A tiny configured idle limit, on the real clock. Each use comes
+/// 700 ms after the last, 800 ms inside the limit, so a test machine that
+/// stalls for a moment does not expire the device early.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_idle_limit() {
     let srv = Srv::start(Db::Sqlite, Service::Hot, |s| {
-        s.device_idle = Duration::from_millis(800)
+        s.device_idle = Duration::from_millis(1500)
     })
     .await;
     let w = create_wallet(&srv, "alice").await;
     let recover = json!({ "wallet": w.wallet, "device": w.device });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     let (st, _) = srv.post("/v2/devices/recover", &w.token, &recover).await;
     assert_eq!(st, StatusCode::OK, "use within the limit");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Together with the wait above, past the limit: only the use renews.
+    tokio::time::sleep(Duration::from_millis(900)).await;
     let (st, _) = srv.post("/v2/devices/recover", &w.token, &recover).await;
     assert_eq!(st, StatusCode::OK, "the last use renewed it");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     let (st, v) = srv.post("/v2/devices/recover", &w.token, &recover).await;
     assert_error(st, &v, 404, "SHARE_UNAVAILABLE");
     assert_eq!(

@@ -64,8 +64,11 @@ async fn ip_limit(db: Db) {
 dual!(per_ip_rate_limit, ip_limit);
 
 async fn expiry(db: Db) {
+    // Uses come 1.4 s apart, 1.1 s inside the TTL (so a test machine that
+    // stalls for a moment does not expire the device early), and 2.8 s in
+    // all, past it (so only the renewal by use keeps it).
     let srv = Srv::start(db, Service::Hot, |s| {
-        s.device_ttl = Duration::from_millis(1500)
+        s.device_ttl = Duration::from_millis(2500)
     })
     .await;
     let w = new_wallet("alice");
@@ -80,7 +83,7 @@ async fn expiry(db: Db) {
     assert_eq!(v["devices"][0]["ephemeral"], true);
     assert!(v["devices"][0]["expiresAt"].is_string());
     // use keeps it alive
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
     let (st, _) = srv
         .post(
             "/v2/devices/recover",
@@ -89,7 +92,7 @@ async fn expiry(db: Db) {
         )
         .await;
     assert_eq!(st, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
     let (st, _) = srv
         .post(
             "/v2/devices/recover",
@@ -99,7 +102,7 @@ async fn expiry(db: Db) {
         .await;
     assert_eq!(st, StatusCode::OK, "last use extends the expiry");
     // idle past the TTL: invisible at once
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    tokio::time::sleep(Duration::from_millis(2700)).await;
     let (st, v) = srv
         .post(
             "/v2/devices/recover",
@@ -177,15 +180,18 @@ async fn timeout_and_load_shedding() {
     let url = format!("http://{}/jwks.json", blackhole.local_addr().unwrap());
     let srv = Srv::start(Db::Sqlite, Service::Hot, move |s| {
         s.jwt.jwks_url = url;
-        s.request_timeout = Duration::from_millis(400);
+        s.request_timeout = Duration::from_millis(1000);
         s.concurrency_limit = 1;
     })
     .await;
     let t = token("alice");
     let started = std::time::Instant::now();
     let slow = srv.get("/v2/wallet", Some(&t));
+    // Sent 300 ms after the slow request took the one slot, which it holds
+    // until its timeout at 1 s: wide margins on both sides for a test
+    // machine that stalls for a moment.
     let shed = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         srv.get("/v2/config", None).await
     };
     let ((st1, v1), (st2, v2)) = tokio::join!(slow, shed);
