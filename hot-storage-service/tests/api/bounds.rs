@@ -246,9 +246,9 @@ async fn idle_expiry(db: Db) {
 }
 dual!(idle_devices_expire, idle_expiry);
 
-/// A tiny configured idle limit, on the real clock. Each use comes
-/// 700 ms after the last, 800 ms inside the limit, so a test machine that
-/// stalls for a moment does not expire the device early.
+/// A tiny configured idle limit, on the real clock. Each use comes at
+/// most 900 ms after the last, 600 ms or more inside the limit, so a test
+/// machine that stalls for a moment does not expire the device early.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_idle_limit() {
     let srv = Srv::start(Db::Sqlite, Service::Hot, |s| {
