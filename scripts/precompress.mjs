@@ -40,10 +40,11 @@ function precompress(folder) {
   return written;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const folder of process.argv.slice(2)) {
-    for (const f of precompress(folder)) {
-      console.log(`${join(folder, f.name)}: ${f.bytes} B, ${f.br} B as Brotli, ${f.gz} B as gzip`);
-    }
+// Nothing imports this file, so it runs as a command without a guard
+// (comparing `import.meta.url` with the script's path silently did
+// nothing when the path held a character a URL escapes, such as a space).
+for (const folder of process.argv.slice(2)) {
+  for (const f of precompress(folder)) {
+    console.log(`${join(folder, f.name)}: ${f.bytes} B, ${f.br} B as Brotli, ${f.gz} B as gzip`);
   }
 }
