@@ -14,6 +14,7 @@
 mod amount;
 mod compile;
 mod conditions;
+mod decode;
 pub mod document;
 mod eval;
 mod intent;

@@ -68,7 +68,7 @@ pub fn bound_key(token: &str) -> Option<String> {
     // From text, not bytes: the WASM then carries one JSON reader, not two
     // (a JSON text that is not UTF-8 is refused either way).
     let payload = String::from_utf8(B64.decode(payload).ok()?).ok()?;
-    let claims: serde_json::Value = serde_json::from_str(&payload).ok()?;
+    let claims = keyframe_json::parse(&payload).ok()?;
     claims["cnf"]["jkt"].as_str().map(str::to_owned)
 }
 

@@ -201,3 +201,22 @@ fn every_fail_vector_fails_with_its_code() {
         assert!(codes.contains(&code), "no fail vector for {code}");
     }
 }
+
+/// The file is read by hand (keyframe-json) as serde's derive reads it:
+/// the pinned file and every mutation of it, each fail vector's text, and
+/// a duplicate key (which serde would refuse too, as a duplicate field).
+#[test]
+fn files_are_read_by_hand_as_serde_reads_them() {
+    let (v, _) = pinned();
+    let text = v["file"].as_str().unwrap();
+    assert!(keyframe_json::parity::assert_parity::<backup::BackupFile>(text) > 200);
+    let fails: Value = serde_json::from_str(FAILS).unwrap();
+    for case in fails["vectors"].as_array().unwrap() {
+        let text = case["file"].as_str().unwrap();
+        if serde_json::from_str::<Value>(text).is_ok() {
+            keyframe_json::parity::check::<backup::BackupFile>(text);
+        }
+    }
+    let doubled = text.replacen("\"nonce\"", "\"nonce\": \"AAAA\", \"nonce\"", 1);
+    assert!(matches!(backup::parse(&doubled), Err(BackupError::Damaged)));
+}

@@ -10,7 +10,8 @@
 //! alone, without the request checks the previous implementation also
 //! ran), EIP-191 and EIP-712 signing, the BIP-39 seed (PBKDF2, 2,048 rounds
 //! of HMAC-SHA512), deriving both accounts, and Argon2id at the production
-//! floor. Node's V8 is the engine of Chromium.
+//! floor, and two service answers decoded by hand and by serde's derive.
+//! Node's V8 is the engine of Chromium.
 
 #![cfg(target_arch = "wasm32")]
 // Tests panic on failure by design.
@@ -87,5 +88,43 @@ fn speed() {
     let record = record.unwrap();
     time("argon2id open (production floor)", 1, || {
         open_with_password(&record, "correct horse battery", wallet).unwrap();
+    });
+    answers();
+}
+
+/// The answers the iFrame reads before each signature, decoded by hand
+/// (keyframe-json, as shipped) and by serde's derive (as before): the
+/// policy state (the issue's example policy, a user rule set, 20 usage
+/// entries) and a hot share.
+fn answers() {
+    let example: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/vectors/policy/issue_example.json"
+    ))
+    .unwrap();
+    let usage: Vec<serde_json::Value> = (0..20)
+        .map(|i| serde_json::json!({"layer": "operator", "rule": "small-usdc", "at": 1_700_000_000 + i, "value": "5"}))
+        .collect();
+    let state = serde_json::json!({
+        "operator": example["policy"],
+        "user_rules": {"wallet": "0123abcd-4567-89ab-cdef-0123456789ab", "version": 3,
+                       "rules": example["policy"].to_string(), "signature": "c2ln"},
+        "usage": usage,
+        "now": 1_700_000_100u64,
+    })
+    .to_string();
+    type State = keyframe_wire::policy::PolicyState;
+    time("policy state answer (keyframe-json)", 200, || {
+        keyframe_json::decode::<State>(&state).unwrap();
+    });
+    time("policy state answer (serde derive)", 200, || {
+        serde_json::from_str::<State>(&state).unwrap();
+    });
+    let share = r#"{"wallet":"0123abcd-4567-89ab-cdef-0123456789ab","device":"11111111-2222-4333-8444-555555555555","version":3,"split":"00112233445566778899aabbccddeeff","share":"S0ZTSAEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","kind":"mnemonic","addresses":{"evm":"0x52908400098527886e0f7030069857d2e4169ee7","solana":"7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"}}"#;
+    type Share = keyframe_wire::hot::RecoverResponse;
+    time("hot share answer (keyframe-json)", 500, || {
+        keyframe_json::decode::<Share>(share).unwrap();
+    });
+    time("hot share answer (serde derive)", 500, || {
+        serde_json::from_str::<Share>(share).unwrap();
     });
 }

@@ -25,6 +25,7 @@ mod addresses;
 pub mod authority;
 mod blob;
 pub mod catalog;
+mod decode;
 pub mod error;
 pub mod hot;
 mod ids;

@@ -518,8 +518,10 @@ fn encode_elementary(e: Elementary, ty: &str, value: &Value, path: &str) -> Resu
 /// The EIP-712 signing hash of a typed-data JSON document, after the checks
 /// listed in the module documentation.
 pub fn typed_data_hash(typed_data_json: &str, chain_id: Option<u64>) -> Result<[u8; 32]> {
-    let raw: Value = serde_json::from_str(typed_data_json)
-        .map_err(|e| bad(format!("typed data: not JSON ({e})")))?;
+    // keyframe-json: the WASM's one JSON reader, which also refuses a
+    // duplicate key (which of two `message`s or `amount`s a wallet shows
+    // and signs must not be a parser's choice).
+    let raw = keyframe_json::parse(typed_data_json).map_err(|e| bad(format!("typed data: {e}")))?;
     let obj = raw
         .as_object()
         .ok_or_else(|| bad("typed data: must be a JSON object"))?;

@@ -129,7 +129,7 @@ fn verify_user_rules(
             .ok()?;
         key.verify_strict(&signed.message(), &Signature::from_bytes(&sig))
             .ok()?;
-        let document: Document = serde_json::from_str(&signed.rules).ok()?;
+        let document: Document = keyframe_json::decode(&signed.rules).ok()?;
         let policy = Policy::new(document.clone()).ok()?;
         Some((signed.version, document, policy))
     })();

@@ -186,7 +186,7 @@ pub fn raw_digest_intent(ctx: &Context) -> Intent {
 /// a recognised permit grants.
 pub fn typed_data_intent(json: &str, ctx: &Context) -> Result<Intent> {
     crate::evm::typed_data_hash(json, Some(ctx.chain_id))?;
-    let raw: Value = serde_json::from_str(json).map_err(|e| bad(format!("typed data: {e}")))?;
+    let raw = keyframe_json::parse(json).map_err(|e| bad(format!("typed data: {e}")))?;
     let empty = Map::new();
     let types = read_types(
         raw.get("types")

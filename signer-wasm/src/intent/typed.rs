@@ -107,7 +107,7 @@ fn tree(ctx: &Context, types: &Types, label: &str, ty: &str, v: &Value) -> Field
 /// Describes an `eth_signTypedData_v4` request on the active chain.
 pub fn describe_typed_data(json: &str, ctx: &Context) -> Result<Intent> {
     crate::evm::typed_data_hash(json, Some(ctx.chain_id))?;
-    let raw: Value = serde_json::from_str(json).map_err(|e| bad(format!("typed data: {e}")))?;
+    let raw = keyframe_json::parse(json).map_err(|e| bad(format!("typed data: {e}")))?;
     let empty = Map::new();
     let types = read_types(
         raw.get("types")

@@ -2,7 +2,6 @@
 //! vocabulary (codes and reasons) is the flows' ([`crate::flows::error`]).
 
 use serde_json::{Value, json};
-use zeroize::Zeroize;
 
 use crate::flows::RpcError;
 
@@ -14,18 +13,7 @@ pub struct Wiped(pub Value);
 
 impl Drop for Wiped {
     fn drop(&mut self) {
-        wipe(&mut self.0);
-    }
-}
-
-/// Zeroizes every string of `value` (object keys are field names, not
-/// secrets, and serde_json gives no mutable access to them).
-fn wipe(value: &mut Value) {
-    match value {
-        Value::String(s) => s.zeroize(),
-        Value::Array(items) => items.iter_mut().for_each(wipe),
-        Value::Object(map) => map.values_mut().for_each(wipe),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        keyframe_json::wipe(&mut self.0);
     }
 }
 
@@ -38,9 +26,12 @@ pub struct Request {
 }
 
 /// Parses one message from the port. `Err(Some(id))` is a malformed request
-/// that still deserves an answer; `Err(None)` is noise to ignore.
+/// that still deserves an answer; `Err(None)` is noise to ignore. The text
+/// is `JSON.stringify` of the message (web/mod.rs), so it never holds a
+/// duplicate key; keyframe_json reads it because it is the WASM's one JSON
+/// reader (bench/SIZE.md).
 pub fn parse(text: &str) -> Result<Request, Option<Value>> {
-    let mut value = Wiped(serde_json::from_str(text).map_err(|_| None)?);
+    let mut value = Wiped(keyframe_json::parse(text).map_err(|_| None)?);
     let obj = value.0.as_object_mut().ok_or(None)?;
     let params = Wiped(obj.remove("params").unwrap_or(Value::Null));
     let id = obj.get("id").cloned().ok_or(None)?;
@@ -67,7 +58,7 @@ pub fn parse(text: &str) -> Result<Request, Option<Value>> {
 /// The id of the request a `keyframe_cancel` notification abandons (the
 /// host SDK sends one when a request times out), if `text` is one.
 pub fn cancelled(text: &str) -> Option<Value> {
-    let value = Wiped(serde_json::from_str(text).ok()?);
+    let value = Wiped(keyframe_json::parse(text).ok()?);
     let obj = value.0.as_object()?;
     if obj.contains_key("id") || obj.get("method")?.as_str()? != "keyframe_cancel" {
         return None;

@@ -5,6 +5,7 @@
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
+use keyframe_json::{DecodeError, Fields, FromJson, Value};
 use keyframe_wire::catalog::{Chain, TokenList};
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceList, DeviceRef, OkBody, RecoverRequest,
@@ -16,7 +17,7 @@ use keyframe_wire::policy::{
     RecoverWithIntent, SignedUserRules,
 };
 use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::Serialize;
 
 use std::rc::Rc;
 
@@ -32,39 +33,60 @@ const TIMEOUT_MS: u32 = 15_000;
 /// An error answer, read leniently: the code stays a string, so a code
 /// this signer does not know (or an HTTP error page) still maps to an RPC
 /// reason (keyframe_wire::error::ErrorCode lists the known ones).
-#[derive(Deserialize)]
 struct ErrorBody {
-    error: ErrorDetail,
-}
-#[derive(Deserialize)]
-struct ErrorDetail {
     code: String,
-    #[serde(default)]
     message: String,
+}
+
+impl FromJson for ErrorBody {
+    /// `{ "error": { "code", "message"? } }`, other fields ignored.
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::lenient(value)?;
+        let error = f.raw("error").ok_or(DecodeError::Missing("error"))?;
+        let mut e = Fields::lenient(error)?;
+        let b = ErrorBody {
+            code: e.req("code")?,
+            message: e.or_default("message")?,
+        };
+        e.end()?;
+        f.end().map(|()| b)
+    }
 }
 
 /// The longest reason of a policy refusal the iFrame passes on.
 const DENIAL_MAX_CHARS: usize = 300;
 
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `GET /v2/config` as the iFrame reads it (keyframe_wire::hot::
+/// ConfigResponse, other fields ignored).
+#[derive(Clone)]
 pub struct ProviderConfig {
     pub allowed_origins: Vec<String>,
     pub shield_url: String,
     /// The chains the provider serves (EIP-3085 objects, its order).
-    #[serde(default)]
     pub chains: Vec<Chain>,
 }
 
+impl FromJson for ProviderConfig {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::lenient(value)?;
+        let c = ProviderConfig {
+            allowed_origins: f.req("allowedOrigins")?,
+            shield_url: f.req("shieldUrl")?,
+            chains: f.or_default("chains")?,
+        };
+        f.end().map(|()| c)
+    }
+}
+
 /// Sends a request without a body.
-async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ServiceError> {
+async fn get<T: FromJson>(builder: RequestBuilder) -> Result<T, ServiceError> {
     send(builder, None::<&()>).await
 }
 
 /// Sends a request signed by the wallet's authority (docs/api.md, "Wallet
 /// authority"): the body is serialised once, and those very bytes are
 /// signed with `method` and `path` (as sent) and then sent.
-async fn send_signed<T: DeserializeOwned, B: Serialize>(
+async fn send_signed<T: FromJson, B: Serialize>(
     builder: RequestBuilder,
     method: &str,
     path: &str,
@@ -89,7 +111,7 @@ async fn send_signed<T: DeserializeOwned, B: Serialize>(
 }
 
 /// Sends a request with a timeout and decodes a JSON answer or error.
-async fn send<T: DeserializeOwned, B: Serialize>(
+async fn send<T: FromJson, B: Serialize>(
     builder: RequestBuilder,
     body: Option<&B>,
 ) -> Result<T, ServiceError> {
@@ -107,12 +129,12 @@ async fn send<T: DeserializeOwned, B: Serialize>(
 
 /// Sends `body` (JSON text) with a timeout and decodes a JSON answer or
 /// error.
-async fn send_text<T: DeserializeOwned>(
+async fn send_text<T: FromJson>(
     builder: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, ServiceError> {
     let text = exchange(builder, body).await?;
-    serde_json::from_str(&text).map_err(|_| ServiceError::Protocol)
+    keyframe_json::decode(&text).map_err(|_| ServiceError::Protocol)
 }
 
 /// The request and its answer's text, or the service's error. Not generic
@@ -139,15 +161,15 @@ async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<Strin
     if (200..300).contains(&status) {
         Ok(text)
     } else {
-        match serde_json::from_str::<ErrorBody>(&text) {
+        match keyframe_json::decode::<ErrorBody>(&text) {
             // The policy's reason is for the user (the rule, what the
             // approval webhook said): kept, bounded.
-            Ok(b) if b.error.code == "POLICY_DENIED" => Err(ServiceError::Denied(
-                b.error.message.chars().take(DENIAL_MAX_CHARS).collect(),
+            Ok(b) if b.code == "POLICY_DENIED" => Err(ServiceError::Denied(
+                b.message.chars().take(DENIAL_MAX_CHARS).collect(),
             )),
             Ok(b) => Err(ServiceError::Api {
                 status,
-                code: b.error.code,
+                code: b.code,
             }),
             Err(_) => Err(ServiceError::Api {
                 status,
@@ -239,7 +261,7 @@ impl HotStorageApi {
 
     /// A POST signed by the wallet's authority (hot storage is same-origin,
     /// so `path` is the target the server sees).
-    async fn post_signed<T: DeserializeOwned, B: Serialize>(
+    async fn post_signed<T: FromJson, B: Serialize>(
         &self,
         path: &str,
         token: &Tokens,

@@ -56,7 +56,7 @@ impl DeviceStore for ShareStore {
                 .map_err(|_| StoreError)?
                 .into_iter()
                 .filter_map(|v| v.as_string())
-                .filter_map(|s| serde_json::from_str(&s).ok())
+                .filter_map(|s| keyframe_json::decode(&s).ok())
                 .collect(),
             ShareStore::Memory(map) => map
                 .borrow()

@@ -74,6 +74,12 @@ td("unknown-top-level-field", lambda d: d.__setitem__("extra", 1))
 td("types-not-object", lambda d: d.__setitem__("types", []))
 td("not-json", None, raw="{\"types\":")
 td("json-not-object", None, raw="[1,2,3]")
+# A duplicate key: which `contents` a wallet shows and which it signs must
+# not be a parser's choice (JSON.parse and serde_json both keep the last).
+td("duplicate-key-in-message", None,
+   raw=json.dumps(MAIL).replace('"contents": "Hello, Bob!"', '"contents": "Hello, Bob!", "contents": "Pay Eve"'))
+td("duplicate-top-level-key", None,
+   raw=json.dumps(MAIL).replace('"primaryType": "Mail"', '"primaryType": "Person", "primaryType": "Mail"'))
 json.dump({"source": SRC, "cases": cases}, open(f"{out}/fail_typed_data.json", "w"), indent=2)
 
 BASE = {"type": "0x2", "chainId": "0x1", "nonce": "0x0", "gas": "0x5208", "maxFeePerGas": "0x9502f9000",

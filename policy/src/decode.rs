@@ -1,0 +1,376 @@
+//! The policy's JSON types decoded by hand (keyframe-json), for the
+//! signer's WASM: the same answers as their serde derive, which the tests
+//! below hold them to, without a copy of serde_json's parser per type
+//! (bench/SIZE.md). The services and the CLI keep serde.
+
+use keyframe_json::{DecodeError, Fields, FromJson, Value, one_of, str_of};
+
+use crate::document::{Limit, Rule, TimeOfDay, TokenMatch, TypedMatch, When};
+use crate::{
+    Amount, Approval, Document, Effect, Intent, Kind, Layer, RuleRef, TokenAmount, TokenTransfer,
+    TypedData, Usage,
+};
+
+impl FromJson for Amount {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        Amount::parse(str_of(value)?).ok_or(DecodeError::Invalid)
+    }
+}
+
+impl FromJson for Effect {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        use Effect::*;
+        one_of(
+            value,
+            &["allow", "ask", "approve", "deny"],
+            &[Allow, Ask, Approve, Deny],
+        )
+    }
+}
+
+impl FromJson for Kind {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        use Kind::*;
+        one_of(
+            value,
+            &[
+                "evm_message",
+                "evm_typed_data",
+                "evm_transaction",
+                "solana_message",
+                "solana_transaction",
+            ],
+            &[
+                EvmMessage,
+                EvmTypedData,
+                EvmTransaction,
+                SolanaMessage,
+                SolanaTransaction,
+            ],
+        )
+    }
+}
+
+impl FromJson for Layer {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        one_of(
+            value,
+            &["operator", "user"],
+            &[Layer::Operator, Layer::User],
+        )
+    }
+}
+
+impl FromJson for Document {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let d = Document {
+            version: f.req("version")?,
+            default: f.req("default")?,
+            rules: f.or_default("rules")?,
+        };
+        f.end().map(|()| d)
+    }
+}
+
+impl FromJson for Rule {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let r = Rule {
+            id: f.req("id")?,
+            effect: f.req("effect")?,
+            silent: f.or_default("silent")?,
+            when: f.or_default("when")?,
+            limits: f.or_default("limits")?,
+        };
+        f.end().map(|()| r)
+    }
+}
+
+impl FromJson for When {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let w = When {
+            kinds: f.opt("kinds")?,
+            chains: f.opt("chains")?,
+            origins: f.opt("origins")?,
+            to: f.opt("to")?,
+            not_to: f.opt("not_to")?,
+            to_contracts: f.opt("to_contracts")?,
+            selectors: f.opt("selectors")?,
+            value_at_most: f.opt("value_at_most")?,
+            value_at_least: f.opt("value_at_least")?,
+            token_transfers: f.opt("token_transfers")?,
+            approvals: f.opt("approvals")?,
+            spenders: f.opt("spenders")?,
+            spenders_not_in: f.opt("spenders_not_in")?,
+            approval_at_most: f.opt("approval_at_most")?,
+            typed_data: f.opt("typed_data")?,
+            siwe_domains: f.opt("siwe_domains")?,
+            programs: f.opt("programs")?,
+            lamports_at_most: f.opt("lamports_at_most")?,
+            lamports_at_least: f.opt("lamports_at_least")?,
+            time_of_day: f.opt("time_of_day")?,
+            until: f.opt("until")?,
+        };
+        f.end().map(|()| w)
+    }
+}
+
+impl FromJson for TokenMatch {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TokenMatch {
+            token: f.opt("token")?,
+            to: f.opt("to")?,
+            at_most: f.opt("at_most")?,
+            at_least: f.opt("at_least")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for TypedMatch {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TypedMatch {
+            names: f.opt("names")?,
+            verifying_contracts: f.opt("verifying_contracts")?,
+            primary_types: f.opt("primary_types")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for TimeOfDay {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TimeOfDay {
+            from: f.req("from")?,
+            to: f.req("to")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for Limit {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let l = Limit {
+            window: f.req("window")?,
+            value_at_most: f.opt("value_at_most")?,
+            lamports_at_most: f.opt("lamports_at_most")?,
+            count_at_most: f.opt("count_at_most")?,
+            token: f.opt("token")?,
+            amount_at_most: f.opt("amount_at_most")?,
+        };
+        f.end().map(|()| l)
+    }
+}
+
+impl FromJson for TokenTransfer {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TokenTransfer {
+            token: f.req("token")?,
+            to: f.req("to")?,
+            amount: f.req("amount")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for Approval {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let a = Approval {
+            token: f.req("token")?,
+            spender: f.req("spender")?,
+            amount: f.opt("amount")?,
+        };
+        f.end().map(|()| a)
+    }
+}
+
+impl FromJson for TypedData {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TypedData {
+            name: f.opt("name")?,
+            version: f.opt("version")?,
+            chain_id: f.opt("chain_id")?,
+            verifying_contract: f.opt("verifying_contract")?,
+            primary_type: f.req("primary_type")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for Intent {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let i = Intent {
+            kind: f.req("kind")?,
+            chain: f.opt("chain")?,
+            origin: f.opt("origin")?,
+            to: f.opt("to")?,
+            value: f.or_default("value")?,
+            selector: f.opt("selector")?,
+            token_transfers: f.or_default("token_transfers")?,
+            approvals: f.or_default("approvals")?,
+            typed_data: f.opt("typed_data")?,
+            siwe_domain: f.opt("siwe_domain")?,
+            programs: f.or_default("programs")?,
+            lamports: f.or_default("lamports")?,
+            raw_digest: f.or_default("raw_digest")?,
+        };
+        f.end().map(|()| i)
+    }
+}
+
+impl FromJson for TokenAmount {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let t = TokenAmount {
+            token: f.req("token")?,
+            amount: f.req("amount")?,
+        };
+        f.end().map(|()| t)
+    }
+}
+
+impl FromJson for Usage {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let u = Usage {
+            layer: f.req("layer")?,
+            rule: f.req("rule")?,
+            at: f.req("at")?,
+            value: f.or_default("value")?,
+            lamports: f.or_default("lamports")?,
+            tokens: f.or_default("tokens")?,
+            count: f.or_else("count", || 1)?,
+        };
+        f.end().map(|()| u)
+    }
+}
+
+impl FromJson for RuleRef {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::strict(value)?;
+        let r = RuleRef {
+            layer: f.req("layer")?,
+            id: f.req("id")?,
+        };
+        f.end().map(|()| r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use keyframe_json::parity::assert_parity;
+
+    /// Every field of a document set, each list non-empty.
+    const DOCUMENT: &str = r#"{"version":1,"default":"ask","rules":[
+        {"id":"no-mainnet","effect":"deny","when":{"chains":[1]}},
+        {"id":"all","effect":"approve","silent":true,"when":{
+            "kinds":["evm_transaction","solana_message"],"chains":[8453],
+            "origins":["https://app.example"],"to":["0x1"],"not_to":["0x2"],
+            "to_contracts":["0x3"],"selectors":["0xa9059cbb"],
+            "value_at_most":"10","value_at_least":"1",
+            "token_transfers":[{"token":"0x4","to":["0x5"],"at_most":"9","at_least":"2"}],
+            "approvals":false,"spenders":["0x6"],"spenders_not_in":["0x7"],
+            "approval_at_most":"8",
+            "typed_data":{"names":["Permit2"],"verifying_contracts":["0x8"],"primary_types":["PermitSingle"]},
+            "siwe_domains":["example.com"],"programs":["11111111111111111111111111111111"],
+            "lamports_at_most":"5","lamports_at_least":"1",
+            "time_of_day":{"from":"22:00","to":"06:00"},"until":1900000000},
+         "limits":[{"window":"24h","value_at_most":"200"},{"window":"7d","count_at_most":3},
+                   {"window":"1h","token":"0x4","amount_at_most":"7","lamports_at_most":"1"}]}]}"#;
+
+    const INTENT: &str = r#"{"kind":"evm_transaction","chain":1,"origin":"https://app.example",
+        "to":"0x1","value":"5","selector":"0xa9059cbb",
+        "token_transfers":[{"token":"0x4","to":"0x5","amount":"12"}],
+        "approvals":[{"token":"0x4","spender":"0x6","amount":"3"},{"token":"0x9","spender":"0x6"}],
+        "typed_data":{"name":"Permit2","version":"1","chain_id":1,"verifying_contract":"0x8","primary_type":"PermitSingle"},
+        "siwe_domain":"example.com","programs":["p"],"lamports":"7","raw_digest":true}"#;
+
+    const USAGE: &str = r#"{"layer":"user","rule":"small","at":1700000000,"value":"5",
+        "lamports":"6","tokens":[{"token":"0x4","amount":"7"}],"count":3}"#;
+
+    #[test]
+    fn documents_decode_as_serde_does() {
+        assert!(assert_parity::<Document>(DOCUMENT) > 1000);
+        assert_parity::<Document>(r#"{"version":1,"default":"deny"}"#);
+        let by_hand: Document = keyframe_json::decode(DOCUMENT).unwrap();
+        assert_eq!(by_hand, serde_json::from_str(DOCUMENT).unwrap());
+    }
+
+    #[test]
+    fn intents_decode_as_serde_does() {
+        assert!(assert_parity::<Intent>(INTENT) > 500);
+        assert_parity::<Intent>(r#"{"kind":"solana_message"}"#);
+        let by_hand: Intent = keyframe_json::decode(INTENT).unwrap();
+        assert_eq!(by_hand, serde_json::from_str(INTENT).unwrap());
+    }
+
+    #[test]
+    fn usage_and_rule_refs_decode_as_serde_does() {
+        assert_parity::<Usage>(USAGE);
+        assert_parity::<Usage>(r#"{"layer":"operator","rule":"r","at":0}"#);
+        let by_hand: Usage =
+            keyframe_json::decode(r#"{"layer":"operator","rule":"r","at":0}"#).unwrap();
+        assert_eq!(by_hand.count, 1);
+        assert_parity::<RuleRef>(r#"{"layer":"operator","id":"no-mainnet"}"#);
+    }
+
+    #[test]
+    fn amounts_decode_as_serde_does() {
+        for text in [
+            r#""0""#,
+            r#""115792089237316195423570985008687907853269984665640564039457584007913129639935""#,
+            r#""115792089237316195423570985008687907853269984665640564039457584007913129639936""#,
+            r#""-1""#,
+            r#""01""#,
+            r#""1e3""#,
+            r#""""#,
+            "1",
+            "null",
+        ] {
+            keyframe_json::parity::check::<Amount>(text);
+        }
+    }
+
+    /// The documents and intents of tests/vectors/policy (the refused
+    /// documents of `fail_*.json` among them) decode the same both ways.
+    #[test]
+    fn the_policy_vectors_decode_as_serde_does() {
+        use keyframe_json::parity::check;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/policy");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let cases = v["cases"].as_array().unwrap();
+            for doc in [&v["policy"], &v["user_policy"]]
+                .into_iter()
+                .chain(cases.iter().map(|c| &c["policy"]))
+                .filter(|d| !d.is_null())
+            {
+                check::<Document>(&doc.to_string());
+                seen += 1;
+            }
+            for intent in cases.iter().map(|c| &c["intent"]).filter(|i| !i.is_null()) {
+                check::<Intent>(&intent.to_string());
+                seen += 1;
+            }
+        }
+        assert!(seen > 40, "only {seen} documents and intents read");
+    }
+}
