@@ -13,6 +13,9 @@
 //! implementations disagree or where the signature would not cover what a
 //! user is shown:
 //!
+//! * a key written twice in any object (JSON parsers keep the first or the
+//!   last; keyframe_json::parse refuses), so what the screen shows and what
+//!   is signed are read from one unambiguous document;
 //! * the domain may only use the five standard fields, and `types.EIP712Domain`
 //!   must declare exactly the fields present, in the standard order with the
 //!   standard types (MetaMask hashes the declared list, alloy the present
