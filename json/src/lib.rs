@@ -286,6 +286,52 @@ fn at<T>(key: &'static str, r: Result<T, DecodeError>) -> Result<T, DecodeError>
     r.map_err(|e| DecodeError::Field(key, Box::new(e)))
 }
 
+/// Implements [`FromJson`] for a struct from its fields, each read by a
+/// [`Fields`] method in the order the struct declares them:
+///
+/// ```
+/// # use keyframe_json::{decode, decode_struct};
+/// struct Point { x: u64, label: Option<String>, tags: Vec<String>, n: u64 }
+/// decode_struct!(Point, strict {
+///     x: req("x"),
+///     label: opt("label"),
+///     tags: or_default("tags"),
+///     n: or_else("n", || 1),
+/// });
+/// let p: Point = decode(r#"{"x": 3}"#).unwrap();
+/// assert_eq!((p.x, p.label, p.tags.len(), p.n), (3, None, 0, 1));
+/// ```
+///
+/// `strict` denies unknown fields (`#[serde(deny_unknown_fields)]`),
+/// `lenient` ignores them.
+#[macro_export]
+macro_rules! decode_struct {
+    ($ty:ident, $mode:ident { $($field:ident: $how:ident($($arg:expr),+)),* $(,)? }) => {
+        impl $crate::FromJson for $ty {
+            fn from_json(value: &$crate::Value) -> Result<Self, $crate::DecodeError> {
+                let mut f = $crate::Fields::$mode(value)?;
+                let decoded = $ty { $($field: f.$how($($arg),+)?),* };
+                f.end().map(|()| decoded)
+            }
+        }
+    };
+}
+
+/// A unit enum written as the name `name` gives one of `variants`
+/// (the type's own `as_str`, so the names are written once).
+pub fn named<T: Copy>(
+    value: &Value,
+    variants: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, DecodeError> {
+    let s = str_of(value)?;
+    variants
+        .iter()
+        .copied()
+        .find(|v| name(*v) == s)
+        .ok_or(DecodeError::Invalid)
+}
+
 /// A string value's text.
 pub fn str_of(value: &Value) -> Result<&str, DecodeError> {
     value.as_str().ok_or(DecodeError::Invalid)

@@ -3,7 +3,7 @@
 //! below hold them to, without a copy of serde_json's parser per type
 //! (bench/SIZE.md). The services and the CLI keep serde.
 
-use keyframe_json::{DecodeError, Fields, FromJson, Value, one_of, str_of};
+use keyframe_json::{DecodeError, FromJson, Value, decode_struct, named, one_of, str_of};
 
 use crate::document::{Limit, Rule, TimeOfDay, TokenMatch, TypedMatch, When};
 use crate::{
@@ -20,34 +20,21 @@ impl FromJson for Amount {
 impl FromJson for Effect {
     fn from_json(value: &Value) -> Result<Self, DecodeError> {
         use Effect::*;
-        one_of(
-            value,
-            &["allow", "ask", "approve", "deny"],
-            &[Allow, Ask, Approve, Deny],
-        )
+        named(value, &[Allow, Ask, Approve, Deny], Effect::as_str)
     }
 }
 
 impl FromJson for Kind {
     fn from_json(value: &Value) -> Result<Self, DecodeError> {
         use Kind::*;
-        one_of(
-            value,
-            &[
-                "evm_message",
-                "evm_typed_data",
-                "evm_transaction",
-                "solana_message",
-                "solana_transaction",
-            ],
-            &[
-                EvmMessage,
-                EvmTypedData,
-                EvmTransaction,
-                SolanaMessage,
-                SolanaTransaction,
-            ],
-        )
+        let all = [
+            EvmMessage,
+            EvmTypedData,
+            EvmTransaction,
+            SolanaMessage,
+            SolanaTransaction,
+        ];
+        named(value, &all, Kind::as_str)
     }
 }
 
@@ -61,210 +48,168 @@ impl FromJson for Layer {
     }
 }
 
-impl FromJson for Document {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let d = Document {
-            version: f.req("version")?,
-            default: f.req("default")?,
-            rules: f.or_default("rules")?,
-        };
-        f.end().map(|()| d)
+decode_struct!(
+    Document,
+    strict {
+        version: req("version"),
+        default: req("default"),
+        rules: or_default("rules"),
     }
-}
+);
 
-impl FromJson for Rule {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let r = Rule {
-            id: f.req("id")?,
-            effect: f.req("effect")?,
-            silent: f.or_default("silent")?,
-            when: f.or_default("when")?,
-            limits: f.or_default("limits")?,
-        };
-        f.end().map(|()| r)
+decode_struct!(
+    Rule,
+    strict {
+        id: req("id"),
+        effect: req("effect"),
+        silent: or_default("silent"),
+        when: or_default("when"),
+        limits: or_default("limits"),
     }
-}
+);
 
-impl FromJson for When {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let w = When {
-            kinds: f.opt("kinds")?,
-            chains: f.opt("chains")?,
-            origins: f.opt("origins")?,
-            to: f.opt("to")?,
-            not_to: f.opt("not_to")?,
-            to_contracts: f.opt("to_contracts")?,
-            selectors: f.opt("selectors")?,
-            value_at_most: f.opt("value_at_most")?,
-            value_at_least: f.opt("value_at_least")?,
-            token_transfers: f.opt("token_transfers")?,
-            approvals: f.opt("approvals")?,
-            spenders: f.opt("spenders")?,
-            spenders_not_in: f.opt("spenders_not_in")?,
-            approval_at_most: f.opt("approval_at_most")?,
-            typed_data: f.opt("typed_data")?,
-            siwe_domains: f.opt("siwe_domains")?,
-            programs: f.opt("programs")?,
-            lamports_at_most: f.opt("lamports_at_most")?,
-            lamports_at_least: f.opt("lamports_at_least")?,
-            time_of_day: f.opt("time_of_day")?,
-            until: f.opt("until")?,
-        };
-        f.end().map(|()| w)
+decode_struct!(
+    When,
+    strict {
+        kinds: opt("kinds"),
+        chains: opt("chains"),
+        origins: opt("origins"),
+        to: opt("to"),
+        not_to: opt("not_to"),
+        to_contracts: opt("to_contracts"),
+        selectors: opt("selectors"),
+        value_at_most: opt("value_at_most"),
+        value_at_least: opt("value_at_least"),
+        token_transfers: opt("token_transfers"),
+        approvals: opt("approvals"),
+        spenders: opt("spenders"),
+        spenders_not_in: opt("spenders_not_in"),
+        approval_at_most: opt("approval_at_most"),
+        typed_data: opt("typed_data"),
+        siwe_domains: opt("siwe_domains"),
+        programs: opt("programs"),
+        lamports_at_most: opt("lamports_at_most"),
+        lamports_at_least: opt("lamports_at_least"),
+        time_of_day: opt("time_of_day"),
+        until: opt("until"),
     }
-}
+);
 
-impl FromJson for TokenMatch {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TokenMatch {
-            token: f.opt("token")?,
-            to: f.opt("to")?,
-            at_most: f.opt("at_most")?,
-            at_least: f.opt("at_least")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TokenMatch,
+    strict {
+        token: opt("token"),
+        to: opt("to"),
+        at_most: opt("at_most"),
+        at_least: opt("at_least"),
     }
-}
+);
 
-impl FromJson for TypedMatch {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TypedMatch {
-            names: f.opt("names")?,
-            verifying_contracts: f.opt("verifying_contracts")?,
-            primary_types: f.opt("primary_types")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TypedMatch,
+    strict {
+        names: opt("names"),
+        verifying_contracts: opt("verifying_contracts"),
+        primary_types: opt("primary_types"),
     }
-}
+);
 
-impl FromJson for TimeOfDay {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TimeOfDay {
-            from: f.req("from")?,
-            to: f.req("to")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TimeOfDay,
+    strict {
+        from: req("from"),
+        to: req("to"),
     }
-}
+);
 
-impl FromJson for Limit {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let l = Limit {
-            window: f.req("window")?,
-            value_at_most: f.opt("value_at_most")?,
-            lamports_at_most: f.opt("lamports_at_most")?,
-            count_at_most: f.opt("count_at_most")?,
-            token: f.opt("token")?,
-            amount_at_most: f.opt("amount_at_most")?,
-        };
-        f.end().map(|()| l)
+decode_struct!(
+    Limit,
+    strict {
+        window: req("window"),
+        value_at_most: opt("value_at_most"),
+        lamports_at_most: opt("lamports_at_most"),
+        count_at_most: opt("count_at_most"),
+        token: opt("token"),
+        amount_at_most: opt("amount_at_most"),
     }
-}
+);
 
-impl FromJson for TokenTransfer {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TokenTransfer {
-            token: f.req("token")?,
-            to: f.req("to")?,
-            amount: f.req("amount")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TokenTransfer,
+    strict {
+        token: req("token"),
+        to: req("to"),
+        amount: req("amount"),
     }
-}
+);
 
-impl FromJson for Approval {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let a = Approval {
-            token: f.req("token")?,
-            spender: f.req("spender")?,
-            amount: f.opt("amount")?,
-        };
-        f.end().map(|()| a)
+decode_struct!(
+    Approval,
+    strict {
+        token: req("token"),
+        spender: req("spender"),
+        amount: opt("amount"),
     }
-}
+);
 
-impl FromJson for TypedData {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TypedData {
-            name: f.opt("name")?,
-            version: f.opt("version")?,
-            chain_id: f.opt("chain_id")?,
-            verifying_contract: f.opt("verifying_contract")?,
-            primary_type: f.req("primary_type")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TypedData,
+    strict {
+        name: opt("name"),
+        version: opt("version"),
+        chain_id: opt("chain_id"),
+        verifying_contract: opt("verifying_contract"),
+        primary_type: req("primary_type"),
     }
-}
+);
 
-impl FromJson for Intent {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let i = Intent {
-            kind: f.req("kind")?,
-            chain: f.opt("chain")?,
-            origin: f.opt("origin")?,
-            to: f.opt("to")?,
-            value: f.or_default("value")?,
-            selector: f.opt("selector")?,
-            token_transfers: f.or_default("token_transfers")?,
-            approvals: f.or_default("approvals")?,
-            typed_data: f.opt("typed_data")?,
-            siwe_domain: f.opt("siwe_domain")?,
-            programs: f.or_default("programs")?,
-            lamports: f.or_default("lamports")?,
-            raw_digest: f.or_default("raw_digest")?,
-        };
-        f.end().map(|()| i)
+decode_struct!(
+    Intent,
+    strict {
+        kind: req("kind"),
+        chain: opt("chain"),
+        origin: opt("origin"),
+        to: opt("to"),
+        value: or_default("value"),
+        selector: opt("selector"),
+        token_transfers: or_default("token_transfers"),
+        approvals: or_default("approvals"),
+        typed_data: opt("typed_data"),
+        siwe_domain: opt("siwe_domain"),
+        programs: or_default("programs"),
+        lamports: or_default("lamports"),
+        raw_digest: or_default("raw_digest"),
     }
-}
+);
 
-impl FromJson for TokenAmount {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let t = TokenAmount {
-            token: f.req("token")?,
-            amount: f.req("amount")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TokenAmount,
+    strict {
+        token: req("token"),
+        amount: req("amount"),
     }
-}
+);
 
-impl FromJson for Usage {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let u = Usage {
-            layer: f.req("layer")?,
-            rule: f.req("rule")?,
-            at: f.req("at")?,
-            value: f.or_default("value")?,
-            lamports: f.or_default("lamports")?,
-            tokens: f.or_default("tokens")?,
-            count: f.or_else("count", || 1)?,
-        };
-        f.end().map(|()| u)
+decode_struct!(
+    Usage,
+    strict {
+        layer: req("layer"),
+        rule: req("rule"),
+        at: req("at"),
+        value: or_default("value"),
+        lamports: or_default("lamports"),
+        tokens: or_default("tokens"),
+        count: or_else("count", || 1),
     }
-}
+);
 
-impl FromJson for RuleRef {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let r = RuleRef {
-            layer: f.req("layer")?,
-            id: f.req("id")?,
-        };
-        f.end().map(|()| r)
+decode_struct!(
+    RuleRef,
+    strict {
+        layer: req("layer"),
+        id: req("id"),
     }
-}
+);
 
 #[cfg(test)]
 mod tests {

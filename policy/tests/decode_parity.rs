@@ -15,16 +15,9 @@ use keyframe_policy::{Document, Intent, Usage};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-const KEYS: &[&str] = &[
-    // Document, Rule, When, TokenMatch, TypedMatch, TimeOfDay, Limit
-    "version",
-    "default",
-    "rules",
-    "id",
-    "effect",
-    "silent",
-    "when",
-    "limits",
+/// The fields of a rule's conditions, of a rule, of an intent and of a
+/// usage entry (which `near_valid` sets), each with a stranger.
+const WHEN: &[&str] = &[
     "kinds",
     "chains",
     "origins",
@@ -46,6 +39,34 @@ const KEYS: &[&str] = &[
     "lamports_at_least",
     "time_of_day",
     "until",
+    "stranger",
+];
+const RULE: &[&str] = &["id", "effect", "silent", "when", "limits", "stranger"];
+const INTENT: &[&str] = &[
+    "kind",
+    "chain",
+    "origin",
+    "to",
+    "value",
+    "selector",
+    "token_transfers",
+    "approvals",
+    "typed_data",
+    "siwe_domain",
+    "programs",
+    "lamports",
+    "raw_digest",
+    "stranger",
+];
+const USAGE: &[&str] = &[
+    "layer", "rule", "at", "value", "lamports", "tokens", "count", "stranger",
+];
+/// The other types' fields: Document, TokenMatch, TypedMatch, TimeOfDay,
+/// Limit, TokenTransfer, Approval, TypedData, TokenAmount.
+const OTHER: &[&str] = &[
+    "version",
+    "default",
+    "rules",
     "token",
     "at_most",
     "at_least",
@@ -56,29 +77,18 @@ const KEYS: &[&str] = &[
     "window",
     "count_at_most",
     "amount_at_most",
-    // Intent, TokenTransfer, Approval, TypedData; Usage, TokenAmount
-    "kind",
-    "chain",
-    "origin",
-    "value",
-    "selector",
-    "siwe_domain",
-    "lamports",
-    "raw_digest",
     "amount",
     "spender",
     "name",
     "chain_id",
     "verifying_contract",
     "primary_type",
-    "layer",
-    "rule",
-    "at",
-    "tokens",
-    "count",
-    // not a field of any of them
-    "stranger",
 ];
+
+/// Every key a random tree's objects draw from.
+fn keys() -> Vec<&'static str> {
+    [WHEN, RULE, INTENT, USAGE, OTHER].concat()
+}
 
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -113,7 +123,7 @@ fn tree() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..7).prop_map(|kv| {
+            prop::collection::vec((prop::sample::select(keys()), inner), 0..7).prop_map(|kv| {
                 let mut m = Map::new();
                 for (k, v) in kv {
                     m.insert(k.to_owned(), v);
@@ -128,50 +138,6 @@ fn tree() -> impl Strategy<Value = Value> {
 /// of its own fields (or a stranger) set to a random part: most cases then
 /// get past the first field, so every later one is exercised.
 fn near_valid() -> impl Strategy<Value = Value> {
-    const WHEN: &[&str] = &[
-        "kinds",
-        "chains",
-        "origins",
-        "to",
-        "not_to",
-        "to_contracts",
-        "selectors",
-        "value_at_most",
-        "value_at_least",
-        "token_transfers",
-        "approvals",
-        "spenders",
-        "spenders_not_in",
-        "approval_at_most",
-        "typed_data",
-        "siwe_domains",
-        "programs",
-        "lamports_at_most",
-        "lamports_at_least",
-        "time_of_day",
-        "until",
-        "stranger",
-    ];
-    const RULE: &[&str] = &["id", "effect", "silent", "when", "limits", "stranger"];
-    const INTENT: &[&str] = &[
-        "kind",
-        "chain",
-        "origin",
-        "to",
-        "value",
-        "selector",
-        "token_transfers",
-        "approvals",
-        "typed_data",
-        "siwe_domain",
-        "programs",
-        "lamports",
-        "raw_digest",
-        "stranger",
-    ];
-    const USAGE: &[&str] = &[
-        "layer", "rule", "at", "value", "lamports", "tokens", "count", "stranger",
-    ];
     let part = || prop_oneof![3 => leaf(), 1 => tree()];
     prop_oneof![
         (prop::sample::select(WHEN), part()).prop_map(|(k, v)| {

@@ -18,7 +18,7 @@ use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use keyframe_json::{DecodeError, Fields, FromJson, Value};
+use keyframe_json::{FromJson, decode_struct};
 use rand_core::TryCryptoRng;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -232,39 +232,33 @@ pub fn parse(text: &str) -> Result<BackupFile, BackupError> {
     BackupFile::from_json(&value).map_err(|_| BackupError::Damaged)
 }
 
-/// Read by hand (keyframe-json), as serde's derive would read it: the
-/// tests hold the two to the same answers.
-impl FromJson for FileKdf {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let k = FileKdf {
-            kdf: f.req("kdf")?,
-            m: f.req("m")?,
-            t: f.req("t")?,
-            p: f.req("p")?,
-            salt: f.req("salt")?,
-            verifier: f.req("verifier")?,
-        };
-        f.end().map(|()| k)
+// Read by hand (keyframe-json), as serde's derive would read it: the
+// tests hold the two to the same answers.
+decode_struct!(
+    FileKdf,
+    strict {
+        kdf: req("kdf"),
+        m: req("m"),
+        t: req("t"),
+        p: req("p"),
+        salt: req("salt"),
+        verifier: req("verifier"),
     }
-}
+);
 
-impl FromJson for BackupFile {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let b = BackupFile {
-            format: f.req("format")?,
-            version: f.req("version")?,
-            wallet: f.req("wallet")?,
-            addresses: f.req("addresses")?,
-            recovery_pair: f.req("recoveryPair")?,
-            kdf: f.req("kdf")?,
-            nonce: f.req("nonce")?,
-            ciphertext: f.req("ciphertext")?,
-        };
-        f.end().map(|()| b)
+decode_struct!(
+    BackupFile,
+    strict {
+        format: req("format"),
+        version: req("version"),
+        wallet: req("wallet"),
+        addresses: req("addresses"),
+        recovery_pair: req("recoveryPair"),
+        kdf: req("kdf"),
+        nonce: req("nonce"),
+        ciphertext: req("ciphertext"),
     }
-}
+);
 
 /// A file that is not JSON: cut short if it starts like one of ours.
 fn not_json_or_truncated(text: &str) -> BackupError {

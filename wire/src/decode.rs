@@ -4,7 +4,9 @@
 //! (bench/SIZE.md). Requests, and everything the services read, keep
 //! serde.
 
-use keyframe_json::{DecodeError, Fields, FromJson, Value, one_of, parsed, str_of};
+use keyframe_json::{
+    DecodeError, Fields, FromJson, Value, decode_struct, named, one_of, parsed, str_of,
+};
 
 use crate::catalog::{Chain, ChainId, NativeCurrency, TokenInfo, TokenList};
 use crate::hot::{
@@ -56,268 +58,197 @@ impl FromJson for WalletKind {
     }
 }
 
-impl FromJson for Addresses {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let a = Addresses {
-            evm: f.req("evm")?,
-            solana: f.opt("solana")?,
-        };
-        f.end().map(|()| a)
+decode_struct!(
+    Addresses,
+    strict {
+        evm: req("evm"),
+        solana: opt("solana"),
     }
-}
+);
 
-impl FromJson for NativeCurrency {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let n = NativeCurrency {
-            name: f.req("name")?,
-            symbol: f.req("symbol")?,
-            decimals: f.req("decimals")?,
-        };
-        f.end().map(|()| n)
+decode_struct!(
+    NativeCurrency,
+    lenient {
+        name: req("name"),
+        symbol: req("symbol"),
+        decimals: req("decimals"),
     }
-}
+);
 
-impl FromJson for Chain {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let c = Chain {
-            chain_id: f.req("chainId")?,
-            chain_name: f.req("chainName")?,
-            native_currency: f.req("nativeCurrency")?,
-            rpc_urls: f.or_default("rpcUrls")?,
-            block_explorer_urls: f.or_default("blockExplorerUrls")?,
-            icon_urls: f.or_default("iconUrls")?,
-        };
-        f.end().map(|()| c)
+decode_struct!(
+    Chain,
+    lenient {
+        chain_id: req("chainId"),
+        chain_name: req("chainName"),
+        native_currency: req("nativeCurrency"),
+        rpc_urls: or_default("rpcUrls"),
+        block_explorer_urls: or_default("blockExplorerUrls"),
+        icon_urls: or_default("iconUrls"),
     }
-}
+);
 
-impl FromJson for TokenInfo {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let t = TokenInfo {
-            chain_id: f.req("chainId")?,
-            address: f.req("address")?,
-            symbol: f.req("symbol")?,
-            decimals: f.req("decimals")?,
-            name: f.req("name")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TokenInfo,
+    lenient {
+        chain_id: req("chainId"),
+        address: req("address"),
+        symbol: req("symbol"),
+        decimals: req("decimals"),
+        name: req("name"),
     }
-}
+);
 
-impl FromJson for TokenList {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let t = TokenList {
-            name: f.or_default("name")?,
-            tokens: f.req("tokens")?,
-        };
-        f.end().map(|()| t)
+decode_struct!(
+    TokenList,
+    lenient {
+        name: or_default("name"),
+        tokens: req("tokens"),
     }
-}
+);
 
-impl FromJson for WalletResponse {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let w = WalletResponse {
-            wallet: f.req("wallet")?,
-            kind: f.req("kind")?,
-            addresses: f.req("addresses")?,
-            created_at: f.req("createdAt")?,
-            authority: f.opt("authority")?,
-        };
-        f.end().map(|()| w)
+decode_struct!(
+    WalletResponse,
+    lenient {
+        wallet: req("wallet"),
+        kind: req("kind"),
+        addresses: req("addresses"),
+        created_at: req("createdAt"),
+        authority: opt("authority"),
     }
-}
+);
 
-impl FromJson for DeviceRef {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let d = DeviceRef {
-            wallet: f.req("wallet")?,
-            device: f.opt("device")?,
-            version: f.req("version")?,
-        };
-        f.end().map(|()| d)
+decode_struct!(
+    DeviceRef,
+    lenient {
+        wallet: req("wallet"),
+        device: opt("device"),
+        version: req("version"),
     }
-}
+);
 
-impl FromJson for Pending {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let p = Pending {
-            version: f.req("version")?,
-            split: f.req("split")?,
-        };
-        f.end().map(|()| p)
+decode_struct!(
+    Pending,
+    lenient {
+        version: req("version"),
+        split: req("split"),
     }
-}
+);
 
-impl FromJson for RecoverResponse {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let r = RecoverResponse {
-            wallet: f.req("wallet")?,
-            device: f.req("device")?,
-            version: f.req("version")?,
-            split: f.req("split")?,
-            share: f.req("share")?,
-            kind: f.req("kind")?,
-            addresses: f.req("addresses")?,
-            pending: f.opt("pending")?,
-        };
-        f.end().map(|()| r)
+decode_struct!(
+    RecoverResponse,
+    lenient {
+        wallet: req("wallet"),
+        device: req("device"),
+        version: req("version"),
+        split: req("split"),
+        share: req("share"),
+        kind: req("kind"),
+        addresses: req("addresses"),
+        pending: opt("pending"),
     }
-}
+);
 
-impl FromJson for VersionRef {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let v = VersionRef {
-            wallet: f.req("wallet")?,
-            device: f.req("device")?,
-            version: f.req("version")?,
-            split: f.req("split")?,
-        };
-        f.end().map(|()| v)
+decode_struct!(
+    VersionRef,
+    lenient {
+        wallet: req("wallet"),
+        device: req("device"),
+        version: req("version"),
+        split: req("split"),
     }
-}
+);
 
-impl FromJson for DeviceInfo {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let d = DeviceInfo {
-            device: f.req("device")?,
-            label: f.opt("label")?,
-            ephemeral: f.req("ephemeral")?,
-            version: f.req("version")?,
-            created_at: f.req("createdAt")?,
-            last_used_at: f.req("lastUsedAt")?,
-            expires_at: f.opt("expiresAt")?,
-        };
-        f.end().map(|()| d)
+decode_struct!(
+    DeviceInfo,
+    lenient {
+        device: req("device"),
+        label: opt("label"),
+        ephemeral: req("ephemeral"),
+        version: req("version"),
+        created_at: req("createdAt"),
+        last_used_at: req("lastUsedAt"),
+        expires_at: opt("expiresAt"),
     }
-}
+);
 
-impl FromJson for DeviceList {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let d = DeviceList {
-            devices: f.req("devices")?,
-        };
-        f.end().map(|()| d)
+decode_struct!(
+    DeviceList,
+    lenient {
+        devices: req("devices"),
     }
-}
+);
 
-impl FromJson for OkBody {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let o = OkBody { ok: f.req("ok")? };
-        f.end().map(|()| o)
-    }
-}
+decode_struct!(OkBody, lenient { ok: req("ok") });
 
-impl FromJson for SignedUserRules {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let s = SignedUserRules {
-            wallet: f.req("wallet")?,
-            version: f.req("version")?,
-            rules: f.req("rules")?,
-            signature: f.req("signature")?,
-        };
-        f.end().map(|()| s)
+decode_struct!(
+    SignedUserRules,
+    strict {
+        wallet: req("wallet"),
+        version: req("version"),
+        rules: req("rules"),
+        signature: req("signature"),
     }
-}
+);
 
-impl FromJson for PolicyState {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let p = PolicyState {
-            operator: f.req("operator")?,
-            user_rules: f.opt("user_rules")?,
-            usage: f.or_default("usage")?,
-            now: f.req("now")?,
-        };
-        f.end().map(|()| p)
+decode_struct!(
+    PolicyState,
+    strict {
+        operator: req("operator"),
+        user_rules: opt("user_rules"),
+        usage: or_default("usage"),
+        now: req("now"),
     }
-}
+);
 
-impl FromJson for ApprovalResponse {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let a = ApprovalResponse {
-            evaluation_id: f.req("evaluation_id")?,
-            approved: f.req("approved")?,
-            silent: f.or_default("silent")?,
-        };
-        f.end().map(|()| a)
+decode_struct!(
+    ApprovalResponse,
+    strict {
+        evaluation_id: req("evaluation_id"),
+        approved: req("approved"),
+        silent: or_default("silent"),
     }
-}
+);
 
 impl FromJson for Decision {
     fn from_json(value: &Value) -> Result<Self, DecodeError> {
         use Decision::*;
-        one_of(
-            value,
-            &[
-                "allowed",
-                "approved_on_screen",
-                "approved_by_webhook",
-                "rejected",
-                "denied",
-                "refused_by_webhook",
-                "webhook_timed_out",
-            ],
-            &[
-                Allowed,
-                ApprovedOnScreen,
-                ApprovedByWebhook,
-                Rejected,
-                Denied,
-                RefusedByWebhook,
-                WebhookTimedOut,
-            ],
-        )
+        let all = [
+            Allowed,
+            ApprovedOnScreen,
+            ApprovedByWebhook,
+            Rejected,
+            Denied,
+            RefusedByWebhook,
+            WebhookTimedOut,
+        ];
+        named(value, &all, Decision::as_str)
     }
 }
 
-impl FromJson for ActivityEntry {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let e = ActivityEntry {
-            id: f.req("id")?,
-            at: f.req("at")?,
-            decision: f.req("decision")?,
-            rule: f.opt("rule")?,
-            reason: f.opt("reason")?,
-            device: f.opt("device")?,
-            intent: f.req("intent")?,
-        };
-        f.end().map(|()| e)
+decode_struct!(
+    ActivityEntry,
+    strict {
+        id: req("id"),
+        at: req("at"),
+        decision: req("decision"),
+        rule: opt("rule"),
+        reason: opt("reason"),
+        device: opt("device"),
+        intent: req("intent"),
     }
-}
+);
 
-impl FromJson for ActivityList {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let l = ActivityList {
-            entries: f.req("entries")?,
-        };
-        f.end().map(|()| l)
+decode_struct!(
+    ActivityList,
+    strict {
+        entries: req("entries"),
     }
-}
+);
 
 impl FromJson for RecoveryMethod {
     fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        one_of(
-            value,
-            &["password", "automatic"],
-            &[RecoveryMethod::Password, RecoveryMethod::Automatic],
-        )
+        let all = [RecoveryMethod::Password, RecoveryMethod::Automatic];
+        named(value, &all, RecoveryMethod::as_str)
     }
 }
 
@@ -327,20 +258,17 @@ impl FromJson for Kdf {
     }
 }
 
-impl FromJson for PasswordParams {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::strict(value)?;
-        let p = PasswordParams {
-            kdf: f.req("kdf")?,
-            m: f.req("m")?,
-            t: f.req("t")?,
-            p: f.req("p")?,
-            salt: f.req("salt")?,
-            verifier: f.req("verifier")?,
-        };
-        f.end().map(|()| p)
+decode_struct!(
+    PasswordParams,
+    strict {
+        kdf: req("kdf"),
+        m: req("m"),
+        t: req("t"),
+        p: req("p"),
+        salt: req("salt"),
+        verifier: req("verifier"),
     }
-}
+);
 
 /// `params` must be `method`'s: as `shield::record`, which reads either
 /// method's parameters (password's first) and then requires they match.
@@ -377,16 +305,13 @@ impl FromJson for ColdRecordResponse {
     }
 }
 
-impl FromJson for Created {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let c = Created {
-            wallet: f.req("wallet")?,
-            ok: f.req("ok")?,
-        };
-        f.end().map(|()| c)
+decode_struct!(
+    Created,
+    lenient {
+        wallet: req("wallet"),
+        ok: req("ok"),
     }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -80,23 +80,20 @@ pub struct Entry {
     pub addresses: Addresses,
 }
 
-/// Read from the device store by hand (keyframe-json; src/web/store.rs),
-/// as serde's derive would: unknown fields ignored, so an entry written by
-/// a newer version still reads.
-impl keyframe_json::FromJson for Entry {
-    fn from_json(value: &keyframe_json::Value) -> Result<Self, keyframe_json::DecodeError> {
-        let mut f = keyframe_json::Fields::lenient(value)?;
-        let e = Entry {
-            wallet: f.req("wallet")?,
-            device: f.req("device")?,
-            version: f.req("version")?,
-            split: f.req("split")?,
-            share: f.req("share")?,
-            addresses: f.req("addresses")?,
-        };
-        f.end().map(|()| e)
+// Read from the device store by hand (keyframe-json; src/web/store.rs),
+// as serde's derive would: unknown fields ignored, so an entry written by
+// a newer version still reads.
+keyframe_json::decode_struct!(
+    Entry,
+    lenient {
+        wallet: req("wallet"),
+        device: req("device"),
+        version: req("version"),
+        split: req("split"),
+        share: req("share"),
+        addresses: req("addresses"),
     }
-}
+);
 
 // Never prints the share.
 impl core::fmt::Debug for Entry {

@@ -5,7 +5,7 @@
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
-use keyframe_json::{DecodeError, Fields, FromJson, Value};
+use keyframe_json::{DecodeError, Fields, FromJson, Value, decode_struct};
 use keyframe_wire::catalog::{Chain, TokenList};
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceList, DeviceRef, OkBody, RecoverRequest,
@@ -66,17 +66,14 @@ pub struct ProviderConfig {
     pub chains: Vec<Chain>,
 }
 
-impl FromJson for ProviderConfig {
-    fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        let mut f = Fields::lenient(value)?;
-        let c = ProviderConfig {
-            allowed_origins: f.req("allowedOrigins")?,
-            shield_url: f.req("shieldUrl")?,
-            chains: f.or_default("chains")?,
-        };
-        f.end().map(|()| c)
+decode_struct!(
+    ProviderConfig,
+    lenient {
+        allowed_origins: req("allowedOrigins"),
+        shield_url: req("shieldUrl"),
+        chains: or_default("chains"),
     }
-}
+);
 
 /// Sends a request without a body.
 async fn get<T: FromJson>(builder: RequestBuilder) -> Result<T, ServiceError> {
