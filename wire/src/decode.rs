@@ -211,17 +211,7 @@ decode_struct!(
 
 impl FromJson for Decision {
     fn from_json(value: &Value) -> Result<Self, DecodeError> {
-        use Decision::*;
-        let all = [
-            Allowed,
-            ApprovedOnScreen,
-            ApprovedByWebhook,
-            Rejected,
-            Denied,
-            RefusedByWebhook,
-            WebhookTimedOut,
-        ];
-        named(value, &all, Decision::as_str)
+        named(value, &Decision::ALL, Decision::as_str)
     }
 }
 
@@ -371,16 +361,11 @@ mod tests {
                 "rule":{{"layer":"operator","id":"big"}},"reason":"late","device":"{DEVICE}",
                 "intent":{{"kind":"evm_transaction","chain":1,"to":"0x1","value":"9"}}}}]}}"#
         ));
-        for d in [
-            "allowed",
-            "approved_on_screen",
-            "approved_by_webhook",
-            "rejected",
-            "denied",
-            "refused_by_webhook",
-            "webhook_timed_out",
-            "Allowed",
-        ] {
+        for d in Decision::ALL
+            .map(Decision::as_str)
+            .into_iter()
+            .chain(["Allowed", ""])
+        {
             check::<Decision>(&format!("\"{d}\""));
         }
     }

@@ -177,6 +177,17 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Every decision, in the order of the enum.
+    pub const ALL: [Decision; 7] = [
+        Decision::Allowed,
+        Decision::ApprovedOnScreen,
+        Decision::ApprovedByWebhook,
+        Decision::Rejected,
+        Decision::Denied,
+        Decision::RefusedByWebhook,
+        Decision::WebhookTimedOut,
+    ];
+
     /// The wire form, also the metrics label.
     pub fn as_str(self) -> &'static str {
         match self {

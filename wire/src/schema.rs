@@ -217,18 +217,10 @@ fn integer(description: &str) -> ObjectBuilder {
         .description(Some(description))
 }
 
-const DECISIONS: [&str; 7] = [
-    "allowed",
-    "approved_on_screen",
-    "approved_by_webhook",
-    "rejected",
-    "denied",
-    "refused_by_webhook",
-    "webhook_timed_out",
-];
-
 fn decision(description: &str) -> ObjectBuilder {
-    string(description).enum_values(Some(DECISIONS))
+    string(description).enum_values(Some(
+        crate::policy::Decision::ALL.map(crate::policy::Decision::as_str),
+    ))
 }
 
 impl PartialSchema for crate::policy::SignedUserRules {
