@@ -16,13 +16,14 @@ fn bip39_trezor_vectors() {
     common::check_bip39(1);
 }
 
-/// The signer's copy of the BIP-39 English list (src/bip39_english.txt,
-/// read by src/mnemonic.rs) is the published `english.txt` byte for byte:
-/// its SHA-256 is the one the BIP repository's file has.
+/// The BIP-39 English list the signer's front-coded copy is checked
+/// against (tests/vectors/bip39_english.txt; src/mnemonic.rs) is the
+/// published `english.txt` byte for byte: its SHA-256 is the one the BIP
+/// repository's file has.
 #[test]
 fn bip39_word_list_is_the_published_one() {
     use sha2::{Digest as _, Sha256};
-    let text = include_str!("../src/bip39_english.txt");
+    let text = include_str!("vectors/bip39_english.txt");
     assert_eq!(
         hex::encode(Sha256::digest(text.as_bytes())),
         "2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda"
@@ -34,7 +35,7 @@ fn bip39_word_list_is_the_published_one() {
 /// with each 11-bit group set to each index in turn.
 #[test]
 fn every_word_round_trips() {
-    let words: Vec<&str> = include_str!("../src/bip39_english.txt").lines().collect();
+    let words: Vec<&str> = include_str!("vectors/bip39_english.txt").lines().collect();
     for (i, w) in words.iter().enumerate() {
         // 12 words: put index i into the first group of 128 bits of entropy.
         let mut entropy = [0u8; 16];
