@@ -208,6 +208,9 @@ impl ScreenConsent {
     /// waits, the host may hide the iFrame now.
     pub fn answered(&self) {
         if self.inner.hide_after_answer.take() && self.inner.queue.borrow().is_empty() {
+            if let Some(d) = self.inner.dom.borrow().as_ref() {
+                d.hide();
+            }
             post_ui(&self.inner, false);
         }
     }
@@ -444,7 +447,15 @@ fn decide(inner: &Rc<Inner>, id: u64, outcome: Outcome) {
         return;
     }
     if inner.queue.borrow().is_empty() {
-        if let Some(d) = inner.dom.borrow().as_ref() {
+        // An approved signature's screen stays as it is until the answer
+        // is out ([`ScreenConsent::answered`]): taking it down is a layout
+        // and a frame the renderer would draw while the signature waits
+        // for its device lock (bench/README.md, "Where a signature's click
+        // → answer goes"). Clicks on it change nothing now: the request is
+        // off the queue. A screen that held typed secrets, or that a flow
+        // follows with a view of its own (export), goes at once.
+        let keep = outcome == Outcome::Approved && waiting.choice.is_some();
+        if !keep && let Some(d) = inner.dom.borrow().as_ref() {
             d.hide();
         }
         watch::clear_timer(inner);
