@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  authorize, keyframeTokens, approveButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
+  authorize, keyframeTokens, approveButton, rejectButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
   recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
 } from "./support/e2e.mjs";
 import { startHarness } from "./support/harness.mjs";
@@ -164,6 +164,50 @@ describe("every act of authority waits for Approve", () => {
     await frame.locator(".consent-body dd").getByText("second", { exact: true }).waitFor();
     assert.equal(second.settled, false);
     await rejected(page, second);
+  });
+
+  test("clicks on an approved screen while its signature is made change nothing", async () => {
+    // An approved signature's screen stays up until its answer is out
+    // (signer-wasm/src/web/consent/mod.rs, `decide`). Hot storage is held
+    // back here so that window is long enough for real clicks in it.
+    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
+    let held = 0;
+    await context.route(recoverUrl, async (route) => {
+      held += 1;
+      await sleep(WAIT_MS);
+      await route.continue();
+    });
+    const version = async () => (await ok(page, "keyframe_listDevices")).devices.find((d) => d.current).version;
+    try {
+      const before = await version();
+      const t = await asked(page, "personal_sign", [hex("approved once"), addresses.evm], "Sign message");
+      await approveNext(page);
+      for (let i = 0; i < 100 && held === 0; i++) await sleep(20);
+      assert.equal(held, 1, "the approved signature never asked hot storage for its share");
+      assert.equal(t.settled, false);
+      assert.ok(await approveButton(page).isVisible(), "the approved screen is no longer shown: this test needs a new window");
+      for (let i = 0; i < 3; i++) await approveButton(page).click({ timeout: 2_000 });
+      await rejectButton(page).click({ timeout: 2_000 });
+      const r = await t.promise;
+      assert.ok(r.ok, `a click on the kept screen changed the approved request: ${JSON.stringify(r)}`);
+      assert.match(r.result, /^0x[0-9a-f]{130}$/);
+      await approveButton(page).waitFor({ state: "hidden" });
+      await context.unroute(recoverUrl);
+      for (let i = 0; i < 100 && (await version()) === before; i++) await sleep(50);
+      const afterOne = await version();
+      assert.ok(afterOne > before, "the approved signature did not use the key");
+
+      // The next request is not approved by any of those clicks.
+      const next = await asked(page, "personal_sign", [hex("never approved"), addresses.evm], "Sign message");
+      await sleep(WAIT_MS);
+      assert.equal(next.settled, false, "a click on the kept screen approved the next request");
+      await rejected(page, next);
+      await sleep(300);
+      assert.equal(await version(), afterOne, "the key was used again without an approval");
+      assert.equal(held, 1, "hot storage was asked for a share no approval allowed");
+    } finally {
+      await context.unroute(recoverUrl).catch(() => {});
+    }
   });
 
   test("a request the host abandons (SDK timeout) leaves the screen", async () => {
