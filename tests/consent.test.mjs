@@ -166,23 +166,30 @@ describe("every act of authority waits for Approve", () => {
     await rejected(page, second);
   });
 
-  test("clicks on an approved screen while its signature is made change nothing", async () => {
-    // An approved signature's screen stays up until its answer is out
-    // (signer-wasm/src/web/consent/mod.rs, `decide`). Hot storage is held
-    // back here so that window is long enough for real clicks in it.
-    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
-    let held = 0;
-    await context.route(recoverUrl, async (route) => {
-      held += 1;
+  // An approved signature's screen stays up until its answer is out
+  // (signer-wasm/src/web/consent/mod.rs, `decide`). Hot storage's answer
+  // is held back so that window is long enough for real clicks and
+  // requests in it; `held.count` says how often a share was asked for.
+  const recoverUrl = () => `${stack.urls.provider}/v2/devices/recover`;
+  async function holdRecover() {
+    const held = { count: 0 };
+    await context.route(recoverUrl(), async (route) => {
+      held.count += 1;
       await sleep(WAIT_MS);
       await route.continue();
     });
+    return held;
+  }
+  const releaseRecover = () => context.unroute(recoverUrl()).catch(() => {});
+
+  test("clicks on an approved screen while its signature is made change nothing", async () => {
+    const held = await holdRecover();
     try {
       const before = await version();
       const t = await asked(page, "personal_sign", [hex("approved once"), addresses.evm], "Sign message");
       await approveNext(page);
-      for (let i = 0; i < 100 && held === 0; i++) await sleep(20);
-      assert.equal(held, 1, "the approved signature never asked hot storage for its share");
+      for (let i = 0; i < 100 && held.count === 0; i++) await sleep(20);
+      assert.equal(held.count, 1, "the approved signature never asked hot storage for its share");
       assert.equal(t.settled, false);
       assert.ok(await approveButton(page).isVisible(), "the approved screen is no longer shown: this test needs a new window");
       for (let i = 0; i < 3; i++) await approveButton(page).click({ timeout: 2_000 });
@@ -191,7 +198,7 @@ describe("every act of authority waits for Approve", () => {
       assert.ok(r.ok, `a click on the kept screen changed the approved request: ${JSON.stringify(r)}`);
       assert.match(r.result, /^0x[0-9a-f]{130}$/);
       await approveButton(page).waitFor({ state: "hidden" });
-      await context.unroute(recoverUrl);
+      await releaseRecover();
       for (let i = 0; i < 100 && (await version()) === before; i++) await sleep(50);
       const afterOne = await version();
       assert.ok(afterOne > before, "the approved signature did not use the key");
@@ -203,9 +210,29 @@ describe("every act of authority waits for Approve", () => {
       await rejected(page, next);
       await sleep(300);
       assert.equal(await version(), afterOne, "the key was used again without an approval");
-      assert.equal(held, 1, "hot storage was asked for a share no approval allowed");
+      assert.equal(held.count, 1, "hot storage was asked for a share no approval allowed");
     } finally {
-      await context.unroute(recoverUrl).catch(() => {});
+      await releaseRecover();
+    }
+  });
+
+  test("a request that arrives while an approved screen is kept is shown over it, locked", async () => {
+    const held = await holdRecover();
+    try {
+      const first = await asked(page, "personal_sign", [hex("approved first"), addresses.evm], "Sign message");
+      await approveNext(page);
+      for (let i = 0; i < 100 && held.count === 0; i++) await sleep(20);
+      assert.equal(held.count, 1);
+      const next = track(callUnattended(page, "personal_sign", [hex("arrived meanwhile"), addresses.evm]));
+      await signerFrame(page).locator(".consent-body dd").getByText("arrived meanwhile", { exact: true }).waitFor();
+      assert.equal(await approveButton(page).isEnabled(), false, "a request shown over the kept screen starts unlocked");
+      assert.ok((await first.promise).ok);
+      await sleep(WAIT_MS);
+      assert.equal(next.settled, false, "the request shown over the kept screen was answered without a click");
+      await rejected(page, next);
+      assert.equal(held.count, 1, "hot storage was asked for a share no approval allowed");
+    } finally {
+      await releaseRecover();
     }
   });
 
