@@ -132,11 +132,24 @@ const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
  * /v2/devices/recover` as the iFrame sends it, round-robin over users.
  * A DPoP proof is good once, and Lua cannot sign P-256, so the script
  * carries `proofs` requests, each with its own fresh proof (made just
- * before the run: `iat` must be within the service's window); thread k of
- * `threads` sends the k-th of every `threads` requests. Should wrk send
- * more, the reused proofs are refused and counted as errors. `field`
- * picks the body: `body` (a plain recover) or `judged` (with an intent).
+ * before the run); thread k of `threads` sends the k-th of every `threads`
+ * requests. Should wrk send more, the reused proofs are refused and
+ * counted as errors. `field` picks the body: `body` (a plain recover) or
+ * `judged` (with an intent).
+ *
+ * `iat` must be within the service's window (60 s each way) when a proof
+ * is checked, and making 128,000 proofs takes 22 s on a quiet 2-core
+ * machine and more than twice that on a busy one: stamped with the time
+ * they were made, the first proofs were over a minute old by the time wrk
+ * (after parsing the script) sent them, and were refused (63,128 of
+ * 102,264 requests in one `npm run bench` run, 5 December). A client makes
+ * each proof just before its request; every proof here is stamped
+ * `IAT_AHEAD_S` past the moment the script is started, the middle of the
+ * span in which it is sent. The service's work per proof does not depend
+ * on `iat`. A proof still refused is counted by kind (`errorKinds` of
+ * `wrk`), and a load with any error fails its budget (bench/budgets.mjs).
  */
+const IAT_AHEAD_S = 30;
 export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1, field = "body") {
   const file = join(tmp, `${items ? `recover-${field}` : "healthz"}-${hot.port}.lua`);
   // The start line: one empty folder per script, where each thread leaves a
@@ -188,9 +201,10 @@ ${done}`);
   }
   const url = `${hot.url}/v2/devices/recover`;
   const rows = [];
+  const iat = Math.floor(Date.now() / 1000) + IAT_AHEAD_S;
   for (let k = 0; k < proofs; k++) {
     const it = items[k % items.length];
-    rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token))}, ${luaString(it[field])} },`);
+    rows.push(`  { ${luaString(it.token)}, ${luaString(await it.key.proof("POST", url, it.token, iat))}, ${luaString(it[field])} },`);
   }
   // A Lua function holds at most 65,536 constants and every proof is one:
   // the table is built by functions of at most CHUNK rows each.
@@ -253,5 +267,6 @@ export async function wrk(url, script, seconds, pid, { threads, conns }) {
   if (!line) throw new Error(`no result from wrk: ${out}`);
   const r = JSON.parse(line.slice(8));
   return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000,
-    errors: r.connect + r.read + r.write + r.status + r.timeout, requests: r.requests, rssMiB: peak };
+    errors: r.connect + r.read + r.write + r.status + r.timeout, requests: r.requests, rssMiB: peak,
+    errorKinds: { connect: r.connect, read: r.read, write: r.write, status: r.status, timeout: r.timeout } };
 }

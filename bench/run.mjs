@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
 import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
+import { budgets } from "./budgets.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns, connectDevice, keepBackup, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
@@ -392,6 +393,14 @@ function sizes() {
 
 const WRK = { threads: WRK_THREADS, get conns() { return N.conns; } };
 
+/** Errors of a load's rounds by wrk's kind ("; status 12, timeout 3"), or "". */
+function errorKinds(rounds) {
+  const sum = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.errorKinds)) sum[k] = (sum[k] ?? 0) + v;
+  const parts = Object.entries(sum).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? `; ${parts.join(", ")} (status: answers other than 2xx)` : "";
+}
+
 async function loadPart(stack, tmp) {
   ensureWrk();
   log(`signing up ${N.loadUsers} users for the load test`);
@@ -441,9 +450,9 @@ async function loadPart(stack, tmp) {
         record(`load.${db}.recoverPolicy.p99`, { samples: judged.map((r) => r.p99), note,
           ceiling: { label: "GET /healthz p99, same process and load (median)", value: mid(`load.${db}.healthz.p99`) } });
         record(`load.${db}.recoverPolicy.errors`, { value: judged.reduce((a, r) => a + r.errors, 0), unit: "count",
-          note: `of ${judged.reduce((a, r) => a + r.requests, 0)} requests` });
+          note: `of ${judged.reduce((a, r) => a + r.requests, 0)} requests${errorKinds(judged)}` });
         record(`load.${db}.recover.errors`, { value: recover.reduce((a, r) => a + r.errors, 0), unit: "count",
-          note: `of ${recover.reduce((a, r) => a + r.requests, 0)} requests` });
+          note: `of ${recover.reduce((a, r) => a + r.requests, 0)} requests${errorKinds(recover)}` });
         record(`load.${db}.recover.rssMiB`, { value: Math.max(...recover.map((r) => r.rssMiB)), unit: "MiB", note: "peak VmRSS, sampled every 100 ms",
           ceiling: { label: "VmRSS of the same process idle, before the load", value: idleRss } });
       } finally {
@@ -469,48 +478,6 @@ function measureDpop() {
 }
 
 // ---- budgets and report ----------------------------------------------------------------
-
-function budgets() {
-  const b = (name, key, stat, op, limit, unit) => {
-    const value = figures[key]?.[stat];
-    const met = value == null ? null : op === "<" ? value < limit : value >= limit;
-    return { name, figure: key, stat, value, budget: `${op} ${limit} ${unit}`, met };
-  };
-  const list = [
-    b("iFrame ready p50", "ready.iframe", "median", "<", 120, "ms"),
-    b("personal_sign end to end p50", "sign.personal_sign.e2e", "median", "<", 10, "ms"),
-    b("personal_sign end to end p99", "sign.personal_sign.e2e", "p99", "<", 25, "ms"),
-    b("personal_sign inside the WASM (rebuild + sign)", "sign.personal_sign.compute", "median", "<", 5, "ms"),
-    ...SIGN_KINDS.map((k) => b(`${k}: policy evaluation in the iFrame p50`, `sign.${k}.policy`, "median", "<", 0.5, "ms")),
-    ...SIGN_KINDS.flatMap((k) => [
-      b(`${k}: request → approval screen painted p50`, `consent.${k}.painted`, "median", "<", 50, "ms"),
-      b(`${k}: click on Approve → answer p50`, `sign.${k}.e2e`, "median", "<", 10, "ms"),
-    ]),
-    b("what the iFrame loads, gzip", "size.iframe.gzip", "value", "<", 250 * 1024, "bytes"),
-    b("host SDK, gzip", "size.sdk.gzip", "value", "<", 10 * 1024, "bytes"),
-    b("wagmi connector, gzip (on top of the SDK)", "size.wagmi.gzip", "value", "<", 3 * 1024, "bytes"),
-    // Issue 11: with a DPoP proof checked (and recorded) on every request,
-    // at least 0.3 × the same process's /healthz under the same load.
-    ...["sqlite", "postgres"].map((db) => b(`recover with DPoP, ${db}: throughput ≥ 0.3 × GET /healthz`,
-      `load.${db}.recover.rps`, "median", "≥", Math.round(0.3 * (figures[`load.${db}.healthz.rps`]?.median ?? 0)), "req/s")),
-    // Issue 12: the same with the policy judging an intent and a rolling
-    // window read and written on every request.
-    ...["sqlite", "postgres"].map((db) => b(`recover with a policy and a window, ${db}: throughput ≥ 0.3 × GET /healthz`,
-      `load.${db}.recoverPolicy.rps`, "median", "≥", Math.round(0.3 * (figures[`load.${db}.healthz.rps`]?.median ?? 0)), "req/s")),
-    b("recover, SQLite: throughput", "load.sqlite.recover.rps", "median", "≥", 5000, "req/s"),
-    b("recover, SQLite: p99", "load.sqlite.recover.p99", "median", "<", 20, "ms"),
-    b("recover, PostgreSQL: throughput (reported beside SQLite)", "load.postgres.recover.rps", "median", "≥", 5000, "req/s"),
-    b("recover, PostgreSQL: p99", "load.postgres.recover.p99", "median", "<", 20, "ms"),
-    b("hot storage resident memory under load (SQLite)", "load.sqlite.recover.rssMiB", "value", "<", 100, "MiB"),
-    b("hot storage resident memory under load (PostgreSQL)", "load.postgres.recover.rssMiB", "value", "<", 100, "MiB"),
-  ];
-  // Throughput with failed requests does not count.
-  for (const x of list) {
-    const db = /^load\.(\w+)\.recover\.rps$/.exec(x.figure)?.[1];
-    if (db && figures[`load.${db}.recover.errors`]?.value > 0) x.met = false;
-  }
-  return list;
-}
 
 const fmt = (x, unit) => {
   if (x == null) return "–";
@@ -597,7 +564,7 @@ async function main() {
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.counts = N;
   result.figures = figures;
-  result.budgets = budgets();
+  result.budgets = budgets(figures);
   await mkdir(OUT, { recursive: true });
   await writeFile(join(OUT, "results.json"), JSON.stringify(result, null, 2) + "\n");
   await writeFile(join(OUT, "RESULTS.md"), markdown(result));

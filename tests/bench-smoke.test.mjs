@@ -35,6 +35,8 @@ test("the benchmark runs end to end and reports every figure", { timeout: 300_00
     }
     assert.equal(results.figures["load.sqlite.recover.errors"].value, 0, "the load test's requests failed");
     assert.equal(results.figures["load.postgres.recover.errors"].value, 0, "the load test's requests failed");
+    assert.equal(results.figures["load.sqlite.recoverPolicy.errors"].value, 0, "the judged load's requests failed");
+    assert.equal(results.figures["load.postgres.recoverPolicy.errors"].value, 0, "the judged load's requests failed");
     assert.ok(results.budgets.length >= 10);
     for (const b of results.budgets) assert.equal(typeof b.met, "boolean", `budget ${b.name} not evaluated`);
     const md = await readFile(join(out, "RESULTS.md"), "utf8");

@@ -43,7 +43,7 @@ try {
             : await wrkScript(tmp, hot, items, Math.ceil(secs * 16000), W.threads, part === "judged" ? "judged" : "body");
           const target = part === "healthz" ? `${hot.url}/healthz` : `${hot.url}/v2/devices/recover`;
           const r = await wrk(target, script, secs, hot.proc.pid, W);
-          console.log(`${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors}`);
+          console.log(`${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors} ${r.errors ? JSON.stringify(r.errorKinds) : ""}`);
         }
       }
     } finally { await hot.proc.stop?.(); hot.proc.kill?.(); }

@@ -1,0 +1,51 @@
+// The rules bench/budgets.mjs judges a run by, on made-up figures: a load
+// whose requests failed never meets its throughput budget (a refused request
+// is answered sooner than a served one, so errors raise the rate), for the
+// plain recover and for the judged one alike.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { budgets } from "../bench/budgets.mjs";
+
+/** The figures of one database's load: /healthz, recover and judged recover. */
+function load(db, { healthz, recover, judged, recoverErrors = 0, judgedErrors = 0 }) {
+  return {
+    [`load.${db}.healthz.rps`]: { median: healthz },
+    [`load.${db}.recover.rps`]: { median: recover },
+    [`load.${db}.recover.errors`]: { value: recoverErrors },
+    [`load.${db}.recoverPolicy.rps`]: { median: judged },
+    [`load.${db}.recoverPolicy.errors`]: { value: judgedErrors },
+  };
+}
+
+const find = (list, name) => {
+  const b = list.find((x) => x.name === name);
+  assert.ok(b, `no budget named ${name}`);
+  return b;
+};
+const DPOP = (db) => `recover with DPoP, ${db}: throughput ≥ 0.3 × GET /healthz`;
+const JUDGED = (db) => `recover with a policy and a window, ${db}: throughput ≥ 0.3 × GET /healthz`;
+
+test("throughput budgets are 0.3 × the same process's /healthz", () => {
+  const list = budgets({ ...load("sqlite", { healthz: 10_000, recover: 3_000, judged: 2_999 }),
+    ...load("postgres", { healthz: 5_000, recover: 1_499, judged: 1_500 }) });
+  assert.equal(find(list, DPOP("sqlite")).met, true);
+  assert.equal(find(list, JUDGED("sqlite")).met, false);
+  assert.equal(find(list, DPOP("postgres")).met, false);
+  assert.equal(find(list, JUDGED("postgres")).met, true);
+  assert.equal(find(list, JUDGED("sqlite")).budget, "≥ 3000 req/s");
+});
+
+test("a load with failed requests does not meet its budget, however fast", () => {
+  for (const db of ["sqlite", "postgres"]) {
+    const judgedFailed = budgets(load(db, { healthz: 10_000, recover: 9_000, judged: 9_000, judgedErrors: 1 }));
+    assert.equal(find(judgedFailed, JUDGED(db)).met, false, `${db}: judged recover with errors`);
+    assert.equal(find(judgedFailed, DPOP(db)).met, true, `${db}: the judged load's errors are its own`);
+    const recoverFailed = budgets(load(db, { healthz: 10_000, recover: 9_000, judged: 9_000, recoverErrors: 1 }));
+    assert.equal(find(recoverFailed, DPOP(db)).met, false, `${db}: recover with errors`);
+    assert.equal(find(recoverFailed, JUDGED(db)).met, true, `${db}: the recover load's errors are its own`);
+  }
+});
+
+test("a budget whose figure is missing is not judged", () => {
+  for (const b of budgets({})) assert.equal(b.met, null, b.name);
+});
