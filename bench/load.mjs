@@ -147,7 +147,7 @@ const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
  * `IAT_AHEAD_S` past the moment the script is started, the middle of the
  * span in which it is sent. The service's work per proof does not depend
  * on `iat`. A proof still refused is counted by kind (`errorKinds` of
- * `wrk`), and a load with any error fails its budget (bench/budgets.mjs).
+ * `wrk`), and a load with any error meets none of its budgets (bench/budgets.mjs).
  */
 const IAT_AHEAD_S = 30;
 export async function wrkScript(tmp, hot, items, proofs = 0, threads = 1, field = "body") {

@@ -1,7 +1,7 @@
 // The rules bench/budgets.mjs judges a run by, on made-up figures: a load
-// whose requests failed never meets its throughput budget (a refused request
-// is answered sooner than a served one, so errors raise the rate), for the
-// plain recover and for the judged one alike.
+// whose requests failed meets none of its budgets (a refused request is
+// answered sooner than a served one, so errors raise the rate and lower the
+// latency), for the plain recover and for the judged one alike.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { budgets } from "../bench/budgets.mjs";
@@ -44,6 +44,17 @@ test("a load with failed requests does not meet its budget, however fast", () =>
     assert.equal(find(recoverFailed, DPOP(db)).met, false, `${db}: recover with errors`);
     assert.equal(find(recoverFailed, JUDGED(db)).met, true, `${db}: the recover load's errors are its own`);
   }
+});
+
+test("a load with failed requests meets no latency or memory budget either", () => {
+  const figures = { ...load("sqlite", { healthz: 10_000, recover: 9_000, judged: 9_000 }),
+    "load.sqlite.recover.p99": { median: 5 }, "load.sqlite.recover.rssMiB": { value: 20 } };
+  const clean = budgets(figures);
+  assert.equal(find(clean, "recover, SQLite: p99").met, true);
+  assert.equal(find(clean, "hot storage resident memory under load (SQLite)").met, true);
+  const failed = budgets({ ...figures, "load.sqlite.recover.errors": { value: 1 } });
+  assert.equal(find(failed, "recover, SQLite: p99").met, false);
+  assert.equal(find(failed, "hot storage resident memory under load (SQLite)").met, false);
 });
 
 test("a budget whose figure is missing is not judged", () => {
