@@ -140,6 +140,8 @@ pub async fn run(
             let router = app(state.clone());
             let sweeper =
                 (service == Service::Hot).then(|| crate::hot::spawn_sweeper(state.clone()));
+            let mover = (service == Service::Hot)
+                .then(|| crate::hot::spawn_activity_mover(state.db.clone()));
             let pruner = crate::replay::spawn_pruner(state.db.clone());
             let reloader = (service == Service::Hot).then(|| spawn_policy_reloader(state.clone()));
             let listener = TcpListener::bind(listen).await?;
@@ -151,6 +153,14 @@ pub async fn run(
             pruner.abort();
             if let Some(r) = reloader {
                 r.abort();
+            }
+            if let Some(m) = mover {
+                m.abort();
+                // What the last batches logged, into the log
+                // itself (left behind, it is moved after the next start).
+                if let Err(e) = crate::hot::move_recent_activity(&state.db).await {
+                    tracing::warn!(error = %e, "moving the recent activity entries failed");
+                }
             }
             state.db.pool.close().await;
             tracing::info!("stopped");

@@ -1,7 +1,20 @@
-//! The activity log's rows (the `activity` table, created by
-//! policy_store.rs's migrations): entries added one at a time or a batch
-//! per statement, the wallet's newest entries, and the approval webhook's
+//! The activity log's rows (the `activity` and `activity_recent` tables,
+//! created by policy_store.rs's migrations): entries added one at a time
+//! or a batch per statement, the newest moved from `activity_recent` into
+//! `activity`, the wallet's newest entries, and the approval webhook's
 //! yes honoured once.
+//!
+//! `recover`'s batches (crate::hot::policy_batch) write to
+//! `activity_recent`, which has no index: a batch's entries are appended
+//! to one page. Written into `activity` they each dirtied their wallet's
+//! page of the per-wallet index, one page of the SQLite log per entry
+//! (docs/services.md, "Where a judged recover's time goes").
+//! [`spawn_activity_mover`] moves them into `activity` every
+//! [`MOVE_EVERY`], where one wallet's entries of that interval share a
+//! page; [`list_activity`] reads both tables, so an entry is listed from
+//! the moment its decision is committed. Entries written outside
+//! `recover` (the approval route's, whose rows [`consume_approval`]
+//! reads) go to `activity` directly.
 
 use keyframe_policy::{Intent, RuleRef};
 use keyframe_wire::policy::{ActivityEntry, Decision};
@@ -11,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::policy_store::{corrupt, layer_of, layer_str};
 use crate::auth::Identity;
-use crate::db::{Db, Untraced as _};
+use crate::db::{Backend, Db, Untraced as _};
 use crate::error::{AppError, AppResult};
 use crate::statement::{Statement, Value as SqlValue};
 use crate::types::{DeviceId, WalletId};
@@ -60,6 +73,31 @@ pub struct NewActivity<'a> {
     pub intent: &'a LoggedIntent,
 }
 
+/// Where an entry is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogTable {
+    /// `activity`, the log itself.
+    Log,
+    /// `activity_recent`, moved into the log by [`move_recent_activity`].
+    Recent,
+}
+
+impl LogTable {
+    fn name(self) -> &'static str {
+        match self {
+            LogTable::Log => "activity",
+            LogTable::Recent => "activity_recent",
+        }
+    }
+}
+
+/// The columns of both tables, in one order.
+const COLUMNS: &str = "id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
+                       rule_id, reason, intent, intent_digest, consumed";
+
+/// How often [`spawn_activity_mover`] moves the recent entries.
+pub const MOVE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Adds `a` to the log (at now).
 pub async fn insert_activity(
     exec: impl Executor<'_, Database = Any>,
@@ -81,15 +119,16 @@ pub async fn insert_activities(
     entries: &[(&Identity, &NewActivity<'_>)],
 ) -> AppResult<()> {
     let mut stmt = Statement::new();
-    push_activities(&mut stmt, entries)?;
+    push_activities(&mut stmt, LogTable::Log, entries)?;
     stmt.execute(exec, db).await?;
     Ok(())
 }
 
-/// Adds to `stmt` the part that inserts `entries` (at now, in the order
-/// given; none when there are none).
+/// Adds to `stmt` the part that inserts `entries` into `table` (at now,
+/// in the order given; none when there are none).
 pub fn push_activities(
     stmt: &mut Statement,
+    table: LogTable,
     entries: &[(&Identity, &NewActivity<'_>)],
 ) -> AppResult<()> {
     if entries.is_empty() {
@@ -130,11 +169,75 @@ pub fn push_activities(
         rows.push(stmt.row(values));
     }
     stmt.part(format!(
-        "INSERT INTO activity (id, iss, sub, wallet, device, at, at_us, decision, rule_layer, \
-         rule_id, reason, intent, intent_digest, consumed) VALUES {}",
+        "INSERT INTO {} ({COLUMNS}) VALUES {}",
+        table.name(),
         rows.join(", ")
     ));
     Ok(())
+}
+
+/// Moves every entry of `activity_recent` into `activity`, in one
+/// transaction; returns how many. PostgreSQL: one statement that deletes
+/// and inserts what it deleted, so an entry committed while it runs is
+/// either moved or left for the next move, and two replicas moving at
+/// once move each entry once. SQLite: under this process's writer turn
+/// and `BEGIN IMMEDIATE`, so nothing is written between the copy and the
+/// delete.
+pub async fn move_recent_activity(db: &Db) -> AppResult<u64> {
+    match db.backend {
+        Backend::Postgres => Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH moved AS (DELETE FROM activity_recent RETURNING {COLUMNS}) \
+             INSERT INTO activity ({COLUMNS}) SELECT {COLUMNS} FROM moved"
+        )))
+        .execute(&db.pool)
+        .untraced(db)
+        .await?
+        .rows_affected()),
+        Backend::Sqlite => {
+            let mut w = db.write_connection().await?;
+            // Nothing to move (the usual case at rest): no transaction.
+            let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM activity_recent LIMIT 1")
+                .fetch_optional(&mut *w.conn)
+                .untraced(db)
+                .await?;
+            if any.is_none() {
+                return Ok(0);
+            }
+            let mut tx = sqlx::Connection::begin_with(&mut *w.conn, "BEGIN IMMEDIATE").await?;
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO activity ({COLUMNS}) SELECT {COLUMNS} FROM activity_recent"
+            )))
+            .execute(&mut *tx)
+            .untraced(db)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM activity_recent")
+                .execute(&mut *tx)
+                .untraced(db)
+                .await?;
+            tx.commit().await?;
+            Ok(n)
+        }
+    }
+}
+
+/// Runs [`move_recent_activity`] every [`MOVE_EVERY`] until the task is
+/// aborted (a failure is logged and tried again at the next tick; the
+/// entries stay listed from `activity_recent` meanwhile).
+pub fn spawn_activity_mover(db: Db) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MOVE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if db.pool.is_closed() {
+                return;
+            }
+            if let Err(e) = move_recent_activity(&db).await {
+                tracing::warn!(error = %e, "moving the recent activity entries failed");
+            }
+        }
+    })
 }
 
 #[derive(FromRow)]
@@ -156,10 +259,22 @@ pub async fn list_activity(
     wallet: &WalletId,
     limit: u32,
 ) -> AppResult<Vec<ActivityEntry>> {
+    // The log's newest through `activity_wallet` (ordered, limited), and
+    // the entries not yet moved, which are few and have no index.
     let rows = sqlx::query_as::<_, ActivityRow>(
-        "SELECT id, device, at, decision, rule_layer, rule_id, reason, intent FROM activity \
-         WHERE iss = $1 AND sub = $2 AND wallet = $3 ORDER BY at_us DESC, id LIMIT $4",
+        "SELECT id, device, at, at_us, decision, rule_layer, rule_id, reason, intent FROM \
+         (SELECT id, device, at, at_us, decision, rule_layer, rule_id, reason, intent \
+          FROM activity WHERE iss = $1 AND sub = $2 AND wallet = $3 \
+          ORDER BY at_us DESC, id LIMIT $4) AS moved \
+         UNION ALL \
+         SELECT id, device, at, at_us, decision, rule_layer, rule_id, reason, intent \
+         FROM activity_recent WHERE iss = $5 AND sub = $6 AND wallet = $7 \
+         ORDER BY at_us DESC, id LIMIT $8",
     )
+    .bind(&id.iss)
+    .bind(&id.sub)
+    .bind(wallet.to_string())
+    .bind(i64::from(limit))
     .bind(&id.iss)
     .bind(&id.sub)
     .bind(wallet.to_string())

@@ -40,6 +40,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+pub use activity_store::{move_recent_activity, spawn_activity_mover};
 pub use store::{HotStore, MIGRATIONS};
 pub use sweeper::{spawn_sweeper, sweep_expired};
 

@@ -21,7 +21,7 @@ use keyframe_policy::{Effect, Intent, Layers, Policy, Usage, evaluate};
 use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision};
 use sqlx::AnyConnection;
 
-use super::activity_store::{self, LoggedIntent, NewActivity};
+use super::activity_store::{self, LogTable, LoggedIntent, NewActivity};
 use super::policy_gate::{
     deny_reason, now_secs, rule_text, usage_since, user_layer, user_rules_of,
 };
@@ -400,7 +400,9 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
     // saved for every writer waiting behind this batch.
     let mut chunks = writes.chunks(ps::MAX_USAGE_WRITES);
     let mut stmt = Statement::new();
-    activity_store::push_activities(&mut stmt, &rows)?;
+    // Appended to `activity_recent`, not spread over `activity`'s
+    // per-wallet index pages (activity_store.rs).
+    activity_store::push_activities(&mut stmt, LogTable::Recent, &rows)?;
     if let Some(first) = chunks.next() {
         ps::push_usage_writes(&mut stmt, first)?;
     }

@@ -197,6 +197,13 @@ async fn retention(db: Db) {
         assert_eq!(recover(&srv, &w, &tx(8453, "5")).await.0, StatusCode::OK);
     }
     assert_eq!(activity(&srv, &w).await.len(), 3);
+    // Moved into the log (the sweep covers both tables: below).
+    assert_eq!(
+        hot_storage_service::hot::move_recent_activity(&srv.state.db)
+            .await
+            .unwrap(),
+        3
+    );
     // Usage is kept per bucket (docs/policy.md): the three requests are
     // one row, or two if they straddle a bucket's edge.
     let rows = count(&srv, "SELECT COUNT(*) FROM policy_usage").await;
@@ -253,12 +260,21 @@ async fn retention(db: Db) {
         count(&srv, "SELECT COUNT(*) FROM policy_usage").await,
         rows + 4
     );
+    // An entry not moved yet (a mover that failed), past the retention.
+    assert_eq!(recover(&srv, &w, &tx(8453, "5")).await.0, StatusCode::OK);
+    exec(
+        &srv,
+        &format!("UPDATE activity_recent SET at = at - {}", day_ms + 60_000),
+    )
+    .await;
+    assert_eq!(activity(&srv, &w).await.len(), 4);
 
     hot_storage_service::hot::sweep_expired(&srv.state)
         .await
         .unwrap();
     let left: Vec<Value> = activity(&srv, &w).await;
     assert_eq!(left.len(), 2);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity_recent").await, 0);
     assert!(left.iter().all(|e| e["id"] != old));
     assert!(left.iter().any(|e| e["id"] == young));
     assert_eq!(
@@ -276,3 +292,131 @@ async fn retention(db: Db) {
     );
 }
 dual!(retention_sweeps_old_activity_and_usage, retention);
+
+/// `recover`'s entries are written to `activity_recent` (no index: a
+/// batch's entries share its last page) and listed from there at once;
+/// moved into `activity`, they are listed the same, once, in the same
+/// order, and a list limited to n takes the newest n across both tables.
+async fn recent_then_moved(db: Db) {
+    let srv = with_policy(db, operator(), |_| {}).await;
+    let w = create_wallet(&srv, "recent").await;
+    let other = create_wallet(&srv, "recent-other").await;
+    for v in ["1", "2", "3"] {
+        assert_eq!(recover(&srv, &w, &tx(8453, v)).await.0, StatusCode::OK);
+    }
+    assert_eq!(
+        recover(&srv, &other, &tx(8453, "4")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity_recent").await, 4);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity").await, 0);
+    let before = activity(&srv, &w).await;
+    let values = |log: &[Value]| -> Vec<String> {
+        log.iter()
+            .map(|e| e["intent"]["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(values(&before), ["3", "2", "1"]);
+
+    let db = &srv.state.db;
+    assert_eq!(
+        hot_storage_service::hot::move_recent_activity(db)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        hot_storage_service::hot::move_recent_activity(db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity_recent").await, 0);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity").await, 4);
+    assert_eq!(activity(&srv, &w).await, before);
+    assert_eq!(values(&activity(&srv, &other).await), ["4"]);
+
+    // Two in the log, two not yet moved: the newest two are the recent.
+    for v in ["5", "6"] {
+        assert_eq!(recover(&srv, &w, &tx(8453, v)).await.0, StatusCode::OK);
+    }
+    assert_eq!(values(&activity(&srv, &w).await), ["6", "5", "3", "2", "1"]);
+    let (st, b) = srv
+        .get(
+            &format!("{ACTIVITY}?wallet={}&limit=2", w.wallet),
+            Some(&w.token),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(values(b["entries"].as_array().unwrap()), ["6", "5"]);
+    let (_, b) = srv
+        .get(
+            &format!("{ACTIVITY}?wallet={}&limit=4", w.wallet),
+            Some(&w.token),
+        )
+        .await;
+    assert_eq!(
+        values(b["entries"].as_array().unwrap()),
+        ["6", "5", "3", "2"]
+    );
+}
+dual!(
+    recovers_entries_are_listed_before_and_after_they_move,
+    recent_then_moved
+);
+
+/// Entries written while movers run (two at once, as two replicas' would)
+/// are each moved once: none lost, none twice.
+async fn moving_while_written(db: Db) {
+    let srv = Arc::new(with_policy(db, operator(), |_| {}).await);
+    let w = Arc::new(create_wallet(&srv, "moving").await);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let movers: Vec<_> = (0..2)
+        .map(|_| {
+            let (srv, stop) = (srv.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut moved = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    moved += hot_storage_service::hot::move_recent_activity(&srv.state.db)
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(Duration::from_millis(3)).await;
+                }
+                moved
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (srv, w) = (srv.clone(), w.clone());
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    assert_eq!(recover(&srv, &w, &tx(8453, "5")).await.0, StatusCode::OK);
+                }
+            })
+        })
+        .collect();
+    for t in writers {
+        t.await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut moved = 0;
+    for m in movers {
+        moved += m.await.unwrap();
+    }
+    moved += hot_storage_service::hot::move_recent_activity(&srv.state.db)
+        .await
+        .unwrap();
+    assert_eq!(moved, 40);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity").await, 40);
+    assert_eq!(
+        count(&srv, "SELECT COUNT(DISTINCT id) FROM activity").await,
+        40
+    );
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM activity_recent").await, 0);
+    assert_eq!(activity(&srv, &w).await.len(), 40);
+}
+dual!(
+    entries_written_while_moving_are_moved_once,
+    moving_while_written
+);
