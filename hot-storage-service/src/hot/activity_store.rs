@@ -370,6 +370,60 @@ mod tests {
         assert_ne!(d(&a), d(&c));
     }
 
+    /// A database migrated before `activity_recent` existed (the policy's
+    /// migrations 1 to 3) keeps its log through migration 4: the old
+    /// entry is still listed, a batch's entry joins it from the new table,
+    /// and both are listed after the move.
+    #[tokio::test]
+    async fn a_log_from_before_migration_4_is_listed_with_the_new_entries() {
+        use crate::auth::Identity;
+        use crate::db::Db;
+        use crate::hot::activity_store::{
+            LogTable, NewActivity, insert_activity, list_activity, move_recent_activity,
+            push_activities,
+        };
+        use crate::hot::policy_store::{MIGRATIONS, MIGRATIONS_TABLE};
+        use crate::statement::Statement;
+        use keyframe_wire::policy::{ActivityEntry, Decision};
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        db.migrate(MIGRATIONS_TABLE, &MIGRATIONS[..3])
+            .await
+            .unwrap();
+        let user = Identity {
+            iss: "i".to_owned(),
+            sub: "s".to_owned(),
+        };
+        let wallet = crate::types::parse_wallet("7c9e6679-7425-40de-944b-e07fc1f90ae7").unwrap();
+        let intent: Intent = serde_json::from_str(PINNED_JSON).unwrap();
+        let logged = LoggedIntent::of(&intent).unwrap();
+        let entry = |id| NewActivity {
+            id,
+            wallet: &wallet,
+            device: None,
+            decision: Decision::Allowed,
+            rule: None,
+            reason: None,
+            intent: &logged,
+        };
+        insert_activity(&db.pool, &db, &user, &entry("old"))
+            .await
+            .unwrap();
+
+        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        let mut stmt = Statement::new();
+        push_activities(&mut stmt, LogTable::Recent, &[(&user, &entry("new"))]).unwrap();
+        stmt.execute(&db.pool, &db).await.unwrap();
+        let ids = |l: Vec<ActivityEntry>| l.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        let listed = ids(list_activity(&db, &user, &wallet, 10).await.unwrap());
+        assert_eq!(listed, ["new", "old"]);
+        assert_eq!(move_recent_activity(&db).await.unwrap(), 1);
+        let listed = ids(list_activity(&db, &user, &wallet, 10).await.unwrap());
+        assert_eq!(listed, ["new", "old"]);
+    }
+
     const PINNED_JSON: &str = r#"{"kind":"evm_transaction","chain":1,"value":"5"}"#;
     const PINNED_DIGEST: &str = "2bff38c5e2ceee493a846d27158172be04b308785dc97c55204bf1981f8536e7";
 }
