@@ -22,7 +22,7 @@ use sqlx::{Any, Executor, FromRow};
 
 use sha2::{Digest, Sha256};
 
-use super::policy_store::{corrupt, layer_of, layer_str};
+use super::policy_store::{self as ps, corrupt, layer_of, layer_str};
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Untraced as _};
 use crate::error::{AppError, AppResult};
@@ -194,29 +194,29 @@ pub async fn move_recent_activity(db: &Db) -> AppResult<u64> {
         .await?
         .rows_affected()),
         Backend::Sqlite => {
-            let mut w = db.write_connection().await?;
-            // Nothing to move (the usual case at rest): no transaction.
+            // Nothing to move (the usual case at rest): no writer turn.
             let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM activity_recent LIMIT 1")
-                .fetch_optional(&mut *w.conn)
+                .fetch_optional(&db.pool)
                 .untraced(db)
                 .await?;
             if any.is_none() {
                 return Ok(0);
             }
-            let mut tx = sqlx::Connection::begin_with(&mut *w.conn, "BEGIN IMMEDIATE").await?;
-            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO activity ({COLUMNS}) SELECT {COLUMNS} FROM activity_recent"
-            )))
-            .execute(&mut *tx)
-            .untraced(db)
-            .await?
-            .rows_affected();
-            sqlx::query("DELETE FROM activity_recent")
-                .execute(&mut *tx)
+            // The judgement batch's transaction (policy_store::locked): the
+            // writer turn, `BEGIN IMMEDIATE`, and a connection closed, not
+            // pooled, if a statement fails with the transaction open.
+            let mut t = ps::locked(db, &[]).await?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity_recent")
+                .fetch_one(t.conn(db).await?)
                 .untraced(db)
                 .await?;
-            tx.commit().await?;
-            Ok(n)
+            let mut stmt = Statement::new();
+            stmt.part(format!(
+                "INSERT INTO activity ({COLUMNS}) SELECT {COLUMNS} FROM activity_recent"
+            ));
+            stmt.part("DELETE FROM activity_recent".to_owned());
+            t.write_and_commit(db, vec![stmt]).await?;
+            Ok(u64::try_from(n).unwrap_or(0))
         }
     }
 }
