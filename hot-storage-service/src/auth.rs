@@ -437,6 +437,79 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let user = UserRecordingProof::from_request_parts(parts, state).await?;
+        Ok(User(user.recorded().await?))
+    }
+}
+
+/// Extractor: [`User`] whose DPoP proof is checked but not yet recorded.
+///
+/// For `recover` (crate::hot::share_routes), whose judged requests commit
+/// the proof's record in the policy's batch, with their judgement, instead
+/// of in a write of its own (docs/services.md, "Ninth pass"). The handler
+/// takes the caller and a [`PendingProof`] ([`UserRecordingProof::defer`])
+/// and must record the proof before it writes or releases anything.
+pub struct UserRecordingProof {
+    id: Identity,
+    proof: PendingProof,
+}
+
+impl UserRecordingProof {
+    /// The caller, once the proof is recorded (`DPOP_INVALID` if any
+    /// replica recorded it before).
+    pub async fn recorded(self) -> Result<Identity, AppError> {
+        let mut proof = self.proof;
+        proof.record_now().await?;
+        Ok(self.id)
+    }
+
+    /// The caller and the proof still to record: the handler may read
+    /// before it records, nothing more.
+    pub fn defer(self) -> (Identity, PendingProof) {
+        (self.id, self.proof)
+    }
+}
+
+/// A checked DPoP proof not yet recorded (none: DPoP not used, or the
+/// record was made or handed on).
+#[must_use = "a proof must be recorded before anything is written or released"]
+pub struct PendingProof(Option<(Arc<ReplayLog>, ProofRecord)>);
+
+impl PendingProof {
+    /// Records the proof now, if it is still pending; `DPOP_INVALID` if
+    /// any replica recorded it before.
+    pub async fn record_now(&mut self) -> Result<(), AppError> {
+        let Some((replay, p)) = self.0.take() else {
+            return Ok(());
+        };
+        record(&replay, &p).await
+    }
+
+    /// Hands the record to a transaction that commits it with its own
+    /// writes and refuses the request if it was seen before
+    /// (crate::hot::policy_batch); nothing is pending after.
+    pub fn hand_on(&mut self) -> Option<ProofRecord> {
+        self.0.take().map(|(_, p)| p)
+    }
+}
+
+/// A checked proof's replay record: its id and how long it is kept.
+#[derive(Debug, Clone)]
+pub struct ProofRecord {
+    pub id: String,
+    pub until_ms: i64,
+}
+
+impl<S> FromRequestParts<S> for UserRecordingProof
+where
+    S: Send + Sync,
+    Arc<Verifier>: FromRef<S>,
+    Arc<RateLimits>: FromRef<S>,
+    Arc<ReplayLog>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let (scheme, token) = parts
             .headers
             .get(AUTHORIZATION)
@@ -455,6 +528,7 @@ where
         let verifier = Arc::<Verifier>::from_ref(state);
         let verified = verifier.verify(token).await?;
         let dpop = verifier.dpop();
+        let mut proof = None;
         if bound || dpop.required || verified.jkt.is_some() {
             // RFC 9449 §7.1: a bound token must come with its proof, and
             // under the DPoP scheme, whatever the mode.
@@ -462,23 +536,40 @@ where
                 tracing::info!("token refused: DPoP required, token not bound or sent as Bearer");
                 return Err(AppError::AuthRequired);
             };
-            check_proof(parts, &Arc::<ReplayLog>::from_ref(state), dpop, token, jkt).await?;
+            let record = check_proof(parts, dpop, token, jkt)?;
+            proof = Some((Arc::<ReplayLog>::from_ref(state), record));
         }
         let id = verified.identity;
         Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub)?;
-        Ok(User(id))
+        Ok(UserRecordingProof {
+            id,
+            proof: PendingProof(proof),
+        })
     }
 }
 
-/// Checks the request's one `DPoP` header and records its `jti`.
+/// Records a checked proof's `jti`; `DPOP_INVALID` if it was seen before.
+#[tracing::instrument(name = "auth.dpop_record", skip_all)]
+async fn record(replay: &ReplayLog, p: &ProofRecord) -> Result<(), AppError> {
+    if !replay.first_use(Scope::Dpop, &p.id, p.until_ms).await? {
+        return Err(refused_replay());
+    }
+    Ok(())
+}
+
+/// The answer to a proof recorded before (by any replica).
+pub fn refused_replay() -> AppError {
+    refuse(DpopError::Replayed)
+}
+
+/// Checks the request's one `DPoP` header; what to record of it.
 #[tracing::instrument(name = "auth.dpop", skip_all)]
-async fn check_proof(
+fn check_proof(
     parts: &Parts,
-    replay: &ReplayLog,
     settings: &DpopSettings,
     token: &str,
     jkt: &str,
-) -> Result<(), AppError> {
+) -> Result<ProofRecord, AppError> {
     let mut headers = parts.headers.get_all("dpop").iter();
     let proof = match (headers.next(), headers.next()) {
         (Some(v), None) => v.to_str().map_err(|_| refuse(DpopError::Malformed))?,
@@ -509,11 +600,10 @@ async fn check_proof(
     let until_ms = i64::try_from(checked.iat.saturating_add(settings.window_secs + 1))
         .unwrap_or(i64::MAX)
         .saturating_mul(1000);
-    let id = format!("{}:{}", checked.jkt, checked.jti);
-    if !replay.first_use(Scope::Dpop, &id, until_ms).await? {
-        return Err(refuse(DpopError::Replayed));
-    }
-    Ok(())
+    Ok(ProofRecord {
+        id: format!("{}:{}", checked.jkt, checked.jti),
+        until_ms,
+    })
 }
 
 fn refuse(reason: DpopError) -> AppError {

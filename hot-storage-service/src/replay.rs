@@ -66,7 +66,7 @@ pub async fn first_use(
     id: &str,
     expires_at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let first = first_use_many(&db.pool, db, &[(scope, id, expires_at_ms)]).await?;
+    let first = first_use_many(&db.pool, db, &[(scope, id, expires_at_ms)], None).await?;
     Ok(first.first().copied().unwrap_or(false))
 }
 
@@ -76,18 +76,24 @@ const MAX_BATCH: usize = 512;
 
 /// Records each `(scope, id, expires_at_ms)` in one statement; answers, in
 /// order, whether each was new. An id that appears twice in `records` is
-/// new at most once (its first appearance).
-async fn first_use_many(
+/// new at most once (its first appearance). The rows are inserted in the
+/// order of their keys, so two transactions that record some of the same
+/// ids (the policy's batches on two PostgreSQL replicas hold theirs to
+/// their commit) wait for each other in one direction only. `begin`
+/// (SQLite: `BEGIN IMMEDIATE`) goes before the insert in the same call,
+/// as in policy_store::SqliteTurn.
+pub async fn first_use_many(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     db: &Db,
     records: &[(Scope, &str, i64)],
+    begin: Option<&str>,
 ) -> Result<Vec<bool>, sqlx::Error> {
     let mut seen = HashSet::with_capacity(records.len());
     let fresh: Vec<bool> = records
         .iter()
         .map(|(scope, id, _)| seen.insert((*scope, *id)))
         .collect();
-    let unique: Vec<&(Scope, &str, i64)> = records
+    let mut unique: Vec<&(Scope, &str, i64)> = records
         .iter()
         .zip(&fresh)
         .filter_map(|(r, f)| f.then_some(r))
@@ -95,7 +101,9 @@ async fn first_use_many(
     if unique.is_empty() {
         return Ok(fresh);
     }
-    let mut sql = String::from("INSERT INTO seen_once (scope, id, expires_at) VALUES ");
+    unique.sort_unstable_by_key(|(scope, id, _)| (scope.as_str(), *id));
+    let mut sql = begin.map(|b| format!("{b}; ")).unwrap_or_default();
+    sql.push_str("INSERT INTO seen_once (scope, id, expires_at) VALUES ");
     for i in 0..unique.len() {
         let n = i * 3;
         if i > 0 {
@@ -152,7 +160,7 @@ impl ReplayLog {
                     .collect();
                 let written = async {
                     let mut w = db.write_connection().await?;
-                    first_use_many(&mut *w.conn, &db, &records).await
+                    first_use_many(&mut *w.conn, &db, &records, None).await
                 };
                 match written.await {
                     Ok(fresh) => fresh.into_iter().map(Ok).collect(),

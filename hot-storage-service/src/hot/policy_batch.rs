@@ -27,11 +27,12 @@ use super::policy_gate::{
 };
 use super::policy_store::{self as ps, UsageWrite, WalletRules};
 use super::store::HotStore;
-use crate::auth::Identity;
+use crate::auth::{Identity, PendingProof, ProofRecord, refused_replay};
 use crate::db::{Backend, Db, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
+use crate::replay::Scope;
 use crate::settings::Settings;
 use crate::statement::Statement;
 use crate::types::{DeviceId, WalletId};
@@ -71,6 +72,9 @@ struct Job {
     operator: Arc<Policy>,
     /// The wallet's user rules, verified (policy_gate::user_rules_of).
     user: Option<Policy>,
+    /// The request's DPoP proof, recorded in the batch's transaction
+    /// before anything is judged (crate::auth::PendingProof).
+    proof: Option<ProofRecord>,
 }
 
 /// The judgement of one request.
@@ -78,6 +82,8 @@ struct Job {
 enum Verdict {
     Pass,
     Denied(String),
+    /// Its DPoP proof was recorded before: not judged, logged or counted.
+    Replayed,
 }
 
 /// The policy's queues of judgements (one set per hot-storage process;
@@ -99,6 +105,16 @@ impl PolicyBatches {
             metrics,
             queues: (0..queues).map(|_| GroupCommit::new(MAX_BATCH)).collect(),
         }
+    }
+
+    /// Whether the batch records its requests' DPoP proofs. PostgreSQL:
+    /// yes, so a signature's record costs no commit and no pooled
+    /// connection of its own (+11 % judged recovers). SQLite: no, the
+    /// record is its own write as before: there it would be one more call
+    /// to the connection with the one writer's turn held, and it measured
+    /// no gain (docs/services.md, "Ninth pass").
+    fn records_proofs(&self) -> bool {
+        self.db.backend == Backend::Postgres
     }
 
     async fn judge(&self, job: Job) -> AppResult<Verdict> {
@@ -141,7 +157,10 @@ fn queue_of(id: &Identity, n: usize) -> usize {
 /// Called by `recover` once it knows the share exists, so a 404 records
 /// nothing. `known`: the wallet's authority key and user rules if the
 /// caller read them already (store::load_wallet_device does), else they
-/// are read here.
+/// are read here. `proof`, if still pending, is recorded here, before
+/// this returns Ok: on PostgreSQL in the batch's transaction for a judged
+/// request (a replay is refused with `DPOP_INVALID` before it is judged),
+/// else on its own ([`PolicyBatches::records_proofs`]).
 pub async fn enforce(
     batches: &PolicyBatches,
     st: &HotStore,
@@ -149,9 +168,10 @@ pub async fn enforce(
     id: &Identity,
     g: &Gate<'_>,
     known: Option<WalletRules>,
+    proof: &mut PendingProof,
 ) -> AppResult<()> {
     let Some(intent) = g.intent else {
-        return Ok(());
+        return proof.record_now().await;
     };
     let user = match known {
         Some(w) => user_layer(st, w.authority.as_deref(), w.rules),
@@ -166,10 +186,17 @@ pub async fn enforce(
         approval: g.approval.map(str::to_owned),
         operator: settings.policy.current(),
         user,
+        proof: if batches.records_proofs() {
+            proof.hand_on()
+        } else {
+            proof.record_now().await?;
+            None
+        },
     };
     match batches.judge(job).await? {
         Verdict::Pass => Ok(()),
         Verdict::Denied(why) => Err(AppError::PolicyDenied(why)),
+        Verdict::Replayed => Err(refused_replay()),
     }
 }
 
@@ -278,13 +305,34 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
         }
     }
     let mut tx = ps::locked(db, &users).await?;
+    // The proofs first, in the same transaction: a replayed request is
+    // neither judged nor logged nor counted, and a fresh proof's record
+    // commits with its judgement (on SQLite this opens the transaction).
+    let proofs: Vec<(usize, (Scope, &str, i64))> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, j)| {
+            let p = j.proof.as_ref()?;
+            Some((k, (Scope::Dpop, p.id.as_str(), p.until_ms)))
+        })
+        .collect();
+    let records: Vec<(Scope, &str, i64)> = proofs.iter().map(|(_, r)| *r).collect();
+    let mut replayed = vec![false; jobs.len()];
+    for ((k, _), fresh) in proofs.iter().zip(tx.record_proofs(db, &records).await?) {
+        replayed[*k] = !fresh;
+    }
     // The clock is read under the locks, so usage recorded by the holder
     // before us is never later than our `now`.
     let now = now_secs();
     // Each user's usage since the longest window any of their requests'
     // policies can look at (none read when no rule has a limit).
     let mut since: Vec<Option<u64>> = vec![None; users.len()];
-    for (j, &u) in jobs.iter().zip(&user_of) {
+    for ((j, &u), _) in jobs
+        .iter()
+        .zip(&user_of)
+        .zip(&replayed)
+        .filter(|(_, r)| !**r)
+    {
         if let Some(s) = usage_since(now, &j.operator, j.user.as_ref()) {
             since[u] = Some(since[u].map_or(s, |t: u64| t.min(s)));
         }
@@ -308,6 +356,10 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
     let mut verdicts = Vec::with_capacity(jobs.len());
     let mut entries: Vec<Entry> = Vec::new();
     for (k, (j, &u)) in jobs.iter().zip(&user_of).enumerate() {
+        if replayed[k] {
+            verdicts.push((Verdict::Replayed, None));
+            continue;
+        }
         let layers = Layers {
             operator: &j.operator,
             user: j.user.as_ref(),

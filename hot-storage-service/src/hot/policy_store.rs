@@ -30,6 +30,7 @@ use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Migration, Untraced as _, now_ms};
 use crate::error::{AppError, AppResult};
+use crate::replay::{Scope, first_use_many};
 use crate::statement::{Statement, Value as SqlValue};
 use crate::types::WalletId;
 
@@ -246,6 +247,26 @@ impl Locked {
                 load_usage_many(&mut *t.conn, db, users, begin).await
             }
         }
+    }
+
+    /// Records DPoP proofs in the transaction (crate::replay's
+    /// `first_use_many`): whether each was new, in order. On SQLite the
+    /// statement that opens the transaction.
+    pub async fn record_proofs(
+        &mut self,
+        db: &Db,
+        records: &[(Scope, &str, i64)],
+    ) -> AppResult<Vec<bool>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match &mut self.kind {
+            LockedKind::Postgres(tx) => first_use_many(&mut **tx, db, records, None).await?,
+            LockedKind::Sqlite(t) => {
+                let begin = t.begin();
+                first_use_many(&mut *t.conn, db, records, begin).await?
+            }
+        })
     }
 
     /// The transaction's connection, for a statement of its own (SQLite:
@@ -838,6 +859,53 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 1, "a dropped batch's update was kept");
+        no_open_transaction_in(&db).await;
+    }
+
+    /// Proofs recorded in a batch (policy_batch on PostgreSQL; here on
+    /// SQLite, whose branch opens the transaction) are recorded only if
+    /// the batch commits, once each, and a second batch sees them.
+    #[tokio::test]
+    async fn proofs_recorded_in_a_batch_commit_with_it() {
+        use crate::hot::policy_store::locked;
+        use crate::replay::{MIGRATIONS, MIGRATIONS_TABLE, Scope};
+        let (_dir, db, other) = sqlite_with_usage().await;
+        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        let user = usage_owner();
+        let until = now_ms() + 60_000;
+        let (p1, p2, p3) = (
+            (Scope::Dpop, "k:1", until),
+            (Scope::Dpop, "k:2", until),
+            (Scope::Dpop, "k:3", until),
+        );
+        let recorded = || async {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seen_once")
+                .fetch_one(&other.pool)
+                .await
+                .unwrap();
+            n
+        };
+        // Dropped: nothing recorded, nothing left open.
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let fresh = tx.record_proofs(&db, &[p2, p1, p2]).await.unwrap();
+        assert_eq!(fresh, [true, true, false], "a duplicate is new once");
+        drop(tx);
+        assert_eq!(recorded().await, 0, "a dropped batch recorded its proofs");
+        no_open_transaction_in(&db).await;
+        // Committed with the batch's read and write.
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        assert_eq!(tx.record_proofs(&db, &[p1]).await.unwrap(), [true]);
+        assert_eq!(tx.load_usage(&db, &[(&user, 0)]).await.unwrap()[0].len(), 1);
+        tx.write_and_commit(&db, vec![usage_write("3")])
+            .await
+            .unwrap();
+        assert_eq!(recorded().await, 1);
+        assert_eq!(stored_value(&other).await, "3");
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let fresh = tx.record_proofs(&db, &[p3, p1]).await.unwrap();
+        assert_eq!(fresh, [true, false], "the first batch's proof is seen");
+        tx.write_and_commit(&db, Vec::new()).await.unwrap();
+        assert_eq!(recorded().await, 2);
         no_open_transaction_in(&db).await;
     }
 

@@ -9,7 +9,7 @@ use super::handlers::{share_blob, stored_addresses, stored_kind};
 use super::policy_batch::{Gate, PolicyBatches, enforce};
 use super::store::HotStore;
 use super::wire::{CommitRequest, RecoverRequest, RecoverResponse, RefreshRequest, VersionRef};
-use crate::auth::Identity;
+use crate::auth::{Identity, PendingProof};
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
 use crate::types::{DeviceId, stored};
@@ -17,7 +17,9 @@ use crate::types::{DeviceId, stored};
 /// H₀, the recovery pair's hot half. Asked by the split of the cold share
 /// the signer opened: the current one, or the pending successor, which is
 /// then promoted (the signer holds its partner C′, so Shield stored it; the
-/// same rule as a device's pending share).
+/// same rule as a device's pending share). The request's DPoP `proof` is
+/// recorded before anything else (this path is not a signature's).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn recover_primary(
     st: &HotStore,
     settings: &Settings,
@@ -26,7 +28,9 @@ pub(super) async fn recover_primary(
     req: &RecoverRequest,
     version: Option<i64>,
     gate: &Gate<'_>,
+    proof: &mut PendingProof,
 ) -> AppResult<JsonOut<RecoverResponse>> {
+    proof.record_now().await?;
     let mut w = st.require_wallet(id, &req.wallet).await?;
     if let Some(split) = &req.split
         && w.pending_split.as_deref() == Some(split.to_string().as_str())
@@ -52,7 +56,7 @@ pub(super) async fn recover_primary(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(batches, st, settings, id, gate, None).await?;
+    enforce(batches, st, settings, id, gate, None, proof).await?;
     let share = st.open_primary(id, &w)?;
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {

@@ -18,7 +18,7 @@ use super::wire::{
     CommitRequest, CreateRequest, DeviceIn, DeviceRef, RecoverResponse, RefreshRequest,
     RegisterRequest, VersionRef,
 };
-use crate::auth::{Identity, User};
+use crate::auth::{Identity, User, UserRecordingProof};
 use crate::authority::Signed;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -189,9 +189,14 @@ pub async fn recover(
     State(st): State<HotStore>,
     State(settings): State<Arc<Settings>>,
     Extension(batches): Extension<Arc<PolicyBatches>>,
-    User(id): User,
+    user: UserRecordingProof,
     Json(body): Json<RecoverWithIntent>,
 ) -> AppResult<JsonOut<RecoverResponse>> {
+    // The DPoP proof is recorded before anything is written or released:
+    // a judged request's in the policy's batch, with its judgement (one
+    // write fewer per signature), any other before its first write or
+    // its 404 (crate::auth::PendingProof).
+    let (id, mut proof) = user.defer();
     let approval = body.approval.clone();
     let (req, intent) = body.split_off();
     let version = req.version.map(check_version).transpose()?;
@@ -205,7 +210,10 @@ pub async fn recover(
         approval: approval.as_deref(),
     };
     let Some(device) = device else {
-        return recover_primary(&st, &settings, &batches, &id, &req, version, &gate).await;
+        return recover_primary(
+            &st, &settings, &batches, &id, &req, version, &gate, &mut proof,
+        )
+        .await;
     };
     let (mut kind, mut addresses, mut row, mut rules) =
         st.load_wallet_device(&id, &req.wallet, &device).await?;
@@ -216,6 +224,7 @@ pub async fn recover(
         && r.pending_version == Some(v)
         && r.pending_split.as_deref() == Some(s.to_string().as_str())
     {
+        proof.record_now().await?;
         if st.promote(&id, &req.wallet, &device, v, s).await? {
             tracing::info!(
                 wallet = req.wallet.to_string(),
@@ -228,6 +237,7 @@ pub async fn recover(
         (kind, addresses, row, rules) = st.load_wallet_device(&id, &req.wallet, &device).await?;
     }
     let Some(row) = row else {
+        proof.record_now().await?;
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     };
@@ -237,10 +247,20 @@ pub async fn recover(
         .as_ref()
         .is_none_or(|s| s.to_string() == row.split);
     if !(version_ok && split_ok) {
+        proof.record_now().await?;
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(&batches, &st, &settings, &id, &gate, Some(rules)).await?;
+    enforce(
+        &batches,
+        &st,
+        &settings,
+        &id,
+        &gate,
+        Some(rules),
+        &mut proof,
+    )
+    .await?;
     let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
     // 60 s), so a hot read path does not write on every request.

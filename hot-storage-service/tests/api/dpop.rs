@@ -290,3 +290,177 @@ async fn off(db: Db) {
     assert_error(st, &body, 404, "NO_WALLET");
 }
 dual!(off_still_requires_the_proof_of_a_bound_token, off);
+
+/// `recover` records its proof while it reads the share
+/// (crate::auth::UserRecordingProof): a replayed proof is still refused
+/// before anything is judged, logged, counted or released, sent again
+/// after its first use or many times at once.
+async fn replayed_at_recover(db: Db) {
+    use crate::policy_support::{RECOVER, activity, recover_body, tx, with_policy};
+    use futures_util::future::join_all;
+    let policy = json!({ "version": 1, "default": "deny", "rules": [
+        { "id": "three-a-day", "effect": "allow", "when": { "chains": [8453] },
+          "limits": [{ "window": "24h", "count_at_most": 3 }] } ] });
+    let srv = &with_policy(db, policy, |_| {}).await;
+    let w = &create_wallet(srv, "replayer").await;
+    let url = &format!("{}{RECOVER}", srv.base);
+    let body = &recover_body(w, &tx(8453, "1"), None);
+    let send = |proof: String, body: Value| async move {
+        let resp = srv
+            .http
+            .post(url)
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let fresh = || DPOP.proof("POST", url, &w.token);
+    let codes = |got: &[(StatusCode, Value)]| -> Vec<String> {
+        got.iter()
+            .map(|(st, b)| format!("{} {}", st.as_u16(), b["error"]["code"]))
+            .collect()
+    };
+
+    let once = fresh();
+    let (st, b) = send(once.clone(), body.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = send(once.clone(), body.clone()).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+    let again = join_all((0..8).map(|_| send(once.clone(), body.clone()))).await;
+    assert!(
+        again.iter().all(|(st, _)| *st == StatusCode::UNAUTHORIZED),
+        "{:?}",
+        codes(&again)
+    );
+    // One new proof sent eight times at once: one share.
+    let at_once = join_all((0..8).map({
+        let p = fresh();
+        move |_| send(p.clone(), body.clone())
+    }))
+    .await;
+    let ok = at_once
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "{:?}", codes(&at_once));
+    assert_eq!(activity(srv, w).await.len(), 2, "a replay was logged");
+    // The replays counted nothing: the third share is the limit's last.
+    let (st, b) = send(fresh(), body.clone()).await;
+    assert_eq!(st, StatusCode::OK, "a replay was counted: {b}");
+    let (st, b) = send(fresh(), body.clone()).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    assert_eq!(activity(srv, w).await.len(), 4);
+
+    // The recovery pair's half (device nil), read by another path.
+    let primary = json!({ "wallet": w.wallet });
+    let once = fresh();
+    let (st, b) = send(once.clone(), primary.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = send(once, primary).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+}
+dual!(
+    a_replayed_proof_at_recover_is_refused_before_it_is_judged,
+    replayed_at_recover
+);
+
+/// Two hot-storage processes on one database: a proof used at `recover`
+/// is good once across both, whichever records it (a judged request's
+/// record is committed by the policy's batch, a plain one's on its own).
+async fn recover_replicas(db: Db) {
+    use crate::policy_support::{RECOVER, activity, recover_body, tx};
+    use futures_util::future::join_all;
+    use hot_storage_service::policy_file::PolicyFile;
+    use hot_storage_service::seal::{Keyring, SealKey};
+    use keyframe_policy::Policy;
+    let policy = || {
+        let p = json!({ "version": 1, "default": "allow", "rules": [] });
+        std::sync::Arc::new(PolicyFile::with(None, Policy::from_value(p).unwrap()))
+    };
+    let spec = SealKey::generate("t1").unwrap().to_spec();
+    let keyring = || Keyring::new(vec![SealKey::parse(&spec).unwrap()]).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let db_url = db_url(db, &tmp).await;
+    let a = Srv::start_with(
+        db,
+        Service::Hot,
+        tmp,
+        db_url.clone(),
+        keyring(),
+        None,
+        |s| s.policy = policy(),
+    )
+    .await;
+    let public = a.base.clone();
+    let b = Srv::start_with(
+        db,
+        Service::Hot,
+        tempfile::tempdir().unwrap(),
+        db_url,
+        keyring(),
+        Some(a.jwks.clone()),
+        |s| {
+            s.dpop.public_url = public;
+            s.policy = policy();
+        },
+    )
+    .await;
+    let w = &create_wallet(&a, "replicated-recover").await;
+    // Every proof names A's URL (the public one); B serves the same URL.
+    let url = &format!("{}{RECOVER}", a.base);
+    let judged = recover_body(w, &tx(8453, "1"), None);
+    let plain = json!({ "wallet": w.wallet, "device": w.device });
+    let send = |srv: &Srv, proof: &str, body: &Value| {
+        srv.http
+            .post(format!("{}{RECOVER}", srv.base))
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof)
+            .json(body)
+            .send()
+    };
+
+    // One judged proof sent four times to each replica at once: one share.
+    let proof = DPOP.proof("POST", url, &w.token);
+    let sends = (0..8).map(|i| send(if i % 2 == 0 { &a } else { &b }, &proof, &judged));
+    let mut got = Vec::new();
+    for r in join_all(sends).await {
+        let r = r.unwrap();
+        got.push((r.status(), r.text().await.unwrap()));
+    }
+    let ok = got.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    let refused = got
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!((ok, refused), (1, 7), "{got:?}");
+    assert_eq!(
+        activity(&a, w).await.len(),
+        1,
+        "only the one share is logged"
+    );
+
+    // Recorded on its own at one replica, refused by the other's batch,
+    // and the other way round.
+    for (first, first_body, then, then_body) in [
+        (&a, &plain, &b, &judged),
+        (&b, &judged, &a, &plain),
+        (&a, &judged, &b, &judged),
+    ] {
+        let proof = DPOP.proof("POST", url, &w.token);
+        let resp = send(first, &proof, first_body).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{:?}", resp.text().await);
+        let resp = send(then, &proof, then_body).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "DPOP_INVALID");
+    }
+    assert_eq!(activity(&a, w).await.len(), 3);
+}
+dual!(
+    a_recovers_proof_is_good_once_across_replicas,
+    recover_replicas
+);

@@ -189,7 +189,13 @@ async fn requests_are_traced_without_secrets() {
     );
     assert_eq!(recover["parentSpanId"], "", "a root span");
     let recovered = descendants(&all, recover);
-    for child in ["auth.dpop", "auth.jwt", "seal.open"] {
+    for child in [
+        "auth.dpop",
+        "auth.dpop_record",
+        "auth.jwt",
+        "db.seen_once",
+        "seal.open",
+    ] {
         assert!(
             recovered.contains(&child),
             "{child} under recover: {recovered:?}"
