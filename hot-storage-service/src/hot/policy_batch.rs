@@ -113,7 +113,7 @@ impl PolicyBatches {
     /// record is its own write as before: there it would be one more call
     /// to the connection with the one writer's turn held, and it measured
     /// no gain (docs/services.md, "Ninth pass").
-    fn records_proofs(&self) -> bool {
+    pub fn records_proofs(&self) -> bool {
         self.db.backend == Backend::Postgres
     }
 
