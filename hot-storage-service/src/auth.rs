@@ -494,7 +494,6 @@ impl PendingProof {
 }
 
 /// A checked proof's replay record: its id and how long it is kept.
-#[derive(Debug, Clone)]
 pub struct ProofRecord {
     pub id: String,
     pub until_ms: i64,

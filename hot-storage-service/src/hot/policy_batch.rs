@@ -107,7 +107,8 @@ impl PolicyBatches {
         }
     }
 
-    /// Whether the batch records its requests' DPoP proofs. PostgreSQL:
+    /// Whether `recover` leaves its DPoP proof to the batch (it records it
+    /// first otherwise: crate::hot::share_routes). PostgreSQL:
     /// yes, so a signature's record costs no commit and no pooled
     /// connection of its own (+11 % judged recovers). SQLite: no, the
     /// record is its own write as before: there it would be one more call
@@ -157,10 +158,9 @@ fn queue_of(id: &Identity, n: usize) -> usize {
 /// Called by `recover` once it knows the share exists, so a 404 records
 /// nothing. `known`: the wallet's authority key and user rules if the
 /// caller read them already (store::load_wallet_device does), else they
-/// are read here. `proof`, if still pending, is recorded here, before
-/// this returns Ok: on PostgreSQL in the batch's transaction for a judged
-/// request (a replay is refused with `DPOP_INVALID` before it is judged),
-/// else on its own ([`PolicyBatches::records_proofs`]).
+/// are read here. `proof`, if still pending, is recorded before this
+/// returns Ok: in the batch's transaction for a judged request (a replay
+/// is refused with `DPOP_INVALID` before it is judged), else on its own.
 pub async fn enforce(
     batches: &PolicyBatches,
     st: &HotStore,
@@ -186,12 +186,9 @@ pub async fn enforce(
         approval: g.approval.map(str::to_owned),
         operator: settings.policy.current(),
         user,
-        proof: if batches.records_proofs() {
-            proof.hand_on()
-        } else {
-            proof.record_now().await?;
-            None
-        },
+        // Pending only where the batch records proofs: `recover` records
+        // it first elsewhere ([`PolicyBatches::records_proofs`]).
+        proof: proof.hand_on(),
     };
     match batches.judge(job).await? {
         Verdict::Pass => Ok(()),

@@ -355,6 +355,28 @@ async fn replayed_at_recover(db: Db) {
     assert_error(st, &b, 403, "POLICY_DENIED");
     assert_eq!(activity(srv, w).await.len(), 4);
 
+    // A replay naming the device's pending share does not promote it.
+    let s1 = split();
+    let refresh = json!({ "wallet": w.wallet, "device": w.device, "version": 0, "split": s1,
+                          "share": b64(b"H1"), "replacePending": null });
+    let (st, b) = srv.post("/v2/devices/refresh", &w.token, &refresh).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let current = json!({ "wallet": w.wallet, "device": w.device });
+    let pending = json!({ "wallet": w.wallet, "device": w.device, "version": 1, "split": s1 });
+    let once = fresh();
+    let (st, b) = send(once.clone(), current.clone()).await;
+    assert_eq!((st, &b["version"]), (StatusCode::OK, &json!(0)), "{b}");
+    let (st, b) = send(once, pending).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+    let (st, b) = send(fresh(), current).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["version"], 0, "a replay promoted the pending share");
+    assert_ne!(
+        b["pending"],
+        Value::Null,
+        "a replay promoted the pending share"
+    );
+
     // The recovery pair's half (device nil), read by another path.
     let primary = json!({ "wallet": w.wallet });
     let once = fresh();
