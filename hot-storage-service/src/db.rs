@@ -53,6 +53,9 @@ pub struct Db {
     /// sleeps (its busy handler); this process's write transactions take
     /// this turn first ([`Db::write_connection`]) so they queue here instead.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Connections for the hot read path, held outside the pool
+    /// ([`Db::reader`]).
+    readers: Arc<Readers>,
 }
 
 /// A connection to write on, with this process's writer turn on SQLite
@@ -131,10 +134,15 @@ impl Db {
         if backend == Backend::Sqlite {
             spawn_checkpointer(pool.clone(), writer.clone(), restart_after_frames);
         }
+        let readers = Arc::new(Readers::new(match backend {
+            Backend::Sqlite => READERS_SQLITE,
+            Backend::Postgres => READERS_POSTGRES,
+        }));
         Ok(Db {
             pool,
             backend,
             writer,
+            readers,
         })
     }
 
@@ -199,8 +207,104 @@ impl Db {
         Ok(WriteConnection { conn, turn })
     }
 
+    /// A connection for one read outside a transaction, from a few held
+    /// outside the pool. The pool pings a connection when it hands it out
+    /// and again when it comes back (sqlx's `test_before_acquire` and its
+    /// release check); on SQLite each ping is a handoff to the
+    /// connection's thread and back, on PostgreSQL a round trip, so a read
+    /// through the pool costs three exchanges where one does (plain
+    /// recovers +10 % on SQLite, docs/services.md, "Tenth pass"). The
+    /// caller discards a connection whose read failed
+    /// ([`Reader::discard`]) and reads again through the pool, which
+    /// tests its connection first: a held connection that the database or
+    /// a proxy closed costs no request an error, and the next reader
+    /// opens a new one.
+    pub async fn reader(&self) -> Result<Reader<'_>, sqlx::Error> {
+        let permit = self
+            .readers
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self
+            .readers
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self.pool.acquire().await?.detach(),
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            home: &self.readers,
+            _permit: permit,
+        })
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Connections held for reads outside the pool ([`Db::reader`]).
+const READERS_SQLITE: usize = 2;
+const READERS_POSTGRES: usize = 8;
+
+/// The connections behind [`Db::reader`].
+#[derive(Debug)]
+struct Readers {
+    idle: std::sync::Mutex<Vec<sqlx::AnyConnection>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Readers {
+    fn new(n: usize) -> Readers {
+        Readers {
+            idle: std::sync::Mutex::new(Vec::with_capacity(n)),
+            permits: tokio::sync::Semaphore::new(n),
+        }
+    }
+}
+
+/// A connection for one read ([`Db::reader`]); back to its set when
+/// dropped, unless discarded.
+pub struct Reader<'a> {
+    /// None only once discarded.
+    conn: Option<sqlx::AnyConnection>,
+    home: &'a Readers,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl Reader<'_> {
+    /// The connection to read on.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn
+            .as_mut()
+            .expect("a reader's connection is taken only by discard or drop, which consume it")
+    }
+
+    /// Closes the connection instead of keeping it (after a failed read:
+    /// the database may have closed it).
+    pub fn discard(mut self) {
+        if let Some(c) = self.conn.take() {
+            tokio::spawn(async move {
+                let _ = sqlx::Connection::close_hard(c).await;
+            });
+        }
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.home
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(c);
+        }
     }
 }
 
@@ -370,6 +474,63 @@ mod tests {
     use sqlx::Connection as _;
 
     use crate::db::{CHECKPOINT_EVERY, Db};
+
+    /// A reader's connection goes back to the held set and is handed out
+    /// again (a TEMP table, which lives in one connection, is still
+    /// there); at most the set's size are out at once; a discarded one is
+    /// closed and replaced by a new connection (its TEMP table is gone).
+    #[tokio::test]
+    async fn readers_are_reused_bounded_and_replaced_once_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        let mut r = db.reader().await.unwrap();
+        sqlx::query("CREATE TEMP TABLE mark (x INTEGER)")
+            .execute(r.conn())
+            .await
+            .unwrap();
+        drop(r);
+        async fn has_mark(r: &mut crate::db::Reader<'_>) -> bool {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'mark'")
+                    .fetch_one(r.conn())
+                    .await
+                    .unwrap();
+            n == 1
+        }
+        let mut r = db.reader().await.unwrap();
+        assert!(
+            has_mark(&mut r).await,
+            "a returned reader's connection is handed out again"
+        );
+
+        let mut out = vec![r];
+        while out.len() < super::READERS_SQLITE {
+            out.push(db.reader().await.unwrap());
+        }
+        let waiting = tokio::spawn({
+            let db = db.clone();
+            async move { db.reader().await.map(|_| ()) }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished(), "more readers than the set holds");
+        let first = out.remove(0);
+        drop(out);
+        waiting.await.unwrap().unwrap();
+
+        first.discard();
+        // The marked connection is gone: every reader handed out now is
+        // another connection.
+        let mut all = Vec::new();
+        for _ in 0..super::READERS_SQLITE {
+            let mut r = db.reader().await.unwrap();
+            assert!(
+                !has_mark(&mut r).await,
+                "a discarded reader's connection was handed out again"
+            );
+            all.push(r);
+        }
+    }
 
     /// Writers take a connection first and the turn second
     /// (`Db::write_connection`): one that waits for the pool holds no

@@ -185,3 +185,44 @@ async fn all_routes(db: Db) {
     assert!(!text.contains(&w.wallet));
 }
 dual!(all_routes_success, all_routes);
+
+/// The hot read path reads on connections held outside the pool
+/// (crate::db::Db::reader), which the pool's checks never see. When the
+/// database closes them (a restart, a proxy's idle cut: here every one of
+/// the service's sessions is terminated), no recover is answered with an
+/// error: the failed read is made again through the pool, and the dead
+/// connection is replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_survive_the_database_closing_held_connections() {
+    let srv = Srv::hot(Db::Postgres).await;
+    let w = new_wallet("alice");
+    let (st, body) = srv
+        .post("/v2/devices/create", &w.token, &create_body(&w, false))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let recover = json!({ "wallet": w.wallet, "device": w.device });
+    let burst =
+        |n: usize| {
+            let (srv, w, recover) = (&srv, &w, &recover);
+            futures_util::future::join_all((0..n).map(move |_| async move {
+                srv.post("/v2/devices/recover", &w.token, recover).await
+            }))
+        };
+    for (st, body) in burst(8).await {
+        assert_eq!(st, StatusCode::OK, "{body}");
+    }
+    let raw = srv.raw_pool().await;
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(killed.len() >= 2, "the service's sessions: {killed:?}");
+    for round in 0..3 {
+        for (st, body) in burst(8).await {
+            assert_eq!(st, StatusCode::OK, "round {round}: {body}");
+        }
+    }
+}

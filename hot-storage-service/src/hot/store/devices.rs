@@ -115,28 +115,45 @@ impl HotStore {
         device: &DeviceId,
     ) -> AppResult<(String, String, Option<DeviceRow>, WalletRules)> {
         let now = now_ms();
-        let row: AnyRow = sqlx::query(
-            "SELECT w.kind AS kind, w.addresses AS addresses, w.authority AS authority, \
-             r.version AS rules_version, r.rules AS rules, r.signature AS rules_signature, \
-             d.device AS device, d.label AS label, \
-             d.ephemeral AS ephemeral, d.version AS version, d.split AS split, d.key_id AS key_id, d.sealed AS sealed, \
-             d.pending_version AS pending_version, d.pending_split AS pending_split, d.created_at AS created_at, \
-             d.last_used_at AS last_used_at, d.expires_at AS expires_at \
-             FROM hot_wallets w LEFT JOIN hot_devices d ON d.iss = w.iss AND d.sub = w.sub AND d.wallet = w.wallet \
-             AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) AND d.last_used_at > $6 \
-             LEFT JOIN user_rules r ON r.iss = w.iss AND r.sub = w.sub AND r.wallet = w.wallet \
-             WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
-        )
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .bind(wallet.to_string())
-        .bind(device.to_string())
-        .bind(now)
-        .bind(self.idle_cutoff(now))
-        .fetch_optional(&self.db.pool)
-        .untraced(&self.db)
-        .await?
-        .ok_or(AppError::NoWallet)?;
+        // One statement, read on a held connection (crate::db::Db::reader)
+        // and again through the pool if that connection failed.
+        let query = || {
+            sqlx::query(
+                "SELECT w.kind AS kind, w.addresses AS addresses, w.authority AS authority, \
+                 r.version AS rules_version, r.rules AS rules, r.signature AS rules_signature, \
+                 d.device AS device, d.label AS label, \
+                 d.ephemeral AS ephemeral, d.version AS version, d.split AS split, d.key_id AS key_id, d.sealed AS sealed, \
+                 d.pending_version AS pending_version, d.pending_split AS pending_split, d.created_at AS created_at, \
+                 d.last_used_at AS last_used_at, d.expires_at AS expires_at \
+                 FROM hot_wallets w LEFT JOIN hot_devices d ON d.iss = w.iss AND d.sub = w.sub AND d.wallet = w.wallet \
+                 AND d.device = $4 AND (d.expires_at IS NULL OR d.expires_at > $5) AND d.last_used_at > $6 \
+                 LEFT JOIN user_rules r ON r.iss = w.iss AND r.sub = w.sub AND r.wallet = w.wallet \
+                 WHERE w.iss = $1 AND w.sub = $2 AND w.wallet = $3",
+            )
+            .bind(&id.iss)
+            .bind(&id.sub)
+            .bind(wallet.to_string())
+            .bind(device.to_string())
+            .bind(now)
+            .bind(self.idle_cutoff(now))
+        };
+        let mut reader = self.db.reader().await?;
+        let read = query()
+            .fetch_optional(reader.conn())
+            .untraced(&self.db)
+            .await;
+        let row = match read {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::warn!(error = %e, "a read on a held connection failed; read again through the pool");
+                reader.discard();
+                query()
+                    .fetch_optional(&self.db.pool)
+                    .untraced(&self.db)
+                    .await?
+            }
+        };
+        let row: AnyRow = row.ok_or(AppError::NoWallet)?;
         let head = WalletDeviceRow::from_row(&row)?;
         let dev = match head.device {
             Some(_) => Some(DeviceRow::from_row(&row)?),
