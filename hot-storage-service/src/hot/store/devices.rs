@@ -143,7 +143,10 @@ impl HotStore {
             .untraced(&self.db)
             .await;
         let row = match read {
-            Ok(row) => row,
+            Ok(row) => {
+                drop(reader);
+                row
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "a read on a held connection failed; read again through the pool");
                 reader.discard();
