@@ -213,13 +213,13 @@ impl Db {
     /// release check); on SQLite each ping is a handoff to the
     /// connection's thread and back, on PostgreSQL a round trip, so a read
     /// through the pool costs three exchanges where one does (plain
-    /// recovers +10 % on SQLite, docs/services.md, "Tenth pass"). The
-    /// caller discards a connection whose read failed
-    /// ([`Reader::discard`]) and reads again through the pool, which
-    /// tests its connection first: a held connection that the database or
-    /// a proxy closed costs no request an error, and the next reader
-    /// opens a new one.
-    pub async fn reader(&self) -> Result<Reader<'_>, sqlx::Error> {
+    /// recovers +10 % on SQLite, docs/services.md, "Tenth pass"). Reads
+    /// take it through [`Db::read_optional`], which discards a connection
+    /// whose read failed and reads again through the pool, which tests
+    /// its connection first: a held connection that the database or a
+    /// proxy closed costs no request an error, and the next reader opens
+    /// a new one.
+    async fn reader(&self) -> Result<Reader<'_>, sqlx::Error> {
         let permit = self
             .readers
             .permits
@@ -241,6 +241,27 @@ impl Db {
             home: &self.readers,
             _permit: permit,
         })
+    }
+
+    /// One read of at most one row, outside a transaction, on a held
+    /// connection ([`Db::reader`]); if that read fails, its connection is
+    /// discarded and the read made again through the pool, which tests its
+    /// connection first. `query` builds the statement each time it is made.
+    /// The reader goes back as soon as the row is read.
+    pub async fn read_optional<'q>(
+        &self,
+        query: impl Fn() -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<Option<sqlx::any::AnyRow>, sqlx::Error> {
+        let mut reader = self.reader().await?;
+        let read = query().fetch_optional(reader.conn()).untraced(self).await;
+        match read {
+            Ok(row) => Ok(row),
+            Err(e) => {
+                tracing::warn!(error = %e, "a read on a held connection failed; read again through the pool");
+                reader.discard();
+                query().fetch_optional(&self.pool).untraced(self).await
+            }
+        }
     }
 
     pub async fn ping(&self) -> bool {
@@ -270,7 +291,7 @@ impl Readers {
 
 /// A connection for one read ([`Db::reader`]); back to its set when
 /// dropped, unless discarded.
-pub struct Reader<'a> {
+struct Reader<'a> {
     /// None only once discarded.
     conn: Option<sqlx::AnyConnection>,
     home: &'a Readers,
@@ -279,7 +300,7 @@ pub struct Reader<'a> {
 
 impl Reader<'_> {
     /// The connection to read on.
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
         self.conn
             .as_mut()
             .expect("a reader's connection is taken only by discard or drop, which consume it")
@@ -287,7 +308,7 @@ impl Reader<'_> {
 
     /// Closes the connection instead of keeping it (after a failed read:
     /// the database may have closed it).
-    pub fn discard(mut self) {
+    fn discard(mut self) {
         if let Some(c) = self.conn.take() {
             tokio::spawn(async move {
                 let _ = sqlx::Connection::close_hard(c).await;
@@ -529,6 +550,49 @@ mod tests {
                 "a discarded reader's connection was handed out again"
             );
             all.push(r);
+        }
+    }
+
+    /// A read that fails on its held connection is made again through
+    /// the pool, and that connection is closed, not handed out again. The
+    /// held connection is made to fail by `PRAGMA query_only` (which only
+    /// it has) and a statement that writes.
+    #[tokio::test]
+    async fn a_failed_held_read_is_made_again_through_the_pool_and_its_connection_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("f.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let mut r = db.reader().await.unwrap();
+        sqlx::query("PRAGMA query_only = 1")
+            .execute(r.conn())
+            .await
+            .unwrap();
+        drop(r);
+
+        let row = db
+            .read_optional(|| sqlx::query("INSERT INTO t (x) VALUES (7) RETURNING x"))
+            .await
+            .expect("read again through the pool")
+            .expect("a row");
+        let x: i64 = sqlx::Row::try_get(&row, "x").unwrap();
+        assert_eq!(x, 7);
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "the held connection's attempt wrote nothing");
+
+        for _ in 0..super::READERS_SQLITE {
+            let mut r = db.reader().await.unwrap();
+            let q: i64 = sqlx::query_scalar("PRAGMA query_only")
+                .fetch_one(r.conn())
+                .await
+                .unwrap();
+            assert_eq!(q, 0, "the failed connection was handed out again");
         }
     }
 

@@ -115,8 +115,8 @@ impl HotStore {
         device: &DeviceId,
     ) -> AppResult<(String, String, Option<DeviceRow>, WalletRules)> {
         let now = now_ms();
-        // One statement, read on a held connection (crate::db::Db::reader)
-        // and again through the pool if that connection failed.
+        // One statement, read on a held connection and again through the
+        // pool if that connection failed (crate::db::Db::read_optional).
         let query = || {
             sqlx::query(
                 "SELECT w.kind AS kind, w.addresses AS addresses, w.authority AS authority, \
@@ -137,25 +137,7 @@ impl HotStore {
             .bind(now)
             .bind(self.idle_cutoff(now))
         };
-        let mut reader = self.db.reader().await?;
-        let read = query()
-            .fetch_optional(reader.conn())
-            .untraced(&self.db)
-            .await;
-        let row = match read {
-            Ok(row) => {
-                drop(reader);
-                row
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "a read on a held connection failed; read again through the pool");
-                reader.discard();
-                query()
-                    .fetch_optional(&self.db.pool)
-                    .untraced(&self.db)
-                    .await?
-            }
-        };
+        let row = self.db.read_optional(query).await?;
         let row: AnyRow = row.ok_or(AppError::NoWallet)?;
         let head = WalletDeviceRow::from_row(&row)?;
         let dev = match head.device {
