@@ -84,7 +84,7 @@ export async function startHot(stack, tmp, name, databaseUrl) {
     "--static-dir", join(ROOT, "iframe-host"),
     "--policy-file", policyFile,
     ...(databaseUrl ? ["--database-url", databaseUrl] : []),
-  ], { readyUrl: `${url}/healthz`, env: { RUST_LOG: "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
+  ], { readyUrl: `${url}/healthz`, echo: !!process.env.HOT_ECHO, env: { RUST_LOG: process.env.HOT_RUST_LOG ?? "warn", KEYFRAME_RATE_LIMIT_IP_PER_SECOND: "0", KEYFRAME_RATE_LIMIT_USER_PER_SECOND: "0" } });
   return { url, port, proc };
 }
 
@@ -146,7 +146,10 @@ const luaString = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
  * each proof just before its request; every proof here is stamped
  * `IAT_AHEAD_S` past the moment the script is started, the middle of the
  * span in which it is sent. The service's work per proof does not depend
- * on `iat`. A proof still refused is counted by kind (`errorKinds` of
+ * on `iat`, but when its replay record is pruned does: a round's records
+ * expire together about 90 s after the round's script is made, and their
+ * prune falls into whichever round runs then (docs/services.md, "Eleventh
+ * pass"). A proof still refused is counted by kind (`errorKinds` of
  * `wrk`), and a load with any error meets none of its budgets (bench/budgets.mjs).
  */
 const IAT_AHEAD_S = 30;

@@ -8,6 +8,10 @@
 // build's binary into target/base/ and interleave runs with
 // KEYFRAME_SERVICES_PROFILE=base. PG_URL_SUFFIX is appended to the
 // PostgreSQL URL (e.g. ?options=-c%20synchronous_commit%3Doff).
+// HOT_ECHO=1 copies hot storage's log to stderr; HOT_RUST_LOG is its
+// RUST_LOG (default warn), e.g. warn,hot_storage_service::replay=debug to
+// see each prune (docs/services.md, "Eleventh pass"). Each line of results
+// starts with the time its round ended, to set beside the log.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,7 +47,7 @@ try {
             : await wrkScript(tmp, hot, items, Math.ceil(secs * 16000), W.threads, part === "judged" ? "judged" : "body");
           const target = part === "healthz" ? `${hot.url}/healthz` : `${hot.url}/v2/devices/recover`;
           const r = await wrk(target, script, secs, hot.proc.pid, W);
-          console.log(`${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors} ${r.errors ? JSON.stringify(r.errorKinds) : ""}`);
+          console.log(`${new Date().toISOString()} ${process.env.KEYFRAME_SERVICES_PROFILE ?? "release"} ${db} ${part} rps=${Math.round(r.rps)} p50=${r.p50.toFixed(2)} p99=${r.p99.toFixed(2)} err=${r.errors} ${r.errors ? JSON.stringify(r.errorKinds) : ""}`);
         }
       }
     } finally { await hot.proc.stop?.(); hot.proc.kill?.(); }

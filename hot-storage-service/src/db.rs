@@ -243,6 +243,50 @@ impl Db {
         })
     }
 
+    /// Deletes the rows of `table` whose `condition` holds (with `$1` =
+    /// `bound`), at most `chunk` rows per statement, each statement on a
+    /// writer's connection with its turn ([`Db::write_connection`]), and
+    /// the turn given back between statements. `key` names columns that
+    /// identify a row. Returns how many rows were deleted.
+    ///
+    /// Why in chunks: one `DELETE` of every expired row held SQLite's write
+    /// lock for as long as it ran (about 0.7 s for a minute of DPoP proofs
+    /// under load), and every write of every request waited behind it
+    /// (docs/services.md, "Eleventh pass"). Between chunks the writers
+    /// queued for the turn go first.
+    pub async fn delete_in_chunks(
+        &self,
+        table: &'static str,
+        key: &'static str,
+        condition: &'static str,
+        bound: i64,
+        chunk: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let sql = format!(
+            "DELETE FROM {table} WHERE ({key}) IN \
+             (SELECT {key} FROM {table} WHERE {condition} LIMIT $2)"
+        );
+        let chunk = chunk.max(1);
+        let mut deleted = 0;
+        loop {
+            let n = {
+                let mut w = self.write_connection().await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(bound)
+                    .bind(chunk)
+                    .execute(&mut *w.conn)
+                    .untraced(self)
+                    .await?
+                    .rows_affected()
+            };
+            deleted += n;
+            if n < u64::try_from(chunk).unwrap_or(u64::MAX) {
+                return Ok(deleted);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// One read of at most one row, outside a transaction, on a held
     /// connection ([`Db::reader`]); if that read fails, its connection is
     /// discarded and the read made again through the pool, which tests its
@@ -593,6 +637,45 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(q, 0, "the failed connection was handed out again");
+        }
+    }
+
+    /// `delete_in_chunks` deletes every row its condition selects, across
+    /// chunk boundaries (a count that is not a multiple of the chunk, and
+    /// one that is), and no other row.
+    #[tokio::test]
+    async fn deleting_in_chunks_deletes_every_selected_row_and_no_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        for (old, kept) in [(25, 5), (20, 3), (0, 4)] {
+            sqlx::query("DELETE FROM t")
+                .execute(&db.pool)
+                .await
+                .unwrap();
+            for i in 0..old + kept {
+                sqlx::query("INSERT INTO t (id, at) VALUES ($1, $2)")
+                    .bind(i)
+                    .bind(if i < old { i } else { 1_000 + i })
+                    .execute(&db.pool)
+                    .await
+                    .unwrap();
+            }
+            let deleted = db
+                .delete_in_chunks("t", "id", "at < $1", 1_000, 10)
+                .await
+                .unwrap();
+            assert_eq!(deleted, u64::try_from(old).unwrap());
+            let left: Vec<i64> = sqlx::query_scalar("SELECT at FROM t ORDER BY at")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+            assert_eq!(left.len(), usize::try_from(kept).unwrap());
+            assert!(left.iter().all(|at| *at >= 1_000), "{left:?}");
         }
     }
 

@@ -178,24 +178,42 @@ impl ReplayLog {
     }
 }
 
-/// Deletes the records whose proofs can no longer pass their window.
+/// How often expired records are deleted: each pass is then a second's
+/// worth of records, where a pass a minute deleted a minute's.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(1);
+
+/// Records deleted per statement ([`Db::delete_in_chunks`]).
+pub const PRUNE_CHUNK: i64 = 1_000;
+
+/// Deletes the records whose proofs can no longer pass their window, a
+/// chunk at a time, each with the writer's turn.
 pub async fn prune(db: &Db, now_ms: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM seen_once WHERE expires_at < $1")
-        .bind(now_ms)
-        .execute(&db.pool)
-        .untraced(db)
-        .await?;
-    Ok(done.rows_affected())
+    db.delete_in_chunks(
+        "seen_once",
+        "scope, id",
+        "expires_at < $1",
+        now_ms,
+        PRUNE_CHUNK,
+    )
+    .await
 }
 
-/// Prunes once a minute for the life of the process.
+/// Prunes every [`PRUNE_EVERY`] for the life of the process.
 pub fn spawn_pruner(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(PRUNE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = prune(&db, now_ms()).await {
-                tracing::warn!(error = %e, "pruning the replay records failed");
+            let started = std::time::Instant::now();
+            match prune(&db, now_ms()).await {
+                Ok(0) => {}
+                Ok(rows) => tracing::debug!(
+                    rows,
+                    took_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "expired replay records pruned"
+                ),
+                Err(e) => tracing::warn!(error = %e, "pruning the replay records failed"),
             }
         }
     })

@@ -688,6 +688,9 @@ impl WalletRules {
     }
 }
 
+/// Activity entries deleted per statement by [`sweep`].
+pub const SWEEP_CHUNK: i64 = 1_000;
+
 /// Deletes activity older than `activity_before_ms` and usage older than
 /// `usage_before_secs` (outside every window); returns both counts.
 pub async fn sweep(
@@ -695,18 +698,20 @@ pub async fn sweep(
     activity_before_ms: i64,
     usage_before_secs: i64,
 ) -> anyhow::Result<(u64, u64)> {
-    let mut a = 0;
-    // Entries not yet moved are swept too: the mover may have failed.
-    for table in ["activity", "activity_recent"] {
-        a += sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE at < $1"
-        )))
+    // In chunks (index `activity_at`), as crate::replay prunes: a day's
+    // entries past the retention in one statement would hold SQLite's
+    // write lock, and every request's write, for as long as it ran.
+    let mut a = db
+        .delete_in_chunks("activity", "id", "at < $1", activity_before_ms, SWEEP_CHUNK)
+        .await?;
+    // Entries not yet moved are swept too: the mover may have failed. The
+    // table holds a few moments of entries (no key to chunk by, nor need).
+    a += sqlx::query("DELETE FROM activity_recent WHERE at < $1")
         .bind(activity_before_ms)
         .execute(&db.pool)
         .untraced(db)
         .await?
         .rows_affected();
-    }
     // By bucket (index `policy_usage_sweep`): every row whose `at` is
     // before the cut has its bucket before it too.
     let u = sqlx::query("DELETE FROM policy_usage WHERE bucket < $1 AND at < $1")

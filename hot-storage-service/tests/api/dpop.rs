@@ -223,6 +223,75 @@ async fn concurrent(db: Db) {
 }
 dual!(a_proof_sent_many_times_at_once_is_accepted_once, concurrent);
 
+/// The pruner (crate::replay::prune) deletes every record whose proof can
+/// no longer pass its window, more than a chunk of them, and keeps the
+/// records of proofs that still could: a proof used before the prune is
+/// still refused after it.
+async fn pruned(db: Db) {
+    use hot_storage_service::replay::{PRUNE_CHUNK, prune};
+    let srv = Srv::hot(db).await;
+    let w = create_wallet(&srv, "pruned").await;
+    let url = format!("{}/v2/wallet", srv.base);
+    let proof = DPOP.proof("GET", &url, &w.token);
+    let get = || {
+        srv.http
+            .get(&url)
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof.clone())
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+
+    let raw = srv.raw_pool().await;
+    let expired = usize::try_from(PRUNE_CHUNK).unwrap() * 2 + 345;
+    for start in (0..expired).step_by(500) {
+        let rows: Vec<String> = (start..expired.min(start + 500))
+            .map(|i| format!("('dpop', 'expired-{i}', {})", 1_000 + i))
+            .collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO seen_once (scope, id, expires_at) VALUES {}",
+            rows.join(", ")
+        )))
+        .execute(&raw)
+        .await
+        .unwrap();
+    }
+    let count = |sql: &'static str| {
+        let raw = raw.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&raw)
+                .await
+                .unwrap()
+        }
+    };
+    let live = count("SELECT count(*) FROM seen_once WHERE id NOT LIKE 'expired-%'").await;
+    assert!(live >= 1, "the request's proof was recorded");
+
+    let deleted = prune(&srv.state.db, hot_storage_service::db::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(deleted, u64::try_from(expired).unwrap());
+    assert_eq!(
+        count("SELECT count(*) FROM seen_once WHERE id LIKE 'expired-%'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM seen_once WHERE id NOT LIKE 'expired-%'").await,
+        live
+    );
+    let again = get().await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::UNAUTHORIZED,
+        "a replay after the prune"
+    );
+}
+dual!(
+    expired_replay_records_are_pruned_in_chunks_and_live_ones_kept,
+    pruned
+);
+
 /// Each service requires its own audience by default: a token captured at
 /// Shield does not open hot storage, and the other way round.
 async fn audiences(db: Db) {
