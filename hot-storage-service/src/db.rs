@@ -540,15 +540,22 @@ mod tests {
 
     use crate::db::{CHECKPOINT_EVERY, Db};
 
+    /// A database in a new temporary directory, which lives as long as the
+    /// directory guard returned with it.
+    async fn sqlite(file: &str, max_connections: u32) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join(file).display());
+        let db = Db::connect(&url, max_connections).await.unwrap();
+        (dir, db)
+    }
+
     /// A reader's connection goes back to the held set and is handed out
     /// again (a TEMP table, which lives in one connection, is still
     /// there); at most the set's size are out at once; a discarded one is
     /// closed and replaced by a new connection (its TEMP table is gone).
     #[tokio::test]
     async fn readers_are_reused_bounded_and_replaced_once_discarded() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
-        let db = Db::connect(&url, 4).await.unwrap();
+        let (_dir, db) = sqlite("r.db", 4).await;
         let mut r = db.reader().await.unwrap();
         sqlx::query("CREATE TEMP TABLE mark (x INTEGER)")
             .execute(r.conn())
@@ -603,9 +610,7 @@ mod tests {
     /// it has) and a statement that writes.
     #[tokio::test]
     async fn a_failed_held_read_is_made_again_through_the_pool_and_its_connection_closed() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("f.db").display());
-        let db = Db::connect(&url, 4).await.unwrap();
+        let (_dir, db) = sqlite("f.db", 4).await;
         sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
             .execute(&db.pool)
             .await
@@ -645,9 +650,7 @@ mod tests {
     /// one that is), and no other row.
     #[tokio::test]
     async fn deleting_in_chunks_deletes_every_selected_row_and_no_other() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-        let db = Db::connect(&url, 2).await.unwrap();
+        let (_dir, db) = sqlite("c.db", 2).await;
         sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
             .execute(&db.pool)
             .await
