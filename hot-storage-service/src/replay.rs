@@ -183,7 +183,7 @@ impl ReplayLog {
 pub const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
 /// Records deleted per statement ([`Db::delete_in_chunks`]).
-pub const PRUNE_CHUNK: i64 = 1_000;
+pub const PRUNE_CHUNK: u32 = 1_000;
 
 /// Deletes the records whose proofs can no longer pass their window, a
 /// chunk at a time, each with the writer's turn.

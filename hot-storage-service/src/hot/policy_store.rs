@@ -689,7 +689,7 @@ impl WalletRules {
 }
 
 /// Activity entries deleted per statement by [`sweep`].
-pub const SWEEP_CHUNK: i64 = 1_000;
+pub const SWEEP_CHUNK: u32 = 1_000;
 
 /// Deletes activity older than `activity_before_ms` and usage older than
 /// `usage_before_secs` (outside every window); returns both counts.
