@@ -125,7 +125,7 @@ pub fn derive_secp256k1(seed: &[u8], path: &[u32]) -> Result<ExtendedKey> {
         let mut out = if index & HARDENED != 0 {
             hmac_sha512(&node.chain_code, &[&[0u8], &node.key, &index.to_be_bytes()])?
         } else {
-            let public = (k256::ProjectivePoint::GENERATOR * parent).to_affine();
+            let public = k256::ProjectivePoint::mul_by_generator(&parent).to_affine();
             let point = k256::ecdsa::VerifyingKey::from_affine(public)
                 .map_err(|_| invalid())?
                 .to_sec1_point(true);

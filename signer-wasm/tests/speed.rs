@@ -9,18 +9,21 @@
 //! encoder and with alloy-dyn-abi (its parse and `eip712_signing_hash`
 //! alone, without the request checks the previous implementation also
 //! ran), EIP-191 and EIP-712 signing, the BIP-39 seed (PBKDF2, 2,048 rounds
-//! of HMAC-SHA512), deriving both accounts, and Argon2id at the production
-//! floor, and two service answers decoded by hand and by serde's derive.
+//! of HMAC-SHA512), deriving both accounts and, from a seed, each key and
+//! the wallet authority key, and Argon2id at the production floor, and two
+//! service answers decoded by hand and by serde's derive.
 //! Node's V8 is the engine of Chromium.
 
 #![cfg(target_arch = "wasm32")]
 // Tests panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+use keyframe_signer::authority::WalletAuthority;
 use keyframe_signer::evm;
 use keyframe_signer::recovery::{ColdRecord, open_with_password, seal_with_password};
 use keyframe_signer::secret::{OsRng, WalletSecret};
 use keyframe_signer::shares::{DeviceId, RandomId, WalletId, split_three};
+use keyframe_signer::wallet::{HARDENED as H, derive_ed25519, derive_secp256k1};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
@@ -85,7 +88,19 @@ fn speed() {
             .addresses()
             .unwrap();
     });
+    let seed = secret.bip39_seed_with_passphrase("").unwrap();
+    time("evm key of the seed (BIP-32)", 20, || {
+        let node = derive_secp256k1(seed.as_slice(), &[44 | H, 60 | H, H, 0, 0]).unwrap();
+        k256::ecdsa::SigningKey::from_slice(node.private_key()).unwrap();
+    });
+    time("solana key of the seed (SLIP-0010)", 20, || {
+        let node = derive_ed25519(seed.as_slice(), &[44 | H, 501 | H, H, H]).unwrap();
+        ed25519_dalek::SigningKey::from_bytes(node.private_key());
+    });
     let wallet = WalletId::random(&mut OsRng).unwrap();
+    time("wallet authority key (HKDF, ed25519)", 20, || {
+        WalletAuthority::derive(&secret, wallet).unwrap();
+    });
     let three = split_three(&secret, wallet, DeviceId::RECOVERY, 1, &mut OsRng).unwrap();
     let mut record: Option<ColdRecord> = None;
     time("argon2id seal (production floor)", 1, || {
