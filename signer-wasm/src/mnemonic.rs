@@ -204,9 +204,11 @@ fn put_state(state: &[u64; 8], out: &mut [u8]) {
 /// are written against SHA-512's compression function: each round's
 /// message is one 64-byte U, so with HMAC's two keyed states computed once,
 /// a round is exactly two compressions of blocks padded here once, without
-/// the generic HMAC's clones, buffering and padding per call (about a third
-/// less time in wasm32, bench/SIZE.md). The generic HMAC computes the first
-/// round (its salt has any length) and is the test oracle of the rest.
+/// the generic HMAC's clones, buffering and padding per call (10 % less
+/// time in wasm32: bench/SIZE.md, "The signing path's compute"). The
+/// generic HMAC computes the first round (its salt has any length) and is
+/// the test oracle of the rest. A 24-word phrase (up to 215 bytes) is a key
+/// longer than the block, which HMAC hashes first.
 pub(crate) fn seed(phrase: &str, passphrase: &str) -> Zeroizing<[u8; 64]> {
     // Cannot fail: HMAC takes keys of any length.
     let Ok(mut first) = <Hmac<Sha512> as KeyInit>::new_from_slice(phrase.as_bytes()) else {
