@@ -244,30 +244,32 @@ impl Db {
     }
 
     /// Deletes the rows of `table` whose `condition` holds (with `$1` =
-    /// `bound`), at most `chunk` rows per statement, each statement on a
-    /// writer's connection with its turn ([`Db::write_connection`]), and
-    /// the turn given back between statements. `key` names columns that
-    /// identify a row. Returns how many rows were deleted.
+    /// `bound`), at most [`DELETE_CHUNK`] rows per statement, each
+    /// statement on a writer's connection with its turn
+    /// ([`Db::write_connection`]), and the turn given back between
+    /// statements. `key` names columns that identify a row. Returns how
+    /// many rows were deleted.
     ///
     /// Why in chunks: one `DELETE` of every expired row held SQLite's write
     /// lock for as long as it ran (about 15 µs a row: about a second for
     /// the 50,000-80,000 DPoP proofs a busy minute leaves), and every write
     /// of every request waited behind it
     /// (docs/services.md, "Eleventh pass"). Between chunks the writers
-    /// queued for the turn go first.
+    /// queued for the turn go first. The chunk is one bound for every
+    /// caller (the replay pruner, the activity log's retention sweep), not
+    /// a parameter: what it bounds is how long any request's write waits.
     pub async fn delete_in_chunks(
         &self,
         table: &'static str,
         key: &'static str,
         condition: &'static str,
         bound: i64,
-        chunk: u32,
     ) -> Result<u64, sqlx::Error> {
         let sql = format!(
             "DELETE FROM {table} WHERE ({key}) IN \
              (SELECT {key} FROM {table} WHERE {condition} LIMIT $2)"
         );
-        let chunk = chunk.max(1);
+        let chunk = DELETE_CHUNK;
         let mut deleted = 0;
         loop {
             let n = {
@@ -313,6 +315,15 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
+
+/// Rows deleted per statement by [`Db::delete_in_chunks`]. On SQLite a
+/// statement holds the one writer's turn for 10-14 µs a row (the DPoP
+/// records and the activity log's entries with their two indexes alike),
+/// so 50 rows keep what a request's write waits behind under a
+/// millisecond. Measured (docs/services.md, "Twelfth pass" and
+/// "Thirteenth pass"): recover p99 in rounds with a prune 27-34 ms at
+/// 1,000 rows, 13-16 ms at 50.
+pub const DELETE_CHUNK: u32 = 50;
 
 /// Connections held for reads outside the pool ([`Db::reader`]).
 const READERS_SQLITE: usize = 2;
@@ -659,7 +670,8 @@ mod tests {
             .execute(&db.pool)
             .await
             .unwrap();
-        for (old, kept) in [(25, 5), (20, 3), (0, 4)] {
+        let chunk = i64::from(super::DELETE_CHUNK);
+        for (old, kept) in [(2 * chunk + 25, 5), (2 * chunk, 3), (0, 4)] {
             sqlx::query("DELETE FROM t")
                 .execute(&db.pool)
                 .await
@@ -667,13 +679,13 @@ mod tests {
             for i in 0..old + kept {
                 sqlx::query("INSERT INTO t (id, at) VALUES ($1, $2)")
                     .bind(i)
-                    .bind(if i < old { i } else { 1_000 + i })
+                    .bind(if i < old { i } else { 1_000_000 + i })
                     .execute(&db.pool)
                     .await
                     .unwrap();
             }
             let deleted = db
-                .delete_in_chunks("t", "id", "at < $1", 1_000, 10)
+                .delete_in_chunks("t", "id", "at < $1", 1_000_000)
                 .await
                 .unwrap();
             assert_eq!(deleted, u64::try_from(old).unwrap());
@@ -682,8 +694,61 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(left.len(), usize::try_from(kept).unwrap());
-            assert!(left.iter().all(|at| *at >= 1_000), "{left:?}");
+            assert!(left.iter().all(|at| *at >= 1_000_000), "{left:?}");
         }
+    }
+
+    /// A writer that queues for the turn while `delete_in_chunks` runs
+    /// waits behind at most 50 rows' deletion, however many rows are
+    /// deleted: the bound that keeps a request's write under a millisecond
+    /// behind the replay pruner and the activity sweep (50 rows at 10-14
+    /// µs each on SQLite; docs/services.md, "Thirteenth pass"). It fails
+    /// with a larger chunk and with the turn held across chunks.
+    #[tokio::test]
+    async fn a_writer_waits_behind_at_most_one_chunk_of_a_long_delete() {
+        let (_dir, db) = sqlite("q.db", 2).await;
+        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let total: i64 = 1_000;
+        let rows: Vec<String> = (0..total).map(|i| format!("({i}, {i})")).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO t (id, at) VALUES {}",
+            rows.join(", ")
+        )))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+
+        // The observer's connection is held from the start, so between two
+        // of its turns it awaits nothing but the turn: it is always queued
+        // when the deleter gives the turn back.
+        let mut own = db.pool.acquire().await.unwrap();
+        let deleter = tokio::spawn({
+            let db = db.clone();
+            async move { db.delete_in_chunks("t", "id", "at < $1", total).await }
+        });
+        let mut seen = vec![total];
+        while !deleter.is_finished() {
+            let turn = db.writer.clone().lock_owned().await;
+            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+                .fetch_one(&mut *own)
+                .await
+                .unwrap();
+            drop(turn);
+            seen.push(left);
+            if left == 0 {
+                break;
+            }
+        }
+        assert_eq!(deleter.await.unwrap().unwrap(), 1_000);
+        let waited_behind = seen.windows(2).map(|w| w[0] - w[1]).max().unwrap_or(0);
+        assert!(
+            waited_behind <= 50,
+            "a writer waited behind {waited_behind} rows' deletion: {seen:?}"
+        );
+        assert!(seen.len() > 10, "{seen:?}");
     }
 
     /// Writers take a connection first and the turn second

@@ -182,27 +182,16 @@ impl ReplayLog {
 /// worth of records, where a pass a minute deleted a minute's.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
-/// Records deleted per statement ([`Db::delete_in_chunks`]). On SQLite a
-/// statement holds the one writer's turn for about 14 µs a record, so the
-/// chunk bounds what a request's write waits behind: under a millisecond.
-/// In the rounds of `bench/ab/load.mjs` that a prune of 43,000-77,000
-/// records fell into, recover p99s were 27-34 ms with chunks of 1,000,
-/// 21-22 ms with 200 and 13-16 ms with 50 (docs/services.md, "Twelfth
+/// Deletes the records whose proofs can no longer pass their window, a
+/// chunk at a time ([`crate::db::DELETE_CHUNK`]), each with the writer's
+/// turn. In the rounds of `bench/ab/load.mjs` that a prune of
+/// 43,000-77,000 records fell into, recover p99s were 27-34 ms with
+/// chunks of 1,000 and 13-16 ms with 50 (docs/services.md, "Twelfth
 /// pass"); a prune then takes about 3 s, with other writes between its
 /// statements.
-pub const PRUNE_CHUNK: u32 = 50;
-
-/// Deletes the records whose proofs can no longer pass their window, a
-/// chunk at a time, each with the writer's turn.
 pub async fn prune(db: &Db, now_ms: i64) -> Result<u64, sqlx::Error> {
-    db.delete_in_chunks(
-        "seen_once",
-        "scope, id",
-        "expires_at < $1",
-        now_ms,
-        PRUNE_CHUNK,
-    )
-    .await
+    db.delete_in_chunks("seen_once", "scope, id", "expires_at < $1", now_ms)
+        .await
 }
 
 /// Prunes every [`PRUNE_EVERY`] for the life of the process.

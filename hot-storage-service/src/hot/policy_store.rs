@@ -688,35 +688,42 @@ impl WalletRules {
     }
 }
 
-/// Activity entries deleted per statement by [`sweep`].
-pub const SWEEP_CHUNK: u32 = 1_000;
-
 /// Deletes activity older than `activity_before_ms` and usage older than
-/// `usage_before_secs` (outside every window); returns both counts.
+/// `usage_before_secs` (outside every window); returns both counts. Every
+/// statement takes the writer's turn on SQLite, which the judgement and
+/// DPoP batches of every request take: a batch then queues behind a
+/// statement instead of sleeping in SQLite's busy handler.
 pub async fn sweep(
     db: &Db,
     activity_before_ms: i64,
     usage_before_secs: i64,
 ) -> anyhow::Result<(u64, u64)> {
-    // In chunks (index `activity_at`), as crate::replay prunes: a day's
-    // entries past the retention in one statement would hold SQLite's
-    // write lock, and every request's write, for as long as it ran.
+    // In chunks (index `activity_at`), as crate::replay prunes: at steady
+    // state a sweep deletes a `sweep_interval` of entries (300,000 at
+    // 5,000 signatures a second and the default minute), and at 1,000
+    // rows a statement each held the writer's turn for about 14 ms
+    // (docs/services.md, "Thirteenth pass").
     let mut a = db
-        .delete_in_chunks("activity", "id", "at < $1", activity_before_ms, SWEEP_CHUNK)
+        .delete_in_chunks("activity", "id", "at < $1", activity_before_ms)
         .await?;
     // Entries not yet moved are swept too: the mover may have failed. The
     // table holds a few moments of entries (no key to chunk by, nor need).
-    a += sqlx::query("DELETE FROM activity_recent WHERE at < $1")
-        .bind(activity_before_ms)
-        .execute(&db.pool)
-        .untraced(db)
-        .await?
-        .rows_affected();
+    {
+        let mut w = db.write_connection().await?;
+        a += sqlx::query("DELETE FROM activity_recent WHERE at < $1")
+            .bind(activity_before_ms)
+            .execute(&mut *w.conn)
+            .untraced(db)
+            .await?
+            .rows_affected();
+    }
     // By bucket (index `policy_usage_sweep`): every row whose `at` is
-    // before the cut has its bucket before it too.
+    // before the cut has its bucket before it too. A user's rule keeps a
+    // row per bucket, not per request, so a sweep's rows are few.
+    let mut w = db.write_connection().await?;
     let u = sqlx::query("DELETE FROM policy_usage WHERE bucket < $1 AND at < $1")
         .bind(usage_before_secs)
-        .execute(&db.pool)
+        .execute(&mut *w.conn)
         .untraced(db)
         .await?
         .rows_affected();

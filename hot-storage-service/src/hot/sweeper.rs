@@ -17,10 +17,16 @@ pub async fn sweep_expired(st: &AppState) -> anyhow::Result<u64> {
     let now = crate::db::now_ms();
     let usage_before =
         now / 1000 - i64::try_from(keyframe_policy::MAX_WINDOW_SECS).unwrap_or(i64::MAX / 2);
+    let started = std::time::Instant::now();
     let (activity, usage) =
         super::policy_store::sweep(&st.db, now.saturating_sub(retention_ms), usage_before).await?;
     if activity + usage > 0 {
-        tracing::info!(activity, usage, "old activity and usage swept");
+        tracing::info!(
+            activity,
+            usage,
+            took_ms = started.elapsed().as_secs_f64() * 1e3,
+            "old activity and usage swept"
+        );
     }
     Ok(n)
 }

@@ -228,7 +228,7 @@ dual!(a_proof_sent_many_times_at_once_is_accepted_once, concurrent);
 /// records of proofs that still could: a proof used before the prune is
 /// still refused after it.
 async fn pruned(db: Db) {
-    use hot_storage_service::replay::{PRUNE_CHUNK, prune};
+    use hot_storage_service::{db::DELETE_CHUNK, replay::prune};
     let srv = Srv::hot(db).await;
     let w = create_wallet(&srv, "pruned").await;
     let url = format!("{}/v2/wallet", srv.base);
@@ -243,7 +243,7 @@ async fn pruned(db: Db) {
     assert_eq!(get().await.unwrap().status(), StatusCode::OK);
 
     let raw = srv.raw_pool().await;
-    let expired = usize::try_from(PRUNE_CHUNK).unwrap() * 2 + 345;
+    let expired = usize::try_from(DELETE_CHUNK).unwrap() * 2 + 345;
     for start in (0..expired).step_by(500) {
         let rows: Vec<String> = (start..expired.min(start + 500))
             .map(|i| format!("('dpop', 'expired-{i}', {})", 1_000 + i))

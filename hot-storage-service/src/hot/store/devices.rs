@@ -415,12 +415,16 @@ impl HotStore {
 /// for `idle_ms`); returns how many.
 pub async fn delete_expired(db: &Db, idle_ms: i64) -> anyhow::Result<u64> {
     let now = now_ms();
+    // With the writer's turn on SQLite, which the judgement and DPoP
+    // batches of every request take: a batch then queues behind this
+    // statement instead of sleeping in SQLite's busy handler.
+    let mut w = db.write_connection().await?;
     Ok(sqlx::query(
         "DELETE FROM hot_devices WHERE (expires_at IS NOT NULL AND expires_at <= $1) OR last_used_at <= $2",
     )
     .bind(now)
     .bind(now.saturating_sub(idle_ms))
-    .execute(&db.pool)
+    .execute(&mut *w.conn)
     .untraced(db)
     .await?
     .rows_affected())
