@@ -660,16 +660,23 @@ mod tests {
         }
     }
 
+    /// A SQLite database of two connections with an empty table `t` of
+    /// rows keyed by `id` and dated by `at`, for `delete_in_chunks`.
+    async fn dated_rows_table(file: &str) -> (tempfile::TempDir, Db) {
+        let (dir, db) = sqlite(file, 2).await;
+        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        (dir, db)
+    }
+
     /// `delete_in_chunks` deletes every row its condition selects, across
     /// chunk boundaries (a count that is not a multiple of the chunk, and
     /// one that is), and no other row.
     #[tokio::test]
     async fn deleting_in_chunks_deletes_every_selected_row_and_no_other() {
-        let (_dir, db) = sqlite("c.db", 2).await;
-        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (_dir, db) = dated_rows_table("c.db").await;
         let chunk = i64::from(super::DELETE_CHUNK);
         for (old, kept) in [(2 * chunk + 25, 5), (2 * chunk, 3), (0, 4)] {
             sqlx::query("DELETE FROM t")
@@ -706,11 +713,7 @@ mod tests {
     /// with a larger chunk and with the turn held across chunks.
     #[tokio::test]
     async fn a_writer_waits_behind_at_most_one_chunk_of_a_long_delete() {
-        let (_dir, db) = sqlite("q.db", 2).await;
-        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, at BIGINT NOT NULL)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (_dir, db) = dated_rows_table("q.db").await;
         let total: i64 = 1_000;
         let rows: Vec<String> = (0..total).map(|i| format!("({i}, {i})")).collect();
         sqlx::query(sqlx::AssertSqlSafe(format!(
