@@ -594,11 +594,9 @@ fn check_proof(
         },
     )
     .map_err(refuse)?;
-    // Kept until the proof's iat leaves the window: after that the time
-    // check refuses it anyway.
-    let until_ms = i64::try_from(checked.iat.saturating_add(settings.window_secs + 1))
-        .unwrap_or(i64::MAX)
-        .saturating_mul(1000);
+    // Kept until the proof's iat leaves the window (after that the time
+    // check refuses it anyway), and a margin for replicas' clocks.
+    let until_ms = crate::replay::keep_until_ms(checked.iat.saturating_add(settings.window_secs));
     Ok(ProofRecord {
         id: format!("{}:{}", checked.jkt, checked.jti),
         until_ms,

@@ -110,10 +110,9 @@ impl Proof {
         {
             return refuse("the authority signature does not verify");
         }
-        // Kept until the signature's time can no longer pass the window.
-        let expires = i64::try_from(header.t.saturating_add(MAX_SKEW_SECS + 1))
-            .unwrap_or(i64::MAX / 1000)
-            .saturating_mul(1000);
+        // Kept until the signature's time can no longer pass the window,
+        // and a margin for replicas' clocks.
+        let expires = crate::replay::keep_until_ms(header.t.saturating_add(MAX_SKEW_SECS));
         let id = format!("{wallet}:{}", header.nonce);
         if !first_use(db, Scope::Authority, &id, expires).await? {
             return refuse("the authority signature's nonce was used before");

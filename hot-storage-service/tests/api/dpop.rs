@@ -292,6 +292,60 @@ dual!(
     pruned
 );
 
+/// A replica whose clock runs ahead prunes by its own clock, while the
+/// others still accept a proof by theirs: a record outlives its proof's
+/// window by `replay::CLOCK_MARGIN_SECS`, so a proof 55 s old (5 s left
+/// in the 60 s window), pruned by a replica 8 s ahead, is still refused
+/// when it comes again. The same holds for a wallet-authority signature
+/// (300 s window). Both fail without the margin.
+async fn pruned_by_a_clock_ahead(db: Db) {
+    use hot_storage_service::replay::prune;
+    let srv = Srv::hot(db).await;
+    let w = create_wallet(&srv, "skewed").await;
+    let url = format!("{}/v2/wallet", srv.base);
+    let now_secs = u64::try_from(now()).unwrap();
+    let proof = DPOP.proof_at("GET", &url, &w.token, now_secs - 55);
+    let get = || {
+        srv.http
+            .get(&url)
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof.clone())
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+
+    let path = "/v2/devices/refresh";
+    let body = json!({ "wallet": w.wallet, "device": w.device, "version": 0, "split": split(), "share": b64(b"next") });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let header = sign(&test_authority(), "POST", path, &bytes, now_secs - 295);
+    let refresh = || {
+        srv.send_as(
+            reqwest::Method::POST,
+            path,
+            Some(&w.token),
+            Some(&body),
+            Auth::Header(header.clone()),
+        )
+    };
+    let (st, v) = refresh().await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+
+    let ahead_ms = hot_storage_service::db::now_ms() + 8_000;
+    prune(&srv.state.db, ahead_ms).await.unwrap();
+    let again = get().await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::UNAUTHORIZED,
+        "a proof replayed after a prune by a clock 8 s ahead"
+    );
+    let (st, v) = refresh().await;
+    assert_error(st, &v, 403, "AUTHORITY_REQUIRED");
+}
+dual!(
+    a_replica_whose_clock_runs_ahead_does_not_prune_a_record_still_needed,
+    pruned_by_a_clock_ahead
+);
+
 /// Each service requires its own audience by default: a token captured at
 /// Shield does not open hot storage, and the other way round.
 async fn audiences(db: Db) {
