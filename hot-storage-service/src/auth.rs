@@ -80,8 +80,29 @@ struct Claims {
     iss: String,
     sub: String,
     exp: u64,
+    aud: Audience,
     #[serde(default)]
     cnf: Option<Confirmation>,
+}
+
+/// A token's `aud`: one audience, as a string or a list of one. jsonwebtoken
+/// accepts a list when any entry matches, so a token naming both services
+/// would open both; this service accepts only a token meant for it alone
+/// (docs/api.md, "Authentication").
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    List(Vec<String>),
+}
+
+impl Audience {
+    fn is_single(&self) -> bool {
+        match self {
+            Audience::One(one) => !one.is_empty(),
+            Audience::List(list) => list.len() == 1,
+        }
+    }
 }
 
 /// RFC 9449 §6.1: the thumbprint of the key the token is bound to.
@@ -225,7 +246,17 @@ impl Verifier {
                     AppError::AuthRequired
                 }
             })?;
-        let Claims { iss, sub, exp, cnf } = data.claims;
+        let Claims {
+            iss,
+            sub,
+            exp,
+            aud,
+            cnf,
+        } = data.claims;
+        if !aud.is_single() {
+            tracing::info!("jwt refused: more than one audience");
+            return Err(AppError::AuthRequired);
+        }
         if sub.is_empty() || sub.len() > 255 || iss.len() > 255 {
             return Err(AppError::AuthRequired);
         }

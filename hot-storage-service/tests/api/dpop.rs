@@ -375,6 +375,23 @@ async fn audiences(db: Db) {
     assert_error(st, &body, 401, "AUTH_REQUIRED");
     let (st, body) = shield.get(&path, Some(&shield_token)).await;
     assert_error(st, &body, 404, "SHARE_UNAVAILABLE");
+
+    // A token that names both services opens neither (jsonwebtoken alone
+    // accepts a list when any entry matches); a list of one is its one.
+    let for_list = |aud: &[&str]| {
+        let mut c = claims("audrey");
+        c["aud"] = json!(aud);
+        Signer::ed("ed1", "ed1").sign(&c)
+    };
+    let both = for_list(&["keyframe-hot-storage", "keyframe-shield"]);
+    let (st, body) = shield.get(&path, Some(&both)).await;
+    assert_error(st, &body, 401, "AUTH_REQUIRED");
+    let (st, body) = hot.get("/v2/wallet", Some(&both)).await;
+    assert_error(st, &body, 401, "AUTH_REQUIRED");
+    let (st, body) = shield
+        .get(&path, Some(&for_list(&["keyframe-shield"])))
+        .await;
+    assert_error(st, &body, 404, "SHARE_UNAVAILABLE");
 }
 dual!(each_service_requires_its_own_audience, audiences);
 
