@@ -117,8 +117,9 @@ export async function seedWallets(stack, hot, users) {
     const check = await dpopFetch(key, `${hot.url}/v2/devices/recover`, token, { method: "POST", headers: json, body: recover });
     if (check.status !== 200) throw new Error(`recover: ${check.status} ${await check.text()}`);
     // The same with the intent of the signature, as the iFrame sends it
-    // since the policy is enforced twice (docs/policy.md).
-    const judged = JSON.stringify({ wallet, device, version: 0, split, intent: { kind: "evm_message", chain: 31337, origin: stack.urls.dapp } });
+    // since the policy is enforced twice (docs/policy.md): allowed by
+    // LOAD_POLICY's rule, so no screen was shown (`on_screen: false`).
+    const judged = JSON.stringify({ wallet, device, version: 0, split, intent: { kind: "evm_message", chain: 31337, origin: stack.urls.dapp }, on_screen: false });
     const checkJudged = await dpopFetch(key, `${hot.url}/v2/devices/recover`, token, { method: "POST", headers: json, body: judged });
     if (checkJudged.status !== 200) throw new Error(`recover with an intent: ${checkJudged.status} ${await checkJudged.text()}`);
     items.push({ key, token, body: recover, judged });

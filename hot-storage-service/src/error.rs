@@ -35,6 +35,12 @@ pub enum AppError {
     /// and is safe to send.
     #[error("policy denied: {0}")]
     PolicyDenied(String),
+    /// The policy's decision needs the user's yes on the consent screen
+    /// and the request says none was shown (409 `POLICY_CHANGED`;
+    /// crate::hot::policy_batch). The reason names the rule and is safe
+    /// to send.
+    #[error("policy changed: {0}")]
+    PolicyChanged(String),
     #[error("no wallet")]
     NoWallet,
     #[error("share unavailable")]
@@ -93,6 +99,7 @@ impl AppError {
             | AppError::AuthorityExists
             | AppError::DeviceExists
             | AppError::DeviceLimit { .. }
+            | AppError::PolicyChanged(_)
             | AppError::VersionConflict
             | AppError::RulesVersionConflict => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -111,6 +118,7 @@ impl AppError {
             AppError::DpopInvalid => ErrorCode::DpopInvalid,
             AppError::AuthorityRequired(_) => ErrorCode::AuthorityRequired,
             AppError::PolicyDenied(_) => ErrorCode::PolicyDenied,
+            AppError::PolicyChanged(_) => ErrorCode::PolicyChanged,
             AppError::NoWallet => ErrorCode::NoWallet,
             AppError::ShareUnavailable => ErrorCode::ShareUnavailable,
             AppError::WalletExists => ErrorCode::WalletExists,
@@ -142,6 +150,9 @@ impl AppError {
             AppError::PolicyDenied(why) => {
                 format!("the operator's policy refuses this request: {why}")
             }
+            AppError::PolicyChanged(why) => format!(
+                "the policy now needs the user's approval on the screen for this request: {why}"
+            ),
             AppError::NoWallet => "no wallet for this user".into(),
             AppError::ShareUnavailable => "no share at that device, version or split".into(),
             AppError::WalletExists => "this user already has a wallet".into(),

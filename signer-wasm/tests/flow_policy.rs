@@ -4,7 +4,9 @@
 //! signs without the screen; `ask` shows it and a rejection is logged; an
 //! "Always allow" choice is signed with the wallet's authority key, kept at
 //! hot storage and honoured until it expires; user rules that do not
-//! verify are ignored; a batch is as strict as its strictest transaction.
+//! verify are ignored; a batch is as strict as its strictest transaction;
+//! an `allow` the iFrame judged on stale usage, which hot storage finds
+//! spent, shows the screen before it signs.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -213,6 +215,7 @@ async fn a_denied_request_is_refused_before_any_share_is_fetched() {
                 split: Some(entry.split),
                 intent: Some(message(1, APP)),
                 approval: None,
+                on_screen: Some(false),
             },
         )
         .await
@@ -560,6 +563,9 @@ async fn the_iframe_and_hot_storage_agree_on_random_requests() {
                     split: Some(entry.split),
                     intent: Some(intent.clone()),
                     approval: None,
+                    // As the iFrame sends it: the screen was shown for
+                    // what it judged `ask` (or `approve`).
+                    on_screen: Some(effect != Effect::Allow),
                 },
             )
             .await;
@@ -573,4 +579,90 @@ async fn the_iframe_and_hot_storage_agree_on_random_requests() {
         );
     }
     assert_eq!(seen.len(), 4, "every effect was exercised: {seen:?}");
+}
+
+/// An operator policy whose `allow` rule lets one message a day through;
+/// the default asks.
+const ONE_A_DAY: &str = r#"{ "version": 1, "default": "ask", "rules": [
+    { "id": "one-a-day", "effect": "allow",
+      "when": { "kinds": ["evm_message"], "origins": ["https://app.example"], "chains": [8453] },
+      "limits": [ { "window": "24h", "count_at_most": 1 } ] } ] }"#;
+
+/// The usage `GET /v2/policy` answers is always from before any request
+/// was recorded: what each of N concurrent requests saw when they were all
+/// judged before the first one's share was released.
+fn stale(state: &mut PolicyState) {
+    state.usage.clear();
+}
+
+#[tokio::test]
+async fn an_allow_judged_on_stale_usage_that_hot_storage_finds_spent_shows_the_screen() {
+    let services = services(ONE_A_DAY).await;
+    let screen = CountingScreen::default();
+    let tab = tab_on(services.tampering_hot_api(stale), &services, &screen);
+    let token = token(&user());
+    wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let intent = message(8453, APP);
+
+    assert_eq!(
+        sign(&tab, &token, &wallet, &intent, &[]).await.unwrap(),
+        EVM
+    );
+    assert_eq!(screen.shown.get(), 0, "allowed by one-a-day");
+    // The iFrame judges `allow` again (its usage is stale); hot storage,
+    // on the recorded usage, finds the limit spent and decides the
+    // default `ask`: the share is not released without the screen.
+    assert_eq!(
+        sign(&tab, &token, &wallet, &intent, &[]).await.unwrap(),
+        EVM
+    );
+    assert_eq!(
+        screen.shown.get(),
+        1,
+        "the second one is asked on the screen"
+    );
+    assert_eq!(
+        decisions(&tab, &token, &wallet).await,
+        vec![Decision::ApprovedOnScreen, Decision::Allowed],
+        "the refused try is not logged; the approved one is"
+    );
+    // A rejection on that screen signs nothing.
+    screen.reject.set(true);
+    let ran = Cell::new(false);
+    let err = tab
+        .sign_with_key(&token, &wallet, &REQUEST, &intent, &[], |s| {
+            ran.set(true);
+            sign_op(s)
+        })
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.reason, Reason::UserRejected, "{err:?}");
+    assert!(!ran.get());
+    assert_eq!(screen.shown.get(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_signatures_under_a_limit_of_one_show_the_screen_for_the_second() {
+    let Setup {
+        screen,
+        tab,
+        token,
+        wallet,
+        services: _services,
+    } = setup(ONE_A_DAY).await;
+    let intent = message(8453, APP);
+    // One page sending two signing requests at once: both are judged
+    // before either share is asked for, in whatever order the services
+    // answer; exactly one goes without the screen.
+    let (a, b) = tokio::join!(
+        sign(&tab, &token, &wallet, &intent, &[]),
+        sign(&tab, &token, &wallet, &intent, &[])
+    );
+    assert_eq!((a.unwrap(), b.unwrap()), (EVM.to_owned(), EVM.to_owned()));
+    assert_eq!(screen.shown.get(), 1);
+    let mut log = decisions(&tab, &token, &wallet).await;
+    log.sort_by_key(|d| d.as_str());
+    assert_eq!(log, vec![Decision::Allowed, Decision::ApprovedOnScreen]);
 }

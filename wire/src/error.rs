@@ -29,6 +29,12 @@ pub enum ErrorCode {
     /// The operator's policy refuses the signature the share was asked
     /// for (docs/policy.md): 403, the share is not released.
     PolicyDenied,
+    /// The policy's decision at hot storage needs the user's yes on the
+    /// consent screen (`ask`, or `approve` without `silent`) and the
+    /// request says none was shown: the iFrame judged with older usage.
+    /// 409, nothing released, counted or logged; the iFrame shows the
+    /// screen and asks again (docs/policy.md, "Enforced twice").
+    PolicyChanged,
     WalletExists,
     DeviceExists,
     /// The wallet already has the most devices hot storage allows.
@@ -55,6 +61,7 @@ impl ErrorCode {
             ErrorCode::NoWallet => "NO_WALLET",
             ErrorCode::ShareUnavailable => "SHARE_UNAVAILABLE",
             ErrorCode::PolicyDenied => "POLICY_DENIED",
+            ErrorCode::PolicyChanged => "POLICY_CHANGED",
             ErrorCode::WalletExists => "WALLET_EXISTS",
             ErrorCode::DeviceExists => "DEVICE_EXISTS",
             ErrorCode::DeviceLimit => "DEVICE_LIMIT",
@@ -97,6 +104,7 @@ mod tests {
             ErrorCode::DeviceLimit,
             ErrorCode::AuthorityRequired,
             ErrorCode::PolicyDenied,
+            ErrorCode::PolicyChanged,
             ErrorCode::Internal,
         ] {
             assert_eq!(

@@ -66,6 +66,15 @@ pub struct RecoverWithIntent {
     /// [`APPROVAL_TTL_SECS`] old. Used once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<String>,
+    /// With `intent`, required: whether the user approved this very
+    /// request on the consent screen. Hot storage releases the share for
+    /// a decision that needs the user's yes (`ask`, or `approve` without
+    /// `silent`) only when it is true; otherwise 409 `POLICY_CHANGED`
+    /// (the iFrame judged with older usage and showed no screen), and
+    /// nothing is released, counted or logged (docs/policy.md, "Enforced
+    /// twice"). Without `intent`: not judged, ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_screen: Option<bool>,
 }
 
 impl RecoverWithIntent {
@@ -284,9 +293,22 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(with.intent.unwrap().chain, Some(1));
+        assert_eq!(with.on_screen, None);
+        let shown: RecoverWithIntent = serde_json::from_str(&format!(
+            r#"{{"wallet":"{w}","intent":{{"kind":"evm_message"}},"on_screen":true}}"#
+        ))
+        .unwrap();
+        assert_eq!(shown.on_screen, Some(true));
+        assert!(
+            serde_json::to_string(&shown)
+                .unwrap()
+                .contains(r#""on_screen":true"#)
+        );
         for bad in [
             format!(r#"{{"wallet":"{w}","intnet":{{}}}}"#),
             format!(r#"{{"wallet":"{w}","intent":{{"kind":"evm_message","valu":"1"}}}}"#),
+            format!(r#"{{"wallet":"{w}","onScreen":true}}"#),
+            format!(r#"{{"wallet":"{w}","on_screen":"yes"}}"#),
         ] {
             assert!(
                 serde_json::from_str::<RecoverWithIntent>(&bad).is_err(),

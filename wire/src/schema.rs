@@ -189,6 +189,12 @@ impl PartialSchema for crate::policy::RecoverWithIntent {
                 "approval",
                 string("when the policy's effect is approve: the evaluation_id of the webhook's yes (POST /v2/policy/approvals), used once"),
             )
+            .property(
+                "on_screen",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("required with intent: whether the user approved this very request on the consent screen; a decision that needs the screen (ask, approve without silent) without it is 409 POLICY_CHANGED")),
+            )
             .additional_properties(Some(
                 utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
             ))

@@ -58,6 +58,10 @@ pub struct Gate<'a> {
     pub intent: Option<&'a Intent>,
     /// The webhook's yes, when the effect is `approve`.
     pub approval: Option<&'a str>,
+    /// The user approved this very request on the consent screen
+    /// (`RecoverWithIntent::on_screen`). A decision that needs the screen
+    /// is refused without it (409 `POLICY_CHANGED`).
+    pub on_screen: bool,
 }
 
 /// One request to judge.
@@ -69,6 +73,8 @@ struct Job {
     /// The intent as the log stores it, made before the job is queued.
     logged: LoggedIntent,
     approval: Option<String>,
+    /// The user said yes on the screen for this request ([`Gate::on_screen`]).
+    on_screen: bool,
     operator: Arc<Policy>,
     /// The wallet's user rules, verified (policy_gate::user_rules_of).
     user: Option<Policy>,
@@ -82,6 +88,10 @@ struct Job {
 enum Verdict {
     Pass,
     Denied(String),
+    /// The decision needs the user's yes on the screen and the request
+    /// says none was shown (the iFrame judged with older usage): not
+    /// released, logged or counted.
+    Changed(String),
     /// Its DPoP proof was recorded before: not judged, logged or counted.
     Replayed,
 }
@@ -153,8 +163,9 @@ fn queue_of(id: &Identity, n: usize) -> usize {
     usize::try_from(ps::lock_key(id).unsigned_abs() % n).unwrap_or(0)
 }
 
-/// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED`,
-/// recording the decision and the usage in the batch's transaction.
+/// Lets the share go (Ok) or refuses it with 403 `POLICY_DENIED` (or 409
+/// `POLICY_CHANGED`: the decision needs the screen the request says was
+/// not shown), recording the decision and the usage in the batch's transaction.
 /// Called by `recover` once it knows the share exists, so a 404 records
 /// nothing. `known`: the wallet's authority key and user rules if the
 /// caller read them already (store::load_wallet_device does), else they
@@ -184,6 +195,7 @@ pub async fn enforce(
         intent: intent.clone(),
         logged: LoggedIntent::of(intent)?,
         approval: g.approval.map(str::to_owned),
+        on_screen: g.on_screen,
         operator: settings.policy.current(),
         user,
         // Pending only where the batch records proofs: `recover` records
@@ -193,6 +205,7 @@ pub async fn enforce(
     match batches.judge(job).await? {
         Verdict::Pass => Ok(()),
         Verdict::Denied(why) => Err(AppError::PolicyDenied(why)),
+        Verdict::Changed(why) => Err(AppError::PolicyChanged(why)),
         Verdict::Replayed => Err(refused_replay()),
     }
 }
@@ -362,6 +375,33 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
             user: j.user.as_ref(),
         };
         let e = evaluate(&layers, &j.intent, &usage[u].usage, now);
+        // A decision that needs the user's yes on the screen, for a
+        // request whose screen was not shown: the iFrame judged `allow`
+        // (or a silent `approve`) with usage older than this batch's, e.g.
+        // concurrent requests that all saw the same usage. Refused before
+        // anything is consumed, logged or counted; the iFrame shows the
+        // screen and asks again.
+        let needs_screen = match e.effect {
+            Effect::Ask => true,
+            Effect::Approve => !e.silent,
+            Effect::Allow | Effect::Deny => false,
+        };
+        if needs_screen && !j.on_screen {
+            tracing::info!(
+                effect = e.effect.as_str(),
+                kind = j.intent.kind.as_str(),
+                "share held back: the decision needs the screen"
+            );
+            verdicts.push((
+                Verdict::Changed(format!(
+                    "{} decides {}, and this request was not approved on the screen",
+                    rule_text(&e),
+                    e.effect.as_str()
+                )),
+                None,
+            ));
+            continue;
+        }
         let mut entry = |decision, reason| -> AppResult<()> {
             entries.push(Entry {
                 job: k,
@@ -399,7 +439,8 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
                 None
             }
             Effect::Allow => Some(Decision::Allowed),
-            // The iFrame asks for the share only once the user said yes.
+            // `on_screen`: the user said yes to this very request (checked
+            // above).
             Effect::Ask => Some(Decision::ApprovedOnScreen),
         };
         if let Some(d) = decision {

@@ -183,7 +183,8 @@ pub async fn register(
 #[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverWithIntent,
     responses((status = 200, body = RecoverResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "POLICY_DENIED: the policy refuses the intent, or its effect is approve and `approval` is not a valid yes", body = ErrorBody),
-        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody),
+        (status = 409, description = "POLICY_CHANGED: the decision needs the user's yes on the screen (ask, approve without silent) and `on_screen` is false", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn recover(
     State(st): State<HotStore>,
@@ -204,8 +205,15 @@ pub async fn recover(
         proof.record_now().await?;
     }
     let approval = body.approval.clone();
+    let on_screen = body.on_screen;
     let (req, intent) = body.split_off();
     let version = req.version.map(check_version).transpose()?;
+    // A judged request says whether its screen was shown (docs/api.md).
+    if intent.is_some() && on_screen.is_none() {
+        return Err(AppError::BadRequest(
+            "on_screen: required with intent".to_owned(),
+        ));
+    }
     let device = req.device.filter(|d| !d.is_nil());
     // The policy judges the request once the share is known to exist
     // (a 404 records no decision and no usage) and before it is opened.
@@ -214,6 +222,7 @@ pub async fn recover(
         device: device.as_ref(),
         intent: intent.as_ref(),
         approval: approval.as_deref(),
+        on_screen: on_screen.unwrap_or(false),
     };
     let Some(device) = device else {
         return recover_primary(

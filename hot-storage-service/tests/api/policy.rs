@@ -298,6 +298,7 @@ async fn recover_policy(db: Db) {
             let mut body = json!({ "wallet": w.wallet, "device": w.device });
             if let Some(i) = intent {
                 body["intent"] = i;
+                body["on_screen"] = json!(true);
             }
             body
         };
@@ -394,6 +395,7 @@ async fn openapi_describes_the_policy_bodies_and_every_reference_resolves() {
     }
     assert!(schemas["RecoverWithIntent"]["properties"]["intent"].is_object());
     assert!(schemas["RecoverWithIntent"]["properties"]["approval"].is_object());
+    assert!(schemas["RecoverWithIntent"]["properties"]["on_screen"].is_object());
     assert_eq!(
         schemas["SignedUserRules"]["required"],
         json!(["wallet", "version", "rules", "signature"])

@@ -105,7 +105,8 @@ async fn sequential(db: Db) {
     );
     assert_eq!(activity(&srv, &w).await.len(), entries);
     // The recovery pair's share (no device) is judged the same way.
-    let primary = |intent: Value| json!({ "wallet": w.wallet, "intent": intent });
+    let primary =
+        |intent: Value| json!({ "wallet": w.wallet, "intent": intent, "on_screen": true });
     let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(8453, "1"))).await;
     assert_error(st, &b, 403, "POLICY_DENIED");
     let (st, b) = srv.post(RECOVER, &w.token, &primary(tx(10, "0"))).await;

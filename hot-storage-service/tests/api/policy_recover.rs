@@ -3,7 +3,10 @@
 //! users' requests judged in the same batches are each answered alone
 //! (their own share, 403, or 404), a share that is not there is 404 and
 //! recorded nowhere, and a request for the pending share promotes it and
-//! is judged once.
+//! is judged once. A decision that needs the user's yes on the screen
+//! (`ask`, `approve` without `silent`) for a request whose screen was not
+//! shown (`on_screen: false`) is 409 `POLICY_CHANGED`: nothing released,
+//! counted or logged, its DPoP proof used up.
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;
@@ -127,3 +130,118 @@ async fn concurrent(db: Db) {
     }
 }
 dual!(concurrent_judged_recovers_are_answered_alone, concurrent);
+
+/// The usage `GET /v2/policy` reports for `rule`: the requests counted.
+async fn counted(srv: &Srv, w: &Wallet, rule: &str) -> u64 {
+    let (st, s) = srv
+        .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{s}");
+    s["usage"]
+        .as_array()
+        .map(|usage| {
+            usage
+                .iter()
+                .filter(|u| u["rule"] == rule)
+                .map(|u| u["count"].as_u64().unwrap_or(1))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Default `ask`, one `allow` a day on Base; `approve` for big values,
+/// silent on Optimism.
+fn one_a_day() -> Value {
+    json!({ "version": 1, "default": "ask", "rules": [
+        { "id": "office", "effect": "approve", "when": { "chains": [8453], "value_at_least": "1000" } },
+        { "id": "office-silent", "effect": "approve", "silent": true,
+          "when": { "chains": [10], "value_at_least": "1000" } },
+        { "id": "one-a-day", "effect": "allow", "when": { "chains": [8453] },
+          "limits": [{ "window": "24h", "count_at_most": 1 }] } ] })
+}
+
+async fn not_on_screen(db: Db) {
+    let srv = &with_policy(db, one_a_day(), |_| {}).await;
+    let w = &create_wallet(srv, "unseen").await;
+    let url = &format!("{}{RECOVER}", srv.base);
+    let send = |proof: String, body: Value| async move {
+        let resp = srv
+            .http
+            .post(url)
+            .header("authorization", format!("DPoP {}", w.token))
+            .header("dpop", proof)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let fresh = || DPOP.proof("POST", url, &w.token);
+    let body = |intent: Value, on_screen: bool| {
+        let mut b = recover_body(w, &intent, None);
+        b["on_screen"] = json!(on_screen);
+        b
+    };
+    // Both judged `allow` by the iFrame on the same usage (two at once):
+    // the first is within the limit.
+    let (st, b) = send(fresh(), body(tx(8453, "1"), false)).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(unb64(b["share"].as_str().unwrap()), w.device_share);
+    assert_eq!(counted(srv, w, "one-a-day").await, 1);
+    let usage_rows = count(srv, "SELECT COUNT(*) FROM policy_usage").await;
+    // The second: the limit is spent, the default asks, and no screen was
+    // shown: refused, nothing released, counted or logged.
+    let proof = fresh();
+    let (st, b) = send(proof.clone(), body(tx(8453, "1"), false)).await;
+    assert_error(st, &b, 409, "POLICY_CHANGED");
+    assert!(b.get("share").is_none(), "{b}");
+    assert_eq!(counted(srv, w, "one-a-day").await, 1);
+    assert_eq!(
+        count(srv, "SELECT COUNT(*) FROM policy_usage").await,
+        usage_rows
+    );
+    let log = activity(srv, w).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["decision"], "allowed");
+    // Its proof was used all the same: sent again, it is a replay.
+    let (st, b) = send(proof, body(tx(8453, "1"), true)).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+    // The same request once the user said yes on the screen.
+    let (st, b) = send(fresh(), body(tx(8453, "1"), true)).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(unb64(b["share"].as_str().unwrap()), w.device_share);
+    let log = activity(srv, w).await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["decision"], "approved_on_screen");
+    assert_eq!(counted(srv, w, "one-a-day").await, 1);
+
+    // `approve` without `silent` needs the screen too: refused before
+    // the approval is looked at (it would be used up otherwise).
+    let (st, b) = send(fresh(), body(tx(8453, "5000"), false)).await;
+    assert_error(st, &b, 409, "POLICY_CHANGED");
+    // A silent `approve` needs no screen, only the webhook's yes.
+    let (st, b) = send(fresh(), body(tx(10, "5000"), false)).await;
+    assert_error(st, &b, 403, "POLICY_DENIED");
+    // With the intent, `on_screen` must be said.
+    let mut unsaid = body(tx(8453, "1"), true);
+    unsaid.as_object_mut().unwrap().remove("on_screen");
+    let (st, b) = send(fresh(), unsaid).await;
+    assert_error(st, &b, 400, "BAD_REQUEST");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("on_screen"),
+        "{b}"
+    );
+    assert_eq!(
+        activity(srv, w).await.len(),
+        2,
+        "no refusal was logged as approved"
+    );
+}
+dual!(
+    a_decision_that_needs_the_screen_is_refused_when_none_was_shown,
+    not_on_screen
+);

@@ -47,9 +47,12 @@ pub fn tx(chain: u64, value: &str) -> Value {
             "to": "0x1111111111111111111111111111111111111111", "value": value })
 }
 
-/// A recover body for the wallet's device with `intent` (and `approval`).
+/// A recover body for the wallet's device with `intent` (and `approval`),
+/// as the iFrame sends it once the user approved it on the screen
+/// (`on_screen: true`; a test of the screen not shown sets it false).
 pub fn recover_body(w: &Wallet, intent: &Value, approval: Option<&str>) -> Value {
-    let mut b = json!({ "wallet": w.wallet, "device": w.device, "intent": intent });
+    let mut b =
+        json!({ "wallet": w.wallet, "device": w.device, "intent": intent, "on_screen": true });
     if let Some(a) = approval {
         b["approval"] = json!(a);
     }

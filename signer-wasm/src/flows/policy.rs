@@ -9,7 +9,13 @@
 //! is fetched; `allow` skips the screen; `ask` shows it; `approve` asks
 //! the operator's webhook first, then the screen unless the rule is
 //! silent. What hot storage cannot see (the user rejected on the screen,
-//! this evaluation denied) is reported to the activity log.
+//! this evaluation denied) is reported to the activity log. The share
+//! request says whether the screen was shown (`on_screen`): this
+//! evaluation ran on usage read before the device lock, so requests made
+//! at once may all judge `allow`; hot storage, judging on the usage
+//! recorded so far, refuses one whose decision needs the screen
+//! (409 `POLICY_CHANGED`), and the signing flow judges again with the
+//! screen shown (flows/sign.rs).
 //!
 //! The user's rules are a document signed by the wallet's authority key
 //! ([`SignedUserRules`]); a set whose signature does not verify against the
@@ -75,6 +81,10 @@ pub struct Judged {
     pub intent: PolicyIntent,
     /// The webhook's yes (`approve`), used once by hot storage.
     pub approval: Option<String>,
+    /// The user approved this very request on the screen: hot storage
+    /// releases the share for a decision that needs the screen (`ask`,
+    /// `approve` without `silent`) only then (`RecoverWithIntent::on_screen`).
+    pub on_screen: bool,
     /// The user chose "always allow": rules to sign and store once the key
     /// is rebuilt.
     pub(super) grant: Option<Grant>,
@@ -255,7 +265,11 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 
     /// Judges a signature request before the key is rebuilt and asks the
     /// screen or the webhook where the policy says so. `Err` means nothing
-    /// may be signed.
+    /// may be signed. `screen`: show the screen whatever this evaluation
+    /// says short of `deny` (hot storage answered `POLICY_CHANGED`: its
+    /// decision, on newer usage than this one may have seen, needs the
+    /// user's yes).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn judge(
         &self,
         token: &Tokens,
@@ -264,14 +278,23 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         request: &Request<'_>,
         intent: &PolicyIntent,
         parts: &[PolicyIntent],
+        screen: bool,
     ) -> RpcResult<Judged> {
         let judgement = self.evaluate_policy(token, wallet, intent, parts).await?;
         let e = &judgement.evaluation;
         let rule = e.deciding_rule.clone();
-        let judged = |approval, grant| Judged {
+        let judged = |approval, grant, on_screen| Judged {
             intent: intent.clone(),
             approval,
             grant,
+            on_screen,
+        };
+        let ask = async || match self.consent.approve_sign(request).await {
+            Ok(always) => Ok(judged(None, always.and_then(|s| judgement.grant(s)), true)),
+            Err(err) => {
+                self.rejected(token, wallet, device, intent, &err).await;
+                Err(err)
+            }
         };
         match e.effect {
             Effect::Deny => {
@@ -280,14 +303,8 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                     .await;
                 Err(RpcError::policy_denied(why))
             }
-            Effect::Allow => Ok(judged(None, None)),
-            Effect::Ask => match self.consent.approve_sign(request).await {
-                Ok(always) => Ok(judged(None, always.and_then(|s| judgement.grant(s)))),
-                Err(err) => {
-                    self.rejected(token, wallet, device, intent, &err).await;
-                    Err(err)
-                }
-            },
+            Effect::Allow if !screen => Ok(judged(None, None, false)),
+            Effect::Allow | Effect::Ask => ask().await,
             Effect::Approve => {
                 let body = ApprovalRequest {
                     wallet: wallet.wallet,
@@ -298,13 +315,12 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 if !yes.approved {
                     return Err(RpcError::policy_denied("the approval webhook said no"));
                 }
-                if !yes.silent
-                    && let Err(err) = self.consent.approve(request).await
-                {
+                let on_screen = screen || !yes.silent;
+                if on_screen && let Err(err) = self.consent.approve(request).await {
                     self.rejected(token, wallet, device, intent, &err).await;
                     return Err(err);
                 }
-                Ok(judged(Some(yes.evaluation_id), None))
+                Ok(judged(Some(yes.evaluation_id), None, on_screen))
             }
         }
     }

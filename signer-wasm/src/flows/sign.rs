@@ -40,6 +40,17 @@ pub struct Signed<'a, T, D: DeviceStore + 'a> {
     pub refresh: Refresh<'a, D>,
 }
 
+/// What [`Flows::load_pair`] found. Not boxed: it is moved once and is
+/// no larger than the `RpcResult<Loaded>` load_pair answered before.
+#[allow(clippy::large_enum_variant)]
+enum Load {
+    Pair(Loaded),
+    /// Hot storage answered 409 `POLICY_CHANGED`: its decision needs the
+    /// user's yes on the screen, which this request did not show (the
+    /// iFrame's own judgement saw older usage). Nothing was released.
+    NeedsScreen,
+}
+
 /// A local entry whose partner hot storage still holds.
 struct Loaded {
     entry: Entry,
@@ -58,7 +69,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         token: &Tokens,
         wallet: &WalletRecord,
         judged: Option<&Judged>,
-    ) -> RpcResult<Loaded> {
+    ) -> RpcResult<Load> {
         let entries = self
             .store
             .entries(wallet.wallet)
@@ -88,6 +99,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                         split: body.split,
                         intent: Some(j.intent.clone()),
                         approval: j.approval.clone(),
+                        on_screen: Some(j.on_screen),
                     };
                     self.hot.recover_for(token, &body).await
                 }
@@ -101,12 +113,17 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                     let local = parse_share(&entry.share)?;
                     let hot = parse_blob(&r.share)?;
                     let orphan = r.pending.map(|p| p.split).filter(|s| !held.contains(s));
-                    return Ok(Loaded {
+                    return Ok(Load::Pair(Loaded {
                         entry,
                         local,
                         hot,
                         orphan,
-                    });
+                    }));
+                }
+                // Only a request that showed no screen is refused so; the
+                // caller shows it and asks again.
+                Err(e) if e.is("POLICY_CHANGED") && judged.is_some_and(|j| !j.on_screen) => {
+                    return Ok(Load::NeedsScreen);
                 }
                 Ok(_) | Err(ServiceError::Api { status: 404, .. }) => {
                     let _ = self.store.delete(&entry).await;
@@ -163,26 +180,51 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
-        let judged = match intent {
-            Some((intent, parts)) => {
-                let device = self.local_device(wallet.wallet).await;
-                Some(
-                    self.judge(token, wallet, device, request, intent, parts)
-                        .await?,
-                )
-            }
+        let device = match intent {
+            Some(_) => self.local_device(wallet.wallet).await,
+            None => None,
+        };
+        let mut judged = match intent {
+            Some((intent, parts)) => Some(
+                self.judge(token, wallet, device, request, intent, parts, false)
+                    .await?,
+            ),
             None => {
                 self.approve(request).await?;
                 None
             }
         };
-        let lock = self.lock().await;
+        let (lock, loaded) = loop {
+            let lock = self.lock().await;
+            match self.load_pair(token, wallet, judged.as_ref()).await? {
+                Load::Pair(loaded) => break (lock, loaded),
+                Load::NeedsScreen => {
+                    // Hot storage's decision, on the usage its batch saw,
+                    // needs the user's yes: this judgement saw older usage
+                    // (concurrent requests, other tabs). Judge again on
+                    // fresh usage and show the screen, without the device
+                    // lock, which other requests wait for; then ask again,
+                    // approved on the screen (never refused so twice).
+                    drop(lock);
+                    let Some((intent, parts)) = intent else {
+                        return Err(RpcError::from(ServiceError::Api {
+                            status: 409,
+                            code: "POLICY_CHANGED".into(),
+                        }));
+                    };
+                    judged = Some(
+                        self.judge(token, wallet, device, request, intent, parts, true)
+                            .await?,
+                    );
+                }
+            }
+        };
         let Loaded {
             entry,
             local,
             hot,
             orphan,
-        } = self.load_pair(token, wallet, judged.as_ref()).await?;
+        } = loaded;
         let start = self.clock.now();
         let secret = shares::combine(&local, &hot, &wallet.addresses)?;
         drop((local, hot));
