@@ -156,6 +156,27 @@ async fn sign<H: HotStorage, S: Shield>(
     Ok(address)
 }
 
+/// Signs `intent`'s request with `tab`, expecting a refusal: answers the
+/// error and fails if the signing op ran.
+async fn refused<H: HotStorage>(
+    tab: &Tab<H>,
+    token: &Tokens,
+    wallet: &WalletRecord,
+    intent: &Intent,
+) -> RpcError {
+    let ran = Cell::new(false);
+    let err = tab
+        .sign_with_key(token, wallet, &REQUEST, intent, &[], |s| {
+            ran.set(true);
+            sign_op(s)
+        })
+        .await
+        .err()
+        .unwrap();
+    assert!(!ran.get(), "nothing is signed: {err:?}");
+    err
+}
+
 async fn decisions<H: HotStorage>(
     tab: &Tab<H>,
     token: &Tokens,
@@ -183,18 +204,9 @@ async fn a_denied_request_is_refused_before_any_share_is_fetched() {
     } = setup(NO_MAINNET).await;
     let before = tab.store.all();
 
-    let ran = Cell::new(false);
-    let err = tab
-        .sign_with_key(&token, &wallet, &REQUEST, &message(1, APP), &[], |s| {
-            ran.set(true);
-            sign_op(s)
-        })
-        .await
-        .err()
-        .unwrap();
+    let err = refused(&tab, &token, &wallet, &message(1, APP)).await;
     assert_eq!(err.reason, Reason::PolicyDenied, "{err:?}");
     assert!(err.message.contains("no-mainnet"), "{}", err.message);
-    assert!(!ran.get(), "nothing is signed");
     assert_eq!(screen.shown.get(), 0, "no screen for a denied request");
     assert_eq!(
         tab.store.all(),
@@ -629,17 +641,8 @@ async fn an_allow_judged_on_stale_usage_that_hot_storage_finds_spent_shows_the_s
     );
     // A rejection on that screen signs nothing.
     screen.reject.set(true);
-    let ran = Cell::new(false);
-    let err = tab
-        .sign_with_key(&token, &wallet, &REQUEST, &intent, &[], |s| {
-            ran.set(true);
-            sign_op(s)
-        })
-        .await
-        .err()
-        .unwrap();
+    let err = refused(&tab, &token, &wallet, &intent).await;
     assert_eq!(err.reason, Reason::UserRejected, "{err:?}");
-    assert!(!ran.get());
     assert_eq!(screen.shown.get(), 2);
 }
 

@@ -233,14 +233,8 @@ async fn pruned(db: Db) {
     let w = create_wallet(&srv, "pruned").await;
     let url = format!("{}/v2/wallet", srv.base);
     let proof = DPOP.proof("GET", &url, &w.token);
-    let get = || {
-        srv.http
-            .get(&url)
-            .header("authorization", format!("DPoP {}", w.token))
-            .header("dpop", proof.clone())
-            .send()
-    };
-    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    let get = || srv.get_with_proof(&url, &w.token, &proof);
+    assert_eq!(get().await, StatusCode::OK);
 
     let raw = srv.raw_pool().await;
     let expired = usize::try_from(DELETE_CHUNK).unwrap() * 2 + 345;
@@ -280,12 +274,8 @@ async fn pruned(db: Db) {
         count("SELECT count(*) FROM seen_once WHERE id NOT LIKE 'expired-%'").await,
         live
     );
-    let again = get().await.unwrap();
-    assert_eq!(
-        again.status(),
-        StatusCode::UNAUTHORIZED,
-        "a replay after the prune"
-    );
+    let again = get().await;
+    assert_eq!(again, StatusCode::UNAUTHORIZED, "a replay after the prune");
 }
 dual!(
     expired_replay_records_are_pruned_in_chunks_and_live_ones_kept,
@@ -305,14 +295,8 @@ async fn pruned_by_a_clock_ahead(db: Db) {
     let url = format!("{}/v2/wallet", srv.base);
     let now_secs = u64::try_from(now()).unwrap();
     let proof = DPOP.proof_at("GET", &url, &w.token, now_secs - 55);
-    let get = || {
-        srv.http
-            .get(&url)
-            .header("authorization", format!("DPoP {}", w.token))
-            .header("dpop", proof.clone())
-            .send()
-    };
-    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    let get = || srv.get_with_proof(&url, &w.token, &proof);
+    assert_eq!(get().await, StatusCode::OK);
 
     let path = "/v2/devices/refresh";
     let body = json!({ "wallet": w.wallet, "device": w.device, "version": 0, "split": split(), "share": b64(b"next") });
@@ -332,9 +316,9 @@ async fn pruned_by_a_clock_ahead(db: Db) {
 
     let ahead_ms = hot_storage_service::db::now_ms() + 8_000;
     prune(&srv.state.db, ahead_ms).await.unwrap();
-    let again = get().await.unwrap();
+    let again = get().await;
     assert_eq!(
-        again.status(),
+        again,
         StatusCode::UNAUTHORIZED,
         "a proof replayed after a prune by a clock 8 s ahead"
     );
@@ -446,17 +430,7 @@ async fn replayed_at_recover(db: Db) {
     let url = &format!("{}{RECOVER}", srv.base);
     let body = &recover_body(w, &tx(8453, "1"), None);
     let send = |proof: String, body: Value| async move {
-        let resp = srv
-            .http
-            .post(url)
-            .header("authorization", format!("DPoP {}", w.token))
-            .header("dpop", proof)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        srv.post_with_proof(url, &w.token, proof, &body).await
     };
     let fresh = || DPOP.proof("POST", url, &w.token);
     let codes = |got: &[(StatusCode, Value)]| -> Vec<String> {

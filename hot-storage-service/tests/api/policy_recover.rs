@@ -165,17 +165,7 @@ async fn not_on_screen(db: Db) {
     let w = &create_wallet(srv, "unseen").await;
     let url = &format!("{}{RECOVER}", srv.base);
     let send = |proof: String, body: Value| async move {
-        let resp = srv
-            .http
-            .post(url)
-            .header("authorization", format!("DPoP {}", w.token))
-            .header("dpop", proof)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        srv.post_with_proof(url, &w.token, proof, &body).await
     };
     let fresh = || DPOP.proof("POST", url, &w.token);
     let body = |intent: Value, on_screen: bool| {

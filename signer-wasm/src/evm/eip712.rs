@@ -435,16 +435,37 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
     hex::decode(h).ok()
 }
 
+/// A `bool` as this module reads and signs it: JSON `true`/`false` or the
+/// strings `"true"`/`"false"` (as alloy reads them). The intent decoders
+/// read permits with this same function (`intent::permit`), so what is
+/// signed and what the screen and the policy are told cannot differ.
+pub(crate) fn json_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// An unsigned integer as this module reads and signs it: a JSON integer
+/// (up to 2^64 − 1) or a string of decimal digits or of `0x`/`0X` and hex
+/// digits. The range of the declared `uintN` is the caller's check. The
+/// intent decoders read permits' amounts, nonces and deadlines with this
+/// same function.
+pub(crate) fn json_uint(value: &Value) -> Option<U256> {
+    match value {
+        Value::Number(n) => n.as_u64().map(U256::from),
+        Value::String(s) => parse_digits(s),
+        _ => None,
+    }
+}
+
 fn encode_elementary(e: Elementary, ty: &str, value: &Value, path: &str) -> Result<[u8; 32]> {
     let wrong = || bad(format!("{path}: not a valid {ty}"));
     match e {
         Elementary::Bool => {
-            let b = match value {
-                Value::Bool(b) => *b,
-                Value::String(s) if s == "true" => true,
-                Value::String(s) if s == "false" => false,
-                _ => return Err(wrong()),
-            };
+            let b = json_bool(value).ok_or_else(wrong)?;
             Ok(word(U256::from(u8::from(b))))
         }
         Elementary::Address => {
@@ -482,12 +503,7 @@ fn encode_elementary(e: Elementary, ty: &str, value: &Value, path: &str) -> Resu
             Ok(w)
         }
         Elementary::Uint(bits) => {
-            let n = match value {
-                Value::Number(n) => n.as_u64().map(U256::from),
-                Value::String(s) => parse_digits(s),
-                _ => None,
-            }
-            .ok_or_else(wrong)?;
+            let n = json_uint(value).ok_or_else(wrong)?;
             if n.bit_len() > bits {
                 return Err(bad(format!("{path}: out of range for {ty}")));
             }
@@ -568,12 +584,7 @@ pub fn typed_data_hash(typed_data_json: &str, chain_id: Option<u64>) -> Result<[
 
     if let (Some(expected), Some(got)) = (chain_id, domain_value.get("chainId")) {
         // Hashing above checked it is a valid uint256.
-        let got = match got {
-            Value::Number(n) => n.as_u64().map(U256::from),
-            Value::String(s) => parse_digits(s),
-            _ => None,
-        };
-        if got != Some(U256::from(expected)) {
+        if json_uint(got) != Some(U256::from(expected)) {
             return Err(bad(format!(
                 "domain.chainId: differs from the active chain {expected}"
             )));

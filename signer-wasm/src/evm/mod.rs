@@ -13,6 +13,9 @@ pub(crate) mod tx;
 
 pub use eip191::{personal_sign, personal_sign_hash, personal_sign_message_bytes};
 pub use eip712::{sign_typed_data, typed_data_hash};
+// The hasher's own value readers, shared with the permit decoder
+// (intent::permit) so both read a field the same way.
+pub(crate) use eip712::{json_bool, json_uint};
 pub use hexutil::parse_address;
 pub use tx::{SignedTransaction, sign_transaction};
 

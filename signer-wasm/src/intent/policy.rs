@@ -48,7 +48,9 @@ pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
     i.value = amount(parsed.value);
     if let (Some(to), Some((sel, rest))) = (&parsed.to, parsed.data.split_first_chunk::<4>()) {
         i.selector = Some(format!("0x{}", hex::encode(sel)));
-        calldata(&mut i, to, *sel, rest)?;
+        // Only a listed token is known to be an ERC-20 (not an ERC-721).
+        let erc20 = ctx.tokens.get(parsed.chain_id, to).is_some();
+        calldata(&mut i, to, erc20, *sel, rest)?;
     }
     Ok(i)
 }
@@ -85,7 +87,8 @@ pub fn evm_batch_intent(txs: &[Value], ctx: &Context) -> Result<Intent> {
 
 /// Token movements and approvals of known calldata, read exactly as the
 /// screen reads them (`super::calldata`); unknown selectors add nothing.
-fn calldata(i: &mut Intent, to: &[u8; 20], sel: [u8; 4], rest: &[u8]) -> Result<()> {
+/// `erc20`: `to` is a token of the list, so an ERC-20.
+fn calldata(i: &mut Intent, to: &[u8; 20], erc20: bool, sel: [u8; 4], rest: &[u8]) -> Result<()> {
     let token = hex_address(to);
     let name = super::KNOWN_SELECTORS
         .iter()
@@ -125,12 +128,20 @@ fn calldata(i: &mut Intent, to: &[u8; 20], sel: [u8; 4], rest: &[u8]) -> Result<
         APPROVE | INCREASE_ALLOWANCE => {
             a.need(2)?;
             let (spender, v) = (a.address(0)?, a.uint(1, 256)?);
-            // approve(…, 0) revokes: it grants nothing.
-            if !(sel == APPROVE && v == U256::ZERO) {
+            // approve(…, 0) revokes an ERC-20's allowance: it grants
+            // nothing. ERC-721 shares the selector, and there it approves
+            // token #0: on a contract not known to be an ERC-20 it is an
+            // approval of an unknown amount ("may move every token").
+            let granted = match (sel, v.is_zero()) {
+                (APPROVE, true) if erc20 => None,
+                (APPROVE, true) => Some(None),
+                _ => Some(Some(amount(v))),
+            };
+            if let Some(amount) = granted {
                 i.approvals.push(Approval {
                     token: token.clone(),
                     spender: hex_address(&spender),
-                    amount: Some(amount(v)),
+                    amount,
                 });
             }
         }
@@ -254,10 +265,77 @@ fn u64_le(b: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?))
 }
 
+/// What a System instruction does with lamports. The layouts are bincode:
+/// a u32 LE tag, u64 LE amounts, 32-byte keys, a seed as a u64 LE length
+/// and its bytes.
+enum SystemMove {
+    /// Moves `lamports` to the instruction's account number `to`.
+    Lamports { lamports: u64, to: usize },
+    /// Moves nothing and names no one.
+    Nothing,
+    /// Hands over an account or the authority over its lamports, or is not
+    /// read exactly: counted as every lamport (fail closed).
+    Unbounded,
+}
+
+fn system_move(data: &[u8]) -> SystemMove {
+    let Some((tag, rest)) = data.split_first_chunk::<4>() else {
+        return SystemMove::Unbounded;
+    };
+    // The offset just past a seed that starts at `at`.
+    let past_seed = |at: usize| {
+        let n = usize::try_from(u64_le(rest.get(at..)?)?).ok()?;
+        at.checked_add(8)?.checked_add(n)
+    };
+    // Exactly `len` bytes after the tag, or the instruction is not read.
+    let moves = |lamports: Option<u64>, len: Option<usize>, to: usize| match (lamports, len) {
+        (Some(lamports), Some(len)) if rest.len() == len => SystemMove::Lamports { lamports, to },
+        _ => SystemMove::Unbounded,
+    };
+    match u32::from_le_bytes(*tag) {
+        // CreateAccount { lamports, space, owner }: [funding, new].
+        0 => moves(u64_le(rest), Some(48), 1),
+        // Transfer { lamports }: [from, to].
+        2 => moves(u64_le(rest), Some(8), 1),
+        // CreateAccountWithSeed { base, seed, lamports, space, owner }:
+        // [funding, created, base?].
+        3 => {
+            let at = past_seed(32);
+            let lamports = at.and_then(|at| u64_le(rest.get(at..)?));
+            moves(lamports, at.and_then(|at| at.checked_add(48)), 1)
+        }
+        // WithdrawNonceAccount(lamports): [nonce account, recipient, …].
+        5 => moves(u64_le(rest), Some(8), 1),
+        // TransferWithSeed { lamports, from_seed, from_owner }:
+        // [from, base, to].
+        11 => moves(
+            u64_le(rest),
+            past_seed(8).and_then(|at| at.checked_add(32)),
+            2,
+        ),
+        // AdvanceNonceAccount: a durable-nonce transaction's first
+        // instruction; it only replaces the stored nonce.
+        // UpgradeNonceAccount: rewrites a legacy nonce account's version,
+        // its authority and lamports unchanged.
+        4 | 12 if rest.is_empty() => SystemMove::Nothing,
+        // Assign and AssignWithSeed hand the account to a program;
+        // InitializeNonceAccount and AuthorizeNonceAccount name who may
+        // withdraw its lamports; Allocate and AllocateWithSeed give it
+        // data, after which System transfers cannot move its lamports and
+        // InitializeNonceAccount can name someone else to withdraw them;
+        // any other tag is not read.
+        _ => SystemMove::Unbounded,
+    }
+}
+
 /// A Solana transaction: its programs (each once, in order), the lamports
-/// System transfers and account creations move, their destination when
-/// there is exactly one, SPL `TransferChecked` movements by mint, and SPL
-/// approvals.
+/// System instructions move, their destination when there is exactly one,
+/// SPL `TransferChecked` movements by mint, and SPL approvals. A System
+/// instruction that hands over an account or an authority, or that this
+/// does not read, counts as every lamport (`Amount::MAX`) to an unknown
+/// destination; an SPL `SetAuthority` to someone else and a `CloseAccount`
+/// to someone else's account are approvals of every token of the account
+/// (no amount).
 pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
     // The screen's decoder first: what it refuses (bad instruction data
     // included) is refused here too.
@@ -272,11 +350,59 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
             .ok_or_else(|| bad("instruction: program id out of range"))?;
         let id = bs58::encode(key).into_string();
         let acct = |n: usize| accounts.get(n).map(|a| account_text(&parsed.account(*a)));
+        let mine = |k: &[u8; 32]| ctx.solana_address.as_ref() == Some(k);
+        let is_me = |n: usize| {
+            accounts
+                .get(n)
+                .is_some_and(|a| matches!(parsed.account(*a), Account::Key(k) if mine(&k)))
+        };
         match (id.as_str(), data.first()) {
-            (SYSTEM, Some(0 | 2)) if data.get(1..4) == Some(&[0, 0, 0]) => {
-                let lamports = u64_le(&data[4..]).unwrap_or(0);
-                i.lamports = i.lamports.saturating_add(Amount::from(lamports));
-                destinations.extend(acct(1));
+            (SYSTEM, _) => match system_move(data) {
+                SystemMove::Lamports { lamports, to } => {
+                    i.lamports = i.lamports.saturating_add(Amount::from(lamports));
+                    destinations.extend(acct(to));
+                }
+                SystemMove::Nothing => {}
+                SystemMove::Unbounded => {
+                    i.lamports = Amount::MAX;
+                    // Not a base58 address, so no address list matches it.
+                    destinations.push("unknown".to_owned());
+                }
+            },
+            (TOKEN | TOKEN_2022, Some(6)) => {
+                // SetAuthority { authority_type, new_authority: COption }:
+                // [account or mint, current authority, …]. A new authority
+                // other than the wallet may move everything the account
+                // holds (or mint, freeze, close it); removing one grants
+                // nothing.
+                let new = data
+                    .get(2..35)
+                    .and_then(|d| d.split_first())
+                    .filter(|(some, _)| **some == 1)
+                    .and_then(|(_, k)| <[u8; 32]>::try_from(k).ok());
+                if let (Some(token), Some(new)) = (acct(0), new)
+                    && !mine(&new)
+                {
+                    i.approvals.push(Approval {
+                        token,
+                        spender: bs58::encode(new).into_string(),
+                        amount: None,
+                    });
+                }
+            }
+            (TOKEN | TOKEN_2022, Some(9)) => {
+                // CloseAccount: [account, destination, authority]. Its
+                // lamports (all of a wrapped-SOL account's) go to the
+                // destination: harmless only when that is the wallet.
+                if let (Some(token), Some(to)) = (acct(0), acct(1))
+                    && !is_me(1)
+                {
+                    i.approvals.push(Approval {
+                        token,
+                        spender: to,
+                        amount: None,
+                    });
+                }
             }
             (TOKEN | TOKEN_2022, Some(12)) => {
                 if let (Some(mint), Some(to), Some(v)) = (acct(1), acct(2), u64_le(&data[1..])) {

@@ -278,3 +278,456 @@ fn solana_transactions_map_programs_lamports_and_tokens() {
     assert_eq!(m.kind, Kind::SolanaMessage);
     assert_eq!(judge(&policy, &m), (Effect::Ask, None));
 }
+
+// Legacy transactions built by @solana/web3.js 1.98.4 (`SystemProgram`,
+// `TransactionInstruction`) with the keys of tests/vectors/gen/intent.mjs:
+// fee payer the wallet (its seed 1), ALICE seed 2, ATTACKER seed 9 (a
+// program id or new authority), NONCE seed 10, token account SRC seed 6.
+// The SPL Token data are written by hand from the program's layout:
+// SetAuthority [6, AccountOwner = 2, Some = 1, new authority], CloseAccount [9].
+const ALICE: &str = "7UnjK7Fm3vESHWx2E3vYb3UertASJ7fppyq6tYcBjw3n";
+const ATTACKER: &str = "3y3f4Hia3hhwEt3ZwW2wu2xYzG69bAHwUYSjz7K89gcs";
+const SRC: &str = "51qQCs4RsWT5Kudso5k8GYFZ35hbpWAw2xy5eUioNdNG";
+/// `SystemProgram.assign({ accountPubkey: wallet, programId: ATTACKER })`.
+const SOL_ASSIGN: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAECC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAQEBACQBAAAALBLnCN/IeiG7mt5aeuu5tx5WBSXYNdItAK3gjWvePow=";
+/// `SystemProgram.allocate({ accountPubkey: wallet, space: 80 })`.
+const SOL_ALLOCATE: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAECC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAQEBAAwIAAAAUAAAAAAAAAA=";
+/// A transfer of 0.1 SOL to ALICE, then the wallet assigned to ATTACKER.
+const SOL_TRANSFER_AND_ASSIGN: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEDC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9gRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkCAgIAAQwCAAAAAOH1BQAAAAACAQAkAQAAACwS5wjfyHohu5reWnrrubceVgUl2DXSLQCt4I1r3j6M";
+/// `SystemProgram.createAccountWithSeed`: 5 SOL from the wallet to ALICE,
+/// base the wallet, seed "vault-7", 165 bytes, owner ATTACKER.
+const SOL_CREATE_WITH_SEED: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEDC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9gRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkBAgIAAWMDAAAAC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8HAAAAAAAAAHZhdWx0LTcA8gUqAQAAAKUAAAAAAAAALBLnCN/IeiG7mt5aeuu5tx5WBSXYNdItAK3gjWvePow=";
+/// `SystemProgram.transfer` with a seed: 0.25 SOL from NONCE (base the
+/// wallet, seed "stash", owner ATTACKER) to ALICE.
+const SOL_TRANSFER_WITH_SEED: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEEC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9gRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiYN0v8dlOjUUkx7Z+lpbPgaTsd7iVuHydA4g8cm6Ml2YAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADIx8bFxMPCwcC/vr28u7q5uLe2tbSzsrGwr66trKuqqQEDAwIAATkLAAAAgLLmDgAAAAAFAAAAAAAAAHN0YXNoLBLnCN/IeiG7mt5aeuu5tx5WBSXYNdItAK3gjWvePow=";
+/// `SystemProgram.nonceWithdraw`: 3 SOL from NONCE (authority the wallet)
+/// to ALICE.
+const SOL_WITHDRAW_NONCE: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAMGC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9gRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiYN0v8dlOjUUkx7Z+lpbPgaTsd7iVuHydA4g8cm6Ml2YAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGp9UXGSxWjuCKhF9z0peIzwNcMUWyGrNE2AYuqUAAAAan1RcZLFxRIYzJTD1K8X9Y2u4Im6H9ROPb2YoAAAAAyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkBAwUCAQQFAAwFAAAAAF7QsgAAAAA=";
+/// `SystemProgram.nonceAdvance` (NONCE, authority the wallet), then a
+/// transfer of 0.5 SOL to ALICE: a durable-nonce transaction.
+const SOL_ADVANCE_AND_TRANSFER: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAIFC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9gRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiYN0v8dlOjUUkx7Z+lpbPgaTsd7iVuHydA4g8cm6Ml2YAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGp9UXGSxWjuCKhF9z0peIzwNcMUWyGrNE2AYuqUAAAMjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAgMDAgQABAQAAAADAgABDAIAAAAAZc0dAAAAAA==";
+/// SPL Token SetAuthority: the owner of token account SRC becomes ATTACKER.
+const SPL_SET_AUTHORITY: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEDC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M87pXlOH2nF0riDCdU1bmb7HmMDEMm0cpQ57MP9KE8X6Qbd9uHXZaGT2cvhRs7reawctIXtX1s3kTqM9YV+/wCpyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkBAgIBACMGAgEsEucI38h6Ibua3lp667m3HlYFJdg10i0AreCNa94+jA==";
+/// SPL Token CloseAccount of SRC, its lamports to ATTACKER.
+const SPL_CLOSE_TO_ATTACKER: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEEC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8sEucI38h6Ibua3lp667m3HlYFJdg10i0AreCNa94+jDuleU4facXSuIMJ1TVuZvseYwMQybRylDnsw/0oTxfpBt324ddloZPZy+FGzut5rBy0he1fWzeROoz1hX7/AKnIx8bFxMPCwcC/vr28u7q5uLe2tbSzsrGwr66trKuqqQEDAwIBAAEJ";
+/// SPL Token CloseAccount of SRC, its lamports to the wallet (unwrapping
+/// wrapped SOL after a swap looks like this).
+const SPL_CLOSE_TO_ME: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEDC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M87pXlOH2nF0riDCdU1bmb7HmMDEMm0cpQ57MP9KE8X6Qbd9uHXZaGT2cvhRs7reawctIXtX1s3kTqM9YV+/wCpyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkBAgMBAAABCQ==";
+
+fn sol_tx_intent(b64: &str) -> keyframe_policy::Intent {
+    use base64::Engine;
+    let tx = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    pi::solana_transaction_intent(&tx, &sol_ctx(&intent_vector("solana_tx.json"))).unwrap()
+}
+
+/// The operator policy of tests/vectors/policy/solana.json: `small-sol`
+/// allows System and Compute Budget up to 1 SOL, `big-sol` sends 10 SOL
+/// and more to the webhook.
+fn solana_vector_policy() -> String {
+    let v: Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/policy/solana.json")).unwrap();
+    v["policy"].to_string()
+}
+
+#[test]
+fn a_system_assign_of_the_wallet_is_not_a_free_instruction() {
+    let policy = solana_vector_policy();
+    for (name, tx) in [("assign", SOL_ASSIGN), ("allocate", SOL_ALLOCATE)] {
+        let i = sol_tx_intent(tx);
+        assert_eq!(
+            i.programs,
+            vec!["11111111111111111111111111111111".to_owned()]
+        );
+        assert_eq!(i.lamports, keyframe_policy::Amount::MAX, "{name}");
+        assert_eq!(i.to.as_deref(), Some("unknown"), "{name}");
+        let (effect, rule) = judge(&policy, &i);
+        assert_ne!(effect, Effect::Allow, "{name}");
+        assert_eq!((effect, rule), (Effect::Approve, Some("big-sol".into())));
+    }
+    // Beside a transfer to a friend, the assignment still counts: no
+    // `lamports_at_most` and no `to` rule matches.
+    let both = sol_tx_intent(SOL_TRANSFER_AND_ASSIGN);
+    assert_eq!(both.lamports, keyframe_policy::Amount::MAX);
+    assert_eq!(both.to, None);
+    let friends = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"friends","effect":"allow","when":{{"programs":["11111111111111111111111111111111"],"to":["{ALICE}"]}}}}]}}"#
+    );
+    assert_eq!(judge(&friends, &both), (Effect::Ask, None));
+}
+
+#[test]
+fn system_instructions_with_seeds_and_nonces_count_their_lamports() {
+    let create = sol_tx_intent(SOL_CREATE_WITH_SEED);
+    assert_eq!(create.lamports.to_string(), "5000000000");
+    assert_eq!(create.to.as_deref(), Some(ALICE));
+    let transfer = sol_tx_intent(SOL_TRANSFER_WITH_SEED);
+    assert_eq!(transfer.lamports.to_string(), "250000000");
+    assert_eq!(transfer.to.as_deref(), Some(ALICE));
+    let withdraw = sol_tx_intent(SOL_WITHDRAW_NONCE);
+    assert_eq!(withdraw.lamports.to_string(), "3000000000");
+    assert_eq!(withdraw.to.as_deref(), Some(ALICE));
+    let policy = solana_vector_policy();
+    assert_eq!(
+        judge(&policy, &transfer),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+    assert_eq!(judge(&policy, &create), (Effect::Ask, None));
+    assert_eq!(judge(&policy, &withdraw), (Effect::Ask, None));
+}
+
+#[test]
+fn a_durable_nonce_transfer_is_judged_by_its_transfer() {
+    let i = sol_tx_intent(SOL_ADVANCE_AND_TRANSFER);
+    assert_eq!(i.lamports.to_string(), "500000000");
+    assert_eq!(i.to.as_deref(), Some(ALICE));
+    assert_eq!(
+        judge(&solana_vector_policy(), &i),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+}
+
+#[test]
+fn spl_set_authority_and_close_account_hand_over_the_account() {
+    const TOKEN: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+    let policy = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"token-ops","effect":"allow","when":{{"programs":["{TOKEN}"],"approvals":false}}}}]}}"#
+    );
+    let deny = r#"{"version":1,"default":"allow","rules":[
+        {"id":"no-unknown-spenders","effect":"deny","when":{"spenders_not_in":["7UnjK7Fm3vESHWx2E3vYb3UertASJ7fppyq6tYcBjw3n"]}}]}"#;
+    for tx in [SPL_SET_AUTHORITY, SPL_CLOSE_TO_ATTACKER] {
+        let i = sol_tx_intent(tx);
+        assert_eq!(i.approvals.len(), 1);
+        let a = &i.approvals[0];
+        assert_eq!(
+            (a.token.as_str(), a.spender.as_str(), a.amount),
+            (SRC, ATTACKER, None)
+        );
+        assert_eq!(judge(&policy, &i), (Effect::Ask, None));
+        assert_eq!(
+            judge(deny, &i),
+            (Effect::Deny, Some("no-unknown-spenders".into()))
+        );
+    }
+    // Closing into the wallet itself hands nothing over.
+    let home = sol_tx_intent(SPL_CLOSE_TO_ME);
+    assert!(home.approvals.is_empty());
+    assert_eq!(
+        judge(&policy, &home),
+        (Effect::Allow, Some("token-ops".into()))
+    );
+}
+
+#[test]
+fn approve_zero_revokes_only_on_a_listed_erc20() {
+    let ctx = ctx1();
+    // approve(0x5555…, 0): on an ERC-721 this approves token #0.
+    let mut tx = evm_vector("evm_tx.json", "erc20-approve-zero-is-no-approval")["tx"].clone();
+    tx["data"] = Value::from(format!(
+        "0x095ea7b3{:0>64}{:0>64}",
+        "5555555555555555555555555555555555555555", "0"
+    ));
+    let dai = pi::evm_transaction_intent(&tx, &ctx).unwrap();
+    assert!(dai.approvals.is_empty(), "DAI is a listed ERC-20: revokes");
+    // The same call to a contract not in the token list.
+    tx["to"] = Value::from("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    let nft = pi::evm_transaction_intent(&tx, &ctx).unwrap();
+    assert_eq!(nft.approvals.len(), 1);
+    let a = &nft.approvals[0];
+    assert_eq!(
+        (a.token.as_str(), a.spender.as_str(), a.amount),
+        (
+            "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "0x5555555555555555555555555555555555555555",
+            None
+        )
+    );
+    let deny = r#"{"version":1,"default":"allow","rules":[
+        {"id":"no-unknown-spenders","effect":"deny","when":{"spenders_not_in":["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]}}]}"#;
+    assert_eq!(
+        judge(deny, &nft),
+        (Effect::Deny, Some("no-unknown-spenders".into()))
+    );
+    assert_eq!(judge(deny, &dai), (Effect::Allow, None));
+    let no_approvals = r#"{"version":1,"default":"ask","rules":[
+        {"id":"calls","effect":"allow","when":{"approvals":false}}]}"#;
+    assert_eq!(judge(no_approvals, &nft), (Effect::Ask, None));
+    assert_eq!(
+        judge(no_approvals, &dai),
+        (Effect::Allow, Some("calls".into()))
+    );
+}
+
+// ---------- permits: what is signed is what is judged and shown ----------
+
+const DAI: &str = "0x6b175474e89094c44da98b954eedeac495271d0f";
+const WETH: &str = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
+const ZERO: &str = "0x0000000000000000000000000000000000000000";
+
+/// The operator policy of tests/vectors/policy/approvals.json (its
+/// `unknown-spenders` deny lists the router and Permit2 only).
+fn approvals_policy() -> String {
+    let file: Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/policy/approvals.json")).unwrap();
+    file["policy"].to_string()
+}
+
+/// The signer's digest, the policy's intent and the screen's intent.
+type Three = (
+    Result<[u8; 32], Error>,
+    Result<keyframe_policy::Intent, Error>,
+    Result<Intent, Error>,
+);
+
+/// The signer's digest, the policy's intent and the screen's intent of one
+/// typed-data document.
+fn typed_three(td: &Value) -> Three {
+    let json = serde_json::to_string(td).unwrap();
+    (
+        evm::typed_data_hash(&json, Some(1)),
+        pi::typed_data_intent(&json, &ctx1()),
+        intent::describe_typed_data(&json, &ctx1()),
+    )
+}
+
+fn approvals_of(i: &keyframe_policy::Intent) -> Vec<(String, String, Option<String>)> {
+    i.approvals
+        .iter()
+        .map(|a| {
+            (
+                a.token.clone(),
+                a.spender.clone(),
+                a.amount.map(|x| x.to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_dai_permit_with_allowed_as_a_string_is_the_bool_it_is_signed_as() {
+    let v = evm_vector("typed_data.json", "dai-permit-allowed");
+    let unlimited = U256::MAX.to_string();
+    for (allowed, granted) in [("true", true), ("false", false)] {
+        let mut as_bool = v["typed_data"].clone();
+        as_bool["message"]["allowed"] = Value::Bool(granted);
+        let mut as_string = v["typed_data"].clone();
+        as_string["message"]["allowed"] = allowed.into();
+        let (h_bool, p_bool, s_bool) = typed_three(&as_bool);
+        let (h_str, p_str, s_str) = typed_three(&as_string);
+        // The signer signs the string as the bool: one digest.
+        assert_eq!(h_str.unwrap(), h_bool.unwrap(), "allowed {allowed:?}");
+        let (p_str, p_bool) = (p_str.unwrap(), p_bool.unwrap());
+        let (s_str, s_bool) = (s_str.unwrap(), s_bool.unwrap());
+        assert_eq!(p_str, p_bool, "allowed {allowed:?}: the policy's intent");
+        assert_eq!(
+            s_str.summary, s_bool.summary,
+            "allowed {allowed:?}: the sentence"
+        );
+        assert_eq!(
+            codes(&s_str),
+            codes(&s_bool),
+            "allowed {allowed:?}: the warnings"
+        );
+        if granted {
+            assert_eq!(
+                approvals_of(&p_str),
+                [(DAI.to_owned(), SPENDER.to_owned(), Some(unlimited.clone()))]
+            );
+            assert_eq!(codes(&s_str), ["UNLIMITED_APPROVAL", "APPROVAL"]);
+            assert_eq!(
+                judge(&approvals_policy(), &p_str),
+                (Effect::Deny, Some("unknown-spenders".into()))
+            );
+        } else {
+            // A revocation: no approval, no warning, as with JSON false.
+            assert!(p_str.approvals.is_empty());
+            assert!(codes(&s_str).is_empty());
+            assert!(s_str.summary.as_deref().unwrap().starts_with("Revokes "));
+            assert_eq!(judge(&approvals_policy(), &p_str), (Effect::Ask, None));
+        }
+    }
+}
+
+#[test]
+fn a_permit_field_the_signer_cannot_read_is_refused_by_all_three() {
+    let cases: [(&str, &str, Value); 6] = [
+        ("dai-permit-allowed", "allowed", "maybe".into()),
+        ("dai-permit-allowed", "allowed", "True".into()),
+        ("dai-permit-allowed", "allowed", 1.into()),
+        ("dai-permit-allowed", "expiry", "1_767_225_600".into()),
+        ("erc2612-permit-usdc", "value", "0o17".into()),
+        ("erc2612-permit-usdc", "deadline", "".into()),
+    ];
+    for (name, key, bad) in cases {
+        let mut td = evm_vector("typed_data.json", name)["typed_data"].clone();
+        td["message"][key] = bad.clone();
+        let (h, p, s) = typed_three(&td);
+        let what = format!("{name}: {key} = {bad}");
+        assert!(matches!(h, Err(Error::BadRequest(_))), "{what}: the signer");
+        assert!(matches!(p, Err(Error::BadRequest(_))), "{what}: the policy");
+        assert!(is_bad_request(&s), "{what}: the screen");
+    }
+    // What the signer reads, the decoders read the same: a 0X hex amount.
+    let mut td = evm_vector("typed_data.json", "erc2612-permit-usdc")["typed_data"].clone();
+    td["message"]["value"] = "0XF4240".into();
+    let (h, p, s) = typed_three(&td);
+    h.unwrap();
+    assert_eq!(
+        approvals_of(&p.unwrap()),
+        [(USDC.to_owned(), SPENDER.to_owned(), Some("1000000".into()))]
+    );
+    assert!(s.unwrap().summary.unwrap().contains("spend 1 USDC"));
+}
+
+/// A Permit2 transfer vector turned into its witness form: `witness` of
+/// type `witness_type` (declared by `decl`, if a struct) added last.
+fn with_witness(name: &str, witness_type: &str, decl: Option<Value>, witness: Value) -> Value {
+    let mut td = evm_vector("typed_data.json", name)["typed_data"].clone();
+    let primary = s(&td["primaryType"]).to_owned();
+    let witness_primary = primary.replace("TransferFrom", "WitnessTransferFrom");
+    let mut fields = td["types"][&primary].clone();
+    fields
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "witness", "type": witness_type}));
+    let types = td["types"].as_object_mut().unwrap();
+    types.remove(&primary);
+    types.insert(witness_primary.clone(), fields);
+    if let Some(d) = decl {
+        types.insert(witness_type.to_owned(), d);
+    }
+    td["primaryType"] = witness_primary.into();
+    td["message"]["witness"] = witness;
+    td
+}
+
+#[test]
+fn permit2_witness_transfers_show_and_judge_their_spender() {
+    let order = || {
+        (
+            Some(
+                serde_json::json!([{"name": "user", "type": "address"}, {"name": "minOut", "type": "uint256"}]),
+            ),
+            serde_json::json!({"user": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "minOut": "7"}),
+        )
+    };
+    for name in [
+        "permit2-permit-transfer-from",
+        "permit2-permit-batch-transfer-from",
+    ] {
+        let plain = evm_vector("typed_data.json", name)["typed_data"].clone();
+        let (_, p_plain, s_plain) = typed_three(&plain);
+        let (p_plain, s_plain) = (p_plain.unwrap(), s_plain.unwrap());
+        for (witness_type, (decl, value)) in [
+            ("ExampleWitness", order()),
+            ("bytes32", (None, format!("0x{}", "ab".repeat(32)).into())),
+        ] {
+            let td = with_witness(name, witness_type, decl, value);
+            let what = format!("{name} with a {witness_type} witness");
+            let (h, p, s) = typed_three(&td);
+            h.unwrap_or_else(|e| panic!("{what}: {e}"));
+            let (p, s) = (p.unwrap(), s.unwrap());
+            // The same grants to the same spender as the form without a
+            // witness, denied to an unknown spender alike.
+            assert_eq!(approvals_of(&p), approvals_of(&p_plain), "{what}");
+            assert_eq!(p.approvals[0].spender, SPENDER, "{what}");
+            assert_eq!(
+                judge(&approvals_policy(), &p),
+                (Effect::Deny, Some("unknown-spenders".into())),
+                "{what}"
+            );
+            // The screen says it as it says the plain form, with its warnings.
+            assert_eq!(codes(&s), codes(&s_plain), "{what}");
+            assert!(codes(&s).contains(&"APPROVAL".to_owned()), "{what}");
+            let said = s.summary.unwrap_or_else(|| panic!("{what}: no sentence"));
+            assert!(
+                said.starts_with(s_plain.summary.as_deref().unwrap()),
+                "{what}: {said}"
+            );
+            assert!(said.contains(witness_type), "{what}: {said}");
+        }
+    }
+    let single = approvals_of(
+        &pi::typed_data_intent(
+            &serde_json::to_string(&with_witness(
+                "permit2-permit-transfer-from",
+                "ExampleWitness",
+                order().0,
+                order().1,
+            ))
+            .unwrap(),
+            &ctx1(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        single,
+        [(
+            WETH.to_owned(),
+            SPENDER.to_owned(),
+            Some("500000000000000000".into())
+        )]
+    );
+}
+
+#[test]
+fn typed_data_on_permit2s_domain_that_is_no_permit_fails_closed() {
+    let base = evm_vector("typed_data.json", "permit2-permit-transfer-from")["typed_data"].clone();
+    // A primary type Permit2 does not have.
+    let mut renamed = base.clone();
+    let fields = renamed["types"]["PermitTransferFrom"].clone();
+    renamed["types"]
+        .as_object_mut()
+        .unwrap()
+        .insert("PermitTransferFromV2".into(), fields);
+    renamed["types"]
+        .as_object_mut()
+        .unwrap()
+        .remove("PermitTransferFrom");
+    renamed["primaryType"] = "PermitTransferFromV2".into();
+    // A witness form with two extra fields (Permit2 signs one witness word).
+    let two = with_witness("permit2-permit-transfer-from", "uint256", None, "1".into());
+    let mut two_extra = two.clone();
+    two_extra["types"]["PermitWitnessTransferFrom"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "extra", "type": "uint256"}));
+    two_extra["message"]["extra"] = "2".into();
+    let unlimited = U256::MAX.to_string();
+    for (what, td) in [("renamed", renamed), ("two witness fields", two_extra)] {
+        let (h, p, s) = typed_three(&td);
+        h.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (p, s) = (p.unwrap(), s.unwrap());
+        assert_eq!(
+            approvals_of(&p),
+            [(ZERO.to_owned(), ZERO.to_owned(), Some(unlimited.clone()))],
+            "{what}"
+        );
+        assert_eq!(
+            judge(&approvals_policy(), &p),
+            (Effect::Deny, Some("unknown-spenders".into())),
+            "{what}"
+        );
+        assert_eq!(codes(&s), ["UNLIMITED_APPROVAL", "APPROVAL"], "{what}");
+        assert!(
+            s.summary.unwrap().starts_with("A Permit2 signature"),
+            "{what}"
+        );
+    }
+    // The same document off Permit2's domain is only a tree.
+    let mut elsewhere = base;
+    elsewhere["types"]["PermitTransferFrom"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "memo", "type": "string"}));
+    elsewhere["message"]["memo"] = "x".into();
+    elsewhere["domain"]["verifyingContract"] = "0x5FbDB2315678afecb367f032d93F642f64180aa3".into();
+    let (_, p, s) = typed_three(&elsewhere);
+    assert!(p.unwrap().approvals.is_empty());
+    let s = s.unwrap();
+    assert_eq!(s.summary, None);
+    assert!(codes(&s).is_empty());
+}

@@ -329,6 +329,42 @@ impl Srv {
         self.send_as(method, path, token, body.as_ref(), auth).await
     }
 
+    /// `POST url` (a full URL) with `token` under the DPoP scheme and
+    /// this very `proof`, for tests that send a proof again; answers the
+    /// status and the body (`Null` when it is not JSON).
+    pub async fn post_with_proof(
+        &self,
+        url: &str,
+        token: &str,
+        proof: String,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(url)
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET url` (a full URL) with `token` under the DPoP scheme and this
+    /// very `proof`; answers the status.
+    pub async fn get_with_proof(&self, url: &str, token: &str, proof: &str) -> StatusCode {
+        self.http
+            .get(url)
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// Sends a request with exactly this body and this authority header.
     pub async fn send_as(
         &self,
