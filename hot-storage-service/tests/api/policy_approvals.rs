@@ -130,6 +130,18 @@ async fn honoured_once(db: Db) {
         StatusCode::OK
     );
 
+    // A request that says no screen was shown, for a rule that is not
+    // silent: 409 before the yes is looked at, so it is not used up.
+    let id = approved(&srv, &w, &big).await;
+    let mut unseen = recover_body(&w, &big, Some(&id));
+    unseen["on_screen"] = json!(false);
+    let (st, b) = srv.post(RECOVER, &w.token, &unseen).await;
+    assert_error(st, &b, 409, "POLICY_CHANGED");
+    assert_eq!(
+        recover_with(&srv, &w, &big, Some(&id)).await.0,
+        StatusCode::OK
+    );
+
     // Another user's wallet cannot use this user's yes; the yes stays good.
     let id = approved(&srv, &w, &big).await;
     let thief = create_wallet(&srv, "approvals-thief").await;
