@@ -479,7 +479,8 @@ where
 /// the proof's record in the policy's batch, with their judgement, instead
 /// of in a write of its own (docs/services.md, "Ninth pass"). The handler
 /// takes the caller and a [`PendingProof`] ([`UserRecordingProof::defer`])
-/// and must record the proof before it writes or releases anything.
+/// and must record the proof before it writes or releases anything, and
+/// before it answers whatever the answer (a refusal included).
 pub struct UserRecordingProof {
     id: Identity,
     proof: PendingProof,
@@ -503,28 +504,65 @@ impl UserRecordingProof {
 
 /// A checked DPoP proof not yet recorded (none: DPoP not used, or the
 /// record was made or handed on).
+///
+/// A proof that verified is spent whatever the answer: recorded before the
+/// request is answered, refusals included (a body refused, a 404, a 429),
+/// or whoever saw the refused request's headers could send its proof again,
+/// within its window, with a body of their choosing (docs/api.md,
+/// "Authentication"). A request dropped before it recorded (the timeout's
+/// 503, a client gone) records on drop, in a task of its own.
 #[must_use = "a proof must be recorded before anything is written or released"]
-pub struct PendingProof(Option<(Arc<ReplayLog>, ProofRecord)>);
+pub struct PendingProof {
+    replay: Arc<ReplayLog>,
+    record: Option<ProofRecord>,
+}
 
 impl PendingProof {
     /// Records the proof now, if it is still pending; `DPOP_INVALID` if
     /// any replica recorded it before.
     pub async fn record_now(&mut self) -> Result<(), AppError> {
-        let Some((replay, p)) = self.0.take() else {
+        let Some(p) = self.record.take() else {
             return Ok(());
         };
-        record(&replay, &p).await
+        record(&self.replay, &p).await
     }
 
     /// Hands the record to a transaction that commits it with its own
     /// writes and refuses the request if it was seen before
     /// (crate::hot::policy_batch); nothing is pending after.
     pub fn hand_on(&mut self) -> Option<ProofRecord> {
-        self.0.take().map(|(_, p)| p)
+        self.record.take()
+    }
+
+    /// Takes back a record [`PendingProof::hand_on`] gave to a transaction
+    /// that failed (it may not have committed), to be recorded before the
+    /// request is answered.
+    pub fn take_back(&mut self, record: ProofRecord) {
+        self.record = Some(record);
+    }
+}
+
+impl Drop for PendingProof {
+    fn drop(&mut self) {
+        // Every path that answers records first; this is the request whose
+        // future was dropped before it answered.
+        if let Some(p) = self.record.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let replay = self.replay.clone();
+            runtime.spawn(async move {
+                if let Err(e) = record(&replay, &p).await
+                    && !matches!(e, AppError::DpopInvalid)
+                {
+                    tracing::warn!(error = %e, "recording a dropped request's DPoP proof failed");
+                }
+            });
+        }
     }
 }
 
 /// A checked proof's replay record: its id and how long it is kept.
+#[derive(Clone)]
 pub struct ProofRecord {
     pub id: String,
     pub until_ms: i64,
@@ -540,25 +578,30 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let (scheme, token) = parts
+        // No header, or another scheme than these two: no credentials (the
+        // 401's challenge then names no error: crate::error).
+        let value = parts
             .headers
             .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .map(|(scheme, rest)| (scheme, rest.trim()))
-            .filter(|(_, t)| !t.is_empty())
-            .ok_or(AppError::AuthRequired)?;
+            .ok_or(AppError::NoCredentials)?
+            .to_str()
+            .map_err(|_| AppError::AuthRequired)?;
+        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
         let bound = if scheme.eq_ignore_ascii_case("dpop") {
             true
         } else if scheme.eq_ignore_ascii_case("bearer") {
             false
         } else {
-            return Err(AppError::AuthRequired);
+            return Err(AppError::NoCredentials);
         };
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AppError::AuthRequired);
+        }
         let verifier = Arc::<Verifier>::from_ref(state);
         let verified = verifier.verify(token).await?;
         let dpop = verifier.dpop();
-        let mut proof = None;
+        let mut record = None;
         if bound || dpop.required || verified.jkt.is_some() {
             // RFC 9449 §7.1: a bound token must come with its proof, and
             // under the DPoP scheme, whatever the mode.
@@ -566,15 +609,19 @@ where
                 tracing::info!("token refused: DPoP required, token not bound or sent as Bearer");
                 return Err(AppError::AuthRequired);
             };
-            let record = check_proof(parts, dpop, token, jkt)?;
-            proof = Some((Arc::<ReplayLog>::from_ref(state), record));
+            record = Some(check_proof(parts, dpop, token, jkt)?);
         }
+        let mut proof = PendingProof {
+            replay: Arc::<ReplayLog>::from_ref(state),
+            record,
+        };
         let id = verified.identity;
-        Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub)?;
-        Ok(UserRecordingProof {
-            id,
-            proof: PendingProof(proof),
-        })
+        if let Err(limited) = Arc::<RateLimits>::from_ref(state).check_user(&id.iss, &id.sub) {
+            // Refused after the proof verified: it is spent all the same.
+            proof.record_now().await?;
+            return Err(limited);
+        }
+        Ok(UserRecordingProof { id, proof })
     }
 }
 
@@ -694,5 +741,47 @@ mod tests {
             key("ed3", "good", json!({})),
         ]);
         assert_eq!(got.keys().collect::<Vec<_>>(), vec!["good"]);
+    }
+
+    /// A request dropped before it answered (the timeout's 503, a client
+    /// gone) still spends its proof: the record is made on drop.
+    #[tokio::test]
+    async fn a_pending_proof_dropped_is_recorded() {
+        use crate::db::{Db, now_ms};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        db.migrate(crate::replay::MIGRATIONS_TABLE, crate::replay::MIGRATIONS)
+            .await
+            .unwrap();
+        let replay = Arc::new(ReplayLog::new(db.clone()));
+        let until_ms = now_ms() + 60_000;
+        drop(PendingProof {
+            replay: replay.clone(),
+            record: Some(ProofRecord {
+                id: "jkt:dropped".into(),
+                until_ms,
+            }),
+        });
+        // Made by a task of its own: wait for the row.
+        let mut rows = 0;
+        for _ in 0..200 {
+            rows = sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM seen_once WHERE id = 'jkt:dropped'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            if rows > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(rows, 1, "the dropped proof was not recorded");
+        let again = replay
+            .first_use(Scope::Dpop, "jkt:dropped", until_ms)
+            .await
+            .unwrap();
+        assert!(!again, "the dropped proof could be used again");
     }
 }

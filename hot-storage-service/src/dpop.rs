@@ -24,6 +24,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+/// The one proof algorithm accepted (401 challenges name it: crate::error).
+pub const ALG: &str = "ES256";
 /// Largest proof accepted, in bytes.
 const MAX_PROOF_LEN: usize = 2048;
 /// Largest `jti` accepted, in bytes (the iFrame sends 22).
@@ -163,7 +165,7 @@ pub fn check(proof: &str, expected: &Expected<'_>) -> Result<Checked, DpopError>
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or(DpopError::Malformed)?;
     if header.typ != "dpop+jwt"
-        || header.alg != "ES256"
+        || header.alg != ALG
         || header.jwk.kty != "EC"
         || header.jwk.crv != "P-256"
         || header.jwk.d.is_some()

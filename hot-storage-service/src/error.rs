@@ -18,6 +18,11 @@ pub enum AppError {
     BadRequestStatus(StatusCode, String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// No credentials of a scheme this service takes (401 `AUTH_REQUIRED`,
+    /// as [`AppError::AuthRequired`]; its challenge names no error).
+    #[error("no credentials")]
+    NoCredentials,
+    /// Credentials that do not hold: a token refused (401 `AUTH_REQUIRED`).
     #[error("authentication required")]
     AuthRequired,
     #[error("authentication expired")]
@@ -88,9 +93,10 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::BadRequestStatus(s, _) => *s,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::AuthRequired | AppError::AuthExpired | AppError::DpopInvalid => {
-                StatusCode::UNAUTHORIZED
-            }
+            AppError::NoCredentials
+            | AppError::AuthRequired
+            | AppError::AuthExpired
+            | AppError::DpopInvalid => StatusCode::UNAUTHORIZED,
             AppError::AuthorityRequired(_) | AppError::PolicyDenied(_) => StatusCode::FORBIDDEN,
             AppError::NoWallet | AppError::ShareUnavailable | AppError::NotFound => {
                 StatusCode::NOT_FOUND
@@ -113,7 +119,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) | AppError::BadRequestStatus(..) => ErrorCode::BadRequest,
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            AppError::AuthRequired => ErrorCode::AuthRequired,
+            AppError::NoCredentials | AppError::AuthRequired => ErrorCode::AuthRequired,
             AppError::AuthExpired => ErrorCode::AuthExpired,
             AppError::DpopInvalid => ErrorCode::DpopInvalid,
             AppError::AuthorityRequired(_) => ErrorCode::AuthorityRequired,
@@ -137,11 +143,31 @@ impl AppError {
         }
     }
 
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 9449 §7.1): the DPoP
+    /// scheme with the proof algorithm crate::dpop accepts, and the error
+    /// when credentials came and were refused. The JSON body still says
+    /// which, by its code.
+    fn challenge(&self) -> Option<String> {
+        let error = match self {
+            AppError::NoCredentials => None,
+            AppError::AuthRequired | AppError::AuthExpired => Some("invalid_token"),
+            AppError::DpopInvalid => Some("invalid_dpop_proof"),
+            _ => return None,
+        };
+        let algs = crate::dpop::ALG;
+        Some(match error {
+            Some(e) => format!(r#"DPoP error="{e}", algs="{algs}""#),
+            None => format!(r#"DPoP algs="{algs}""#),
+        })
+    }
+
     fn message(&self) -> String {
         match self {
             AppError::BadRequest(m) | AppError::BadRequestStatus(_, m) => m.clone(),
             AppError::PayloadTooLarge => "request body too large".into(),
-            AppError::AuthRequired => "a valid bearer token is required".into(),
+            AppError::NoCredentials | AppError::AuthRequired => {
+                "a valid bearer token is required".into()
+            }
             AppError::AuthExpired => "the bearer token has expired".into(),
             AppError::DpopInvalid => "a valid DPoP proof for this request is required".into(),
             AppError::AuthorityRequired(why) => {
@@ -198,6 +224,12 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
         let mut resp = error_response(self.status(), self.code(), &self.message());
+        if let Some(v) = self
+            .challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
         if let AppError::RateLimited { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {

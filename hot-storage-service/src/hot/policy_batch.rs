@@ -188,21 +188,32 @@ pub async fn enforce(
         Some(w) => user_layer(st, w.authority.as_deref(), w.rules),
         None => user_rules_of(st, id, g.wallet).await?,
     };
+    let logged = LoggedIntent::of(intent)?;
+    // Pending only where the batch records proofs: `recover` records it
+    // first elsewhere ([`PolicyBatches::records_proofs`]).
+    let handed = proof.hand_on();
     let job = Job {
         id: id.clone(),
         wallet: *g.wallet,
         device: g.device.copied(),
         intent: intent.clone(),
-        logged: LoggedIntent::of(intent)?,
+        logged,
         approval: g.approval.map(str::to_owned),
         on_screen: g.on_screen,
         operator: settings.policy.current(),
         user,
-        // Pending only where the batch records proofs: `recover` records
-        // it first elsewhere ([`PolicyBatches::records_proofs`]).
-        proof: proof.hand_on(),
+        proof: handed.clone(),
     };
-    match batches.judge(job).await? {
+    let verdict = batches.judge(job).await;
+    if verdict.is_err()
+        && let Some(record) = handed
+    {
+        // The batch's transaction failed, so the record may not have
+        // committed: the caller records it before it answers (a replay
+        // then, if it did commit).
+        proof.take_back(record);
+    }
+    match verdict? {
         Verdict::Pass => Ok(()),
         Verdict::Denied(why) => Err(AppError::PolicyDenied(why)),
         Verdict::Changed(why) => Err(AppError::PolicyChanged(why)),

@@ -18,7 +18,7 @@ use super::wire::{
     CommitRequest, CreateRequest, DeviceIn, DeviceRef, RecoverResponse, RefreshRequest,
     RegisterRequest, VersionRef,
 };
-use crate::auth::{Identity, User, UserRecordingProof};
+use crate::auth::{Identity, PendingProof, User, UserRecordingProof};
 use crate::authority::Signed;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -191,13 +191,34 @@ pub async fn recover(
     State(settings): State<Arc<Settings>>,
     Extension(batches): Extension<Arc<PolicyBatches>>,
     user: UserRecordingProof,
-    Json(body): Json<RecoverWithIntent>,
+    body: Result<Json<RecoverWithIntent>, AppError>,
+) -> AppResult<JsonOut<RecoverResponse>> {
+    // The body is read once the proof verified (the caller's extractor
+    // runs first); a body refused is an answer like any other.
+    let (id, mut proof) = user.defer();
+    let answer = match body {
+        Ok(Json(body)) => recover_checked(&st, &settings, &batches, &id, body, &mut proof).await,
+        Err(refused) => Err(refused),
+    };
+    // A verified proof is spent whatever the answer (crate::auth::PendingProof):
+    // a refusal's is recorded here; after a release nothing is pending.
+    proof.record_now().await?;
+    answer
+}
+
+/// `recover` once its body is read: the share, or why not.
+async fn recover_checked(
+    st: &HotStore,
+    settings: &Settings,
+    batches: &PolicyBatches,
+    id: &Identity,
+    body: RecoverWithIntent,
+    proof: &mut PendingProof,
 ) -> AppResult<JsonOut<RecoverResponse>> {
     // The DPoP proof is recorded before anything is written or released:
     // a judged request's in the policy's batch, with its judgement (one
     // write fewer per signature), any other before its first write or
     // its 404 (crate::auth::PendingProof).
-    let (id, mut proof) = user.defer();
     if !batches.records_proofs() {
         // SQLite: first, as the extractor does for every other route; made
         // after the read, it cost 12 % of judged recovers (docs/services.md,
@@ -225,13 +246,10 @@ pub async fn recover(
         on_screen: on_screen.unwrap_or(false),
     };
     let Some(device) = device else {
-        return recover_primary(
-            &st, &settings, &batches, &id, &req, version, &gate, &mut proof,
-        )
-        .await;
+        return recover_primary(st, settings, batches, id, &req, version, &gate, proof).await;
     };
     let (mut kind, mut addresses, mut row, mut rules) =
-        st.load_wallet_device(&id, &req.wallet, &device).await?;
+        st.load_wallet_device(id, &req.wallet, &device).await?;
     // Read first, write only when the row shows the very pending share
     // asked for: the common recover (the current share) writes nothing,
     // which on SQLite keeps it off the one writer's lock.
@@ -240,7 +258,7 @@ pub async fn recover(
         && r.pending_split.as_deref() == Some(s.to_string().as_str())
     {
         proof.record_now().await?;
-        if st.promote(&id, &req.wallet, &device, v, s).await? {
+        if st.promote(id, &req.wallet, &device, v, s).await? {
             tracing::info!(
                 wallet = req.wallet.to_string(),
                 device = device.to_string(),
@@ -249,7 +267,7 @@ pub async fn recover(
             );
         }
         // Promoted by this request or a concurrent one: read it again.
-        (kind, addresses, row, rules) = st.load_wallet_device(&id, &req.wallet, &device).await?;
+        (kind, addresses, row, rules) = st.load_wallet_device(id, &req.wallet, &device).await?;
     }
     let Some(row) = row else {
         proof.record_now().await?;
@@ -266,24 +284,15 @@ pub async fn recover(
         st.metrics.share_op("recover", "missing");
         return Err(AppError::ShareUnavailable);
     }
-    enforce(
-        &batches,
-        &st,
-        &settings,
-        &id,
-        &gate,
-        Some(rules),
-        &mut proof,
-    )
-    .await?;
-    let share = st.open_device(&id, &req.wallet.to_string(), &row)?;
+    enforce(batches, st, settings, id, &gate, Some(rules), proof).await?;
+    let share = st.open_device(id, &req.wallet.to_string(), &row)?;
     // Last use is recorded with a granularity of min(TTL/10, idle limit/10,
     // 60 s), so a hot read path does not write on every request.
     let granularity = (st.device_ttl_ms / 10)
         .min(st.device_idle_ms / 10)
         .min(60_000);
     if now_ms() - row.last_used_at >= granularity {
-        st.touch(&id, &req.wallet, &device).await?;
+        st.touch(id, &req.wallet, &device).await?;
     }
     st.metrics.share_op("recover", "ok");
     Ok(JsonOut(RecoverResponse {

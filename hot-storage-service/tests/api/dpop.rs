@@ -600,3 +600,359 @@ dual!(
     a_recovers_proof_is_good_once_across_replicas,
     recover_replicas
 );
+
+/// `POST url` with `token`, this very `proof`, and `body` as raw bytes of
+/// `content_type`; answers the status and the body (`Null` when it is not
+/// JSON).
+async fn post_raw_with_proof(
+    srv: &Srv,
+    url: &str,
+    token: &str,
+    proof: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let resp = srv
+        .http
+        .post(url)
+        .header("authorization", format!("DPoP {token}"))
+        .header("dpop", proof)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// A proof that verified is spent whatever the answer (docs/api.md,
+/// "Authentication"): a `recover` refused for its body (400, 413, 415 —
+/// refused by the body's extractor or by the handler), for its version, or
+/// with a 404 uses its proof up, so whoever saw the refused request's
+/// headers cannot send that proof again with a body of their choosing. At
+/// Shield, whose routes record the proof before they read the body, the
+/// same holds. Fails without the record on refusal (PostgreSQL: every case;
+/// SQLite, which recorded first in the handler: the extractor's refusals).
+async fn spent_when_refused(db: Db) {
+    use crate::policy_support::{RECOVER, tx};
+    let srv = &Srv::hot(db).await;
+    let w = &create_wallet(srv, "refused-recover").await;
+    let url = &format!("{}{RECOVER}", srv.base);
+    let good = json!({ "wallet": w.wallet, "device": w.device });
+    let bytes = |v: Value| v.to_string().into_bytes();
+    let json = "application/json";
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            json,
+            b"{\"wallet\": ".to_vec(),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "unknown field",
+            json,
+            bytes(json!({ "wallet": w.wallet, "device": w.device, "extra": 1 })),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "wrong content type",
+            "text/plain",
+            bytes(good.clone()),
+            415,
+            "BAD_REQUEST",
+        ),
+        (
+            "body over the limit",
+            json,
+            vec![b' '; srv.state.settings.body_limit + 1],
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            "unsupported version",
+            json,
+            bytes(json!({ "wallet": w.wallet, "device": w.device, "version": 1u64 << 60 })),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "intent without on_screen",
+            json,
+            bytes(json!({ "wallet": w.wallet, "device": w.device, "intent": tx(8453, "1") })),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "another wallet",
+            json,
+            bytes(json!({ "wallet": uuid(), "device": w.device })),
+            404,
+            "NO_WALLET",
+        ),
+        (
+            "another wallet's recovery pair",
+            json,
+            bytes(json!({ "wallet": uuid() })),
+            404,
+            "NO_WALLET",
+        ),
+        (
+            "no such device",
+            json,
+            bytes(json!({ "wallet": w.wallet, "device": uuid() })),
+            404,
+            "SHARE_UNAVAILABLE",
+        ),
+    ];
+    // The cases whose proof was accepted again, all named when any is.
+    let mut reused = Vec::new();
+    for (name, content_type, body, status, code) in cases {
+        let proof = DPOP.proof("POST", url, &w.token);
+        let (st, b) = post_raw_with_proof(srv, url, &w.token, &proof, content_type, body).await;
+        assert_eq!(
+            (st.as_u16(), &b["error"]["code"]),
+            (status, &json!(code)),
+            "{name}: {b}"
+        );
+        let (st, b) = srv.post_with_proof(url, &w.token, proof, &good).await;
+        if (st, &b["error"]["code"]) != (StatusCode::UNAUTHORIZED, &json!("DPOP_INVALID")) {
+            reused.push(format!("{name} (then {st})"));
+        }
+    }
+    assert!(
+        reused.is_empty(),
+        "refused requests whose proof was accepted again: {reused:?}"
+    );
+    // A fresh proof still opens the share: the refusals spent nothing else.
+    let (st, b) = srv.post(RECOVER, &w.token, &good).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+
+    // Shield: a create refused for its body.
+    let shield = &Srv::shield(db).await;
+    let url = &format!("{}/v1/cold-shares", shield.base);
+    let proof = DPOP.proof("POST", url, &w.token);
+    let (st, b) = post_raw_with_proof(shield, url, &w.token, &proof, json, b"{".to_vec()).await;
+    assert_error(st, &b, 400, "BAD_REQUEST");
+    let (st, b) = shield
+        .post_with_proof(url, &w.token, proof, &json!({}))
+        .await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+}
+dual!(
+    a_verified_proof_is_spent_when_the_request_is_refused,
+    spent_when_refused
+);
+
+/// A request refused by the per-user rate limit (429) after its proof
+/// verified spends the proof too: sent again once the limit lets the user
+/// through, it is a replay. At a plain route, at `recover` (whose proof the
+/// handler records) and at Shield. Fails without the record on 429.
+async fn spent_when_rate_limited(db: Db) {
+    let limited = |s: &mut hot_storage_service::server::Settings| {
+        s.rate.user_per_second = 1;
+        s.rate.user_burst = 1;
+    };
+    let hot = &Srv::start(db, Service::Hot, limited).await;
+    let shield = &Srv::start(db, Service::Shield, limited).await;
+    let recover = format!("{}/v2/devices/recover", hot.base);
+    let recover_body = json!({ "wallet": uuid() });
+    let cold = format!("{}/v1/cold-shares/{}", shield.base, uuid());
+    let wallet = format!("{}/v2/wallet", hot.base);
+    let mut reused = Vec::new();
+    for (i, (srv, method, url)) in [
+        (hot, "GET", &wallet),
+        (hot, "POST", &recover),
+        (shield, "GET", &cold),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A user of its own for each route: each has its own budget.
+        let t = &token(&format!("limited-{i}"));
+        let send = |proof: String| {
+            let rb = match method {
+                "GET" => srv.http.get(url.as_str()),
+                _ => srv.http.post(url.as_str()).json(&recover_body),
+            };
+            rb.header("authorization", format!("DPoP {t}"))
+                .header("dpop", proof)
+                .send()
+        };
+        // The user's one request of this second (a 404: no wallet) ...
+        let first = send(DPOP.proof(method, url, t)).await.unwrap();
+        assert_eq!(first.status(), StatusCode::NOT_FOUND, "{url}");
+        // ... so the next is refused; its proof held.
+        let proof = DPOP.proof(method, url, t);
+        let resp = send(proof.clone()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "{url}");
+        let retry: u64 = resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(retry * 1000 + 100)).await;
+        let resp = send(proof).await.unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if (status, &body["error"]["code"]) != (StatusCode::UNAUTHORIZED, &json!("DPOP_INVALID")) {
+            reused.push(format!("{method} {url} (then {status})"));
+        }
+    }
+    assert!(
+        reused.is_empty(),
+        "rate-limited requests whose proof was accepted again: {reused:?}"
+    );
+}
+dual!(
+    a_verified_proof_is_spent_when_the_user_is_rate_limited,
+    spent_when_rate_limited
+);
+
+/// Every 401 carries the `WWW-Authenticate: DPoP` challenge (RFC 9449
+/// §7.1) with the proof algorithm the services accept: no error when no
+/// credentials of a scheme they take came, `invalid_token` for a token
+/// refused, `invalid_dpop_proof` for a proof refused; the JSON body keeps
+/// its code. Other answers carry none. Both services.
+async fn challenges(db: Db) {
+    const PLAIN: &str = r#"DPoP algs="ES256""#;
+    const TOKEN: &str = r#"DPoP error="invalid_token", algs="ES256""#;
+    const PROOF: &str = r#"DPoP error="invalid_dpop_proof", algs="ES256""#;
+    let mut wrong = Vec::new();
+    for service in [Service::Hot, Service::Shield] {
+        let srv = &Srv::start(db, service, |_| {}).await;
+        let url = &match service {
+            Service::Hot => format!("{}/v2/wallet", srv.base),
+            Service::Shield => format!("{}/v1/cold-shares/{}", srv.base, uuid()),
+        };
+        let t = &token("challenged");
+        let expired = &Signer::ed("ed1", "ed1").sign(&{
+            let mut c = claims("challenged");
+            let n = now();
+            c["iat"] = json!(n - 7200);
+            c["nbf"] = json!(n - 7200);
+            c["exp"] = json!(n - 3600);
+            c
+        });
+        let dpop_auth = |token: &str| ("authorization", format!("DPoP {token}"));
+        let proof = |token: &str| ("dpop", DPOP.proof("GET", url, token));
+        let used = DPOP.proof("GET", url, t);
+        let get = |headers: Headers<'static>| {
+            let mut rb = srv.http.get(url.as_str());
+            for (name, value) in headers {
+                rb = rb.header(name, value);
+            }
+            rb.send()
+        };
+        let resp = get(vec![dpop_auth(t), ("dpop", used.clone())])
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert!(
+            resp.headers().get("www-authenticate").is_none(),
+            "a 404 carries no challenge"
+        );
+        let cases: Vec<(&str, Headers<'static>, &str, &str)> = vec![
+            ("no credentials", vec![], "AUTH_REQUIRED", PLAIN),
+            (
+                "another scheme",
+                vec![("authorization", "Basic dXNlcjpwYXNz".into())],
+                "AUTH_REQUIRED",
+                PLAIN,
+            ),
+            (
+                "a forged token",
+                vec![dpop_auth("a.b.c"), proof("a.b.c")],
+                "AUTH_REQUIRED",
+                TOKEN,
+            ),
+            (
+                "the scheme without a token",
+                vec![("authorization", "DPoP ".into())],
+                "AUTH_REQUIRED",
+                TOKEN,
+            ),
+            (
+                "an expired token",
+                vec![dpop_auth(expired), proof(expired)],
+                "AUTH_EXPIRED",
+                TOKEN,
+            ),
+            (
+                "a bound token as Bearer",
+                vec![("authorization", format!("Bearer {t}")), proof(t)],
+                "AUTH_REQUIRED",
+                TOKEN,
+            ),
+            ("no proof", vec![dpop_auth(t)], "DPOP_INVALID", PROOF),
+            (
+                "a proof by another key",
+                vec![
+                    dpop_auth(t),
+                    ("dpop", ProofKey::generate().unwrap().proof("GET", url, t)),
+                ],
+                "DPOP_INVALID",
+                PROOF,
+            ),
+            (
+                "a replayed proof",
+                vec![dpop_auth(t), ("dpop", used.clone())],
+                "DPOP_INVALID",
+                PROOF,
+            ),
+        ];
+        for (name, headers, code, challenge) in cases {
+            let resp = get(headers).await.unwrap();
+            let status = resp.status();
+            let got: Vec<String> = resp
+                .headers()
+                .get_all("www-authenticate")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{service:?} {name}: {body}"
+            );
+            assert_eq!(body["error"]["code"], code, "{service:?} {name}: {body}");
+            if got != [challenge] {
+                wrong.push(format!("{service:?} {name}: {got:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "401s without their challenge: {wrong:#?}");
+}
+dual!(every_401_carries_the_dpop_challenge, challenges);
+
+/// A judged `recover` whose policy transaction fails (500) spends its
+/// proof too. On PostgreSQL its record went to that transaction, which did
+/// not commit; the handler records it again before it answers. Fails
+/// without that (PostgreSQL; SQLite records such a proof first).
+async fn spent_when_the_batch_fails(db: Db) {
+    use crate::policy_support::{RECOVER, exec, recover_body, tx, with_policy};
+    let policy = json!({ "version": 1, "default": "allow", "rules": [] });
+    let srv = &with_policy(db, policy, |_| {}).await;
+    let w = &create_wallet(srv, "failed-batch").await;
+    let url = &format!("{}{RECOVER}", srv.base);
+    let body = &recover_body(w, &tx(8453, "1"), None);
+    // The batch's log insert then fails, and its transaction with it.
+    exec(srv, "ALTER TABLE activity_recent RENAME TO activity_hidden").await;
+    let proof = DPOP.proof("POST", url, &w.token);
+    let (st, b) = srv
+        .post_with_proof(url, &w.token, proof.clone(), body)
+        .await;
+    assert_error(st, &b, 500, "INTERNAL");
+    exec(srv, "ALTER TABLE activity_hidden RENAME TO activity_recent").await;
+    let (st, b) = srv.post_with_proof(url, &w.token, proof, body).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+    let (st, b) = srv.post(RECOVER, &w.token, body).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+dual!(
+    a_verified_proof_is_spent_when_the_policy_batch_fails,
+    spent_when_the_batch_fails
+);
