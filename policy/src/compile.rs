@@ -28,6 +28,7 @@ pub(crate) enum Cond {
     NotTo(Vec<String>),
     ToContracts(Vec<String>),
     Selectors(Vec<String>),
+    ContractCall(bool),
     ValueAtMost(Amount),
     ValueAtLeast(Amount),
     TokenTransfers(Vec<TokenCond>),
@@ -41,6 +42,7 @@ pub(crate) enum Cond {
         types: Option<Vec<String>>,
     },
     SiweDomains(Vec<String>),
+    Siwe(bool),
     Programs(Vec<String>),
     LamportsAtMost(Amount),
     LamportsAtLeast(Amount),
@@ -349,6 +351,7 @@ fn compile_when(w: &When) -> Result<Vec<Cond>, Fail> {
             s.iter().map(|s| s.to_ascii_lowercase()).collect(),
         ));
     }
+    c.extend(w.contract_call.map(Cond::ContractCall));
     let vmost = opt_amount("value_at_most", &w.value_at_most)?;
     let vleast = opt_amount("value_at_least", &w.value_at_least)?;
     at_most_least("value_at_least", &vmost, &vleast)?;
@@ -400,6 +403,7 @@ fn compile_when(w: &When) -> Result<Vec<Cond>, Fail> {
     if let Some(d) = &w.siwe_domains {
         c.push(Cond::SiweDomains(list("siwe_domains", d)?));
     }
+    c.extend(w.siwe.map(Cond::Siwe));
     if let Some(p) = &w.programs {
         let p = list("programs", p)?;
         if let Some((i, _)) = p

@@ -26,6 +26,7 @@ impl Cond {
             Cond::NotTo(_) => "not_to",
             Cond::ToContracts(_) => "to_contracts",
             Cond::Selectors(_) => "selectors",
+            Cond::ContractCall(_) => "contract_call",
             Cond::ValueAtMost(_) => "value_at_most",
             Cond::ValueAtLeast(_) => "value_at_least",
             Cond::TokenTransfers(_) => "token_transfers",
@@ -35,6 +36,7 @@ impl Cond {
             Cond::ApprovalAtMost(_) => "approval_at_most",
             Cond::TypedData { .. } => "typed_data",
             Cond::SiweDomains(_) => "siwe_domains",
+            Cond::Siwe(_) => "siwe",
             Cond::Programs(_) => "programs",
             Cond::LamportsAtMost(_) => "lamports_at_most",
             Cond::LamportsAtLeast(_) => "lamports_at_least",
@@ -79,6 +81,16 @@ impl Cond {
                     format!("selector {s} is not listed")
                 }),
             },
+            Cond::ContractCall(want) => {
+                let calls = i.selector.is_some();
+                need(calls == *want, || {
+                    if calls {
+                        "the request calls a contract function".into()
+                    } else {
+                        "the request calls no contract function".into()
+                    }
+                })
+            }
             Cond::ValueAtMost(m) => {
                 need(i.value <= *m, || format!("value {} is over {m}", i.value))
             }
@@ -178,6 +190,16 @@ impl Cond {
                     format!("domain {x} is not listed")
                 }),
             },
+            Cond::Siwe(want) => {
+                let siwe = i.siwe_domain.is_some();
+                need(siwe == *want, || {
+                    if siwe {
+                        "the request is a sign-in message".into()
+                    } else {
+                        "the request is not a sign-in message".into()
+                    }
+                })
+            }
             Cond::Programs(p) => {
                 if i.kind != Kind::SolanaTransaction || i.programs.is_empty() {
                     return Err("the request invokes no Solana program".into());
@@ -218,4 +240,47 @@ fn token_ok(m: &TokenCond, token: &str, to: &str, amount: crate::Amount) -> bool
         && m.to.as_deref().is_none_or(|l| any_address(l, to))
         && m.at_most.is_none_or(|x| amount <= x)
         && m.at_least.is_none_or(|x| amount >= x)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::{Effect, Intent, Kind, Layers, Policy, evaluate};
+
+    fn effect(when: &str, intent: &Intent) -> Effect {
+        let doc = format!(
+            r#"{{"version":1,"default":"ask","rules":[{{"id":"r","effect":"allow","when":{when}}}]}}"#
+        );
+        let policy = Policy::from_json(&doc).unwrap();
+        let layers = Layers {
+            operator: &policy,
+            user: None,
+        };
+        evaluate(&layers, intent, &[], 0).effect
+    }
+
+    #[test]
+    fn contract_call_tells_a_call_from_a_plain_transfer() {
+        let mut send = Intent::new(Kind::EvmTransaction);
+        send.to = Some("0x833589fcd6edb6e08f4c7c32d4f71b54bda02913".into());
+        let mut call = send.clone();
+        call.selector = Some("0xa9059cbb".into());
+        let no_call = r#"{"contract_call":false}"#;
+        let a_call = r#"{"contract_call":true}"#;
+        assert_eq!(effect(no_call, &send), Effect::Allow);
+        assert_eq!(effect(no_call, &call), Effect::Ask);
+        assert_eq!(effect(a_call, &call), Effect::Allow);
+        assert_eq!(effect(a_call, &send), Effect::Ask);
+    }
+
+    #[test]
+    fn siwe_tells_a_sign_in_from_a_plain_message() {
+        let plain = Intent::new(Kind::EvmMessage);
+        let mut sign_in = plain.clone();
+        sign_in.siwe_domain = Some("bank.example".into());
+        assert_eq!(effect(r#"{"siwe":false}"#, &plain), Effect::Allow);
+        assert_eq!(effect(r#"{"siwe":false}"#, &sign_in), Effect::Ask);
+        assert_eq!(effect(r#"{"siwe":true}"#, &sign_in), Effect::Allow);
+        assert_eq!(effect(r#"{"siwe":true}"#, &plain), Effect::Ask);
+    }
 }

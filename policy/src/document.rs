@@ -104,6 +104,11 @@ pub struct When {
     /// The call's selector is one of these (`0xa9059cbb`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selectors: Option<Vec<String>>,
+    /// `true`: the request calls a contract function (it has a selector);
+    /// `false`: it calls none (a plain transfer of value, or no EVM call
+    /// at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_call: Option<bool>,
     /// Native value at most this (wei, decimal string).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_at_most: Option<String>,
@@ -132,6 +137,9 @@ pub struct When {
     /// A SIWE message whose domain is one of these (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub siwe_domains: Option<Vec<String>>,
+    /// `true`: a sign-in (EIP-4361) message; `false`: anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub siwe: Option<bool>,
     /// A Solana transaction whose every program id is one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub programs: Option<Vec<String>>,

@@ -6,7 +6,10 @@
 //! hot storage and honoured until it expires; user rules that do not
 //! verify are ignored; a batch is as strict as its strictest transaction;
 //! an `allow` the iFrame judged on stale usage, which hot storage finds
-//! spent, shows the screen before it signs.
+//! spent, shows the screen before it signs. An "Always allow" rule is as
+//! narrow as what the screen showed: the same recipient, call and at most
+//! the amounts, for transfers, typed data and messages alike; a screen
+//! with a warning or an approval offers no such choice.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -25,6 +28,7 @@ use keyframe_signer::flows::{
     Consent, Flows, HotStorage, NoClock, Request, RpcError, ServiceError, Shield, Tokens,
     UserRules, WalletRecord,
 };
+use keyframe_signer::intent::{Intent as Shown, IntentKind, Warning, WarningCode};
 use keyframe_signer::secret::OsRng;
 use keyframe_signer::shares::{RandomId as _, WalletId};
 use keyframe_wire::policy::{Decision, PolicyState, SignedUserRules};
@@ -39,6 +43,8 @@ struct CountingScreen {
     shown: Rc<Cell<u32>>,
     always: Rc<Cell<Option<u64>>>,
     reject: Rc<Cell<bool>>,
+    /// How often the screen offered "Always allow" (`approve_sign`).
+    offered: Rc<Cell<u32>>,
 }
 
 impl Consent for CountingScreen {
@@ -55,6 +61,7 @@ impl Consent for CountingScreen {
         }
     }
     async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
+        self.offered.set(self.offered.get() + 1);
         self.approve(request).await?;
         Ok(self.always.get())
     }
@@ -139,8 +146,28 @@ const REQUEST: Request<'static> = Request::Sign {
     intent: None,
 };
 
+/// What the screen shows for a request: described by the decoder, with
+/// `warning` if any (consent/view.rs offers "Always allow" only without).
+fn shown(warning: Option<WarningCode>) -> Shown {
+    Shown {
+        kind: IntentKind::Message,
+        title: "Sign message".into(),
+        summary: None,
+        fields: Vec::new(),
+        warnings: warning
+            .map(|code| Warning {
+                code,
+                message: "look closely".into(),
+            })
+            .into_iter()
+            .collect(),
+        raw: None,
+    }
+}
+
 /// Signs `intent`'s request with `tab` (the op records that it ran) and
-/// runs the refresh that follows.
+/// runs the refresh that follows; the screen describes it without a
+/// warning.
 async fn sign<H: HotStorage, S: Shield>(
     tab: &Flows<H, S, MemoryStore, CountingScreen>,
     token: &Tokens,
@@ -148,8 +175,24 @@ async fn sign<H: HotStorage, S: Shield>(
     intent: &Intent,
     parts: &[Intent],
 ) -> Result<String, RpcError> {
+    sign_shown(tab, token, wallet, &shown(None), intent, parts).await
+}
+
+/// [`sign`] with the screen showing `display`.
+async fn sign_shown<H: HotStorage, S: Shield>(
+    tab: &Flows<H, S, MemoryStore, CountingScreen>,
+    token: &Tokens,
+    wallet: &WalletRecord,
+    display: &Shown,
+    intent: &Intent,
+    parts: &[Intent],
+) -> Result<String, RpcError> {
+    let request = Request::Sign {
+        method: "personal_sign",
+        intent: Some(display),
+    };
     let signed = tab
-        .sign_with_key(token, wallet, &REQUEST, intent, parts, sign_op)
+        .sign_with_key(token, wallet, &request, intent, parts, sign_op)
         .await?;
     let address = signed.answer;
     tab.refresh(signed.refresh).await;
@@ -668,4 +711,281 @@ async fn concurrent_signatures_under_a_limit_of_one_show_the_screen_for_the_seco
     let mut log = decisions(&tab, &token, &wallet).await;
     log.sort_by_key(|d| d.as_str());
     assert_eq!(log, vec![Decision::Allowed, Decision::ApprovedOnScreen]);
+}
+
+// "Always allow" as narrow as the screen: each request below that must
+// show the screen again passed without it under the old rule, which
+// allowed the request's kind from the origin on the chain.
+
+const USDC: &str = "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913";
+const ALICE: &str = "0x70997970c51812dc3a010c7d01b50e20d17dc79c";
+const BOB: &str = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+
+/// An operator policy that asks about everything.
+const ASK: &str = r#"{ "version": 1, "default": "ask" }"#;
+
+/// `transfer(to, amount)` of USDC on Base, as the decoder reads it.
+fn usdc_transfer(to: &str, amount: &str) -> Intent {
+    let mut i = transfer(8453, USDC, "0");
+    i.selector = Some("0xa9059cbb".into());
+    i.token_transfers = vec![keyframe_policy::TokenTransfer {
+        token: USDC.into(),
+        to: to.into(),
+        amount: keyframe_policy::Amount::parse(amount).unwrap(),
+    }];
+    i
+}
+
+/// `approve(spender, amount)` of USDC.
+fn usdc_approve(spender: &str, amount: &str) -> Intent {
+    let mut i = transfer(8453, USDC, "0");
+    i.selector = Some("0x095ea7b3".into());
+    i.approvals = vec![keyframe_policy::Approval {
+        token: USDC.into(),
+        spender: spender.into(),
+        amount: keyframe_policy::Amount::parse(amount),
+    }];
+    i
+}
+
+/// Signs `intent` (the screen describing it without a warning) and says
+/// whether the screen was shown for it.
+async fn screened(s: &Setup, intent: &Intent) -> bool {
+    let before = s.screen.shown.get();
+    sign(&s.tab, &s.token, &s.wallet, intent, &[])
+        .await
+        .unwrap();
+    s.screen.shown.get() > before
+}
+
+/// Approves `intent` on the screen with "Always allow" ticked and checks
+/// that the rule was made.
+async fn always_allow(s: &Setup, intent: &Intent) {
+    s.screen.always.set(Some(3600));
+    assert!(screened(s, intent).await);
+    s.screen.always.set(None);
+    let state = s.tab.hot.policy(&s.token, s.wallet.wallet).await.unwrap();
+    assert!(state.user_rules.is_some(), "the rule is stored");
+}
+
+#[tokio::test]
+async fn always_allow_on_a_token_transfer_allows_only_transfers_like_it() {
+    let s = setup(ASK).await;
+    always_allow(&s, &usdc_transfer(ALICE, "1000000")).await;
+
+    assert!(!screened(&s, &usdc_transfer(ALICE, "1000000")).await);
+    assert!(!screened(&s, &usdc_transfer(ALICE, "400000")).await);
+    // Not like it: another recipient, a bigger amount, the native coin,
+    // an approval, native value along with the transfer.
+    assert!(screened(&s, &usdc_transfer(BOB, "1000000")).await);
+    assert!(screened(&s, &usdc_transfer(ALICE, "1000001")).await);
+    assert!(screened(&s, &transfer(8453, ALICE, "1000000000000000000")).await);
+    assert!(screened(&s, &transfer(8453, USDC, "1")).await);
+    assert!(screened(&s, &usdc_approve(BOB, "1000000")).await);
+    let mut with_value = usdc_transfer(ALICE, "1000000");
+    with_value.value = keyframe_policy::Amount::parse("1").unwrap();
+    assert!(screened(&s, &with_value).await);
+    // Another chain, another origin.
+    let mut elsewhere = usdc_transfer(ALICE, "1000000");
+    elsewhere.chain = Some(10);
+    assert!(screened(&s, &elsewhere).await);
+    elsewhere = usdc_transfer(ALICE, "1000000");
+    elsewhere.origin = Some("https://other.example".into());
+    assert!(screened(&s, &elsewhere).await);
+    // Still allowed after all that.
+    assert!(!screened(&s, &usdc_transfer(ALICE, "1000000")).await);
+}
+
+#[tokio::test]
+async fn always_allow_on_a_plain_send_allows_no_call_to_the_same_account() {
+    let s = setup(ASK).await;
+    // 0.01 ETH to the USDC contract (as one would to WETH, to wrap it).
+    always_allow(&s, &transfer(8453, USDC, "10000000000000000")).await;
+
+    assert!(!screened(&s, &transfer(8453, USDC, "10000000000000000")).await);
+    assert!(!screened(&s, &transfer(8453, USDC, "1")).await);
+    assert!(screened(&s, &transfer(8453, USDC, "10000000000000001")).await);
+    assert!(screened(&s, &transfer(8453, ALICE, "1")).await);
+    // A call to the same account with no more value: a transfer of all
+    // its tokens, or a call the decoder cannot read.
+    let mut drain = usdc_transfer(BOB, "1000000000000");
+    drain.value = keyframe_policy::Amount::parse("1").unwrap();
+    assert!(screened(&s, &drain).await);
+    let mut unknown = transfer(8453, USDC, "0");
+    unknown.selector = Some("0xdeadbeef".into());
+    assert!(screened(&s, &unknown).await);
+}
+
+const SYSTEM: &str = "11111111111111111111111111111111";
+const TOKEN: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+const SOL_ALICE: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+const SOL_BOB: &str = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T";
+const SOL_USDC: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
+
+/// A System transfer of `lamports` to `to`.
+fn sol_transfer(to: &str, lamports: u64) -> Intent {
+    let mut i = Intent::new(Kind::SolanaTransaction);
+    i.origin = Some(APP.into());
+    i.programs = vec![SYSTEM.into()];
+    i.to = Some(to.into());
+    i.lamports = keyframe_policy::Amount::from(lamports);
+    i
+}
+
+/// An SPL `TransferChecked` of USDC to `to`.
+fn spl_transfer(to: &str, amount: u64) -> Intent {
+    let mut i = Intent::new(Kind::SolanaTransaction);
+    i.origin = Some(APP.into());
+    i.programs = vec![TOKEN.into()];
+    i.token_transfers = vec![keyframe_policy::TokenTransfer {
+        token: SOL_USDC.into(),
+        to: to.into(),
+        amount: keyframe_policy::Amount::from(amount),
+    }];
+    i
+}
+
+#[tokio::test]
+async fn always_allow_on_a_solana_transfer_allows_only_transfers_like_it() {
+    let s = setup(ASK).await;
+    always_allow(&s, &sol_transfer(SOL_ALICE, 1_000_000)).await;
+    always_allow(&s, &spl_transfer(SOL_ALICE, 5_000_000)).await;
+
+    assert!(!screened(&s, &sol_transfer(SOL_ALICE, 1_000_000)).await);
+    assert!(!screened(&s, &spl_transfer(SOL_ALICE, 5_000_000)).await);
+    assert!(screened(&s, &sol_transfer(SOL_BOB, 1_000_000)).await);
+    assert!(screened(&s, &sol_transfer(SOL_ALICE, 1_000_001)).await);
+    assert!(screened(&s, &spl_transfer(SOL_BOB, 5_000_000)).await);
+    assert!(screened(&s, &spl_transfer(SOL_ALICE, 5_000_001)).await);
+    // The SOL rule's program list: a token transfer along with the SOL.
+    let mut both = sol_transfer(SOL_ALICE, 1_000_000);
+    both.programs.push(TOKEN.into());
+    both.token_transfers = spl_transfer(SOL_BOB, 1).token_transfers;
+    assert!(screened(&s, &both).await);
+    // A System instruction that hands the account over (every lamport,
+    // an unknown destination: intent/policy.rs).
+    let mut assign = sol_transfer(SOL_ALICE, 0);
+    assign.lamports = keyframe_policy::Amount::MAX;
+    assign.to = Some("unknown".into());
+    assert!(screened(&s, &assign).await);
+    // An SPL approval.
+    let mut approve = Intent::new(Kind::SolanaTransaction);
+    approve.origin = Some(APP.into());
+    approve.programs = vec![TOKEN.into()];
+    approve.approvals = vec![keyframe_policy::Approval {
+        token: SOL_USDC.into(),
+        spender: SOL_BOB.into(),
+        amount: None,
+    }];
+    assert!(screened(&s, &approve).await);
+}
+
+/// Typed data on Base under `domain` (name, verifying contract) with
+/// primary type `primary`.
+fn typed(name: &str, contract: &str, primary: &str) -> Intent {
+    let mut i = Intent::new(Kind::EvmTypedData);
+    i.chain = Some(8453);
+    i.origin = Some(APP.into());
+    i.typed_data = Some(keyframe_policy::TypedData {
+        name: Some(name.into()),
+        version: Some("1".into()),
+        chain_id: Some(8453),
+        verifying_contract: Some(contract.into()),
+        primary_type: primary.into(),
+    });
+    i
+}
+
+#[tokio::test]
+async fn always_allow_on_typed_data_allows_only_its_domain_and_type() {
+    let s = setup(ASK).await;
+    always_allow(&s, &typed("Mail", ALICE, "Mail")).await;
+
+    assert!(!screened(&s, &typed("Mail", ALICE, "Mail")).await);
+    assert!(screened(&s, &typed("Mail", ALICE, "Order")).await);
+    assert!(screened(&s, &typed("Mail", BOB, "Mail")).await);
+    assert!(screened(&s, &typed("Other", ALICE, "Mail")).await);
+    // A permit on the same domain and type grants an approval.
+    let mut permit = typed("Mail", ALICE, "Mail");
+    permit.approvals = usdc_approve(BOB, "1").approvals;
+    assert!(screened(&s, &permit).await);
+}
+
+fn sign_in(domain: &str) -> Intent {
+    let mut i = message(8453, APP);
+    i.siwe_domain = Some(domain.into());
+    i
+}
+
+#[tokio::test]
+async fn always_allow_on_a_message_covers_no_sign_in_and_a_sign_in_only_its_domain() {
+    let s = setup(ASK).await;
+    always_allow(&s, &message(8453, APP)).await;
+    assert!(!screened(&s, &message(8453, APP)).await);
+    // A sign-in for another site is a login there, not a plain message.
+    assert!(screened(&s, &sign_in("bank.example")).await);
+
+    let s = setup(ASK).await;
+    always_allow(&s, &sign_in("app.example")).await;
+    assert!(!screened(&s, &sign_in("app.example")).await);
+    assert!(screened(&s, &sign_in("bank.example")).await);
+    assert!(screened(&s, &message(8453, APP)).await);
+}
+
+#[tokio::test]
+async fn no_always_allow_on_a_screen_with_a_warning() {
+    let s = setup(ASK).await;
+    s.screen.always.set(Some(3600));
+    // A sign-in for another site: the screen warns about it.
+    let warned = shown(Some(WarningCode::SiweDomainMismatch));
+    let bank = sign_in("bank.example");
+    for _ in 0..2 {
+        sign_shown(&s.tab, &s.token, &s.wallet, &warned, &bank, &[])
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.screen.shown.get(), 2, "asked every time");
+    assert_eq!(s.screen.offered.get(), 0, "the choice was never offered");
+    let state = s.tab.hot.policy(&s.token, s.wallet.wallet).await.unwrap();
+    assert!(state.user_rules.is_none(), "no rule was made");
+}
+
+#[tokio::test]
+async fn no_always_allow_on_an_approval_or_what_cannot_be_narrowed() {
+    let s = setup(ASK).await;
+    s.screen.always.set(Some(3600));
+    // An approval, a contract creation, a call the intent does not hold
+    // in full, lamports to an unknown destination, a batch of calls to
+    // different accounts; each screen without a warning.
+    let mut create = transfer(8453, ALICE, "1");
+    create.to = None;
+    let mut unknown_call = transfer(8453, USDC, "0");
+    unknown_call.selector = Some("0xdeadbeef".into());
+    let mut assign = sol_transfer(SOL_ALICE, 0);
+    assign.lamports = keyframe_policy::Amount::MAX;
+    assign.to = Some("unknown".into());
+    for intent in [
+        usdc_approve(BOB, "1000000"),
+        create,
+        unknown_call,
+        assign.clone(),
+    ] {
+        sign(&s.tab, &s.token, &s.wallet, &intent, &[])
+            .await
+            .unwrap();
+    }
+    let parts = [transfer(8453, ALICE, "1"), transfer(8453, BOB, "1")];
+    let mut whole = transfer(8453, ALICE, "2");
+    whole.to = None;
+    sign(&s.tab, &s.token, &s.wallet, &whole, &parts)
+        .await
+        .unwrap();
+    assert_eq!(s.screen.offered.get(), 0, "the choice was never offered");
+    assert_eq!(s.screen.shown.get(), 5);
+    let state = s.tab.hot.policy(&s.token, s.wallet.wallet).await.unwrap();
+    assert!(state.user_rules.is_none(), "no rule was made");
+    // And each is asked again.
+    s.screen.always.set(None);
+    assert!(screened(&s, &usdc_approve(BOB, "1000000")).await);
+    assert!(screened(&s, &assign).await);
 }

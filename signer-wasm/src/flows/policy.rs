@@ -22,13 +22,17 @@
 //! key hot storage registered for the wallet is ignored. They are written
 //! only here, when the user ticks "Always allow" on the screen, after the
 //! signature the screen was for (the authority key exists only while the
-//! key is rebuilt).
+//! key is rebuilt); each rule allows only requests like the one on the
+//! screen, and the choice is offered only where such a rule can be made
+//! (docs/policy.md, "The user's rules").
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
-use keyframe_policy::document::{Limit, Rule, When};
-use keyframe_policy::{Document, Effect, Evaluation, Intent as PolicyIntent, Layers, Policy};
+use keyframe_policy::document::{Limit, Rule, TokenMatch, TypedMatch, When};
+use keyframe_policy::{
+    Amount, Document, Effect, Evaluation, Intent as PolicyIntent, Kind, Layers, Policy,
+};
 use keyframe_wire::policy::{
     ActivityReport, ApprovalRequest, Decision, PolicyState, RuleRef, SignedUserRules,
 };
@@ -37,6 +41,7 @@ use super::types::Tokens;
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult};
 use super::{Shield, WalletRecord};
 use crate::authority::WalletAuthority;
+use crate::consent::view::offers_always_allow;
 use crate::shares::DeviceId;
 
 /// How many requests an "always allow" rule lets through per day.
@@ -158,23 +163,134 @@ fn denial(evaluation: &Evaluation) -> String {
     }
 }
 
-/// The "always allow" rule for `intent` for `secs` from `now`: this kind
-/// of request, from this origin, on this chain, at most
-/// [`ALWAYS_ALLOW_PER_DAY`] a day.
-fn always_allow_rule(intent: &PolicyIntent, now: u64, secs: u64) -> Option<Rule> {
-    let origin = intent.origin.clone()?;
+/// ERC-20 `transfer(address,uint256)`: the one call whose every argument
+/// the intent holds (token, recipient, amount), so a rule can say "this
+/// call again". `transferFrom` leaves out whose tokens move, the NFT
+/// transfers their token id (signer-wasm/src/intent/policy.rs).
+const ERC20_TRANSFER: &str = "0xa9059cbb";
+
+/// `a` as an upper bound, or `None` for an amount counted as everything
+/// (docs/policy.md, "What counts"): no bound narrows it.
+fn bound(a: Amount) -> Option<String> {
+    (a != Amount::MAX).then(|| a.to_string())
+}
+
+/// Each token movement of `i` as one entry (token, recipient, at most the
+/// amount shown); `Some(None)` when it moves none, `None` when an amount
+/// cannot be bounded.
+fn token_bounds(i: &PolicyIntent) -> Option<Option<Vec<TokenMatch>>> {
+    let entries = i
+        .token_transfers
+        .iter()
+        .map(|t| {
+            Some(TokenMatch {
+                token: Some(t.token.clone()),
+                to: Some(vec![t.to.clone()]),
+                at_most: Some(bound(t.amount)?),
+                at_least: None,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((!entries.is_empty()).then_some(entries))
+}
+
+/// The conditions of an "always allow" rule for `i` (a batch: with its
+/// transactions `parts`): what the screen showed, so that the rule lets
+/// through only requests like this one (docs/policy.md, "The user's
+/// rules"). `None` for a request that cannot be narrowed so: one that
+/// grants an approval, whose destination or amounts are unknown, or whose
+/// call the intent does not hold in full.
+fn always_allow_when(i: &PolicyIntent, parts: &[PolicyIntent]) -> Option<When> {
+    if i.raw_digest || !i.approvals.is_empty() {
+        return None;
+    }
+    let mut when = When {
+        kinds: Some(vec![i.kind]),
+        chains: i.chain.map(|c| vec![c]),
+        origins: Some(vec![i.origin.clone()?]),
+        approvals: Some(false),
+        ..When::default()
+    };
+    match i.kind {
+        Kind::EvmTransaction => {
+            // A batch names `to` and `selector` only when all its calls
+            // share them (intent/policy.rs, `evm_batch_intent`): one whose
+            // calls differ is not one request to narrow.
+            if parts
+                .iter()
+                .any(|p| p.to != i.to || p.selector != i.selector || !p.approvals.is_empty())
+            {
+                return None;
+            }
+            // No `to`: a contract creation.
+            when.to = Some(vec![i.to.clone()?]);
+            match i.selector.as_deref() {
+                // A plain transfer: without `contract_call: false` the rule
+                // would let any call to the same account through (a token
+                // contract's `transfer` of everything, say).
+                None => when.contract_call = Some(false),
+                Some(ERC20_TRANSFER) if !i.token_transfers.is_empty() => {
+                    when.selectors = Some(vec![ERC20_TRANSFER.to_owned()]);
+                }
+                Some(_) => return None,
+            }
+            when.value_at_most = Some(bound(i.value)?);
+            when.token_transfers = token_bounds(i)?;
+        }
+        Kind::SolanaTransaction => {
+            if i.programs.is_empty() {
+                return None;
+            }
+            when.programs = Some(i.programs.clone());
+            when.lamports_at_most = Some(bound(i.lamports)?);
+            match &i.to {
+                Some(to) => when.to = Some(vec![to.clone()]),
+                // Lamports to several accounts: no `to` says where they
+                // may go.
+                None if !i.lamports.is_zero() => return None,
+                None => {}
+            }
+            when.token_transfers = token_bounds(i)?;
+        }
+        Kind::EvmTypedData => {
+            let td = i.typed_data.as_ref()?;
+            if td.name.is_none() && td.verifying_contract.is_none() {
+                return None;
+            }
+            when.typed_data = Some(TypedMatch {
+                names: td.name.clone().map(|n| vec![n]),
+                verifying_contracts: td.verifying_contract.clone().map(|c| vec![c]),
+                primary_types: Some(vec![td.primary_type.clone()]),
+            });
+        }
+        // A message moves nothing; but a sign-in is a login at its domain,
+        // so a rule for plain messages never covers one (`siwe: false`).
+        Kind::EvmMessage | Kind::SolanaMessage => match &i.siwe_domain {
+            Some(d) => when.siwe_domains = Some(vec![d.clone()]),
+            None => when.siwe = Some(false),
+        },
+    }
+    Some(when)
+}
+
+/// The "always allow" rule for `intent` (and a batch's `parts`) for
+/// `secs` from `now`: requests like this one ([`always_allow_when`]), from
+/// this origin, on this chain, at most [`ALWAYS_ALLOW_PER_DAY`] a day.
+/// `None` when the intent cannot be narrowed.
+fn always_allow_rule(
+    intent: &PolicyIntent,
+    parts: &[PolicyIntent],
+    now: u64,
+    secs: u64,
+) -> Option<Rule> {
     let until = now.saturating_add(secs.clamp(60, ALWAYS_ALLOW_MAX_SECS));
-    Some(Rule {
+    let mut when = always_allow_when(intent, parts)?;
+    when.until = Some(until);
+    let rule = Rule {
         id: format!("always-{}-{until}", intent.kind.as_str()),
         effect: Effect::Allow,
         silent: false,
-        when: When {
-            kinds: Some(vec![intent.kind]),
-            chains: intent.chain.map(|c| vec![c]),
-            origins: Some(vec![origin]),
-            until: Some(until),
-            ..When::default()
-        },
+        when,
         limits: vec![Limit {
             window: "24h".to_owned(),
             value_at_most: None,
@@ -183,14 +299,37 @@ fn always_allow_rule(intent: &PolicyIntent, now: u64, secs: u64) -> Option<Rule>
             token: None,
             amount_at_most: None,
         }],
+    };
+    // Valid on its own, or the intent cannot be narrowed: a destination
+    // the decoder could not name ("unknown", an unresolved lookup-table
+    // account) is no address a rule can list.
+    Policy::new(Document {
+        version: 1,
+        default: Effect::Ask,
+        rules: vec![rule.clone()],
     })
+    .ok()?;
+    Some(rule)
 }
 
 impl Judgement {
+    /// Whether the screen for `request` may offer "Always allow": it shows
+    /// no warning (consent/view.rs) and the intent can be narrowed to
+    /// requests like it.
+    fn offers_always_allow(&self, request: &Request<'_>, parts: &[PolicyIntent]) -> bool {
+        offers_always_allow(request)
+            && always_allow_rule(&self.evaluation.intent, parts, self.now, 0).is_some()
+    }
+
     /// The user rules after an "always allow" of `secs` for the intent:
     /// the verified rules without the expired ones, and the new rule.
-    fn grant(&self, secs: u64) -> Option<Grant> {
-        let rule = always_allow_rule(&self.evaluation.intent, self.now, secs)?;
+    /// Checked again here whatever the consent answered, so a choice for a
+    /// request the screen may not offer it for makes no rule.
+    fn grant(&self, secs: u64, request: &Request<'_>, parts: &[PolicyIntent]) -> Option<Grant> {
+        if !offers_always_allow(request) {
+            return None;
+        }
+        let mut rule = always_allow_rule(&self.evaluation.intent, parts, self.now, secs)?;
         let mut document = self
             .current
             .as_ref()
@@ -203,11 +342,23 @@ impl Judgement {
         let now = self.now;
         document
             .rules
-            .retain(|r| r.when.until.is_none_or(|u| u > now) && r.id != rule.id);
+            .retain(|r| r.when.until.is_none_or(|u| u > now));
+        // Rules are narrow now, so two made in the same second must not
+        // replace each other.
+        let base = rule.id.clone();
+        let mut n = 1;
+        while document.rules.iter().any(|r| r.id == rule.id) {
+            n += 1;
+            rule.id = format!("{base}-{n}");
+        }
         document.rules.push(rule);
         // Checked now, so a document the services would refuse is never
         // signed.
         Policy::new(document.clone()).ok()?;
+        let size = serde_json::to_string(&document).ok()?.len();
+        if size > keyframe_wire::policy::USER_RULES_MAX_BYTES {
+            return None;
+        }
         Some(Grant {
             version: self.stored_version + 1,
             document,
@@ -289,11 +440,24 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             grant,
             on_screen,
         };
-        let ask = async || match self.consent.approve_sign(request).await {
-            Ok(always) => Ok(judged(None, always.and_then(|s| judgement.grant(s)), true)),
-            Err(err) => {
-                self.rejected(token, wallet, device, intent, &err).await;
-                Err(err)
+        // The choice is offered only where it can make a narrow rule.
+        let offer = judgement.offers_always_allow(request, parts);
+        let ask = async || {
+            let answer = if offer {
+                self.consent.approve_sign(request).await
+            } else {
+                self.consent.approve(request).await.map(|()| None)
+            };
+            match answer {
+                Ok(always) => Ok(judged(
+                    None,
+                    always.and_then(|s| judgement.grant(s, request, parts)),
+                    true,
+                )),
+                Err(err) => {
+                    self.rejected(token, wallet, device, intent, &err).await;
+                    Err(err)
+                }
             }
         };
         match e.effect {
@@ -359,5 +523,281 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             rule,
         };
         let _ = self.hot.report(token, &body).await;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::intent::{Intent as Shown, IntentKind, Warning, WarningCode};
+    use keyframe_policy::{Approval, TokenTransfer, TypedData};
+
+    const NOW: u64 = 1_767_225_600;
+    const APP: &str = "https://app.example";
+    const USDC: &str = "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913";
+    const ALICE: &str = "0x70997970c51812dc3a010c7d01b50e20d17dc79c";
+    const SOL_ALICE: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+    const SYSTEM: &str = "11111111111111111111111111111111";
+    const TOKEN: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+
+    fn judgement(intent: &PolicyIntent) -> Judgement {
+        let operator = Policy::default();
+        let layers = Layers {
+            operator: &operator,
+            user: None,
+        };
+        Judgement {
+            evaluation: keyframe_policy::evaluate(&layers, intent, &[], NOW),
+            user_rules: UserRules::None,
+            current: None,
+            stored_version: 0,
+            now: NOW,
+        }
+    }
+
+    fn shown(warnings: Vec<Warning>) -> Shown {
+        Shown {
+            kind: IntentKind::EvmTransaction,
+            title: "Sign transaction".into(),
+            summary: None,
+            fields: Vec::new(),
+            warnings,
+            raw: None,
+        }
+    }
+
+    /// The rule a tick on `intent`'s screen (no warning) makes, if any.
+    fn granted(intent: &PolicyIntent, parts: &[PolicyIntent]) -> Option<Rule> {
+        let display = shown(Vec::new());
+        let request = Request::Sign {
+            method: "eth_signTransaction",
+            intent: Some(&display),
+        };
+        let j = judgement(intent);
+        assert_eq!(
+            j.offers_always_allow(&request, parts),
+            always_allow_rule(intent, parts, NOW, 3600).is_some()
+        );
+        let grant = j.grant(3600, &request, parts)?;
+        assert_eq!(grant.version, 1);
+        grant.document.rules.into_iter().next()
+    }
+
+    fn evm(to: Option<&str>, wei: u64) -> PolicyIntent {
+        let mut i = PolicyIntent::new(Kind::EvmTransaction);
+        i.chain = Some(8453);
+        i.origin = Some(APP.into());
+        i.to = to.map(str::to_owned);
+        i.value = Amount::from(wei);
+        i
+    }
+
+    fn usdc_transfer(amount: u64) -> PolicyIntent {
+        let mut i = evm(Some(USDC), 0);
+        i.selector = Some(ERC20_TRANSFER.into());
+        i.token_transfers = vec![TokenTransfer {
+            token: USDC.into(),
+            to: ALICE.into(),
+            amount: Amount::from(amount),
+        }];
+        i
+    }
+
+    fn sol(to: Option<&str>, lamports: Amount) -> PolicyIntent {
+        let mut i = PolicyIntent::new(Kind::SolanaTransaction);
+        i.origin = Some(APP.into());
+        i.programs = vec![SYSTEM.into()];
+        i.to = to.map(str::to_owned);
+        i.lamports = lamports;
+        i
+    }
+
+    #[test]
+    fn the_rule_holds_what_the_screen_showed() {
+        let rule = granted(&usdc_transfer(1_000_000), &[]).unwrap();
+        assert_eq!(rule.id, format!("always-evm_transaction-{}", NOW + 3600));
+        assert_eq!(
+            rule.when,
+            When {
+                kinds: Some(vec![Kind::EvmTransaction]),
+                chains: Some(vec![8453]),
+                origins: Some(vec![APP.into()]),
+                to: Some(vec![USDC.into()]),
+                selectors: Some(vec![ERC20_TRANSFER.into()]),
+                value_at_most: Some("0".into()),
+                token_transfers: Some(vec![TokenMatch {
+                    token: Some(USDC.into()),
+                    to: Some(vec![ALICE.into()]),
+                    at_most: Some("1000000".into()),
+                    at_least: None,
+                }]),
+                approvals: Some(false),
+                until: Some(NOW + 3600),
+                ..When::default()
+            }
+        );
+        assert_eq!(rule.limits[0].count_at_most, Some(ALWAYS_ALLOW_PER_DAY));
+
+        let send = granted(&evm(Some(ALICE), 5), &[]).unwrap().when;
+        assert_eq!(
+            (send.contract_call, send.value_at_most, send.selectors),
+            (Some(false), Some("5".into()), None)
+        );
+
+        let s = granted(&sol(Some(SOL_ALICE), Amount::from(7u64)), &[])
+            .unwrap()
+            .when;
+        assert_eq!(
+            (s.programs, s.lamports_at_most, s.to, s.chains),
+            (
+                Some(vec![SYSTEM.into()]),
+                Some("7".into()),
+                Some(vec![SOL_ALICE.into()]),
+                None
+            )
+        );
+
+        let mut typed = PolicyIntent::new(Kind::EvmTypedData);
+        typed.chain = Some(8453);
+        typed.origin = Some(APP.into());
+        typed.typed_data = Some(TypedData {
+            name: Some("Mail".into()),
+            version: None,
+            chain_id: Some(8453),
+            verifying_contract: Some(ALICE.into()),
+            primary_type: "Mail".into(),
+        });
+        let t = granted(&typed, &[]).unwrap().when;
+        assert_eq!(
+            t.typed_data,
+            Some(TypedMatch {
+                names: Some(vec!["Mail".into()]),
+                verifying_contracts: Some(vec![ALICE.into()]),
+                primary_types: Some(vec!["Mail".into()]),
+            })
+        );
+
+        let mut message = PolicyIntent::new(Kind::EvmMessage);
+        message.chain = Some(8453);
+        message.origin = Some(APP.into());
+        let m = granted(&message, &[]).unwrap().when;
+        assert_eq!((m.siwe, m.siwe_domains), (Some(false), None));
+        message.siwe_domain = Some("app.example".into());
+        let m = granted(&message, &[]).unwrap().when;
+        assert_eq!(
+            (m.siwe, m.siwe_domains),
+            (None, Some(vec!["app.example".into()]))
+        );
+
+        // A batch of calls alike is narrowed as its whole.
+        let part = usdc_transfer(1);
+        let mut whole = usdc_transfer(1);
+        whole.token_transfers.extend(part.token_transfers.clone());
+        assert!(granted(&whole, &[part.clone(), part]).is_some());
+    }
+
+    #[test]
+    fn a_grant_is_refused_where_the_intent_cannot_be_narrowed() {
+        let mut cannot: Vec<(&str, PolicyIntent)> = Vec::new();
+        let mut approve = evm(Some(USDC), 0);
+        approve.selector = Some("0x095ea7b3".into());
+        approve.approvals = vec![Approval {
+            token: USDC.into(),
+            spender: ALICE.into(),
+            amount: Some(Amount::from(1u64)),
+        }];
+        cannot.push(("an approval", approve));
+        cannot.push(("a contract creation", evm(None, 0)));
+        let mut unknown = evm(Some(USDC), 0);
+        unknown.selector = Some("0xdeadbeef".into());
+        cannot.push(("a call the intent does not hold", unknown));
+        let mut from = usdc_transfer(1);
+        from.selector = Some("0x23b872dd".into());
+        cannot.push(("transferFrom (whose tokens?)", from));
+        cannot.push(("a value counted as everything", evm(Some(ALICE), 0)));
+        if let Some((_, i)) = cannot.last_mut() {
+            i.value = Amount::MAX;
+        }
+        cannot.push((
+            "lamports to an unknown destination",
+            sol(Some("unknown"), Amount::MAX),
+        ));
+        cannot.push((
+            "lamports to several accounts",
+            sol(None, Amount::from(5u64)),
+        ));
+        let mut unresolved = sol(None, Amount::ZERO);
+        unresolved.programs = vec![TOKEN.into()];
+        unresolved.token_transfers = vec![TokenTransfer {
+            token: SOL_ALICE.into(),
+            to: format!("unresolved:{SOL_ALICE}:3"),
+            amount: Amount::from(1u64),
+        }];
+        cannot.push(("a token recipient the decoder cannot name", unresolved));
+        let mut typed = PolicyIntent::new(Kind::EvmTypedData);
+        typed.origin = Some(APP.into());
+        typed.typed_data = Some(TypedData {
+            name: None,
+            version: None,
+            chain_id: None,
+            verifying_contract: None,
+            primary_type: "Mail".into(),
+        });
+        cannot.push(("typed data with no domain to name", typed));
+        let mut digest = PolicyIntent::new(Kind::EvmMessage);
+        digest.origin = Some(APP.into());
+        digest.raw_digest = true;
+        cannot.push(("a raw digest", digest));
+        cannot.push(("no origin", PolicyIntent::new(Kind::SolanaMessage)));
+        for (what, intent) in &cannot {
+            assert!(granted(intent, &[]).is_none(), "{what}");
+        }
+        // A batch whose calls go to different accounts.
+        let (a, b) = (evm(Some(ALICE), 1), evm(Some(USDC), 1));
+        assert!(granted(&evm(None, 2), &[a, b]).is_none(), "a mixed batch");
+
+        // A screen with a warning makes no rule, whatever the consent says.
+        let display = shown(vec![Warning {
+            code: WarningCode::UnknownContractCall,
+            message: "unknown".into(),
+        }]);
+        let request = Request::Sign {
+            method: "eth_signTransaction",
+            intent: Some(&display),
+        };
+        let j = judgement(&usdc_transfer(1));
+        assert!(!j.offers_always_allow(&request, &[]));
+        assert!(j.grant(3600, &request, &[]).is_none());
+        let undescribed = Request::Sign {
+            method: "eth_signTransaction",
+            intent: None,
+        };
+        assert!(j.grant(3600, &undescribed, &[]).is_none());
+    }
+
+    #[test]
+    fn rules_made_in_the_same_second_keep_each_other() {
+        let display = shown(Vec::new());
+        let request = Request::Sign {
+            method: "eth_signTransaction",
+            intent: Some(&display),
+        };
+        let first = judgement(&usdc_transfer(1))
+            .grant(3600, &request, &[])
+            .unwrap();
+        let mut j = judgement(&evm(Some(ALICE), 1));
+        j.current = Some((first.version, first.document));
+        j.stored_version = first.version;
+        let second = j.grant(3600, &request, &[]).unwrap();
+        assert_eq!(second.version, 2);
+        let ids: Vec<_> = second
+            .document
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        let base = format!("always-evm_transaction-{}", NOW + 3600);
+        assert_eq!(ids, vec![base.clone(), format!("{base}-2")]);
     }
 }
