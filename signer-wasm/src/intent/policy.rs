@@ -4,7 +4,7 @@
 //! consent screen's descriptions use, so a request the screen would refuse
 //! is refused here, a transaction cannot pass as a message, and what the
 //! policy judges is what would be signed. Pure; tested natively on the
-//! decoders' own vectors (tests/intent_policy.rs).
+//! decoders' own vectors (signer-wasm/tests/intent/policy.rs).
 
 use super::abi::Args;
 use super::calldata::{
@@ -14,7 +14,7 @@ use super::calldata::{
 };
 use super::permit::permit_grants;
 use super::siwe::{SIWE_MARKER, parse_siwe};
-use super::sol::parse_transaction;
+use super::sol::{SolTx, parse_transaction};
 use super::sol_ix::{Account, SYSTEM, TOKEN, TOKEN_2022};
 use super::typed::{json_address, json_u256, read_types};
 use super::{Context, bad};
@@ -261,8 +261,49 @@ fn account_text(a: &Account) -> String {
     }
 }
 
+/// Where nothing can be named: not a base58 address, so no address list
+/// (`to`, `spenders`, a `token_transfers` entry's `to`) matches it.
+const UNKNOWN: &str = "unknown";
+
 fn u64_le(b: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?))
+}
+
+/// A token instruction that is not read ([`TokenMove::Unbounded`]): it may
+/// move every token of every account it names, hand them over, or move
+/// lamports (a wrapped-SOL account's tokens are its lamports;
+/// WithdrawExcessLamports and UnwrapLamports pay them out). So it counts as
+/// all of that at once, and every rule that bounds what leaves the wallet
+/// refuses it: every lamport to an unknown destination (`lamports_at_most`,
+/// lamport limits, `to`); every token of each account it names, its mint
+/// among them when it names one, moved to an unknown account
+/// (`token_transfers` entries with `to` or `at_most`, a limit on any of
+/// those mints); and an approval of everything to an unknown spender
+/// (`approvals: false`, `spenders`, `approval_at_most`; `spenders_not_in`
+/// denies it).
+fn everything(i: &mut Intent, destinations: &mut Vec<String>, accounts: &[u8], tx: &SolTx) {
+    i.lamports = Amount::MAX;
+    destinations.push(UNKNOWN.to_owned());
+    let mut tokens: Vec<String> = accounts
+        .iter()
+        .map(|a| account_text(&tx.account(*a)))
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    if tokens.is_empty() {
+        tokens.push(UNKNOWN.to_owned());
+    }
+    i.token_transfers
+        .extend(tokens.into_iter().map(|token| TokenTransfer {
+            token,
+            to: UNKNOWN.to_owned(),
+            amount: Amount::MAX,
+        }));
+    i.approvals.push(Approval {
+        token: UNKNOWN.to_owned(),
+        spender: UNKNOWN.to_owned(),
+        amount: None,
+    });
 }
 
 /// What a System instruction does with lamports. The layouts are bincode:
@@ -328,14 +369,134 @@ fn system_move(data: &[u8]) -> SystemMove {
     }
 }
 
+/// What an SPL Token or Token-2022 instruction does with tokens, by its
+/// tag (the first data byte) and the layout the programs define for it
+/// (tags 0 to 24 are the same in both). Account numbers are positions in
+/// the instruction's account list.
+enum TokenMove {
+    /// `amount` of the token that account `token` stands for goes to
+    /// account `to`; `to: None` destroys it (a burn).
+    Tokens {
+        token: usize,
+        to: Option<usize>,
+        amount: u64,
+    },
+    /// Account `spender` may move `amount` of the tokens of account
+    /// `token`.
+    Approve {
+        token: usize,
+        spender: usize,
+        amount: u64,
+    },
+    /// `SetAuthority` of account 0: the new authority, `None` when it is
+    /// removed.
+    Authority(Option<[u8; 32]>),
+    /// `CloseAccount`: account 0's lamports go to account 1.
+    Close,
+    /// Moves nothing and grants nothing.
+    Nothing,
+    /// Not one of the instructions read here, or not in its exact layout:
+    /// counted as everything (fail closed).
+    Unbounded,
+}
+
+fn token_move(data: &[u8], token_2022: bool) -> TokenMove {
+    let Some((tag, rest)) = data.split_first() else {
+        return TokenMove::Unbounded;
+    };
+    let n = rest.len();
+    // Exactly `len` bytes after the tag, the amount first, or not read.
+    let amount = |len: usize| u64_le(rest).filter(|_| n == len);
+    let tokens = |len: usize, token: usize, to: Option<usize>| match amount(len) {
+        Some(amount) => TokenMove::Tokens { token, to, amount },
+        None => TokenMove::Unbounded,
+    };
+    let approve = |len: usize, token: usize, spender: usize| match amount(len) {
+        Some(amount) => TokenMove::Approve {
+            token,
+            spender,
+            amount,
+        },
+        None => TokenMove::Unbounded,
+    };
+    let exact = |ok: bool, read: TokenMove| if ok { read } else { TokenMove::Unbounded };
+    let nothing = |ok: bool| exact(ok, TokenMove::Nothing);
+    match tag {
+        // InitializeMint, InitializeMint2 { decimals, mint_authority,
+        // freeze_authority: COption }: a new mint, no one's tokens yet.
+        0 | 20 => nothing(matches!((n, rest.get(33)), (34, Some(0)) | (66, Some(1)))),
+        // InitializeAccount, Revoke (takes a delegate's right away),
+        // FreezeAccount, ThawAccount, SyncNative (a wrapped-SOL account's
+        // balance catches up with its lamports), InitializeImmutableOwner.
+        1 | 5 | 10 | 11 | 17 | 22 => nothing(n == 0),
+        // InitializeMultisig, InitializeMultisig2 { m }.
+        2 | 19 => nothing(n == 1),
+        // InitializeAccount2, InitializeAccount3 { owner }: a new token
+        // account; the lamports that fund it are counted where they move
+        // (System `CreateAccount`).
+        16 | 18 => nothing(n == 32),
+        // Transfer { amount }: [source, destination, authority]. It names
+        // no mint: the source token account stands for the token.
+        3 => tokens(8, 0, Some(1)),
+        // TransferChecked { amount, decimals }: [source, mint,
+        // destination, authority].
+        12 => tokens(9, 1, Some(2)),
+        // MintTo { amount }, MintToChecked: [mint, destination, authority]:
+        // new tokens of the mint go to the destination.
+        7 => tokens(8, 0, Some(1)),
+        14 => tokens(9, 0, Some(1)),
+        // Burn { amount }, BurnChecked: [account, mint, authority]: the
+        // tokens are destroyed, as good as sent where no one is named.
+        8 => tokens(8, 1, None),
+        15 => tokens(9, 1, None),
+        // Approve { amount }: [source, delegate, owner]; ApproveChecked:
+        // [source, mint, delegate, owner].
+        4 => approve(8, 0, 1),
+        13 => approve(9, 1, 2),
+        // SetAuthority { authority_type, new_authority: COption }.
+        6 => match rest {
+            [_, 0] => TokenMove::Authority(None),
+            [_, 1, key @ ..] => <[u8; 32]>::try_from(key)
+                .map_or(TokenMove::Unbounded, |k| TokenMove::Authority(Some(k))),
+            _ => TokenMove::Unbounded,
+        },
+        // CloseAccount: [account, destination, authority].
+        9 => exact(n == 0, TokenMove::Close),
+        // Token-2022 TransferFeeExtension (26), TransferCheckedWithFee (1)
+        // { amount, decimals, fee }: [source, mint, destination,
+        // authority]. The source gives up `amount`; the fee is withheld
+        // out of it at the destination.
+        26 if token_2022 => match rest {
+            [1, tail @ ..] if tail.len() == 17 => match u64_le(tail) {
+                Some(amount) => TokenMove::Tokens {
+                    token: 1,
+                    to: Some(2),
+                    amount,
+                },
+                None => TokenMove::Unbounded,
+            },
+            _ => TokenMove::Unbounded,
+        },
+        // Everything else: the Token-2022 extensions (withdrawing withheld
+        // fees, confidential transfers, Reallocate, CPI guard, ...),
+        // WithdrawExcessLamports, UnwrapLamports, Batch (any instructions
+        // at once), the token-metadata and token-group interfaces, and the
+        // read-only queries (GetAccountDataSize, AmountToUiAmount,
+        // UiAmountToAmount), which a wallet has no need to sign.
+        _ => TokenMove::Unbounded,
+    }
+}
+
 /// A Solana transaction: its programs (each once, in order), the lamports
 /// System instructions move, their destination when there is exactly one,
-/// SPL `TransferChecked` movements by mint, and SPL approvals. A System
-/// instruction that hands over an account or an authority, or that this
-/// does not read, counts as every lamport (`Amount::MAX`) to an unknown
-/// destination; an SPL `SetAuthority` to someone else and a `CloseAccount`
-/// to someone else's account are approvals of every token of the account
-/// (no amount).
+/// SPL Token and Token-2022 movements (transfers, mints, burns) and
+/// approvals. A System instruction that hands over an account or an
+/// authority, or that this does not read, counts as every lamport
+/// (`Amount::MAX`) to an unknown destination; an SPL `SetAuthority` to
+/// someone else and a `CloseAccount` to someone else's account are
+/// approvals of every token of the account (no amount); a token
+/// instruction this does not read counts as everything (`token_move`,
+/// docs/policy.md "What counts").
 pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
     // The screen's decoder first: what it refuses (bad instruction data
     // included) is refused here too.
@@ -356,8 +517,8 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
                 .get(n)
                 .is_some_and(|a| matches!(parsed.account(*a), Account::Key(k) if mine(&k)))
         };
-        match (id.as_str(), data.first()) {
-            (SYSTEM, _) => match system_move(data) {
+        match id.as_str() {
+            SYSTEM => match system_move(data) {
                 SystemMove::Lamports { lamports, to } => {
                     i.lamports = i.lamports.saturating_add(Amount::from(lamports));
                     destinations.extend(acct(to));
@@ -365,78 +526,70 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
                 SystemMove::Nothing => {}
                 SystemMove::Unbounded => {
                     i.lamports = Amount::MAX;
-                    // Not a base58 address, so no address list matches it.
-                    destinations.push("unknown".to_owned());
+                    destinations.push(UNKNOWN.to_owned());
                 }
             },
-            (TOKEN | TOKEN_2022, Some(6)) => {
-                // SetAuthority { authority_type, new_authority: COption }:
-                // [account or mint, current authority, …]. A new authority
-                // other than the wallet may move everything the account
-                // holds (or mint, freeze, close it); removing one grants
-                // nothing.
-                let new = data
-                    .get(2..35)
-                    .and_then(|d| d.split_first())
-                    .filter(|(some, _)| **some == 1)
-                    .and_then(|(_, k)| <[u8; 32]>::try_from(k).ok());
-                if let (Some(token), Some(new)) = (acct(0), new)
-                    && !mine(&new)
-                {
-                    i.approvals.push(Approval {
-                        token,
-                        spender: bs58::encode(new).into_string(),
-                        amount: None,
-                    });
-                }
-            }
-            (TOKEN | TOKEN_2022, Some(9)) => {
-                // CloseAccount: [account, destination, authority]. Its
-                // lamports (all of a wrapped-SOL account's) go to the
-                // destination: harmless only when that is the wallet.
-                if let (Some(token), Some(to)) = (acct(0), acct(1))
-                    && !is_me(1)
-                {
-                    i.approvals.push(Approval {
-                        token,
-                        spender: to,
-                        amount: None,
-                    });
-                }
-            }
-            (TOKEN | TOKEN_2022, Some(12)) => {
-                if let (Some(mint), Some(to), Some(v)) = (acct(1), acct(2), u64_le(&data[1..])) {
-                    i.token_transfers.push(TokenTransfer {
-                        token: mint,
-                        to,
-                        amount: Amount::from(v),
-                    });
-                }
-            }
-            (TOKEN | TOKEN_2022, Some(3)) => {
-                // An unchecked transfer names no mint: the source token
-                // account stands for the token.
-                if let (Some(src), Some(to), Some(v)) = (acct(0), acct(1), u64_le(&data[1..])) {
-                    i.token_transfers.push(TokenTransfer {
-                        token: src,
-                        to,
-                        amount: Amount::from(v),
-                    });
-                }
-            }
-            (TOKEN | TOKEN_2022, Some(c @ (4 | 13))) => {
-                let (token, delegate) = if *c == 13 {
-                    (acct(1), acct(2))
-                } else {
-                    (acct(0), acct(1))
-                };
-                if let (Some(token), Some(spender), Some(v)) = (token, delegate, u64_le(&data[1..]))
-                {
-                    i.approvals.push(Approval {
+            TOKEN | TOKEN_2022 => {
+                let read = match token_move(data, id == TOKEN_2022) {
+                    TokenMove::Tokens { token, to, amount } => {
+                        // A burn has no recipient: no `to` list names it.
+                        let to = match to {
+                            Some(n) => acct(n),
+                            None => Some(UNKNOWN.to_owned()),
+                        };
+                        acct(token).zip(to).map(|(token, to)| {
+                            i.token_transfers.push(TokenTransfer {
+                                token,
+                                to,
+                                amount: Amount::from(amount),
+                            })
+                        })
+                    }
+                    TokenMove::Approve {
                         token,
                         spender,
-                        amount: Some(Amount::from(v)),
-                    });
+                        amount,
+                    } => acct(token).zip(acct(spender)).map(|(token, spender)| {
+                        i.approvals.push(Approval {
+                            token,
+                            spender,
+                            amount: Some(Amount::from(amount)),
+                        })
+                    }),
+                    // SetAuthority: [account or mint, current authority,
+                    // ...]. A new authority other than the wallet may move
+                    // everything the account holds (or mint, freeze, close
+                    // it); removing one grants nothing.
+                    TokenMove::Authority(new) => acct(0).map(|token| {
+                        if let Some(new) = new
+                            && !mine(&new)
+                        {
+                            i.approvals.push(Approval {
+                                token,
+                                spender: bs58::encode(new).into_string(),
+                                amount: None,
+                            });
+                        }
+                    }),
+                    // CloseAccount: its lamports (all of a wrapped-SOL
+                    // account's) go to the destination: harmless only when
+                    // that is the wallet.
+                    TokenMove::Close => acct(0).zip(acct(1)).map(|(token, to)| {
+                        if !is_me(1) {
+                            i.approvals.push(Approval {
+                                token,
+                                spender: to,
+                                amount: None,
+                            });
+                        }
+                    }),
+                    TokenMove::Nothing => Some(()),
+                    // An account missing from the list is as unread as
+                    // unknown data.
+                    TokenMove::Unbounded => None,
+                };
+                if read.is_none() {
+                    everything(&mut i, &mut destinations, accounts, &parsed);
                 }
             }
             _ => {}

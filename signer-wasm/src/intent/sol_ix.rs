@@ -1,10 +1,11 @@
 //! Solana instructions by program: System `Transfer` and `CreateAccount`;
 //! SPL Token and Token-2022 `Transfer`, `Approve`, `TransferChecked`,
-//! `ApproveChecked`; Associated Token Account `Create` and
-//! `CreateIdempotent`; Compute Budget; Memo. Instruction data of the wrong
-//! length for its instruction is refused (the program would refuse it too);
-//! other instructions of these programs, and every other program, are named
-//! with a warning.
+//! `ApproveChecked`; Token-2022 `TransferCheckedWithFee`; Associated Token
+//! Account `Create` and `CreateIdempotent`; Compute Budget; Memo.
+//! Instruction data of the wrong length for its instruction is refused (the
+//! program would refuse it too); other instructions of these programs, and
+//! every other program, are named with a warning (what the policy counts
+//! for them: `super::policy`).
 
 use super::units::format_units;
 use super::{Builder, Context, Field, WarningCode, bad};
@@ -164,7 +165,13 @@ fn system(ctx: &Context, ix: &mut Ix<'_>, b: &mut Builder) -> Result<Described> 
     }
 }
 
-fn token(ctx: &Context, ix: &mut Ix<'_>, label: &str, b: &mut Builder) -> Result<Described> {
+fn token(
+    ctx: &Context,
+    ix: &mut Ix<'_>,
+    label: &str,
+    token_2022: bool,
+    b: &mut Builder,
+) -> Result<Described> {
     let amount_of = |raw: u64, decimals: Option<u8>| match decimals {
         _ if raw == u64::MAX => "Unlimited".to_owned(),
         Some(d) => format_units(U256::from(raw), d),
@@ -250,6 +257,38 @@ fn token(ctx: &Context, ix: &mut Ix<'_>, label: &str, b: &mut Builder) -> Result
             );
             let s = format!("Lets {delegate} spend {amount} from token account {src}");
             Ok((format!("{label}: approve"), f, Some(s)))
+        }
+        // TransferFeeExtension (26), TransferCheckedWithFee (1) { amount,
+        // decimals, fee }: [source, mint, destination, authority]. The
+        // source gives up `amount`; the destination is credited `amount`
+        // less `fee`, which the mint withholds there.
+        Some(26) if token_2022 && ix.data.get(1) == Some(&1) => {
+            ix.name = "Token-2022 transferCheckedWithFee";
+            ix.len(19)?;
+            let (raw, decimals, fee) = (u64_le(&ix.data[2..]), ix.data[10], u64_le(&ix.data[11..]));
+            let (src, mint, dst, owner) = (
+                ix.acct(ctx, 0)?,
+                ix.acct(ctx, 1)?,
+                ix.acct(ctx, 2)?,
+                ix.acct(ctx, 3)?,
+            );
+            let of_mint =
+                |v: u64| format!("{} of mint {mint}", format_units(U256::from(v), decimals));
+            let (amount, fee) = (of_mint(raw), of_mint(fee));
+            let s = format!(
+                "Sends {amount} from token account {src} to {dst}, of which {fee} is withheld as the mint's transfer fee"
+            );
+            Ok((
+                format!("{label}: transfer (checked, with fee)"),
+                vec![
+                    Field::new("From token account", src),
+                    Field::new("To token account", dst),
+                    Field::new("Amount", amount),
+                    Field::new("Transfer fee", fee),
+                    Field::new("Authority", owner),
+                ],
+                Some(s),
+            ))
         }
         _ => Ok(other(b, label, ix.data)),
     }
@@ -354,8 +393,8 @@ pub(crate) fn describe_instruction(
     };
     match id.as_str() {
         SYSTEM => system(ctx, &mut ix, b),
-        TOKEN => token(ctx, &mut ix, "SPL Token", b),
-        TOKEN_2022 => token(ctx, &mut ix, "Token-2022", b),
+        TOKEN => token(ctx, &mut ix, "SPL Token", false, b),
+        TOKEN_2022 => token(ctx, &mut ix, "Token-2022", true, b),
         ATA => ata(ctx, &mut ix, b),
         COMPUTE_BUDGET => compute_budget(&mut ix, b),
         MEMO | MEMO_V1 => {

@@ -421,6 +421,237 @@ fn spl_set_authority_and_close_account_hand_over_the_account() {
     );
 }
 
+// ---------- SPL Token and Token-2022: what moves tokens counts ----------
+
+// Legacy transactions built by @solana/web3.js 1.99.0 and @solana/spl-token
+// 0.4.15 with the keys of tests/vectors/gen/intent.mjs (the wallet seed 1,
+// ALICE seed 2, MINT seed 5, ATTACKER seed 9); token accounts are the
+// associated ones of MINT (`getAssociatedTokenAddressSync`). The Batch
+// data are written by hand from the Token program's layout: [255, then per
+// instruction its number of accounts, its data length and its data].
+const MINT: &str = "BiycC4uPsjWz9MkWaso5htuTsCTP4hMgYZpLRbrYhtKv";
+/// ALICE's token account of MINT under the Token program.
+const ALICE_ATA: &str = "5QU1cUq1aPRa5xx8Lvm5P3AUfpzdDhmX4svZzAkdfa1U";
+/// ALICE's token account of MINT under Token-2022.
+const ALICE_ATA_2022: &str = "DRJasSXkBby8kh491ghrSnwyLJhBr6bfqJrugtyr6VP7";
+const COMPUTE_BUDGET: &str = "ComputeBudget111111111111111111111111111111";
+const ATA_PROGRAM: &str = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL";
+const TOKEN: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+const TOKEN_2022: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
+/// Compute budget, `createAssociatedTokenAccountIdempotentInstruction` of
+/// ALICE_ATA, then `createTransferCheckedInstruction` of 2.5 MINT (6
+/// decimals) from the wallet's token account to it: a wallet's ordinary
+/// token send.
+const SPL_CREATE_ATA_AND_TRANSFER: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAYJC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9BcaWxUQ8VqTjB9tgWXYZqjcYYWGyxqb8AlVHgPMi8j7fR7cgpSX+MG057lm6zjg2FIyxOhe5/S4t1DHhP6kh8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABgRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiYyXJY9OJInxuz0QKRSODYMLWhOZ2v8QhASOe9jb6fhZn1WwGM6/DJoRsKoFxHADt4I70ewIDS+POhfgMZsbIsUDBkZv5SEXMv/srbpyw5vnvIzlu8X3EmssQ5s6QAAAAAbd9uHXZaGT2cvhRs7reawctIXtX1s3kTqM9YV+/wCpyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkEBwAFAkANAwAHAAkDiBMAAAAAAAAFBgABBAYDCAEBCAQCBgEACgygJSYAAAAAAAY=";
+/// The same under Token-2022, the transfer a
+/// `createTransferCheckedWithFeeInstruction` of 50 MINT (fee 0.05).
+const T22_CREATE_ATA_AND_TRANSFER_WITH_FEE_50: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAYJC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M+4hhCVdXkuJCWU1t+WZWVnZQbgTAegVBtvA+rJw/2dCtvT7CEjN69OWJoFUw9AiFVHjE/tDUBTOHkznubn80i2AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABgRIKLPPuKvjPHCYapUf+7Tq79h2T8wFP5b9XSvuRuiYyXJY9OJInxuz0QKRSODYMLWhOZ2v8QhASOe9jb6fhZn1WwGM6/DJoRsKoFxHADt4I70ewIDS+POhfgMZsbIsUDBkZv5SEXMv/srbpyw5vnvIzlu8X3EmssQ5s6QAAAAAbd9uHudY/eGEJdvORszdq2GvxNg7kNJ/69+SjYoYv8yMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkEBwAFAkANAwAHAAkDiBMAAAAAAAAFBgABBAYDCAEBCAQCBgEAExoBgPD6AgAAAAAGUMMAAAAAAAA=";
+/// `createTransferCheckedWithFeeInstruction` of 2.5 MINT (fee 0.0025) to
+/// ALICE_ATA_2022.
+const T22_TRANSFER_WITH_FEE_2_5: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAIFC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M+4hhCVdXkuJCWU1t+WZWVnZQbgTAegVBtvA+rJw/2dCtvT7CEjN69OWJoFUw9AiFVHjE/tDUBTOHkznubn80i2n1WwGM6/DJoRsKoFxHADt4I70ewIDS+POhfgMZsbIsUG3fbh7nWP3hhCXbzkbM3athr8TYO5DSf+vfko2KGL/MjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAQQEAgMBABMaAaAlJgAAAAAABsQJAAAAAAAA";
+/// `createWithdrawWithheldTokensFromMintInstruction` (Token-2022): MINT's
+/// withheld fees to ATTACKER, the wallet the withdraw authority.
+const T22_WITHDRAW_WITHHELD_FROM_MINT: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEEC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8sEucI38h6Ibua3lp667m3HlYFJdg10i0AreCNa94+jJ9VsBjOvwyaEbCqBcRwA7eCO9HsCA0vjzoX4DGbGyLFBt324e51j94YQl285GzN2rYa/E2DuQ0n/r35KNihi/zIx8bFxMPCwcC/vr28u7q5uLe2tbSzsrGwr66trKuqqQEDAwIBAAIaAg==";
+/// A Token program Batch (tag 255) holding one TransferChecked of 50 MINT
+/// from the wallet's token account to ATTACKER.
+const SPL_BATCH_TRANSFER_CHECKED: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAIFC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M8sEucI38h6Ibua3lp667m3HlYFJdg10i0AreCNa94+jLfR7cgpSX+MG057lm6zjg2FIyxOhe5/S4t1DHhP6kh8n1WwGM6/DJoRsKoFxHADt4I70ewIDS+POhfgMZsbIsUG3fbh12Whk9nL4UbO63msHLSF7V9bN5E6jPWFfv8AqcjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAQQEAgMBAA3/BAoMgPD6AgAAAAAG";
+/// Wrapping 0.1 SOL: the wallet's wrapped-SOL account created
+/// (idempotent), 0.1 SOL sent to it, `createSyncNativeInstruction`.
+const SPL_WRAP_SOL: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAQGC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M+rfSly7/WDOpzPM+UqbmkTVDtL9eCPtrlqB4z47o1wDQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAjJclj04kifG7PRApFI4NgwtaE5na/xCEBI572Nvp+FkGm4hX/quBhPtof2NGGMA12sQ53BrrO1WYoPAAAAAAAQbd9uHXZaGT2cvhRs7reawctIXtX1s3kTqM9YV+/wCpyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkDAwYAAQAEAgUBAQICAAEMAgAAAADh9QUAAAAABQEBARE=";
+/// SyncNative of the wrapped-SOL account with data [17, 0]: not its layout.
+const SPL_SYNC_NATIVE_WITH_A_TRAILING_BYTE: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEDC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M+rfSly7/WDOpzPM+UqbmkTVDtL9eCPtrlqB4z47o1wDQbd9uHXZaGT2cvhRs7reawctIXtX1s3kTqM9YV+/wCpyMfGxcTDwsHAv769vLu6ubi3trW0s7KxsK+urayrqqkBAgEBAhEA";
+/// `createBurnCheckedInstruction` of 7 MINT from the wallet's token
+/// account, then `createMintToInstruction` of 3 MINT to ALICE_ATA.
+const SPL_BURN_AND_MINT: &str = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEFC9NqXXwlhxk4a38wfaOQRnXj/d9JmBjRdQl6Qj073M9BcaWxUQ8VqTjB9tgWXYZqjcYYWGyxqb8AlVHgPMi8j59VsBjOvwyaEbCqBcRwA7eCO9HsCA0vjzoX4DGbGyLFt9HtyClJf4wbTnuWbrOODYUjLE6F7n9Li3UMeE/qSHwG3fbh12Whk9nL4UbO63msHLSF7V9bN5E6jPWFfv8AqcjHxsXEw8LBwL++vby7urm4t7a1tLOysbCvrq2sq6qpAgQDAwIACg/Az2oAAAAAAAYEAwIBAAkHwMYtAAAAAAA=";
+
+/// Rules that allow small movements of MINT only: up to 5 MINT per
+/// request to ALICE's accounts (`small-to-alice`), or to anyone within
+/// 20 MINT a day (`daily-mint`, a token limit and nothing else).
+fn small_mint_policies() -> [String; 2] {
+    let programs = format!(r#"["{COMPUTE_BUDGET}","{ATA_PROGRAM}","{TOKEN}","{TOKEN_2022}"]"#);
+    [
+        format!(
+            r#"{{"version":1,"default":"ask","rules":[
+            {{"id":"small-to-alice","effect":"allow","when":{{"programs":{programs},
+              "token_transfers":[{{"token":"{MINT}","to":["{ALICE_ATA}","{ALICE_ATA_2022}"],"at_most":"5000000"}}]}}}}]}}"#
+        ),
+        format!(
+            r#"{{"version":1,"default":"ask","rules":[
+            {{"id":"daily-mint","effect":"allow","when":{{"programs":{programs}}},
+              "limits":[{{"window":"1d","token":"{MINT}","amount_at_most":"20000000"}}]}}]}}"#
+        ),
+    ]
+}
+
+fn transfers_of(i: &keyframe_policy::Intent) -> Vec<(String, String, String)> {
+    i.token_transfers
+        .iter()
+        .map(|t| (t.token.clone(), t.to.clone(), t.amount.to_string()))
+        .collect()
+}
+
+fn sol_screen(b64: &str) -> Intent {
+    use base64::Engine;
+    let tx = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    intent::describe_solana_transaction(&tx, &sol_ctx(&intent_vector("solana_tx.json"))).unwrap()
+}
+
+#[test]
+fn token2022_transfer_checked_with_fee_is_a_token_transfer() {
+    let [small, daily] = small_mint_policies();
+    // 50 MINT with a fee is over both rules' bounds.
+    let fee_big = sol_tx_intent(T22_CREATE_ATA_AND_TRANSFER_WITH_FEE_50);
+    for p in [&small, &daily] {
+        assert_eq!(judge(p, &fee_big), (Effect::Ask, None), "{p}");
+    }
+    assert_eq!(
+        transfers_of(&fee_big),
+        [(MINT.into(), ALICE_ATA_2022.into(), "50000000".into())]
+    );
+    assert!(fee_big.approvals.is_empty() && fee_big.lamports.is_zero());
+    // The ordinary send, create the recipient's account and
+    // TransferChecked, passes both rules.
+    let plain = sol_tx_intent(SPL_CREATE_ATA_AND_TRANSFER);
+    assert_eq!(
+        transfers_of(&plain),
+        [(MINT.into(), ALICE_ATA.into(), "2500000".into())]
+    );
+    assert!(plain.approvals.is_empty() && plain.lamports.is_zero());
+    assert_eq!(
+        judge(&small, &plain),
+        (Effect::Allow, Some("small-to-alice".into()))
+    );
+    assert_eq!(
+        judge(&daily, &plain),
+        (Effect::Allow, Some("daily-mint".into()))
+    );
+    // TransferCheckedWithFee is read as TransferChecked is: the mint, the
+    // destination token account and the amount the source gives up.
+    let fee_small = sol_tx_intent(T22_TRANSFER_WITH_FEE_2_5);
+    assert_eq!(
+        transfers_of(&fee_small),
+        [(MINT.into(), ALICE_ATA_2022.into(), "2500000".into())]
+    );
+    assert_eq!(
+        judge(&small, &fee_small),
+        (Effect::Allow, Some("small-to-alice".into()))
+    );
+    // The screen says it as a transfer, with its fee.
+    let screen = sol_screen(T22_CREATE_ATA_AND_TRANSFER_WITH_FEE_50);
+    assert!(codes(&screen).is_empty(), "{:?}", codes(&screen));
+    let ix = field(&screen.fields, "Instruction 4", "with fee");
+    assert_eq!(ix.value, "Token-2022: transfer (checked, with fee)");
+    assert_eq!(
+        field(&ix.children, "Amount", "with fee").value,
+        format!("50 of mint {MINT}")
+    );
+    assert_eq!(
+        field(&ix.children, "Transfer fee", "with fee").value,
+        format!("0.05 of mint {MINT}")
+    );
+    assert_eq!(
+        field(&ix.children, "To token account", "with fee").value,
+        ALICE_ATA_2022
+    );
+}
+
+#[test]
+fn token_instructions_not_read_count_as_everything() {
+    let [small, daily] = small_mint_policies();
+    let friends = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"friends","effect":"allow","when":{{"programs":["11111111111111111111111111111111","{TOKEN}","{TOKEN_2022}"],"to":["{ALICE}"]}}}}]}}"#
+    );
+    let no_approvals = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"token-ops","effect":"allow","when":{{"programs":["{TOKEN}","{TOKEN_2022}"],"approvals":false,"lamports_at_most":"1000000000"}}}}]}}"#
+    );
+    let deny = format!(
+        r#"{{"version":1,"default":"allow","rules":[
+        {{"id":"no-unknown-spenders","effect":"deny","when":{{"spenders_not_in":["{ALICE}"]}}}}]}}"#
+    );
+    for (name, tx) in [
+        ("withdraw withheld fees", T22_WITHDRAW_WITHHELD_FROM_MINT),
+        ("batch", SPL_BATCH_TRANSFER_CHECKED),
+        ("sync native [17, 0]", SPL_SYNC_NATIVE_WITH_A_TRAILING_BYTE),
+    ] {
+        let i = sol_tx_intent(tx);
+        for p in [&small, &friends, &no_approvals] {
+            assert_eq!(judge(p, &i), (Effect::Ask, None), "{name}: {p}");
+        }
+        assert_eq!(
+            judge(&deny, &i),
+            (Effect::Deny, Some("no-unknown-spenders".into())),
+            "{name}"
+        );
+        assert_eq!(i.lamports, keyframe_policy::Amount::MAX, "{name}");
+        assert_eq!(i.to.as_deref(), Some("unknown"), "{name}");
+        assert_eq!(
+            approvals_of(&i),
+            [("unknown".into(), "unknown".into(), None)],
+            "{name}"
+        );
+        let max = keyframe_policy::Amount::MAX.to_string();
+        assert!(!i.token_transfers.is_empty(), "{name}");
+        assert!(
+            i.token_transfers
+                .iter()
+                .all(|t| t.to == "unknown" && t.amount.to_string() == max),
+            "{name}"
+        );
+    }
+    // The instructions that name MINT use up a limit on it.
+    for tx in [T22_WITHDRAW_WITHHELD_FROM_MINT, SPL_BATCH_TRANSFER_CHECKED] {
+        let i = sol_tx_intent(tx);
+        assert!(i.token_transfers.iter().any(|t| t.token == MINT));
+        assert_eq!(judge(&daily, &i), (Effect::Ask, None));
+    }
+    // SyncNative in its layout moves nothing: wrapping SOL is judged by the
+    // lamports it sends.
+    let wrap = sol_tx_intent(SPL_WRAP_SOL);
+    assert_eq!(wrap.lamports.to_string(), "100000000");
+    assert!(wrap.token_transfers.is_empty() && wrap.approvals.is_empty());
+    let wrap_rule = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"wrap","effect":"allow","when":{{"programs":["11111111111111111111111111111111","{ATA_PROGRAM}","{TOKEN}"],"approvals":false,"lamports_at_most":"1000000000"}}}}]}}"#
+    );
+    assert_eq!(
+        judge(&wrap_rule, &wrap),
+        (Effect::Allow, Some("wrap".into()))
+    );
+    let odd = sol_tx_intent(SPL_SYNC_NATIVE_WITH_A_TRAILING_BYTE);
+    assert_eq!(judge(&wrap_rule, &odd), (Effect::Ask, None));
+}
+
+#[test]
+fn burns_and_mints_count_as_movements_of_the_mint() {
+    let i = sol_tx_intent(SPL_BURN_AND_MINT);
+    // A burn is sent where no address list names it; a mint goes to its
+    // destination.
+    assert_eq!(
+        transfers_of(&i),
+        [
+            (MINT.into(), "unknown".into(), "7000000".into()),
+            (MINT.into(), ALICE_ATA.into(), "3000000".into())
+        ]
+    );
+    assert!(i.approvals.is_empty() && i.lamports.is_zero());
+    let [small, daily] = small_mint_policies();
+    assert_eq!(judge(&small, &i), (Effect::Ask, None));
+    assert_eq!(
+        judge(&daily, &i),
+        (Effect::Allow, Some("daily-mint".into()))
+    );
+    let tiny = format!(
+        r#"{{"version":1,"default":"ask","rules":[
+        {{"id":"tiny","effect":"allow","when":{{"token_transfers":[{{"token":"{MINT}","at_most":"7000000"}}]}},
+          "limits":[{{"window":"1d","token":"{MINT}","amount_at_most":"9000000"}}]}}]}}"#
+    );
+    assert_eq!(judge(&tiny, &i), (Effect::Ask, None), "7 + 3 is over 9");
+}
+
 #[test]
 fn approve_zero_revokes_only_on_a_listed_erc20() {
     let ctx = ctx1();
