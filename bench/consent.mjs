@@ -1,7 +1,8 @@
 // Signing with the iFrame's approval screen in the way, measured the way a
 // person meets it (docs/architecture.md, "The consent screen"): the bench
 // asks, waits for the screen, and clicks "Approve" inside the iFrame with
-// real mouse events, like tests/support/e2e.mjs's approveNext.
+// real mouse events, like tests/support/e2e.mjs's clickApprove (the pointer
+// rests on the screen during its 800 ms wait, then clicks).
 //
 // Per signature it reports, on one clock (performance.timeOrigin + now is
 // the same wall clock in the page and in the iFrame):
@@ -13,7 +14,7 @@
 //   policy        the policy's evaluation before the key (signer-wasm/src/flows/policy.rs),
 //   policyFetch   the same with its GET /v2/policy.
 
-import { keyframeTokens } from "../tests/support/e2e.mjs";
+import { clickApprove, keyframeTokens } from "../tests/support/e2e.mjs";
 
 const iframeOf = (page, stack) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
 
@@ -81,7 +82,7 @@ export async function approvedSign(dev, kind, params) {
     await window.signer.request({ method: m, params: p });
     return { asked, answered: performance.timeOrigin + performance.now() };
   }, [kind, params]);
-  await approveButton(dev.page).click({ timeout: 30_000 });
+  await clickApprove(dev.page, { timeout: 30_000 });
   const { asked, answered: answeredAt } = await answered;
   const m = await settledMeasures(dev.frame);
   return {
@@ -127,7 +128,7 @@ export async function typedRequest(dev, method, params, typed, { file } = {}) {
   for (const [label, value] of Object.entries(typed)) {
     await frame.getByLabel(label, { exact: true }).fill(value, { timeout: 30_000 });
   }
-  await approveButton(dev.page).click({ timeout: 30_000 });
+  await clickApprove(dev.page, { timeout: 30_000 });
   const answeredAt = await answered;
   const clickedAt = await dev.frame.evaluate(() => {
     const e = performance.getEntriesByName("keyframe:approve-answer").at(-1);
@@ -150,6 +151,6 @@ export async function keepBackup(dev, dir) {
   const path = `${dir}/${Date.now()}-${download.suggestedFilename()}`;
   await download.saveAs(path);
   await frame.getByLabel("I have kept the backup file").check();
-  await approveButton(dev.page).click({ timeout: 30_000 });
+  await clickApprove(dev.page, { timeout: 30_000 });
   return path;
 }

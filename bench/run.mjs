@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
-import { signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
+import { clickApprove, signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
 import { budgets } from "./budgets.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns, connectDevice, keepBackup, typedRequest } from "./consent.mjs";
@@ -325,7 +325,7 @@ async function browserPart(stack, host, tmp) {
         const frame = first.page.frameLocator("iframe[data-keyframe]");
         await frame.getByLabel("New recovery password", { exact: true }).fill(password, { timeout: 30_000 });
         await frame.getByLabel("Repeat the new password", { exact: true }).fill(password);
-        await frame.getByRole("button", { name: "Approve", exact: true }).click({ timeout: 30_000 });
+        await clickApprove(first.page, { timeout: 30_000 });
         file = await keepBackup(first, tmp);
         await creating;
       } else if (method === "password") {

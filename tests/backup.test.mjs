@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { verifyMessage } from "viem";
 import {
-  authorize, keyframeTokens, approveButton, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
+  authorize, keyframeTokens, approveButton, clickApprove, callUnattended, ok, openHost, screenAlert, signerFrame, signUp, typeAndApprove, typeInto,
 } from "./support/e2e.mjs";
 import { startHarness } from "./support/harness.mjs";
 import { dpopFetch, dpopKey } from "./support/dpop.mjs";
@@ -47,7 +47,7 @@ async function keepBackup(page) {
   await typeAndApprove(page, {});
   await screenAlert(page, "Download the backup file");
   await frame.getByLabel("I have kept the backup file").check();
-  await approveButton(page).click();
+  await clickApprove(page);
   await screenAlert(page, "Download the backup file");
   const [download] = await Promise.all([
     page.waitForEvent("download"),
@@ -56,7 +56,7 @@ async function keepBackup(page) {
   const path = join(dataDir, `${Date.now()}-${download.suggestedFilename()}`);
   await download.saveAs(path);
   assert.match(download.suggestedFilename(), /^keyframe-backup-[0-9a-f]{8}\.json$/);
-  await approveButton(page).click();
+  await clickApprove(page);
   return path;
 }
 
@@ -68,7 +68,7 @@ async function pickAndApprove(page, file, password) {
   // The iFrame reads the file asynchronously; a moment for it.
   await new Promise((r) => setTimeout(r, 200));
   await typeInto(page, { "Recovery password": password });
-  await approveButton(page).click({ timeout: 60_000 });
+  await clickApprove(page, { timeout: 60_000 });
 }
 
 /** What Shield answers the user of session `token` for `wallet` (a client of its own, with bound tokens). */

@@ -5,7 +5,7 @@
 // reported as unsupported.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { authorize, approveButton, ok, openHost, recoveryKey, rpc, signerFrame, signUp } from "./support/e2e.mjs";
+import { authorize, approveButton, clickApprove, ok, openHost, recoveryKey, rpc, signerFrame, signUp } from "./support/e2e.mjs";
 import { bundleFixture, startHarness } from "./support/harness.mjs";
 
 const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -59,7 +59,7 @@ test("viem's sendCalls: one screen lists every call, both are mined in order; at
   const body = await frame.locator(".consent-body").textContent();
   assert.match(body, /Call 1/);
   assert.match(body, /Call 2/);
-  await approveButton(page).click();
+  await clickApprove(page);
   const id = await sending;
   assert.match(id, /^0x[0-9a-f]{64}$/);
   const status = await page.evaluate((id) => window.callsApp.wait(window.client, id).then((s) => ({

@@ -385,6 +385,89 @@ describe("a host cannot get an approval it does not show", () => {
       assert.ok((await t.promise).ok);
     });
   }
+
+  // The iFrame stays visible, uncovered and full size, so the 800 ms wait
+  // is over; the host moves it, inside the viewport, under a pointer that
+  // rests on its own page, and the user goes on clicking (a "double-click"
+  // or "click fast" game). Chromium itself drops input to a cross-origin
+  // iFrame for a moment after it moved, so the clicks come after that
+  // moment, and only the iFrame's own rule refuses them: the pointer must
+  // have moved on the screen 400 ms before (signer-wasm/src/consent/gate.rs).
+  // The iFrame sees the resting pointer arrive (`pointerover`) and press,
+  // never move. Whether a click approved is read from the share requests
+  // the iFrame makes (one per approved signature), not from the answer,
+  // which takes a while to come.
+  test("moved under a resting pointer: its clicks do nothing until the pointer has moved and dwelt", async () => {
+    let shares = 0;
+    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
+    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
+    try {
+      const t = track(callUnattended(page, "personal_sign", ["0x6d6f766564", addresses.evm]));
+      await approveButton(page).waitFor({ state: "visible" });
+      // The pointer visits the screen, then rests outside it.
+      await signerFrame(page).getByRole("heading", { level: 1 }).hover();
+      const box = await approveButton(page).boundingBox();
+      const frameBox = await page.locator("iframe[data-keyframe]").boundingBox();
+      const viewport = page.viewportSize();
+      // Far enough right that the resting pointer is outside the iFrame now,
+      // near enough that the moved iFrame is still wholly in view.
+      const shift = Math.floor(viewport.width - 8 - (frameBox.x + frameBox.width));
+      assert.ok(box.x + box.width / 2 + shift > frameBox.x + frameBox.width, "the viewport is too narrow for this test");
+      const rest = { x: box.x + box.width / 2 + shift, y: box.y + box.height / 2 };
+      await page.mouse.move(rest.x, rest.y, { steps: 5 });
+      await sleep(WAIT_MS);
+      assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked: the screen is visible");
+      const host = (script, arg) => page.evaluate(([s, a]) => new Function("iframe", "arg", s)(document.querySelector("iframe[data-keyframe]"), a), [script, arg]);
+      await host(`window.__before = iframe.getAttribute("style"); iframe.style.left = "calc(50% + " + arg + "px)";`, shift);
+      await sleep(1_000);
+      const moved = await approveButton(page).boundingBox();
+      assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the resting pointer");
+      assert.equal(await approveButton(page).isEnabled(), true, "still visible: only the dwell can refuse the clicks");
+      const click = async () => { await page.mouse.down(); await page.mouse.up(); };
+      for (let i = 0; i < 4; i++) {
+        await click();
+        await sleep(250);
+      }
+      // A re-layout (the host resizes the iFrame a little), more clicks.
+      await host(`iframe.style.height = "calc(min(520px, calc(100vh - 32px)) + 1px)";`);
+      await sleep(600);
+      await click();
+      await sleep(500);
+      await click();
+      await sleep(300);
+      assert.equal(shares, 0, "the click of a pointer the iFrame was moved under approved");
+      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+      // A twitch of the hand, then a click at once: still too soon.
+      await page.mouse.move(rest.x + 1, rest.y);
+      await click();
+      await sleep(300);
+      assert.equal(shares, 0, "a click 0 ms after the pointer first moved approved");
+      assert.equal(t.settled, false);
+      // Put back; the pointer that comes onto the screen and rests approves.
+      await host(`iframe.setAttribute("style", window.__before);`);
+      await approveNext(page);
+      assert.ok((await t.promise).ok);
+      assert.equal(shares, 1);
+    } finally {
+      await context.unroute(recoverUrl).catch(() => {});
+    }
+  });
+
+  test("a key on Approve counts once Approve has had the focus a moment", async () => {
+    const t = track(callUnattended(page, "personal_sign", ["0x6b6579", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    await sleep(WAIT_MS);
+    await page.mouse.move(1, 1); // the pointer is not what approves here
+    await approveButton(page).focus();
+    await page.keyboard.press("Enter");
+    await sleep(300);
+    assert.equal(t.settled, false, "Enter on a button focused a moment ago approved");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    await sleep(200);
+    await page.keyboard.press("Enter");
+    const r = await t.promise;
+    assert.ok(r.ok, JSON.stringify(r));
+  });
 });
 
 describe("the iFrame enforces the screen itself, whatever the host runs", () => {

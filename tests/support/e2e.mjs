@@ -93,13 +93,50 @@ export const signerFrame = (page) => page.frameLocator("iframe[data-keyframe]");
 export const approveButton = (page) => signerFrame(page).getByRole("button", { name: "Approve", exact: true });
 export const rejectButton = (page) => signerFrame(page).getByRole("button", { name: "Reject", exact: true });
 
+/** How long the pointer must rest on the screen before a click on Approve
+ * counts (signer-wasm/src/consent/gate.rs, POINTER_DWELL_MS). */
+export const POINTER_DWELL_MS = 400;
+
+/**
+ * Clicks Approve as a person does: the pointer comes onto the screen
+ * (from outside the iFrame, so the iFrame sees it arrive and move), rests while the
+ * screen's 800 ms visibility wait runs, and clicks once Approve unlocks and
+ * the pointer has been there for POINTER_DWELL_MS. A click the screen
+ * found too early (its hint says so) is made again after another rest.
+ */
+export async function clickApprove(page, { timeout = 20_000 } = {}) {
+  const button = approveButton(page);
+  const deadline = Date.now() + timeout;
+  for (let attempt = 0; ; attempt++) {
+    await button.waitFor({ state: "visible", timeout: Math.max(1, deadline - Date.now()) });
+    await page.mouse.move(1, 1);
+    await button.hover({ timeout: Math.max(1, deadline - Date.now()) });
+    // and moves on it: a pointer only seen at one spot may be one the
+    // iFrame was moved under.
+    const box = await button.boundingBox();
+    if (box) await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 1);
+    const arrived = Date.now();
+    while (!(await button.isEnabled())) {
+      if (Date.now() > deadline) throw new Error("the approval screen never unlocked");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const rest = arrived + POINTER_DWELL_MS + 50 - Date.now();
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    await button.click({ timeout: Math.max(1, deadline - Date.now()) });
+    // Counted: the screen moved on (or closed). Too soon: it says so.
+    const tooSoon = await signerFrame(page).locator(".consent-hint").filter({ hasText: /./ })
+      .isVisible().catch(() => false);
+    if (!tooSoon || attempt >= 2) return;
+  }
+}
+
 /**
  * Approves the next request on the iFrame's screen: waits for it, for
  * "Approve" to unlock (the screen must have been visible for 800 ms), then
- * clicks it with real mouse events, as a person would.
+ * clicks it with real mouse events, as a person would (clickApprove).
  */
 export async function approveNext(page, { timeout = 20_000 } = {}) {
-  await approveButton(page).click({ timeout });
+  await clickApprove(page, { timeout });
 }
 
 /**
@@ -152,7 +189,7 @@ export async function approving(page, pending, typed = {}) {
     // The screen may close under us (the request settled or was withdrawn).
     if (appeared) {
       await typeInto(page, typed).catch(() => {});
-      await button.click({ timeout: 20_000 }).catch(() => {});
+      await clickApprove(page, { timeout: 20_000 }).catch(() => {});
     }
   }
   return done;
@@ -169,7 +206,7 @@ export const callUnattended = (page, method, params) =>
 export async function typeAndApprove(page, typed, { timeout = 30_000 } = {}) {
   await approveButton(page).waitFor({ state: "visible", timeout });
   await typeInto(page, typed);
-  await approveButton(page).click({ timeout });
+  await clickApprove(page, { timeout });
 }
 
 /** Waits for an alert on the iFrame's screen whose text contains `text`. */

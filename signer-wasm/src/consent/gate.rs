@@ -8,12 +8,53 @@
 //! [`MIN_WIDTH`] × [`MIN_HEIGHT`]), and the document being shown. Where the
 //! browser has no IntersectionObserver v2, the first signal is missing and
 //! the wait applies alone; the screen then says so.
+//!
+//! A visible screen is not enough against a host that moves the iFrame
+//! under a pointer already at rest (between the two clicks of a "double
+//! click here" game: a move inside the viewport changes none of the three
+//! signals). So a click also needs the input that made it to have come to
+//! the screen: a mouse or pen click counts only once the pointer has moved
+//! on this screen, [`POINTER_DWELL_MS`] before the click; a keyboard click
+//! only once Approve has had the focus as long. "Moved" is a `pointermove`
+//! to another screen position than the pointer's last event here: a frame
+//! moved, shown or re-laid-out under a pointer at rest gets events from the
+//! browser too (a press, the `pointerover` before it, a `pointermove` the
+//! browser makes up after a layout), but at the position it last knew,
+//! never a new one. A touch arrives with its tap, so a tap has only the
+//! visibility wait (docs/architecture.md, "The consent screen").
 
 /// How long the screen must have been visible before Approve works.
 pub const MIN_VISIBLE_MS: f64 = 800.0;
 /// The smallest iFrame the screen counts as visible in, in CSS pixels.
 pub const MIN_WIDTH: f64 = 300.0;
 pub const MIN_HEIGHT: f64 = 360.0;
+/// How long the pointer must have been on the screen (or Approve focused,
+/// for a key) before its click counts.
+pub const POINTER_DWELL_MS: f64 = 400.0;
+
+/// What made a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClickInput {
+    /// A mouse or a pen: it rests and hovers, so it must have dwelt.
+    Pointer,
+    /// Enter or Space on the focused button.
+    Keyboard,
+    /// A finger: it arrives with the tap.
+    Touch,
+}
+
+/// What the gate makes of a click on Approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    /// It approves.
+    Counts,
+    /// Not the user's, or the screen is not yet (or no longer) visible
+    /// long enough: ignored.
+    Ignored,
+    /// The screen was visible, but the pointer (or the focus) had only just
+    /// arrived: ignored, and the screen says to click again.
+    TooSoon,
+}
 
 /// The visibility state machine of the screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +69,13 @@ pub struct Gate {
     /// Approve stays locked until then whatever the visibility (the wait
     /// after a wrong password, `crate::consent::entry::retry_delay_ms`).
     not_before: f64,
+    /// Where on the device's screen (`screenX`/`screenY`) the pointer's
+    /// last event on this screen put it, while it stays.
+    pointer_at: Option<(f64, f64)>,
+    /// Since when the pointer has moved on this screen, if it has.
+    pointer_since: Option<f64>,
+    /// Since when Approve has had the keyboard focus, if it has.
+    focus_since: Option<f64>,
 }
 
 impl Gate {
@@ -41,6 +89,9 @@ impl Gate {
             page_shown: false,
             since: None,
             not_before: 0.0,
+            pointer_at: None,
+            pointer_since: None,
+            focus_since: None,
         }
     }
 
@@ -56,7 +107,12 @@ impl Gate {
     fn update(&mut self, now: f64) {
         match (self.visible(), self.since) {
             (true, None) => self.since = Some(now),
-            (false, Some(_)) => self.since = None,
+            (false, Some(_)) => {
+                // Whatever moved or hid the screen may have brought it
+                // under the pointer: the dwell starts again too.
+                self.since = None;
+                self.forget_inputs();
+            }
             _ => {}
         }
     }
@@ -90,7 +146,43 @@ impl Gate {
     pub fn restart_holding(&mut self, now: f64, hold_ms: f64) {
         self.since = None;
         self.not_before = now + hold_ms.max(0.0);
+        // A new screen under a resting pointer is not a pointer that came
+        // to it.
+        self.forget_inputs();
         self.update(now);
+    }
+
+    fn forget_inputs(&mut self) {
+        self.pointer_at = None;
+        self.pointer_since = None;
+        self.focus_since = None;
+    }
+
+    /// A pointer event other than a move on the screen (`pointerover`, a
+    /// press, a release, a wheel), the pointer at `at` on the device's
+    /// screen: where it is, not that it moved.
+    pub fn pointer_seen(&mut self, at: (f64, f64)) {
+        self.pointer_at = Some(at);
+    }
+
+    /// A `pointermove` on the screen to `at`: the pointer moved if it was
+    /// seen here before, elsewhere.
+    pub fn pointer_moved(&mut self, now: f64, at: (f64, f64)) {
+        if self.pointer_since.is_none() && self.pointer_at.is_some_and(|last| last != at) {
+            self.pointer_since = Some(now);
+        }
+        self.pointer_at = Some(at);
+    }
+
+    /// The pointer left the screen.
+    pub fn pointer_left(&mut self) {
+        self.pointer_at = None;
+        self.pointer_since = None;
+    }
+
+    /// Approve gained (`focused`) or lost the keyboard focus.
+    pub fn approve_focus(&mut self, now: f64, focused: bool) {
+        self.focus_since = focused.then_some(now);
     }
 
     /// May Approve be pressed at `now`?
@@ -105,10 +197,24 @@ impl Gate {
             .map(|s| ((s + MIN_VISIBLE_MS).max(self.not_before) - now).max(0.0))
     }
 
-    /// Does a click on Approve at `now` count? Only a trusted click
-    /// (`isTrusted`) through an open gate does.
-    pub fn accepts_click(&self, now: f64, trusted: bool) -> bool {
-        trusted && self.is_open(now)
+    /// What a click on Approve at `now` made by `input` is worth. Only a
+    /// trusted click (`isTrusted`) through an open gate, by an input that
+    /// has dwelt on the screen, counts.
+    pub fn click(&self, now: f64, trusted: bool, input: ClickInput) -> Click {
+        if !trusted || !self.is_open(now) {
+            return Click::Ignored;
+        }
+        let dwelt = |since: Option<f64>| since.is_some_and(|s| now - s >= POINTER_DWELL_MS);
+        let arrived = match input {
+            ClickInput::Pointer => dwelt(self.pointer_since),
+            ClickInput::Keyboard => dwelt(self.focus_since),
+            ClickInput::Touch => true,
+        };
+        if arrived {
+            Click::Counts
+        } else {
+            Click::TooSoon
+        }
     }
 }
 
@@ -165,10 +271,109 @@ mod tests {
 
     #[test]
     fn untrusted_or_early_clicks_are_ignored() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 0.0);
+        assert_eq!(g.click(100.0, true, ClickInput::Pointer), Click::Ignored);
+        assert_eq!(g.click(900.0, false, ClickInput::Pointer), Click::Ignored);
+        assert_eq!(g.click(900.0, false, ClickInput::Touch), Click::Ignored);
+        assert_eq!(g.click(900.0, true, ClickInput::Pointer), Click::Counts);
+    }
+
+    /// A pointer that comes onto the screen at `t`: seen, then moved.
+    fn came(g: &mut Gate, t: f64) {
+        g.pointer_seen((100.0, 100.0));
+        g.pointer_moved(t, (104.0, 101.0));
+    }
+
+    #[test]
+    fn a_pointer_that_only_just_arrived_does_not_click() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 5000.0);
+        assert_eq!(g.click(5000.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(5399.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(5400.0, true, ClickInput::Pointer), Click::Counts);
+        g.pointer_moved(5500.0, (150.0, 120.0));
+        assert_eq!(
+            g.click(5500.0, true, ClickInput::Pointer),
+            Click::Counts,
+            "moving on the screen keeps the dwell"
+        );
+        g.pointer_left();
+        came(&mut g, 5700.0);
+        assert_eq!(
+            g.click(6000.0, true, ClickInput::Pointer),
+            Click::TooSoon,
+            "leaving and coming back starts it again"
+        );
+        let never_entered = visible_at(true, 0.0);
+        assert_eq!(
+            never_entered.click(5000.0, true, ClickInput::Pointer),
+            Click::TooSoon
+        );
+    }
+
+    #[test]
+    fn a_screen_moved_under_a_resting_pointer_waits_for_the_pointer_to_move() {
+        // The host moves the visible iFrame under a pointer at rest. The
+        // browser's made-up move comes at the position it last knew (here
+        // from an earlier screen), then the press at the resting one.
+        let mut g = visible_at(true, 0.0);
+        let stale = (300.0, 200.0);
+        let rest = (900.0, 640.0);
+        g.pointer_moved(5000.0, stale);
+        g.pointer_seen(rest);
+        assert_eq!(g.click(5600.0, true, ClickInput::Pointer), Click::TooSoon);
+        // A re-layout the host provokes: another made-up move, where the
+        // press left it.
+        g.pointer_moved(5700.0, rest);
+        g.pointer_seen(rest);
+        assert_eq!(g.click(9000.0, true, ClickInput::Pointer), Click::TooSoon);
+        // A twitch of the hand starts the dwell; the click right after it
+        // still does not count.
+        g.pointer_moved(9100.0, (901.0, 640.0));
+        assert_eq!(g.click(9200.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(9500.0, true, ClickInput::Pointer), Click::Counts);
+    }
+
+    #[test]
+    fn the_dwell_starts_again_with_each_screen_and_each_loss_of_visibility() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 0.0);
+        g.approve_focus(0.0, true);
+        g.restart(1000.0);
+        g.pointer_moved(1100.0, (104.0, 101.0));
+        assert_eq!(
+            g.click(3000.0, true, ClickInput::Pointer),
+            Click::TooSoon,
+            "a new screen shown under a resting pointer"
+        );
+        assert_eq!(g.click(3000.0, true, ClickInput::Keyboard), Click::TooSoon);
+        g.pointer_moved(3000.0, (110.0, 101.0));
+        assert_eq!(g.click(3400.0, true, ClickInput::Pointer), Click::Counts);
+        g.observe(3500.0, false);
+        g.observe(3600.0, true);
+        came(&mut g, 4300.0);
+        assert_eq!(g.click(4500.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(4700.0, true, ClickInput::Pointer), Click::Counts);
+    }
+
+    #[test]
+    fn a_key_counts_once_approve_has_had_the_focus_a_moment() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 0.0);
+        assert_eq!(g.click(2000.0, true, ClickInput::Keyboard), Click::TooSoon);
+        g.approve_focus(2000.0, true);
+        assert_eq!(g.click(2399.0, true, ClickInput::Keyboard), Click::TooSoon);
+        assert_eq!(g.click(2400.0, true, ClickInput::Keyboard), Click::Counts);
+        g.approve_focus(2500.0, false);
+        assert_eq!(g.click(3000.0, true, ClickInput::Keyboard), Click::TooSoon);
+    }
+
+    #[test]
+    fn a_tap_has_only_the_visibility_wait() {
         let g = visible_at(true, 0.0);
-        assert!(!g.accepts_click(100.0, true));
-        assert!(!g.accepts_click(900.0, false));
-        assert!(g.accepts_click(900.0, true));
+        assert_eq!(g.click(700.0, true, ClickInput::Touch), Click::Ignored);
+        assert_eq!(g.click(800.0, true, ClickInput::Touch), Click::Counts);
     }
 
     #[test]

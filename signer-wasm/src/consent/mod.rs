@@ -15,7 +15,7 @@ pub mod slot;
 pub mod view;
 
 pub use entry::{Entered, Input, InputKind, Secret};
-pub use gate::{Gate, MIN_HEIGHT, MIN_VISIBLE_MS, MIN_WIDTH};
+pub use gate::{Click, ClickInput, Gate, MIN_HEIGHT, MIN_VISIBLE_MS, MIN_WIDTH, POINTER_DWELL_MS};
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
 pub use view::{Screen, entry_screen, keep_backup_screen, outdated_backup_screen, screen_for};

@@ -29,6 +29,9 @@ pub struct Dom {
     origin: Element,
     body: Element,
     waiting: Element,
+    /// Says a click came before the pointer had dwelt (`Click::TooSoon`);
+    /// empty otherwise.
+    hint: Element,
     approve: HtmlButtonElement,
     /// Where a refused entry says why (inside the body, re-created per
     /// screen).
@@ -90,6 +93,8 @@ impl Dom {
 
         let content = el(&document, "div", "consent-body")?;
         let waiting = el(&document, "p", "consent-waiting")?;
+        let hint = el(&document, "p", "consent-hint")?;
+        hint.set_attribute("role", "status")?;
         let footer = el(&document, "footer", "consent-actions")?;
         let reject = button(&document, "Reject", "reject")?;
         let approve = button(&document, "Approve", "approve")?;
@@ -100,16 +105,19 @@ impl Dom {
         root.append_child(&header)?;
         root.append_child(&content)?;
         root.append_child(&waiting)?;
+        root.append_child(&hint)?;
         root.append_child(&footer)?;
         body.append_child(&root)?;
 
         let shared = inner.clone();
         let on_approve_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-            on_approve(&shared, e.is_trusted());
+            let input = watch::click_input(&shared, &e);
+            on_approve(&shared, e.is_trusted(), input);
         });
         approve
             .add_event_listener_with_callback("click", on_approve_click.as_ref().unchecked_ref())?;
         on_approve_click.forget();
+        watch::track_focus(inner, &approve)?;
 
         let shared = inner.clone();
         let on_reject_click = Closure::<dyn FnMut(Event)>::new(move |_: Event| on_reject(&shared));
@@ -134,6 +142,7 @@ impl Dom {
             origin,
             body: content,
             waiting,
+            hint,
             approve,
             error: RefCell::new(None),
             downloaded: Rc::new(Cell::new(false)),
@@ -147,6 +156,7 @@ impl Dom {
     pub fn render(&self, screen: &Screen, waiting: usize, tracked: bool) {
         let _ = self.fill(screen, tracked);
         self.set_waiting(waiting);
+        self.hint.set_text_content(None);
         self.approve.set_disabled(true);
         self.root.set_hidden(false);
         let first = screen
@@ -303,6 +313,15 @@ impl Dom {
             e.set_text_content(Some(message));
             let _ = e.remove_attribute("hidden");
         }
+    }
+
+    /// Says (`shown`) that a click on Approve came from a pointer that had
+    /// only just arrived (or a key on a button only just focused) and did
+    /// not count; or takes that back once a click counted.
+    pub fn show_too_soon(&self, shown: bool) {
+        self.hint.set_text_content(shown.then_some(
+            "That click came the moment the pointer (or the focus) reached Approve, so it did not count. Check the request, then click Approve again.",
+        ));
     }
 
     pub fn set_approvable(&self, open: bool) {

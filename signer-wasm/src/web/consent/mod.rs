@@ -34,8 +34,8 @@ use super::bench;
 use super::rpc;
 use crate::backup::BackupFile;
 use crate::consent::{
-    ChainMemory, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry, entry_screen,
-    keep_backup_screen, outdated_backup_screen, screen_for,
+    ChainMemory, Click, ClickInput, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry,
+    entry_screen, keep_backup_screen, outdated_backup_screen, screen_for,
 };
 use crate::flows::{Consent, Request, RpcError};
 
@@ -143,6 +143,9 @@ pub(crate) struct Inner {
     chains: RefCell<ChainMemory>,
     dom: RefCell<Option<dom::Dom>>,
     timer: Cell<Option<i32>>,
+    /// The kind of pointer last pressed on this document (watch.rs), for
+    /// a click event that does not say.
+    last_pointer: Cell<ClickInput>,
     /// The screen closed on an approval; the host hides the modal once the
     /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
     /// on the approved request's path.
@@ -172,6 +175,7 @@ impl ScreenConsent {
                 chains: RefCell::new(ChainMemory::default()),
                 dom: RefCell::new(None),
                 timer: Cell::new(None),
+                last_pointer: Cell::new(ClickInput::Pointer),
                 hide_after_answer: Cell::new(false),
             }),
         }
@@ -343,7 +347,9 @@ impl Consent for ScreenConsent {
         let Some(mut screen) = screen_for(request, &self.origin()) else {
             return self.approve(request).await.map(|()| None);
         };
-        screen.always_allow = true;
+        // The flow asks this way only for a request it can narrow to a rule
+        // (flows/policy.rs); the screen checks its own half again.
+        screen.always_allow = crate::consent::view::offers_always_allow(request);
         let choice = Rc::new(Cell::new(None));
         match self.ask_with(screen, None, 0.0, Some(choice.clone())).await {
             Outcome::Approved => Ok(choice.get()),
@@ -514,11 +520,23 @@ fn update_waiting(inner: &Rc<Inner>) {
     }
 }
 
-/// Approve was clicked: only a trusted click through an open gate counts.
-pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool) {
+/// Approve was clicked: only a trusted click through an open gate, by an
+/// input that dwelt on the screen, counts (`crate::consent::Gate::click`).
+pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool, input: ClickInput) {
     let now = bench::now();
-    if !inner.gate.borrow().accepts_click(now, trusted) {
-        return;
+    match inner.gate.borrow().click(now, trusted, input) {
+        Click::Counts => {
+            if let Some(d) = inner.dom.borrow().as_ref() {
+                d.show_too_soon(false);
+            }
+        }
+        Click::Ignored => return,
+        Click::TooSoon => {
+            if let Some(d) = inner.dom.borrow().as_ref() {
+                d.show_too_soon(true);
+            }
+            return;
+        }
     }
     let Some(id) = inner.queue.borrow().current().map(|(id, _)| id) else {
         return;

@@ -1,16 +1,22 @@
 //! Feeds the visibility gate (`crate::consent::Gate`) from the browser:
 //! IntersectionObserver v2 (`trackVisibility`: fully in view, not covered,
 //! not transparent, not transformed), the iFrame's own size, and the page
-//! being shown; and re-checks the Approve button when the wait ends.
+//! being shown; where the pointer is and whether Approve has the focus (the
+//! dwell, `crate::consent::gate`); and re-checks the Approve button when
+//! the wait ends.
 
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+use web_sys::{
+    Element, Event, EventTarget, IntersectionObserver, IntersectionObserverEntry,
+    IntersectionObserverInit,
+};
 
 use super::Inner;
 use super::bench;
+use crate::consent::ClickInput;
 
 /// The smallest delay IntersectionObserver v2 accepts with
 /// `trackVisibility` is 100 ms.
@@ -51,6 +57,49 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     )?;
     on_visibility.forget();
 
+    // The pointer: where on the device's screen each of its events here
+    // puts it, and whether a move took it elsewhere, until it leaves the
+    // document (`pointerout` to nothing). Read with `Reflect`, which costs
+    // less than web-sys's PointerEvent bindings.
+    let shared = inner.clone();
+    let on_pointer = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        let at = |name: &str| Reflect::get(&e, &name.into()).ok().and_then(|v| v.as_f64());
+        let (Some(x), Some(y)) = (at("screenX"), at("screenY")) else {
+            return;
+        };
+        let mut gate = shared.gate.borrow_mut();
+        if e.type_() == "pointermove" {
+            gate.pointer_moved(bench::now(), (x, y));
+        } else {
+            gate.pointer_seen((x, y));
+        }
+    });
+    for event in [
+        "pointerover",
+        "pointermove",
+        "pointerdown",
+        "pointerup",
+        "wheel",
+    ] {
+        document.add_event_listener_with_callback(event, on_pointer.as_ref().unchecked_ref())?;
+    }
+    on_pointer.forget();
+    let shared = inner.clone();
+    let on_out = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        let to = Reflect::get(&e, &"relatedTarget".into()).unwrap_or(JsValue::NULL);
+        if to.is_null() || to.is_undefined() {
+            shared.gate.borrow_mut().pointer_left();
+        }
+    });
+    document.add_event_listener_with_callback("pointerout", on_out.as_ref().unchecked_ref())?;
+    on_out.forget();
+    let shared = inner.clone();
+    let on_down = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        shared.last_pointer.set(pointer_kind(&e));
+    });
+    document.add_event_listener_with_callback("pointerdown", on_down.as_ref().unchecked_ref())?;
+    on_down.forget();
+
     resize(inner);
     page(inner);
 
@@ -88,6 +137,54 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
         std::mem::forget(observer);
     }
     Ok(())
+}
+
+/// Feeds the gate whether `approve` has the keyboard focus.
+pub fn track_focus(inner: &Rc<Inner>, approve: &EventTarget) -> Result<(), JsValue> {
+    for (event, focused) in [("focus", true), ("blur", false)] {
+        let shared = inner.clone();
+        let on = Closure::<dyn FnMut()>::new(move || {
+            shared
+                .gate
+                .borrow_mut()
+                .approve_focus(bench::now(), focused);
+        });
+        approve.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
+        on.forget();
+    }
+    Ok(())
+}
+
+/// `pointerType` of a pointer event: a finger, or something that hovers.
+fn pointer_kind(e: &Event) -> ClickInput {
+    match Reflect::get(e, &"pointerType".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .as_deref()
+    {
+        Some("touch") => ClickInput::Touch,
+        _ => ClickInput::Pointer,
+    }
+}
+
+/// What made the click `e`: a key on the button (a click of `detail` 0),
+/// or the pointer: the click's own `pointerType` where the browser gives
+/// one, else the last pointer pressed here.
+pub fn click_input(inner: &Inner, e: &Event) -> ClickInput {
+    let detail = Reflect::get(e, &"detail".into())
+        .ok()
+        .and_then(|v| v.as_f64());
+    if detail == Some(0.0) {
+        return ClickInput::Keyboard;
+    }
+    let own = Reflect::get(e, &"pointerType".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|t| !t.is_empty());
+    match own {
+        Some(_) => pointer_kind(e),
+        None => inner.last_pointer.get(),
+    }
 }
 
 fn resize(inner: &Inner) {
