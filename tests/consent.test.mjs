@@ -442,6 +442,13 @@ describe("a host cannot get an approval it does not show", () => {
       await click();
       await sleep(300);
       assert.equal(shares, 0, "a click 0 ms after the pointer first moved approved");
+      // Those presses focused Approve; a key half a second later is not a
+      // key the user aimed at it.
+      await sleep(500);
+      await page.keyboard.press("Space");
+      await page.keyboard.press("Enter");
+      await sleep(300);
+      assert.equal(shares, 0, "a key on Approve focused by a refused click approved");
       assert.equal(t.settled, false);
       // Put back; the pointer that comes onto the screen and rests approves.
       await host(`iframe.setAttribute("style", window.__before);`);
@@ -453,12 +460,63 @@ describe("a host cannot get an approval it does not show", () => {
     }
   });
 
-  test("a key on Approve counts once Approve has had the focus a moment", async () => {
+  // The user reads with the pointer resting on the screen (on Reject);
+  // the host moves the iFrame so that Approve comes under the pointer.
+  test("resting on the screen when the iFrame moves: the click does nothing", async () => {
+    let shares = 0;
+    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
+    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
+    try {
+      const t = track(callUnattended(page, "personal_sign", ["0x72657374", addresses.evm]));
+      await approveButton(page).waitFor({ state: "visible" });
+      const reject = await rejectButton(page).boundingBox();
+      const approve = await approveButton(page).boundingBox();
+      await page.mouse.move(1, 1);
+      await page.mouse.move(reject.x + reject.width / 2, reject.y + reject.height / 2, { steps: 5 });
+      await page.mouse.move(reject.x + reject.width / 2 + 6, reject.y + reject.height / 2 + 1, { steps: 2 });
+      await sleep(WAIT_MS);
+      assert.equal(await approveButton(page).isEnabled(), true);
+      const dx = Math.round(reject.x + reject.width / 2 + 6 - (approve.x + approve.width / 2));
+      await page.evaluate((d) => {
+        const iframe = document.querySelector("iframe[data-keyframe]");
+        window.__before = iframe.getAttribute("style");
+        iframe.style.left = `calc(50% + ${d}px)`;
+      }, dx);
+      await sleep(1_000);
+      const moved = await approveButton(page).boundingBox();
+      assert.ok(Math.abs(moved.x + moved.width / 2 - (reject.x + reject.width / 2 + 6)) < 2, "Approve is under the pointer");
+      assert.equal(await approveButton(page).isEnabled(), true, "still visible");
+      await page.mouse.down();
+      await page.mouse.up();
+      await sleep(300);
+      assert.equal(shares, 0, "the pointer's earlier moves on Reject approved once the iFrame moved Approve under it");
+      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+      await page.evaluate(() => document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before));
+      await approveNext(page);
+      assert.ok((await t.promise).ok);
+      assert.equal(shares, 1);
+    } finally {
+      await context.unroute(recoverUrl).catch(() => {});
+    }
+  });
+
+  // Tab to Approve inside the iFrame, then Enter: counts once Approve has
+  // had the focus a moment (and only focus a Tab in the iFrame gave it).
+  test("a key on Approve counts once the keyboard has brought the focus there a moment ago", async () => {
     const t = track(callUnattended(page, "personal_sign", ["0x6b6579", addresses.evm]));
     await approveButton(page).waitFor({ state: "visible" });
     await sleep(WAIT_MS);
     await page.mouse.move(1, 1); // the pointer is not what approves here
-    await approveButton(page).focus();
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    const focused = () => frame.evaluate(() => document.activeElement?.textContent ?? "");
+    await approveButton(page).focus(); // a focus no key gave
+    await sleep(500);
+    await page.keyboard.press("Enter");
+    await sleep(300);
+    assert.equal(t.settled, false, "Enter on a button a script focused approved");
+    await rejectButton(page).focus();
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "Approve", "Tab from Reject reaches Approve");
     await page.keyboard.press("Enter");
     await sleep(300);
     assert.equal(t.settled, false, "Enter on a button focused a moment ago approved");

@@ -114,7 +114,7 @@ export async function clickApprove(page, { timeout = 20_000 } = {}) {
     // and moves on it: a pointer only seen at one spot may be one the
     // iFrame was moved under.
     const box = await button.boundingBox();
-    if (box) await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 1);
+    if (box) await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2 + 2);
     const arrived = Date.now();
     while (!(await button.isEnabled())) {
       if (Date.now() > deadline) throw new Error("the approval screen never unlocked");

@@ -32,6 +32,23 @@ pub const MIN_HEIGHT: f64 = 360.0;
 /// for a key) before its click counts.
 pub const POINTER_DWELL_MS: f64 = 400.0;
 
+/// How far (CSS px on the device's screen) the pointer must travel on the
+/// screen to count as having come to it: a hand's tremor at rest is less.
+pub const MIN_MOVE_PX: f64 = 4.0;
+
+/// Where a pointer event put the pointer: on the device's screen
+/// (`screenX`, `screenY`) and in the iFrame's viewport (`clientX`,
+/// `clientY`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointerAt {
+    pub screen: (f64, f64),
+    pub client: (f64, f64),
+}
+
+fn distance(a: (f64, f64), b: (f64, f64)) -> f64 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
+
 /// What made a click.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClickInput {
@@ -63,15 +80,20 @@ pub struct Gate {
     tracked: bool,
     observed: bool,
     size_ok: bool,
+    /// The iFrame's last size, to tell a change.
+    size: Option<(f64, f64)>,
     page_shown: bool,
     /// Since when all signals have said visible, if they do.
     since: Option<f64>,
     /// Approve stays locked until then whatever the visibility (the wait
     /// after a wrong password, `crate::consent::entry::retry_delay_ms`).
     not_before: f64,
-    /// Where on the device's screen (`screenX`/`screenY`) the pointer's
-    /// last event on this screen put it, while it stays.
-    pointer_at: Option<(f64, f64)>,
+    /// Where the pointer's last event on this screen put it, while it
+    /// stays.
+    pointer_last: Option<PointerAt>,
+    /// Where on the device's screen it was first seen since it came (or
+    /// since the iFrame last moved under it).
+    pointer_first: Option<(f64, f64)>,
     /// Since when the pointer has moved on this screen, if it has.
     pointer_since: Option<f64>,
     /// Since when Approve has had the keyboard focus, if it has.
@@ -86,10 +108,12 @@ impl Gate {
             tracked,
             observed: false,
             size_ok: false,
+            size: None,
             page_shown: false,
             since: None,
             not_before: 0.0,
-            pointer_at: None,
+            pointer_last: None,
+            pointer_first: None,
             pointer_since: None,
             focus_since: None,
         }
@@ -126,6 +150,12 @@ impl Gate {
     /// The iFrame's viewport is `width` × `height`.
     pub fn resize(&mut self, now: f64, width: f64, height: f64) {
         self.size_ok = width >= MIN_WIDTH && height >= MIN_HEIGHT;
+        // A new size lays the screen out again: Approve (right-aligned)
+        // may now be where the pointer or a press already was.
+        if self.size != Some((width, height)) {
+            self.size = Some((width, height));
+            self.forget_inputs();
+        }
         self.update(now);
     }
 
@@ -153,30 +183,60 @@ impl Gate {
     }
 
     fn forget_inputs(&mut self) {
-        self.pointer_at = None;
+        self.pointer_last = None;
+        self.pointer_first = None;
         self.pointer_since = None;
         self.focus_since = None;
     }
 
-    /// A pointer event other than a move on the screen (`pointerover`, a
-    /// press, a release, a wheel), the pointer at `at` on the device's
-    /// screen: where it is, not that it moved.
-    pub fn pointer_seen(&mut self, at: (f64, f64)) {
-        self.pointer_at = Some(at);
+    /// Every pointer event: if the iFrame moved under the pointer since
+    /// the last one, what the pointer did before happened on another spot
+    /// of the page, and it counts for nothing. A move of the iFrame under a
+    /// still pointer changes where the pointer is in the iFrame
+    /// (`clientX`/`clientY`) but not on the screen (`screenX`/`screenY`),
+    /// and a move of the pointer changes both; thresholds leave room for
+    /// rounding and page zoom.
+    fn track(&mut self, at: PointerAt) {
+        if let Some(last) = self.pointer_last {
+            let screen = distance(last.screen, at.screen);
+            let client = distance(last.client, at.client);
+            if (screen < 0.5 && client >= 2.0) || (screen >= 2.0 && client < 0.5) {
+                self.pointer_first = None;
+                self.pointer_since = None;
+            }
+        }
+        if self.pointer_first.is_none() {
+            self.pointer_first = Some(at.screen);
+        }
     }
 
-    /// A `pointermove` on the screen to `at`: the pointer moved if it was
-    /// seen here before, elsewhere.
-    pub fn pointer_moved(&mut self, now: f64, at: (f64, f64)) {
-        if self.pointer_since.is_none() && self.pointer_at.is_some_and(|last| last != at) {
+    /// A pointer event other than a move on the screen (`pointerover`, a
+    /// press, a release, a wheel): where the pointer is, not that it moved.
+    pub fn pointer_seen(&mut self, at: PointerAt) {
+        self.track(at);
+        self.pointer_last = Some(at);
+    }
+
+    /// A `pointermove` on the screen to `at`. The pointer has moved once
+    /// such a move takes it [`MIN_MOVE_PX`] from where it was first seen,
+    /// to a new spot (a move the browser repeats at the last known spot,
+    /// as after a layout, is none).
+    pub fn pointer_moved(&mut self, now: f64, at: PointerAt) {
+        self.track(at);
+        let repeated = self.pointer_last.is_some_and(|l| l.screen == at.screen);
+        let far = self
+            .pointer_first
+            .is_some_and(|f| distance(f, at.screen) >= MIN_MOVE_PX);
+        if self.pointer_since.is_none() && !repeated && far {
             self.pointer_since = Some(now);
         }
-        self.pointer_at = Some(at);
+        self.pointer_last = Some(at);
     }
 
     /// The pointer left the screen.
     pub fn pointer_left(&mut self) {
-        self.pointer_at = None;
+        self.pointer_last = None;
+        self.pointer_first = None;
         self.pointer_since = None;
     }
 
@@ -279,10 +339,23 @@ mod tests {
         assert_eq!(g.click(900.0, true, ClickInput::Pointer), Click::Counts);
     }
 
+    /// The pointer at `x`, `y` on the screen, in an iFrame whose viewport
+    /// starts at (10, 20) on the screen.
+    fn at(x: f64, y: f64) -> PointerAt {
+        at_in((10.0, 20.0), x, y)
+    }
+
+    fn at_in(frame: (f64, f64), x: f64, y: f64) -> PointerAt {
+        PointerAt {
+            screen: (x, y),
+            client: (x - frame.0, y - frame.1),
+        }
+    }
+
     /// A pointer that comes onto the screen at `t`: seen, then moved.
     fn came(g: &mut Gate, t: f64) {
-        g.pointer_seen((100.0, 100.0));
-        g.pointer_moved(t, (104.0, 101.0));
+        g.pointer_seen(at(100.0, 100.0));
+        g.pointer_moved(t, at(106.0, 101.0));
     }
 
     #[test]
@@ -292,7 +365,7 @@ mod tests {
         assert_eq!(g.click(5000.0, true, ClickInput::Pointer), Click::TooSoon);
         assert_eq!(g.click(5399.0, true, ClickInput::Pointer), Click::TooSoon);
         assert_eq!(g.click(5400.0, true, ClickInput::Pointer), Click::Counts);
-        g.pointer_moved(5500.0, (150.0, 120.0));
+        g.pointer_moved(5500.0, at(150.0, 120.0));
         assert_eq!(
             g.click(5500.0, true, ClickInput::Pointer),
             Click::Counts,
@@ -315,24 +388,61 @@ mod tests {
     #[test]
     fn a_screen_moved_under_a_resting_pointer_waits_for_the_pointer_to_move() {
         // The host moves the visible iFrame under a pointer at rest. The
-        // browser's made-up move comes at the position it last knew (here
-        // from an earlier screen), then the press at the resting one.
+        // iFrame sees it arrive and press where it rests; a move the
+        // browser might make up comes at a spot it knew before.
         let mut g = visible_at(true, 0.0);
-        let stale = (300.0, 200.0);
-        let rest = (900.0, 640.0);
-        g.pointer_moved(5000.0, stale);
-        g.pointer_seen(rest);
+        let moved = (500.0, 30.0);
+        g.pointer_moved(5000.0, at(300.0, 200.0));
+        g.pointer_seen(at_in(moved, 900.0, 640.0));
         assert_eq!(g.click(5600.0, true, ClickInput::Pointer), Click::TooSoon);
-        // A re-layout the host provokes: another made-up move, where the
-        // press left it.
-        g.pointer_moved(5700.0, rest);
-        g.pointer_seen(rest);
+        g.pointer_moved(5700.0, at_in(moved, 900.0, 640.0));
+        g.pointer_seen(at_in(moved, 900.0, 640.0));
         assert_eq!(g.click(9000.0, true, ClickInput::Pointer), Click::TooSoon);
         // A twitch of the hand starts the dwell; the click right after it
         // still does not count.
-        g.pointer_moved(9100.0, (901.0, 640.0));
+        g.pointer_moved(9100.0, at_in(moved, 906.0, 640.0));
         assert_eq!(g.click(9200.0, true, ClickInput::Pointer), Click::TooSoon);
         assert_eq!(g.click(9500.0, true, ClickInput::Pointer), Click::Counts);
+    }
+
+    #[test]
+    fn a_pointer_resting_on_the_screen_when_the_frame_moves_starts_again() {
+        // The user reads with the pointer on the screen (on Reject, say);
+        // the host moves the iFrame so Approve comes under it.
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 1000.0);
+        assert_eq!(g.click(2000.0, true, ClickInput::Pointer), Click::Counts);
+        let press = at_in((-90.0, 20.0), 106.0, 101.0);
+        g.pointer_seen(press);
+        assert_eq!(g.click(2000.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(5000.0, true, ClickInput::Pointer), Click::TooSoon);
+        g.pointer_moved(5100.0, at_in((-90.0, 20.0), 112.0, 101.0));
+        assert_eq!(g.click(5400.0, true, ClickInput::Pointer), Click::TooSoon);
+        assert_eq!(g.click(5500.0, true, ClickInput::Pointer), Click::Counts);
+    }
+
+    #[test]
+    fn a_tremor_is_not_a_pointer_that_came() {
+        let mut g = visible_at(true, 0.0);
+        g.pointer_seen(at(500.0, 500.0));
+        for (i, dx) in [1.0, 2.0, 3.0, 2.0, 1.0].into_iter().enumerate() {
+            g.pointer_moved(1000.0 + 100.0 * i as f64, at(500.0 + dx, 501.0));
+        }
+        assert_eq!(g.click(3000.0, true, ClickInput::Pointer), Click::TooSoon);
+    }
+
+    #[test]
+    fn a_new_size_lays_the_screen_out_again() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 1000.0);
+        g.resize(1500.0, 420.0, 520.0);
+        assert_eq!(
+            g.click(2000.0, true, ClickInput::Pointer),
+            Click::Counts,
+            "the same size changes nothing"
+        );
+        g.resize(2000.0, 440.0, 520.0);
+        assert_eq!(g.click(3000.0, true, ClickInput::Pointer), Click::TooSoon);
     }
 
     #[test]
@@ -341,14 +451,14 @@ mod tests {
         came(&mut g, 0.0);
         g.approve_focus(0.0, true);
         g.restart(1000.0);
-        g.pointer_moved(1100.0, (104.0, 101.0));
+        g.pointer_moved(1100.0, at(106.0, 101.0));
         assert_eq!(
             g.click(3000.0, true, ClickInput::Pointer),
             Click::TooSoon,
             "a new screen shown under a resting pointer"
         );
         assert_eq!(g.click(3000.0, true, ClickInput::Keyboard), Click::TooSoon);
-        g.pointer_moved(3000.0, (110.0, 101.0));
+        g.pointer_moved(3000.0, at(112.0, 101.0));
         assert_eq!(g.click(3400.0, true, ClickInput::Pointer), Click::Counts);
         g.observe(3500.0, false);
         g.observe(3600.0, true);

@@ -15,7 +15,10 @@ pub mod slot;
 pub mod view;
 
 pub use entry::{Entered, Input, InputKind, Secret};
-pub use gate::{Click, ClickInput, Gate, MIN_HEIGHT, MIN_VISIBLE_MS, MIN_WIDTH, POINTER_DWELL_MS};
+pub use gate::{
+    Click, ClickInput, Gate, MIN_HEIGHT, MIN_MOVE_PX, MIN_VISIBLE_MS, MIN_WIDTH, POINTER_DWELL_MS,
+    PointerAt,
+};
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
 pub use view::{Screen, entry_screen, keep_backup_screen, outdated_backup_screen, screen_for};

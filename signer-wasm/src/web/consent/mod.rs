@@ -146,6 +146,8 @@ pub(crate) struct Inner {
     /// The kind of pointer last pressed on this document (watch.rs), for
     /// a click event that does not say.
     last_pointer: Cell<ClickInput>,
+    /// When a Tab was last pressed in this document (watch.rs).
+    last_tab: Cell<f64>,
     /// The screen closed on an approval; the host hides the modal once the
     /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
     /// on the approved request's path.
@@ -176,6 +178,7 @@ impl ScreenConsent {
                 dom: RefCell::new(None),
                 timer: Cell::new(None),
                 last_pointer: Cell::new(ClickInput::Pointer),
+                last_tab: Cell::new(f64::NEG_INFINITY),
                 hide_after_answer: Cell::new(false),
             }),
         }

@@ -11,12 +11,12 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{
     Element, Event, EventTarget, IntersectionObserver, IntersectionObserverEntry,
-    IntersectionObserverInit,
+    IntersectionObserverInit, KeyboardEvent,
 };
 
 use super::Inner;
 use super::bench;
-use crate::consent::ClickInput;
+use crate::consent::{ClickInput, PointerAt};
 
 /// The smallest delay IntersectionObserver v2 accepts with
 /// `trackVisibility` is 100 ms.
@@ -63,15 +63,24 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     // less than web-sys's PointerEvent bindings.
     let shared = inner.clone();
     let on_pointer = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let at = |name: &str| Reflect::get(&e, &name.into()).ok().and_then(|v| v.as_f64());
-        let (Some(x), Some(y)) = (at("screenX"), at("screenY")) else {
+        let read = |name: &str| Reflect::get(&e, &name.into()).ok().and_then(|v| v.as_f64());
+        let (Some(sx), Some(sy), Some(cx), Some(cy)) = (
+            read("screenX"),
+            read("screenY"),
+            read("clientX"),
+            read("clientY"),
+        ) else {
             return;
+        };
+        let at = PointerAt {
+            screen: (sx, sy),
+            client: (cx, cy),
         };
         let mut gate = shared.gate.borrow_mut();
         if e.type_() == "pointermove" {
-            gate.pointer_moved(bench::now(), (x, y));
+            gate.pointer_moved(bench::now(), at);
         } else {
-            gate.pointer_seen((x, y));
+            gate.pointer_seen(at);
         }
     });
     for event in [
@@ -139,15 +148,39 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Feeds the gate whether `approve` has the keyboard focus.
+/// How soon after a Tab pressed in this document a focus on Approve counts
+/// as the keyboard's.
+const TAB_TO_FOCUS_MS: f64 = 300.0;
+
+/// Feeds the gate whether `approve` has the keyboard focus, and only focus
+/// the keyboard gave it here: a Tab pressed in this document just before.
+/// A press of the pointer on Approve also focuses it (a click the gate
+/// refused, say), and a Tab pressed on the host page can move the focus
+/// into the iFrame onto it; neither is a key the user aimed at Approve.
 pub fn track_focus(inner: &Rc<Inner>, approve: &EventTarget) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let shared = inner.clone();
+    let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+        if e.is_trusted() && e.key() == "Tab" {
+            shared.last_tab.set(bench::now());
+        }
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "keydown",
+        on_key.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_key.forget();
     for (event, focused) in [("focus", true), ("blur", false)] {
         let shared = inner.clone();
         let on = Closure::<dyn FnMut()>::new(move || {
+            let now = bench::now();
+            let by_key = now - shared.last_tab.get() <= TAB_TO_FOCUS_MS;
             shared
                 .gate
                 .borrow_mut()
-                .approve_focus(bench::now(), focused);
+                .approve_focus(now, focused && by_key);
         });
         approve.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
         on.forget();
