@@ -503,14 +503,15 @@ impl UserRecordingProof {
 }
 
 /// A checked DPoP proof not yet recorded (none: DPoP not used, or the
-/// record was made or handed on).
+/// record was made, by a write of its own or a policy batch's).
 ///
 /// A proof that verified is spent whatever the answer: recorded before the
 /// request is answered, refusals included (a body refused, a 404, a 429),
 /// or whoever saw the refused request's headers could send its proof again,
 /// within its window, with a body of their choosing (docs/api.md,
-/// "Authentication"). A request dropped before it recorded (the timeout's
-/// 503, a client gone) records on drop, in a task of its own.
+/// "Authentication"). A request dropped before its record was made (the
+/// timeout's 503, a client gone), mid-write included, records on drop, in
+/// a task of its own.
 #[must_use = "a proof must be recorded before anything is written or released"]
 pub struct PendingProof {
     replay: Arc<ReplayLog>,
@@ -521,24 +522,36 @@ impl PendingProof {
     /// Records the proof now, if it is still pending; `DPOP_INVALID` if
     /// any replica recorded it before.
     pub async fn record_now(&mut self) -> Result<(), AppError> {
-        let Some(p) = self.record.take() else {
+        let Some(p) = &self.record else {
             return Ok(());
         };
-        record(&self.replay, &p).await
+        // Pending until the write answers: a request dropped mid-write (the
+        // timeout's 503, a client gone) then records on drop, as its write,
+        // if still queued behind another batch, runs only when the next
+        // request takes the turn (crate::group_commit).
+        let written = record(&self.replay, p).await;
+        // A write that failed may not have committed: left pending, it is
+        // recorded again on drop (a replay then, if it did commit).
+        if matches!(written, Ok(()) | Err(AppError::DpopInvalid)) {
+            self.record = None;
+        }
+        written
     }
 
-    /// Hands the record to a transaction that commits it with its own
-    /// writes and refuses the request if it was seen before
-    /// (crate::hot::policy_batch); nothing is pending after.
-    pub fn hand_on(&mut self) -> Option<ProofRecord> {
-        self.record.take()
+    /// The record, for a transaction that commits it with its own writes
+    /// and refuses the request if it was seen before
+    /// (crate::hot::policy_batch). It stays pending until
+    /// [`PendingProof::recorded_by_batch`]: a request dropped before the
+    /// transaction answered records it on drop, as the transaction may run
+    /// late, or fail with no one left to record it (crate::group_commit).
+    pub fn hand_on(&self) -> Option<ProofRecord> {
+        self.record.clone()
     }
 
-    /// Takes back a record [`PendingProof::hand_on`] gave to a transaction
-    /// that failed (it may not have committed), to be recorded before the
-    /// request is answered.
-    pub fn take_back(&mut self, record: ProofRecord) {
-        self.record = Some(record);
+    /// The transaction [`PendingProof::hand_on`] gave the record to
+    /// committed it, or found it recorded before: nothing is pending after.
+    pub fn recorded_by_batch(&mut self) {
+        self.record = None;
     }
 }
 
@@ -783,5 +796,63 @@ mod tests {
             .await
             .unwrap();
         assert!(!again, "the dropped proof could be used again");
+    }
+
+    /// A request dropped while its record is being written still spends
+    /// its proof: the record stays pending until the write answers, and
+    /// is made on drop.
+    #[tokio::test]
+    async fn a_pending_proof_dropped_mid_write_is_recorded() {
+        use crate::db::{Db, now_ms};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        db.migrate(crate::replay::MIGRATIONS_TABLE, crate::replay::MIGRATIONS)
+            .await
+            .unwrap();
+        let replay = Arc::new(ReplayLog::new(db.clone()));
+        let until_ms = now_ms() + 60_000;
+        // The writer's turn held (crate::db::Db::write_connection): the
+        // replay log's batch in flight stalls, holding the log's turn, so
+        // the proof's write waits behind it (crate::group_commit).
+        let writer = db.write_connection().await.unwrap();
+        let stalled = tokio::time::timeout(
+            Duration::from_millis(50),
+            replay.first_use(Scope::Dpop, "jkt:ahead", until_ms),
+        )
+        .await;
+        assert!(stalled.is_err(), "the write ahead did not stall");
+        let mut proof = PendingProof {
+            replay: replay.clone(),
+            record: Some(ProofRecord {
+                id: "jkt:mid-write".into(),
+                until_ms,
+            }),
+        };
+        // The request's timeout answers mid-write.
+        let cut = tokio::time::timeout(Duration::from_millis(100), proof.record_now()).await;
+        assert!(cut.is_err(), "the proof's write did not stall");
+        drop(proof);
+        drop(writer);
+        // Made by a task of its own: wait for the row.
+        let mut rows = 0;
+        for _ in 0..200 {
+            rows = sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM seen_once WHERE id = 'jkt:mid-write'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            if rows > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(rows, 1, "the proof dropped mid-write was not recorded");
+        let again = replay
+            .first_use(Scope::Dpop, "jkt:mid-write", until_ms)
+            .await
+            .unwrap();
+        assert!(!again, "the proof dropped mid-write could be used again");
     }
 }

@@ -189,9 +189,6 @@ pub async fn enforce(
         None => user_rules_of(st, id, g.wallet).await?,
     };
     let logged = LoggedIntent::of(intent)?;
-    // Pending only where the batch records proofs: `recover` records it
-    // first elsewhere ([`PolicyBatches::records_proofs`]).
-    let handed = proof.hand_on();
     let job = Job {
         id: id.clone(),
         wallet: *g.wallet,
@@ -202,18 +199,17 @@ pub async fn enforce(
         on_screen: g.on_screen,
         operator: settings.policy.current(),
         user,
-        proof: handed.clone(),
+        // Pending only where the batch records proofs: `recover` records
+        // it first elsewhere ([`PolicyBatches::records_proofs`]).
+        proof: proof.hand_on(),
     };
-    let verdict = batches.judge(job).await;
-    if verdict.is_err()
-        && let Some(record) = handed
-    {
-        // The batch's transaction failed, so the record may not have
-        // committed: the caller records it before it answers (a replay
-        // then, if it did commit).
-        proof.take_back(record);
-    }
-    match verdict? {
+    // Failed: the transaction may not have committed the record, which
+    // stays pending: the caller records it before it answers (a replay
+    // then, if it did commit).
+    let verdict = batches.judge(job).await?;
+    // Answered: the batch's transaction committed.
+    proof.recorded_by_batch();
+    match verdict {
         Verdict::Pass => Ok(()),
         Verdict::Denied(why) => Err(AppError::PolicyDenied(why)),
         Verdict::Changed(why) => Err(AppError::PolicyChanged(why)),

@@ -956,3 +956,62 @@ dual!(
     a_verified_proof_is_spent_when_the_policy_batch_fails,
     spent_when_the_batch_fails
 );
+
+/// A judged `recover` dropped while its policy batch runs (the request's
+/// timeout answers), whose batch then fails, spends its proof too: the
+/// record handed to the batch stays pending until the batch answers, and
+/// is made on drop. Fails without that (PostgreSQL; SQLite records such a
+/// proof first).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_proof_is_spent_when_dropped_and_the_policy_batch_fails() {
+    use crate::policy_support::{RECOVER, recover_body, tx, with_policy};
+    let policy = json!({ "version": 1, "default": "allow", "rules": [] });
+    let srv = &with_policy(Db::Postgres, policy, |s| {
+        s.request_timeout = std::time::Duration::from_millis(500);
+    })
+    .await;
+    let w = &create_wallet(srv, "dropped-batch").await;
+    let url = &format!("{}{RECOVER}", srv.base);
+    let body = &recover_body(w, &tx(8453, "1"), None);
+    let pool = srv.raw_pool().await;
+    let proofs = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM seen_once WHERE scope = 'dpop'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = proofs().await;
+    // The batch's log insert waits behind this lock, past the timeout.
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE activity_recent IN EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let proof = DPOP.proof("POST", url, &w.token);
+    let (st, b) = srv
+        .post_with_proof(url, &w.token, proof.clone(), body)
+        .await;
+    assert!(
+        st == StatusCode::SERVICE_UNAVAILABLE || st == StatusCode::REQUEST_TIMEOUT,
+        "{st} {b}"
+    );
+    // Then the batch fails, with no request left to take its record back.
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE wait_event_type = 'Lock' AND wait_event = 'relation' AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut *lock)
+    .await
+    .unwrap();
+    assert_eq!(cut, 1, "the batch was not waiting for the lock");
+    lock.rollback().await.unwrap();
+    // Made on drop, by a task of its own: wait for the row.
+    for _ in 0..200 {
+        if proofs().await > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (st, b) = srv.post_with_proof(url, &w.token, proof, body).await;
+    assert_error(st, &b, 401, "DPOP_INVALID");
+}
