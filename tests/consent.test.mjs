@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   authorize, keyframeTokens, approveButton, rejectButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
-  recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, typeInto,
+  recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, tickOnScreen, typeInto,
 } from "./support/e2e.mjs";
 import { startHarness } from "./support/harness.mjs";
 
@@ -498,6 +498,39 @@ describe("a host cannot get an approval it does not show", () => {
     } finally {
       await context.unroute(recoverUrl).catch(() => {});
     }
+  });
+
+  // "Always allow" ticked by a click the user meant for the host's page
+  // would make a standing rule when the user then approves on purpose:
+  // the tick is judged as a click on Approve is.
+  test("\"Always allow\" is not ticked by a pointer the iFrame was moved under", async () => {
+    const t = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
+    const box = signerFrame(page).getByLabel(`Always allow requests like this from ${host.origin}`);
+    await box.waitFor({ state: "visible" });
+    await box.scrollIntoViewIfNeeded();
+    const at = await box.boundingBox();
+    const frameBox = await page.locator("iframe[data-keyframe]").boundingBox();
+    const shift = Math.floor(page.viewportSize().width - 8 - (frameBox.x + frameBox.width));
+    const rest = { x: at.x + at.width / 2 + shift, y: at.y + at.height / 2 };
+    assert.ok(rest.x > frameBox.x + frameBox.width, "the viewport is too narrow for this test");
+    await page.mouse.move(rest.x, rest.y, { steps: 5 });
+    await sleep(WAIT_MS);
+    await page.evaluate((dx) => {
+      const iframe = document.querySelector("iframe[data-keyframe]");
+      window.__before = iframe.getAttribute("style");
+      iframe.style.left = `calc(50% + ${dx}px)`;
+    }, shift);
+    await sleep(1_000);
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(200);
+    assert.equal(await box.isChecked(), false, "a pointer the iFrame was moved under ticked \"Always allow\"");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    await page.evaluate(() => document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before));
+    await tickOnScreen(page, box);
+    assert.equal(await box.isChecked(), true, "a tick by a pointer that came to the screen");
+    await rejectNext(page);
+    assert.deepEqual(((r) => [r.ok, r.code])(await t.promise), [false, 4001]);
   });
 
   // Tab to Approve inside the iFrame, then Enter: counts once Approve has

@@ -131,6 +131,27 @@ export async function clickApprove(page, { timeout = 20_000 } = {}) {
 }
 
 /**
+ * Ticks `box` (a checkbox locator on the iFrame's screen) as a person
+ * does: once the screen has unlocked, the pointer comes onto the screen,
+ * moves, rests, and clicks. The iFrame judges a tick of "Always allow" as
+ * it judges a click on Approve (signer-wasm/src/web/consent/watch.rs).
+ */
+export async function tickOnScreen(page, box, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  await box.waitFor({ state: "visible", timeout });
+  while (!(await approveButton(page).isEnabled())) {
+    if (Date.now() > deadline) throw new Error("the approval screen never unlocked");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await page.mouse.move(1, 1);
+  await box.hover({ timeout });
+  const b = await box.boundingBox();
+  if (b) await page.mouse.move(b.x + b.width / 2 + 8, b.y + b.height / 2);
+  await new Promise((r) => setTimeout(r, POINTER_DWELL_MS + 50));
+  await box.check({ timeout: Math.max(1, deadline - Date.now()) });
+}
+
+/**
  * Approves the next request on the iFrame's screen: waits for it, for
  * "Approve" to unlock (the screen must have been visible for 800 ms), then
  * clicks it with real mouse events, as a person would (clickApprove).

@@ -503,7 +503,7 @@ fn fields(d: &Document, list: &[Field]) -> Result<Element, JsValue> {
     Ok(dl)
 }
 
-const ALWAYS_ALLOW_ID: &str = "always-allow";
+pub(super) const ALWAYS_ALLOW_ID: &str = "always-allow";
 const ALWAYS_ALLOW_FOR_ID: &str = "always-allow-for";
 
 /// "Always allow this from <origin>" and how long.

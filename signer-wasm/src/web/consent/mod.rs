@@ -148,6 +148,8 @@ pub(crate) struct Inner {
     last_pointer: Cell<ClickInput>,
     /// When a Tab was last pressed in this document (watch.rs).
     last_tab: Cell<f64>,
+    /// The "Always allow" box was last focused by a Tab in this document.
+    tick_by_key: Cell<bool>,
     /// The screen closed on an approval; the host hides the modal once the
     /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
     /// on the approved request's path.
@@ -179,6 +181,7 @@ impl ScreenConsent {
                 timer: Cell::new(None),
                 last_pointer: Cell::new(ClickInput::Pointer),
                 last_tab: Cell::new(f64::NEG_INFINITY),
+                tick_by_key: Cell::new(false),
                 hide_after_answer: Cell::new(false),
             }),
         }

@@ -16,7 +16,7 @@ use web_sys::{
 
 use super::Inner;
 use super::bench;
-use crate::consent::{ClickInput, PointerAt};
+use crate::consent::{Click, ClickInput, PointerAt};
 
 /// The smallest delay IntersectionObserver v2 accepts with
 /// `trackVisibility` is 100 ms.
@@ -109,6 +109,8 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     document.add_event_listener_with_callback("pointerdown", on_down.as_ref().unchecked_ref())?;
     on_down.forget();
 
+    track_always_allow(inner, &document)?;
+
     resize(inner);
     page(inner);
 
@@ -185,6 +187,81 @@ pub fn track_focus(inner: &Rc<Inner>, approve: &EventTarget) -> Result<(), JsVal
         approve.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
         on.forget();
     }
+    Ok(())
+}
+
+/// "Always allow" is ticked as Approve is clicked: a pointer's tick counts
+/// only if the gate would count its click on Approve, a key's only on a box
+/// a Tab in the iFrame focused; any other is undone (the click's default
+/// prevented) before the box changes. Otherwise a host could bring the box
+/// under a resting pointer, and the user's deliberate Approve afterwards
+/// would make a standing rule they did not choose.
+fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result<(), JsValue> {
+    let is_box = |e: &Event| {
+        e.target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|t| t.id() == super::dom::ALWAYS_ALLOW_ID)
+    };
+    let shared = inner.clone();
+    let on_focus = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if is_box(&e) {
+            let by_key = bench::now() - shared.last_tab.get() <= TAB_TO_FOCUS_MS;
+            shared.tick_by_key.set(by_key);
+        }
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "focusin",
+        on_focus.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_focus.forget();
+    // A click on the box's label ticks it through a second click, on the
+    // box: the label's own click is judged, and the box's that follows at
+    // once goes through with its verdict.
+    let is_label = |e: &Event| {
+        e.target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|t| {
+                t.tag_name().eq_ignore_ascii_case("label")
+                    && t.get_attribute("for").as_deref() == Some(super::dom::ALWAYS_ALLOW_ID)
+            })
+    };
+    let label_passed = Rc::new(std::cell::Cell::new(None::<bool>));
+    let shared = inner.clone();
+    let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        let on_label = is_label(&e);
+        if !on_label && !is_box(&e) {
+            return;
+        }
+        let counts = match (on_label, label_passed.take()) {
+            (false, Some(passed)) => passed,
+            _ => match click_input(&shared, &e) {
+                ClickInput::Keyboard => e.is_trusted() && shared.tick_by_key.get(),
+                input => {
+                    shared
+                        .gate
+                        .borrow()
+                        .click(bench::now(), e.is_trusted(), input)
+                        == Click::Counts
+                }
+            },
+        };
+        if on_label && counts {
+            label_passed.set(Some(true));
+        }
+        if !counts {
+            e.prevent_default();
+            if let Some(d) = shared.dom.borrow().as_ref() {
+                d.show_too_soon(true);
+            }
+        }
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_click.forget();
     Ok(())
 }
 
