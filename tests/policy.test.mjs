@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   approveButton, approveNext, assertSignedTx, authorize, callUnattended, ok, openHost, recoveryKey, rejectNext,
-  signerFrame, signUp,
+  signerFrame, signUp, tickOnScreen,
 } from "./support/e2e.mjs";
 import { freePort } from "./support/index.mjs";
 import { startHarness } from "./support/harness.mjs";
@@ -186,35 +186,49 @@ describe("policies, approvals and the activity log", () => {
   });
 
   test("\"Always allow\" on the screen is kept, signed, and honoured on both profiles", async () => {
-    const pending = callUnattended(laptop.page, "personal_sign", [hex("first"), addresses.evm]);
+    // A plain send above small-tips' bound and below office-approves-big,
+    // so only the default (ask) and the user's rule decide it. "Always
+    // allow" is offered for transactions only, and its rule holds what the
+    // screen showed: this recipient, no call, at most this value.
+    const SEND = 2n * 10n ** 15n;
+    const pending = callUnattended(laptop.page, "eth_signTransaction", [tx(addresses.evm, FRIEND, SEND, 20)]);
     await approveButton(laptop.page).waitFor({ state: "visible", timeout: 20_000 });
     const frame = signerFrame(laptop.page);
-    await frame.getByLabel(`Always allow requests like this from ${host.origin}`).check();
+    await tickOnScreen(laptop.page, frame.getByLabel(`Always allow requests like this from ${host.origin}`));
     await frame.getByLabel("How long to always allow").selectOption({ label: "for 24 hours" });
     await approveNext(laptop.page);
-    assert.ok((await pending).ok);
+    const first = await pending;
+    assert.ok(first.ok, JSON.stringify(first));
+    await assertSignedTx(first.result, addresses.evm, 0);
     // The rules are stored once the refresh after the signature ran.
     await sleep(500);
-    for (const { page } of [laptop, phone]) {
-      const again = callUnattended(page, "personal_sign", [hex("again"), addresses.evm]);
+    for (const [n, { page }] of [laptop, phone].entries()) {
+      const again = callUnattended(page, "eth_signTransaction", [tx(addresses.evm, FRIEND, SEND, 21 + n)]);
       await noScreenFor(page, 1_000);
       const r = await again;
       assert.ok(r.ok, JSON.stringify(r));
+      await assertSignedTx(r.result, addresses.evm, 0);
     }
-    const sim = await ok(phone.page, "keyframe_simulate", { method: "personal_sign", params: [hex("x"), addresses.evm] });
+    const sim = await ok(phone.page, "keyframe_simulate", { method: "eth_signTransaction", params: [tx(addresses.evm, FRIEND, SEND, 23)] });
     assert.equal(sim.effect, "allow");
     assert.equal(sim.deciding_rule.layer, "user");
     assert.equal(sim.user_rules, "verified");
+    // More than the screen showed, to the same address: asked again.
+    const bigger = callUnattended(laptop.page, "eth_signTransaction", [tx(addresses.evm, FRIEND, SEND + 1n, 24)]);
+    await approveButton(laptop.page).waitFor({ state: "visible", timeout: 20_000 });
+    await rejectNext(laptop.page);
+    const r = await bigger;
+    assert.equal(r.reason, "USER_REJECTED", JSON.stringify(r));
   });
 
   test("user rules rewritten on their way to the iFrame are ignored", async () => {
     // A dishonest operator (or anyone on the path) widens the user's rule
-    // to transactions: the signature no longer verifies, so the iFrame
-    // ignores the set and asks again even for what it did allow.
+    // (a transaction's, from the test above) to messages: the signature no
+    // longer verifies, so the iFrame ignores the set and asks.
     await phone.context.route("**/v2/policy?*", async (route) => {
       const response = await route.fetch();
       const state = await response.json();
-      if (state.user_rules) state.user_rules.rules = state.user_rules.rules.replace("evm_message", "evm_transaction");
+      if (state.user_rules) state.user_rules.rules = state.user_rules.rules.replace('"evm_transaction"', '"evm_transaction","evm_message"');
       await route.fulfill({ response, json: state });
     });
     const sim = await ok(phone.page, "keyframe_simulate", { method: "personal_sign", params: [hex("x"), addresses.evm] });

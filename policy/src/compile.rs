@@ -32,6 +32,7 @@ pub(crate) enum Cond {
     ValueAtMost(Amount),
     ValueAtLeast(Amount),
     TokenTransfers(Vec<TokenCond>),
+    TokenTransferCountAtMost(u64),
     Approvals(bool),
     Spenders(Vec<String>),
     SpendersNotIn(Vec<String>),
@@ -366,6 +367,10 @@ fn compile_when(w: &When) -> Result<Vec<Cond>, Fail> {
             .collect::<Result<Vec<_>, _>>()?;
         c.push(Cond::TokenTransfers(conds));
     }
+    c.extend(
+        w.token_transfer_count_at_most
+            .map(Cond::TokenTransferCountAtMost),
+    );
     if let Some(b) = w.approvals {
         c.push(Cond::Approvals(b));
     }

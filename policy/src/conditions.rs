@@ -30,6 +30,7 @@ impl Cond {
             Cond::ValueAtMost(_) => "value_at_most",
             Cond::ValueAtLeast(_) => "value_at_least",
             Cond::TokenTransfers(_) => "token_transfers",
+            Cond::TokenTransferCountAtMost(_) => "token_transfer_count_at_most",
             Cond::Approvals(_) => "approvals",
             Cond::Spenders(_) => "spenders",
             Cond::SpendersNotIn(_) => "spenders_not_in",
@@ -110,6 +111,12 @@ impl Cond {
                     }
                 }
                 Ok(())
+            }
+            Cond::TokenTransferCountAtMost(m) => {
+                let n = i.token_transfers.len();
+                need(u64::try_from(n).is_ok_and(|n| n <= *m), || {
+                    format!("{n} token movements is over {m}")
+                })
             }
             Cond::Approvals(want) => {
                 let has = !i.approvals.is_empty();
@@ -271,6 +278,31 @@ mod tests {
         assert_eq!(effect(no_call, &call), Effect::Ask);
         assert_eq!(effect(a_call, &call), Effect::Allow);
         assert_eq!(effect(a_call, &send), Effect::Ask);
+    }
+
+    #[test]
+    fn token_transfer_count_at_most_counts_the_movements() {
+        let mut i = Intent::new(Kind::SolanaTransaction);
+        let at_most_one = r#"{"token_transfer_count_at_most":1}"#;
+        assert_eq!(effect(at_most_one, &i), Effect::Allow);
+        let one = crate::TokenTransfer {
+            token: "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913".into(),
+            to: "0x70997970c51812dc3a010c7d01b50e20d17dc79c".into(),
+            amount: crate::Amount::from(1u64),
+        };
+        i.token_transfers = vec![one.clone()];
+        assert_eq!(effect(at_most_one, &i), Effect::Allow);
+        // The same movement twice is two.
+        i.token_transfers.push(one);
+        assert_eq!(effect(at_most_one, &i), Effect::Ask);
+        assert_eq!(
+            effect(r#"{"token_transfer_count_at_most":2}"#, &i),
+            Effect::Allow
+        );
+        assert_eq!(
+            effect(r#"{"token_transfer_count_at_most":0}"#, &i),
+            Effect::Ask
+        );
     }
 
     #[test]

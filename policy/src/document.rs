@@ -118,6 +118,10 @@ pub struct When {
     /// The request moves tokens, and every movement matches one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_transfers: Option<Vec<TokenMatch>>,
+    /// The request makes at most this many token movements (entries of
+    /// the intent's `token_transfers`; none holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_transfer_count_at_most: Option<u64>,
     /// `true`: the request grants at least one approval; `false`: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<bool>,

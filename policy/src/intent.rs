@@ -111,7 +111,8 @@ pub struct Intent {
     /// Native value in wei (EVM transactions).
     #[serde(default, skip_serializing_if = "Amount::is_zero")]
     pub value: Amount,
-    /// The 4-byte selector of an EVM call (`0xa9059cbb`), lowercase.
+    /// The 4-byte selector of an EVM call (`0xa9059cbb`), lowercase; for
+    /// call data of 1 to 3 bytes, the data itself (`0x01`): still a call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     /// Token movements the decoder read.

@@ -29,6 +29,7 @@ const WHEN: &[&str] = &[
     "value_at_most",
     "value_at_least",
     "token_transfers",
+    "token_transfer_count_at_most",
     "approvals",
     "spenders",
     "spenders_not_in",

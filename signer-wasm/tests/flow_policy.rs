@@ -7,9 +7,11 @@
 //! verify are ignored; a batch is as strict as its strictest transaction;
 //! an `allow` the iFrame judged on stale usage, which hot storage finds
 //! spent, shows the screen before it signs. An "Always allow" rule is as
-//! narrow as what the screen showed: the same recipient, call and at most
-//! the amounts, for transfers, typed data and messages alike; a screen
-//! with a warning or an approval offers no such choice.
+//! narrow as what the screen showed: the same recipient, call, number of
+//! token movements and at most the amounts, and over a day at most what
+//! 100 such requests move; it is made for transactions only (typed data
+//! and messages hold what no rule can bind); a screen with a warning or
+//! an approval offers no such choice.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -346,7 +348,7 @@ async fn always_allow_is_signed_by_the_wallet_kept_at_hot_storage_and_honoured()
     } = setup(NO_MAINNET).await;
 
     screen.always.set(Some(3600));
-    let intent = message(10, APP);
+    let intent = transfer(10, ALICE, "1");
     sign(&tab, &token, &wallet, &intent, &[]).await.unwrap();
     assert_eq!(screen.shown.get(), 1);
     screen.always.set(None);
@@ -365,22 +367,16 @@ async fn always_allow_is_signed_by_the_wallet_kept_at_hot_storage_and_honoured()
         sign(&tab, &token, &wallet, &intent, &[]).await.unwrap();
     }
     assert_eq!(screen.shown.get(), 1, "always allowed: no screen");
-    // Only this origin, this kind, this chain.
-    sign(
-        &tab,
-        &token,
-        &wallet,
-        &message(10, "https://other.example"),
-        &[],
-    )
-    .await
-    .unwrap();
-    sign(&tab, &token, &wallet, &message(8454, APP), &[])
+    // Only this origin, this chain.
+    let mut elsewhere = transfer(10, ALICE, "1");
+    elsewhere.origin = Some("https://other.example".into());
+    sign(&tab, &token, &wallet, &elsewhere, &[]).await.unwrap();
+    sign(&tab, &token, &wallet, &transfer(8454, ALICE, "1"), &[])
         .await
         .unwrap();
     assert_eq!(screen.shown.get(), 3);
     // The operator's deny still wins over the user's allow.
-    let err = sign(&tab, &token, &wallet, &message(1, APP), &[])
+    let err = sign(&tab, &token, &wallet, &transfer(1, ALICE, "1"), &[])
         .await
         .err()
         .unwrap();
@@ -388,7 +384,7 @@ async fn always_allow_is_signed_by_the_wallet_kept_at_hot_storage_and_honoured()
 
     // A second "always allow" extends the set under a higher version.
     screen.always.set(Some(86_400));
-    sign(&tab, &token, &wallet, &message(8454, APP), &[])
+    sign(&tab, &token, &wallet, &transfer(8454, ALICE, "1"), &[])
         .await
         .unwrap();
     let state = tab.hot.policy(&token, wallet.wallet).await.unwrap();
@@ -896,40 +892,96 @@ fn typed(name: &str, contract: &str, primary: &str) -> Intent {
     i
 }
 
-#[tokio::test]
-async fn always_allow_on_typed_data_allows_only_its_domain_and_type() {
-    let s = setup(ASK).await;
-    always_allow(&s, &typed("Mail", ALICE, "Mail")).await;
-
-    assert!(!screened(&s, &typed("Mail", ALICE, "Mail")).await);
-    assert!(screened(&s, &typed("Mail", ALICE, "Order")).await);
-    assert!(screened(&s, &typed("Mail", BOB, "Mail")).await);
-    assert!(screened(&s, &typed("Other", ALICE, "Mail")).await);
-    // A permit on the same domain and type grants an approval.
-    let mut permit = typed("Mail", ALICE, "Mail");
-    permit.approvals = usdc_approve(BOB, "1").approvals;
-    assert!(screened(&s, &permit).await);
-}
-
+/// A sign-in (EIP-4361) message for `domain`, on Base.
 fn sign_in(domain: &str) -> Intent {
     let mut i = message(8453, APP);
     i.siwe_domain = Some(domain.into());
     i
 }
 
+/// Typed data and messages: their contents are what they authorise (an
+/// order's amount and receiver, a key-derivation message, a sign-in's
+/// address and expiry), and no rule holds them, so one tick would allow
+/// any other of the same domain, type or origin. Under the rule before
+/// (domain and type; "not a sign-in"; the sign-in's domain) each second
+/// request below passed without the screen.
 #[tokio::test]
-async fn always_allow_on_a_message_covers_no_sign_in_and_a_sign_in_only_its_domain() {
+async fn no_always_allow_on_typed_data_or_messages() {
     let s = setup(ASK).await;
-    always_allow(&s, &message(8453, APP)).await;
-    assert!(!screened(&s, &message(8453, APP)).await);
-    // A sign-in for another site is a login there, not a plain message.
-    assert!(screened(&s, &sign_in("bank.example")).await);
+    s.screen.always.set(Some(3600));
+    let small_order = typed("Seaport", ALICE, "OrderComponents");
+    let mut any_chain = small_order.clone();
+    if let Some(td) = &mut any_chain.typed_data {
+        td.chain_id = None;
+    }
+    let mut sol_message = Intent::new(Kind::SolanaMessage);
+    sol_message.origin = Some(APP.into());
+    let pairs = [
+        (small_order.clone(), small_order),
+        (typed("Seaport", ALICE, "OrderComponents"), any_chain),
+        (message(8453, APP), message(8453, APP)),
+        (sign_in("app.example"), sign_in("app.example")),
+        (sol_message.clone(), sol_message),
+    ];
+    for (first, second) in &pairs {
+        assert!(screened(&s, first).await);
+        s.screen.always.set(None);
+        assert!(screened(&s, second).await, "{second:?}");
+        s.screen.always.set(Some(3600));
+    }
+    assert_eq!(s.screen.offered.get(), 0, "the choice was never offered");
+    let state = s.tab.hot.policy(&s.token, s.wallet.wallet).await.unwrap();
+    assert!(state.user_rules.is_none(), "no rule was made");
+}
 
+/// Ten 1-USDC transfers in one request (a `keyframe_signTransactions`
+/// batch, or one Solana transaction of ten `TransferChecked`) are not a
+/// request like one 1-USDC transfer, though each movement is.
+#[tokio::test]
+async fn always_allow_on_one_transfer_does_not_cover_ten_in_one_request() {
     let s = setup(ASK).await;
-    always_allow(&s, &sign_in("app.example")).await;
-    assert!(!screened(&s, &sign_in("app.example")).await);
-    assert!(screened(&s, &sign_in("bank.example")).await);
-    assert!(screened(&s, &message(8453, APP)).await);
+    let one = usdc_transfer(ALICE, "1000000");
+    always_allow(&s, &one).await;
+    let mut ten = one.clone();
+    ten.token_transfers = vec![one.token_transfers[0].clone(); 10];
+    let parts = vec![one.clone(); 10];
+    let before = s.screen.shown.get();
+    sign(&s.tab, &s.token, &s.wallet, &ten, &parts)
+        .await
+        .unwrap();
+    assert_eq!(s.screen.shown.get(), before + 1, "a batch of ten is asked");
+    assert!(!screened(&s, &one).await);
+
+    let sol_one = spl_transfer(SOL_ALICE, 1_000_000);
+    always_allow(&s, &sol_one).await;
+    let mut sol_ten = sol_one.clone();
+    sol_ten.token_transfers = vec![sol_one.token_transfers[0].clone(); 10];
+    assert!(screened(&s, &sol_ten).await);
+    assert!(!screened(&s, &sol_one).await);
+}
+
+/// Over a day a rule moves no more of a token than 100 requests like the
+/// one on the screen. A Solana transaction showing 1 USDC to Bob and nine
+/// base units to Alice allows ten movements of up to 1 USDC to Bob each
+/// time (10 USDC), but not beyond 100 × 1.000009 USDC a day: the eleventh
+/// such request, well within the 100 a day, is asked.
+#[tokio::test]
+async fn always_allow_bounds_the_day_to_what_the_screen_showed() {
+    let s = setup(ASK).await;
+    let mut shown = spl_transfer(SOL_BOB, 1_000_000);
+    shown.token_transfers.extend(vec![
+        spl_transfer(SOL_ALICE, 1).token_transfers[0].clone();
+        9
+    ]);
+    always_allow(&s, &shown).await;
+    let mut to_bob = shown.clone();
+    to_bob.token_transfers = vec![shown.token_transfers[0].clone(); 10];
+    for n in 0..10 {
+        assert!(!screened(&s, &to_bob).await, "request {n}");
+    }
+    assert!(screened(&s, &to_bob).await, "over the day's total");
+    // What is left of the day still passes.
+    assert!(!screened(&s, &spl_transfer(SOL_BOB, 900)).await);
 }
 
 #[tokio::test]

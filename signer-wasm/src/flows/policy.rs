@@ -29,9 +29,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
-use keyframe_policy::document::{Limit, Rule, TokenMatch, TypedMatch, When};
+use keyframe_policy::document::{Limit, Rule, TokenMatch, When};
 use keyframe_policy::{
-    Amount, Document, Effect, Evaluation, Intent as PolicyIntent, Kind, Layers, Policy,
+    Amount, Document, Effect, Evaluation, Intent as PolicyIntent, Kind, Layer, Layers, Policy,
+    Usage,
 };
 use keyframe_wire::policy::{
     ActivityReport, ApprovalRequest, Decision, PolicyState, RuleRef, SignedUserRules,
@@ -199,7 +200,10 @@ fn token_bounds(i: &PolicyIntent) -> Option<Option<Vec<TokenMatch>>> {
 /// through only requests like this one (docs/policy.md, "The user's
 /// rules"). `None` for a request that cannot be narrowed so: one that
 /// grants an approval, whose destination or amounts are unknown, or whose
-/// call the intent does not hold in full.
+/// call the intent does not hold in full; and every message and typed
+/// data, whose contents no condition holds (an order's amount and
+/// receiver, a message's text: a key-derivation message passes as "not a
+/// sign-in"), so a tick on one would allow any other.
 fn always_allow_when(i: &PolicyIntent, parts: &[PolicyIntent]) -> Option<When> {
     if i.raw_digest || !i.approvals.is_empty() {
         return None;
@@ -209,6 +213,10 @@ fn always_allow_when(i: &PolicyIntent, parts: &[PolicyIntent]) -> Option<When> {
         chains: i.chain.map(|c| vec![c]),
         origins: Some(vec![i.origin.clone()?]),
         approvals: Some(false),
+        // Each movement is bounded by its entry in `token_transfers`; this
+        // bounds their number, so ten 1-USDC transfers in one request are
+        // not "like" one.
+        token_transfer_count_at_most: Some(u64::try_from(i.token_transfers.len()).ok()?),
         ..When::default()
     };
     match i.kind {
@@ -252,31 +260,61 @@ fn always_allow_when(i: &PolicyIntent, parts: &[PolicyIntent]) -> Option<When> {
             }
             when.token_transfers = token_bounds(i)?;
         }
-        Kind::EvmTypedData => {
-            let td = i.typed_data.as_ref()?;
-            if td.name.is_none() && td.verifying_contract.is_none() {
-                return None;
-            }
-            when.typed_data = Some(TypedMatch {
-                names: td.name.clone().map(|n| vec![n]),
-                verifying_contracts: td.verifying_contract.clone().map(|c| vec![c]),
-                primary_types: Some(vec![td.primary_type.clone()]),
-            });
-        }
-        // A message moves nothing; but a sign-in is a login at its domain,
-        // so a rule for plain messages never covers one (`siwe: false`).
-        Kind::EvmMessage | Kind::SolanaMessage => match &i.siwe_domain {
-            Some(d) => when.siwe_domains = Some(vec![d.clone()]),
-            None => when.siwe = Some(false),
-        },
+        Kind::EvmTypedData | Kind::EvmMessage | Kind::SolanaMessage => return None,
     }
     Some(when)
 }
 
+/// `a` times [`ALWAYS_ALLOW_PER_DAY`], saturating.
+fn per_day(a: Amount) -> Amount {
+    (0..ALWAYS_ALLOW_PER_DAY).fold(Amount::ZERO, |total, _| total.saturating_add(a))
+}
+
+/// The 24-hour limits of an "always allow" rule for `i`: the count, and
+/// over the day no more value, lamports or tokens than
+/// [`ALWAYS_ALLOW_PER_DAY`] requests like `i` move. `when` bounds each
+/// request; these bound their sum, which the count alone does not when a
+/// request moves less than its bounds allow.
+fn always_allow_limits(i: &PolicyIntent) -> Vec<Limit> {
+    let day = |l: Limit| Limit {
+        window: "24h".to_owned(),
+        ..l
+    };
+    let mut limits = vec![day(Limit {
+        count_at_most: Some(ALWAYS_ALLOW_PER_DAY),
+        ..Limit::default()
+    })];
+    // A zero value or lamports is bounded per request already (`when`).
+    if !i.value.is_zero() {
+        limits.push(day(Limit {
+            value_at_most: Some(per_day(i.value).to_string()),
+            ..Limit::default()
+        }));
+    }
+    if !i.lamports.is_zero() {
+        limits.push(day(Limit {
+            lamports_at_most: Some(per_day(i.lamports).to_string()),
+            ..Limit::default()
+        }));
+    }
+    // One entry per token, its amounts summed as the limits count them
+    // (policy/src/window.rs, `Usage::of`).
+    for t in Usage::of(Layer::User, "", i, 0).tokens {
+        limits.push(day(Limit {
+            token: Some(t.token),
+            amount_at_most: Some(per_day(t.amount).to_string()),
+            ..Limit::default()
+        }));
+    }
+    limits
+}
+
 /// The "always allow" rule for `intent` (and a batch's `parts`) for
 /// `secs` from `now`: requests like this one ([`always_allow_when`]), from
-/// this origin, on this chain, at most [`ALWAYS_ALLOW_PER_DAY`] a day.
-/// `None` when the intent cannot be narrowed.
+/// this origin, on this chain, at most [`ALWAYS_ALLOW_PER_DAY`] a day and
+/// moving at most as much as that many would ([`always_allow_limits`]).
+/// `None` when the intent cannot be narrowed (or, with more tokens than a
+/// rule has limits for, bounded).
 fn always_allow_rule(
     intent: &PolicyIntent,
     parts: &[PolicyIntent],
@@ -291,14 +329,7 @@ fn always_allow_rule(
         effect: Effect::Allow,
         silent: false,
         when,
-        limits: vec![Limit {
-            window: "24h".to_owned(),
-            value_at_most: None,
-            lamports_at_most: None,
-            count_at_most: Some(ALWAYS_ALLOW_PER_DAY),
-            token: None,
-            amount_at_most: None,
-        }],
+        limits: always_allow_limits(intent),
     };
     // Valid on its own, or the intent cannot be narrowed: a destination
     // the decoder could not name ("unknown", an unresolved lookup-table
@@ -632,69 +663,201 @@ mod tests {
                     at_most: Some("1000000".into()),
                     at_least: None,
                 }]),
+                token_transfer_count_at_most: Some(1),
                 approvals: Some(false),
                 until: Some(NOW + 3600),
                 ..When::default()
             }
         );
-        assert_eq!(rule.limits[0].count_at_most, Some(ALWAYS_ALLOW_PER_DAY));
-
-        let send = granted(&evm(Some(ALICE), 5), &[]).unwrap().when;
+        let day = |l: Limit| Limit {
+            window: "24h".into(),
+            ..l
+        };
         assert_eq!(
-            (send.contract_call, send.value_at_most, send.selectors),
-            (Some(false), Some("5".into()), None)
+            rule.limits,
+            vec![
+                day(Limit {
+                    count_at_most: Some(ALWAYS_ALLOW_PER_DAY),
+                    ..Limit::default()
+                }),
+                day(Limit {
+                    token: Some(USDC.into()),
+                    amount_at_most: Some("100000000".into()),
+                    ..Limit::default()
+                }),
+            ]
         );
 
-        let s = granted(&sol(Some(SOL_ALICE), Amount::from(7u64)), &[])
-            .unwrap()
-            .when;
+        let send = granted(&evm(Some(ALICE), 5), &[]).unwrap();
         assert_eq!(
-            (s.programs, s.lamports_at_most, s.to, s.chains),
+            (
+                send.when.contract_call,
+                send.when.value_at_most,
+                send.when.selectors
+            ),
+            (Some(false), Some("5".into()), None)
+        );
+        assert_eq!(send.limits[1].value_at_most.as_deref(), Some("500"));
+        assert_eq!(send.limits.len(), 2);
+        // No value: `value_at_most: "0"` bounds each request already.
+        assert_eq!(granted(&evm(Some(ALICE), 0), &[]).unwrap().limits.len(), 1);
+
+        let sol = granted(&sol(Some(SOL_ALICE), Amount::from(7u64)), &[]).unwrap();
+        assert_eq!(sol.limits[1].lamports_at_most.as_deref(), Some("700"));
+        let s = sol.when;
+        assert_eq!(
+            (
+                s.programs,
+                s.lamports_at_most,
+                s.to,
+                s.chains,
+                s.token_transfer_count_at_most
+            ),
             (
                 Some(vec![SYSTEM.into()]),
                 Some("7".into()),
                 Some(vec![SOL_ALICE.into()]),
-                None
+                None,
+                Some(0)
             )
         );
 
+        // A batch of calls alike is narrowed as its whole: as many
+        // movements, and over a day as much as 100 such batches.
+        let part = usdc_transfer(1);
+        let mut whole = usdc_transfer(1);
+        whole.token_transfers.extend(part.token_transfers.clone());
+        let batch = granted(&whole, &[part.clone(), part]).unwrap();
+        assert_eq!(batch.when.token_transfer_count_at_most, Some(2));
+        assert_eq!(batch.limits[1].amount_at_most.as_deref(), Some("200"));
+    }
+
+    /// `intent` judged by the user's rules of `rule` alone, after `usage`.
+    fn judged(rule: &Rule, intent: &PolicyIntent, usage: &[Usage]) -> Effect {
+        let operator = Policy::default();
+        let user = Policy::new(Document {
+            version: 1,
+            default: Effect::Ask,
+            rules: vec![rule.clone()],
+        })
+        .unwrap();
+        let layers = Layers {
+            operator: &operator,
+            user: Some(&user),
+        };
+        keyframe_policy::evaluate(&layers, intent, usage, NOW).effect
+    }
+
+    /// What `n` requests like `intent` took from `rule` an hour ago.
+    fn used(rule: &Rule, intent: &PolicyIntent, n: u64) -> Usage {
+        let mut u = Usage::of(Layer::User, &rule.id, intent, NOW - 3600);
+        for _ in 1..n {
+            u.absorb(&Usage::of(Layer::User, &rule.id, intent, NOW - 3600));
+        }
+        u
+    }
+
+    #[test]
+    fn a_rule_bounds_each_request_and_the_day_to_what_the_screen_showed() {
+        // One request: ten 1-USDC movements are not "like" one.
+        let one = usdc_transfer(1_000_000);
+        let rule = granted(&one, &[]).unwrap();
+        assert_eq!(judged(&rule, &one, &[]), Effect::Allow);
+        let mut ten = one.clone();
+        ten.token_transfers = vec![one.token_transfers[0].clone(); 10];
+        let parts = vec![one.clone(); 10];
+        assert_eq!(judged(&rule, &ten, &[]), Effect::Ask);
+        // (Each transaction of such a batch alone is like it.)
+        assert!(parts.iter().all(|p| judged(&rule, p, &[]) == Effect::Allow));
+
+        // The day: a request showing 1 USDC to Alice and 1,000 to Bob lets
+        // two of 1,000 to Bob through each time, but not beyond 100 times
+        // what it showed in all.
+        const BOB: &str = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+        let mut shown = usdc_transfer(1_000_000);
+        shown.token_transfers.push(TokenTransfer {
+            token: USDC.into(),
+            to: BOB.into(),
+            amount: Amount::from(1_000_000_000u64),
+        });
+        let rule = granted(&shown, &[]).unwrap();
+        let mut to_bob = shown.clone();
+        to_bob.token_transfers = vec![shown.token_transfers[1].clone(); 2];
+        assert_eq!(judged(&rule, &to_bob, &[]), Effect::Allow);
+        // 100 × 1,001 USDC = 100,100 USDC: 50 of 2,000 fit, 51 do not,
+        // well within 100 requests.
+        assert_eq!(
+            judged(&rule, &to_bob, &[used(&rule, &to_bob, 49)]),
+            Effect::Allow
+        );
+        assert_eq!(
+            judged(&rule, &to_bob, &[used(&rule, &to_bob, 50)]),
+            Effect::Ask
+        );
+
+        // Value and lamports: at most 100 times the shown per day, whatever
+        // the count.
+        let send = evm(Some(ALICE), 5);
+        let rule = granted(&send, &[]).unwrap();
+        let mut spent = used(&rule, &send, 1);
+        spent.value = Amount::from(496u64);
+        assert_eq!(judged(&rule, &send, &[spent.clone()]), Effect::Ask);
+        spent.value = Amount::from(495u64);
+        assert_eq!(judged(&rule, &send, &[spent]), Effect::Allow);
+        let lamports = sol(Some(SOL_ALICE), Amount::from(7u64));
+        let rule = granted(&lamports, &[]).unwrap();
+        let mut spent = used(&rule, &lamports, 1);
+        spent.lamports = Amount::from(693u64);
+        assert_eq!(judged(&rule, &lamports, &[spent.clone()]), Effect::Allow);
+        spent.lamports = Amount::from(694u64);
+        assert_eq!(judged(&rule, &lamports, &[spent]), Effect::Ask);
+
+        // Near the top of the range the bounds saturate.
+        assert_eq!(per_day(Amount::MAX), Amount::MAX);
+        let big = Amount::parse(
+            "1157920892373161954235709850086879078532699846656405640394575840079131296399",
+        )
+        .unwrap();
+        assert_eq!(
+            per_day(big).to_string(),
+            "115792089237316195423570985008687907853269984665640564039457584007913129639900"
+        );
+        assert_eq!(per_day(big.saturating_add(Amount::from(1u64))), Amount::MAX);
+    }
+
+    #[test]
+    fn no_rule_for_typed_data_or_messages() {
+        // Their contents (an order's amount and receiver, a message's text)
+        // are no part of a rule, so a rule would allow any other.
         let mut typed = PolicyIntent::new(Kind::EvmTypedData);
         typed.chain = Some(8453);
         typed.origin = Some(APP.into());
         typed.typed_data = Some(TypedData {
-            name: Some("Mail".into()),
-            version: None,
+            name: Some("Seaport".into()),
+            version: Some("1.6".into()),
             chain_id: Some(8453),
             verifying_contract: Some(ALICE.into()),
-            primary_type: "Mail".into(),
+            primary_type: "OrderComponents".into(),
         });
-        let t = granted(&typed, &[]).unwrap().when;
-        assert_eq!(
-            t.typed_data,
-            Some(TypedMatch {
-                names: Some(vec!["Mail".into()]),
-                verifying_contracts: Some(vec![ALICE.into()]),
-                primary_types: Some(vec!["Mail".into()]),
-            })
-        );
-
         let mut message = PolicyIntent::new(Kind::EvmMessage);
         message.chain = Some(8453);
         message.origin = Some(APP.into());
-        let m = granted(&message, &[]).unwrap().when;
-        assert_eq!((m.siwe, m.siwe_domains), (Some(false), None));
-        message.siwe_domain = Some("app.example".into());
-        let m = granted(&message, &[]).unwrap().when;
-        assert_eq!(
-            (m.siwe, m.siwe_domains),
-            (None, Some(vec!["app.example".into()]))
-        );
-
-        // A batch of calls alike is narrowed as its whole.
-        let part = usdc_transfer(1);
-        let mut whole = usdc_transfer(1);
-        whole.token_transfers.extend(part.token_transfers.clone());
-        assert!(granted(&whole, &[part.clone(), part]).is_some());
+        let mut sign_in = message.clone();
+        sign_in.siwe_domain = Some("app.example".into());
+        let mut sol_message = PolicyIntent::new(Kind::SolanaMessage);
+        sol_message.origin = Some(APP.into());
+        let mut sol_sign_in = sol_message.clone();
+        sol_sign_in.siwe_domain = Some("app.example".into());
+        for (what, i) in [
+            ("typed data", &typed),
+            ("a message", &message),
+            ("a sign-in", &sign_in),
+            ("a Solana message", &sol_message),
+            ("a Solana sign-in", &sol_sign_in),
+        ] {
+            assert!(always_allow_when(i, &[]).is_none(), "{what}");
+            assert!(granted(i, &[]).is_none(), "{what}");
+        }
     }
 
     #[test]

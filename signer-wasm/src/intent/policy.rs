@@ -15,7 +15,7 @@ use super::calldata::{
 use super::permit::permit_grants;
 use super::siwe::{SIWE_MARKER, parse_siwe};
 use super::sol::{SolTx, parse_transaction};
-use super::sol_ix::{Account, SYSTEM, TOKEN, TOKEN_2022};
+use super::sol_ix::{ATA, Account, COMPUTE_BUDGET, MEMO, MEMO_V1, SYSTEM, TOKEN, TOKEN_2022};
 use super::typed::{json_address, json_u256, read_types};
 use super::{Context, bad};
 use crate::Result;
@@ -46,11 +46,25 @@ pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
     i.chain = Some(parsed.chain_id);
     i.to = parsed.to.as_ref().map(hex_address);
     i.value = amount(parsed.value);
-    if let (Some(to), Some((sel, rest))) = (&parsed.to, parsed.data.split_first_chunk::<4>()) {
-        i.selector = Some(format!("0x{}", hex::encode(sel)));
-        // Only a listed token is known to be an ERC-20 (not an ERC-721).
-        let erc20 = ctx.tokens.get(parsed.chain_id, to).is_some();
-        calldata(&mut i, to, erc20, *sel, rest)?;
+    if let Some(to) = &parsed.to {
+        match parsed.data.split_first_chunk::<4>() {
+            Some((sel, rest)) => {
+                i.selector = Some(format!("0x{}", hex::encode(sel)));
+                // Only a listed token is known to be an ERC-20 (not an
+                // ERC-721).
+                let erc20 = ctx.tokens.get(parsed.chain_id, to).is_some();
+                calldata(&mut i, to, erc20, *sel, rest)?;
+            }
+            // 1 to 3 bytes: too short for a selector, yet they run the
+            // contract's code (its fallback) as the wallet, so this is no
+            // plain transfer (`contract_call: false`). The data stand for
+            // the selector: `0x` and 2 to 6 hex digits, which no
+            // `selectors` entry (8 digits) matches.
+            None if !parsed.data.is_empty() => {
+                i.selector = Some(format!("0x{}", hex::encode(&parsed.data)));
+            }
+            None => {}
+        }
     }
     Ok(i)
 }
@@ -487,6 +501,37 @@ fn token_move(data: &[u8], token_2022: bool) -> TokenMove {
     }
 }
 
+// The SPL Memo program, v2 and v1 (`MEMO`, `MEMO_V1`): it checks that the
+// accounts it is given signed, logs its data and calls no other program.
+
+/// Whether an instruction of a program other than System and the token
+/// programs can do nothing with the wallet's signature: Compute Budget
+/// (read by the runtime, it takes no accounts), Memo, and the Associated
+/// Token Account program's `Create` (data empty or `[0]`) and
+/// `CreateIdempotent` (`[1]`), which only create a token account of the
+/// mint for its owner, the payer paying its rent. Those two are harmless
+/// only with the real token program as their account 5: the program there
+/// gives the new account its size (so the rent the payer pays) and owns
+/// it. Its other instructions (`RecoverNested`, `[2]`, which moves tokens
+/// and closes an account) are not read, as the screen does not read them
+/// (`super::sol_ix`).
+fn harmless(id: &str, data: &[u8], accounts: &[u8], tx: &SolTx) -> bool {
+    match id {
+        COMPUTE_BUDGET | MEMO | MEMO_V1 => true,
+        ATA => {
+            matches!(data, [] | [0] | [1])
+                && accounts.get(5).is_some_and(|a| match tx.account(*a) {
+                    Account::Key(k) => {
+                        let program = bs58::encode(k).into_string();
+                        program == TOKEN || program == TOKEN_2022
+                    }
+                    _ => false,
+                })
+        }
+        _ => false,
+    }
+}
+
 /// A Solana transaction: its programs (each once, in order), the lamports
 /// System instructions move, their destination when there is exactly one,
 /// SPL Token and Token-2022 movements (transfers, mints, burns) and
@@ -496,7 +541,8 @@ fn token_move(data: &[u8], token_2022: bool) -> TokenMove {
 /// someone else and a `CloseAccount` to someone else's account are
 /// approvals of every token of the account (no amount); a token
 /// instruction this does not read counts as everything (`token_move`,
-/// docs/policy.md "What counts").
+/// docs/policy.md "What counts"), and so does an instruction of any other
+/// program that is not [`harmless`] and names the wallet.
 pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
     // The screen's decoder first: what it refuses (bad instruction data
     // included) is refused here too.
@@ -592,7 +638,24 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
                     everything(&mut i, &mut destinations, accounts, &parsed);
                 }
             }
-            _ => {}
+            _ if harmless(&id, data, accounts, &parsed) => {}
+            // Any other program given the wallet's account has its
+            // signature, and keeps it in what it calls: it may have System
+            // or the token programs move every lamport and token, or hand
+            // over an authority (a stake account's, a program's, a lookup
+            // table's lamports on closing): counted as everything. Only
+            // static keys are compared: a signer is one of them (a lookup
+            // table's accounts never sign), and the runtime refuses a
+            // transaction that names an account twice (a static key again
+            // through a table), so no instruction gets the wallet's
+            // signature through a table. Without the wallet's key
+            // (`Context::solana_address`), each instruction may name it.
+            // One that does not name the wallet cannot use its signature.
+            _ => {
+                if ctx.solana_address.is_none() || (0..accounts.len()).any(is_me) {
+                    everything(&mut i, &mut destinations, accounts, &parsed);
+                }
+            }
         }
         if !i.programs.contains(&id) {
             i.programs.push(id);

@@ -15,10 +15,10 @@ use alloy_primitives::U256;
 pub(crate) const SYSTEM: &str = "11111111111111111111111111111111";
 pub(crate) const TOKEN: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 pub(crate) const TOKEN_2022: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
-const ATA: &str = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL";
-const COMPUTE_BUDGET: &str = "ComputeBudget111111111111111111111111111111";
-const MEMO: &str = "MemoSq4gqABAXKb96qnH8TyNvJRtFoA8GnXYrR1N6nM";
-const MEMO_V1: &str = "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo";
+pub(crate) const ATA: &str = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL";
+pub(crate) const COMPUTE_BUDGET: &str = "ComputeBudget111111111111111111111111111111";
+pub(crate) const MEMO: &str = "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr";
+pub(crate) const MEMO_V1: &str = "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo";
 
 /// An account an instruction names.
 #[derive(Debug, Clone)]

@@ -962,3 +962,307 @@ fn typed_data_on_permit2s_domain_that_is_no_permit_fails_closed() {
     assert_eq!(s.summary, None);
     assert!(codes(&s).is_empty());
 }
+
+// ---------- other programs: one given the wallet may do anything ----------
+
+/// Program ids: the Stake, BPF upgradeable loader, Address Lookup Table
+/// and SPL Memo (v2, v1) programs.
+const STAKE: &str = "Stake11111111111111111111111111111111111111";
+const UPGRADEABLE_LOADER: &str = "BPFLoaderUpgradeab1e11111111111111111111111";
+const LOOKUP_TABLE: &str = "AddressLookupTab1e1111111111111111111111111";
+const MEMO: &str = "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr";
+const MEMO_V1: &str = "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo";
+/// Some account the instructions act on (a stake account, a program's
+/// data, a lookup table), none of the wallet's.
+const OTHER: &str = "9ycUqg8kTGaypGkojJ26wuUWbVFaGUJ9PXR3JqxBpQUN";
+
+/// A legacy transaction (base64) that the wallet alone signs, as fee
+/// payer: key 0 the wallet, then `keys`, the last `readonly` of them
+/// read-only; each instruction `(program, accounts, data)` by key index.
+/// Written by hand from the message layout (every length under 128, one
+/// byte).
+fn legacy_tx(keys: &[&str], readonly: u8, ixs: &[(u8, &[u8], &[u8])]) -> String {
+    use base64::Engine;
+    let wallet = s(&intent_vector("solana_tx.json")["signer"]).to_owned();
+    let short = |n: usize| u8::try_from(n).ok().filter(|n| *n < 0x80).unwrap();
+    let mut m = vec![1, 0, readonly, short(keys.len() + 1)];
+    for k in std::iter::once(wallet.as_str()).chain(keys.iter().copied()) {
+        m.extend(bs58::decode(k).into_vec().unwrap());
+    }
+    m.extend([7u8; 32]); // recent blockhash
+    m.push(short(ixs.len()));
+    for (program, accounts, data) in ixs {
+        m.push(*program);
+        m.push(short(accounts.len()));
+        m.extend_from_slice(accounts);
+        m.push(short(data.len()));
+        m.extend_from_slice(data);
+    }
+    let mut tx = vec![1];
+    tx.extend([0u8; 64]);
+    tx.extend(m);
+    base64::engine::general_purpose::STANDARD.encode(tx)
+}
+
+/// System `Transfer` data of `lamports`.
+fn transfer_data(lamports: u64) -> Vec<u8> {
+    [2u32.to_le_bytes().as_slice(), &lamports.to_le_bytes()].concat()
+}
+
+/// The rule of the review: any Solana transaction moving at most 0.1 SOL.
+const SMALL_SOL: &str = r#"{"version":1,"default":"ask","rules":[
+    {"id":"small-sol","effect":"allow","when":{"kinds":["solana_transaction"],"lamports_at_most":"100000000"}}]}"#;
+
+/// Each: keys after the wallet, how many of them are read-only, and one
+/// instruction of key 3 that names the wallet (key 0) among its accounts.
+fn programs_given_the_wallet() -> Vec<(&'static str, String)> {
+    let ix = |program: &str, accounts: &[u8], data: &[u8]| {
+        legacy_tx(&[OTHER, ALICE, program], 1, &[(3, accounts, data)])
+    };
+    vec![
+        // Whatever a program of the attacker's does with a signer.
+        ("attacker's program", ix(ATTACKER, &[0, 2], &[1, 2, 3])),
+        // Withdraw(u64): [stake, recipient, clock, stake history,
+        // withdraw authority]; the sysvars left out, as it does not matter
+        // here.
+        (
+            "stake withdraw",
+            ix(
+                STAKE,
+                &[1, 2, 0],
+                &[
+                    4u32.to_le_bytes().as_slice(),
+                    &5_000_000_000u64.to_le_bytes(),
+                ]
+                .concat(),
+            ),
+        ),
+        // SetAuthority: [program data, current authority, new authority].
+        (
+            "upgradeable loader set authority",
+            ix(UPGRADEABLE_LOADER, &[1, 0, 2], &4u32.to_le_bytes()),
+        ),
+        // CloseLookupTable: [table, authority, recipient].
+        (
+            "lookup table close",
+            ix(LOOKUP_TABLE, &[1, 0, 2], &4u32.to_le_bytes()),
+        ),
+        // RecoverNested: not read.
+        (
+            "associated token account recover nested",
+            ix(ATA_PROGRAM, &[1, 2, 0], &[2]),
+        ),
+        // CreateIdempotent with another program as the token program
+        // (account 5), which would size and own the account the wallet
+        // pays for.
+        (
+            "associated token account create, another token program",
+            legacy_tx(
+                &[OTHER, ALICE, MINT, ATTACKER, ATA_PROGRAM],
+                3,
+                &[(5, &[0, 1, 2, 3, 0, 4], &[1])],
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn an_unknown_program_given_the_wallet_counts_as_everything() {
+    for (name, tx) in programs_given_the_wallet() {
+        let i = sol_tx_intent(&tx);
+        assert_eq!(i.lamports, keyframe_policy::Amount::MAX, "{name}");
+        assert_eq!(i.to.as_deref(), Some("unknown"), "{name}");
+        assert_eq!(
+            approvals_of(&i),
+            [("unknown".into(), "unknown".into(), None)],
+            "{name}"
+        );
+        assert!(
+            i.token_transfers
+                .iter()
+                .all(|t| t.to == "unknown" && t.amount == keyframe_policy::Amount::MAX),
+            "{name}"
+        );
+        assert_eq!(judge(SMALL_SOL, &i), (Effect::Ask, None), "{name}");
+    }
+    // A small transfer and the attacker's program given the wallet.
+    let both = legacy_tx(
+        &[ALICE, "11111111111111111111111111111111", ATTACKER],
+        2,
+        &[(2, &[0, 1], &transfer_data(1_000_000)), (3, &[0], &[])],
+    );
+    let i = sol_tx_intent(&both);
+    assert_eq!(i.lamports, keyframe_policy::Amount::MAX);
+    assert_eq!(judge(SMALL_SOL, &i), (Effect::Ask, None));
+    // The screen already warns of the unknown program.
+    let screen = sol_screen(&both);
+    assert!(
+        codes(&screen).contains(&"UNKNOWN_PROGRAM".to_owned()),
+        "{:?}",
+        codes(&screen)
+    );
+}
+
+#[test]
+fn an_unknown_program_not_given_the_wallet_adds_nothing() {
+    // The attacker's program with ALICE and a table-like account only:
+    // it cannot use the wallet's signature.
+    let tx = legacy_tx(&[OTHER, ALICE, ATTACKER], 1, &[(3, &[1, 2], &[9, 9])]);
+    let i = sol_tx_intent(&tx);
+    assert_eq!(i.programs, [ATTACKER]);
+    assert!(i.lamports.is_zero() && i.to.is_none());
+    assert!(i.token_transfers.is_empty() && i.approvals.is_empty());
+    assert_eq!(
+        judge(SMALL_SOL, &i),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+    // Without the wallet's key, any account may be the wallet's.
+    let unknown_wallet = {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&tx)
+            .unwrap();
+        pi::solana_transaction_intent(&raw, &ctx1()).unwrap()
+    };
+    assert_eq!(unknown_wallet.lamports, keyframe_policy::Amount::MAX);
+    // Beside a small transfer of the wallet's: judged by the transfer.
+    let both = legacy_tx(
+        &[ALICE, "11111111111111111111111111111111", ATTACKER],
+        2,
+        &[(2, &[0, 1], &transfer_data(1_000_000)), (3, &[1], &[])],
+    );
+    let i = sol_tx_intent(&both);
+    assert_eq!(i.lamports.to_string(), "1000000");
+    assert_eq!(i.to.as_deref(), Some(ALICE));
+    assert_eq!(
+        judge(SMALL_SOL, &i),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+}
+
+#[test]
+fn compute_budget_memo_and_token_account_creation_stay_harmless() {
+    // The wallet's ordinary token send (compute budget, create the
+    // recipient's token account, TransferChecked) moves only its tokens.
+    let plain = sol_tx_intent(SPL_CREATE_ATA_AND_TRANSFER);
+    assert!(plain.lamports.is_zero() && plain.approvals.is_empty());
+    assert_eq!(
+        transfers_of(&plain),
+        [(MINT.into(), ALICE_ATA.into(), "2500000".into())]
+    );
+    assert_eq!(
+        judge(SMALL_SOL, &plain),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+    let t22 = sol_tx_intent(T22_CREATE_ATA_AND_TRANSFER_WITH_FEE_50);
+    assert!(t22.lamports.is_zero() && t22.approvals.is_empty());
+    // A transfer of 0.05 SOL with a compute unit limit and price, and a
+    // memo of each version that the wallet signs (key 0 among its
+    // accounts).
+    let memo = legacy_tx(
+        &[
+            ALICE,
+            "11111111111111111111111111111111",
+            COMPUTE_BUDGET,
+            MEMO,
+            MEMO_V1,
+        ],
+        4,
+        &[
+            (3, &[], &[2, 0x40, 0x0d, 3, 0]),
+            (3, &[], &[3, 0x88, 0x13, 0, 0, 0, 0, 0, 0]),
+            (2, &[0, 1], &transfer_data(50_000_000)),
+            (4, &[0], b"order 42"),
+            (5, &[0], b"order 42"),
+        ],
+    );
+    let i = sol_tx_intent(&memo);
+    assert_eq!(
+        i.programs,
+        [
+            COMPUTE_BUDGET,
+            "11111111111111111111111111111111",
+            MEMO,
+            MEMO_V1
+        ]
+    );
+    assert_eq!(i.lamports.to_string(), "50000000");
+    assert_eq!(i.to.as_deref(), Some(ALICE));
+    assert!(i.token_transfers.is_empty() && i.approvals.is_empty());
+    assert_eq!(
+        judge(SMALL_SOL, &i),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+    // Account creation under the real token program, the wallet paying.
+    let create = legacy_tx(
+        &[
+            OTHER,
+            ALICE,
+            MINT,
+            "11111111111111111111111111111111",
+            TOKEN,
+            ATA_PROGRAM,
+        ],
+        4,
+        &[
+            (6, &[0, 1, 2, 3, 4, 5], &[1]),
+            (6, &[0, 1, 2, 3, 4, 5], &[0]),
+            (6, &[0, 1, 2, 3, 4, 5], &[]),
+        ],
+    );
+    let i = sol_tx_intent(&create);
+    assert!(i.lamports.is_zero() && i.token_transfers.is_empty() && i.approvals.is_empty());
+    assert_eq!(
+        judge(SMALL_SOL, &i),
+        (Effect::Allow, Some("small-sol".into()))
+    );
+}
+
+// ---------- EVM: data too short for a selector is still a call ----------
+
+#[test]
+fn short_calldata_is_a_contract_call() {
+    let plain = evm_vector("evm_tx.json", "native-transfer-1-wei")["tx"].clone();
+    let sends = r#"{"version":1,"default":"ask","rules":[
+        {"id":"plain-sends","effect":"allow","when":{"kinds":["evm_transaction"],"contract_call":false,"value_at_most":"1000000000000000000"}}]}"#;
+    let i = pi::evm_transaction_intent(&plain, &ctx1()).unwrap();
+    assert_eq!(i.selector, None);
+    assert_eq!(
+        judge(sends, &i),
+        (Effect::Allow, Some("plain-sends".into()))
+    );
+    let calls = r#"{"version":1,"default":"ask","rules":[
+        {"id":"calls","effect":"allow","when":{"contract_call":true}},
+        {"id":"listed","effect":"deny","when":{"selectors":["0x01000000","0xabcdef00"]}}]}"#;
+    for (data, selector) in [
+        ("0x01", "0x01"),
+        ("0xABCDEF", "0xabcdef"),
+        ("0x0000", "0x0000"),
+    ] {
+        let mut tx = plain.clone();
+        tx["data"] = data.into();
+        let i = pi::evm_transaction_intent(&tx, &ctx1()).unwrap();
+        assert_eq!(i.selector.as_deref(), Some(selector), "{data}");
+        assert!(i.token_transfers.is_empty() && i.approvals.is_empty());
+        // Not a plain send: it runs the contract's fallback.
+        assert_eq!(judge(sends, &i), (Effect::Ask, None), "{data}");
+        // A call, and no `selectors` entry (4 bytes) matches it.
+        assert_eq!(
+            judge(calls, &i),
+            (Effect::Allow, Some("calls".into())),
+            "{data}"
+        );
+        // What hot storage and the iFrame's policy read back (serde and
+        // the hand decoder) is the same intent, judged the same.
+        let text = serde_json::to_string(&i).unwrap();
+        assert!(
+            text.contains(&format!(r#""selector":"{selector}""#)),
+            "{text}"
+        );
+        let by_hand: keyframe_policy::Intent = keyframe_json::decode(&text).unwrap();
+        let by_serde: keyframe_policy::Intent = serde_json::from_str(&text).unwrap();
+        assert_eq!(by_hand, i, "{data}");
+        assert_eq!(by_serde, i, "{data}");
+        assert_eq!(judge(sends, &by_hand), (Effect::Ask, None), "{data}");
+    }
+}

@@ -22,7 +22,7 @@ const ALICE = Keypair.fromSeed(seed(2));
 const BOB = Keypair.fromSeed(seed(3));
 const OUTSIDER = Keypair.fromSeed(seed(4));
 const blockhash = new PublicKey(Uint8Array.from({ length: 32 }, (_, i) => 200 - i)).toBase58();
-const MEMO = new PublicKey('MemoSq4gqABAXKb96qnH8TyNvJRtFoA8GnXYrR1N6nM');
+const MEMO = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
 const memo = (text, signers) => new TransactionInstruction({
   programId: MEMO, keys: signers.map((s) => ({ pubkey: s.publicKey, isSigner: true, isWritable: false })), data: Buffer.from(text, 'utf8'),
 });
