@@ -756,6 +756,24 @@ mod tests {
         assert_eq!(got.keys().collect::<Vec<_>>(), vec!["good"]);
     }
 
+    /// The `seen_once` rows of `id`, waiting up to 2 s for a record a task
+    /// of its own makes.
+    async fn rows_once_written(db: &crate::db::Db, id: &str) -> i64 {
+        let mut rows = 0;
+        for _ in 0..200 {
+            rows = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM seen_once WHERE id = ?")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            if rows > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        rows
+    }
+
     /// A request dropped before it answered (the timeout's 503, a client
     /// gone) still spends its proof: the record is made on drop.
     #[tokio::test]
@@ -776,21 +794,12 @@ mod tests {
                 until_ms,
             }),
         });
-        // Made by a task of its own: wait for the row.
-        let mut rows = 0;
-        for _ in 0..200 {
-            rows = sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM seen_once WHERE id = 'jkt:dropped'",
-            )
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-            if rows > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert_eq!(rows, 1, "the dropped proof was not recorded");
+        // Made by a task of its own.
+        assert_eq!(
+            rows_once_written(&db, "jkt:dropped").await,
+            1,
+            "the dropped proof was not recorded"
+        );
         let again = replay
             .first_use(Scope::Dpop, "jkt:dropped", until_ms)
             .await
@@ -834,21 +843,12 @@ mod tests {
         assert!(cut.is_err(), "the proof's write did not stall");
         drop(proof);
         drop(writer);
-        // Made by a task of its own: wait for the row.
-        let mut rows = 0;
-        for _ in 0..200 {
-            rows = sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM seen_once WHERE id = 'jkt:mid-write'",
-            )
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-            if rows > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert_eq!(rows, 1, "the proof dropped mid-write was not recorded");
+        // Made by a task of its own.
+        assert_eq!(
+            rows_once_written(&db, "jkt:mid-write").await,
+            1,
+            "the proof dropped mid-write was not recorded"
+        );
         let again = replay
             .first_use(Scope::Dpop, "jkt:mid-write", until_ms)
             .await

@@ -62,9 +62,16 @@ impl Consent for CountingScreen {
             Ok(())
         }
     }
-    async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
-        self.offered.set(self.offered.get() + 1);
+    async fn approve_sign(
+        &self,
+        request: &Request<'_>,
+        offer_always: bool,
+    ) -> Result<Option<u64>, RpcError> {
         self.approve(request).await?;
+        if !offer_always {
+            return Ok(None);
+        }
+        self.offered.set(self.offered.get() + 1);
         Ok(self.always.get())
     }
 }

@@ -50,8 +50,9 @@ pub const ALWAYS_ALLOW_CHOICES: [(u64, &str); 3] = [
 /// a screen warns about (an approval, an unknown call or program, a
 /// sign-in for another site, a contract deployment) is shown every time.
 /// The signing flow also requires that the request can be narrowed to a
-/// rule (flows/policy.rs, `always_allow_rule`) and calls the consent's
-/// `approve_sign`, which sets [`Screen::always_allow`], only then.
+/// rule (flows/policy.rs, `always_allow_rule`), and asks the consent's
+/// `approve_sign` to offer it (which sets [`Screen::always_allow`]) only
+/// then.
 pub fn offers_always_allow(request: &Request<'_>) -> bool {
     matches!(request, Request::Sign { intent: Some(i), .. } if i.warnings.is_empty())
 }

@@ -474,11 +474,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         // The choice is offered only where it can make a narrow rule.
         let offer = judgement.offers_always_allow(request, parts);
         let ask = async || {
-            let answer = if offer {
-                self.consent.approve_sign(request).await
-            } else {
-                self.consent.approve(request).await.map(|()| None)
-            };
+            let answer = self.consent.approve_sign(request, offer).await;
             match answer {
                 Ok(always) => Ok(judged(
                     None,

@@ -230,11 +230,17 @@ pub enum Request<'a> {
 pub trait Consent {
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError>;
 
-    /// Asks about a signature the policy sends to the screen; the user may
-    /// also choose to always allow requests like it from this origin
-    /// (docs/policy.md, "The user's rules"): the answer is then how long,
-    /// in seconds. A consent that offers no such choice just approves.
-    async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
+    /// Asks about a signature the policy sends to the screen; where
+    /// `offer_always`, the user may also choose to always allow requests
+    /// like it from this origin (docs/policy.md, "The user's rules"): the
+    /// answer is then how long, in seconds. A consent that offers no such
+    /// choice just approves.
+    async fn approve_sign(
+        &self,
+        request: &Request<'_>,
+        offer_always: bool,
+    ) -> Result<Option<u64>, RpcError> {
+        let _ = offer_always;
         self.approve(request).await.map(|()| None)
     }
 

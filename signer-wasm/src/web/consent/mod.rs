@@ -347,15 +347,21 @@ impl ScreenConsent {
 }
 
 impl Consent for ScreenConsent {
-    /// The signature's screen with "Always allow requests like this from
-    /// <origin>" and a duration; the choice is read at the trusted click.
-    async fn approve_sign(&self, request: &Request<'_>) -> Result<Option<u64>, RpcError> {
+    /// The signature's screen, with "Always allow requests like this from
+    /// <origin>" and a duration where offered; the choice is read at the
+    /// trusted click. Whether offered or not, the approved screen stays up
+    /// until the answer is out (`decide`).
+    async fn approve_sign(
+        &self,
+        request: &Request<'_>,
+        offer_always: bool,
+    ) -> Result<Option<u64>, RpcError> {
         let Some(mut screen) = screen_for(request, &self.origin()) else {
             return self.approve(request).await.map(|()| None);
         };
-        // The flow asks this way only for a request it can narrow to a rule
+        // The flow offers it only for a request it can narrow to a rule
         // (flows/policy.rs); the screen checks its own half again.
-        screen.always_allow = crate::consent::view::offers_always_allow(request);
+        screen.always_allow = offer_always && crate::consent::view::offers_always_allow(request);
         let choice = Rc::new(Cell::new(None));
         match self.ask_with(screen, None, 0.0, Some(choice.clone())).await {
             Outcome::Approved => Ok(choice.get()),
