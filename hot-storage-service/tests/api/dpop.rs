@@ -601,31 +601,6 @@ dual!(
     recover_replicas
 );
 
-/// `POST url` with `token`, this very `proof`, and `body` as raw bytes of
-/// `content_type`; answers the status and the body (`Null` when it is not
-/// JSON).
-async fn post_raw_with_proof(
-    srv: &Srv,
-    url: &str,
-    token: &str,
-    proof: &str,
-    content_type: &str,
-    body: Vec<u8>,
-) -> (StatusCode, Value) {
-    let resp = srv
-        .http
-        .post(url)
-        .header("authorization", format!("DPoP {token}"))
-        .header("dpop", proof)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json::<Value>().await.unwrap_or(Value::Null))
-}
-
 /// A proof that verified is spent whatever the answer (docs/api.md,
 /// "Authentication"): a `recover` refused for its body (400, 413, 415 —
 /// refused by the body's extractor or by the handler), for its version, or
@@ -711,7 +686,9 @@ async fn spent_when_refused(db: Db) {
     let mut reused = Vec::new();
     for (name, content_type, body, status, code) in cases {
         let proof = DPOP.proof("POST", url, &w.token);
-        let (st, b) = post_raw_with_proof(srv, url, &w.token, &proof, content_type, body).await;
+        let (st, b) = srv
+            .post_raw_with_proof(url, &w.token, &proof, content_type, body)
+            .await;
         assert_eq!(
             (st.as_u16(), &b["error"]["code"]),
             (status, &json!(code)),
@@ -734,7 +711,9 @@ async fn spent_when_refused(db: Db) {
     let shield = &Srv::shield(db).await;
     let url = &format!("{}/v1/cold-shares", shield.base);
     let proof = DPOP.proof("POST", url, &w.token);
-    let (st, b) = post_raw_with_proof(shield, url, &w.token, &proof, json, b"{".to_vec()).await;
+    let (st, b) = shield
+        .post_raw_with_proof(url, &w.token, &proof, json, b"{".to_vec())
+        .await;
     assert_error(st, &b, 400, "BAD_REQUEST");
     let (st, b) = shield
         .post_with_proof(url, &w.token, proof, &json!({}))

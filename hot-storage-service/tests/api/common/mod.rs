@@ -339,12 +339,29 @@ impl Srv {
         proof: String,
         body: &Value,
     ) -> (StatusCode, Value) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.post_raw_with_proof(url, token, &proof, "application/json", bytes)
+            .await
+    }
+
+    /// `POST url` of `body` as given, declared as `content_type`, with
+    /// `token` under the DPoP scheme and `proof`; answers the status and
+    /// the body (`Null` when it is not JSON).
+    pub async fn post_raw_with_proof(
+        &self,
+        url: &str,
+        token: &str,
+        proof: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
         let resp = self
             .http
             .post(url)
             .header("authorization", format!("DPoP {token}"))
             .header("dpop", proof)
-            .json(body)
+            .header("content-type", content_type)
+            .body(body)
             .send()
             .await
             .unwrap();
