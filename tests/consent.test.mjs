@@ -8,8 +8,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  authorize, keyframeTokens, approveButton, rejectButton, approveNext, call, callUnattended, mailTypedData, ok, openHost, passwordRecovery, rejectNext,
-  recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode, splitTyped, tickOnScreen, typeInto,
+  authorize, keyframeTokens, approveButton, rejectButton, approveNext, call, callUnattended, clickOnScreen, mailTypedData, ok, openHost,
+  passwordRecovery, pressOnScreen, rejectNext, recoverTyping, recoveryKey, rpc, signerFrame, signUp, solanaTransferTx, base58Decode,
+  splitTyped, tickOnScreen, typeInto,
 } from "./support/e2e.mjs";
 import { startHarness } from "./support/harness.mjs";
 
@@ -29,8 +30,8 @@ after(async () => {
 });
 
 
-async function device(token) {
-  const context = await browser.newContext();
+async function device(token, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const { page, connected } = await openHost(context, host.origin, stack);
   assert.ok(connected.ok, JSON.stringify(connected));
   if (token) await authorize(page, stack, token);
@@ -304,7 +305,32 @@ describe("every act of authority waits for Approve", () => {
     await approveNext(tab2);
     assert.ok((await signed.promise).ok, "signing blocked while the export is shown");
     await tab2.close();
-    await frame.getByRole("button", { name: "Reveal" }).click();
+    // Reveal is judged by the screen's gate: a click from a pointer that
+    // only just arrived shows nothing, nor one while the iFrame is covered.
+    const reveal = frame.getByRole("button", { name: "Reveal" });
+    await reveal.click();
+    await sleep(200);
+    assert.equal(await frame.locator("#export-secret").textContent(), "", "Reveal by a pointer that only just arrived");
+    assert.match(await frame.locator("#export-hint").textContent(), /did not count/);
+    await page.evaluate(() => {
+      const c = document.createElement("div");
+      c.id = "cover";
+      Object.assign(c.style, { position: "fixed", inset: "0", zIndex: "2147483647", background: "#fff", pointerEvents: "none" });
+      document.body.appendChild(c);
+    });
+    await sleep(WAIT_MS);
+    assert.equal(await reveal.isEnabled(), false, "Reveal unlocked under a cover");
+    const at = await reveal.boundingBox();
+    await page.mouse.move(at.x + 2, at.y + 2);
+    await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2, { steps: 4 });
+    await sleep(600);
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(200);
+    assert.equal(await frame.locator("#export-secret").textContent(), "", "Reveal clicked through a cover");
+    await page.evaluate(() => document.getElementById("cover").remove());
+    await clickOnScreen(page, reveal);
+    await frame.locator("#export-secret").waitFor({ state: "visible" });
     assert.ok((await frame.locator("#export-secret").textContent()).trim().split(/\s+/).length >= 12);
     await frame.getByRole("button", { name: "Done" }).click();
     assert.deepEqual((await t.promise).result, { ok: true });
@@ -533,6 +559,41 @@ describe("a host cannot get an approval it does not show", () => {
     assert.deepEqual(((r) => [r.ok, r.code])(await t.promise), [false, 4001]);
   });
 
+  // The box's label ticks it too; its click is judged as the box's. A key
+  // ticks it only where a Tab in the iFrame put the focus.
+  test("\"Always allow\": a label clicked by a pointer that just arrived, or Space on a box a script focused, tick nothing", async () => {
+    const t = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
+    const label = `Always allow requests like this from ${host.origin}`;
+    const box = signerFrame(page).getByLabel(label);
+    await box.waitFor({ state: "visible" });
+    await box.scrollIntoViewIfNeeded();
+    await sleep(WAIT_MS);
+    const text = signerFrame(page).locator("label", { hasText: label });
+    await page.mouse.move(1, 1);
+    await text.click();
+    await sleep(200);
+    assert.equal(await box.isChecked(), false, "a label clicked by a pointer that only just arrived ticked the box");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    await box.focus(); // a focus no key gave
+    await sleep(500);
+    await page.keyboard.press("Space");
+    await sleep(200);
+    assert.equal(await box.isChecked(), false, "Space on a box a script focused ticked it");
+    // Tab away and back: the box's focus is now the keyboard's.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space");
+    await sleep(200);
+    assert.equal(await box.isChecked(), true, "Space on a box a Tab in the iFrame focused did not tick it");
+    await page.keyboard.press("Space");
+    await sleep(100);
+    assert.equal(await box.isChecked(), false, "untick");
+    await tickOnScreen(page, text);
+    assert.equal(await box.isChecked(), true, "a label clicked by a pointer that came and rested did not tick the box");
+    await rejectNext(page);
+    assert.deepEqual(((r) => [r.ok, r.code])(await t.promise), [false, 4001]);
+  });
+
   // Tab to Approve inside the iFrame, then Enter: counts once Approve has
   // had the focus a moment (and only focus a Tab in the iFrame gave it).
   test("a key on Approve counts once the keyboard has brought the focus there a moment ago", async () => {
@@ -558,6 +619,68 @@ describe("a host cannot get an approval it does not show", () => {
     await page.keyboard.press("Enter");
     const r = await t.promise;
     assert.ok(r.ok, JSON.stringify(r));
+  });
+});
+
+// A finger arrives with its tap, so it cannot have dwelt: on a touch
+// screen Approve (and "Always allow") count only a press held on the open
+// screen (signer-wasm/src/consent/gate.rs). Touches go through Chromium's
+// own touch input, to whichever frame is under the finger.
+describe("a finger approves only by pressing and holding", () => {
+  let page, context, addresses;
+
+  before(async () => {
+    const user = await signUp(stack, "finger");
+    ({ page, context } = await device(user.token, { hasTouch: true }));
+    ({ addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() }));
+  });
+  after(() => context.close());
+
+  test("taps on Approve do nothing; a press made before it unlocked does not hold; a held press approves", async () => {
+    let shares = 0;
+    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
+    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
+    try {
+      const t = track(callUnattended(page, "personal_sign", ["0x746170", addresses.evm]));
+      const approve = approveButton(page);
+      await approve.waitFor({ state: "visible" });
+      // Pressed while the screen's wait runs, held past its end.
+      await pressOnScreen(page, approve, WAIT_MS);
+      await sleep(200);
+      assert.equal(shares, 0, "a press made before Approve unlocked approved");
+      assert.equal(await approve.isEnabled(), true);
+      // A "tap here to win" game: taps, and a double tap.
+      for (const hold of [40, 120, 40]) {
+        await pressOnScreen(page, approve, hold);
+        await sleep(80);
+      }
+      await sleep(200);
+      assert.equal(shares, 0, "a tap approved");
+      assert.equal(t.settled, false);
+      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /press and hold/);
+      await pressOnScreen(page, approve, 600);
+      const r = await t.promise;
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(shares, 1);
+    } finally {
+      await context.unroute(recoverUrl).catch(() => {});
+    }
+  });
+
+  test("\"Always allow\" is not ticked by a tap, and is by a held press", async () => {
+    const t = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
+    const box = signerFrame(page).getByLabel(`Always allow requests like this from ${host.origin}`);
+    await box.waitFor({ state: "visible" });
+    await box.scrollIntoViewIfNeeded();
+    await sleep(WAIT_MS);
+    await pressOnScreen(page, box, 40);
+    await sleep(200);
+    assert.equal(await box.isChecked(), false, "a tap ticked \"Always allow\"");
+    await pressOnScreen(page, box, 600);
+    await sleep(200);
+    assert.equal(await box.isChecked(), true, "a held press did not tick \"Always allow\"");
+    await rejectNext(page);
+    assert.deepEqual(((r) => [r.ok, r.code])(await t.promise), [false, 4001]);
   });
 });
 

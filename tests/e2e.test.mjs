@@ -15,8 +15,8 @@ import { freePort, launchBrowser, serveStatic } from "./support/index.mjs";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import {
   authorize, assertPersonalSign, assertSignedTx, assertSolanaMessage, assertSolanaTransaction, assertTypedData,
-  approveNext, approving, call, callUnattended, fails, mintToken, ok, openHost, passwordRecovery, recoverTyping,
-  recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
+  approveNext, approving, call, callUnattended, clickOnScreen, fails, mintToken, ok, openHost, passwordRecovery,
+  recoverTyping, recoveryKey, rejectNext, rpc, screenAlert, signUp, typeAndApprove,
 } from "./support/e2e.mjs";
 import { dpopKey } from "./support/dpop.mjs";
 
@@ -343,7 +343,7 @@ describe("import and export", () => {
     const exporting = call(page, "keyframe_export");
     const frame = page.frameLocator("iframe");
     // Approved on the screen (by `call`), then a second click reveals it.
-    await frame.getByRole("button", { name: "Reveal" }).click();
+    await clickOnScreen(page, frame.getByRole("button", { name: "Reveal" }));
     await frame.locator("#export-secret").waitFor({ state: "visible" });
     assert.equal((await frame.locator("#export-secret").textContent()).trim(), MNEMONIC);
     await frame.getByRole("button", { name: "Done" }).click();

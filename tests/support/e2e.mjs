@@ -104,8 +104,10 @@ export const POINTER_DWELL_MS = 400;
  * the pointer has been there for POINTER_DWELL_MS. A click the screen
  * found too early (its hint says so) is made again after another rest.
  */
-export async function clickApprove(page, { timeout = 20_000 } = {}) {
-  const button = approveButton(page);
+export const clickApprove = (page, opts) => clickOnScreen(page, approveButton(page), opts);
+
+/** As clickApprove, for another button the iFrame's gate judges (Reveal). */
+export async function clickOnScreen(page, button, { timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   for (let attempt = 0; ; attempt++) {
     await button.waitFor({ state: "visible", timeout: Math.max(1, deadline - Date.now()) });
@@ -117,16 +119,35 @@ export async function clickApprove(page, { timeout = 20_000 } = {}) {
     if (box) await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2 + 2);
     const arrived = Date.now();
     while (!(await button.isEnabled())) {
-      if (Date.now() > deadline) throw new Error("the approval screen never unlocked");
+      if (Date.now() > deadline) throw new Error("the iFrame's screen never unlocked");
       await new Promise((r) => setTimeout(r, 25));
     }
     const rest = arrived + POINTER_DWELL_MS + 50 - Date.now();
     if (rest > 0) await new Promise((r) => setTimeout(r, rest));
     await button.click({ timeout: Math.max(1, deadline - Date.now()) });
     // Counted: the screen moved on (or closed). Too soon: it says so.
-    const tooSoon = await signerFrame(page).locator(".consent-hint").filter({ hasText: /./ })
-      .isVisible().catch(() => false);
+    const tooSoon = await signerFrame(page).locator(".consent-hint, .export-hint").filter({ hasText: /./ })
+      .first().isVisible().catch(() => false);
     if (!tooSoon || attempt >= 2) return;
+  }
+}
+
+/**
+ * A finger on `locator` (in the iFrame) through Chromium's touch input
+ * (CDP `Input.dispatchTouchEvent`, as a touch screen delivers it, to
+ * whichever frame is under it): pressed, held `holdMs`, lifted. The page's
+ * context must be made with `hasTouch: true`.
+ */
+export async function pressOnScreen(page, locator, holdMs) {
+  const box = await locator.boundingBox();
+  const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [point] });
+    await new Promise((r) => setTimeout(r, holdMs));
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  } finally {
+    await cdp.detach().catch(() => {});
   }
 }
 

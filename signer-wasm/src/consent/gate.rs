@@ -20,8 +20,11 @@
 //! moved, shown or re-laid-out under a pointer at rest gets events from the
 //! browser too (a press, the `pointerover` before it, a `pointermove` the
 //! browser makes up after a layout), but at the position it last knew,
-//! never a new one. A touch arrives with its tap, so a tap has only the
-//! visibility wait (docs/architecture.md, "The consent screen").
+//! never a new one. A finger arrives with its tap, so it cannot have dwelt:
+//! a touch counts only as a press-and-hold, pressed on the screen once the
+//! gate was open and held [`POINTER_DWELL_MS`] before its release (a tap
+//! the host brought Approve under is over in a tenth of that;
+//! docs/architecture.md, "The consent screen").
 
 /// How long the screen must have been visible before Approve works.
 pub const MIN_VISIBLE_MS: f64 = 800.0;
@@ -56,7 +59,7 @@ pub enum ClickInput {
     Pointer,
     /// Enter or Space on the focused button.
     Keyboard,
-    /// A finger: it arrives with the tap.
+    /// A finger: it arrives with the tap, so it must have held.
     Touch,
 }
 
@@ -98,6 +101,9 @@ pub struct Gate {
     pointer_since: Option<f64>,
     /// Since when Approve has had the keyboard focus, if it has.
     focus_since: Option<f64>,
+    /// Since when a finger has pressed on the screen, if it was pressed
+    /// while the gate was open and has not lifted.
+    touch_since: Option<f64>,
 }
 
 impl Gate {
@@ -116,6 +122,7 @@ impl Gate {
             pointer_first: None,
             pointer_since: None,
             focus_since: None,
+            touch_since: None,
         }
     }
 
@@ -187,6 +194,7 @@ impl Gate {
         self.pointer_first = None;
         self.pointer_since = None;
         self.focus_since = None;
+        self.touch_since = None;
     }
 
     /// Every pointer event: if the iFrame moved under the pointer since
@@ -245,6 +253,19 @@ impl Gate {
         self.focus_since = focused.then_some(now);
     }
 
+    /// A finger pressed on the screen. Its hold counts only from a press
+    /// made once the gate was open: a screen shown, moved or grown under a
+    /// finger already down is not one it pressed.
+    pub fn touch_pressed(&mut self, now: f64) {
+        self.touch_since = self.is_open(now).then_some(now);
+    }
+
+    /// The finger lifted (after its release was judged) or the browser
+    /// took the touch for a scroll or a zoom.
+    pub fn touch_ended(&mut self) {
+        self.touch_since = None;
+    }
+
     /// May Approve be pressed at `now`?
     pub fn is_open(&self, now: f64) -> bool {
         now >= self.not_before && self.since.is_some_and(|s| now - s >= MIN_VISIBLE_MS)
@@ -257,9 +278,10 @@ impl Gate {
             .map(|s| ((s + MIN_VISIBLE_MS).max(self.not_before) - now).max(0.0))
     }
 
-    /// What a click on Approve at `now` made by `input` is worth. Only a
-    /// trusted click (`isTrusted`) through an open gate, by an input that
-    /// has dwelt on the screen, counts.
+    /// What a click on Approve at `now` made by `input` is worth (for a
+    /// touch: its release). Only a trusted click (`isTrusted`) through an
+    /// open gate, by an input that has dwelt on the screen (a finger: held
+    /// since a press made while the gate was open), counts.
     pub fn click(&self, now: f64, trusted: bool, input: ClickInput) -> Click {
         if !trusted || !self.is_open(now) {
             return Click::Ignored;
@@ -268,7 +290,7 @@ impl Gate {
         let arrived = match input {
             ClickInput::Pointer => dwelt(self.pointer_since),
             ClickInput::Keyboard => dwelt(self.focus_since),
-            ClickInput::Touch => true,
+            ClickInput::Touch => dwelt(self.touch_since),
         };
         if arrived {
             Click::Counts
@@ -480,10 +502,53 @@ mod tests {
     }
 
     #[test]
-    fn a_tap_has_only_the_visibility_wait() {
-        let g = visible_at(true, 0.0);
+    fn a_finger_counts_only_as_a_press_held_on_the_open_screen() {
+        let mut g = visible_at(true, 0.0);
         assert_eq!(g.click(700.0, true, ClickInput::Touch), Click::Ignored);
-        assert_eq!(g.click(800.0, true, ClickInput::Touch), Click::Counts);
+        assert_eq!(
+            g.click(5000.0, true, ClickInput::Touch),
+            Click::TooSoon,
+            "no press seen here"
+        );
+        g.touch_pressed(5000.0);
+        assert_eq!(
+            g.click(5080.0, true, ClickInput::Touch),
+            Click::TooSoon,
+            "a tap"
+        );
+        assert_eq!(g.click(5399.0, true, ClickInput::Touch), Click::TooSoon);
+        assert_eq!(g.click(5400.0, true, ClickInput::Touch), Click::Counts);
+        g.touch_ended();
+        assert_eq!(g.click(6000.0, true, ClickInput::Touch), Click::TooSoon);
+        assert_eq!(
+            g.click(6000.0, false, ClickInput::Touch),
+            Click::Ignored,
+            "untrusted"
+        );
+    }
+
+    #[test]
+    fn a_press_before_the_gate_opened_or_across_a_change_does_not_hold() {
+        // A finger already down when the screen comes (or pressed during
+        // its wait) is not one that pressed on the open screen.
+        let mut g = visible_at(true, 0.0);
+        g.touch_pressed(500.0);
+        assert_eq!(g.click(2000.0, true, ClickInput::Touch), Click::TooSoon);
+        // Held across a new request, a loss of visibility or a new size.
+        g.touch_pressed(2000.0);
+        g.restart(2100.0);
+        assert_eq!(g.click(3500.0, true, ClickInput::Touch), Click::TooSoon);
+        g.touch_pressed(3500.0);
+        g.observe(3600.0, false);
+        g.observe(3650.0, true);
+        assert_eq!(g.click(5000.0, true, ClickInput::Touch), Click::TooSoon);
+        g.touch_pressed(5000.0);
+        g.resize(5100.0, 440.0, 520.0);
+        assert_eq!(g.click(5500.0, true, ClickInput::Touch), Click::TooSoon);
+        // A mouse that dwelt does not stand in for the finger.
+        came(&mut g, 6000.0);
+        g.touch_ended();
+        assert_eq!(g.click(7000.0, true, ClickInput::Touch), Click::TooSoon);
     }
 
     #[test]

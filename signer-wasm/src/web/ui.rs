@@ -1,12 +1,15 @@
 //! What the iFrame shows the user itself: the exported secret. The secret
 //! is written into this document only, never posted to the host page, and
-//! only after a second, trusted click ("Reveal") that follows the approval.
+//! only after a second press ("Reveal") that follows the approval and that
+//! the consent screen's gate counts (`ScreenConsent::gated_press`).
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::HtmlElement;
+use web_sys::{HtmlButtonElement, HtmlElement};
 use zeroize::Zeroizing;
+
+use super::consent::ScreenConsent;
 
 fn element(document: &web_sys::Document, id: &str) -> Result<web_sys::Element, JsValue> {
     document
@@ -32,14 +35,19 @@ async fn trusted_click(button: &HtmlElement) -> Result<(), JsValue> {
 
 /// Shows `title` and a Reveal button; on Reveal shows `secret`; resolves
 /// when the user presses Done, then clears the text from the document.
-pub async fn show_secret(title: &str, secret: Zeroizing<String>) -> Result<(), JsValue> {
+pub async fn show_secret(
+    consent: &ScreenConsent,
+    title: &str,
+    secret: Zeroizing<String>,
+) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let panel = element(&document, "export")?;
     let heading = element(&document, "export-title")?;
     let text = element(&document, "export-secret")?;
-    let reveal: HtmlElement = element(&document, "export-reveal")?.dyn_into()?;
+    let reveal: HtmlButtonElement = element(&document, "export-reveal")?.dyn_into()?;
+    let hint = element(&document, "export-hint")?;
     let done: HtmlElement = element(&document, "export-done")?.dyn_into()?;
 
     heading.set_text_content(Some(title));
@@ -49,7 +57,7 @@ pub async fn show_secret(title: &str, secret: Zeroizing<String>) -> Result<(), J
     done.set_attribute("hidden", "")?;
     panel.remove_attribute("hidden")?;
 
-    trusted_click(&reveal).await?;
+    consent.gated_press(&panel, &reveal, &hint).await?;
     text.set_text_content(Some(&secret));
     drop(secret);
     reveal.set_attribute("hidden", "")?;

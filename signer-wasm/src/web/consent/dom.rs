@@ -17,9 +17,9 @@ use web_sys::{
 use zeroize::Zeroizing;
 
 use super::{Inner, on_approve, on_reject, watch};
-use crate::consent::Screen;
 use crate::consent::entry::{self, Input, InputKind};
 use crate::consent::view::ALWAYS_ALLOW_CHOICES;
+use crate::consent::{ClickInput, Screen};
 use crate::intent::Field;
 
 pub struct Dom {
@@ -109,15 +109,7 @@ impl Dom {
         root.append_child(&footer)?;
         body.append_child(&root)?;
 
-        let shared = inner.clone();
-        let on_approve_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-            let input = watch::click_input(&shared, &e);
-            on_approve(&shared, e.is_trusted(), input);
-        });
-        approve
-            .add_event_listener_with_callback("click", on_approve_click.as_ref().unchecked_ref())?;
-        on_approve_click.forget();
-        watch::track_focus(inner, &approve)?;
+        watch::gated_button(inner, &approve, on_approve)?;
 
         let shared = inner.clone();
         let on_reject_click = Closure::<dyn FnMut(Event)>::new(move |_: Event| on_reject(&shared));
@@ -315,13 +307,17 @@ impl Dom {
         }
     }
 
-    /// Says (`shown`) that a click on Approve came from a pointer that had
-    /// only just arrived (or a key on a button only just focused) and did
-    /// not count; or takes that back once a click counted.
-    pub fn show_too_soon(&self, shown: bool) {
-        self.hint.set_text_content(shown.then_some(
-            "That click came the moment the pointer (or the focus) reached Approve, so it did not count. Check the request, then click Approve again.",
-        ));
+    /// Says that a click on Approve (or a tick) by `input` came from a
+    /// pointer that had only just arrived, a key on a button only just
+    /// focused, or a finger that only tapped, and did not count; `None`
+    /// takes that back once a click counted.
+    pub fn show_too_soon(&self, input: Option<ClickInput>) {
+        self.hint.set_text_content(input.map(too_soon_hint));
+    }
+
+    /// The screen's root: the surface the gate watches while it shows.
+    pub fn root(&self) -> &Element {
+        &self.root
     }
 
     pub fn set_approvable(&self, open: bool) {
@@ -531,4 +527,16 @@ fn always_allow_row(d: &Document, origin: &str) -> Result<Element, JsValue> {
     }
     row.append_child(&select)?;
     Ok(row)
+}
+
+/// What the screen says after an input the gate found too soon.
+pub(super) fn too_soon_hint(input: ClickInput) -> &'static str {
+    match input {
+        ClickInput::Touch => {
+            "A tap does not count on this screen. Check the request, then press and hold for a moment."
+        }
+        ClickInput::Pointer | ClickInput::Keyboard => {
+            "That click came the moment the pointer (or the focus) reached Approve, so it did not count. Check the request, then click Approve again."
+        }
+    }
 }

@@ -154,6 +154,20 @@ pub(crate) struct Inner {
     /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
     /// on the approved request's path.
     hide_after_answer: Cell<bool>,
+    /// The IntersectionObserver v2 (watch.rs), where the browser has one,
+    /// and the surface it watches for the gate.
+    observer: RefCell<Option<web_sys::IntersectionObserver>>,
+    watched: RefCell<Option<web_sys::Element>>,
+    /// A press [`ScreenConsent::gated_press`] waits for: where its hints
+    /// go, and whether one counted.
+    press: RefCell<Option<PressWait>>,
+    /// The buttons already wired to the gate for `gated_press`.
+    pressable: RefCell<Vec<web_sys::HtmlElement>>,
+}
+
+struct PressWait {
+    hint: web_sys::Element,
+    counted: bool,
 }
 
 /// The iFrame's consent: its approval screen.
@@ -183,6 +197,10 @@ impl ScreenConsent {
                 last_tab: Cell::new(f64::NEG_INFINITY),
                 tick_by_key: Cell::new(false),
                 hide_after_answer: Cell::new(false),
+                observer: RefCell::new(None),
+                watched: RefCell::new(None),
+                press: RefCell::new(None),
+                pressable: RefCell::new(Vec::new()),
             }),
         }
     }
@@ -223,6 +241,46 @@ impl ScreenConsent {
             }
             post_ui(&self.inner, false);
         }
+    }
+
+    /// Resolves on the first press of `button` that the gate counts (a
+    /// pointer that dwelt, a key after a Tab here, a finger's hold), with
+    /// the gate's visibility that of `surface`: Reveal on the export panel
+    /// (web/ui.rs), so a host cannot bring the secret onto the screen with
+    /// a click the user aimed at something else. `button` stays disabled
+    /// while the gate is closed; `hint` says why a press did not count.
+    pub async fn gated_press(
+        &self,
+        surface: &web_sys::Element,
+        button: &web_sys::HtmlButtonElement,
+        hint: &web_sys::Element,
+    ) -> Result<(), wasm_bindgen::JsValue> {
+        let inner = &self.inner;
+        let element: &web_sys::HtmlElement = button;
+        if !inner.pressable.borrow().contains(element) {
+            watch::gated_button(inner, element, on_press)?;
+            inner.pressable.borrow_mut().push(element.clone());
+        }
+        hint.set_text_content(None);
+        *inner.press.borrow_mut() = Some(PressWait {
+            hint: hint.clone(),
+            counted: false,
+        });
+        watch::watch_surface(inner, surface);
+        inner.gate.borrow_mut().restart(bench::now());
+        // The gate decides at the press; the button's state only tells the
+        // user when it will.
+        loop {
+            let counted = inner.press.borrow().as_ref().is_none_or(|p| p.counted);
+            if counted {
+                break;
+            }
+            button.set_disabled(!inner.gate.borrow().is_open(bench::now()));
+            watch::sleep_ms(50).await;
+        }
+        inner.press.borrow_mut().take();
+        hint.set_text_content(None);
+        Ok(())
     }
 
     /// The port closed: nobody waits for any answer any more.
@@ -509,6 +567,7 @@ fn show_current(inner: &Rc<Inner>) {
     let tracked = inner.gate.borrow().tracked();
     if let Some(d) = inner.dom.borrow().as_ref() {
         d.render(&waiting.screen, queue.waiting(), tracked);
+        watch::watch_surface(inner, d.root());
     }
     let start = waiting.ctx.as_ref().map(|c| c.start);
     let hold_ms = waiting.hold_ms;
@@ -532,20 +591,20 @@ fn update_waiting(inner: &Rc<Inner>) {
     }
 }
 
-/// Approve was clicked: only a trusted click through an open gate, by an
-/// input that dwelt on the screen, counts (`crate::consent::Gate::click`).
-pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool, input: ClickInput) {
-    let now = bench::now();
-    match inner.gate.borrow().click(now, trusted, input) {
+/// Approve was activated by `input`, and the gate said `verdict`
+/// (`watch::gated_button`): only a trusted click through an open gate, by
+/// an input that dwelt on the screen, counts (`crate::consent::Gate::click`).
+pub(crate) fn on_approve(inner: &Rc<Inner>, verdict: Click, input: ClickInput) {
+    match verdict {
         Click::Counts => {
             if let Some(d) = inner.dom.borrow().as_ref() {
-                d.show_too_soon(false);
+                d.show_too_soon(None);
             }
         }
         Click::Ignored => return,
         Click::TooSoon => {
             if let Some(d) = inner.dom.borrow().as_ref() {
-                d.show_too_soon(true);
+                d.show_too_soon(Some(input));
             }
             return;
         }
@@ -594,6 +653,23 @@ pub(crate) fn on_approve(inner: &Rc<Inner>, trusted: bool, input: ClickInput) {
         choice.set(picked);
     }
     decide(inner, id, Outcome::Approved);
+}
+
+/// A button of [`ScreenConsent::gated_press`] was activated by `input`,
+/// and the gate said `verdict`.
+fn on_press(inner: &Rc<Inner>, verdict: Click, input: ClickInput) {
+    let mut press = inner.press.borrow_mut();
+    let Some(wait) = press.as_mut() else {
+        return;
+    };
+    match verdict {
+        Click::Counts => {
+            wait.counted = true;
+            wait.hint.set_text_content(None);
+        }
+        Click::TooSoon => wait.hint.set_text_content(Some(dom::too_soon_hint(input))),
+        Click::Ignored => {}
+    }
 }
 
 /// Reject was clicked or Escape pressed.

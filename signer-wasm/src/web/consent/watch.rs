@@ -10,8 +10,8 @@ use std::rc::Rc;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{
-    Element, Event, EventTarget, IntersectionObserver, IntersectionObserverEntry,
-    IntersectionObserverInit, KeyboardEvent,
+    Element, Event, EventTarget, HtmlElement, HtmlInputElement, IntersectionObserver,
+    IntersectionObserverEntry, IntersectionObserverInit, KeyboardEvent,
 };
 
 use super::Inner;
@@ -104,10 +104,39 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     on_out.forget();
     let shared = inner.clone();
     let on_down = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        shared.last_pointer.set(pointer_kind(&e));
+        let kind = pointer_kind(&e);
+        shared.last_pointer.set(kind);
+        if kind == ClickInput::Touch && e.is_trusted() {
+            shared.gate.borrow_mut().touch_pressed(bench::now());
+        }
     });
     document.add_event_listener_with_callback("pointerdown", on_down.as_ref().unchecked_ref())?;
     on_down.forget();
+    // The finger lifts: after the pressed element judged the release (this
+    // listener bubbles last), the hold is over.
+    let shared = inner.clone();
+    let on_lift = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if pointer_kind(&e) == ClickInput::Touch {
+            shared.gate.borrow_mut().touch_ended();
+        }
+    });
+    for event in ["pointerup", "pointercancel"] {
+        document.add_event_listener_with_callback(event, on_lift.as_ref().unchecked_ref())?;
+    }
+    on_lift.forget();
+
+    let shared = inner.clone();
+    let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+        if e.is_trusted() && e.key() == "Tab" {
+            shared.last_tab.set(bench::now());
+        }
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "keydown",
+        on_key.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_key.forget();
 
     track_always_allow(inner, &document)?;
 
@@ -117,10 +146,13 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     if inner.gate.borrow().tracked() {
         let shared = inner.clone();
         let on_entries = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
+            // Only the watched surface's latest verdict: one queued for a
+            // surface watched before counts for nothing.
+            let watched = shared.watched.borrow().clone();
             let Some(last) = entries
                 .iter()
-                .last()
-                .and_then(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
+                .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
+                .rfind(|e| watched.as_ref() == Some(&e.target()))
             else {
                 return;
             };
@@ -143,48 +175,120 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
         let observer =
             IntersectionObserver::new_with_options(on_entries.as_ref().unchecked_ref(), init)?;
         observer.observe(target);
+        *inner.watched.borrow_mut() = Some(target.clone());
         on_entries.forget();
         // The observer lives as long as the page.
-        std::mem::forget(observer);
+        *inner.observer.borrow_mut() = Some(observer);
     }
     Ok(())
+}
+
+/// Makes `surface` what the gate's visibility is of: the screen's root,
+/// or the export panel while its secret waits for Reveal (web/ui.rs). The
+/// new surface is not visible until the observer says so of it.
+pub fn watch_surface(inner: &Inner, surface: &Element) {
+    let observer = inner.observer.borrow();
+    let Some(observer) = observer.as_ref() else {
+        return;
+    };
+    let old = inner.watched.replace(Some(surface.clone()));
+    if old.as_ref() == Some(surface) {
+        return;
+    }
+    if let Some(old) = old {
+        observer.unobserve(&old);
+    }
+    inner.gate.borrow_mut().observe(bench::now(), false);
+    observer.observe(surface);
 }
 
 /// How soon after a Tab pressed in this document a focus on Approve counts
 /// as the keyboard's.
 const TAB_TO_FOCUS_MS: f64 = 300.0;
 
-/// Feeds the gate whether `approve` has the keyboard focus, and only focus
-/// the keyboard gave it here: a Tab pressed in this document just before.
-/// A press of the pointer on Approve also focuses it (a click the gate
-/// refused, say), and a Tab pressed on the host page can move the focus
-/// into the iFrame onto it; neither is a key the user aimed at Approve.
-pub fn track_focus(inner: &Rc<Inner>, approve: &EventTarget) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
+/// Did a Tab pressed in this document just now give the focus?
+fn focused_by_tab(inner: &Inner, now: f64) -> bool {
+    now - inner.last_tab.get() <= TAB_TO_FOCUS_MS
+}
+
+/// Wires `button` (Approve; Reveal, web/ui.rs) to the gate: `act` gets
+/// the gate's verdict on each activation and the input that made it. A
+/// mouse, a pen or a key activates by its click. A finger activates by its
+/// release after a press-and-hold on the button, judged at `pointerup`
+/// (Chromium on Android ends a long press without a click), so a touch's
+/// click is left out; so is the context menu a long press would open.
+pub fn gated_button(
+    inner: &Rc<Inner>,
+    button: &HtmlElement,
+    act: fn(&Rc<Inner>, Click, ClickInput),
+) -> Result<(), JsValue> {
     let shared = inner.clone();
-    let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-        if e.is_trusted() && e.key() == "Tab" {
-            shared.last_tab.set(bench::now());
+    let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        let input = click_input(&shared, &e);
+        if input == ClickInput::Touch {
+            return;
         }
+        let verdict = shared
+            .gate
+            .borrow()
+            .click(bench::now(), e.is_trusted(), input);
+        act(&shared, verdict, input);
     });
-    document.add_event_listener_with_callback_and_bool(
-        "keydown",
-        on_key.as_ref().unchecked_ref(),
-        true,
-    )?;
-    on_key.forget();
+    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    on_click.forget();
+
+    let shared = inner.clone();
+    let pressed = button.clone();
+    let on_release = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if pointer_kind(&e) != ClickInput::Touch || !released_on(&e, &pressed) {
+            return;
+        }
+        let verdict = shared
+            .gate
+            .borrow()
+            .click(bench::now(), e.is_trusted(), ClickInput::Touch);
+        act(&shared, verdict, ClickInput::Touch);
+    });
+    button.add_event_listener_with_callback("pointerup", on_release.as_ref().unchecked_ref())?;
+    on_release.forget();
+
+    let no_menu = Closure::<dyn FnMut(Event)>::new(|e: Event| e.prevent_default());
+    button.add_event_listener_with_callback("contextmenu", no_menu.as_ref().unchecked_ref())?;
+    no_menu.forget();
+
+    track_focus(inner, button)
+}
+
+/// Was the pointer of `e` released over `element`? A touch's events all go
+/// to the element it pressed, wherever the finger went since; one slid
+/// off before it lifted is no press of that element (as for a click).
+fn released_on(e: &Event, element: &Element) -> bool {
+    let read = |name: &str| Reflect::get(e, &name.into()).ok().and_then(|v| v.as_f64());
+    let (Some(x), Some(y)) = (read("clientX"), read("clientY")) else {
+        return false;
+    };
+    let r = element.get_bounding_client_rect();
+    x >= r.left() && x <= r.right() && y >= r.top() && y <= r.bottom()
+}
+
+/// Feeds the gate whether `button` has the keyboard focus, and only focus
+/// the keyboard gave it here: a Tab pressed in this document just before
+/// (`start` notes when). A press of the pointer on the button also focuses
+/// it (a click the gate refused, say), and a Tab pressed on the host page
+/// can move the focus into the iFrame onto it; neither is a key the user
+/// aimed at it.
+fn track_focus(inner: &Rc<Inner>, button: &EventTarget) -> Result<(), JsValue> {
     for (event, focused) in [("focus", true), ("blur", false)] {
         let shared = inner.clone();
         let on = Closure::<dyn FnMut()>::new(move || {
             let now = bench::now();
-            let by_key = now - shared.last_tab.get() <= TAB_TO_FOCUS_MS;
+            let by_key = focused_by_tab(&shared, now);
             shared
                 .gate
                 .borrow_mut()
                 .approve_focus(now, focused && by_key);
         });
-        approve.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
+        button.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
         on.forget();
     }
     Ok(())
@@ -192,7 +296,8 @@ pub fn track_focus(inner: &Rc<Inner>, approve: &EventTarget) -> Result<(), JsVal
 
 /// "Always allow" is ticked as Approve is clicked: a pointer's tick counts
 /// only if the gate would count its click on Approve, a key's only on a box
-/// a Tab in the iFrame focused; any other is undone (the click's default
+/// a Tab in the iFrame focused, a finger's only as a press-and-hold; any
+/// other is undone (the click's default
 /// prevented) before the box changes. Otherwise a host could bring the box
 /// under a resting pointer, and the user's deliberate Approve afterwards
 /// would make a standing rule they did not choose.
@@ -205,7 +310,7 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
     let shared = inner.clone();
     let on_focus = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
         if is_box(&e) {
-            let by_key = bench::now() - shared.last_tab.get() <= TAB_TO_FOCUS_MS;
+            let by_key = focused_by_tab(&shared, bench::now());
             shared.tick_by_key.set(by_key);
         }
     });
@@ -233,9 +338,15 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
         if !on_label && !is_box(&e) {
             return;
         }
+        let input = click_input(&shared, &e);
+        if input == ClickInput::Touch {
+            // A finger ticks at its release (below), never by its click.
+            e.prevent_default();
+            return;
+        }
         let counts = match (on_label, label_passed.take()) {
             (false, Some(passed)) => passed,
-            _ => match click_input(&shared, &e) {
+            _ => match input {
                 ClickInput::Keyboard => e.is_trusted() && shared.tick_by_key.get(),
                 input => {
                     shared
@@ -252,7 +363,7 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
         if !counts {
             e.prevent_default();
             if let Some(d) = shared.dom.borrow().as_ref() {
-                d.show_too_soon(true);
+                d.show_too_soon(Some(input));
             }
         }
     });
@@ -262,6 +373,48 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
         true,
     )?;
     on_click.forget();
+    // A finger ticks (or unticks) the box, on it or on its label, by a
+    // press-and-hold the gate counts, judged at its release as on Approve.
+    let shared = inner.clone();
+    let on_release = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if pointer_kind(&e) != ClickInput::Touch || !(is_box(&e) || is_label(&e)) {
+            return;
+        }
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        if !released_on(&e, &target) {
+            return;
+        }
+        let verdict = shared
+            .gate
+            .borrow()
+            .click(bench::now(), e.is_trusted(), ClickInput::Touch);
+        let dom = shared.dom.borrow();
+        match verdict {
+            Click::Counts => {
+                let tick = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(super::dom::ALWAYS_ALLOW_ID))
+                    .and_then(|b| b.dyn_into::<HtmlInputElement>().ok());
+                if let Some(tick) = tick {
+                    tick.set_checked(!tick.checked());
+                }
+            }
+            Click::TooSoon => {
+                if let Some(d) = dom.as_ref() {
+                    d.show_too_soon(Some(ClickInput::Touch));
+                }
+            }
+            Click::Ignored => {}
+        }
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "pointerup",
+        on_release.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_release.forget();
     Ok(())
 }
 
@@ -355,6 +508,17 @@ pub fn refresh(inner: &Rc<Inner>) {
     {
         inner.timer.set(Some(id));
     }
+}
+
+/// Resolves after `ms` milliseconds (a timer task).
+pub async fn sleep_ms(ms: i32) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let done = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
 }
 
 /// Runs `f` once the next frame has been painted (a task after the

@@ -163,7 +163,7 @@ handler!(export(s, p) {
     let (shown, refresh) = s.flows.export(&token, &wallet).await?;
     s.flows.refresh(refresh).await;
     s.set_ui_visible(true);
-    let result = ui::show_secret(shown.title, shown.secret).await;
+    let result = ui::show_secret(&s.flows.consent, shown.title, shown.secret).await;
     s.set_ui_visible(false);
     result.map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "the export view is unavailable"))?;
     plain(json!({ "ok": true }))
