@@ -73,6 +73,18 @@ async function pendingUntilApproved(page, t) {
   return r.result;
 }
 
+/** Runs `body(shares)`, where `shares()` counts the hot-share requests `context` has made since. */
+async function countingShares(context, body) {
+  let count = 0;
+  const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
+  await context.route(recoverUrl, (route) => { count += 1; return route.continue(); });
+  try {
+    await body(() => count);
+  } finally {
+    await context.unroute(recoverUrl).catch(() => {});
+  }
+}
+
 async function rejected(page, t) {
   await rejectNext(page);
   const r = await t.promise;
@@ -368,6 +380,20 @@ describe("a host cannot get an approval it does not show", () => {
     "moved off-screen": `Object.assign(iframe.style, { top: "-2000px" });`,
   };
 
+  /** The host's script restyles the iFrame (`script` gets it as `iframe`, and `arg`); restoreFrame undoes it. */
+  const hostFrame = (script, arg) => page.evaluate(([s, a]) => {
+    const iframe = document.querySelector("iframe[data-keyframe]");
+    window.__before ??= iframe.getAttribute("style");
+    new Function("iframe", "arg", s)(iframe, a);
+  }, [script, arg]);
+  /** The host moves the iFrame `dx` px right of the centre the SDK put it at. */
+  const moveFrameRight = (dx) => hostFrame(`iframe.style.left = "calc(50% + " + arg + "px)";`, dx);
+  const restoreFrame = () => page.evaluate(() => {
+    document.getElementById("cover")?.remove();
+    document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before);
+    delete window.__before;
+  });
+
   test("a click that is not the user's (isTrusted false) does nothing", async () => {
     const t = track(callUnattended(page, "personal_sign", ["0x7363726970746564", addresses.evm]));
     await approveButton(page).waitFor({ state: "visible" });
@@ -389,11 +415,7 @@ describe("a host cannot get an approval it does not show", () => {
       const t = track(callUnattended(page, "personal_sign", [`0x${Buffer.from(name).toString("hex")}`, addresses.evm]));
       await approveButton(page).waitFor({ state: "visible" });
       const box = await approveButton(page).boundingBox();
-      await page.evaluate((s) => {
-        const iframe = document.querySelector("iframe[data-keyframe]");
-        window.__before = iframe.getAttribute("style");
-        new Function("iframe", s)(iframe);
-      }, script);
+      await hostFrame(script);
       // Keep clicking where the button was (and is, for the overlay and
       // the transparent frame) for well over the 800 ms wait.
       const box2 = (await approveButton(page).boundingBox()) ?? box;
@@ -403,10 +425,7 @@ describe("a host cannot get an approval it does not show", () => {
       }
       assert.equal(t.settled, false, `${name}: the host got an approval`);
       // Undone, the screen works again (after its own wait).
-      await page.evaluate(() => {
-        document.getElementById("cover")?.remove();
-        document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before);
-      });
+      await restoreFrame();
       await approveNext(page);
       assert.ok((await t.promise).ok);
     });
@@ -423,108 +442,89 @@ describe("a host cannot get an approval it does not show", () => {
   // never move. Whether a click approved is read from the share requests
   // the iFrame makes (one per approved signature), not from the answer,
   // which takes a while to come.
-  test("moved under a resting pointer: its clicks do nothing until the pointer has moved and dwelt", async () => {
-    let shares = 0;
-    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
-    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
-    try {
-      const t = track(callUnattended(page, "personal_sign", ["0x6d6f766564", addresses.evm]));
-      await approveButton(page).waitFor({ state: "visible" });
-      // The pointer visits the screen, then rests outside it.
-      await signerFrame(page).getByRole("heading", { level: 1 }).hover();
-      const box = await approveButton(page).boundingBox();
-      const frameBox = await page.locator("iframe[data-keyframe]").boundingBox();
-      const viewport = page.viewportSize();
-      // Far enough right that the resting pointer is outside the iFrame now,
-      // near enough that the moved iFrame is still wholly in view.
-      const shift = Math.floor(viewport.width - 8 - (frameBox.x + frameBox.width));
-      assert.ok(box.x + box.width / 2 + shift > frameBox.x + frameBox.width, "the viewport is too narrow for this test");
-      const rest = { x: box.x + box.width / 2 + shift, y: box.y + box.height / 2 };
-      await page.mouse.move(rest.x, rest.y, { steps: 5 });
-      await sleep(WAIT_MS);
-      assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked: the screen is visible");
-      const host = (script, arg) => page.evaluate(([s, a]) => new Function("iframe", "arg", s)(document.querySelector("iframe[data-keyframe]"), a), [script, arg]);
-      await host(`window.__before = iframe.getAttribute("style"); iframe.style.left = "calc(50% + " + arg + "px)";`, shift);
-      await sleep(1_000);
-      const moved = await approveButton(page).boundingBox();
-      assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the resting pointer");
-      assert.equal(await approveButton(page).isEnabled(), true, "still visible: only the dwell can refuse the clicks");
-      const click = async () => { await page.mouse.down(); await page.mouse.up(); };
-      for (let i = 0; i < 4; i++) {
-        await click();
-        await sleep(250);
-      }
-      // A re-layout (the host resizes the iFrame a little), more clicks.
-      await host(`iframe.style.height = "calc(min(520px, calc(100vh - 32px)) + 1px)";`);
-      await sleep(600);
+  test("moved under a resting pointer: its clicks do nothing until the pointer has moved and dwelt", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "personal_sign", ["0x6d6f766564", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    // The pointer visits the screen, then rests outside it.
+    await signerFrame(page).getByRole("heading", { level: 1 }).hover();
+    const box = await approveButton(page).boundingBox();
+    const frameBox = await page.locator("iframe[data-keyframe]").boundingBox();
+    const viewport = page.viewportSize();
+    // Far enough right that the resting pointer is outside the iFrame now,
+    // near enough that the moved iFrame is still wholly in view.
+    const shift = Math.floor(viewport.width - 8 - (frameBox.x + frameBox.width));
+    assert.ok(box.x + box.width / 2 + shift > frameBox.x + frameBox.width, "the viewport is too narrow for this test");
+    const rest = { x: box.x + box.width / 2 + shift, y: box.y + box.height / 2 };
+    await page.mouse.move(rest.x, rest.y, { steps: 5 });
+    await sleep(WAIT_MS);
+    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked: the screen is visible");
+    await moveFrameRight(shift);
+    await sleep(1_000);
+    const moved = await approveButton(page).boundingBox();
+    assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the resting pointer");
+    assert.equal(await approveButton(page).isEnabled(), true, "still visible: only the dwell can refuse the clicks");
+    const click = async () => { await page.mouse.down(); await page.mouse.up(); };
+    for (let i = 0; i < 4; i++) {
       await click();
-      await sleep(500);
-      await click();
-      await sleep(300);
-      assert.equal(shares, 0, "the click of a pointer the iFrame was moved under approved");
-      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
-      // A twitch of the hand, then a click at once: still too soon.
-      await page.mouse.move(rest.x + 1, rest.y);
-      await click();
-      await sleep(300);
-      assert.equal(shares, 0, "a click 0 ms after the pointer first moved approved");
-      // Those presses focused Approve; a key half a second later is not a
-      // key the user aimed at it.
-      await sleep(500);
-      await page.keyboard.press("Space");
-      await page.keyboard.press("Enter");
-      await sleep(300);
-      assert.equal(shares, 0, "a key on Approve focused by a refused click approved");
-      assert.equal(t.settled, false);
-      // Put back; the pointer that comes onto the screen and rests approves.
-      await host(`iframe.setAttribute("style", window.__before);`);
-      await approveNext(page);
-      assert.ok((await t.promise).ok);
-      assert.equal(shares, 1);
-    } finally {
-      await context.unroute(recoverUrl).catch(() => {});
+      await sleep(250);
     }
-  });
+    // A re-layout (the host resizes the iFrame a little), more clicks.
+    await hostFrame(`iframe.style.height = "calc(min(520px, calc(100vh - 32px)) + 1px)";`);
+    await sleep(600);
+    await click();
+    await sleep(500);
+    await click();
+    await sleep(300);
+    assert.equal(shares(), 0, "the click of a pointer the iFrame was moved under approved");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    // A twitch of the hand, then a click at once: still too soon.
+    await page.mouse.move(rest.x + 1, rest.y);
+    await click();
+    await sleep(300);
+    assert.equal(shares(), 0, "a click 0 ms after the pointer first moved approved");
+    // Those presses focused Approve; a key half a second later is not a
+    // key the user aimed at it.
+    await sleep(500);
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Enter");
+    await sleep(300);
+    assert.equal(shares(), 0, "a key on Approve focused by a refused click approved");
+    assert.equal(t.settled, false);
+    // Put back; the pointer that comes onto the screen and rests approves.
+    await restoreFrame();
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+    assert.equal(shares(), 1);
+  }));
 
   // The user reads with the pointer resting on the screen (on Reject);
   // the host moves the iFrame so that Approve comes under the pointer.
-  test("resting on the screen when the iFrame moves: the click does nothing", async () => {
-    let shares = 0;
-    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
-    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
-    try {
-      const t = track(callUnattended(page, "personal_sign", ["0x72657374", addresses.evm]));
-      await approveButton(page).waitFor({ state: "visible" });
-      const reject = await rejectButton(page).boundingBox();
-      const approve = await approveButton(page).boundingBox();
-      await page.mouse.move(1, 1);
-      await page.mouse.move(reject.x + reject.width / 2, reject.y + reject.height / 2, { steps: 5 });
-      await page.mouse.move(reject.x + reject.width / 2 + 6, reject.y + reject.height / 2 + 1, { steps: 2 });
-      await sleep(WAIT_MS);
-      assert.equal(await approveButton(page).isEnabled(), true);
-      const dx = Math.round(reject.x + reject.width / 2 + 6 - (approve.x + approve.width / 2));
-      await page.evaluate((d) => {
-        const iframe = document.querySelector("iframe[data-keyframe]");
-        window.__before = iframe.getAttribute("style");
-        iframe.style.left = `calc(50% + ${d}px)`;
-      }, dx);
-      await sleep(1_000);
-      const moved = await approveButton(page).boundingBox();
-      assert.ok(Math.abs(moved.x + moved.width / 2 - (reject.x + reject.width / 2 + 6)) < 2, "Approve is under the pointer");
-      assert.equal(await approveButton(page).isEnabled(), true, "still visible");
-      await page.mouse.down();
-      await page.mouse.up();
-      await sleep(300);
-      assert.equal(shares, 0, "the pointer's earlier moves on Reject approved once the iFrame moved Approve under it");
-      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
-      await page.evaluate(() => document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before));
-      await approveNext(page);
-      assert.ok((await t.promise).ok);
-      assert.equal(shares, 1);
-    } finally {
-      await context.unroute(recoverUrl).catch(() => {});
-    }
-  });
+  test("resting on the screen when the iFrame moves: the click does nothing", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "personal_sign", ["0x72657374", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    const reject = await rejectButton(page).boundingBox();
+    const approve = await approveButton(page).boundingBox();
+    await page.mouse.move(1, 1);
+    await page.mouse.move(reject.x + reject.width / 2, reject.y + reject.height / 2, { steps: 5 });
+    await page.mouse.move(reject.x + reject.width / 2 + 6, reject.y + reject.height / 2 + 1, { steps: 2 });
+    await sleep(WAIT_MS);
+    assert.equal(await approveButton(page).isEnabled(), true);
+    const dx = Math.round(reject.x + reject.width / 2 + 6 - (approve.x + approve.width / 2));
+    await moveFrameRight(dx);
+    await sleep(1_000);
+    const moved = await approveButton(page).boundingBox();
+    assert.ok(Math.abs(moved.x + moved.width / 2 - (reject.x + reject.width / 2 + 6)) < 2, "Approve is under the pointer");
+    assert.equal(await approveButton(page).isEnabled(), true, "still visible");
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(300);
+    assert.equal(shares(), 0, "the pointer's earlier moves on Reject approved once the iFrame moved Approve under it");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    await restoreFrame();
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+    assert.equal(shares(), 1);
+  }));
 
   // "Always allow" ticked by a click the user meant for the host's page
   // would make a standing rule when the user then approves on purpose:
@@ -541,18 +541,14 @@ describe("a host cannot get an approval it does not show", () => {
     assert.ok(rest.x > frameBox.x + frameBox.width, "the viewport is too narrow for this test");
     await page.mouse.move(rest.x, rest.y, { steps: 5 });
     await sleep(WAIT_MS);
-    await page.evaluate((dx) => {
-      const iframe = document.querySelector("iframe[data-keyframe]");
-      window.__before = iframe.getAttribute("style");
-      iframe.style.left = `calc(50% + ${dx}px)`;
-    }, shift);
+    await moveFrameRight(shift);
     await sleep(1_000);
     await page.mouse.down();
     await page.mouse.up();
     await sleep(200);
     assert.equal(await box.isChecked(), false, "a pointer the iFrame was moved under ticked \"Always allow\"");
     assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
-    await page.evaluate(() => document.querySelector("iframe[data-keyframe]").setAttribute("style", window.__before));
+    await restoreFrame();
     await tickOnScreen(page, box);
     assert.equal(await box.isChecked(), true, "a tick by a pointer that came to the screen");
     await rejectNext(page);
@@ -636,36 +632,29 @@ describe("a finger approves only by pressing and holding", () => {
   });
   after(() => context.close());
 
-  test("taps on Approve do nothing; a press made before it unlocked does not hold; a held press approves", async () => {
-    let shares = 0;
-    const recoverUrl = `${stack.urls.provider}/v2/devices/recover`;
-    await context.route(recoverUrl, (route) => { shares += 1; return route.continue(); });
-    try {
-      const t = track(callUnattended(page, "personal_sign", ["0x746170", addresses.evm]));
-      const approve = approveButton(page);
-      await approve.waitFor({ state: "visible" });
-      // Pressed while the screen's wait runs, held past its end.
-      await pressOnScreen(page, approve, WAIT_MS);
-      await sleep(200);
-      assert.equal(shares, 0, "a press made before Approve unlocked approved");
-      assert.equal(await approve.isEnabled(), true);
-      // A "tap here to win" game: taps, and a double tap.
-      for (const hold of [40, 120, 40]) {
-        await pressOnScreen(page, approve, hold);
-        await sleep(80);
-      }
-      await sleep(200);
-      assert.equal(shares, 0, "a tap approved");
-      assert.equal(t.settled, false);
-      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /press and hold/);
-      await pressOnScreen(page, approve, 600);
-      const r = await t.promise;
-      assert.ok(r.ok, JSON.stringify(r));
-      assert.equal(shares, 1);
-    } finally {
-      await context.unroute(recoverUrl).catch(() => {});
+  test("taps on Approve do nothing; a press made before it unlocked does not hold; a held press approves", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "personal_sign", ["0x746170", addresses.evm]));
+    const approve = approveButton(page);
+    await approve.waitFor({ state: "visible" });
+    // Pressed while the screen's wait runs, held past its end.
+    await pressOnScreen(page, approve, WAIT_MS);
+    await sleep(200);
+    assert.equal(shares(), 0, "a press made before Approve unlocked approved");
+    assert.equal(await approve.isEnabled(), true);
+    // A "tap here to win" game: taps, and a double tap.
+    for (const hold of [40, 120, 40]) {
+      await pressOnScreen(page, approve, hold);
+      await sleep(80);
     }
-  });
+    await sleep(200);
+    assert.equal(shares(), 0, "a tap approved");
+    assert.equal(t.settled, false);
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /press and hold/);
+    await pressOnScreen(page, approve, 600);
+    const r = await t.promise;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(shares(), 1);
+  }));
 
   test("\"Always allow\" is not ticked by a tap, and is by a held press", async () => {
     const t = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
