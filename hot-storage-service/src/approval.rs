@@ -59,6 +59,8 @@ pub struct ApprovalCall<'a> {
     /// Unique per evaluation; the `webhook-id` (letters, digits, `-`, `_`).
     pub evaluation_id: &'a str,
     pub intent: &'a Intent,
+    /// A batch's transactions, `intent` being the whole (empty otherwise).
+    pub parts: &'a [Intent],
     /// Who asks (as the caller names users, e.g. the token's subject).
     pub user: &'a str,
     pub wallet: WalletId,
@@ -201,6 +203,10 @@ struct Data<'a> {
     evaluation_id: &'a str,
     #[serde(flatten)]
     intent: &'a Intent,
+    /// A batch's transactions, each as an intent, beside the whole's
+    /// fields above; absent for one request.
+    #[serde(skip_serializing_if = "no_parts")]
+    parts: &'a [Intent],
     user: &'a str,
     wallet: WalletId,
     device: Option<DeviceId>,
@@ -208,6 +214,10 @@ struct Data<'a> {
     /// Unix seconds after which hot storage no longer waits: an approver
     /// that keeps the request open for a person stops there.
     deadline: u64,
+}
+
+fn no_parts(parts: &&[Intent]) -> bool {
+    parts.is_empty()
 }
 
 #[derive(Deserialize)]
@@ -378,6 +388,7 @@ impl Approver {
             data: Data {
                 evaluation_id: call.evaluation_id,
                 intent: call.intent,
+                parts: call.parts,
                 user: call.user,
                 wallet: call.wallet,
                 device: call.device,

@@ -162,9 +162,12 @@ async fn ask(mode: Mode, secret: &str, timeout_ms: u64) -> (ApprovalOutcome, Vec
         layer: Layer::Operator,
         id: "big-needs-office".into(),
     };
+    // A batch of one part, so the webhook shows its parts too.
+    let parts = [intent.clone()];
     let call = ApprovalCall {
         evaluation_id: "ev_0b6c6a4e-2d3f",
         intent: &intent,
+        parts: &parts,
         user: "alice",
         wallet: WALLET.parse::<WalletId>().unwrap(),
         device: Some(DEVICE.parse::<DeviceId>().unwrap()),
@@ -198,6 +201,8 @@ async fn approves_with_the_decoded_request() {
     let d = &r["data"];
     assert_eq!(d["evaluation_id"], "ev_0b6c6a4e-2d3f");
     assert_eq!(d["kind"], "evm_transaction");
+    assert_eq!(d["parts"][0]["kind"], "evm_transaction", "{d}");
+    assert_eq!(d["parts"][0]["to"], d["to"]);
     assert_eq!(d["chain"], 31337);
     assert_eq!(d["to"], "0x00000000000000000000000000000000000000aa");
     assert_eq!(d["value"], "600000000000000000");
@@ -287,6 +292,7 @@ async fn an_unreachable_webhook_is_invalid() {
     let call = ApprovalCall {
         evaluation_id: "ev1",
         intent: &intent,
+        parts: &[],
         user: "alice",
         wallet: WALLET.parse().unwrap(),
         device: None,

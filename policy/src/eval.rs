@@ -9,6 +9,9 @@
 //!    operator `approve` or `deny` is never loosened;
 //! 4. a raw digest is never allowed: allow rules do not match it, and an
 //!    outcome of `allow` (a default) becomes `deny`.
+//!
+//! A request made of several ([`evaluate_with_parts`], a batch of
+//! transactions) is the strictest of its whole and its parts.
 
 use crate::Intent;
 use crate::compile::{CRule, Policy};
@@ -160,6 +163,39 @@ pub fn evaluate(layers: &Layers<'_>, intent: &Intent, usage: &[Usage], now: u64)
         (effect, decider)
     };
     finish(&layer_rules, per_rule, intent, now, effect, decider)
+}
+
+/// Evaluates a request that is several at once (a
+/// `keyframe_signTransactions` batch): `whole`, the batch as one intent,
+/// and each of its `parts`, with the same `usage` and `now`. The strictest
+/// effect ([`Effect::rank`]) counts, the whole's on a tie, so a rule about
+/// one part (a denied recipient, `contract_call: false`) holds inside a
+/// batch. The answer is the deciding evaluation's (effect, `silent`,
+/// deciding rule, `per_rule` and its failed conditions) but always names
+/// `whole` as its intent and carries the whole's `record`: the batch is
+/// one request, so a limit counts it once, as the whole. With no parts it
+/// is [`evaluate`] of `whole`. The iFrame and hot storage both call this,
+/// so they judge a batch alike (docs/policy.md, "Batches").
+pub fn evaluate_with_parts(
+    layers: &Layers<'_>,
+    whole: &Intent,
+    parts: &[Intent],
+    usage: &[Usage],
+    now: u64,
+) -> Evaluation {
+    let mut evaluation = evaluate(layers, whole, usage, now);
+    for part in parts {
+        let one = evaluate(layers, part, usage, now);
+        if one.effect.rank() > evaluation.effect.rank() {
+            evaluation = Evaluation {
+                intent: whole.clone(),
+                record: evaluation.record,
+                record_bucket_secs: evaluation.record_bucket_secs,
+                ..one
+            };
+        }
+    }
+    evaluation
 }
 
 /// The evaluation for `effect` decided by `decider` (an index into

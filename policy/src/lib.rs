@@ -5,7 +5,8 @@
 //! checking ([`Policy`]: errors name the rule and the field), the
 //! canonical intent a policy judges ([`Intent`]: the policy's view of one
 //! decoded request), the evaluator ([`evaluate`]: layers, precedence,
-//! rolling-window limits over usage the caller passes in) and its answer
+//! rolling-window limits over usage the caller passes in;
+//! [`evaluate_with_parts`]: a batch, as its whole and its parts) and its answer
 //! ([`Evaluation`]). It has no I/O and no clock, so the same code runs in
 //! the iFrame (wasm32) and at hot storage; `src/bin/keyframe-policy.rs`
 //! is the operator's CLI. docs/policy.md is the reference.
@@ -24,7 +25,7 @@ mod window;
 pub use amount::Amount;
 pub use compile::{MAX_ID_CHARS, MAX_LIMITS, MAX_LIST, MAX_RULES, Policy};
 pub use document::{Document, Effect};
-pub use eval::{Evaluation, Layers, RuleRef, RuleResult, evaluate};
+pub use eval::{Evaluation, Layers, RuleRef, RuleResult, evaluate, evaluate_with_parts};
 pub use intent::{Approval, Intent, Kind, TokenTransfer, TypedData};
 pub use syntax::MAX_WINDOW_SECS;
 pub use window::{Layer, TokenAmount, Usage, bucket_secs};

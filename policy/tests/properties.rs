@@ -1,13 +1,14 @@
 //! Property tests of the evaluator: deny wins; the order of rules matters
 //! only among non-deny rules; a rolling window never lets more through
-//! than its limit, whatever the interleaving of requests.
+//! than its limit, whatever the interleaving of requests; a batch is
+//! never judged looser than its whole or any of its parts.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)]
 
 use keyframe_policy::document::{Limit, Rule, When};
 use keyframe_policy::{
     Amount, Approval, Document, Effect, Intent, Kind, Layer, Layers, Policy, TokenTransfer, Usage,
-    evaluate,
+    evaluate, evaluate_with_parts,
 };
 use proptest::prelude::*;
 
@@ -156,6 +157,31 @@ proptest! {
         if !both.per_rule.iter().any(|r| r.layer == Layer::User && r.matched) {
             prop_assert_eq!(both.effect, alone.effect);
         }
+    }
+
+    /// A batch (the iFrame and hot storage both judge one with
+    /// `evaluate_with_parts`): its effect is the strictest of its whole's
+    /// and each part's, decided by the first evaluation that has it (the
+    /// whole's first), whose rule and `per_rule` it reports; its intent
+    /// and its record are always the whole's.
+    #[test]
+    fn a_batch_is_the_strictest_of_its_whole_and_its_parts(
+        op in rules(6), user in rules(3), default in effect(),
+        w in intent(), parts in proptest::collection::vec(intent(), 0..5),
+    ) {
+        let (o, u) = (policy(default, op), policy(Effect::Ask, user));
+        let layers = Layers { operator: &o, user: Some(&u) };
+        let alone = evaluate(&layers, &w, &[], NOW);
+        let each: Vec<_> = parts.iter().map(|p| evaluate(&layers, p, &[], NOW)).collect();
+        let e = evaluate_with_parts(&layers, &w, &parts, &[], NOW);
+        let strictest = each.iter().map(|x| x.effect.rank()).fold(alone.effect.rank(), u8::max);
+        prop_assert_eq!(e.effect.rank(), strictest);
+        let decider = std::iter::once(&alone).chain(&each).find(|x| x.effect.rank() == strictest).unwrap();
+        prop_assert_eq!(&e.deciding_rule, &decider.deciding_rule);
+        prop_assert_eq!(&e.per_rule, &decider.per_rule);
+        prop_assert_eq!(e.silent, decider.silent);
+        prop_assert_eq!(&e.intent, &w);
+        prop_assert_eq!((&e.record, e.record_bucket_secs), (&alone.record, alone.record_bucket_secs));
     }
 
     /// Reordering the rules never turns a deny into something else or the

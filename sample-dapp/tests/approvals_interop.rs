@@ -76,9 +76,12 @@ async fn ask(
         layer: Layer::Operator,
         id: "big-transfer-needs-operator".into(),
     };
+    // As for a batch: the parts beside the whole, which the desk must read.
+    let parts = [intent.clone()];
     let call = ApprovalCall {
         evaluation_id: id,
         intent: &intent,
+        parts: &parts,
         user: "carol",
         wallet: "0123abcd-4567-89ab-cdef-0123456789ab".parse().unwrap(),
         device: None,

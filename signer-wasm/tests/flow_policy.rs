@@ -4,7 +4,9 @@
 //! signs without the screen; `ask` shows it and a rejection is logged; an
 //! "Always allow" choice is signed with the wallet's authority key, kept at
 //! hot storage and honoured until it expires; user rules that do not
-//! verify are ignored; a batch is as strict as its strictest transaction;
+//! verify are ignored; a batch is as strict as its strictest transaction,
+//! and its share request carries its transactions, which hot storage
+//! judges too;
 //! an `allow` the iFrame judged on stale usage, which hot storage finds
 //! spent, shows the screen before it signs. An "Always allow" rule is as
 //! narrow as what the screen showed: the same recipient, call, number of
@@ -278,6 +280,7 @@ async fn a_denied_request_is_refused_before_any_share_is_fetched() {
                 version: Some(entry.version),
                 split: Some(entry.split),
                 intent: Some(message(1, APP)),
+                parts: Vec::new(),
                 approval: None,
                 on_screen: Some(false),
             },
@@ -543,6 +546,122 @@ async fn a_batch_is_as_strict_as_its_strictest_transaction() {
     assert_eq!(screen.shown.get(), 1);
 }
 
+/// Plain transactions need no screen; a contract call (and anything
+/// else) asks.
+const PLAIN_SENDS: &str = r#"{ "version": 1, "default": "ask", "rules": [
+    { "id": "plain", "effect": "allow",
+      "when": { "kinds": ["evm_transaction"], "contract_call": false } } ] }"#;
+
+/// A batch of [a plain send, an ERC-20 transfer]: its parts and its whole
+/// (recipients and functions differ, so the whole names neither and, as
+/// one request, is no call).
+fn send_and_call() -> (Intent, Vec<Intent>) {
+    let send = transfer(8453, "0x70997970c51812dc3a010c7d01b50e20d17dc79c", "1");
+    let mut call = transfer(8453, "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913", "0");
+    call.selector = Some("0xa9059cbb".into());
+    let mut whole = send.clone();
+    whole.to = None;
+    (whole, vec![send, call])
+}
+
+#[tokio::test]
+async fn a_batchs_share_request_carries_the_parts_it_judged() {
+    let services = services(PLAIN_SENDS).await;
+    let screen = CountingScreen::default();
+    let (hot, sent) = services.hot_api().recording();
+    let tab = tab_on(hot, &services, &screen);
+    let token = token(&user());
+    wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let (whole, parts) = send_and_call();
+
+    sign(&tab, &token, &wallet, &whole, &parts).await.unwrap();
+    assert_eq!(screen.shown.get(), 1, "the call part asks");
+    let bodies = sent.borrow().clone();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(bodies[0].intent.as_ref(), Some(&whole));
+    assert_eq!(bodies[0].parts, parts, "the parts the iFrame judged");
+    assert_eq!(bodies[0].on_screen, Some(true));
+    // One request has no parts, and sends none.
+    sign(&tab, &token, &wallet, &parts[0], &[]).await.unwrap();
+    let bodies = sent.borrow().clone();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies[1].parts.is_empty());
+    assert!(!serde_json::to_string(&bodies[1]).unwrap().contains("parts"));
+}
+
+/// A batch one of whose parts needs the approval webhook (the call): the
+/// iFrame asks hot storage's approvals with the parts it judged, so hot
+/// storage, judging them too, asks the webhook; its yes releases the share.
+#[tokio::test]
+async fn a_batch_part_that_needs_the_webhook_is_approved_with_its_parts() {
+    use hot_storage_service::approval::{ApprovalCall, ApprovalOutcome};
+    use hot_storage_service::settings::TestApprover;
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let policy = Policy::from_json(
+        r#"{ "version": 1, "default": "ask", "rules": [
+             { "id": "calls", "effect": "approve", "silent": true,
+               "when": { "kinds": ["evm_transaction"], "contract_call": true } } ] }"#,
+    )
+    .unwrap();
+    let services = Services::start_with(move |s| {
+        s.policy = Arc::new(PolicyFile::with(None, policy.clone()));
+        let seen = seen.clone();
+        s.test_approver = Some(TestApprover(Arc::new(move |call: &ApprovalCall<'_>| {
+            seen.lock().unwrap().push(call.parts.len());
+            ApprovalOutcome::Approved
+        })));
+    })
+    .await;
+    let screen = CountingScreen::default();
+    let tab = tab_on(services.hot_api(), &services, &screen);
+    let token = token(&user());
+    wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let (whole, parts) = send_and_call();
+
+    sign(&tab, &token, &wallet, &whole, &parts).await.unwrap();
+    assert_eq!(
+        *asked.lock().unwrap(),
+        vec![2],
+        "the webhook was asked once, with the parts"
+    );
+    assert_eq!(screen.shown.get(), 0, "a silent approval");
+}
+
+/// An iFrame that judges on a policy other than hot storage's (modified,
+/// or stale): every transaction allowed.
+fn allow_everything(state: &mut PolicyState) {
+    state.operator = serde_json::from_str(r#"{ "version": 1, "default": "allow" }"#).unwrap();
+}
+
+#[tokio::test]
+async fn hot_storage_holds_a_batchs_parts_to_the_screen_an_iframe_skipped() {
+    let services = services(PLAIN_SENDS).await;
+    let screen = CountingScreen::default();
+    let (hot, sent) = services.tampering_hot_api(allow_everything).recording();
+    let tab = tab_on(hot, &services, &screen);
+    let token = token(&user());
+    wallet(&tab, &token).await;
+    let wallet = tab.wallet(&token).await.unwrap().unwrap();
+    let (whole, parts) = send_and_call();
+
+    // The iFrame judges `allow` and asks for the share without the
+    // screen; hot storage, judging the call part too, says the screen is
+    // needed (409 `POLICY_CHANGED`): the share comes only after it.
+    sign(&tab, &token, &wallet, &whole, &parts).await.unwrap();
+    assert_eq!(screen.shown.get(), 1, "hot storage asked for the screen");
+    let bodies = sent.borrow().clone();
+    let on_screen: Vec<_> = bodies.iter().map(|b| b.on_screen).collect();
+    assert_eq!(on_screen, vec![Some(false), Some(true)]);
+    assert!(bodies.iter().all(|b| b.parts == parts));
+    assert_eq!(
+        decisions(&tab, &token, &wallet).await,
+        vec![Decision::ApprovedOnScreen]
+    );
+}
+
 /// Enforced twice, and the two agree: random requests, judged by the
 /// iFrame's evaluation (what `GET /v2/policy` gives it) and by hot storage
 /// when the share is asked for with the same intent, in sequence, so the
@@ -620,6 +739,7 @@ async fn the_iframe_and_hot_storage_agree_on_random_requests() {
                     version: Some(entry.version),
                     split: Some(entry.split),
                     intent: Some(intent.clone()),
+                    parts: Vec::new(),
                     approval: None,
                     // As the iFrame sends it: the screen was shown for
                     // what it judged `ask` (or `approve`).

@@ -15,6 +15,11 @@ pub use keyframe_policy::{Document, Evaluation, Intent, RuleRef, Usage};
 pub const USER_RULES_DOMAIN: &str = "keyframe-user-rules-v1";
 /// Largest user rule document hot storage keeps, in bytes of JSON.
 pub const USER_RULES_MAX_BYTES: usize = 16 * 1024;
+/// The most parts a recover request carries ([`RecoverWithIntent::parts`]):
+/// the most transactions the iFrame signs in one batch
+/// (`keyframe_signTransactions`). Hot storage refuses more (400
+/// `BAD_REQUEST`).
+pub const MAX_INTENT_PARTS: usize = 10;
 /// How long an approval by the webhook may wait for its signature, in
 /// seconds: an approval older than this is not honoured by `recover`.
 pub const APPROVAL_TTL_SECS: u64 = 300;
@@ -60,6 +65,14 @@ pub struct RecoverWithIntent {
     /// The intent of the signature the share is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<Intent>,
+    /// With `intent`, for a batch (`keyframe_signTransactions`): each of
+    /// its transactions' intents, `intent` being the whole. Hot storage
+    /// judges the strictest of the whole and the parts, as the iFrame does
+    /// (`keyframe_policy::evaluate_with_parts`); usage is counted once, for
+    /// the whole. At most [`MAX_INTENT_PARTS`]; absent (older iFrames)
+    /// means none: the whole alone is judged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Intent>,
     /// When the policy's effect for `intent` is `approve`: the
     /// `evaluation_id` of the webhook's yes (`POST /v2/policy/approvals`),
     /// for the same user, wallet and intent, unused and at most
@@ -78,8 +91,8 @@ pub struct RecoverWithIntent {
 }
 
 impl RecoverWithIntent {
-    /// The recover request and the intent, apart.
-    pub fn split_off(self) -> (RecoverRequest, Option<Intent>) {
+    /// The recover request and the intent with its parts, apart.
+    pub fn split_off(self) -> (RecoverRequest, Option<Intent>, Vec<Intent>) {
         (
             RecoverRequest {
                 wallet: self.wallet,
@@ -88,6 +101,7 @@ impl RecoverWithIntent {
                 split: self.split,
             },
             self.intent,
+            self.parts,
         )
     }
 }
@@ -150,6 +164,11 @@ pub struct ApprovalRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceId>,
     pub intent: Intent,
+    /// A batch's transactions, `intent` being the whole: judged as at
+    /// `recover` ([`RecoverWithIntent::parts`]), so a part that needs the
+    /// webhook's yes gets it. At most [`MAX_INTENT_PARTS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Intent>,
 }
 
 /// The webhook said yes: `recover` honours `evaluation_id` once.
@@ -309,11 +328,43 @@ mod tests {
             format!(r#"{{"wallet":"{w}","intent":{{"kind":"evm_message","valu":"1"}}}}"#),
             format!(r#"{{"wallet":"{w}","onScreen":true}}"#),
             format!(r#"{{"wallet":"{w}","on_screen":"yes"}}"#),
+            format!(r#"{{"wallet":"{w}","parts":{{"kind":"evm_message"}}}}"#),
+            format!(r#"{{"wallet":"{w}","parts":[{{"kind":"evm_message","valu":"1"}}]}}"#),
+            format!(r#"{{"wallet":"{w}","part":[]}}"#),
         ] {
             assert!(
                 serde_json::from_str::<RecoverWithIntent>(&bad).is_err(),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_batchs_recover_request_carries_its_parts_and_older_ones_none() {
+        let w = "0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b";
+        // An older iFrame sends no `parts`: none, and the whole alone is
+        // judged.
+        let older: RecoverWithIntent = serde_json::from_str(&format!(
+            r#"{{"wallet":"{w}","intent":{{"kind":"evm_transaction","chain":1}},"on_screen":false}}"#
+        ))
+        .unwrap();
+        assert!(older.parts.is_empty());
+        assert!(
+            !serde_json::to_string(&older).unwrap().contains("parts"),
+            "no parts: the field is left out"
+        );
+        let batch: RecoverWithIntent = serde_json::from_str(&format!(
+            r#"{{"wallet":"{w}","intent":{{"kind":"evm_transaction","chain":1}},"on_screen":false,
+                "parts":[{{"kind":"evm_transaction","chain":1,"to":"0x1111111111111111111111111111111111111111"}},
+                         {{"kind":"evm_transaction","chain":1,"selector":"0xa9059cbb"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(batch.parts.len(), 2);
+        assert_eq!(batch.parts[1].selector.as_deref(), Some("0xa9059cbb"));
+        let back: RecoverWithIntent =
+            serde_json::from_str(&serde_json::to_string(&batch).unwrap()).unwrap();
+        assert_eq!(back.parts, batch.parts);
+        let (_, intent, parts) = back.split_off();
+        assert_eq!((intent.is_some(), parts.len()), (true, 2));
     }
 }

@@ -185,6 +185,7 @@ impl PartialSchema for crate::policy::RecoverWithIntent {
                 "intent",
                 object("the intent of the signature (docs/policy.md, \"The intent\")"),
             )
+            .property("parts", intent_parts())
             .property(
                 "approval",
                 string("when the policy's effect is approve: the evaluation_id of the webhook's yes (POST /v2/policy/approvals), used once"),
@@ -276,6 +277,21 @@ impl PartialSchema for crate::policy::PolicyState {
 }
 impl ToSchema for crate::policy::PolicyState {}
 
+/// A batch's parts beside its whole intent (`RecoverWithIntent::parts`,
+/// `ApprovalRequest::parts`).
+fn intent_parts() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(object(
+            "the intent of one transaction of a batch (keyframe_signTransactions)",
+        ))
+        .max_items(Some(crate::policy::MAX_INTENT_PARTS))
+        .description(Some(format!(
+            "with intent, for a batch: each transaction's intent, intent being the whole; hot storage judges the strictest of the whole and the parts, and counts usage once, for the whole (default none; more than {} is 400 BAD_REQUEST)",
+            crate::policy::MAX_INTENT_PARTS
+        )))
+        .build()
+}
+
 impl PartialSchema for crate::policy::ApprovalRequest {
     fn schema() -> RefOr<Schema> {
         closed(
@@ -288,7 +304,8 @@ impl PartialSchema for crate::policy::ApprovalRequest {
                 .required("wallet")
                 .property("device", DeviceId::schema())
                 .property("intent", object("the intent (docs/policy.md, \"The intent\")"))
-                .required("intent"),
+                .required("intent")
+                .property("parts", intent_parts()),
         )
     }
 }

@@ -5,10 +5,12 @@
 //! on SQLite, two on PostgreSQL: [`POSTGRES_QUEUES`]); whoever holds that
 //! queue's turn (crate::group_commit) judges everything queued in it so
 //! far in one transaction that holds every user of the batch ([`ps::locked`]): it
-//! reads their usage in one statement, evaluates each request in the
-//! order queued against that usage plus what the requests before it in
-//! the batch recorded, then writes the activity log's entries and the
-//! usage buckets in one request (crate::statement), and commits. Two requests of
+//! reads their usage in one statement, evaluates each request (a
+//! signature batch: its whole and its parts, keyframe_policy's
+//! `evaluate_with_parts`) in the order queued against that usage plus
+//! what the requests before it in the batch recorded, then writes the
+//! activity log's entries and the usage buckets in one request
+//! (crate::statement), and commits. Two requests of
 //! one user, in one batch or on two replicas, therefore never both pass a
 //! limit only one fits in; and the per-request cost of the transaction
 //! (its locks, its round trips, SQLite's one writer) is shared by the
@@ -17,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use keyframe_policy::{Effect, Intent, Layers, Policy, Usage, evaluate};
+use keyframe_policy::{Effect, Intent, Layers, Policy, Usage, evaluate_with_parts};
 use keyframe_wire::policy::{APPROVAL_TTL_SECS, Decision};
 use sqlx::AnyConnection;
 
@@ -56,6 +58,10 @@ pub struct Gate<'a> {
     /// None: the share is not for a signature (export, recovery); the
     /// policy does not judge it.
     pub intent: Option<&'a Intent>,
+    /// A batch's parts, judged with `intent` as its whole
+    /// (`RecoverWithIntent::parts`; checked: at most
+    /// `keyframe_wire::policy::MAX_INTENT_PARTS`).
+    pub parts: &'a [Intent],
     /// The webhook's yes, when the effect is `approve`.
     pub approval: Option<&'a str>,
     /// The user approved this very request on the consent screen
@@ -70,6 +76,8 @@ struct Job {
     wallet: WalletId,
     device: Option<DeviceId>,
     intent: Intent,
+    /// A batch's parts ([`Gate::parts`]).
+    parts: Vec<Intent>,
     /// The intent as the log stores it, made before the job is queued.
     logged: LoggedIntent,
     approval: Option<String>,
@@ -194,6 +202,7 @@ pub async fn enforce(
         wallet: *g.wallet,
         device: g.device.copied(),
         intent: intent.clone(),
+        parts: g.parts.to_vec(),
         logged,
         approval: g.approval.map(str::to_owned),
         on_screen: g.on_screen,
@@ -381,7 +390,10 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
             operator: &j.operator,
             user: j.user.as_ref(),
         };
-        let e = evaluate(&layers, &j.intent, &usage[u].usage, now);
+        // The whole and each part, as the iFrame judged them: a modified
+        // or stale iFrame that skipped the screen a part needs is caught
+        // here. The usage recorded is the whole's, once.
+        let e = evaluate_with_parts(&layers, &j.intent, &j.parts, &usage[u].usage, now);
         // A decision that needs the user's yes on the screen, for a
         // request whose screen was not shown: the iFrame judged `allow`
         // (or a silent `approve`) with usage older than this batch's, e.g.

@@ -7,7 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
-use keyframe_policy::{Evaluation, Intent, Layers, MAX_WINDOW_SECS, Policy, evaluate};
+use keyframe_policy::{Evaluation, Intent, Layers, MAX_WINDOW_SECS, Policy, evaluate_with_parts};
 use keyframe_wire::AuthorityKey;
 use keyframe_wire::policy::SignedUserRules;
 use sqlx::AnyConnection;
@@ -101,16 +101,17 @@ pub async fn user_rules_of(
     Ok(user_layer(st, w.authority.as_deref(), w.rules))
 }
 
-/// Evaluates `intent` with the operator's policy, the `user` layer and the
-/// user's usage as read through `conn`; returns the evaluation and the
-/// usage it read.
+/// Evaluates `intent` (a batch: with its `parts`,
+/// `keyframe_policy::evaluate_with_parts`) with the operator's policy, the
+/// `user` layer and the user's usage as read through `conn`; returns the
+/// evaluation and the usage it read.
 pub async fn evaluate_with(
     conn: &mut AnyConnection,
     st: &HotStore,
     settings: &Settings,
     id: &Identity,
     user: Option<&Policy>,
-    intent: &Intent,
+    (intent, parts): (&Intent, &[Intent]),
     now: u64,
 ) -> AppResult<(Evaluation, Vec<StoredUsage>)> {
     let operator = settings.policy.current();
@@ -123,10 +124,13 @@ pub async fn evaluate_with(
         operator: &operator,
         user,
     };
-    Ok((evaluate(&layers, intent, &usage, now), stored))
+    Ok((
+        evaluate_with_parts(&layers, intent, parts, &usage, now),
+        stored,
+    ))
 }
 
-/// Evaluates `intent` for the caller's `wallet` with the operator's
+/// Evaluates `intent` (and a batch's `parts`) for the caller's `wallet` with the operator's
 /// policy, the wallet's (verified) user rules and the user's usage, as
 /// read through `conn`.
 pub async fn evaluate_for(
@@ -135,11 +139,11 @@ pub async fn evaluate_for(
     settings: &Settings,
     id: &Identity,
     wallet: &WalletId,
-    intent: &Intent,
+    request: (&Intent, &[Intent]),
     now: u64,
 ) -> AppResult<Evaluation> {
     let user = user_rules_of(st, id, wallet).await?;
-    let (e, _) = evaluate_with(conn, st, settings, id, user.as_ref(), intent, now).await?;
+    let (e, _) = evaluate_with(conn, st, settings, id, user.as_ref(), request, now).await?;
     Ok(e)
 }
 

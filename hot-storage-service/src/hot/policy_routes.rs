@@ -18,8 +18,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use keyframe_policy::{Effect, Policy};
 use keyframe_wire::policy::{
-    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, Decision, PolicyState,
-    SignedUserRules, USER_RULES_MAX_BYTES,
+    ActivityList, ActivityReport, ApprovalRequest, ApprovalResponse, Decision, MAX_INTENT_PARTS,
+    PolicyState, SignedUserRules, USER_RULES_MAX_BYTES,
 };
 use serde::Deserialize;
 
@@ -192,6 +192,13 @@ pub async fn approvals(
     Json(req): Json<ApprovalRequest>,
 ) -> AppResult<JsonOut<ApprovalResponse>> {
     st.require_wallet(&id, &req.wallet).await?;
+    // A batch is judged as at `recover`: its whole and each part.
+    if req.parts.len() > MAX_INTENT_PARTS {
+        return Err(AppError::BadRequest(format!(
+            "parts: at most {MAX_INTENT_PARTS}, not {}",
+            req.parts.len()
+        )));
+    }
     let e = {
         let mut conn = st.db.pool.acquire().await?;
         evaluate_for(
@@ -200,7 +207,7 @@ pub async fn approvals(
             &settings,
             &id,
             &req.wallet,
-            &req.intent,
+            (&req.intent, &req.parts),
             now_secs(),
         )
         .await?
@@ -235,6 +242,7 @@ pub async fn approvals(
     let call = ApprovalCall {
         evaluation_id: &evaluation_id,
         intent: &req.intent,
+        parts: &req.parts,
         user: &user,
         wallet: req.wallet,
         device: req.device,

@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::settings::Settings;
 use crate::types::{WalletId, check_addresses, stored, validate_label};
-use keyframe_wire::policy::RecoverWithIntent;
+use keyframe_wire::policy::{MAX_INTENT_PARTS, RecoverWithIntent};
 
 fn new_device(d: &DeviceIn) -> NewDevice<'_> {
     NewDevice {
@@ -181,8 +181,8 @@ pub async fn register(
 /// Read H₀, a device's current share, or promote and read its pending
 /// share.
 #[utoipa::path(post, path = "/v2/devices/recover", tag = "hot storage", request_body = RecoverWithIntent,
-    responses((status = 200, body = RecoverResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, description = "POLICY_DENIED: the policy refuses the intent, or its effect is approve and `approval` is not a valid yes", body = ErrorBody),
+    responses((status = 200, body = RecoverResponse), (status = 400, description = "BAD_REQUEST (also: `parts` without `intent`, or more than 10 parts)", body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "POLICY_DENIED: the policy refuses the intent (or one of its parts), or its effect is approve and `approval` is not a valid yes", body = ErrorBody),
         (status = 404, description = "NO_WALLET or SHARE_UNAVAILABLE", body = ErrorBody),
         (status = 409, description = "POLICY_CHANGED: the decision needs the user's yes on the screen (ask, approve without silent) and `on_screen` is false", body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -227,13 +227,24 @@ async fn recover_checked(
     }
     let approval = body.approval.clone();
     let on_screen = body.on_screen;
-    let (req, intent) = body.split_off();
+    let (req, intent, parts) = body.split_off();
     let version = req.version.map(check_version).transpose()?;
     // A judged request says whether its screen was shown (docs/api.md).
     if intent.is_some() && on_screen.is_none() {
         return Err(AppError::BadRequest(
             "on_screen: required with intent".to_owned(),
         ));
+    }
+    // A batch's parts are judged with its whole, so they come with one;
+    // no more than the iFrame signs in one batch.
+    if intent.is_none() && !parts.is_empty() {
+        return Err(AppError::BadRequest("parts: only with intent".to_owned()));
+    }
+    if parts.len() > MAX_INTENT_PARTS {
+        return Err(AppError::BadRequest(format!(
+            "parts: at most {MAX_INTENT_PARTS}, not {}",
+            parts.len()
+        )));
     }
     let device = req.device.filter(|d| !d.is_nil());
     // The policy judges the request once the share is known to exist
@@ -242,6 +253,7 @@ async fn recover_checked(
         wallet: &req.wallet,
         device: device.as_ref(),
         intent: intent.as_ref(),
+        parts: &parts,
         approval: approval.as_deref(),
         on_screen: on_screen.unwrap_or(false),
     };

@@ -19,6 +19,7 @@ mod policy;
 mod policy_activity;
 mod policy_approvals;
 mod policy_limits;
+mod policy_parts;
 mod policy_recover;
 mod policy_support;
 mod policy_user_rules;

@@ -397,6 +397,10 @@ async fn openapi_describes_the_policy_bodies_and_every_reference_resolves() {
     assert!(schemas["RecoverWithIntent"]["properties"]["approval"].is_object());
     assert!(schemas["RecoverWithIntent"]["properties"]["on_screen"].is_object());
     assert_eq!(
+        schemas["RecoverWithIntent"]["properties"]["parts"]["maxItems"],
+        json!(keyframe_wire::policy::MAX_INTENT_PARTS)
+    );
+    assert_eq!(
         schemas["SignedUserRules"]["required"],
         json!(["wallet", "version", "rules", "signature"])
     );

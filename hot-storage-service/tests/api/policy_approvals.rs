@@ -263,3 +263,53 @@ async fn no_webhook(db: Db) {
     denied(st, &b, "needs the approval webhook's yes");
 }
 dual!(without_a_webhook_approve_is_a_denial, no_webhook);
+
+/// A batch whose whole needs no approval but one part does (the office's
+/// rule matches the part's value): the webhook is asked about the batch,
+/// shown its parts, and its yes releases the batch's share; without the
+/// parts the same whole needs no approval, and more parts than a batch
+/// holds are refused before the webhook is asked.
+async fn batch_parts(db: Db) {
+    let calls: Calls = Arc::default();
+    let srv = with_policy(db, operator(), with_approver(calls.clone())).await;
+    let w = create_wallet(&srv, "approval-parts").await;
+    let whole = tx(8453, "500");
+    let parts = [tx(8453, "1500"), tx(8453, "10")];
+    let body = |parts: &[Value]| json!({ "wallet": w.wallet, "device": w.device, "intent": whole, "parts": parts });
+
+    let (st, b) = srv.post(APPROVALS, &w.token, &body(&[])).await;
+    assert_error(st, &b, 400, "BAD_REQUEST");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no approval needed"),
+        "{b}"
+    );
+    let too_many = vec![tx(8453, "1500"); 11];
+    let (st, b) = srv.post(APPROVALS, &w.token, &body(&too_many)).await;
+    assert_error(st, &b, 400, "BAD_REQUEST");
+    assert!(
+        calls.lock().unwrap().is_empty(),
+        "the webhook was asked about a refused body"
+    );
+
+    let (st, b) = srv.post(APPROVALS, &w.token, &body(&parts)).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["approved"], true);
+    let id = b["evaluation_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        calls.lock().unwrap().last().unwrap().3.as_deref(),
+        Some("office")
+    );
+
+    let mut recover = recover_body(&w, &whole, Some(&id));
+    recover["parts"] = json!(parts);
+    let (st, b) = srv.post(RECOVER, &w.token, &recover).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(unb64(b["share"].as_str().unwrap()), w.device_share);
+}
+dual!(
+    a_batch_part_that_needs_the_webhook_gets_its_yes,
+    batch_parts
+);

@@ -85,6 +85,9 @@ pub struct Judgement {
 /// A request the policy let through, and what its share request carries.
 pub struct Judged {
     pub intent: PolicyIntent,
+    /// A batch's transactions, judged with `intent`: hot storage judges
+    /// them again (`RecoverWithIntent::parts`). Empty for one request.
+    pub parts: Vec<PolicyIntent>,
     /// The webhook's yes (`approve`), used once by hot storage.
     pub approval: Option<String>,
     /// The user approved this very request on the screen: hot storage
@@ -402,8 +405,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     /// policy, the user's verified rules and usage, its clock. Signs and
     /// changes nothing (`keyframe_simulate` answers this). A batch passes
     /// its transactions as `parts`: the batch is judged as the strictest
-    /// of the whole and each part, so a rule about one transaction (a
-    /// denied recipient) holds inside a batch too.
+    /// of the whole and each part (`keyframe_policy::evaluate_with_parts`),
+    /// so a rule about one transaction (a denied recipient) holds inside a
+    /// batch too.
     pub async fn evaluate_policy(
         &self,
         token: &Tokens,
@@ -422,18 +426,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             operator: &operator,
             user: user.as_ref().map(|(_, _, p)| p),
         };
-        let mut evaluation = keyframe_policy::evaluate(&layers, intent, &state.usage, state.now);
-        for part in parts {
-            let one = keyframe_policy::evaluate(&layers, part, &state.usage, state.now);
-            if one.effect.rank() > evaluation.effect.rank() {
-                evaluation = Evaluation {
-                    intent: intent.clone(),
-                    record: evaluation.record,
-                    record_bucket_secs: evaluation.record_bucket_secs,
-                    ..one
-                };
-            }
-        }
+        // The same function as hot storage's, which is sent the parts too.
+        let evaluation =
+            keyframe_policy::evaluate_with_parts(&layers, intent, parts, &state.usage, state.now);
         self.clock.measure("keyframe:policy", fetched);
         self.clock.measure("keyframe:policy-fetch", start);
         Ok(Judgement {
@@ -467,6 +462,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let rule = e.deciding_rule.clone();
         let judged = |approval, grant, on_screen| Judged {
             intent: intent.clone(),
+            parts: parts.to_vec(),
             approval,
             grant,
             on_screen,
@@ -501,6 +497,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                     wallet: wallet.wallet,
                     device,
                     intent: intent.clone(),
+                    parts: parts.to_vec(),
                 };
                 let yes = self.hot.approval(token, &body).await?;
                 if !yes.approved {

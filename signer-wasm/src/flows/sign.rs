@@ -98,6 +98,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                         version: body.version,
                         split: body.split,
                         intent: Some(j.intent.clone()),
+                        parts: j.parts.clone(),
                         approval: j.approval.clone(),
                         on_screen: Some(j.on_screen),
                     };

@@ -100,8 +100,9 @@ pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
     })
 }
 
-/// The most transactions one batch may hold (`keyframe_signTransactions`).
-pub const MAX_BATCH: usize = 10;
+/// The most transactions one batch may hold (`keyframe_signTransactions`):
+/// as many parts as hot storage takes with the batch's share request.
+pub const MAX_BATCH: usize = keyframe_wire::policy::MAX_INTENT_PARTS;
 
 /// A batch of EVM transactions (EIP-5792 `wallet_sendCalls`, signed at once
 /// and sent in order): one description with a "Call N" entry per

@@ -75,9 +75,22 @@ pub struct HttpHot {
     pub(super) http: reqwest::Client,
     /// Rewrites what `GET /v2/policy` answered: a dishonest operator.
     pub(super) tamper: Option<fn(&mut PolicyState)>,
+    /// Every judged recover body sent, in order ([`HttpHot::recording`]).
+    pub(super) recovers: Option<Rc<RefCell<Vec<RecoverWithIntent>>>>,
 }
 
 impl HttpHot {
+    /// This client, keeping every judged recover body (`recover_for`) it
+    /// sends in the list returned beside it.
+    pub fn recording(self) -> (HttpHot, Rc<RefCell<Vec<RecoverWithIntent>>>) {
+        let sent = Rc::new(RefCell::new(Vec::new()));
+        let hot = HttpHot {
+            recovers: Some(sent.clone()),
+            ..self
+        };
+        (hot, sent)
+    }
+
     async fn post<T: DeserializeOwned, B: serde::Serialize>(
         &self,
         path: &str,
@@ -216,6 +229,9 @@ impl HotStorage for HttpHot {
         token: &Tokens,
         body: &RecoverWithIntent,
     ) -> Result<RecoverResponse, ServiceError> {
+        if let Some(sent) = &self.recovers {
+            sent.borrow_mut().push(body.clone());
+        }
         self.post("/v2/devices/recover", token.hot(), body).await
     }
     async fn approval(

@@ -157,6 +157,7 @@ impl Services {
             base: self.hot.clone(),
             http: self.http.clone(),
             tamper: None,
+            recovers: None,
         }
     }
 
