@@ -47,6 +47,7 @@ pub(crate) enum Cond {
     Programs(Vec<String>),
     LamportsAtMost(Amount),
     LamportsAtLeast(Amount),
+    FeeAtMost(Amount),
     TimeOfDay {
         from: u32,
         to: u32,
@@ -428,6 +429,7 @@ fn compile_when(w: &When) -> Result<Vec<Cond>, Fail> {
     at_most_least("lamports_at_least", &lmost, &lleast)?;
     c.extend(lmost.map(Cond::LamportsAtMost));
     c.extend(lleast.map(Cond::LamportsAtLeast));
+    c.extend(opt_amount("fee_at_most", &w.fee_at_most)?.map(Cond::FeeAtMost));
     if let Some(t) = &w.time_of_day {
         let from = parse_time_of_day(&t.from)
             .ok_or_else(|| fail("time_of_day.from", "not a time of day HH:MM"))?;

@@ -41,6 +41,7 @@ impl Cond {
             Cond::Programs(_) => "programs",
             Cond::LamportsAtMost(_) => "lamports_at_most",
             Cond::LamportsAtLeast(_) => "lamports_at_least",
+            Cond::FeeAtMost(_) => "fee_at_most",
             Cond::TimeOfDay { .. } => "time_of_day",
             Cond::Until(_) => "until",
         }
@@ -222,6 +223,12 @@ impl Cond {
             Cond::LamportsAtLeast(m) => need(i.lamports >= *m, || {
                 format!("{} lamports is under {m}", i.lamports)
             }),
+            Cond::FeeAtMost(m) => match i.max_fee {
+                // No fee information (an older signer's intent): it may
+                // pay anything, so no bound holds for it.
+                None => Err("the request's fee is not known".into()),
+                Some(f) => need(f <= *m, || format!("fee {f} is over {m}")),
+            },
             Cond::TimeOfDay { from, to } => {
                 let minute = ((now % 86_400) / 60) as u32;
                 let inside = if from < to {

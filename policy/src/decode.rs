@@ -93,6 +93,7 @@ decode_struct!(
         programs: opt("programs"),
         lamports_at_most: opt("lamports_at_most"),
         lamports_at_least: opt("lamports_at_least"),
+        fee_at_most: opt("fee_at_most"),
         time_of_day: opt("time_of_day"),
         until: opt("until"),
     }
@@ -181,6 +182,7 @@ decode_struct!(
         siwe_domain: opt("siwe_domain"),
         programs: or_default("programs"),
         lamports: or_default("lamports"),
+        max_fee: opt("max_fee"),
         raw_digest: or_default("raw_digest"),
     }
 );
@@ -233,7 +235,7 @@ mod tests {
             "approval_at_most":"8",
             "typed_data":{"names":["Permit2"],"verifying_contracts":["0x8"],"primary_types":["PermitSingle"]},
             "siwe_domains":["example.com"],"siwe":true,"programs":["11111111111111111111111111111111"],
-            "lamports_at_most":"5","lamports_at_least":"1",
+            "lamports_at_most":"5","lamports_at_least":"1","fee_at_most":"21000",
             "time_of_day":{"from":"22:00","to":"06:00"},"until":1900000000},
          "limits":[{"window":"24h","value_at_most":"200"},{"window":"7d","count_at_most":3},
                    {"window":"1h","token":"0x4","amount_at_most":"7","lamports_at_most":"1"}]}]}"#;
@@ -243,7 +245,7 @@ mod tests {
         "token_transfers":[{"token":"0x4","to":"0x5","amount":"12"}],
         "approvals":[{"token":"0x4","spender":"0x6","amount":"3"},{"token":"0x9","spender":"0x6"}],
         "typed_data":{"name":"Permit2","version":"1","chain_id":1,"verifying_contract":"0x8","primary_type":"PermitSingle"},
-        "siwe_domain":"example.com","programs":["p"],"lamports":"7","raw_digest":true}"#;
+        "siwe_domain":"example.com","programs":["p"],"lamports":"7","max_fee":"42000","raw_digest":true}"#;
 
     const USAGE: &str = r#"{"layer":"user","rule":"small","at":1700000000,"value":"5",
         "lamports":"6","tokens":[{"token":"0x4","amount":"7"}],"count":3}"#;

@@ -153,6 +153,10 @@ pub struct When {
     /// Lamports moved at least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lamports_at_least: Option<String>,
+    /// The most the request can pay in fees (the intent's `max_fee`, wei
+    /// or lamports) is at most this; an unknown fee never is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_at_most: Option<String>,
     /// The time of day (UTC) is inside this range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_of_day: Option<TimeOfDay>,

@@ -133,6 +133,17 @@ pub struct Intent {
     /// Lamports a Solana transaction moves with System transfers.
     #[serde(default, skip_serializing_if = "Amount::is_zero")]
     pub lamports: Amount,
+    /// The most the request can pay in fees, in the chain's native unit:
+    /// an EVM transaction's gas limit × `maxFeePerGas` (or `gasPrice`), in
+    /// wei; a Solana transaction's signature and priority fees, in
+    /// lamports; `0` for messages and typed data, which pay none; the
+    /// largest amount for a fee that cannot be bounded (docs/policy.md,
+    /// "What counts"). Absent means **unknown**, not zero: an intent from
+    /// a signer that predates this field, or one written without it, is
+    /// judged as paying an unknown fee, which no `fee_at_most` bound
+    /// holds, so a rule about fees never loosens for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee: Option<Amount>,
     /// The request is a bare 32-byte digest (`eth_sign`): it says nothing
     /// about what it authorises, so no rule ever allows it.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -140,7 +151,8 @@ pub struct Intent {
 }
 
 impl Intent {
-    /// An intent of `kind` with nothing else known.
+    /// An intent of `kind` with nothing else known (its fee included:
+    /// `max_fee` is `None`).
     pub fn new(kind: Kind) -> Intent {
         Intent {
             kind,
@@ -155,6 +167,7 @@ impl Intent {
             siwe_domain: None,
             programs: Vec::new(),
             lamports: Amount::ZERO,
+            max_fee: None,
             raw_digest: false,
         }
     }

@@ -40,6 +40,7 @@ const WHEN: &[&str] = &[
     "programs",
     "lamports_at_most",
     "lamports_at_least",
+    "fee_at_most",
     "time_of_day",
     "until",
     "stranger",
@@ -58,6 +59,7 @@ const INTENT: &[&str] = &[
     "siwe_domain",
     "programs",
     "lamports",
+    "max_fee",
     "raw_digest",
     "stranger",
 ];

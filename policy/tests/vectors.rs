@@ -102,6 +102,8 @@ fn intents_refuse_unknown_fields_and_floats() {
         r#"{"kind":"evm_transaction","valu":"1"}"#,
         r#"{"kind":"evm_transaction","value":1}"#,
         r#"{"kind":"evm_transaction","value":"1.5"}"#,
+        r#"{"kind":"evm_transaction","max_fee":21000}"#,
+        r#"{"kind":"evm_transaction","max_fee":"-1"}"#,
         r#"{"kind":"eth_sign"}"#,
     ];
     for b in bad {

@@ -10,8 +10,8 @@
 //! an `allow` the iFrame judged on stale usage, which hot storage finds
 //! spent, shows the screen before it signs. An "Always allow" rule is as
 //! narrow as what the screen showed: the same recipient, call, number of
-//! token movements and at most the amounts, and over a day at most what
-//! 100 such requests move; it is made for transactions only (typed data
+//! token movements and at most the amounts, at most twice the fee shown,
+//! and over a day at most what 100 such requests move; it is made for transactions only (typed data
 //! and messages hold what no rule can bind); a screen with a warning or
 //! an approval offers no such choice.
 #![cfg(not(target_arch = "wasm32"))]
@@ -143,12 +143,18 @@ fn message(chain: u64, origin: &str) -> Intent {
     i
 }
 
+/// The most a test transaction can pay in fees, as the decoder reads it:
+/// 21,000 gas at 1 gwei (EVM), one signature (Solana).
+const EVM_FEE: u64 = 21_000_000_000_000;
+const SOL_FEE: u64 = 5_000;
+
 fn transfer(chain: u64, to: &str, wei: &str) -> Intent {
     let mut i = Intent::new(Kind::EvmTransaction);
     i.chain = Some(chain);
     i.origin = Some(APP.to_owned());
     i.to = Some(to.to_owned());
     i.value = keyframe_policy::Amount::parse(wei).unwrap();
+    i.max_fee = Some(keyframe_policy::Amount::from(EVM_FEE));
     i
 }
 
@@ -952,6 +958,7 @@ fn sol_transfer(to: &str, lamports: u64) -> Intent {
     i.programs = vec![SYSTEM.into()];
     i.to = Some(to.into());
     i.lamports = keyframe_policy::Amount::from(lamports);
+    i.max_fee = Some(keyframe_policy::Amount::from(SOL_FEE));
     i
 }
 
@@ -965,6 +972,7 @@ fn spl_transfer(to: &str, amount: u64) -> Intent {
         to: to.into(),
         amount: keyframe_policy::Amount::from(amount),
     }];
+    i.max_fee = Some(keyframe_policy::Amount::from(SOL_FEE));
     i
 }
 
@@ -1167,4 +1175,72 @@ async fn no_always_allow_on_an_approval_or_what_cannot_be_narrowed() {
     s.screen.always.set(None);
     assert!(screened(&s, &usdc_approve(BOB, "1000000")).await);
     assert!(screened(&s, &assign).await);
+}
+
+/// `transfer(ALICE, 1 USDC)` on Base as the page sends it, with
+/// `max_fee_per_gas` (wei) on 65,000 gas, read by the signer's decoder
+/// (src/intent/policy.rs): its `max_fee` is the screen's "Max fee".
+fn usdc_transfer_tx(max_fee_per_gas: u64) -> Intent {
+    let ctx = keyframe_signer::intent::Context {
+        origin: APP.into(),
+        chain_id: 8453,
+        ..Default::default()
+    };
+    let data = format!(
+        "0xa9059cbb{:0>64}{:064x}",
+        ALICE.trim_start_matches("0x"),
+        1_000_000u64
+    );
+    let tx = serde_json::json!({"type": "0x2", "chainId": "0x2105", "nonce": "0x0",
+        "gas": "0xfde8", "maxFeePerGas": format!("{max_fee_per_gas:#x}"),
+        "maxPriorityFeePerGas": "0x1", "to": USDC, "value": "0x0", "data": data});
+    keyframe_signer::intent::policy::evm_transaction_intent(&tx, &ctx).unwrap()
+}
+
+#[tokio::test]
+async fn always_allow_binds_the_fee_to_twice_the_one_shown() {
+    use keyframe_policy::Amount;
+    let s = setup(ASK).await;
+    // Shown: 65,000 gas at 1 gwei.
+    let gwei = 1_000_000_000;
+    let shown = usdc_transfer_tx(gwei);
+    assert_eq!(shown.max_fee, Some(Amount::from(65_000 * gwei)));
+    assert_eq!(
+        shown.token_transfers,
+        usdc_transfer(ALICE, "1000000").token_transfers
+    );
+    always_allow(&s, &shown).await;
+    let state = s.tab.hot.policy(&s.token, s.wallet.wallet).await.unwrap();
+    let rules = state.user_rules.unwrap().rules;
+    assert!(
+        rules.contains(r#""fee_at_most":"130000000000000""#),
+        "{rules}"
+    );
+
+    // The same transaction at the shown fee, and up to twice it (gas
+    // prices move between requests): no screen.
+    assert!(!screened(&s, &usdc_transfer_tx(gwei)).await);
+    assert!(!screened(&s, &usdc_transfer_tx(gwei / 2)).await);
+    assert!(!screened(&s, &usdc_transfer_tx(2 * gwei)).await);
+    // One wei per gas more than twice, or an absurd fee: the screen again.
+    assert!(screened(&s, &usdc_transfer_tx(2 * gwei + 1)).await);
+    assert!(screened(&s, &usdc_transfer_tx(u64::MAX)).await);
+    // An intent without fee information (an older iFrame's): not known
+    // to pay any less, so the screen again.
+    let mut unknown = usdc_transfer_tx(gwei);
+    unknown.max_fee = None;
+    assert!(screened(&s, &unknown).await);
+
+    // Solana: the priority fee the same way.
+    let sol = sol_transfer(SOL_ALICE, 1_000_000);
+    always_allow(&s, &sol).await;
+    let with_fee = |lamports: u64| {
+        let mut i = sol.clone();
+        i.max_fee = Some(Amount::from(lamports));
+        i
+    };
+    assert!(!screened(&s, &with_fee(SOL_FEE)).await);
+    assert!(!screened(&s, &with_fee(2 * SOL_FEE)).await);
+    assert!(screened(&s, &with_fee(2 * SOL_FEE + 1)).await);
+    assert!(screened(&s, &with_fee(u64::MAX)).await);
 }

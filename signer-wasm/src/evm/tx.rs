@@ -251,6 +251,21 @@ pub(crate) fn parse_tx(v: &Value, default_chain_id: u64) -> Result<Tx> {
     })
 }
 
+impl Tx {
+    /// The most this transaction can pay in fees, in wei: its gas limit
+    /// times `maxFeePerGas` (EIP-1559) or `gasPrice` (legacy, EIP-2930).
+    /// `None` when the product does not fit in 256 bits (an absurd fee,
+    /// never wrapped): the consent screen says so and the policy counts it
+    /// as everything (`crate::intent::policy`).
+    pub(crate) fn max_fee_wei(&self) -> Option<U256> {
+        let fee_per_gas = match self.ty {
+            TxType::Eip1559 => self.max_fee,
+            TxType::Legacy | TxType::Eip2930 => self.gas_price,
+        };
+        U256::from(self.gas_limit).checked_mul(fee_per_gas)
+    }
+}
+
 fn rlp_bytes(out: &mut Vec<u8>, b: &[u8]) {
     b.encode(out);
 }

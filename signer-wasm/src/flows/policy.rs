@@ -179,6 +179,23 @@ fn bound(a: Amount) -> Option<String> {
     (a != Amount::MAX).then(|| a.to_string())
 }
 
+/// The fee bound of an "always allow" rule for `i`: twice the most it can
+/// pay in fees (`max_fee`, the figure the screen showed as "Max fee").
+/// Not the fee itself: gas and priority-fee prices move between requests
+/// (a page estimates each one anew, and an EIP-1559 base fee may rise
+/// 12.5% a block), so the same transaction a minute later would show the
+/// screen again. Not unbounded: without a bound the page could send the
+/// allowed transaction with an absurd fee and burn the balance with no
+/// screen; this way a request allowed by the rule pays at most twice
+/// what the user saw, and one with a higher fee shows the screen again.
+/// `None` when the fee is unknown or counted as everything: no bound
+/// narrows it.
+fn fee_bound(i: &PolicyIntent) -> Option<String> {
+    let shown = i.max_fee?;
+    bound(shown)?;
+    bound(shown.saturating_add(shown))
+}
+
 /// Each token movement of `i` as one entry (token, recipient, at most the
 /// amount shown); `Some(None)` when it moves none, `None` when an amount
 /// cannot be bounded.
@@ -202,8 +219,8 @@ fn token_bounds(i: &PolicyIntent) -> Option<Option<Vec<TokenMatch>>> {
 /// transactions `parts`): what the screen showed, so that the rule lets
 /// through only requests like this one (docs/policy.md, "The user's
 /// rules"). `None` for a request that cannot be narrowed so: one that
-/// grants an approval, whose destination or amounts are unknown, or whose
-/// call the intent does not hold in full; and every message and typed
+/// grants an approval, whose destination, amounts or fee are unknown, or
+/// whose call the intent does not hold in full; and every message and typed
 /// data, whose contents no condition holds (an order's amount and
 /// receiver, a message's text: a key-derivation message passes as "not a
 /// sign-in"), so a tick on one would allow any other.
@@ -265,6 +282,7 @@ fn always_allow_when(i: &PolicyIntent, parts: &[PolicyIntent]) -> Option<When> {
         }
         Kind::EvmTypedData | Kind::EvmMessage | Kind::SolanaMessage => return None,
     }
+    when.fee_at_most = Some(fee_bound(i)?);
     Some(when)
 }
 
@@ -608,12 +626,18 @@ mod tests {
         grant.document.rules.into_iter().next()
     }
 
+    /// What the test transactions can pay in fees: 21,000 gas at 1 gwei;
+    /// 5,000 lamports (one signature).
+    const EVM_FEE: u64 = 21_000_000_000_000;
+    const SOL_FEE: u64 = 5_000;
+
     fn evm(to: Option<&str>, wei: u64) -> PolicyIntent {
         let mut i = PolicyIntent::new(Kind::EvmTransaction);
         i.chain = Some(8453);
         i.origin = Some(APP.into());
         i.to = to.map(str::to_owned);
         i.value = Amount::from(wei);
+        i.max_fee = Some(Amount::from(EVM_FEE));
         i
     }
 
@@ -634,6 +658,7 @@ mod tests {
         i.programs = vec![SYSTEM.into()];
         i.to = to.map(str::to_owned);
         i.lamports = lamports;
+        i.max_fee = Some(Amount::from(SOL_FEE));
         i
     }
 
@@ -658,6 +683,7 @@ mod tests {
                 }]),
                 token_transfer_count_at_most: Some(1),
                 approvals: Some(false),
+                fee_at_most: Some((2 * EVM_FEE).to_string()),
                 until: Some(NOW + 3600),
                 ..When::default()
             }
@@ -704,14 +730,16 @@ mod tests {
                 s.lamports_at_most,
                 s.to,
                 s.chains,
-                s.token_transfer_count_at_most
+                s.token_transfer_count_at_most,
+                s.fee_at_most
             ),
             (
                 Some(vec![SYSTEM.into()]),
                 Some("7".into()),
                 Some(vec![SOL_ALICE.into()]),
                 None,
-                Some(0)
+                Some(0),
+                Some("10000".into())
             )
         );
 
@@ -805,6 +833,21 @@ mod tests {
         spent.lamports = Amount::from(694u64);
         assert_eq!(judged(&rule, &lamports, &[spent]), Effect::Ask);
 
+        // The fee: at most twice the one shown, and known.
+        for (rule, shown) in [
+            (granted(&send, &[]).unwrap(), send.clone()),
+            (granted(&lamports, &[]).unwrap(), lamports.clone()),
+        ] {
+            let fee = shown.max_fee.unwrap();
+            let mut dearer = shown.clone();
+            dearer.max_fee = Some(fee.saturating_add(fee));
+            assert_eq!(judged(&rule, &dearer, &[]), Effect::Allow);
+            dearer.max_fee = Some(fee.saturating_add(fee).saturating_add(Amount::from(1u64)));
+            assert_eq!(judged(&rule, &dearer, &[]), Effect::Ask);
+            dearer.max_fee = None;
+            assert_eq!(judged(&rule, &dearer, &[]), Effect::Ask);
+        }
+
         // Near the top of the range the bounds saturate.
         assert_eq!(per_day(Amount::MAX), Amount::MAX);
         let big = Amount::parse(
@@ -875,6 +918,12 @@ mod tests {
         if let Some((_, i)) = cannot.last_mut() {
             i.value = Amount::MAX;
         }
+        let mut unknown_fee = evm(Some(ALICE), 1);
+        unknown_fee.max_fee = None;
+        cannot.push(("a fee not known", unknown_fee));
+        let mut every_fee = sol(Some(SOL_ALICE), Amount::from(1u64));
+        every_fee.max_fee = Some(Amount::MAX);
+        cannot.push(("a fee counted as everything", every_fee));
         cannot.push((
             "lamports to an unknown destination",
             sol(Some("unknown"), Amount::MAX),

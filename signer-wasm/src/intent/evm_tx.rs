@@ -27,6 +27,9 @@ fn native(ctx: &Context, v: U256) -> String {
 /// the active chain `ctx.chain_id`.
 pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
     let parsed = parse_tx(tx, ctx.chain_id)?;
+    // The figure the policy's intent carries as `max_fee` too
+    // (`crate::intent::policy`).
+    let max_fee = parsed.max_fee_wei();
     let (chain_id, nonce, gas, to, value) = (
         parsed.chain_id,
         parsed.nonce,
@@ -34,10 +37,6 @@ pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
         parsed.to,
         parsed.value,
     );
-    let fee_per_gas = match parsed.ty {
-        TxType::Eip1559 => parsed.max_fee,
-        TxType::Legacy | TxType::Eip2930 => parsed.gas_price,
-    };
     let ty = parsed.ty;
     let access = parsed.access_list.len();
     let data = parsed.data;
@@ -73,9 +72,7 @@ pub fn describe_evm_transaction(tx: &Value, ctx: &Context) -> Result<Intent> {
     };
     // gas < 2^64 and fee < 2^256: the product can overflow only for absurd
     // fees; it is then said as such rather than wrapped.
-    let max_fee = U256::from(gas)
-        .checked_mul(fee_per_gas)
-        .map_or_else(|| "more than 2^256 wei".to_owned(), |f| native(ctx, f));
+    let max_fee = max_fee.map_or_else(|| "more than 2^256 wei".to_owned(), |f| native(ctx, f));
     b.field("Max fee", max_fee);
     b.field("Gas limit", gas.to_string());
     b.field("Nonce", nonce.to_string());

@@ -39,6 +39,14 @@ fn base(kind: Kind, ctx: &Context) -> Intent {
     i
 }
 
+/// A message or typed data: signing it pays no fee (what it authorises
+/// may, but that is its contents, which no fee condition reads).
+fn message_base(kind: Kind, ctx: &Context) -> Intent {
+    let mut i = base(kind, ctx);
+    i.max_fee = Some(Amount::ZERO);
+    i
+}
+
 /// `eth_signTransaction` / `eth_sendTransaction` on the active chain.
 pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
     let parsed = parse_tx(tx, ctx.chain_id)?;
@@ -46,6 +54,9 @@ pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
     i.chain = Some(parsed.chain_id);
     i.to = parsed.to.as_ref().map(hex_address);
     i.value = amount(parsed.value);
+    // The screen's "Max fee" (`super::evm_tx`); one that does not fit in
+    // 256 bits counts as everything.
+    i.max_fee = Some(parsed.max_fee_wei().map_or(Amount::MAX, amount));
     if let Some(to) = &parsed.to {
         match parsed.data.split_first_chunk::<4>() {
             Some((sel, rest)) => {
@@ -70,8 +81,8 @@ pub fn evm_transaction_intent(tx: &Value, ctx: &Context) -> Result<Intent> {
 }
 
 /// `keyframe_signTransactions`: the batch judged as one request (one
-/// screen, one share): values, token movements and approvals summed over
-/// its transactions; `to` and `selector` only when every transaction
+/// screen, one share): values, fees, token movements and approvals summed
+/// over its transactions; `to` and `selector` only when every transaction
 /// shares them (docs/policy.md, "Batches").
 pub fn evm_batch_intent(txs: &[Value], ctx: &Context) -> Result<Intent> {
     let mut merged: Option<Intent> = None;
@@ -90,6 +101,7 @@ pub fn evm_batch_intent(txs: &[Value], ctx: &Context) -> Result<Intent> {
                     m.selector = None;
                 }
                 m.value = m.value.saturating_add(one.value);
+                m.max_fee = m.max_fee.zip(one.max_fee).map(|(a, b)| a.saturating_add(b));
                 m.token_transfers.extend(one.token_transfers);
                 m.approvals.extend(one.approvals);
                 m
@@ -186,7 +198,7 @@ fn calldata(i: &mut Intent, to: &[u8; 20], erc20: bool, sel: [u8; 4], rest: &[u8
 /// `personal_sign` of `message` (the raw bytes): a SIWE message that
 /// conforms to EIP-4361 carries its domain; anything else is a message.
 pub fn personal_sign_intent(message: &[u8], ctx: &Context) -> Intent {
-    let mut i = base(Kind::EvmMessage, ctx);
+    let mut i = message_base(Kind::EvmMessage, ctx);
     i.chain = Some(ctx.chain_id);
     if let Some(text) = super::message::as_text(message)
         && text.contains(SIWE_MARKER)
@@ -201,7 +213,7 @@ pub fn personal_sign_intent(message: &[u8], ctx: &Context) -> Intent {
 /// iFrame refuses `eth_sign` before any policy; this says what the policy
 /// would see.
 pub fn raw_digest_intent(ctx: &Context) -> Intent {
-    let mut i = base(Kind::EvmMessage, ctx);
+    let mut i = message_base(Kind::EvmMessage, ctx);
     i.chain = Some(ctx.chain_id);
     i.raw_digest = true;
     i
@@ -227,7 +239,7 @@ pub fn typed_data_intent(json: &str, ctx: &Context) -> Result<Intent> {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let verifying = domain.get("verifyingContract").and_then(json_address);
-    let mut i = base(Kind::EvmTypedData, ctx);
+    let mut i = message_base(Kind::EvmTypedData, ctx);
     i.chain = Some(ctx.chain_id);
     i.typed_data = Some(TypedData {
         name: domain
@@ -261,7 +273,7 @@ pub fn typed_data_intent(json: &str, ctx: &Context) -> Result<Intent> {
 
 /// `solana_signMessage`.
 pub fn solana_message_intent(ctx: &Context) -> Intent {
-    base(Kind::SolanaMessage, ctx)
+    message_base(Kind::SolanaMessage, ctx)
 }
 
 fn account_text(a: &Account) -> String {
@@ -549,6 +561,9 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
     super::describe_solana_transaction(tx, ctx)?;
     let parsed = parse_transaction(tx)?;
     let mut i = base(Kind::SolanaTransaction, ctx);
+    // The screen's "Max fee" (`super::sol`): signatures and priority fee;
+    // a Compute Budget instruction it cannot read counts as everything.
+    i.max_fee = Some(parsed.max_fee_lamports().map_or(Amount::MAX, Amount::from));
     let mut destinations: Vec<String> = Vec::new();
     for (program, accounts, data) in &parsed.ixs {
         let key = parsed

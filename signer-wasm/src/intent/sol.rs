@@ -6,9 +6,11 @@
 //! message ([`crate::solana::is_transaction_message`]) and the signature
 //! count matches the header, so what is described is what would be signed.
 
-use super::sol_ix::{Account, describe_instruction};
+use super::sol_ix::{Account, COMPUTE_BUDGET, describe_instruction};
+use super::units::format_units;
 use super::{Builder, Context, Field, Intent, IntentKind, WarningCode, bad};
 use crate::Result;
+use alloy_primitives::U256;
 
 struct Reader<'a> {
     buf: &'a [u8],
@@ -76,7 +78,97 @@ pub(crate) struct SolTx {
     pub loaded: Vec<Account>,
 }
 
+// What a legacy or v0 transaction pays, by the runtime's rules (Agave:
+// `solana-fee` `calculate_fee_details` and `calculate_signature_fee`;
+// `compute-budget-instruction` `compute_budget_instruction_details.rs`;
+// `PrioritizationFeeDetails::new`; summarised at
+// https://solana.com/docs/core/fees/fee-structure and
+// https://solana.com/docs/core/fees/compute-budget):
+// * the base fee: `lamports_per_signature` (5,000) for each of the
+//   transaction's signatures and each signature an Ed25519, Secp256k1 or
+//   Secp256r1 precompile instruction verifies (its first data byte);
+// * the prioritization fee: ⌈compute-unit price (micro-lamports) ×
+//   compute-unit limit / 1,000,000⌉ lamports, where the price is
+//   `SetComputeUnitPrice` (tag 3, u64 LE) or 0, and the limit is
+//   `SetComputeUnitLimit` (tag 2, u32 LE) or, without one, a default per
+//   instruction that is not a Compute Budget instruction, at most
+//   1,400,000 either way. The runtime's default is 200,000 for an SBF
+//   program's instruction and 3,000 for a builtin's (SIMD-0170); 200,000
+//   for every one is never less, so that is what is counted here.
+// The fee is charged whether the transaction succeeds or fails.
+
+/// Lamports per signature (`lamports_per_signature`).
+const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+/// The compute units counted per instruction without a limit instruction
+/// (`DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT`).
+const DEFAULT_INSTRUCTION_COMPUTE_UNITS: u32 = 200_000;
+/// The most compute units a transaction may have (`MAX_COMPUTE_UNIT_LIMIT`).
+const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+const MICRO_LAMPORTS_PER_LAMPORT: u128 = 1_000_000;
+/// The precompiles whose verified signatures are charged as the
+/// transaction's own: Ed25519, Secp256k1, Secp256r1.
+const SIGNATURE_PRECOMPILES: [&str; 3] = [
+    "Ed25519SigVerify111111111111111111111111111",
+    "KeccakSecp256k11111111111111111111111111111",
+    "Secp256r1SigVerify1111111111111111111111111",
+];
+
 impl SolTx {
+    /// The program id of instruction `ix`, if its index names a key.
+    fn program_id(&self, ix: &(u8, Vec<u8>, Vec<u8>)) -> Option<String> {
+        self.keys
+            .get(usize::from(ix.0))
+            .map(|k| bs58::encode(k).into_string())
+    }
+
+    /// The most this transaction can pay in fees, in lamports (see the
+    /// rules above), whoever its fee payer is. `None` when a Compute
+    /// Budget instruction is not one of `RequestHeapFrame`,
+    /// `SetComputeUnitLimit`, `SetComputeUnitPrice` and
+    /// `SetLoadedAccountsDataSizeLimit` in its exact layout, or comes
+    /// twice (the runtime refuses both; the deprecated `RequestUnits`,
+    /// tag 0, carried a fee of its own): what it would cost is not known,
+    /// so it counts as everything.
+    pub(crate) fn max_fee_lamports(&self) -> Option<u128> {
+        let mut signatures = u128::from(self.required);
+        let mut limit: Option<u32> = None;
+        let mut price: Option<u64> = None;
+        let (mut heap_frame, mut data_size) = (false, false);
+        let mut instructions: u32 = 0;
+        for ix in &self.ixs {
+            let program = self.program_id(ix);
+            let data = &ix.2;
+            match program.as_deref() {
+                // Each at most once, in its exact layout (borsh: the tag,
+                // then the value).
+                Some(COMPUTE_BUDGET) => match (data.first(), data.len()) {
+                    (Some(2), 5) if limit.is_none() => {
+                        limit = Some(u32::from_le_bytes(data.get(1..5)?.try_into().ok()?));
+                    }
+                    (Some(3), 9) if price.is_none() => {
+                        price = Some(u64::from_le_bytes(data.get(1..9)?.try_into().ok()?));
+                    }
+                    // RequestHeapFrame, SetLoadedAccountsDataSizeLimit:
+                    // no fee of their own.
+                    (Some(1), 5) if !heap_frame => heap_frame = true,
+                    (Some(4), 5) if !data_size => data_size = true,
+                    _ => return None,
+                },
+                Some(p) if SIGNATURE_PRECOMPILES.contains(&p) => {
+                    signatures += u128::from(data.first().copied().unwrap_or(0));
+                    instructions = instructions.saturating_add(1);
+                }
+                _ => instructions = instructions.saturating_add(1),
+            }
+        }
+        let units = limit
+            .unwrap_or_else(|| instructions.saturating_mul(DEFAULT_INSTRUCTION_COMPUTE_UNITS))
+            .min(MAX_COMPUTE_UNITS);
+        let micro_lamports = u128::from(price.unwrap_or(0)) * u128::from(units);
+        let priority = micro_lamports.div_ceil(MICRO_LAMPORTS_PER_LAMPORT);
+        Some(signatures * u128::from(LAMPORTS_PER_SIGNATURE) + priority)
+    }
+
     /// The account at index `i` of the combined list.
     pub fn account(&self, i: u8) -> Account {
         let i = usize::from(i);
@@ -205,6 +297,15 @@ pub fn describe_solana_transaction(tx: &[u8], ctx: &Context) -> Result<Intent> {
         .copied()
         .ok_or_else(|| bad("transaction: no fee payer"))?;
     b.field("Fee payer", Account::Key(payer).show(ctx));
+    // The figure the policy's intent carries as `max_fee` too
+    // (`super::policy`).
+    b.field(
+        "Max fee",
+        parsed.max_fee_lamports().map_or_else(
+            || "unknown: a Compute Budget instruction Keyframe cannot read".to_owned(),
+            |l| format!("{} SOL", format_units(U256::from(l), 9)),
+        ),
+    );
     b.field("Signatures required", required.to_string());
     b.field("Version", if v0 { "v0" } else { "legacy" });
 

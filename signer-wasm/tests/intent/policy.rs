@@ -1266,3 +1266,199 @@ fn short_calldata_is_a_contract_call() {
         assert_eq!(judge(sends, &by_hand), (Effect::Ask, None), "{data}");
     }
 }
+
+// ---------- fees: the most a request can pay (`max_fee`) ----------
+
+/// A transfer of 1 wei to the friend on chain 1 with `fee` (the gas and
+/// fee fields of one transaction type).
+fn evm_tx_with(fee: Value) -> Value {
+    let mut tx = serde_json::json!({"chainId": "0x1", "nonce": "0x0",
+        "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": "0x1"});
+    for (k, v) in fee.as_object().unwrap() {
+        tx[k] = v.clone();
+    }
+    tx
+}
+
+fn max_fee_of(tx: &Value) -> keyframe_policy::Amount {
+    pi::evm_transaction_intent(tx, &ctx1())
+        .unwrap()
+        .max_fee
+        .unwrap()
+}
+
+#[test]
+fn an_evm_max_fee_is_the_gas_limit_times_the_fee_per_gas() {
+    use keyframe_policy::Amount;
+    // Legacy and EIP-2930: × gasPrice (21,000 gas at 3 gwei).
+    let legacy = evm_tx_with(serde_json::json!({"gas": "0x5208", "gasPrice": "0xb2d05e00"}));
+    assert_eq!(max_fee_of(&legacy), Amount::from(63_000_000_000_000u64));
+    let eip2930 = evm_tx_with(serde_json::json!({"type": "0x1", "gas": "0x5208",
+        "gasPrice": "0xb2d05e00", "accessList": []}));
+    assert_eq!(max_fee_of(&eip2930), Amount::from(63_000_000_000_000u64));
+    // EIP-1559: × maxFeePerGas (50,000 gas at 40 gwei), not the tip.
+    let eip1559 = evm_tx_with(serde_json::json!({"type": "0x2", "gas": "0xc350",
+        "maxFeePerGas": "0x9502f9000", "maxPriorityFeePerGas": "0x3b9aca00"}));
+    assert_eq!(max_fee_of(&eip1559), Amount::from(2_000_000_000_000_000u64));
+    // The same figure as the screen's "Max fee" (100,000 gas at 30 gwei).
+    let v = evm_vector("evm_tx.json", "erc20-transfer-usdc");
+    assert_eq!(max_fee_of(&v["tx"]), Amount::from(3_000_000_000_000_000u64));
+    let screen = intent::describe_evm_transaction(&v["tx"], &ctx1()).unwrap();
+    assert_eq!(field(&screen.fields, "Max fee", "usdc").value, "0.003 ETH");
+
+    // A product beyond 256 bits counts as everything, never wrapped (a
+    // wrapped one would be small: 2 × (2^256 − 1) mod 2^256 = 2^256 − 2).
+    let max = format!("0x{}", "f".repeat(64));
+    let absurd = evm_tx_with(serde_json::json!({"type": "0x2", "gas": "0x2",
+        "maxFeePerGas": max, "maxPriorityFeePerGas": "0x1"}));
+    assert_eq!(max_fee_of(&absurd), Amount::MAX);
+    let absurd_legacy = evm_tx_with(serde_json::json!({"gas": "0x5208", "gasPrice": max}));
+    assert_eq!(max_fee_of(&absurd_legacy), Amount::MAX);
+    let p = r#"{"version":1,"default":"ask","rules":[
+        {"id":"cheap","effect":"allow","when":{"fee_at_most":"63000000000000"}}]}"#;
+    let judge_tx = |tx: &Value| judge(p, &pi::evm_transaction_intent(tx, &ctx1()).unwrap());
+    assert_eq!(judge_tx(&legacy), (Effect::Allow, Some("cheap".into())));
+    assert_eq!(judge_tx(&eip1559), (Effect::Ask, None));
+    assert_eq!(judge_tx(&absurd), (Effect::Ask, None));
+
+    // A batch pays each transaction's fee; messages and typed data none.
+    let batch = pi::evm_batch_intent(&[legacy.clone(), eip2930], &ctx1()).unwrap();
+    assert_eq!(batch.max_fee, Some(Amount::from(126_000_000_000_000u64)));
+    assert_eq!(
+        pi::personal_sign_intent(b"hello", &ctx1()).max_fee,
+        Some(Amount::ZERO)
+    );
+    assert_eq!(
+        pi::solana_message_intent(&ctx1()).max_fee,
+        Some(Amount::ZERO)
+    );
+}
+
+/// Compute Budget `SetComputeUnitLimit(units)`.
+fn cu_limit(units: u32) -> Vec<u8> {
+    [[2u8].as_slice(), &units.to_le_bytes()].concat()
+}
+
+/// Compute Budget `SetComputeUnitPrice(micro_lamports)`.
+fn cu_price(micro_lamports: u64) -> Vec<u8> {
+    [[3u8].as_slice(), &micro_lamports.to_le_bytes()].concat()
+}
+
+/// A transaction the wallet alone signs: `n` System transfers of 1 SOL to
+/// Alice after the Compute Budget instructions `budget` (keys: 1 Alice,
+/// 2 System, 3 Compute Budget).
+fn with_budget(budget: &[&[u8]], n: usize) -> String {
+    let transfer = transfer_data(1_000_000_000);
+    let mut ixs: Vec<(u8, &[u8], &[u8])> = budget.iter().map(|d| (3, &[][..], *d)).collect();
+    ixs.extend(std::iter::repeat_n(
+        (2, &[0u8, 1][..], transfer.as_slice()),
+        n,
+    ));
+    legacy_tx(
+        &[ALICE, "11111111111111111111111111111111", COMPUTE_BUDGET],
+        2,
+        &ixs,
+    )
+}
+
+fn sol_fee(b64: &str) -> keyframe_policy::Amount {
+    sol_tx_intent(b64).max_fee.unwrap()
+}
+
+#[test]
+fn a_solana_max_fee_is_the_signatures_and_the_priority_fee() {
+    use keyframe_policy::Amount;
+    // The base fee only: one signature, no price.
+    let plain = with_budget(&[], 1);
+    assert_eq!(sol_fee(&plain), Amount::from(5_000u64));
+    assert_eq!(
+        field(&sol_screen(&plain).fields, "Max fee", "plain").value,
+        "0.000005 SOL"
+    );
+    // A limit without a price costs nothing more.
+    assert_eq!(
+        sol_fee(&with_budget(&[&cu_limit(300_000)], 1)),
+        Amount::from(5_000u64)
+    );
+    // Price and limit: ⌈1,000,001 µ-lamports × 300,000 / 10^6⌉ = 300,001.
+    let priced = with_budget(&[&cu_limit(300_000), &cu_price(1_000_001)], 1);
+    assert_eq!(sol_fee(&priced), Amount::from(305_001u64));
+    assert_eq!(
+        field(&sol_screen(&priced).fields, "Max fee", "priced").value,
+        "0.000305001 SOL"
+    );
+    // A limit above the most a transaction may have counts as that most.
+    assert_eq!(
+        sol_fee(&with_budget(
+            &[&cu_limit(u32::MAX), &cu_price(1_000_000)],
+            1
+        )),
+        Amount::from(1_405_000u64)
+    );
+    // A price and no limit: 200,000 units for each instruction that is not
+    // a Compute Budget one (two transfers: 400,000), at most 1,400,000
+    // (eight transfers: 1,600,000).
+    assert_eq!(
+        sol_fee(&with_budget(&[&cu_price(1_000_000)], 2)),
+        Amount::from(405_000u64)
+    );
+    assert_eq!(
+        sol_fee(&with_budget(&[&cu_price(1_000_000)], 8)),
+        Amount::from(1_405_000u64)
+    );
+    // The largest price at the largest limit (seven transfers: 1,400,000
+    // units) is counted exactly, never wrapped (the runtime holds the
+    // priority fee at 2^64 − 1, less than this).
+    assert_eq!(
+        sol_fee(&with_budget(&[&cu_price(u64::MAX)], 7)),
+        Amount::from(u128::from(u64::MAX) * 1_400_000 / 1_000_000 + 5_000)
+    );
+    // Signatures an Ed25519 precompile instruction verifies are charged as
+    // the transaction's own: two of them here.
+    let ed25519 = legacy_tx(
+        &[ALICE, "Ed25519SigVerify111111111111111111111111111"],
+        1,
+        &[(2, &[], &[2, 0])],
+    );
+    assert_eq!(sol_fee(&ed25519), Amount::from(15_000u64));
+
+    // A Compute Budget instruction it cannot read, or one given twice,
+    // counts as every lamport; the screen says the fee is unknown.
+    for (what, budget) in [
+        ("no data", vec![vec![]]),
+        (
+            "the deprecated RequestUnits, which carried a fee",
+            vec![[[0u8].as_slice(), &[0; 8]].concat()],
+        ),
+        ("an unknown tag", vec![vec![9, 1, 2, 3, 4]]),
+        ("the price twice", vec![cu_price(1), cu_price(1)]),
+        ("the limit twice", vec![cu_limit(1), cu_limit(1)]),
+        (
+            "a heap frame twice",
+            vec![vec![1, 0, 0, 1, 0], vec![1, 0, 0, 1, 0]],
+        ),
+    ] {
+        let budget: Vec<&[u8]> = budget.iter().map(Vec::as_slice).collect();
+        let tx = with_budget(&budget, 1);
+        assert_eq!(sol_fee(&tx), Amount::MAX, "{what}");
+        assert!(
+            field(&sol_screen(&tx).fields, "Max fee", what)
+                .value
+                .starts_with("unknown"),
+            "{what}"
+        );
+    }
+    // The limits it reads but that cost nothing: once each is fine.
+    let heap_and_data = with_budget(&[&[1, 0, 0, 1, 0], &[4, 0, 0, 1, 0]], 1);
+    assert_eq!(sol_fee(&heap_and_data), Amount::from(5_000u64));
+
+    let p = r#"{"version":1,"default":"ask","rules":[
+        {"id":"cheap","effect":"allow","when":{"kinds":["solana_transaction"],"fee_at_most":"305001"}}]}"#;
+    assert_eq!(
+        judge(p, &sol_tx_intent(&priced)),
+        (Effect::Allow, Some("cheap".into()))
+    );
+    let dearer = with_budget(&[&cu_limit(300_000), &cu_price(1_000_005)], 1);
+    assert_eq!(sol_fee(&dearer), Amount::from(305_002u64));
+    assert_eq!(judge(p, &sol_tx_intent(&dearer)), (Effect::Ask, None));
+}
