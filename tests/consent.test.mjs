@@ -320,6 +320,13 @@ describe("every act of authority waits for Approve", () => {
     // Reveal is judged by the screen's gate: a click from a pointer that
     // only just arrived shows nothing, nor one while the iFrame is covered.
     const reveal = frame.getByRole("button", { name: "Reveal" });
+    // An approval screen shown over the waiting panel: Reveal is locked
+    // while it is up, and waits anew once it goes.
+    const over = track(callUnattended(page, "personal_sign", [hex("over the panel"), addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    await sleep(WAIT_MS);
+    assert.equal(await reveal.isEnabled(), false, "Reveal unlocked under an approval screen");
+    await rejected(page, over);
     await reveal.click();
     await sleep(200);
     assert.equal(await frame.locator("#export-secret").textContent(), "", "Reveal by a pointer that only just arrived");
@@ -397,12 +404,20 @@ describe("a host cannot get an approval it does not show", () => {
   test("a click that is not the user's (isTrusted false) does nothing", async () => {
     const t = track(callUnattended(page, "personal_sign", ["0x7363726970746564", addresses.evm]));
     await approveButton(page).waitFor({ state: "visible" });
-    await sleep(WAIT_MS); // Approve is unlocked by now
+    // A real pointer comes onto the screen and rests on Approve, so only
+    // `isTrusted` can refuse what the script then dispatches; `detail: 1`
+    // and `pointerType` make it a mouse's click, not a key's.
+    const at = await approveButton(page).boundingBox();
+    await page.mouse.move(1, 1);
+    await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2, { steps: 5 });
+    await page.mouse.move(at.x + at.width / 2 + 8, at.y + at.height / 2, { steps: 2 });
+    await sleep(WAIT_MS); // Approve is unlocked and the pointer has dwelt
+    assert.equal(await approveButton(page).isEnabled(), true);
     const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
     await frame.evaluate(() => {
       const b = [...document.querySelectorAll("button")].find((x) => x.textContent === "Approve");
+      b.dispatchEvent(new PointerEvent("click", { bubbles: true, cancelable: true, detail: 1, pointerType: "mouse" }));
       b.click();
-      b.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     });
     await sleep(300);
     assert.equal(t.settled, false, "a synthetic click approved");
@@ -416,12 +431,20 @@ describe("a host cannot get an approval it does not show", () => {
       await approveButton(page).waitFor({ state: "visible" });
       const box = await approveButton(page).boundingBox();
       await hostFrame(script);
-      // Keep clicking where the button was (and is, for the overlay and
-      // the transparent frame) for well over the 800 ms wait.
+      // Click where the button was (and is, for the overlay and the
+      // transparent frame) for well over the 800 ms wait, each time with a
+      // pointer that came and rested there as a person's does: only the
+      // visibility signals can refuse these clicks.
       const box2 = (await approveButton(page).boundingBox()) ?? box;
-      for (let i = 0; i < 8; i++) {
-        for (const b of [box, box2]) await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
-        await sleep(250);
+      for (let i = 0; i < 3; i++) {
+        for (const b of [box, box2]) {
+          const x = b.x + b.width / 2, y = b.y + b.height / 2;
+          await page.mouse.move(x - 30, y - 10, { steps: 3 });
+          await page.mouse.move(x, y, { steps: 4 });
+          await sleep(450);
+          await page.mouse.down();
+          await page.mouse.up();
+        }
       }
       assert.equal(t.settled, false, `${name}: the host got an approval`);
       // Undone, the screen works again (after its own wait).
@@ -575,9 +598,14 @@ describe("a host cannot get an approval it does not show", () => {
     await page.keyboard.press("Space");
     await sleep(200);
     assert.equal(await box.isChecked(), false, "Space on a box a script focused ticked it");
-    // Tab away and back: the box's focus is now the keyboard's.
+    // Tab away and back: the box's focus is now the keyboard's, and counts
+    // once it has been there a moment, as Approve's does.
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("Tab");
+    await page.keyboard.press("Space");
+    await sleep(200);
+    assert.equal(await box.isChecked(), false, "Space on a box the focus only just reached ticked it");
+    await sleep(300);
     await page.keyboard.press("Space");
     await sleep(200);
     assert.equal(await box.isChecked(), true, "Space on a box a Tab in the iFrame focused did not tick it");
@@ -636,7 +664,9 @@ describe("a finger approves only by pressing and holding", () => {
     const t = track(callUnattended(page, "personal_sign", ["0x746170", addresses.evm]));
     const approve = approveButton(page);
     await approve.waitFor({ state: "visible" });
-    // Pressed while the screen's wait runs, held past its end.
+    // Pressed while the screen's wait runs (late enough that Chromium's
+    // own drop of input to a frame just shown is over), held past its end.
+    await sleep(450);
     await pressOnScreen(page, approve, WAIT_MS);
     await sleep(200);
     assert.equal(shares(), 0, "a press made before Approve unlocked approved");
@@ -653,6 +683,38 @@ describe("a finger approves only by pressing and holding", () => {
     await pressOnScreen(page, approve, 600);
     const r = await t.promise;
     assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(shares(), 1);
+  }));
+
+  // One finger held on Approve since before it unlocked; a second pressed
+  // on the screen after; the first lifts 500 ms later.
+  test("a hold is one finger's: a second finger does not make a finger held since before the unlock count", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "personal_sign", ["0x74776f", addresses.evm]));
+    const approve = approveButton(page);
+    await approve.waitFor({ state: "visible" });
+    await sleep(450);
+    const a = await approve.boundingBox();
+    const h = await signerFrame(page).getByRole("heading", { level: 1 }).boundingBox();
+    const first = { x: a.x + a.width / 2, y: a.y + a.height / 2, id: 1 };
+    const second = { x: h.x + 10, y: h.y + h.height / 2, id: 2 };
+    const cdp = await page.context().newCDPSession(page);
+    try {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [first] });
+      await sleep(WAIT_MS);
+      assert.equal(await approve.isEnabled(), true);
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [first, second] });
+      await sleep(500);
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [first] });
+      await sleep(100);
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+    await sleep(200);
+    assert.equal(shares(), 0, "a finger held since before the unlock approved once a second one pressed");
+    assert.equal(t.settled, false);
+    await pressOnScreen(page, approve, 600);
+    assert.ok((await t.promise).ok);
     assert.equal(shares(), 1);
   }));
 
@@ -772,6 +834,13 @@ describe("a browser without IntersectionObserver v2", () => {
     assert.equal(t.settled, false);
     await approveNext(page);
     assert.ok((await t.promise).ok);
+    // A standing rule is not offered where a covered screen cannot be told.
+    await rpc(stack, "anvil_setBalance", [addresses.evm, "0xDE0B6B3A7640000"]);
+    const tx = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
+    await approveButton(page).waitFor({ state: "visible" });
+    assert.equal(await signerFrame(page).getByText(/Always allow/).count(), 0, "\"Always allow\" offered without IntersectionObserver v2");
+    await rejectNext(page);
+    assert.equal((await tx.promise).code, 4001);
     await context.close();
   });
 

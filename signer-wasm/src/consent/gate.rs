@@ -101,9 +101,13 @@ pub struct Gate {
     pointer_since: Option<f64>,
     /// Since when Approve has had the keyboard focus, if it has.
     focus_since: Option<f64>,
-    /// Since when a finger has pressed on the screen, if it was pressed
-    /// while the gate was open and has not lifted.
-    touch_since: Option<f64>,
+    /// The finger (its `pointerId`) pressed on the screen while the gate
+    /// was open, and since when, until it lifts; `None` as well once a
+    /// second finger pressed during its hold.
+    touch: Option<(i32, f64)>,
+    /// How far (CSS px) the content has moved under the pointer while it
+    /// stayed put on the device's screen, since it was first seen.
+    drift: f64,
 }
 
 impl Gate {
@@ -122,7 +126,8 @@ impl Gate {
             pointer_first: None,
             pointer_since: None,
             focus_since: None,
-            touch_since: None,
+            touch: None,
+            drift: 0.0,
         }
     }
 
@@ -194,7 +199,8 @@ impl Gate {
         self.pointer_first = None;
         self.pointer_since = None;
         self.focus_since = None;
-        self.touch_since = None;
+        self.touch = None;
+        self.drift = 0.0;
     }
 
     /// Every pointer event: if the iFrame moved under the pointer since
@@ -208,14 +214,28 @@ impl Gate {
         if let Some(last) = self.pointer_last {
             let screen = distance(last.screen, at.screen);
             let client = distance(last.client, at.client);
-            if (screen < 0.5 && client >= 2.0) || (screen >= 2.0 && client < 0.5) {
+            // A frame slid under a resting pointer a pixel per event (as
+            // the browser reports after each layout) adds up.
+            if screen < 0.5 {
+                self.drift += client;
+            }
+            if self.drift >= 2.0 || (screen >= 2.0 && client < 0.5) {
                 self.pointer_first = None;
                 self.pointer_since = None;
+                self.drift = 0.0;
             }
         }
         if self.pointer_first.is_none() {
             self.pointer_first = Some(at.screen);
         }
+    }
+
+    /// The screen's content moved under the pointer with the frame
+    /// staying put (a scroll, a line that came or went above it): what
+    /// the pointer or a finger did before was aimed at something else.
+    pub fn content_moved(&mut self) {
+        self.pointer_left();
+        self.touch = None;
     }
 
     /// A pointer event other than a move on the screen (`pointerover`, a
@@ -246,24 +266,46 @@ impl Gate {
         self.pointer_last = None;
         self.pointer_first = None;
         self.pointer_since = None;
+        self.drift = 0.0;
     }
 
-    /// Approve gained (`focused`) or lost the keyboard focus.
-    pub fn approve_focus(&mut self, now: f64, focused: bool) {
+    /// The control a key would press (Approve, Reveal, the "Always allow"
+    /// box) gained (`focused`) or lost the keyboard focus.
+    pub fn control_focus(&mut self, now: f64, focused: bool) {
         self.focus_since = focused.then_some(now);
     }
 
-    /// A finger pressed on the screen. Its hold counts only from a press
-    /// made once the gate was open: a screen shown, moved or grown under a
-    /// finger already down is not one it pressed.
-    pub fn touch_pressed(&mut self, now: f64) {
-        self.touch_since = self.is_open(now).then_some(now);
+    /// Finger `id` pressed on the screen. Its hold counts only from a
+    /// press made once the gate was open: a screen shown, moved or grown
+    /// under a finger already down is not one it pressed. A second finger
+    /// during a hold voids it: one finger held down before the gate
+    /// opened and another pressed after must not make one hold.
+    pub fn touch_pressed(&mut self, now: f64, id: i32) {
+        self.touch = match self.touch {
+            Some(_) => None,
+            None => self.is_open(now).then_some((id, now)),
+        };
     }
 
-    /// The finger lifted (after its release was judged) or the browser
-    /// took the touch for a scroll or a zoom.
-    pub fn touch_ended(&mut self) {
-        self.touch_since = None;
+    /// Finger `id` lifted (after its release was judged) or the browser
+    /// took it for a scroll or a zoom.
+    pub fn touch_ended(&mut self, id: i32) {
+        if self.touch.is_some_and(|(held, _)| held == id) {
+            self.touch = None;
+        }
+    }
+
+    /// What the release of finger `id` on a control at `now` is worth:
+    /// it counts only if that very finger pressed on the open screen and
+    /// held [`POINTER_DWELL_MS`].
+    pub fn touch_released(&self, now: f64, trusted: bool, id: i32) -> Click {
+        if !trusted || !self.is_open(now) {
+            return Click::Ignored;
+        }
+        match self.touch {
+            Some((held, since)) if held == id && now - since >= POINTER_DWELL_MS => Click::Counts,
+            _ => Click::TooSoon,
+        }
     }
 
     /// May Approve be pressed at `now`?
@@ -278,10 +320,10 @@ impl Gate {
             .map(|s| ((s + MIN_VISIBLE_MS).max(self.not_before) - now).max(0.0))
     }
 
-    /// What a click on Approve at `now` made by `input` is worth (for a
-    /// touch: its release). Only a trusted click (`isTrusted`) through an
-    /// open gate, by an input that has dwelt on the screen (a finger: held
-    /// since a press made while the gate was open), counts.
+    /// What a click on Approve at `now` made by `input` is worth. Only a
+    /// trusted click (`isTrusted`) through an open gate, by an input that
+    /// has dwelt on the screen, counts. A finger's click never does: its
+    /// release is judged ([`Gate::touch_released`]).
     pub fn click(&self, now: f64, trusted: bool, input: ClickInput) -> Click {
         if !trusted || !self.is_open(now) {
             return Click::Ignored;
@@ -290,7 +332,7 @@ impl Gate {
         let arrived = match input {
             ClickInput::Pointer => dwelt(self.pointer_since),
             ClickInput::Keyboard => dwelt(self.focus_since),
-            ClickInput::Touch => dwelt(self.touch_since),
+            ClickInput::Touch => false,
         };
         if arrived {
             Click::Counts
@@ -471,7 +513,7 @@ mod tests {
     fn the_dwell_starts_again_with_each_screen_and_each_loss_of_visibility() {
         let mut g = visible_at(true, 0.0);
         came(&mut g, 0.0);
-        g.approve_focus(0.0, true);
+        g.control_focus(0.0, true);
         g.restart(1000.0);
         g.pointer_moved(1100.0, at(106.0, 101.0));
         assert_eq!(
@@ -494,37 +536,38 @@ mod tests {
         let mut g = visible_at(true, 0.0);
         came(&mut g, 0.0);
         assert_eq!(g.click(2000.0, true, ClickInput::Keyboard), Click::TooSoon);
-        g.approve_focus(2000.0, true);
+        g.control_focus(2000.0, true);
         assert_eq!(g.click(2399.0, true, ClickInput::Keyboard), Click::TooSoon);
         assert_eq!(g.click(2400.0, true, ClickInput::Keyboard), Click::Counts);
-        g.approve_focus(2500.0, false);
+        g.control_focus(2500.0, false);
         assert_eq!(g.click(3000.0, true, ClickInput::Keyboard), Click::TooSoon);
     }
 
     #[test]
     fn a_finger_counts_only_as_a_press_held_on_the_open_screen() {
         let mut g = visible_at(true, 0.0);
-        assert_eq!(g.click(700.0, true, ClickInput::Touch), Click::Ignored);
+        assert_eq!(g.touch_released(700.0, true, 1), Click::Ignored);
         assert_eq!(
-            g.click(5000.0, true, ClickInput::Touch),
+            g.touch_released(5000.0, true, 1),
             Click::TooSoon,
             "no press seen here"
         );
-        g.touch_pressed(5000.0);
+        g.touch_pressed(5000.0, 1);
+        assert_eq!(g.touch_released(5080.0, true, 1), Click::TooSoon, "a tap");
+        assert_eq!(g.touch_released(5399.0, true, 1), Click::TooSoon);
+        assert_eq!(g.touch_released(5400.0, true, 1), Click::Counts);
         assert_eq!(
-            g.click(5080.0, true, ClickInput::Touch),
+            g.click(5400.0, true, ClickInput::Touch),
             Click::TooSoon,
-            "a tap"
+            "a finger's click is not its release"
         );
-        assert_eq!(g.click(5399.0, true, ClickInput::Touch), Click::TooSoon);
-        assert_eq!(g.click(5400.0, true, ClickInput::Touch), Click::Counts);
-        g.touch_ended();
-        assert_eq!(g.click(6000.0, true, ClickInput::Touch), Click::TooSoon);
         assert_eq!(
-            g.click(6000.0, false, ClickInput::Touch),
+            g.touch_released(6000.0, false, 1),
             Click::Ignored,
             "untrusted"
         );
+        g.touch_ended(1);
+        assert_eq!(g.touch_released(6000.0, true, 1), Click::TooSoon);
     }
 
     #[test]
@@ -532,23 +575,71 @@ mod tests {
         // A finger already down when the screen comes (or pressed during
         // its wait) is not one that pressed on the open screen.
         let mut g = visible_at(true, 0.0);
-        g.touch_pressed(500.0);
-        assert_eq!(g.click(2000.0, true, ClickInput::Touch), Click::TooSoon);
-        // Held across a new request, a loss of visibility or a new size.
-        g.touch_pressed(2000.0);
+        g.touch_pressed(500.0, 1);
+        assert_eq!(g.touch_released(2000.0, true, 1), Click::TooSoon);
+        g.touch_ended(1);
+        // Held across a new request, a loss of visibility, a new size or
+        // content moved under it.
+        g.touch_pressed(2000.0, 2);
         g.restart(2100.0);
-        assert_eq!(g.click(3500.0, true, ClickInput::Touch), Click::TooSoon);
-        g.touch_pressed(3500.0);
+        assert_eq!(g.touch_released(3500.0, true, 2), Click::TooSoon);
+        g.touch_ended(2);
+        g.touch_pressed(3500.0, 3);
         g.observe(3600.0, false);
         g.observe(3650.0, true);
-        assert_eq!(g.click(5000.0, true, ClickInput::Touch), Click::TooSoon);
-        g.touch_pressed(5000.0);
+        assert_eq!(g.touch_released(5000.0, true, 3), Click::TooSoon);
+        g.touch_ended(3);
+        g.touch_pressed(5000.0, 4);
         g.resize(5100.0, 440.0, 520.0);
-        assert_eq!(g.click(5500.0, true, ClickInput::Touch), Click::TooSoon);
+        assert_eq!(g.touch_released(5500.0, true, 4), Click::TooSoon);
+        g.touch_ended(4);
+        g.touch_pressed(6000.0, 5);
+        g.content_moved();
+        assert_eq!(g.touch_released(7000.0, true, 5), Click::TooSoon);
+        g.touch_ended(5);
         // A mouse that dwelt does not stand in for the finger.
-        came(&mut g, 6000.0);
-        g.touch_ended();
-        assert_eq!(g.click(7000.0, true, ClickInput::Touch), Click::TooSoon);
+        came(&mut g, 8000.0);
+        assert_eq!(g.touch_released(9000.0, true, 6), Click::TooSoon);
+    }
+
+    #[test]
+    fn a_hold_is_one_finger_s_and_a_second_finger_voids_it() {
+        let mut g = visible_at(true, 0.0);
+        // Finger 1 down before the gate opened; finger 2 down after; 1
+        // lifts on Approve: not a hold of 1, and 2's hold is void.
+        g.touch_pressed(300.0, 1);
+        g.touch_pressed(1000.0, 2);
+        assert_eq!(g.touch_released(2000.0, true, 1), Click::TooSoon);
+        g.touch_ended(1);
+        g.touch_ended(2);
+        // A hold of finger 3, then finger 4 pressed during it: neither.
+        g.touch_pressed(3000.0, 3);
+        g.touch_pressed(3100.0, 4);
+        assert_eq!(g.touch_released(4000.0, true, 3), Click::TooSoon);
+        assert_eq!(g.touch_released(4000.0, true, 4), Click::TooSoon);
+        g.touch_ended(3);
+        g.touch_ended(4);
+        // Then one finger alone holds.
+        g.touch_pressed(5000.0, 5);
+        assert_eq!(g.touch_released(5400.0, true, 5), Click::Counts);
+    }
+
+    #[test]
+    fn content_moved_or_a_frame_slid_under_a_resting_pointer_starts_the_dwell_again() {
+        let mut g = visible_at(true, 0.0);
+        came(&mut g, 1000.0);
+        assert_eq!(g.click(2000.0, true, ClickInput::Pointer), Click::Counts);
+        g.content_moved();
+        assert_eq!(g.click(3000.0, true, ClickInput::Pointer), Click::TooSoon);
+        // A frame slid a pixel per event under a pointer at rest: each
+        // step alone is under the threshold; together they are not.
+        came(&mut g, 4000.0);
+        let rest = (106.0, 101.0);
+        for k in 1..=3 {
+            let frame = (10.0 - f64::from(k), 20.0);
+            g.pointer_moved(5000.0 + f64::from(k), at_in(frame, rest.0, rest.1));
+        }
+        assert_eq!(g.click(6000.0, true, ClickInput::Pointer), Click::TooSoon);
     }
 
     #[test]

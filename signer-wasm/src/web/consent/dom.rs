@@ -217,7 +217,10 @@ impl Dom {
                 self.body.append_child(&node)?;
             }
         }
-        if screen.always_allow {
+        // Without IntersectionObserver v2 a covered screen cannot be told
+        // from a visible one, and a standing rule is the costliest thing a
+        // clickjacked tick could make: the choice is not offered there.
+        if screen.always_allow && tracked {
             let node = always_allow_row(d, &screen.origin)?;
             self.body.append_child(&node)?;
         }
@@ -255,13 +258,17 @@ impl Dom {
             .then_some(secs)
     }
 
-    pub fn set_waiting(&self, waiting: usize) {
+    /// Says how many requests wait behind this one; `true` if the line
+    /// came or went (the content below it moved).
+    pub fn set_waiting(&self, waiting: usize) -> bool {
         let note = match waiting {
             0 => String::new(),
             1 => "1 more request is waiting.".to_owned(),
             n => format!("{n} more requests are waiting."),
         };
+        let was_shown = self.waiting.text_content().is_some_and(|t| !t.is_empty());
         self.waiting.set_text_content(Some(&note));
+        was_shown != (waiting > 0)
     }
 
     /// What was typed in input `id` (empty when there is none); a file

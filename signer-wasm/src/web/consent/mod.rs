@@ -148,8 +148,6 @@ pub(crate) struct Inner {
     last_pointer: Cell<ClickInput>,
     /// When a Tab was last pressed in this document (watch.rs).
     last_tab: Cell<f64>,
-    /// The "Always allow" box was last focused by a Tab in this document.
-    tick_by_key: Cell<bool>,
     /// The screen closed on an approval; the host hides the modal once the
     /// answer is out ([`ScreenConsent::answered`]), so its re-layout is not
     /// on the approved request's path.
@@ -195,7 +193,6 @@ impl ScreenConsent {
                 timer: Cell::new(None),
                 last_pointer: Cell::new(ClickInput::Pointer),
                 last_tab: Cell::new(f64::NEG_INFINITY),
-                tick_by_key: Cell::new(false),
                 hide_after_answer: Cell::new(false),
                 observer: RefCell::new(None),
                 watched: RefCell::new(None),
@@ -256,6 +253,11 @@ impl ScreenConsent {
         hint: &web_sys::Element,
     ) -> Result<(), wasm_bindgen::JsValue> {
         let inner = &self.inner;
+        // One press waited for at a time: a second export while one is on
+        // screen is refused rather than share its Reveal.
+        if inner.press.borrow().is_some() {
+            return Err("a press is already awaited".into());
+        }
         let element: &web_sys::HtmlElement = button;
         if !inner.pressable.borrow().contains(element) {
             watch::gated_button(inner, element, on_press)?;
@@ -266,16 +268,22 @@ impl ScreenConsent {
             hint: hint.clone(),
             counted: false,
         });
-        watch::watch_surface(inner, surface);
-        inner.gate.borrow_mut().restart(bench::now());
         // The gate decides at the press; the button's state only tells the
-        // user when it will.
+        // user when it will. While an approval screen is shown (over the
+        // panel) the gate is that screen's, and `button` stays disabled;
+        // when it goes, the panel is watched again and waits anew.
         loop {
             let counted = inner.press.borrow().as_ref().is_none_or(|p| p.counted);
             if counted {
                 break;
             }
-            button.set_disabled(!inner.gate.borrow().is_open(bench::now()));
+            let screen_shown = !inner.queue.borrow().is_empty();
+            if !screen_shown && inner.watched.borrow().as_ref() != Some(surface) {
+                watch::watch_surface(inner, surface);
+                inner.gate.borrow_mut().restart(bench::now());
+            }
+            let open = !screen_shown && inner.gate.borrow().is_open(bench::now());
+            button.set_disabled(!open);
             watch::sleep_ms(50).await;
         }
         inner.press.borrow_mut().take();
@@ -493,7 +501,13 @@ impl Drop for Leave {
     }
 }
 
+/// Asks the host to show or hide the iFrame. Never hidden while a press is
+/// awaited ([`ScreenConsent::gated_press`]: the export panel is up under
+/// the approval screen that closes).
 fn post_ui(inner: &Inner, visible: bool) {
+    if !visible && inner.press.borrow().is_some() {
+        return;
+    }
     let Some(port) = inner.port.borrow().clone() else {
         return;
     };
@@ -586,8 +600,15 @@ fn show_current(inner: &Rc<Inner>) {
 
 fn update_waiting(inner: &Rc<Inner>) {
     let waiting = inner.queue.borrow().waiting();
-    if let Some(d) = inner.dom.borrow().as_ref() {
-        d.set_waiting(waiting);
+    let moved = inner
+        .dom
+        .borrow()
+        .as_ref()
+        .is_some_and(|d| d.set_waiting(waiting));
+    // The line above the buttons came or went: what was under the pointer
+    // moved (a host can queue a request to shift Approve under it).
+    if moved {
+        inner.gate.borrow_mut().content_moved();
     }
 }
 
@@ -658,6 +679,10 @@ pub(crate) fn on_approve(inner: &Rc<Inner>, verdict: Click, input: ClickInput) {
 /// A button of [`ScreenConsent::gated_press`] was activated by `input`,
 /// and the gate said `verdict`.
 fn on_press(inner: &Rc<Inner>, verdict: Click, input: ClickInput) {
+    // The gate is an approval screen's while one is shown.
+    if !inner.queue.borrow().is_empty() {
+        return;
+    }
     let mut press = inner.press.borrow_mut();
     let Some(wait) = press.as_mut() else {
         return;

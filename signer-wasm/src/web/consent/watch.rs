@@ -107,7 +107,10 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
         let kind = pointer_kind(&e);
         shared.last_pointer.set(kind);
         if kind == ClickInput::Touch && e.is_trusted() {
-            shared.gate.borrow_mut().touch_pressed(bench::now());
+            shared
+                .gate
+                .borrow_mut()
+                .touch_pressed(bench::now(), pointer_id(&e));
         }
     });
     document.add_event_listener_with_callback("pointerdown", on_down.as_ref().unchecked_ref())?;
@@ -117,7 +120,7 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     let shared = inner.clone();
     let on_lift = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
         if pointer_kind(&e) == ClickInput::Touch {
-            shared.gate.borrow_mut().touch_ended();
+            shared.gate.borrow_mut().touch_ended(pointer_id(&e));
         }
     });
     for event in ["pointerup", "pointercancel"] {
@@ -137,6 +140,20 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
         true,
     )?;
     on_key.forget();
+
+    // A scroll (the user's, or a fragment the host navigated the iFrame
+    // to) moves the content under a pointer that stays put: no pointer
+    // coordinate changes, so the gate is told.
+    let shared = inner.clone();
+    let on_scroll = Closure::<dyn FnMut()>::new(move || {
+        shared.gate.borrow_mut().content_moved();
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "scroll",
+        on_scroll.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_scroll.forget();
 
     track_always_allow(inner, &document)?;
 
@@ -198,6 +215,8 @@ pub fn watch_surface(inner: &Inner, surface: &Element) {
     if let Some(old) = old {
         observer.unobserve(&old);
     }
+    // Verdicts queued for the surface watched before are dropped.
+    let _ = observer.take_records();
     inner.gate.borrow_mut().observe(bench::now(), false);
     observer.observe(surface);
 }
@@ -243,10 +262,11 @@ pub fn gated_button(
         if pointer_kind(&e) != ClickInput::Touch || !released_on(&e, &pressed) {
             return;
         }
-        let verdict = shared
-            .gate
-            .borrow()
-            .click(bench::now(), e.is_trusted(), ClickInput::Touch);
+        let verdict =
+            shared
+                .gate
+                .borrow()
+                .touch_released(bench::now(), e.is_trusted(), pointer_id(&e));
         act(&shared, verdict, ClickInput::Touch);
     });
     button.add_event_listener_with_callback("pointerup", on_release.as_ref().unchecked_ref())?;
@@ -286,7 +306,7 @@ fn track_focus(inner: &Rc<Inner>, button: &EventTarget) -> Result<(), JsValue> {
             shared
                 .gate
                 .borrow_mut()
-                .approve_focus(now, focused && by_key);
+                .control_focus(now, focused && by_key);
         });
         button.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
         on.forget();
@@ -296,33 +316,36 @@ fn track_focus(inner: &Rc<Inner>, button: &EventTarget) -> Result<(), JsValue> {
 
 /// "Always allow" is ticked as Approve is clicked: a pointer's tick counts
 /// only if the gate would count its click on Approve, a key's only on a box
-/// a Tab in the iFrame focused, a finger's only as a press-and-hold; any
-/// other is undone (the click's default
-/// prevented) before the box changes. Otherwise a host could bring the box
-/// under a resting pointer, and the user's deliberate Approve afterwards
-/// would make a standing rule they did not choose.
+/// a Tab in the iFrame focused 400 ms before (the gate's focus dwell), a
+/// finger's only as a press-and-hold; any other is undone (the click's
+/// default prevented) before the box changes. Otherwise a host could bring
+/// the box under a resting pointer, and the user's deliberate Approve
+/// afterwards would make a standing rule they did not choose.
 fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result<(), JsValue> {
     let is_box = |e: &Event| {
         e.target()
             .and_then(|t| t.dyn_into::<Element>().ok())
             .is_some_and(|t| t.id() == super::dom::ALWAYS_ALLOW_ID)
     };
-    let shared = inner.clone();
-    let on_focus = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        if is_box(&e) {
-            let by_key = focused_by_tab(&shared, bench::now());
-            shared.tick_by_key.set(by_key);
-        }
-    });
-    document.add_event_listener_with_callback_and_bool(
-        "focusin",
-        on_focus.as_ref().unchecked_ref(),
-        true,
-    )?;
-    on_focus.forget();
-    // A click on the box's label ticks it through a second click, on the
-    // box: the label's own click is judged, and the box's that follows at
-    // once goes through with its verdict.
+    for (event, focused) in [("focusin", true), ("focusout", false)] {
+        let shared = inner.clone();
+        let on_focus = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+            if is_box(&e) {
+                let now = bench::now();
+                let by_key = focused_by_tab(&shared, now);
+                shared
+                    .gate
+                    .borrow_mut()
+                    .control_focus(now, focused && by_key);
+            }
+        });
+        document.add_event_listener_with_callback_and_bool(
+            event,
+            on_focus.as_ref().unchecked_ref(),
+            true,
+        )?;
+        on_focus.forget();
+    }
     let is_label = |e: &Event| {
         e.target()
             .and_then(|t| t.dyn_into::<Element>().ok())
@@ -331,7 +354,6 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
                     && t.get_attribute("for").as_deref() == Some(super::dom::ALWAYS_ALLOW_ID)
             })
     };
-    let label_passed = Rc::new(std::cell::Cell::new(None::<bool>));
     let shared = inner.clone();
     let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
         let on_label = is_label(&e);
@@ -339,31 +361,27 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
             return;
         }
         let input = click_input(&shared, &e);
-        if input == ClickInput::Touch {
-            // A finger ticks at its release (below), never by its click.
-            e.prevent_default();
-            return;
-        }
-        let counts = match (on_label, label_passed.take()) {
-            (false, Some(passed)) => passed,
-            _ => match input {
-                ClickInput::Keyboard => e.is_trusted() && shared.tick_by_key.get(),
-                input => {
-                    shared
-                        .gate
-                        .borrow()
-                        .click(bench::now(), e.is_trusted(), input)
-                        == Click::Counts
-                }
-            },
+        // A finger ticks at its release (below), never by its click.
+        let verdict = match input {
+            ClickInput::Touch => Click::Ignored,
+            _ => shared
+                .gate
+                .borrow()
+                .click(bench::now(), e.is_trusted(), input),
         };
-        if on_label && counts {
-            label_passed.set(Some(true));
-        }
-        if !counts {
+        // The box changes only here: a label's click would tick it through
+        // a second click, on the box, which might never come (a modifier,
+        // a drag) and leave a verdict waiting for the next one.
+        if on_label || verdict != Click::Counts {
             e.prevent_default();
-            if let Some(d) = shared.dom.borrow().as_ref() {
-                d.show_too_soon(Some(input));
+        }
+        match verdict {
+            Click::Counts if on_label => toggle_always_allow(),
+            Click::Counts | Click::Ignored => {}
+            Click::TooSoon => {
+                if let Some(d) = shared.dom.borrow().as_ref() {
+                    d.show_too_soon(Some(input));
+                }
             }
         }
     });
@@ -386,23 +404,15 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
         if !released_on(&e, &target) {
             return;
         }
-        let verdict = shared
-            .gate
-            .borrow()
-            .click(bench::now(), e.is_trusted(), ClickInput::Touch);
-        let dom = shared.dom.borrow();
+        let verdict =
+            shared
+                .gate
+                .borrow()
+                .touch_released(bench::now(), e.is_trusted(), pointer_id(&e));
         match verdict {
-            Click::Counts => {
-                let tick = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.get_element_by_id(super::dom::ALWAYS_ALLOW_ID))
-                    .and_then(|b| b.dyn_into::<HtmlInputElement>().ok());
-                if let Some(tick) = tick {
-                    tick.set_checked(!tick.checked());
-                }
-            }
+            Click::Counts => toggle_always_allow(),
             Click::TooSoon => {
-                if let Some(d) = dom.as_ref() {
+                if let Some(d) = shared.dom.borrow().as_ref() {
                     d.show_too_soon(Some(ClickInput::Touch));
                 }
             }
@@ -416,6 +426,26 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
     )?;
     on_release.forget();
     Ok(())
+}
+
+/// Ticks or unticks the "Always allow" box, for an input the gate counted
+/// that does not change it by itself.
+fn toggle_always_allow() {
+    let tick = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(super::dom::ALWAYS_ALLOW_ID))
+        .and_then(|b| b.dyn_into::<HtmlInputElement>().ok());
+    if let Some(tick) = tick {
+        tick.set_checked(!tick.checked());
+    }
+}
+
+/// `pointerId` of a pointer event (0 where there is none).
+fn pointer_id(e: &Event) -> i32 {
+    Reflect::get(e, &"pointerId".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map_or(0, |v| v as i32)
 }
 
 /// `pointerType` of a pointer event: a finger, or something that hovers.
