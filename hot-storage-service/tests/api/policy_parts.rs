@@ -49,24 +49,6 @@ fn batch_body(w: &Wallet, whole: &Value, parts: &[Value], on_screen: bool) -> Va
     b
 }
 
-/// The requests `GET /v2/policy` reports counted for the rule `plain`.
-async fn counted(srv: &Srv, w: &Wallet) -> u64 {
-    let (st, s) = srv
-        .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{s}");
-    s["usage"]
-        .as_array()
-        .map(|usage| {
-            usage
-                .iter()
-                .filter(|u| u["rule"] == "plain")
-                .map(|u| u["count"].as_u64().unwrap_or(1))
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 async fn batch(db: Db) {
     let srv = &with_policy(db, operator(), |_| {}).await;
     let w = &create_wallet(srv, "batch").await;
@@ -92,7 +74,7 @@ async fn batch(db: Db) {
         .await;
     assert_error(st, &b, 409, "POLICY_CHANGED");
     assert!(b.get("share").is_none(), "{b}");
-    assert_eq!(counted(srv, w).await, 0);
+    assert_eq!(counted(srv, w, "plain").await, 0);
     assert!(activity(srv, w).await.is_empty());
     // The same, approved on the screen: released, logged once.
     let (st, b) = srv
@@ -105,7 +87,7 @@ async fn batch(db: Db) {
     assert_eq!(log[0]["decision"], "approved_on_screen");
     // The whole's usage, once: the whole is what `plain` allowed (the
     // call part decided `ask`, under the default, which counts nothing).
-    let after_mixed = counted(srv, w).await;
+    let after_mixed = counted(srv, w, "plain").await;
     assert_eq!(after_mixed, 1);
 
     // A part to a denied recipient denies the batch, though the whole
@@ -126,7 +108,7 @@ async fn batch(db: Db) {
     let log = activity(srv, w).await;
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["decision"], "denied");
-    assert_eq!(counted(srv, w).await, after_mixed);
+    assert_eq!(counted(srv, w, "plain").await, after_mixed);
 
     // Three plain sends, no screen needed: released, counted once.
     let sends = [send(ALICE, "1"), send(TOKEN, "1"), send(ALICE, "2")];
@@ -140,7 +122,7 @@ async fn batch(db: Db) {
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(activity(srv, w).await[0]["decision"], "allowed");
     assert_eq!(
-        counted(srv, w).await,
+        counted(srv, w, "plain").await,
         after_mixed + 1,
         "once, for the whole"
     );
@@ -171,7 +153,7 @@ async fn too_many(db: Db) {
     assert_error(st, &b, 400, "BAD_REQUEST");
     // Nothing released, logged or counted.
     assert!(activity(srv, w).await.is_empty());
-    assert_eq!(counted(srv, w).await, 0);
+    assert_eq!(counted(srv, w, "plain").await, 0);
     assert_eq!(count(srv, "SELECT COUNT(*) FROM policy_usage").await, 0);
     // As many as a batch holds: judged and released.
     let (st, b) = srv
@@ -182,6 +164,6 @@ async fn too_many(db: Db) {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    assert_eq!(counted(srv, w).await, 1);
+    assert_eq!(counted(srv, w, "plain").await, 1);
 }
 dual!(more_parts_than_a_batch_holds_are_refused, too_many);

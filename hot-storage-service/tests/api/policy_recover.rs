@@ -131,24 +131,6 @@ async fn concurrent(db: Db) {
 }
 dual!(concurrent_judged_recovers_are_answered_alone, concurrent);
 
-/// The usage `GET /v2/policy` reports for `rule`: the requests counted.
-async fn counted(srv: &Srv, w: &Wallet, rule: &str) -> u64 {
-    let (st, s) = srv
-        .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{s}");
-    s["usage"]
-        .as_array()
-        .map(|usage| {
-            usage
-                .iter()
-                .filter(|u| u["rule"] == rule)
-                .map(|u| u["count"].as_u64().unwrap_or(1))
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 /// Default `ask`, one `allow` a day on Base; `approve` for big values,
 /// silent on Optimism.
 fn one_a_day() -> Value {

@@ -113,3 +113,21 @@ pub async fn exec(srv: &Srv, sql: &str) -> u64 {
     pool.close().await;
     n
 }
+
+/// The usage `GET /v2/policy` reports for `rule`: the requests counted.
+pub async fn counted(srv: &Srv, w: &Wallet, rule: &str) -> u64 {
+    let (st, s) = srv
+        .get(&format!("/v2/policy?wallet={}", w.wallet), Some(&w.token))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{s}");
+    s["usage"]
+        .as_array()
+        .map(|usage| {
+            usage
+                .iter()
+                .filter(|u| u["rule"] == rule)
+                .map(|u| u["count"].as_u64().unwrap_or(1))
+                .sum()
+        })
+        .unwrap_or(0)
+}
