@@ -653,7 +653,17 @@ pub fn solana_transaction_intent(tx: &[u8], ctx: &Context) -> Result<Intent> {
                     everything(&mut i, &mut destinations, accounts, &parsed);
                 }
             }
-            _ if harmless(&id, data, accounts, &parsed) => {}
+            _ if harmless(&id, data, accounts, &parsed) => {
+                // An account created with the wallet as its payer: the
+                // rent leaves the wallet (to the new token account, whose
+                // owner may close it and take it), counted in lamports;
+                // its destination is not one a rule's `to` names.
+                if id == ATA && is_me(0) {
+                    let token_program = accounts.get(5).map(|a| parsed.account(*a));
+                    let rent = super::sol_ix::ata_rent_bound(token_program.as_ref());
+                    i.lamports = i.lamports.saturating_add(Amount::from(rent));
+                }
+            }
             // Any other program given the wallet's account has its
             // signature, and keeps it in what it calls: it may have System
             // or the token programs move every lamport and token, or hand

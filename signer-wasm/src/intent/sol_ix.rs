@@ -294,6 +294,21 @@ fn token(
     }
 }
 
+/// The most rent an Associated Token Account create makes its payer pay,
+/// in lamports, given the token program (its account 5). A classic token
+/// account is 165 bytes: rent-exempt at 2,039,280 lamports ((165 + 128)
+/// bytes × 3,480 lamports per byte-year × 2 years). A Token-2022 account
+/// grows with its mint's extensions, which the transaction does not show:
+/// bounded at 0.01 SOL (an account of about 1,300 bytes). An idempotent
+/// create of an account that exists costs nothing; it is counted all the
+/// same, as the transaction cannot tell.
+pub(crate) fn ata_rent_bound(token_program: Option<&Account>) -> u64 {
+    match token_program {
+        Some(Account::Key(k)) if bs58::encode(k).into_string() == TOKEN => 2_039_280,
+        _ => 10_000_000,
+    }
+}
+
 fn ata(ctx: &Context, ix: &mut Ix<'_>, b: &mut Builder) -> Result<Described> {
     let idempotent = match ix.data {
         [] | [0] => false,
@@ -326,6 +341,10 @@ fn ata(ctx: &Context, ix: &mut Ix<'_>, b: &mut Builder) -> Result<Described> {
             Field::new("Token account", account),
             Field::new("Owner", owner),
             Field::new("Mint", mint),
+            Field::new(
+                "Rent",
+                format!("up to {}", sol(ata_rent_bound(ix.accounts.get(5)))),
+            ),
         ],
         Some(s),
     ))

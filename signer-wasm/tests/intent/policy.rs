@@ -510,7 +510,10 @@ fn token2022_transfer_checked_with_fee_is_a_token_transfer() {
         transfers_of(&fee_big),
         [(MINT.into(), ALICE_ATA_2022.into(), "50000000".into())]
     );
-    assert!(fee_big.approvals.is_empty() && fee_big.lamports.is_zero());
+    // The recipient's Token-2022 account, created with the wallet as
+    // payer: its rent, bounded (`sol_ix::ata_rent_bound`), in lamports.
+    assert!(fee_big.approvals.is_empty());
+    assert_eq!(fee_big.lamports.to_string(), "10000000");
     // The ordinary send, create the recipient's account and
     // TransferChecked, passes both rules.
     let plain = sol_tx_intent(SPL_CREATE_ATA_AND_TRANSFER);
@@ -518,7 +521,12 @@ fn token2022_transfer_checked_with_fee_is_a_token_transfer() {
         transfers_of(&plain),
         [(MINT.into(), ALICE_ATA.into(), "2500000".into())]
     );
-    assert!(plain.approvals.is_empty() && plain.lamports.is_zero());
+    assert!(plain.approvals.is_empty());
+    assert_eq!(
+        plain.lamports.to_string(),
+        "2039280",
+        "the new account's rent"
+    );
     assert_eq!(
         judge(&small, &plain),
         (Effect::Allow, Some("small-to-alice".into()))
@@ -611,7 +619,8 @@ fn token_instructions_not_read_count_as_everything() {
     // SyncNative in its layout moves nothing: wrapping SOL is judged by the
     // lamports it sends.
     let wrap = sol_tx_intent(SPL_WRAP_SOL);
-    assert_eq!(wrap.lamports.to_string(), "100000000");
+    // The lamports sent, and the rent of the wrapped-SOL account created.
+    assert_eq!(wrap.lamports.to_string(), "102039280");
     assert!(wrap.token_transfers.is_empty() && wrap.approvals.is_empty());
     let wrap_rule = format!(
         r#"{{"version":1,"default":"ask","rules":[
@@ -1143,9 +1152,12 @@ fn an_unknown_program_not_given_the_wallet_adds_nothing() {
 #[test]
 fn compute_budget_memo_and_token_account_creation_stay_harmless() {
     // The wallet's ordinary token send (compute budget, create the
-    // recipient's token account, TransferChecked) moves only its tokens.
+    // recipient's token account, TransferChecked) moves only its tokens,
+    // and the new account's rent (165 bytes, rent-exempt), which the
+    // wallet pays.
     let plain = sol_tx_intent(SPL_CREATE_ATA_AND_TRANSFER);
-    assert!(plain.lamports.is_zero() && plain.approvals.is_empty());
+    assert!(plain.approvals.is_empty());
+    assert_eq!(plain.lamports.to_string(), "2039280");
     assert_eq!(
         transfers_of(&plain),
         [(MINT.into(), ALICE_ATA.into(), "2500000".into())]
@@ -1155,7 +1167,8 @@ fn compute_budget_memo_and_token_account_creation_stay_harmless() {
         (Effect::Allow, Some("small-sol".into()))
     );
     let t22 = sol_tx_intent(T22_CREATE_ATA_AND_TRANSFER_WITH_FEE_50);
-    assert!(t22.lamports.is_zero() && t22.approvals.is_empty());
+    assert!(t22.approvals.is_empty());
+    assert_eq!(t22.lamports.to_string(), "10000000");
     // A transfer of 0.05 SOL with a compute unit limit and price, and a
     // memo of each version that the wallet signs (key 0 among its
     // accounts).
@@ -1211,7 +1224,24 @@ fn compute_budget_memo_and_token_account_creation_stay_harmless() {
         ],
     );
     let i = sol_tx_intent(&create);
-    assert!(i.lamports.is_zero() && i.token_transfers.is_empty() && i.approvals.is_empty());
+    assert!(i.token_transfers.is_empty() && i.approvals.is_empty());
+    // Their rent: three classic token accounts (idempotent ones too: the
+    // transaction cannot tell whether the account exists).
+    assert_eq!(i.lamports.to_string(), (3 * 2_039_280u64).to_string());
+    // Paid by someone else (key 1): nothing leaves the wallet.
+    let sponsored = legacy_tx(
+        &[
+            OTHER,
+            ALICE,
+            MINT,
+            "11111111111111111111111111111111",
+            TOKEN,
+            ATA_PROGRAM,
+        ],
+        4,
+        &[(6, &[1, 2, 0, 3, 4, 5], &[1])],
+    );
+    assert!(sol_tx_intent(&sponsored).lamports.is_zero());
     assert_eq!(
         judge(SMALL_SOL, &i),
         (Effect::Allow, Some("small-sol".into()))
