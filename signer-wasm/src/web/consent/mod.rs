@@ -168,6 +168,15 @@ struct PressWait {
     counted: bool,
 }
 
+/// Ends [`ScreenConsent::gated_press`]'s wait however its future ends.
+struct EndPress<'a>(&'a Inner);
+
+impl Drop for EndPress<'_> {
+    fn drop(&mut self) {
+        self.0.press.borrow_mut().take();
+    }
+}
+
 /// The iFrame's consent: its approval screen.
 #[derive(Clone)]
 pub struct ScreenConsent {
@@ -268,6 +277,10 @@ impl ScreenConsent {
             hint: hint.clone(),
             counted: false,
         });
+        // Dropped with the method's future (the page went away mid-wait),
+        // the wait ends too: a later export may wait for its own press, and
+        // the iFrame may be hidden again.
+        let _done = EndPress(inner);
         // The gate decides at the press; the button's state only tells the
         // user when it will. While an approval screen is shown (over the
         // panel) the gate is that screen's, and `button` stays disabled;
@@ -286,7 +299,6 @@ impl ScreenConsent {
             button.set_disabled(!open);
             watch::sleep_ms(50).await;
         }
-        inner.press.borrow_mut().take();
         hint.set_text_content(None);
         Ok(())
     }
