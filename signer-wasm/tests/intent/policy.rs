@@ -1207,15 +1207,16 @@ fn compute_budget_memo_and_token_account_creation_stay_harmless() {
         (Effect::Allow, Some("small-sol".into()))
     );
     // Account creation under the real token program, the wallet paying.
+    let ata_keys = [
+        OTHER,
+        ALICE,
+        MINT,
+        "11111111111111111111111111111111",
+        TOKEN,
+        ATA_PROGRAM,
+    ];
     let create = legacy_tx(
-        &[
-            OTHER,
-            ALICE,
-            MINT,
-            "11111111111111111111111111111111",
-            TOKEN,
-            ATA_PROGRAM,
-        ],
+        &ata_keys,
         4,
         &[
             (6, &[0, 1, 2, 3, 4, 5], &[1]),
@@ -1229,18 +1230,7 @@ fn compute_budget_memo_and_token_account_creation_stay_harmless() {
     // transaction cannot tell whether the account exists).
     assert_eq!(i.lamports.to_string(), (3 * 2_039_280u64).to_string());
     // Paid by someone else (key 1): nothing leaves the wallet.
-    let sponsored = legacy_tx(
-        &[
-            OTHER,
-            ALICE,
-            MINT,
-            "11111111111111111111111111111111",
-            TOKEN,
-            ATA_PROGRAM,
-        ],
-        4,
-        &[(6, &[1, 2, 0, 3, 4, 5], &[1])],
-    );
+    let sponsored = legacy_tx(&ata_keys, 4, &[(6, &[1, 2, 0, 3, 4, 5], &[1])]);
     assert!(sol_tx_intent(&sponsored).lamports.is_zero());
     assert_eq!(
         judge(SMALL_SOL, &i),
