@@ -131,10 +131,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     async fn lock(&self) -> DeviceLock<'_, D> {
         let local = self.device_mutex.lock().await;
         let shared = self.store.lock().await;
-        DeviceLock {
-            _shared: shared,
-            _local: local,
-        }
+        DeviceLock::new(shared, local)
     }
 
     async fn keep_local(&self, share: &Share, addresses: &Addresses) -> RpcResult<Entry> {
@@ -160,6 +157,15 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
 pub struct DeviceLock<'a, D: DeviceStore + 'a> {
     _shared: D::Lock<'a>,
     _local: futures_util::lock::MutexGuard<'a, ()>,
+}
+
+impl<'a, D: DeviceStore + 'a> DeviceLock<'a, D> {
+    fn new(shared: D::Lock<'a>, local: futures_util::lock::MutexGuard<'a, ()>) -> Self {
+        DeviceLock {
+            _shared: shared,
+            _local: local,
+        }
+    }
 }
 
 fn entry_for(share: &Share, addresses: &Addresses) -> Entry {

@@ -49,6 +49,20 @@ enum Load {
     /// user's yes on the screen, which this request did not show (the
     /// iFrame's own judgement saw older usage). Nothing was released.
     NeedsScreen,
+    /// The early pass ([`Pass::Early`]) met something only the pass under
+    /// the device lock may settle: no entry, or one hot storage does not
+    /// hold (which that pass deletes).
+    Retry,
+}
+
+/// Which pass of [`Flows::load_pair`]: before the cross-tab lock is held,
+/// or under it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Another tab may be halfway through a refresh: an entry it just
+    /// wrote is not yet at hot storage, so nothing may be deleted.
+    Early,
+    Locked,
 }
 
 /// A local entry whose partner hot storage still holds.
@@ -69,14 +83,22 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         token: &Tokens,
         wallet: &WalletRecord,
         judged: Option<&Judged>,
+        pass: Pass,
+        read: Option<Vec<Entry>>,
     ) -> RpcResult<Load> {
-        let entries = self
-            .store
-            .entries(wallet.wallet)
-            .await
-            .map_err(|_| RpcError::storage())?;
+        let entries = match read {
+            Some(entries) => entries,
+            None => self
+                .store
+                .entries(wallet.wallet)
+                .await
+                .map_err(|_| RpcError::storage())?,
+        };
         if entries.is_empty() {
-            return Err(RpcError::recovery_required());
+            return match pass {
+                Pass::Early => Ok(Load::Retry),
+                Pass::Locked => Err(RpcError::recovery_required()),
+            };
         }
         let held: Vec<SplitId> = entries.iter().map(|e| e.split).collect();
         for entry in entries {
@@ -125,6 +147,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 // caller shows it and asks again.
                 Err(e) if e.is("POLICY_CHANGED") && judged.is_some_and(|j| !j.on_screen) => {
                     return Ok(Load::NeedsScreen);
+                }
+                Ok(_) | Err(ServiceError::Api { status: 404, .. }) if pass == Pass::Early => {
+                    return Ok(Load::Retry);
                 }
                 Ok(_) | Err(ServiceError::Api { status: 404, .. }) => {
                     let _ = self.store.delete(&entry).await;
@@ -181,8 +206,15 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
     where
         F: FnOnce(&WalletSecret) -> RpcResult<T>,
     {
+        // The device's shares are read before the screen waits for the
+        // user, not after: Chromium holds an IndexedDB answer that comes
+        // right after a click until its next frame is drawn (bench/README.md,
+        // "Where a signature's click → answer goes"). Hot storage still
+        // says whether an entry is current before it is used, and one it
+        // no longer holds is read again under the lock.
+        let mut ahead = self.store.entries(wallet.wallet).await.ok();
         let device = match intent {
-            Some(_) => self.local_device(wallet.wallet).await,
+            Some(_) => ahead.as_ref().and_then(|e| e.first().map(|e| e.device)),
             None => None,
         };
         let mut judged = match intent {
@@ -196,9 +228,33 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             }
         };
         let (lock, loaded) = loop {
-            let lock = self.lock().await;
-            match self.load_pair(token, wallet, judged.as_ref()).await? {
+            // The cross-tab lock's grant comes as a task that Chromium,
+            // right after a click, holds until its next frame is drawn
+            // (bench/README.md, "Where a signature's click → answer
+            // goes"): this tab's mutex is taken at once, and the hot share
+            // is asked for while the grant is on its way. That early pass
+            // deletes nothing; what it cannot use is left to the pass
+            // under the lock. A pair it found combines whatever another
+            // tab did meanwhile (one version, one split); a refresh that
+            // tab finished first makes this one's refresh a refused
+            // compare-and-swap (docs/api.md), as without Web Locks.
+            let local = self.device_mutex.lock().await;
+            let (shared, early) = futures_util::future::join(
+                self.store.lock(),
+                self.load_pair(token, wallet, judged.as_ref(), Pass::Early, ahead.take()),
+            )
+            .await;
+            let lock = DeviceLock::new(shared, local);
+            let load = match early? {
+                Load::Retry => {
+                    self.load_pair(token, wallet, judged.as_ref(), Pass::Locked, None)
+                        .await?
+                }
+                load => load,
+            };
+            match load {
                 Load::Pair(loaded) => break (lock, loaded),
+                Load::Retry => return Err(RpcError::recovery_required()),
                 Load::NeedsScreen => {
                     // Hot storage's decision, on the usage its batch saw,
                     // needs the user's yes: this judgement saw older usage

@@ -75,13 +75,13 @@ pub struct HttpHot {
     pub(super) http: reqwest::Client,
     /// Rewrites what `GET /v2/policy` answered: a dishonest operator.
     pub(super) tamper: Option<fn(&mut PolicyState)>,
-    /// Every judged recover body sent, in order ([`HttpHot::recording`]).
+    /// Every recover body sent, in order ([`HttpHot::recording`]).
     pub(super) recovers: Option<Rc<RefCell<Vec<RecoverWithIntent>>>>,
 }
 
 impl HttpHot {
-    /// This client, keeping every judged recover body (`recover_for`) it
-    /// sends in the list returned beside it.
+    /// This client, keeping every recover body it sends (`recover_for`,
+    /// and `recover` without an intent) in the list returned beside it.
     pub fn recording(self) -> (HttpHot, Rc<RefCell<Vec<RecoverWithIntent>>>) {
         let sent = Rc::new(RefCell::new(Vec::new()));
         let hot = HttpHot {
@@ -150,6 +150,18 @@ impl HotStorage for HttpHot {
         token: &Tokens,
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
+        if let Some(sent) = &self.recovers {
+            sent.borrow_mut().push(RecoverWithIntent {
+                wallet: body.wallet,
+                device: body.device,
+                version: body.version,
+                split: body.split,
+                intent: None,
+                parts: Vec::new(),
+                approval: None,
+                on_screen: None,
+            });
+        }
         self.post("/v2/devices/recover", token.hot(), body).await
     }
     async fn refresh(
