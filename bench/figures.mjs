@@ -21,6 +21,7 @@ export const FIGURES = {
     [`core.${k}.rebuildSign`, `raw core (same browser, no I/O): rebuild from two shares + sign + next split (ms)`],
     [`core.${k}.signOnly`, `raw core (same browser, no I/O): sign with a derived key (ms)`],
   ])),
+  "sign.eth_signTransaction.allowed": "eth_signTransaction that the user's \"Always allow\" rule covers, so no screen and no click: the page's request → the answer, refresh excluded (ms)",
   "core.step.seed": "raw core: the BIP-39 seed (PBKDF2-HMAC-SHA512 × 2048), once (ms)",
   "core.step.evmKey": "raw core: seed + BIP-32 derivation of the EVM key (ms)",
   "core.step.solanaKey": "raw core: seed + SLIP-0010 derivation of the Solana key (ms)",

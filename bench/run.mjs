@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startStack } from "../scripts/stack.mjs";
 import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/support/index.mjs";
-import { clickApprove, signUp, recoveryKey, mailTypedData } from "../tests/support/e2e.mjs";
+import { approveButton, clickApprove, signUp, signerFrame, recoveryKey, mailTypedData, tickOnScreen } from "../tests/support/e2e.mjs";
 import { budgets } from "./budgets.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
 import { approvedSigns, connectDevice, keepBackup, typedRequest } from "./consent.mjs";
@@ -294,6 +294,40 @@ async function browserPart(stack, host, tmp) {
       await waitForRefreshIdle(dev);
     }
 
+    // The same machine path with no person in it: a transaction the user's
+    // "Always allow" covers (ticked once, on the screen) is signed without
+    // the screen, so no click comes before it and nothing is held for a frame
+    // (bench/README.md, "Where a signature's click → answer goes").
+    log("signing allowed by the user's rule (no screen)");
+    {
+      const tx = (nonce) => [{ ...params.eth_signTransaction[0], nonce: `0x${nonce.toString(16)}` }];
+      const ticked = req(dev.page, "eth_signTransaction", tx(100));
+      await approveButton(dev.page).waitFor({ state: "visible", timeout: 30_000 });
+      await tickOnScreen(dev.page, signerFrame(dev.page).getByLabel(`Always allow requests like this from ${host.origin}`), { timeout: 30_000 });
+      await clickApprove(dev.page, { timeout: 30_000 });
+      await ticked;
+      await waitForRefresh(dev.frame); // the rule is stored with the refresh
+      const samples = [];
+      for (let i = 0; i < N.signWarm + N.sign; i++) {
+        await dev.frame.evaluate(() => performance.clearMeasures());
+        const ms = await dev.page.evaluate(async (p) => {
+          const t0 = performance.now();
+          await window.signer.request({ method: "eth_signTransaction", params: p });
+          return performance.now() - t0;
+        }, tx(101 + i));
+        await waitForRefresh(dev.frame);
+        if (i >= N.signWarm) samples.push(ms);
+      }
+      record("sign.eth_signTransaction.allowed", {
+        samples,
+        ceiling: {
+          label: "ping RTT + two loopback fetches (policy, recover) + raw core rebuild+sign (medians)",
+          value: mid("rtt.ping") + 2 * mid("rtt.fetch") + mid("core.eth_signTransaction.rebuildSign"),
+        },
+      });
+      await waitForRefreshIdle(dev);
+    }
+
     // What one signature puts on the wire, split into its latency path and its refresh.
     const rows = (await Promise.all(traffic)).filter(Boolean);
     const perSig = N.signWarm + N.sign;
@@ -519,7 +553,7 @@ function markdown(result) {
   L.push(...wasmSizeMarkdown(result.wasmSize), ...peersMarkdown(result.peers, figures)); // bench/wasm-size.mjs, bench/peers.mjs
   L.push("", "## Method", "",
     "* **iFrame ready**: a dApp page on its own origin appends an `<iframe src=…/iframe.html>` and timestamps the iFrame's `ready` postMessage; the iframe is removed after each sample (fresh navigation every time; hot storage serves `no-store`). Ceiling: the same page loading a blank static page of the provider origin (`load` event).",
-    "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
+    "* **Signing**: a fresh browser profile, one wallet (automatic recovery), `signer.request` through the SDK; every signature shows the iFrame's approval screen and the driver clicks Approve inside the iFrame with real mouse events (bench/consent.mjs). `consent.*.painted` is the page's request → the screen painted in the iFrame (after its animation frame); `e2e` is the machine path, the click on Approve → the answer in the page, and `dispatch` the same inside the iFrame (the click → answer posted); `backToBack` is the whole request with the person's click, so it includes the 800 ms visibility wait. Times across page and iFrame use `performance.timeOrigin + now()`. The driver waits for the iFrame's `keyframe:refresh` measure between signatures, so the figures are refresh-excluded. `compute` is the iFrame's own `performance.measure` entry (signer-wasm/src/web/bench.rs). `sign.eth_signTransaction.allowed` is the same transaction once the user ticked \"Always allow\" for it on the screen (once, before the samples): no screen and no click, the page's request → the answer. Raw core: `benchCoreSign` in a same-origin page of the same browser, the same operation with no I/O.",
     "* **Recovery**: a new browser profile per sample calls `keyframe_recover` (password: Argon2id 64 MiB, t = 3, the password typed into the iFrame's screen by the driver and timed from the click on Approve to the answer in the page, so the person's typing is not counted; file: the same with the backup file the wallet was created with picked in the iFrame, Shield not asked; automatic: the dApp's recovery key, the request → the answer). Raw Argon2id: `benchArgon2`.",
     "* **Refresh cost**: Playwright `requestfinished` events of the iFrame frame during the timed `personal_sign` iterations, header + body bytes both ways.",
     "* **Load**: a hot-storage process of its own per database (rate limits off), one wallet per user for users signed up at the sample dApp (real JWTs), `wrk` with a Lua script sending `POST /v2/devices/recover` for the device's current share (what the iFrame sends before each signature), round-robin over users, each request with the user's hot-storage token bound to the client's key and a DPoP proof of its own (made by Node's WebCrypto just before the run; a proof is good once, so wrk gets a fixed supply, and a request beyond it is refused and counted as an error); `GET /healthz` of the same process under the same load as the ceiling. VmRSS sampled from /proc every 100 ms. PostgreSQL: a throwaway local cluster (initdb as the postgres user). wrk runs on the same cores as the server.",
