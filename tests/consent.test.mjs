@@ -549,6 +549,44 @@ describe("a host cannot get an approval it does not show", () => {
     assert.equal(shares(), 1);
   }));
 
+  // The host cannot scroll the screen, but a fragment navigation of the
+  // iFrame (`src#always-allow`) does, without moving the iFrame: what is
+  // under a pointer that rested there may change. The dwell starts again.
+  test("content scrolled under a resting pointer by the host's fragment navigation: a click at once does nothing", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "eth_signTransaction", [txFor(addresses.evm)]));
+    await approveButton(page).waitFor({ state: "visible" });
+    const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
+    const scrollTop = () => frame.evaluate(() => document.querySelector(".consent-body").scrollTop);
+    assert.equal(await scrollTop(), 0, "the screen starts at its top");
+    // The pointer comes onto Approve and rests there, as clickApprove's does.
+    await page.mouse.move(1, 1);
+    await approveButton(page).hover();
+    const box = await approveButton(page).boundingBox();
+    await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2);
+    await sleep(WAIT_MS);
+    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked, the pointer dwelt on it");
+    // Chromium fires `load` at the iframe for it, which the SDK takes for
+    // a reload (and drops the request); this host keeps it from the SDK,
+    // so the request stays on the screen.
+    await hostFrame(`window.__hideLoad = (e) => { if (e.target === iframe) e.stopImmediatePropagation(); };
+      document.addEventListener("load", window.__hideLoad, true);
+      iframe.contentWindow.location.href = iframe.src.split("#")[0] + "#always-allow";`);
+    await frame.waitForFunction(() => document.querySelector(".consent-body").scrollTop > 0, null, { timeout: 5_000 });
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(300);
+    assert.equal(shares(), 0, "a click right after the host scrolled the screen under the pointer approved");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    assert.equal(t.settled, false, `the request is still on the screen: ${t.settled && JSON.stringify(await t.promise)}`);
+    // The pointer that dwells again approves.
+    await page.evaluate(() => document.removeEventListener("load", window.__hideLoad, true));
+    await restoreFrame();
+    await approveNext(page);
+    const r = await t.promise;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(shares(), 1);
+  }));
+
   // "Always allow" ticked by a click the user meant for the host's page
   // would make a standing rule when the user then approves on purpose:
   // the tick is judged as a click on Approve is.
