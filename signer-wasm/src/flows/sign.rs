@@ -195,17 +195,16 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         scrubbed(self.with_key_unscrubbed(token, wallet, request, Some((intent, parts)), op)).await
     }
 
-    async fn with_key_unscrubbed<T, F>(
+    /// The part of [`Flows::with_key`] that does not depend on the
+    /// operation (kept out of its generic body, which is built once per
+    /// signing method): the consent, then the device lock and the pair.
+    async fn consented_pair(
         &self,
         token: &Tokens,
         wallet: &WalletRecord,
         request: &Request<'_>,
         intent: Option<(&PolicyIntent, &[PolicyIntent])>,
-        op: F,
-    ) -> RpcResult<Signed<'_, T, D>>
-    where
-        F: FnOnce(&WalletSecret) -> RpcResult<T>,
-    {
+    ) -> RpcResult<(DeviceLock<'_, D>, Loaded, Option<Judged>)> {
         // The device's shares are read before the screen waits for the
         // user, not after: Chromium holds an IndexedDB answer that comes
         // right after a click until its next frame is drawn (bench/README.md,
@@ -276,6 +275,21 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 }
             }
         };
+        Ok((lock, loaded, judged))
+    }
+
+    async fn with_key_unscrubbed<T, F>(
+        &self,
+        token: &Tokens,
+        wallet: &WalletRecord,
+        request: &Request<'_>,
+        intent: Option<(&PolicyIntent, &[PolicyIntent])>,
+        op: F,
+    ) -> RpcResult<Signed<'_, T, D>>
+    where
+        F: FnOnce(&WalletSecret) -> RpcResult<T>,
+    {
+        let (lock, loaded, judged) = self.consented_pair(token, wallet, request, intent).await?;
         let Loaded {
             entry,
             local,
@@ -286,23 +300,54 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let secret = shares::combine(&local, &hot, &wallet.addresses)?;
         drop((local, hot));
         let answer = op(&secret);
+        let after = self.after_key(secret, wallet, &entry, start);
+        let answer = answer?;
+        let refresh = self
+            .refresh_job(token, wallet, lock, (entry, orphan), judged, after)
+            .await?;
+        Ok(Signed { answer, refresh })
+    }
+
+    /// Right after the operation: the pair that will replace the one used
+    /// and the wallet's authority key, from `secret`, which is dropped here.
+    fn after_key(
+        &self,
+        secret: WalletSecret,
+        wallet: &WalletRecord,
+        used: &Entry,
+        start: f64,
+    ) -> (RpcResult<SharePair>, RpcResult<WalletAuthority>) {
         let next = shares::split_pair(
             &secret,
             wallet.wallet,
-            entry.device,
-            entry.version + 1,
+            used.device,
+            used.version + 1,
             &mut OsRng,
         );
         let authority = WalletAuthority::derive(&secret, wallet.wallet);
         drop(secret);
         self.clock.measure("keyframe:compute", start);
-        let answer = answer?;
+        (next.map_err(Into::into), authority.map_err(Into::into))
+    }
+
+    /// The refresh that must follow an operation under the key, holding
+    /// the device lock; the authority key registered first where it is not
+    /// yet, and the user's new rules (an "always allow") signed with it.
+    async fn refresh_job<'a>(
+        &'a self,
+        token: &Tokens,
+        wallet: &WalletRecord,
+        lock: DeviceLock<'a, D>,
+        (entry, orphan): (Entry, Option<SplitId>),
+        judged: Option<Judged>,
+        (next, authority): (RpcResult<SharePair>, RpcResult<WalletAuthority>),
+    ) -> RpcResult<Refresh<'a, D>> {
         let authority = authority?;
         self.ensure_authority(token, wallet, &authority, None).await;
         let user_rules = judged
             .and_then(|j| j.grant)
             .and_then(|grant| grant.sign(wallet, &authority).ok());
-        let refresh = Refresh {
+        Ok(Refresh {
             _lock: lock,
             token: token.clone(),
             used: entry,
@@ -310,8 +355,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             replace_pending: orphan,
             authority,
             user_rules,
-        };
-        Ok(Signed { answer, refresh })
+        })
     }
 
     /// The crash-safe refresh of docs/api.md: write D' beside D, store H' as
