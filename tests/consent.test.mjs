@@ -587,6 +587,34 @@ describe("a host cannot get an approval it does not show", () => {
     assert.equal(shares(), 1);
   }));
 
+  // A request the host queues behind the one on screen adds the "waiting"
+  // line above the buttons: the layout may move under a resting pointer,
+  // so the dwell starts again.
+  test("a request queued behind the screen under a resting pointer: a click at once does nothing", () => countingShares(context, async (shares) => {
+    const first = track(callUnattended(page, "personal_sign", ["0x6669727374", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    await page.mouse.move(1, 1);
+    await approveButton(page).hover();
+    const box = await approveButton(page).boundingBox();
+    await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2);
+    await sleep(WAIT_MS);
+    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked, the pointer dwelt on it");
+    const second = track(callUnattended(page, "personal_sign", ["0x7365636f6e64", addresses.evm]));
+    await signerFrame(page).getByText("1 more request is waiting.").waitFor({ state: "visible", timeout: 5_000 });
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(300);
+    assert.equal(shares(), 0, "a click right after a request was queued under the pointer approved");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    assert.equal(first.settled, false);
+    // A pointer that dwells again approves the first; the second is shown next.
+    await approveNext(page);
+    const r = await first.promise;
+    assert.ok(r.ok, JSON.stringify(r));
+    await rejected(page, second);
+    assert.equal(shares(), 1);
+  }));
+
   // "Always allow" ticked by a click the user meant for the host's page
   // would make a standing rule when the user then approves on purpose:
   // the tick is judged as a click on Approve is.
