@@ -549,6 +549,39 @@ describe("a host cannot get an approval it does not show", () => {
     assert.equal(shares(), 1);
   }));
 
+  // The same move as above, a pixel at a time: each step alone is within
+  // the rounding the gate allows, but the steps add up.
+  test("slid under a resting pointer a pixel at a time: the click does nothing", () => countingShares(context, async (shares) => {
+    const t = track(callUnattended(page, "personal_sign", ["0x736c6964", addresses.evm]));
+    await approveButton(page).waitFor({ state: "visible" });
+    const reject = await rejectButton(page).boundingBox();
+    const approve = await approveButton(page).boundingBox();
+    await page.mouse.move(1, 1);
+    await rejectButton(page).hover();
+    const rest = { x: reject.x + reject.width / 2 + 6, y: reject.y + reject.height / 2 + 1 };
+    await page.mouse.move(rest.x, rest.y, { steps: 2 });
+    await sleep(WAIT_MS);
+    assert.equal(await approveButton(page).isEnabled(), true);
+    const dx = Math.round(rest.x - (approve.x + approve.width / 2));
+    for (let step = 1; step <= Math.abs(dx); step++) {
+      await moveFrameRight(Math.sign(dx) * step);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    }
+    await sleep(1_000);
+    const moved = await approveButton(page).boundingBox();
+    assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the pointer");
+    assert.equal(await approveButton(page).isEnabled(), true, "still visible");
+    await page.mouse.down();
+    await page.mouse.up();
+    await sleep(300);
+    assert.equal(shares(), 0, "a pointer the iFrame slid under, a pixel at a time, approved");
+    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+    await restoreFrame();
+    await approveNext(page);
+    assert.ok((await t.promise).ok);
+    assert.equal(shares(), 1);
+  }));
+
   // The host cannot scroll the screen, but a fragment navigation of the
   // iFrame (`src#always-allow`) does, without moving the iFrame: what is
   // under a pointer that rested there may change. The dwell starts again.
