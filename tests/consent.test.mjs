@@ -521,66 +521,56 @@ describe("a host cannot get an approval it does not show", () => {
   }));
 
   // The user reads with the pointer resting on the screen (on Reject);
-  // the host moves the iFrame so that Approve comes under the pointer.
-  test("resting on the screen when the iFrame moves: the click does nothing", () => countingShares(context, async (shares) => {
-    const t = track(callUnattended(page, "personal_sign", ["0x72657374", addresses.evm]));
-    await approveButton(page).waitFor({ state: "visible" });
-    const reject = await rejectButton(page).boundingBox();
-    const approve = await approveButton(page).boundingBox();
-    await page.mouse.move(1, 1);
-    await page.mouse.move(reject.x + reject.width / 2, reject.y + reject.height / 2, { steps: 5 });
-    await page.mouse.move(reject.x + reject.width / 2 + 6, reject.y + reject.height / 2 + 1, { steps: 2 });
-    await sleep(WAIT_MS);
-    assert.equal(await approveButton(page).isEnabled(), true);
-    const dx = Math.round(reject.x + reject.width / 2 + 6 - (approve.x + approve.width / 2));
-    await moveFrameRight(dx);
-    await sleep(1_000);
-    const moved = await approveButton(page).boundingBox();
-    assert.ok(Math.abs(moved.x + moved.width / 2 - (reject.x + reject.width / 2 + 6)) < 2, "Approve is under the pointer");
-    assert.equal(await approveButton(page).isEnabled(), true, "still visible");
-    await page.mouse.down();
-    await page.mouse.up();
-    await sleep(300);
-    assert.equal(shares(), 0, "the pointer's earlier moves on Reject approved once the iFrame moved Approve under it");
-    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
-    await restoreFrame();
-    await approveNext(page);
-    assert.ok((await t.promise).ok);
-    assert.equal(shares(), 1);
-  }));
+  // the host moves the iFrame so that Approve comes under the pointer: at
+  // once, or a pixel at a time (each step alone within the rounding the
+  // gate allows, but the steps add up).
+  const slides = {
+    "at once": (dx) => moveFrameRight(dx),
+    "a pixel at a time": async (dx) => {
+      for (let step = 1; step <= Math.abs(dx); step++) {
+        await moveFrameRight(Math.sign(dx) * step);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      }
+    },
+  };
+  for (const [how, slide] of Object.entries(slides)) {
+    test(`resting on the screen when the iFrame moves ${how}: the click does nothing`, () => countingShares(context, async (shares) => {
+      const t = track(callUnattended(page, "personal_sign", ["0x72657374", addresses.evm]));
+      await approveButton(page).waitFor({ state: "visible" });
+      const reject = await rejectButton(page).boundingBox();
+      const approve = await approveButton(page).boundingBox();
+      const rest = { x: reject.x + reject.width / 2 + 6, y: reject.y + reject.height / 2 + 1 };
+      await page.mouse.move(1, 1);
+      await page.mouse.move(reject.x + reject.width / 2, reject.y + reject.height / 2, { steps: 5 });
+      await page.mouse.move(rest.x, rest.y, { steps: 2 });
+      await sleep(WAIT_MS);
+      assert.equal(await approveButton(page).isEnabled(), true);
+      await slide(Math.round(rest.x - (approve.x + approve.width / 2)));
+      await sleep(1_000);
+      const moved = await approveButton(page).boundingBox();
+      assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the pointer");
+      assert.equal(await approveButton(page).isEnabled(), true, "still visible");
+      await page.mouse.down();
+      await page.mouse.up();
+      await sleep(300);
+      assert.equal(shares(), 0, `the pointer's earlier moves on Reject approved once the iFrame moved Approve under it ${how}`);
+      assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
+      await restoreFrame();
+      await approveNext(page);
+      assert.ok((await t.promise).ok);
+      assert.equal(shares(), 1);
+    }));
+  }
 
-  // The same move as above, a pixel at a time: each step alone is within
-  // the rounding the gate allows, but the steps add up.
-  test("slid under a resting pointer a pixel at a time: the click does nothing", () => countingShares(context, async (shares) => {
-    const t = track(callUnattended(page, "personal_sign", ["0x736c6964", addresses.evm]));
-    await approveButton(page).waitFor({ state: "visible" });
-    const reject = await rejectButton(page).boundingBox();
-    const approve = await approveButton(page).boundingBox();
+  /** The pointer comes onto Approve and rests there, as clickApprove's does, until it unlocks. */
+  const restOnApprove = async () => {
     await page.mouse.move(1, 1);
-    await rejectButton(page).hover();
-    const rest = { x: reject.x + reject.width / 2 + 6, y: reject.y + reject.height / 2 + 1 };
-    await page.mouse.move(rest.x, rest.y, { steps: 2 });
+    await approveButton(page).hover();
+    const box = await approveButton(page).boundingBox();
+    await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2);
     await sleep(WAIT_MS);
-    assert.equal(await approveButton(page).isEnabled(), true);
-    const dx = Math.round(rest.x - (approve.x + approve.width / 2));
-    for (let step = 1; step <= Math.abs(dx); step++) {
-      await moveFrameRight(Math.sign(dx) * step);
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    }
-    await sleep(1_000);
-    const moved = await approveButton(page).boundingBox();
-    assert.ok(Math.abs(moved.x + moved.width / 2 - rest.x) < 2, "Approve is under the pointer");
-    assert.equal(await approveButton(page).isEnabled(), true, "still visible");
-    await page.mouse.down();
-    await page.mouse.up();
-    await sleep(300);
-    assert.equal(shares(), 0, "a pointer the iFrame slid under, a pixel at a time, approved");
-    assert.match(await signerFrame(page).locator(".consent-hint").textContent(), /did not count/);
-    await restoreFrame();
-    await approveNext(page);
-    assert.ok((await t.promise).ok);
-    assert.equal(shares(), 1);
-  }));
+    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked, the pointer dwelt on it");
+  };
 
   // The host cannot scroll the screen, but a fragment navigation of the
   // iFrame (`src#always-allow`) does, without moving the iFrame: what is
@@ -591,13 +581,7 @@ describe("a host cannot get an approval it does not show", () => {
     const frame = page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
     const scrollTop = () => frame.evaluate(() => document.querySelector(".consent-body").scrollTop);
     assert.equal(await scrollTop(), 0, "the screen starts at its top");
-    // The pointer comes onto Approve and rests there, as clickApprove's does.
-    await page.mouse.move(1, 1);
-    await approveButton(page).hover();
-    const box = await approveButton(page).boundingBox();
-    await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2);
-    await sleep(WAIT_MS);
-    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked, the pointer dwelt on it");
+    await restOnApprove();
     // Chromium fires `load` at the iframe for it, which the SDK takes for
     // a reload (and drops the request); this host keeps it from the SDK,
     // so the request stays on the screen.
@@ -626,12 +610,7 @@ describe("a host cannot get an approval it does not show", () => {
   test("a request queued behind the screen under a resting pointer: a click at once does nothing", () => countingShares(context, async (shares) => {
     const first = track(callUnattended(page, "personal_sign", ["0x6669727374", addresses.evm]));
     await approveButton(page).waitFor({ state: "visible" });
-    await page.mouse.move(1, 1);
-    await approveButton(page).hover();
-    const box = await approveButton(page).boundingBox();
-    await page.mouse.move(box.x + box.width / 2 + 8, box.y + box.height / 2);
-    await sleep(WAIT_MS);
-    assert.equal(await approveButton(page).isEnabled(), true, "Approve unlocked, the pointer dwelt on it");
+    await restOnApprove();
     const second = track(callUnattended(page, "personal_sign", ["0x7365636f6e64", addresses.evm]));
     await signerFrame(page).getByText("1 more request is waiting.").waitFor({ state: "visible", timeout: 5_000 });
     await page.mouse.down();
