@@ -51,18 +51,91 @@ pub struct Db {
     pub backend: Backend,
     /// SQLite has one writer at a time and makes the others poll with
     /// sleeps (its busy handler); this process's write transactions take
-    /// this turn first ([`Db::write_connection`]) so they queue here instead.
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// this turn first ([`Db::write_connection`]) so they queue here
+    /// instead. The turn holds the connection its writers write on,
+    /// outside the pool (None until first used, or after one was
+    /// discarded).
+    writer: Arc<tokio::sync::Mutex<Option<sqlx::AnyConnection>>>,
     /// Connections for the hot read path, held outside the pool
     /// ([`Db::reader`]).
     readers: Arc<Readers>,
 }
 
 /// A connection to write on, with this process's writer turn on SQLite
-/// ([`Db::write_connection`]).
+/// ([`Db::write_connection`]). Dereferences to the connection; on SQLite
+/// it goes back to the turn when dropped, unless discarded.
 pub struct WriteConnection {
-    pub conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    pub turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    conn: Writer,
+    discard: bool,
+}
+
+enum Writer {
+    Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
+    /// The connection (None only once given back) and the turn it is
+    /// given back to.
+    Held {
+        conn: Option<sqlx::AnyConnection>,
+        turn: tokio::sync::OwnedMutexGuard<Option<sqlx::AnyConnection>>,
+    },
+}
+
+impl WriteConnection {
+    /// Closes the connection when this is dropped instead of keeping it:
+    /// a transaction may still be open on it (a statement of it failed or
+    /// its task ended early), and closing rolls it back.
+    pub fn discard_on_drop(&mut self) {
+        self.discard = true;
+    }
+
+    /// Whether this holds the process's writer turn (SQLite).
+    pub fn has_turn(&self) -> bool {
+        matches!(self.conn, Writer::Held { .. })
+    }
+}
+
+impl std::ops::Deref for WriteConnection {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match &self.conn {
+            Writer::Pooled(c) => c,
+            Writer::Held { conn, .. } => conn
+                .as_ref()
+                .expect("a held writer's connection is taken only by drop"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteConnection {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match &mut self.conn {
+            Writer::Pooled(c) => c,
+            Writer::Held { conn, .. } => conn
+                .as_mut()
+                .expect("a held writer's connection is taken only by drop"),
+        }
+    }
+}
+
+impl Drop for WriteConnection {
+    fn drop(&mut self) {
+        match &mut self.conn {
+            Writer::Pooled(c) => {
+                if self.discard {
+                    c.close_on_drop();
+                }
+            }
+            Writer::Held { conn, turn } => {
+                let Some(c) = conn.take() else { return };
+                if self.discard {
+                    tokio::spawn(async move {
+                        let _ = sqlx::Connection::close_hard(c).await;
+                    });
+                } else {
+                    **turn = Some(c);
+                }
+            }
+        }
+    }
 }
 
 /// A schema migration: `{blob}` in the SQL becomes BLOB or BYTEA.
@@ -130,20 +203,20 @@ impl Db {
             .connect_with(opts)
             .await
             .context("connecting to the database")?;
-        let writer = Arc::new(tokio::sync::Mutex::new(()));
-        if backend == Backend::Sqlite {
-            spawn_checkpointer(pool.clone(), writer.clone(), restart_after_frames);
-        }
         let readers = Arc::new(Readers::new(match backend {
             Backend::Sqlite => READERS_SQLITE,
             Backend::Postgres => READERS_POSTGRES,
         }));
-        Ok(Db {
+        let db = Db {
             pool,
             backend,
-            writer,
+            writer: Arc::new(tokio::sync::Mutex::new(None)),
             readers,
-        })
+        };
+        if backend == Backend::Sqlite {
+            spawn_checkpointer(db.clone(), restart_after_frames);
+        }
+        Ok(db)
     }
 
     /// Runs the given migrations once each, recording them in `table`.
@@ -186,25 +259,39 @@ impl Db {
         Ok(())
     }
 
-    /// A pooled connection and then, on SQLite, this process's turn to
-    /// open a write transaction on it (hold the turn until the
-    /// transaction ends); no turn on PostgreSQL, whose writers do not take
-    /// turns. Other processes on the same SQLite file still wait in
-    /// SQLite's own lock, so `BEGIN IMMEDIATE` stays the guarantee.
+    /// On SQLite, this process's writer turn and the connection it holds
+    /// (hold it until the write transaction ends); on PostgreSQL, whose
+    /// writers do not take turns, a pooled connection. Other processes on
+    /// the same SQLite file still wait in SQLite's own lock, so `BEGIN
+    /// IMMEDIATE` stays the guarantee.
     ///
-    /// The connection comes first: handing one out is a round trip to its
-    /// thread (the pool pings it), which every writer queued behind the
-    /// turn would otherwise wait out too (docs/services.md, "Where a
-    /// judged recover's time goes"). And with every writer in this order,
-    /// the turn's holder never waits for a connection that a writer
-    /// queued for the turn holds.
+    /// The SQLite writer's connection is held outside the pool, as the
+    /// readers' are ([`Db::reader`]): the pool pings a connection when it
+    /// hands it out and again when it comes back, each a handoff to the
+    /// connection's thread, and every writer queued behind the turn
+    /// waited out the first (docs/services.md, "Fourteenth pass"). Only
+    /// the first writer, or the one after a connection was discarded,
+    /// takes one from the pool, with the turn held; writers queued for
+    /// the turn hold no connection, so it cannot wait for one of theirs.
     pub async fn write_connection(&self) -> Result<WriteConnection, sqlx::Error> {
-        let conn = self.pool.acquire().untraced(self).await?;
-        let turn = match self.backend {
-            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
-            Backend::Postgres => None,
+        let conn = match self.backend {
+            Backend::Sqlite => {
+                let mut turn = self.writer.clone().lock_owned().await;
+                let conn = match turn.take() {
+                    Some(c) => c,
+                    None => self.pool.acquire().untraced(self).await?.detach(),
+                };
+                Writer::Held {
+                    conn: Some(conn),
+                    turn,
+                }
+            }
+            Backend::Postgres => Writer::Pooled(self.pool.acquire().untraced(self).await?),
         };
-        Ok(WriteConnection { conn, turn })
+        Ok(WriteConnection {
+            conn,
+            discard: false,
+        })
     }
 
     /// A connection for one read outside a transaction, from a few held
@@ -277,7 +364,7 @@ impl Db {
                 sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(bound)
                     .bind(i64::from(chunk))
-                    .execute(&mut *w.conn)
+                    .execute(&mut *w)
                     .untraced(self)
                     .await?
                     .rows_affected()
@@ -415,12 +502,9 @@ pub const LOG_SIZE_LIMIT_BYTES: i64 = 128 << 20;
 /// of older snapshots, which take a request's time, and leaves the log
 /// to be written again from its start. Other processes on the file
 /// still wait in SQLite's own lock.
-fn spawn_checkpointer(
-    pool: AnyPool,
-    writer: Arc<tokio::sync::Mutex<()>>,
-    restart_after_frames: i64,
-) {
+fn spawn_checkpointer(db: Db, restart_after_frames: i64) {
     tokio::spawn(async move {
+        let pool = db.pool.clone();
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut restarted: Option<i64> = None;
@@ -444,9 +528,8 @@ fn spawn_checkpointer(
             if frames <= restart_after_frames || restarted == Some(frames) {
                 continue;
             }
-            // A connection, then the turn (see `Db::write_connection`).
-            let mut conn = match pool.acquire().await {
-                Ok(c) => c,
+            let mut writer = match db.write_connection().await {
+                Ok(w) => w,
                 Err(e) => {
                     if !pool.is_closed() {
                         tracing::warn!(error = %e, "restarting the SQLite log failed");
@@ -454,11 +537,9 @@ fn spawn_checkpointer(
                     continue;
                 }
             };
-            let turn = writer.lock().await;
             let started = std::time::Instant::now();
-            let restart = checkpoint(&mut *conn, "RESTART").await;
-            drop(turn);
-            drop(conn);
+            let restart = checkpoint(&mut *writer, "RESTART").await;
+            drop(writer);
             match restart {
                 Ok(c) if !c.busy => {
                     restarted = Some(c.log_frames);
@@ -550,7 +631,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use sqlx::Connection as _;
 
-    use crate::db::{CHECKPOINT_EVERY, Db};
+    use crate::db::{CHECKPOINT_EVERY, Db, WriteConnection};
 
     /// A database in a new temporary directory, which lives as long as the
     /// directory guard returned with it.
@@ -754,34 +835,72 @@ mod tests {
         assert!(seen.len() > 10, "{seen:?}");
     }
 
-    /// Writers take a connection first and the turn second
-    /// (`Db::write_connection`): one that waits for the pool holds no
-    /// turn, so the turn's holder (another writer, the checkpointer) is
-    /// never held up behind it; and two writers never hold the turn
-    /// together.
+    /// SQLite writers write on one connection the turn holds
+    /// (`Db::write_connection`): once it exists a writer needs nothing
+    /// from the pool (the pool's only connection taken, a writer still
+    /// gets the held one, its TEMP table still there); a discarded one is
+    /// closed, which rolls back the transaction open on it, and the next
+    /// writer gets another; and two writers never hold the turn together.
     #[tokio::test]
-    async fn a_writer_waits_for_a_connection_without_the_turn_and_writers_take_turns() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let db = Db::connect(&url, 1).await.unwrap();
-        let reader = db.pool.acquire().await.unwrap();
-        let waiting = tokio::spawn({
-            let db = db.clone();
-            async move { db.write_connection().await.map(|w| w.turn.is_some()) }
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    async fn sqlite_writers_share_a_held_connection_and_take_turns() {
+        let (_dir, db) = sqlite("w.db", 1).await;
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let mut w = db.write_connection().await.unwrap();
+        assert!(w.has_turn(), "SQLite writers get a turn");
+        sqlx::query("CREATE TEMP TABLE mark (x INTEGER)")
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        drop(w);
+        async fn has_mark(w: &mut WriteConnection) -> bool {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'mark'")
+                    .fetch_one(&mut **w)
+                    .await
+                    .unwrap();
+            n == 1
+        }
+        let pooled = db.pool.acquire().await.unwrap();
+        let mut w = tokio::time::timeout(std::time::Duration::from_secs(2), db.write_connection())
+            .await
+            .expect("a writer waited for the pool while a connection was held for it")
+            .unwrap();
         assert!(
-            !waiting.is_finished(),
-            "the pool's only connection is taken"
+            has_mark(&mut w).await,
+            "the writer's connection was not the held one"
         );
-        assert!(
-            db.writer.try_lock().is_ok(),
-            "a writer waiting for a connection holds the turn"
-        );
-        drop(reader);
-        assert!(waiting.await.unwrap().unwrap(), "SQLite writers get a turn");
+        drop(pooled);
 
-        let db = Db::connect(&url, 4).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (1)")
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        w.discard_on_drop();
+        drop(w);
+        let mut w = db.write_connection().await.unwrap();
+        assert!(
+            !has_mark(&mut w).await,
+            "a discarded writer's connection was handed out again"
+        );
+        sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (2); COMMIT")
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        drop(w);
+        let xs: Vec<i64> = sqlx::query_scalar("SELECT x FROM t")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            xs,
+            vec![2],
+            "the discarded connection's transaction was kept"
+        );
+
+        let (_turns_dir, db) = sqlite("turns.db", 4).await;
         let first = db.write_connection().await.unwrap();
         let second = tokio::spawn({
             let db = db.clone();
@@ -846,7 +965,7 @@ mod tests {
             sqlx::query("INSERT INTO t (x, pad) VALUES ($1, $2)")
                 .bind(i)
                 .bind(vec![7u8; 2048])
-                .execute(&mut *w.conn)
+                .execute(&mut *w)
                 .await
                 .unwrap();
         }

@@ -160,7 +160,7 @@ impl ReplayLog {
                     .collect();
                 let written = async {
                     let mut w = db.write_connection().await?;
-                    first_use_many(&mut *w.conn, &db, &records, None).await
+                    first_use_many(&mut *w, &db, &records, None).await
                 };
                 match written.await {
                     Ok(fresh) => fresh.into_iter().map(Ok).collect(),

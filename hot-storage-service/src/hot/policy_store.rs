@@ -24,11 +24,10 @@
 use keyframe_policy::{Amount, Layer, TokenAmount, Usage};
 use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
-use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
 
 use crate::auth::Identity;
-use crate::db::{Backend, Db, Migration, Untraced as _, now_ms};
+use crate::db::{Backend, Db, Migration, Untraced as _, WriteConnection, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::replay::{Scope, first_use_many};
 use crate::statement::{Statement, Value as SqlValue};
@@ -202,12 +201,11 @@ enum LockedKind {
 /// worker thread instead of four while every writer of the process waits
 /// for this one (docs/services.md, "Where a judged recover's time goes").
 struct SqliteTurn {
-    conn: PoolConnection<Any>,
+    /// This process's writer turn and its connection (crate::db).
+    conn: WriteConnection,
     /// A transaction may be open on `conn`: set before the statement that
     /// begins it runs, cleared once the one that commits it succeeded.
     begun: bool,
-    /// This process's writer turn, held to the end (crate::db).
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl SqliteTurn {
@@ -220,11 +218,11 @@ impl SqliteTurn {
 
 impl Drop for SqliteTurn {
     /// A connection whose transaction may still be open (a statement
-    /// failed, or the batch's task ended early) never goes back to the
-    /// pool: it is closed, which rolls the transaction back.
+    /// failed, or the batch's task ended early) is not written on again:
+    /// it is closed, which rolls the transaction back.
     fn drop(&mut self) {
         if self.begun {
-            self.conn.close_on_drop();
+            self.conn.discard_on_drop();
         }
     }
 }
@@ -329,16 +327,12 @@ impl Locked {
 /// ([`SqliteTurn`]).
 pub async fn locked(db: &Db, users: &[&Identity]) -> AppResult<Locked> {
     match db.backend {
-        Backend::Sqlite => {
-            let w = db.write_connection().await?;
-            Ok(Locked {
-                kind: LockedKind::Sqlite(SqliteTurn {
-                    conn: w.conn,
-                    begun: false,
-                    _turn: w.turn,
-                }),
-            })
-        }
+        Backend::Sqlite => Ok(Locked {
+            kind: LockedKind::Sqlite(SqliteTurn {
+                conn: db.write_connection().await?,
+                begun: false,
+            }),
+        }),
         Backend::Postgres => {
             let mut keys: Vec<i64> = users.iter().map(|u| lock_key(u)).collect();
             keys.sort_unstable();
@@ -712,7 +706,7 @@ pub async fn sweep(
         let mut w = db.write_connection().await?;
         a += sqlx::query("DELETE FROM activity_recent WHERE at < $1")
             .bind(activity_before_ms)
-            .execute(&mut *w.conn)
+            .execute(&mut *w)
             .untraced(db)
             .await?
             .rows_affected();
@@ -723,7 +717,7 @@ pub async fn sweep(
     let mut w = db.write_connection().await?;
     let u = sqlx::query("DELETE FROM policy_usage WHERE bucket < $1 AND at < $1")
         .bind(usage_before_secs)
-        .execute(&mut *w.conn)
+        .execute(&mut *w)
         .untraced(db)
         .await?
         .rows_affected();

@@ -424,7 +424,7 @@ pub async fn delete_expired(db: &Db, idle_ms: i64) -> anyhow::Result<u64> {
     )
     .bind(now)
     .bind(now.saturating_sub(idle_ms))
-    .execute(&mut *w.conn)
+    .execute(&mut *w)
     .untraced(db)
     .await?
     .rows_affected())
