@@ -90,6 +90,23 @@ pub struct RecoverWithIntent {
     pub on_screen: Option<bool>,
 }
 
+impl From<RecoverRequest> for RecoverWithIntent {
+    /// The request without an intent; [`RecoverWithIntent::split_off`]
+    /// gives it back.
+    fn from(r: RecoverRequest) -> Self {
+        RecoverWithIntent {
+            wallet: r.wallet,
+            device: r.device,
+            version: r.version,
+            split: r.split,
+            intent: None,
+            parts: Vec::new(),
+            approval: None,
+            on_screen: None,
+        }
+    }
+}
+
 impl RecoverWithIntent {
     /// The recover request and the intent with its parts, apart.
     pub fn split_off(self) -> (RecoverRequest, Option<Intent>, Vec<Intent>) {
@@ -337,6 +354,20 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_recover_request_without_an_intent_is_sent_as_it_was_and_split_off_gives_it_back() {
+        let plain: RecoverRequest = serde_json::from_str(
+            r#"{"wallet":"0b6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b","device":"1c6f2a8e-5f3c-4d2b-9a1e-2c3d4e5f6a7b","version":3,"split":"00112233445566778899aabbccddeeff"}"#,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&plain).unwrap();
+        let with: RecoverWithIntent = plain.into();
+        assert_eq!(serde_json::to_string(&with).unwrap(), json);
+        let (back, intent, parts) = with.split_off();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        assert!(intent.is_none() && parts.is_empty());
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
             .entries(wallet)
             .await
             .ok()
-            .and_then(|e| e.first().map(|e| e.device))
+            .and_then(|e| device_of(&e))
     }
 
     /// Both locks: this tab's, then the one across tabs.
@@ -166,6 +166,13 @@ impl<'a, D: DeviceStore + 'a> DeviceLock<'a, D> {
             _local: local,
         }
     }
+}
+
+/// The device whose shares `entries` (one wallet's, in this browser) are.
+/// A browser is one device of a wallet; it holds more than one entry only
+/// while a refresh is half done, and those are of that same device.
+fn device_of(entries: &[Entry]) -> Option<crate::shares::DeviceId> {
+    entries.first().map(|e| e.device)
 }
 
 fn entry_for(share: &Share, addresses: &Addresses) -> Entry {

@@ -11,8 +11,8 @@ use keyframe_wire::policy::{RecoverWithIntent, SignedUserRules};
 use super::policy::Judged;
 use super::{Clock, Consent, DeviceStore, Flows, HotStorage, Request, RpcError, RpcResult, Shield};
 use super::{
-    DeviceLock, Entry, ServiceError, WalletRecord, entry_for, parse_blob, parse_share, scrubbed,
-    share_blob, with_retries,
+    DeviceLock, Entry, ServiceError, WalletRecord, device_of, entry_for, parse_blob, parse_share,
+    scrubbed, share_blob, with_retries,
 };
 use crate::authority::WalletAuthority;
 use crate::secret::{OsRng, WalletSecret};
@@ -65,6 +65,13 @@ enum Pass {
     Locked,
 }
 
+/// What the key leaves behind once dropped ([`Flows::after_key`]): the
+/// pair that will replace the one used, and the wallet's authority key.
+struct AfterKey {
+    next: RpcResult<SharePair>,
+    authority: RpcResult<WalletAuthority>,
+}
+
 /// A local entry whose partner hot storage still holds.
 struct Loaded {
     entry: Entry,
@@ -115,14 +122,11 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
                 None => self.hot.recover(token, &body).await,
                 Some(j) => {
                     let body = RecoverWithIntent {
-                        wallet: body.wallet,
-                        device: body.device,
-                        version: body.version,
-                        split: body.split,
                         intent: Some(j.intent.clone()),
                         parts: j.parts.clone(),
                         approval: j.approval.clone(),
                         on_screen: Some(j.on_screen),
+                        ..body.clone().into()
                     };
                     self.hot.recover_for(token, &body).await
                 }
@@ -213,7 +217,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         // no longer holds is read again under the lock.
         let mut ahead = self.store.entries(wallet.wallet).await.ok();
         let device = match intent {
-            Some(_) => ahead.as_ref().and_then(|e| e.first().map(|e| e.device)),
+            Some(_) => ahead.as_deref().and_then(device_of),
             None => None,
         };
         let mut judged = match intent {
@@ -316,7 +320,7 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         wallet: &WalletRecord,
         used: &Entry,
         start: f64,
-    ) -> (RpcResult<SharePair>, RpcResult<WalletAuthority>) {
+    ) -> AfterKey {
         let next = shares::split_pair(
             &secret,
             wallet.wallet,
@@ -327,7 +331,10 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         let authority = WalletAuthority::derive(&secret, wallet.wallet);
         drop(secret);
         self.clock.measure("keyframe:compute", start);
-        (next.map_err(Into::into), authority.map_err(Into::into))
+        AfterKey {
+            next: next.map_err(Into::into),
+            authority: authority.map_err(Into::into),
+        }
     }
 
     /// The refresh that must follow an operation under the key, holding
@@ -340,8 +347,9 @@ impl<H: HotStorage, S: Shield, D: DeviceStore, C: Consent, K: Clock> Flows<H, S,
         lock: DeviceLock<'a, D>,
         (entry, orphan): (Entry, Option<SplitId>),
         judged: Option<Judged>,
-        (next, authority): (RpcResult<SharePair>, RpcResult<WalletAuthority>),
+        after: AfterKey,
     ) -> RpcResult<Refresh<'a, D>> {
+        let AfterKey { next, authority } = after;
         let authority = authority?;
         self.ensure_authority(token, wallet, &authority, None).await;
         let user_rules = judged

@@ -151,16 +151,7 @@ impl HotStorage for HttpHot {
         body: &RecoverRequest,
     ) -> Result<RecoverResponse, ServiceError> {
         if let Some(sent) = &self.recovers {
-            sent.borrow_mut().push(RecoverWithIntent {
-                wallet: body.wallet,
-                device: body.device,
-                version: body.version,
-                split: body.split,
-                intent: None,
-                parts: Vec::new(),
-                approval: None,
-                on_screen: None,
-            });
+            sent.borrow_mut().push(body.clone().into());
         }
         self.post("/v2/devices/recover", token.hot(), body).await
     }
