@@ -631,7 +631,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use sqlx::Connection as _;
 
-    use crate::db::{CHECKPOINT_EVERY, Db, WriteConnection};
+    use crate::db::{CHECKPOINT_EVERY, Db};
 
     /// A database in a new temporary directory, which lives as long as the
     /// directory guard returned with it.
@@ -640,6 +640,17 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join(file).display());
         let db = Db::connect(&url, max_connections).await.unwrap();
         (dir, db)
+    }
+
+    /// Whether the connection has the TEMP table `mark` (which lives in
+    /// one connection only): the connection is the one it was made on.
+    async fn has_mark(conn: &mut sqlx::AnyConnection) -> bool {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'mark'")
+                .fetch_one(conn)
+                .await
+                .unwrap();
+        n == 1
     }
 
     /// A reader's connection goes back to the held set and is handed out
@@ -655,17 +666,9 @@ mod tests {
             .await
             .unwrap();
         drop(r);
-        async fn has_mark(r: &mut crate::db::Reader<'_>) -> bool {
-            let n: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'mark'")
-                    .fetch_one(r.conn())
-                    .await
-                    .unwrap();
-            n == 1
-        }
         let mut r = db.reader().await.unwrap();
         assert!(
-            has_mark(&mut r).await,
+            has_mark(r.conn()).await,
             "a returned reader's connection is handed out again"
         );
 
@@ -690,7 +693,7 @@ mod tests {
         for _ in 0..super::READERS_SQLITE {
             let mut r = db.reader().await.unwrap();
             assert!(
-                !has_mark(&mut r).await,
+                !has_mark(r.conn()).await,
                 "a discarded reader's connection was handed out again"
             );
             all.push(r);
@@ -855,14 +858,6 @@ mod tests {
             .await
             .unwrap();
         drop(w);
-        async fn has_mark(w: &mut WriteConnection) -> bool {
-            let n: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'mark'")
-                    .fetch_one(&mut **w)
-                    .await
-                    .unwrap();
-            n == 1
-        }
         let pooled = db.pool.acquire().await.unwrap();
         let mut w = tokio::time::timeout(std::time::Duration::from_secs(2), db.write_connection())
             .await
