@@ -11,7 +11,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{
     Element, Event, EventTarget, HtmlElement, HtmlInputElement, IntersectionObserver,
-    IntersectionObserverEntry, IntersectionObserverInit, KeyboardEvent,
+    IntersectionObserverEntry, IntersectionObserverInit,
 };
 
 use super::Inner;
@@ -33,37 +33,74 @@ pub fn has_visibility_tracking() -> bool {
         .unwrap_or(false)
 }
 
+/// What a listener does with the consent's state and its event.
+type OnEvent = Box<dyn Fn(&Rc<Inner>, &Event)>;
+
+/// In which phase a listener hears its events.
+#[derive(Clone, Copy)]
+enum Phase {
+    Bubble,
+    /// Heard on the way down, before the event's target and the elements
+    /// around it hear it.
+    Capture,
+}
+use Phase::{Bubble, Capture};
+
+/// Calls `on` for each of `events` at `target`, for as long as the page
+/// lives. Every listener here is this one closure type, so wasm-bindgen's
+/// glue for it is built once, not once per listener.
+fn listen(
+    inner: &Rc<Inner>,
+    target: &EventTarget,
+    events: &[&str],
+    phase: Phase,
+    on: OnEvent,
+) -> Result<(), JsValue> {
+    let shared = inner.clone();
+    let closure = Closure::<dyn FnMut(Event)>::new(move |e: Event| on(&shared, &e));
+    for event in events {
+        target.add_event_listener_with_callback_and_bool(
+            event,
+            closure.as_ref().unchecked_ref(),
+            matches!(phase, Capture),
+        )?;
+    }
+    closure.forget();
+    Ok(())
+}
+
 /// Starts watching `target` (the screen's root) and the window.
 pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
 
-    let shared = inner.clone();
-    let on_resize = Closure::<dyn FnMut()>::new(move || {
-        resize(&shared);
-        refresh(&shared);
-    });
-    window.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref())?;
-    on_resize.forget();
-
-    let shared = inner.clone();
-    let on_visibility = Closure::<dyn FnMut()>::new(move || {
-        page(&shared);
-        refresh(&shared);
-    });
-    document.add_event_listener_with_callback(
-        "visibilitychange",
-        on_visibility.as_ref().unchecked_ref(),
+    listen(
+        inner,
+        &window,
+        &["resize"],
+        Bubble,
+        Box::new(|inner, _| {
+            resize(inner);
+            refresh(inner);
+        }),
     )?;
-    on_visibility.forget();
+    listen(
+        inner,
+        &document,
+        &["visibilitychange"],
+        Bubble,
+        Box::new(|inner, _| {
+            page(inner);
+            refresh(inner);
+        }),
+    )?;
 
     // The pointer: where on the device's screen each of its events here
     // puts it, and whether a move took it elsewhere, until it leaves the
     // document (`pointerout` to nothing). Read with `Reflect`, which costs
     // less than web-sys's PointerEvent bindings.
-    let shared = inner.clone();
-    let on_pointer = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let read = |name: &str| Reflect::get(&e, &name.into()).ok().and_then(|v| v.as_f64());
+    let on_pointer = |inner: &Rc<Inner>, e: &Event| {
+        let read = |name: &str| Reflect::get(e, &name.into()).ok().and_then(|v| v.as_f64());
         let (Some(sx), Some(sy), Some(cx), Some(cy)) = (
             read("screenX"),
             read("screenY"),
@@ -76,84 +113,91 @@ pub fn start(inner: &Rc<Inner>, target: &Element) -> Result<(), JsValue> {
             screen: (sx, sy),
             client: (cx, cy),
         };
-        let mut gate = shared.gate.borrow_mut();
+        let mut gate = inner.gate.borrow_mut();
         if e.type_() == "pointermove" {
             gate.pointer_moved(bench::now(), at);
         } else {
             gate.pointer_seen(at);
         }
-    });
-    for event in [
-        "pointerover",
-        "pointermove",
-        "pointerdown",
-        "pointerup",
-        "wheel",
-    ] {
-        document.add_event_listener_with_callback(event, on_pointer.as_ref().unchecked_ref())?;
-    }
-    on_pointer.forget();
-    let shared = inner.clone();
-    let on_out = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let to = Reflect::get(&e, &"relatedTarget".into()).unwrap_or(JsValue::NULL);
-        if to.is_null() || to.is_undefined() {
-            shared.gate.borrow_mut().pointer_left();
-        }
-    });
-    document.add_event_listener_with_callback("pointerout", on_out.as_ref().unchecked_ref())?;
-    on_out.forget();
-    let shared = inner.clone();
-    let on_down = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let kind = pointer_kind(&e);
-        shared.last_pointer.set(kind);
-        if kind == ClickInput::Touch && e.is_trusted() {
-            shared
-                .gate
-                .borrow_mut()
-                .touch_pressed(bench::now(), pointer_id(&e));
-        }
-    });
-    document.add_event_listener_with_callback("pointerdown", on_down.as_ref().unchecked_ref())?;
-    on_down.forget();
+    };
+    listen(
+        inner,
+        &document,
+        &[
+            "pointerover",
+            "pointermove",
+            "pointerdown",
+            "pointerup",
+            "wheel",
+        ],
+        Bubble,
+        Box::new(on_pointer),
+    )?;
+    listen(
+        inner,
+        &document,
+        &["pointerout"],
+        Bubble,
+        Box::new(|inner, e| {
+            let to = Reflect::get(e, &"relatedTarget".into()).unwrap_or(JsValue::NULL);
+            if to.is_null() || to.is_undefined() {
+                inner.gate.borrow_mut().pointer_left();
+            }
+        }),
+    )?;
+    listen(
+        inner,
+        &document,
+        &["pointerdown"],
+        Bubble,
+        Box::new(|inner, e| {
+            let kind = pointer_kind(e);
+            inner.last_pointer.set(kind);
+            if kind == ClickInput::Touch && e.is_trusted() {
+                inner
+                    .gate
+                    .borrow_mut()
+                    .touch_pressed(bench::now(), pointer_id(e));
+            }
+        }),
+    )?;
     // The finger lifts: after the pressed element judged the release (this
     // listener bubbles last), the hold is over.
-    let shared = inner.clone();
-    let on_lift = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        if pointer_kind(&e) == ClickInput::Touch {
-            shared.gate.borrow_mut().touch_ended(pointer_id(&e));
-        }
-    });
-    for event in ["pointerup", "pointercancel"] {
-        document.add_event_listener_with_callback(event, on_lift.as_ref().unchecked_ref())?;
-    }
-    on_lift.forget();
-
-    let shared = inner.clone();
-    let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-        if e.is_trusted() && e.key() == "Tab" {
-            shared.last_tab.set(bench::now());
-        }
-    });
-    document.add_event_listener_with_callback_and_bool(
-        "keydown",
-        on_key.as_ref().unchecked_ref(),
-        true,
+    listen(
+        inner,
+        &document,
+        &["pointerup", "pointercancel"],
+        Bubble,
+        Box::new(|inner, e| {
+            if pointer_kind(e) == ClickInput::Touch {
+                inner.gate.borrow_mut().touch_ended(pointer_id(e));
+            }
+        }),
     )?;
-    on_key.forget();
-
+    listen(
+        inner,
+        &document,
+        &["keydown"],
+        Capture,
+        Box::new(|inner, e| {
+            let key = Reflect::get(e, &"key".into())
+                .ok()
+                .and_then(|k| k.as_string());
+            if e.is_trusted() && key.as_deref() == Some("Tab") {
+                inner.last_tab.set(bench::now());
+            }
+        }),
+    )?;
     // A scroll (the user's, or a fragment the host navigated the iFrame
     // to) moves the content under a pointer that stays put: no pointer
     // coordinate changes, so the gate is told.
-    let shared = inner.clone();
-    let on_scroll = Closure::<dyn FnMut()>::new(move || {
-        shared.gate.borrow_mut().content_moved();
-    });
-    document.add_event_listener_with_callback_and_bool(
-        "scroll",
-        on_scroll.as_ref().unchecked_ref(),
-        true,
+    listen(
+        inner,
+        &document,
+        &["scroll"],
+        Capture,
+        Box::new(|inner, _| inner.gate.borrow_mut().content_moved()),
     )?;
-    on_scroll.forget();
 
     track_always_allow(inner, &document)?;
 
@@ -241,40 +285,48 @@ pub fn gated_button(
     button: &HtmlElement,
     act: fn(&Rc<Inner>, Click, ClickInput),
 ) -> Result<(), JsValue> {
-    let shared = inner.clone();
-    let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let input = click_input(&shared, &e);
-        if input == ClickInput::Touch {
-            return;
-        }
-        let verdict = shared
-            .gate
-            .borrow()
-            .click(bench::now(), e.is_trusted(), input);
-        act(&shared, verdict, input);
-    });
-    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
-    on_click.forget();
-
-    let shared = inner.clone();
-    let pressed = button.clone();
-    let on_release = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        if pointer_kind(&e) != ClickInput::Touch || !released_on(&e, &pressed) {
-            return;
-        }
-        let verdict =
-            shared
+    listen(
+        inner,
+        button,
+        &["click"],
+        Bubble,
+        Box::new(move |inner, e| {
+            let input = click_input(inner, e);
+            if input == ClickInput::Touch {
+                return;
+            }
+            let verdict = inner
                 .gate
                 .borrow()
-                .touch_released(bench::now(), e.is_trusted(), pointer_id(&e));
-        act(&shared, verdict, ClickInput::Touch);
-    });
-    button.add_event_listener_with_callback("pointerup", on_release.as_ref().unchecked_ref())?;
-    on_release.forget();
-
-    let no_menu = Closure::<dyn FnMut(Event)>::new(|e: Event| e.prevent_default());
-    button.add_event_listener_with_callback("contextmenu", no_menu.as_ref().unchecked_ref())?;
-    no_menu.forget();
+                .click(bench::now(), e.is_trusted(), input);
+            act(inner, verdict, input);
+        }),
+    )?;
+    let pressed = button.clone();
+    listen(
+        inner,
+        button,
+        &["pointerup"],
+        Bubble,
+        Box::new(move |inner, e| {
+            if pointer_kind(e) != ClickInput::Touch || !released_on(e, &pressed) {
+                return;
+            }
+            let verdict =
+                inner
+                    .gate
+                    .borrow()
+                    .touch_released(bench::now(), e.is_trusted(), pointer_id(e));
+            act(inner, verdict, ClickInput::Touch);
+        }),
+    )?;
+    listen(
+        inner,
+        button,
+        &["contextmenu"],
+        Bubble,
+        Box::new(|_, e| e.prevent_default()),
+    )?;
 
     track_focus(inner, button)
 }
@@ -299,17 +351,20 @@ fn released_on(e: &Event, element: &Element) -> bool {
 /// aimed at it.
 fn track_focus(inner: &Rc<Inner>, button: &EventTarget) -> Result<(), JsValue> {
     for (event, focused) in [("focus", true), ("blur", false)] {
-        let shared = inner.clone();
-        let on = Closure::<dyn FnMut()>::new(move || {
-            let now = bench::now();
-            let by_key = focused_by_tab(&shared, now);
-            shared
-                .gate
-                .borrow_mut()
-                .control_focus(now, focused && by_key);
-        });
-        button.add_event_listener_with_callback(event, on.as_ref().unchecked_ref())?;
-        on.forget();
+        listen(
+            inner,
+            button,
+            &[event],
+            Bubble,
+            Box::new(move |inner, _| {
+                let now = bench::now();
+                let by_key = focused_by_tab(inner, now);
+                inner
+                    .gate
+                    .borrow_mut()
+                    .control_focus(now, focused && by_key);
+            }),
+        )?;
     }
     Ok(())
 }
@@ -328,23 +383,22 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
             .is_some_and(|t| t.id() == super::dom::ALWAYS_ALLOW_ID)
     };
     for (event, focused) in [("focusin", true), ("focusout", false)] {
-        let shared = inner.clone();
-        let on_focus = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-            if is_box(&e) {
-                let now = bench::now();
-                let by_key = focused_by_tab(&shared, now);
-                shared
-                    .gate
-                    .borrow_mut()
-                    .control_focus(now, focused && by_key);
-            }
-        });
-        document.add_event_listener_with_callback_and_bool(
-            event,
-            on_focus.as_ref().unchecked_ref(),
-            true,
+        listen(
+            inner,
+            document,
+            &[event],
+            Capture,
+            Box::new(move |inner, e| {
+                if is_box(e) {
+                    let now = bench::now();
+                    let by_key = focused_by_tab(inner, now);
+                    inner
+                        .gate
+                        .borrow_mut()
+                        .control_focus(now, focused && by_key);
+                }
+            }),
         )?;
-        on_focus.forget();
     }
     let is_label = |e: &Event| {
         e.target()
@@ -354,17 +408,16 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
                     && t.get_attribute("for").as_deref() == Some(super::dom::ALWAYS_ALLOW_ID)
             })
     };
-    let shared = inner.clone();
-    let on_click = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        let on_label = is_label(&e);
-        if !on_label && !is_box(&e) {
+    let on_click = move |inner: &Rc<Inner>, e: &Event| {
+        let on_label = is_label(e);
+        if !on_label && !is_box(e) {
             return;
         }
-        let input = click_input(&shared, &e);
+        let input = click_input(inner, e);
         // A finger ticks at its release (below), never by its click.
         let verdict = match input {
             ClickInput::Touch => Click::Ignored,
-            _ => shared
+            _ => inner
                 .gate
                 .borrow()
                 .click(bench::now(), e.is_trusted(), input),
@@ -379,52 +432,47 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
             Click::Counts if on_label => toggle_always_allow(),
             Click::Counts | Click::Ignored => {}
             Click::TooSoon => {
-                if let Some(d) = shared.dom.borrow().as_ref() {
+                if let Some(d) = inner.dom.borrow().as_ref() {
                     d.show_too_soon(Some(input));
                 }
             }
         }
-    });
-    document.add_event_listener_with_callback_and_bool(
-        "click",
-        on_click.as_ref().unchecked_ref(),
-        true,
-    )?;
-    on_click.forget();
+    };
+    listen(inner, document, &["click"], Capture, Box::new(on_click))?;
     // A finger ticks (or unticks) the box, on it or on its label, by a
     // press-and-hold the gate counts, judged at its release as on Approve.
-    let shared = inner.clone();
-    let on_release = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-        if pointer_kind(&e) != ClickInput::Touch || !(is_box(&e) || is_label(&e)) {
+    let on_release = move |inner: &Rc<Inner>, e: &Event| {
+        if pointer_kind(e) != ClickInput::Touch || !(is_box(e) || is_label(e)) {
             return;
         }
         let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
         };
-        if !released_on(&e, &target) {
+        if !released_on(e, &target) {
             return;
         }
         let verdict =
-            shared
+            inner
                 .gate
                 .borrow()
-                .touch_released(bench::now(), e.is_trusted(), pointer_id(&e));
+                .touch_released(bench::now(), e.is_trusted(), pointer_id(e));
         match verdict {
             Click::Counts => toggle_always_allow(),
             Click::TooSoon => {
-                if let Some(d) = shared.dom.borrow().as_ref() {
+                if let Some(d) = inner.dom.borrow().as_ref() {
                     d.show_too_soon(Some(ClickInput::Touch));
                 }
             }
             Click::Ignored => {}
         }
-    });
-    document.add_event_listener_with_callback_and_bool(
-        "pointerup",
-        on_release.as_ref().unchecked_ref(),
-        true,
+    };
+    listen(
+        inner,
+        document,
+        &["pointerup"],
+        Capture,
+        Box::new(on_release),
     )?;
-    on_release.forget();
     Ok(())
 }
 
