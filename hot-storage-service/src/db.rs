@@ -642,6 +642,16 @@ mod tests {
         (dir, db)
     }
 
+    /// [`sqlite`] with a table `t` of one number column.
+    async fn sqlite_with_t(file: &str, max_connections: u32) -> (tempfile::TempDir, Db) {
+        let (dir, db) = sqlite(file, max_connections).await;
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        (dir, db)
+    }
+
     /// Whether the connection has the TEMP table `mark` (which lives in
     /// one connection only): the connection is the one it was made on.
     async fn has_mark(conn: &mut sqlx::AnyConnection) -> bool {
@@ -706,11 +716,7 @@ mod tests {
     /// it has) and a statement that writes.
     #[tokio::test]
     async fn a_failed_held_read_is_made_again_through_the_pool_and_its_connection_closed() {
-        let (_dir, db) = sqlite("f.db", 4).await;
-        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (_dir, db) = sqlite_with_t("f.db", 4).await;
         let mut r = db.reader().await.unwrap();
         sqlx::query("PRAGMA query_only = 1")
             .execute(r.conn())
@@ -846,11 +852,7 @@ mod tests {
     /// writer gets another; and two writers never hold the turn together.
     #[tokio::test]
     async fn sqlite_writers_share_a_held_connection_and_take_turns() {
-        let (_dir, db) = sqlite("w.db", 1).await;
-        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (_dir, db) = sqlite_with_t("w.db", 1).await;
         let mut w = db.write_connection().await.unwrap();
         assert!(w.has_turn(), "SQLite writers get a turn");
         sqlx::query("CREATE TEMP TABLE mark (x INTEGER)")

@@ -274,6 +274,17 @@ fn focused_by_tab(inner: &Inner, now: f64) -> bool {
     now - inner.last_tab.get() <= TAB_TO_FOCUS_MS
 }
 
+/// A control a key would press gained (`focused`) or lost the focus: the
+/// gate counts the focus only if a Tab here gave it ([`track_focus`]).
+fn focus_changed(inner: &Inner, focused: bool) {
+    let now = bench::now();
+    let by_key = focused_by_tab(inner, now);
+    inner
+        .gate
+        .borrow_mut()
+        .control_focus(now, focused && by_key);
+}
+
 /// Wires `button` (Approve; Reveal, web/ui.rs) to the gate: `act` gets
 /// the gate's verdict on each activation and the input that made it. A
 /// mouse, a pen or a key activates by its click. A finger activates by its
@@ -309,15 +320,9 @@ pub fn gated_button(
         &["pointerup"],
         Bubble,
         Box::new(move |inner, e| {
-            if pointer_kind(e) != ClickInput::Touch || !released_on(e, &pressed) {
-                return;
+            if let Some(verdict) = touch_release(inner, e, &pressed) {
+                act(inner, verdict, ClickInput::Touch);
             }
-            let verdict =
-                inner
-                    .gate
-                    .borrow()
-                    .touch_released(bench::now(), e.is_trusted(), pointer_id(e));
-            act(inner, verdict, ClickInput::Touch);
         }),
     )?;
     listen(
@@ -329,6 +334,20 @@ pub fn gated_button(
     )?;
 
     track_focus(inner, button)
+}
+
+/// The gate's verdict on the release `e` if it is a finger's lifted over
+/// `element`; `None` for any other pointer, or a finger slid off it.
+fn touch_release(inner: &Inner, e: &Event, element: &Element) -> Option<Click> {
+    if pointer_kind(e) != ClickInput::Touch || !released_on(e, element) {
+        return None;
+    }
+    Some(
+        inner
+            .gate
+            .borrow()
+            .touch_released(bench::now(), e.is_trusted(), pointer_id(e)),
+    )
 }
 
 /// Was the pointer of `e` released over `element`? A touch's events all go
@@ -356,14 +375,7 @@ fn track_focus(inner: &Rc<Inner>, button: &EventTarget) -> Result<(), JsValue> {
             button,
             &[event],
             Bubble,
-            Box::new(move |inner, _| {
-                let now = bench::now();
-                let by_key = focused_by_tab(inner, now);
-                inner
-                    .gate
-                    .borrow_mut()
-                    .control_focus(now, focused && by_key);
-            }),
+            Box::new(move |inner, _| focus_changed(inner, focused)),
         )?;
     }
     Ok(())
@@ -390,12 +402,7 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
             Capture,
             Box::new(move |inner, e| {
                 if is_box(e) {
-                    let now = bench::now();
-                    let by_key = focused_by_tab(inner, now);
-                    inner
-                        .gate
-                        .borrow_mut()
-                        .control_focus(now, focused && by_key);
+                    focus_changed(inner, focused);
                 }
             }),
         )?;
@@ -442,20 +449,15 @@ fn track_always_allow(inner: &Rc<Inner>, document: &web_sys::Document) -> Result
     // A finger ticks (or unticks) the box, on it or on its label, by a
     // press-and-hold the gate counts, judged at its release as on Approve.
     let on_release = move |inner: &Rc<Inner>, e: &Event| {
-        if pointer_kind(e) != ClickInput::Touch || !(is_box(e) || is_label(e)) {
+        if !(is_box(e) || is_label(e)) {
             return;
         }
         let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
         };
-        if !released_on(e, &target) {
+        let Some(verdict) = touch_release(inner, e, &target) else {
             return;
-        }
-        let verdict =
-            inner
-                .gate
-                .borrow()
-                .touch_released(bench::now(), e.is_trusted(), pointer_id(e));
+        };
         match verdict {
             Click::Counts => toggle_always_allow(),
             Click::TooSoon => {
