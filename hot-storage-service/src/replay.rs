@@ -88,43 +88,107 @@ pub async fn first_use_many(
     records: &[(Scope, &str, i64)],
     begin: Option<&str>,
 ) -> Result<Vec<bool>, sqlx::Error> {
-    let mut seen = HashSet::with_capacity(records.len());
-    let fresh: Vec<bool> = records
-        .iter()
-        .map(|(scope, id, _)| seen.insert((*scope, *id)))
-        .collect();
-    let mut unique: Vec<&(Scope, &str, i64)> = records
-        .iter()
-        .zip(&fresh)
-        .filter_map(|(r, f)| f.then_some(r))
-        .collect();
-    if unique.is_empty() {
-        return Ok(fresh);
+    let insert = SeenInsert::new(records);
+    let Some(sql) = insert.sql(0) else {
+        return Ok(insert.fresh(records, &HashSet::new()));
+    };
+    let sql = match begin {
+        Some(b) => format!("{b}; {sql}"),
+        None => sql,
+    };
+    let q = insert.bind(sqlx::query(sqlx::AssertSqlSafe(sql)));
+    let mut inserted = HashSet::new();
+    for row in q.fetch_all(exec).untraced(db).await? {
+        inserted.insert(SeenInsert::returned(&row)?);
     }
-    unique.sort_unstable_by_key(|(scope, id, _)| (scope.as_str(), *id));
-    let mut sql = begin.map(|b| format!("{b}; ")).unwrap_or_default();
-    sql.push_str("INSERT INTO seen_once (scope, id, expires_at) VALUES ");
-    for i in 0..unique.len() {
-        let n = i * 3;
-        if i > 0 {
-            sql.push_str(", ");
+    Ok(insert.fresh(records, &inserted))
+}
+
+/// The `INSERT` of [`first_use_many`], for a statement of its own or as
+/// one part of a longer one (policy_store's `Locked::record_and_load`):
+/// the first appearance of each record, in key order.
+pub struct SeenInsert<'a> {
+    /// Per record: its first appearance in the list.
+    first: Vec<bool>,
+    unique: Vec<(Scope, &'a str, i64)>,
+}
+
+impl<'a> SeenInsert<'a> {
+    pub fn new(records: &[(Scope, &'a str, i64)]) -> SeenInsert<'a> {
+        let mut seen = HashSet::with_capacity(records.len());
+        let first: Vec<bool> = records
+            .iter()
+            .map(|(scope, id, _)| seen.insert((*scope, *id)))
+            .collect();
+        let mut unique: Vec<(Scope, &'a str, i64)> = records
+            .iter()
+            .zip(&first)
+            .filter_map(|(r, f)| f.then_some(*r))
+            .collect();
+        unique.sort_unstable_by_key(|(scope, id, _)| (scope.as_str(), *id));
+        SeenInsert { first, unique }
+    }
+
+    /// The statement, its placeholders numbered after `offset` values
+    /// already bound; `None` when there is nothing to record. Each row it
+    /// returns is one record inserted ([`SeenInsert::returned`]): two
+    /// columns, `scope` and `id`.
+    pub fn sql(&self, offset: usize) -> Option<String> {
+        if self.unique.is_empty() {
+            return None;
         }
-        sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+        let mut sql = "INSERT INTO seen_once (scope, id, expires_at) VALUES ".to_owned();
+        for i in 0..self.unique.len() {
+            let n = offset + i * 3;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+        }
+        sql.push_str(" ON CONFLICT (scope, id) DO NOTHING RETURNING scope, id");
+        Some(sql)
     }
-    sql.push_str(" ON CONFLICT (scope, id) DO NOTHING RETURNING scope, id");
-    let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
-    for (scope, id, expires) in &unique {
-        q = q.bind(scope.as_str()).bind(*id).bind(*expires);
+
+    /// How many values [`SeenInsert::bind`] binds.
+    pub fn values(&self) -> usize {
+        self.unique.len() * 3
     }
-    let inserted: HashSet<(String, String)> =
-        q.fetch_all(exec).untraced(db).await?.into_iter().collect();
-    Ok(records
-        .iter()
-        .zip(fresh)
-        .map(|((scope, id, _), f)| {
-            f && inserted.contains(&(scope.as_str().to_owned(), (*id).to_owned()))
-        })
-        .collect())
+
+    /// Binds the statement's values, in the order of its placeholders.
+    pub fn bind<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>
+    where
+        'a: 'q,
+    {
+        for (scope, id, expires) in &self.unique {
+            q = q.bind(scope.as_str()).bind(*id).bind(*expires);
+        }
+        q
+    }
+
+    /// The record a row the statement returned names.
+    pub fn returned(row: &sqlx::any::AnyRow) -> Result<(String, String), sqlx::Error> {
+        use sqlx::Row as _;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Whether each of `records` (the list this was made of) was new: its
+    /// first appearance, and `inserted` (the rows returned) has it.
+    pub fn fresh(
+        &self,
+        records: &[(Scope, &str, i64)],
+        inserted: &HashSet<(String, String)>,
+    ) -> Vec<bool> {
+        records
+            .iter()
+            .zip(&self.first)
+            .map(|((scope, id, _), f)| {
+                *f && inserted.contains(&(scope.as_str().to_owned(), (*id).to_owned()))
+            })
+            .collect()
+    }
 }
 
 /// [`first_use`] for the hot path, with group commit (crate::group_commit):

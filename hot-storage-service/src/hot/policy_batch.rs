@@ -125,17 +125,6 @@ impl PolicyBatches {
         }
     }
 
-    /// Whether `recover` leaves its DPoP proof to the batch (it records it
-    /// first otherwise: crate::hot::share_routes). PostgreSQL:
-    /// yes, so a signature's record costs no commit and no pooled
-    /// connection of its own (+11 % judged recovers). SQLite: no, the
-    /// record is its own write as before: there it would be one more call
-    /// to the connection with the one writer's turn held, and it measured
-    /// no gain (docs/services.md, "Ninth pass").
-    pub fn records_proofs(&self) -> bool {
-        self.db.backend == Backend::Postgres
-    }
-
     async fn judge(&self, job: Job) -> AppResult<Verdict> {
         let run = |jobs: Vec<Job>| {
             let (db, metrics) = (self.db.clone(), self.metrics.clone());
@@ -208,8 +197,9 @@ pub async fn enforce(
         on_screen: g.on_screen,
         operator: settings.policy.current(),
         user,
-        // Pending only where the batch records proofs: `recover` records
-        // it first elsewhere ([`PolicyBatches::records_proofs`]).
+        // Recorded in the batch's transaction, with its judgement: a
+        // signature's record costs no commit, call or writer turn of its
+        // own (docs/services.md, "Ninth pass", "Fifteenth pass").
         proof: proof.hand_on(),
     };
     // Failed: the transaction may not have committed the record, which
@@ -331,34 +321,14 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
         }
     }
     let mut tx = ps::locked(db, &users).await?;
-    // The proofs first, in the same transaction: a replayed request is
-    // neither judged nor logged nor counted, and a fresh proof's record
-    // commits with its judgement (on SQLite this opens the transaction).
-    let proofs: Vec<(usize, (Scope, &str, i64))> = jobs
-        .iter()
-        .enumerate()
-        .filter_map(|(k, j)| {
-            let p = j.proof.as_ref()?;
-            Some((k, (Scope::Dpop, p.id.as_str(), p.until_ms)))
-        })
-        .collect();
-    let records: Vec<(Scope, &str, i64)> = proofs.iter().map(|(_, r)| *r).collect();
-    let mut replayed = vec![false; jobs.len()];
-    for ((k, _), fresh) in proofs.iter().zip(tx.record_proofs(db, &records).await?) {
-        replayed[*k] = !fresh;
-    }
-    // The clock is read under the locks, so usage recorded by the holder
-    // before us is never later than our `now`.
+    // The clock is read under the locks (PostgreSQL; on SQLite with this
+    // process's writer turn), so usage recorded by the holder before us
+    // is never later than our `now`.
     let now = now_secs();
     // Each user's usage since the longest window any of their requests'
     // policies can look at (none read when no rule has a limit).
     let mut since: Vec<Option<u64>> = vec![None; users.len()];
-    for ((j, &u), _) in jobs
-        .iter()
-        .zip(&user_of)
-        .zip(&replayed)
-        .filter(|(_, r)| !**r)
-    {
+    for (j, &u) in jobs.iter().zip(&user_of) {
         if let Some(s) = usage_since(now, &j.operator, j.user.as_ref()) {
             since[u] = Some(since[u].map_or(s, |t: u64| t.min(s)));
         }
@@ -368,7 +338,25 @@ async fn judge_batch(db: &Db, jobs: &[Job]) -> AppResult<Vec<(Verdict, Option<De
         .zip(&since)
         .filter_map(|(u, s)| s.map(|s| (*u, s)))
         .collect();
-    let mut read = tx.load_usage(db, &asked).await?.into_iter();
+    // The proofs first, in the same transaction: a replayed request is
+    // neither judged nor logged nor counted, and a fresh proof's record
+    // commits with its judgement (on SQLite in the call that opens the
+    // transaction and reads the usage).
+    let proofs: Vec<(usize, (Scope, &str, i64))> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, j)| {
+            let p = j.proof.as_ref()?;
+            Some((k, (Scope::Dpop, p.id.as_str(), p.until_ms)))
+        })
+        .collect();
+    let records: Vec<(Scope, &str, i64)> = proofs.iter().map(|(_, r)| *r).collect();
+    let (fresh, read) = tx.record_and_load(db, &records, &asked).await?;
+    let mut replayed = vec![false; jobs.len()];
+    for ((k, _), fresh) in proofs.iter().zip(fresh) {
+        replayed[*k] = !fresh;
+    }
+    let mut read = read.into_iter();
     let mut usage: Vec<UserUsage> = since
         .iter()
         .map(|s| match s {

@@ -21,15 +21,18 @@
 //! time per user (PostgreSQL: an advisory lock on a hash of each user;
 //! SQLite: `BEGIN IMMEDIATE`, the one writer).
 
+use std::collections::HashSet;
+
 use keyframe_policy::{Amount, Layer, TokenAmount, Usage};
 use keyframe_wire::policy::SignedUserRules;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, AnyConnection, Executor, FromRow, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, FromRow, Row as _, Transaction};
 
 use crate::auth::Identity;
 use crate::db::{Backend, Db, Migration, Untraced as _, WriteConnection, now_ms};
 use crate::error::{AppError, AppResult};
-use crate::replay::{Scope, first_use_many};
+use crate::replay::{Scope, SeenInsert, first_use_many};
 use crate::statement::{Statement, Value as SqlValue};
 use crate::types::WalletId;
 
@@ -247,6 +250,55 @@ impl Locked {
         }
     }
 
+    /// Records the batch's DPoP proofs ([`Locked::record_proofs`]) and
+    /// reads its users' usage ([`Locked::load_usage`]). On SQLite both go
+    /// in the call that opens the transaction (`BEGIN IMMEDIATE; INSERT …
+    /// RETURNING …; SELECT …`), so a signature's proof costs no call, no
+    /// commit and no turn of the writer of its own (docs/services.md,
+    /// "Fifteenth pass"); the rows of the two are told apart by their
+    /// width (two columns, ten).
+    pub async fn record_and_load(
+        &mut self,
+        db: &Db,
+        records: &[(Scope, &str, i64)],
+        users: &[(&Identity, u64)],
+    ) -> AppResult<(Vec<bool>, Vec<Vec<StoredUsage>>)> {
+        let LockedKind::Sqlite(t) = &mut self.kind else {
+            let fresh = self.record_proofs(db, records).await?;
+            return Ok((fresh, self.load_usage(db, users).await?));
+        };
+        let insert = SeenInsert::new(records);
+        let mut parts: Vec<String> = insert.sql(0).into_iter().collect();
+        if !users.is_empty() {
+            parts.push(usage_select(users, insert.values())?);
+        }
+        if parts.is_empty() {
+            // Nothing to record or read: the transaction opens with the
+            // batch's first write, as in `load_usage`.
+            return Ok((insert.fresh(records, &HashSet::new()), Vec::new()));
+        }
+        if let Some(begin) = t.begin() {
+            parts.insert(0, begin.to_owned());
+        }
+        let q = insert.bind(sqlx::query(sqlx::AssertSqlSafe(parts.join("; "))));
+        let rows = bind_usage(q, users)
+            .fetch_all(&mut *t.conn)
+            .untraced(db)
+            .await?;
+        let (recorded, usage): (Vec<&AnyRow>, Vec<&AnyRow>) =
+            rows.iter().partition(|r| r.columns().len() == 2);
+        let mut inserted = HashSet::with_capacity(recorded.len());
+        for row in recorded {
+            inserted.insert(SeenInsert::returned(row)?);
+        }
+        let usage = if users.is_empty() {
+            Vec::new()
+        } else {
+            usage_by_user(users, usage.into_iter())?
+        };
+        Ok((insert.fresh(records, &inserted), usage))
+    }
+
     /// Records DPoP proofs in the transaction (crate::replay's
     /// `first_use_many`): whether each was new, in order. On SQLite the
     /// statement that opens the transaction.
@@ -428,10 +480,21 @@ pub async fn load_usage_many(
     users: &[(&Identity, u64)],
     begin: Option<&str>,
 ) -> AppResult<Vec<Vec<StoredUsage>>> {
-    let mut out: Vec<Vec<StoredUsage>> = users.iter().map(|_| Vec::new()).collect();
     if users.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    // SQLite: `begin` (a statement without values) opens the transaction
+    // in the same call (SqliteTurn).
+    let begin = begin.map(|b| format!("{b}; ")).unwrap_or_default();
+    let sql = format!("{begin}{}", usage_select(users, 0)?);
+    let q = bind_usage(sqlx::query(sqlx::AssertSqlSafe(sql)), users);
+    let rows = q.fetch_all(exec).untraced(db).await?;
+    usage_by_user(users, rows.iter())
+}
+
+/// The `SELECT` of [`load_usage_many`], its placeholders numbered after
+/// `offset` values already bound: ten columns a row ([`UsageRow`]).
+fn usage_select(users: &[(&Identity, u64)], offset: usize) -> AppResult<String> {
     if users.len() > MAX_USERS_PER_READ {
         return Err(AppError::Internal(anyhow::anyhow!(
             "a usage read for {} users",
@@ -440,7 +503,7 @@ pub async fn load_usage_many(
     }
     let branches: Vec<String> = (0..users.len())
         .map(|i| {
-            let n = i * 3;
+            let n = offset + i * 3;
             format!(
                 "(iss = ${} AND sub = ${} AND at > ${})",
                 n + 1,
@@ -449,22 +512,35 @@ pub async fn load_usage_many(
             )
         })
         .collect();
-    // SQLite: `begin` (a statement without values) opens the transaction
-    // in the same call (SqliteTurn).
-    let begin = begin.map(|b| format!("{b}; ")).unwrap_or_default();
-    let sql = format!(
-        "{begin}SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
+    Ok(format!(
+        "SELECT iss, sub, layer, rule, at, value, lamports, tokens, bucket, count FROM policy_usage \
          WHERE {} ORDER BY at",
         branches.join(" OR ")
-    );
-    let mut q = sqlx::query_as::<_, UsageRow>(sqlx::AssertSqlSafe(sql));
+    ))
+}
+
+/// Binds [`usage_select`]'s values, in the order of its placeholders.
+fn bind_usage<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    users: &[(&'q Identity, u64)],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     for (id, since) in users {
         q = q
-            .bind(&id.iss)
-            .bind(&id.sub)
+            .bind(id.iss.as_str())
+            .bind(id.sub.as_str())
             .bind(i64::try_from(*since).unwrap_or(i64::MAX));
     }
-    for row in q.fetch_all(exec).untraced(db).await? {
+    q
+}
+
+/// The rows [`usage_select`] returned, one list per user asked.
+fn usage_by_user<'r>(
+    users: &[(&Identity, u64)],
+    rows: impl Iterator<Item = &'r AnyRow>,
+) -> AppResult<Vec<Vec<StoredUsage>>> {
+    let mut out: Vec<Vec<StoredUsage>> = users.iter().map(|_| Vec::new()).collect();
+    for row in rows {
+        let row = UsageRow::from_row(row)?;
         let Some(i) = users
             .iter()
             .position(|(id, _)| id.iss == row.iss && id.sub == row.sub)
@@ -777,7 +853,8 @@ mod tests {
     }
 
     /// Every connection of `db`'s pool can begin a transaction: none was
-    /// given back with one still open.
+    /// given back with one still open, and no other connection (the
+    /// writer's, held outside the pool) holds the write lock of one.
     async fn no_open_transaction_in(db: &crate::db::Db) {
         let mut held = Vec::new();
         for _ in 0..3 {
@@ -912,6 +989,65 @@ mod tests {
         assert_eq!(fresh, [true, false], "the first batch's proof is seen");
         tx.write_and_commit(&db, Vec::new()).await.unwrap();
         assert_eq!(recorded().await, 2);
+        no_open_transaction_in(&db).await;
+    }
+
+    /// SQLite: a batch's proofs recorded and its users' usage read by the
+    /// statement that opens its transaction (`Locked::record_and_load`):
+    /// which proofs were new (a duplicate once, one recorded before not),
+    /// the usage rows apart from the proofs' rows, either alone, and the
+    /// records kept only if the batch commits.
+    #[tokio::test]
+    async fn a_sqlite_batch_records_its_proofs_as_it_reads_its_usage() {
+        use crate::hot::policy_store::locked;
+        use crate::replay::{MIGRATIONS, MIGRATIONS_TABLE, Scope, first_use};
+        let (_dir, db, other) = sqlite_with_usage().await;
+        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        let user = usage_owner();
+        let until = now_ms() + 60_000;
+        let (p1, p2, p3) = (
+            (Scope::Dpop, "k:1", until),
+            (Scope::Dpop, "k:2", until),
+            (Scope::Dpop, "k:3", until),
+        );
+        let recorded = || async {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seen_once")
+                .fetch_one(&other.pool)
+                .await
+                .unwrap();
+            n
+        };
+        assert!(first_use(&db, Scope::Dpop, "k:3", until).await.unwrap());
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let (fresh, usage) = tx
+            .record_and_load(&db, &[p2, p1, p2, p3], &[(&user, 0)])
+            .await
+            .unwrap();
+        assert_eq!(fresh, [true, true, false, false]);
+        assert_eq!(usage.len(), 1);
+        assert_eq!(usage[0].len(), 1, "the stored row is read");
+        assert_eq!(usage[0][0].usage.value.to_string(), "1");
+        drop(tx);
+        assert_eq!(recorded().await, 1, "a dropped batch recorded its proofs");
+        no_open_transaction_in(&db).await;
+
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let (fresh, usage) = tx.record_and_load(&db, &[p1], &[]).await.unwrap();
+        assert_eq!((fresh, usage.len()), (vec![true], 0));
+        tx.write_and_commit(&db, vec![usage_write("4")])
+            .await
+            .unwrap();
+        assert_eq!(recorded().await, 2);
+        assert_eq!(stored_value(&other).await, "4");
+
+        let mut tx = locked(&db, &[&user]).await.unwrap();
+        let (fresh, usage) = tx.record_and_load(&db, &[], &[(&user, 0)]).await.unwrap();
+        assert!(fresh.is_empty());
+        assert_eq!(usage[0][0].usage.value.to_string(), "4");
+        let (fresh, _) = tx.record_and_load(&db, &[p1, p2], &[]).await.unwrap();
+        assert_eq!(fresh, [false, true], "in a transaction already open");
+        tx.write_and_commit(&db, Vec::new()).await.unwrap();
+        assert_eq!(recorded().await, 3);
         no_open_transaction_in(&db).await;
     }
 

@@ -219,12 +219,6 @@ async fn recover_checked(
     // a judged request's in the policy's batch, with its judgement (one
     // write fewer per signature), any other before its first write or
     // its 404 (crate::auth::PendingProof).
-    if !batches.records_proofs() {
-        // SQLite: first, as the extractor does for every other route; made
-        // after the read, it cost 12 % of judged recovers (docs/services.md,
-        // "Ninth pass").
-        proof.record_now().await?;
-    }
     let approval = body.approval.clone();
     let on_screen = body.on_screen;
     let (req, intent, parts) = body.split_off();
