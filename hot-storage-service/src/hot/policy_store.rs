@@ -852,6 +852,28 @@ mod tests {
             .unwrap()
     }
 
+    /// [`sqlite_with_usage`] with the DPoP records' table too.
+    async fn sqlite_with_proofs() -> (tempfile::TempDir, crate::db::Db, crate::db::Db) {
+        use crate::replay::{MIGRATIONS, MIGRATIONS_TABLE};
+        let (dir, db, other) = sqlite_with_usage().await;
+        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        (dir, db, other)
+    }
+
+    /// Three DPoP proofs' records, good for a minute.
+    fn three_proofs() -> [(crate::replay::Scope, &'static str, i64); 3] {
+        let until = now_ms() + 60_000;
+        ["k:1", "k:2", "k:3"].map(|id| (crate::replay::Scope::Dpop, id, until))
+    }
+
+    /// How many proofs are recorded, as another connection sees it.
+    async fn proofs_in(db: &crate::db::Db) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM seen_once")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    }
+
     /// Every connection of `db`'s pool can begin a transaction: none was
     /// given back with one still open, and no other connection (the
     /// writer's, held outside the pool) holds the write lock of one.
@@ -945,29 +967,17 @@ mod tests {
         no_open_transaction_in(&db).await;
     }
 
-    /// Proofs recorded in a batch (policy_batch on PostgreSQL; here on
+    /// Proofs recorded in a batch by a statement of their own
+    /// (`Locked::record_proofs`, which PostgreSQL's batches use; here on
     /// SQLite, whose branch opens the transaction) are recorded only if
     /// the batch commits, once each, and a second batch sees them.
     #[tokio::test]
     async fn proofs_recorded_in_a_batch_commit_with_it() {
         use crate::hot::policy_store::locked;
-        use crate::replay::{MIGRATIONS, MIGRATIONS_TABLE, Scope};
-        let (_dir, db, other) = sqlite_with_usage().await;
-        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        let (_dir, db, other) = sqlite_with_proofs().await;
         let user = usage_owner();
-        let until = now_ms() + 60_000;
-        let (p1, p2, p3) = (
-            (Scope::Dpop, "k:1", until),
-            (Scope::Dpop, "k:2", until),
-            (Scope::Dpop, "k:3", until),
-        );
-        let recorded = || async {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seen_once")
-                .fetch_one(&other.pool)
-                .await
-                .unwrap();
-            n
-        };
+        let [p1, p2, p3] = three_proofs();
+        let recorded = || proofs_in(&other);
         // Dropped: nothing recorded, nothing left open.
         let mut tx = locked(&db, &[&user]).await.unwrap();
         let fresh = tx.record_proofs(&db, &[p2, p1, p2]).await.unwrap();
@@ -1000,24 +1010,15 @@ mod tests {
     #[tokio::test]
     async fn a_sqlite_batch_records_its_proofs_as_it_reads_its_usage() {
         use crate::hot::policy_store::locked;
-        use crate::replay::{MIGRATIONS, MIGRATIONS_TABLE, Scope, first_use};
-        let (_dir, db, other) = sqlite_with_usage().await;
-        db.migrate(MIGRATIONS_TABLE, MIGRATIONS).await.unwrap();
+        let (_dir, db, other) = sqlite_with_proofs().await;
         let user = usage_owner();
-        let until = now_ms() + 60_000;
-        let (p1, p2, p3) = (
-            (Scope::Dpop, "k:1", until),
-            (Scope::Dpop, "k:2", until),
-            (Scope::Dpop, "k:3", until),
-        );
-        let recorded = || async {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seen_once")
-                .fetch_one(&other.pool)
+        let [p1, p2, p3] = three_proofs();
+        let recorded = || proofs_in(&other);
+        assert!(
+            crate::replay::first_use(&db, p3.0, p3.1, p3.2)
                 .await
-                .unwrap();
-            n
-        };
-        assert!(first_use(&db, Scope::Dpop, "k:3", until).await.unwrap());
+                .unwrap()
+        );
         let mut tx = locked(&db, &[&user]).await.unwrap();
         let (fresh, usage) = tx
             .record_and_load(&db, &[p2, p1, p2, p3], &[(&user, 0)])
