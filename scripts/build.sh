@@ -16,24 +16,37 @@ for arg in "$@"; do
   esac
 done
 
-say "building the signer for wasm32"
-# The `wasm` profile: the WASM's own (Cargo.toml says why it is at "s";
-# bench/SIZE.md).
-cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown
-rm -rf iframe-host/pkg
-wasm-bindgen --target web --no-typescript --out-dir iframe-host/pkg \
-  --remove-name-section --remove-producers-section \
-  target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm
-# No wasm-opt: measured on this module (binaryen 132 from npm), every level
-# makes it bigger after gzip (-Oz: +7.8 KB; bench/SIZE.md).
-# The glue JS minified in place (-2.0 KB gzip): names of its exports and of
-# the WASM's imports are properties and strings, which esbuild keeps.
-node_modules/.bin/esbuild iframe-host/pkg/keyframe_signer.js --minify --format=esm \
-  --log-level=warning --allow-overwrite --outfile=iframe-host/pkg/keyframe_signer.js
+# The signer's two modules (signer-wasm/src/web/handover.rs): the second,
+# with every method, into iframe-host/pkg-all; then the first, which the
+# page loads, without the `all-methods` feature into iframe-host/pkg. Built
+# in that order so target/…/keyframe_signer.wasm is the first module, the
+# one bench/wasm-size.mjs takes apart. Only the signer crate and the LTO
+# step are built twice; the dependencies are the same.
+signer_module() { # <pkg folder> [cargo flags…]
+  local out="$1"
+  shift
+  # The `wasm` profile: the WASM's own (Cargo.toml says why it is at "s";
+  # bench/SIZE.md).
+  cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown "$@"
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" \
+    --remove-name-section --remove-producers-section \
+    target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm
+  # No wasm-opt: measured on this module (binaryen 132 from npm), every
+  # level makes it bigger after gzip (-Oz: +7.8 KB; bench/SIZE.md).
+  # The glue JS minified in place (-2.0 KB gzip): names of its exports and
+  # of the WASM's imports are properties and strings, which esbuild keeps.
+  node_modules/.bin/esbuild "$out/keyframe_signer.js" --minify --format=esm \
+    --log-level=warning --allow-overwrite --outfile="$out/keyframe_signer.js"
+}
+say "building the signer's second module (every method) for wasm32"
+signer_module iframe-host/pkg-all
+say "building the signer's first module for wasm32"
+signer_module iframe-host/pkg --no-default-features
 # What hot storage sends to a browser that accepts it: Brotli and gzip copies
-# of the iFrame's page, script, style, WASM and glue
+# of the iFrame's page, script, style, WASMs and glue
 # (hot-storage-service/src/static_files.rs).
-node scripts/precompress.mjs iframe-host iframe-host/pkg
+node scripts/precompress.mjs iframe-host iframe-host/pkg iframe-host/pkg-all
 
 if [ -f iframe-host/sdk/tsconfig.json ]; then
   say "building the host SDK"

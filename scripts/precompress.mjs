@@ -5,7 +5,7 @@
 // scripts/build.sh after the files themselves are written; hot storage
 // refuses to start on a copy that does not decode to the file beside it.
 //
-//   node scripts/precompress.mjs iframe-host iframe-host/pkg
+//   node scripts/precompress.mjs iframe-host iframe-host/pkg iframe-host/pkg-all
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";

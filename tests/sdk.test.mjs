@@ -220,8 +220,9 @@ describe("Keyframe host SDK", () => {
       "only the chain list (for an RPC URL) and keyframe_test_state reached the iFrame");
     // Reasons list exported.
     const reasons = await page.evaluate(() => [...window.Keyframe.KEYFRAME_REASONS]);
-    assert.equal(reasons.length, 17);
+    assert.equal(reasons.length, 18);
     assert.ok(reasons.includes("UNSUPPORTED_BROWSER"));
+    assert.ok(reasons.includes("SIGNER_UNAVAILABLE"));
     assert.ok(reasons.includes("STORAGE_UNAVAILABLE"));
     assert.ok(reasons.includes("AUTHORITY_REQUIRED"));
     assert.ok(reasons.includes("RNG_UNAVAILABLE"));

@@ -12,7 +12,9 @@
 #   bash bench/ab/size-without.sh --rare --solana --evm-tx-typed   # personal_sign only
 #
 # Prints the gzip -9 size of the module without them and, when
-# scripts/build.sh has run, of the full module in iframe-host/pkg.
+# scripts/build.sh has run, of the module with every method in
+# iframe-host/pkg-all (the second module; iframe-host/pkg is the first,
+# already without the lifecycle methods: signer-wasm/src/web/handover.rs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -48,7 +50,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$scratch/pkg" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/keyframe_signer.wasm"
 without=$(gzip -9c "$scratch/pkg/keyframe_signer_bg.wasm" | wc -c)
 echo "without ${handlers[*]}: keyframe_signer_bg.wasm $without B gzip -9"
-if [ -f iframe-host/pkg/keyframe_signer_bg.wasm ]; then
-  full=$(gzip -9c iframe-host/pkg/keyframe_signer_bg.wasm | wc -c)
-  echo "with every method (iframe-host/pkg): $full B gzip -9; difference $((full - without)) B"
+if [ -f iframe-host/pkg-all/keyframe_signer_bg.wasm ]; then
+  full=$(gzip -9c iframe-host/pkg-all/keyframe_signer_bg.wasm | wc -c)
+  echo "with every method (iframe-host/pkg-all): $full B gzip -9; difference $((full - without)) B"
 fi

@@ -18,6 +18,7 @@ pub mod dpop;
 pub mod error;
 pub mod evm;
 pub mod flows;
+pub mod handover;
 pub mod intent;
 mod mnemonic;
 pub mod params;

@@ -84,6 +84,11 @@ closed_list!(
         /// needs SIMD (Chrome and Edge 91+, Firefox 89+, Safari 16.4+). The
         /// host SDK checks before it creates the iFrame (code 4900).
         UnsupportedBrowser = "UNSUPPORTED_BROWSER",
+        /// The iFrame could not load the part of the signer the method
+        /// needs (its second module: the wallet's lifecycle, the simulator,
+        /// the activity log): nothing was changed, and the request may be
+        /// sent again (code -32603).
+        SignerUnavailable = "SIGNER_UNAVAILABLE",
     }
 );
 

@@ -55,6 +55,17 @@ impl ChainMemory {
             self.approved.push(chain);
         }
     }
+
+    /// Every chain this document may switch to unasked, the starting one
+    /// first: what the second module is handed (web/handover.rs).
+    pub fn free_chains(&self) -> &[u64] {
+        &self.approved
+    }
+
+    /// A document whose free chains are `chains` (from [`Self::free_chains`]).
+    pub fn with_free_chains(chains: Vec<u64>) -> Self {
+        ChainMemory { approved: chains }
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +83,15 @@ mod tests {
         assert!(m.needs_approval(10));
         // Before `connect` nothing is free.
         assert!(ChainMemory::default().needs_approval(31337));
+    }
+
+    #[test]
+    fn free_chains_carry_over_to_a_new_memory() {
+        let mut m = ChainMemory::starting_at(31337);
+        m.approved(1);
+        let carried = ChainMemory::with_free_chains(m.free_chains().to_vec());
+        assert!(!carried.needs_approval(31337));
+        assert!(!carried.needs_approval(1));
+        assert!(carried.needs_approval(10));
     }
 }

@@ -66,6 +66,18 @@ impl From<keyframe_wire::hot::WalletResponse> for WalletRecord {
     }
 }
 
+// Read by hand (keyframe-json) where one module hands the session to the
+// other (src/web/handover.rs), as serde's derive would.
+keyframe_json::decode_struct!(
+    WalletRecord,
+    lenient {
+        wallet: req("wallet"),
+        kind: req("kind"),
+        addresses: req("addresses"),
+        authority: opt("authority"),
+    }
+);
+
 /// One stored device share. `share` is the encoded envelope (base64),
 /// wiped when the entry is dropped; the addresses are kept beside it so a
 /// signature is checked against what this device registered, not only what
@@ -185,5 +197,33 @@ mod tests {
         let older = r#"{"wallet":"01010101-0101-0101-0101-010101010101","device":"02020202-0202-0202-0202-020202020202","version":0,"split":"03030303030303030303030303030303","share":"AQIDBA==","addresses":{"evm":"0x52908400098527886e0f7030069857d2e4169ee7"}}"#;
         let read: Entry = keyframe_json::decode(older).unwrap();
         assert_eq!((read.version, read.addresses.solana.is_none()), (0, true));
+    }
+
+    /// A wallet record as one module hands it to the other
+    /// (web/handover.rs) reads back by hand as serde's derive reads it,
+    /// with and without an authority key.
+    #[test]
+    fn wallet_records_read_by_hand_as_serde_reads_them() {
+        let mut record = WalletRecord {
+            wallet: WalletId([1; 16]),
+            kind: keyframe_wire::WalletKind::Mnemonic,
+            addresses: Addresses {
+                evm: "0x52908400098527886e0f7030069857d2e4169ee7".into(),
+                solana: Some("7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV".into()),
+            },
+            authority: None,
+        };
+        for authority in [
+            None,
+            Some(crate::authority::AuthorityKey::from_bytes([9; 32])),
+        ] {
+            record.authority = authority;
+            let text = serde_json::to_string(&record).unwrap();
+            assert!(keyframe_json::parity::assert_parity::<WalletRecord>(&text) > 50);
+            assert_eq!(
+                keyframe_json::decode::<WalletRecord>(&text).unwrap(),
+                record
+            );
+        }
     }
 }

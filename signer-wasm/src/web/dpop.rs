@@ -23,6 +23,9 @@ use crate::dpop::{self, PublicJwk};
 const KEY: &str = "dpop-key";
 
 pub struct DpopKey {
+    /// The `CryptoKeyPair` as WebCrypto made it: what IndexedDB keeps and
+    /// what the second module is handed (web/handover.rs).
+    pair: JsValue,
     private: CryptoKey,
     jwk: PublicJwk,
     jkt: String,
@@ -73,7 +76,9 @@ impl DpopKey {
         JsFuture::from(subtle()?.generate_key_with_object(&params, false, &usages)?).await
     }
 
-    async fn from_pair(pair: &JsValue) -> Result<DpopKey, JsValue> {
+    /// The key of `pair`, a `CryptoKeyPair` whose private half is not
+    /// extractable.
+    pub async fn from_pair(pair: &JsValue) -> Result<DpopKey, JsValue> {
         let private: CryptoKey = field(pair, "privateKey")?.dyn_into()?;
         let public: CryptoKey = field(pair, "publicKey")?.dyn_into()?;
         if private.extractable() {
@@ -90,10 +95,16 @@ impl DpopKey {
             y: text("y")?,
         };
         Ok(DpopKey {
+            pair: pair.clone(),
             jkt: jwk.thumbprint(),
             private,
             jwk,
         })
+    }
+
+    /// The key pair, to hand to the second module.
+    pub fn pair(&self) -> &JsValue {
+        &self.pair
     }
 
     /// The key's RFC 7638 thumbprint: tokens for this iFrame carry it as

@@ -10,6 +10,7 @@
 mod bench;
 mod consent;
 mod dpop;
+mod handover;
 mod idb;
 mod lock;
 mod methods;
@@ -35,21 +36,36 @@ use store::ShareStore;
 const NS: &str = "keyframe";
 const PROTOCOL_VERSION: u32 = 1;
 
-/// Runs when the iFrame's boot script instantiates the module.
-#[wasm_bindgen(start)]
-pub fn start() {
-    wasm_bindgen_futures::spawn_local(async {
-        if let Err(e) = boot().await {
+/// Starts the iFrame's signer: the iFrame's boot script calls it once the
+/// first module is instantiated (iframe-host/boot.js).
+/// `load_second_module` loads the module with every method and resolves to
+/// its `adoptSession` (web/handover.rs).
+#[wasm_bindgen]
+pub fn boot(load_second_module: js_sys::Function) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = start(load_second_module).await {
             web_sys::console::error_2(&JsValue::from_str("keyframe: boot failed"), &e);
         }
     });
 }
 
-async fn boot() -> Result<(), JsValue> {
+async fn start(load_second_module: js_sys::Function) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let own_origin = window.location().origin()?;
     let store = ShareStore::detect().await;
     let dpop = Rc::new(DpopKey::load_or_create(&store).await?);
+    let (signer, allowed) = new_signer(store, dpop).await?;
+    *signer.second_module.borrow_mut() = Some(load_second_module);
+    listen_for_connect(&window, signer, allowed.clone())?;
+    announce_ready(&window, &allowed)
+}
+
+/// The signer of this page over `store` and `dpop`, with the provider's
+/// configuration, and the origins allowed to embed it.
+async fn new_signer(
+    store: ShareStore,
+    dpop: Rc<DpopKey>,
+) -> Result<(Rc<Signer>, Vec<String>), JsValue> {
+    let own_origin = web_sys::window().ok_or("no window")?.location().origin()?;
     let hot = HotStorageApi {
         base: own_origin,
         dpop: dpop.clone(),
@@ -66,10 +82,7 @@ async fn boot() -> Result<(), JsValue> {
         store,
         catalog,
     ));
-
-    let allowed = config.allowed_origins.clone();
-    listen_for_connect(&window, signer, allowed.clone())?;
-    announce_ready(&window, &allowed)
+    Ok((signer, config.allowed_origins.clone()))
 }
 
 fn protocol_message(kind: &str) -> Result<JsValue, JsValue> {
@@ -145,7 +158,7 @@ fn listen_for_connect(
         };
         connected.set(true);
         let chain = requested_chain(&event.data());
-        pin_port(&signer, port, origin, chain);
+        pin_port(&signer, port, origin, chain, true);
     });
     window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
     on_message.forget(); // lives as long as the page
@@ -164,8 +177,16 @@ fn requested_chain(data: &JsValue) -> Option<u64> {
 }
 
 /// From here on the port is the only channel: requests come in on it and
-/// answers and events go out on it.
-fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String, chain: Option<u64>) {
+/// answers and events go out on it. `connected` is said once per page, by
+/// the module that accepted `connect` (not by the second module, which
+/// takes a port already pinned: web/handover.rs).
+fn pin_port(
+    signer: &Rc<Signer>,
+    port: MessagePort,
+    parent_origin: String,
+    chain: Option<u64>,
+    say_connected: bool,
+) {
     signer.attach(port.clone(), parent_origin, chain);
     let handler_signer = signer.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -176,8 +197,7 @@ fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String, chain
             .and_then(|s| s.as_string())
             .map(zeroize::Zeroizing::new);
         let Some(text) = text else { return };
-        let signer = handler_signer.clone();
-        wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });
+        dispatch(&handler_signer, text);
     });
     port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
@@ -187,7 +207,17 @@ fn pin_port(signer: &Rc<Signer>, port: MessagePort, parent_origin: String, chain
     let on_close = Closure::<dyn FnMut()>::new(move || close_signer.detach());
     let _ = port.add_event_listener_with_callback("close", on_close.as_ref().unchecked_ref());
     on_close.forget();
-    if let Ok(connected) = protocol_message("connected") {
+    if say_connected && let Ok(connected) = protocol_message("connected") {
         let _ = port.post_message(&connected);
     }
+}
+
+/// Handles one message from the port, or queues it for the second module
+/// while a handover is under way (web/handover.rs).
+fn dispatch(signer: &Rc<Signer>, text: zeroize::Zeroizing<String>) {
+    if signer.queue_for_handover(&text) {
+        return;
+    }
+    let signer = signer.clone();
+    wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });
 }

@@ -5,13 +5,15 @@
 //! ([`crate::flows`]).
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use serde_json::{Value, json};
 use web_sys::MessagePort;
 
 use super::bench::{self, WebClock};
 use super::consent::{Catalog, RequestCtx, ScreenConsent, Tagged, intent_context};
-use super::methods;
+use super::handover::{self, Busy};
+use super::methods::{self, Route};
 use super::rpc;
 use super::services::{HotStorageApi, ShieldApi};
 use super::store::ShareStore;
@@ -37,6 +39,13 @@ pub struct Signer {
     pub(super) chain_id: Cell<u64>,
     /// The provider's chain and token lists, read at boot.
     pub(super) catalog: Catalog,
+    /// The requests running now (web/handover.rs waits for none).
+    pub(super) busy: Busy,
+    /// Loads the second module and resolves to its `adoptSession`; set by
+    /// the first module's boot (iframe-host/boot.js).
+    pub(super) second_module: RefCell<Option<js_sys::Function>>,
+    /// Once a handover began, the messages it queues for the second module.
+    pub(super) handover: RefCell<Option<js_sys::Array>>,
 }
 
 impl Signer {
@@ -49,6 +58,9 @@ impl Signer {
             wallet: RefCell::new(None),
             chain_id: Cell::new(start),
             catalog,
+            busy: Busy::default(),
+            second_module: RefCell::new(None),
+            handover: RefCell::new(None),
         }
     }
 
@@ -61,6 +73,32 @@ impl Signer {
         self.flows.consent.start_at(start);
         self.flows.consent.attach(port.clone(), parent_origin);
         *self.port.borrow_mut() = Some(port);
+    }
+
+    /// The session went to the second module (web/handover.rs): this
+    /// module answers nothing more.
+    pub(super) fn retire(&self) {
+        self.port.borrow_mut().take();
+    }
+
+    /// The pinned port, if any.
+    pub(super) fn port(&self) -> Option<MessagePort> {
+        self.port.borrow().clone()
+    }
+
+    /// While a handover is under way, queues `text` for the second module
+    /// and says so. A `keyframe_cancel` reaches this module's screen too:
+    /// the requests the handover waits for may be on it.
+    pub(super) fn queue_for_handover(&self, text: &str) -> bool {
+        let handover = self.handover.borrow();
+        let Some(queue) = handover.as_ref() else {
+            return false;
+        };
+        if let Some(id) = rpc::cancelled(text) {
+            self.flows.consent.cancel(&id);
+        }
+        queue.push(&wasm_bindgen::JsValue::from_str(text));
+        true
     }
 
     /// The port closed: every request waiting on the screen is abandoned.
@@ -79,7 +117,7 @@ impl Signer {
         )
     }
 
-    fn post(&self, message: &Value) {
+    pub(super) fn post(&self, message: &Value) {
         let Some(port) = self.port.borrow().clone() else {
             return;
         };
@@ -117,6 +155,13 @@ impl Signer {
         self.wallet.borrow().clone()
     }
 
+    /// The wallet the first module knew (web/handover.rs): no event, the
+    /// host saw it already.
+    #[cfg(feature = "all-methods")]
+    pub(super) fn restore_wallet(&self, wallet: Option<WalletRecord>) {
+        *self.wallet.borrow_mut() = wallet;
+    }
+
     pub(super) fn set_wallet(&self, wallet: Option<WalletRecord>) {
         let before = self.accounts();
         *self.wallet.borrow_mut() = wallet;
@@ -128,8 +173,9 @@ impl Signer {
 
     /// Handles one request from the port and answers it; a method that used
     /// the key then refreshes the device's pair.
-    pub async fn handle(&self, text: &str) {
+    pub async fn handle(self: &Rc<Self>, text: &str) {
         let start = bench::now();
+        let running = self.busy.start();
         if let Some(id) = rpc::cancelled(text) {
             return self.flows.consent.cancel(&id);
         }
@@ -147,7 +193,13 @@ impl Signer {
         };
         let ctx = RequestCtx::new(&request.id, start);
         let outcome = match methods::find(&request.method) {
-            Some(method) => Tagged::new(ctx.clone(), method(self, &request.params.0)).await,
+            Some(Route::Here(method)) => {
+                Tagged::new(ctx.clone(), method(self, &request.params.0)).await
+            }
+            Some(Route::SecondModule) => {
+                drop(running);
+                return handover::hand_over(self, text, &request.id).await;
+            }
             None => Err(RpcError::unsupported(&request.method)),
         };
         let (answer, refresh) = match outcome {

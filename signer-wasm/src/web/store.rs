@@ -39,6 +39,25 @@ impl ShareStore {
         }
         ShareStore::Memory(RefCell::new(BTreeMap::new()))
     }
+
+    /// A memory store's entries; `None` for a persistent store, which any
+    /// module can open. What the second module is handed (web/handover.rs).
+    pub fn memory_entries(&self) -> Option<Vec<Entry>> {
+        match self {
+            ShareStore::Persistent(_) => None,
+            ShareStore::Memory(map) => Some(map.borrow().values().cloned().collect()),
+        }
+    }
+
+    /// A memory store holding `entries` (from [`Self::memory_entries`]).
+    #[cfg(feature = "all-methods")]
+    pub fn memory_with(entries: Vec<Entry>) -> ShareStore {
+        let mut map = BTreeMap::new();
+        for entry in entries {
+            map.insert(entry.key(), entry);
+        }
+        ShareStore::Memory(RefCell::new(map))
+    }
 }
 
 impl DeviceStore for ShareStore {

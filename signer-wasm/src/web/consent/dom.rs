@@ -143,6 +143,16 @@ impl Dom {
         })
     }
 
+    /// Takes the screen's root out of the page or puts it back
+    /// (ScreenConsent::set_in_document).
+    pub fn set_in_document(&self, present: bool) {
+        if !present {
+            self.root.remove();
+        } else if let Some(body) = self.document.body() {
+            let _ = body.append_child(&self.root);
+        }
+    }
+
     /// Shows `screen`; `waiting` more requests queue behind it; `tracked`
     /// says whether the browser reports occlusion.
     pub fn render(&self, screen: &Screen, waiting: usize, tracked: bool) {

@@ -223,6 +223,28 @@ impl ScreenConsent {
         *self.inner.chains.borrow_mut() = ChainMemory::starting_at(chain);
     }
 
+    /// The chains this document may switch to unasked (web/handover.rs).
+    pub fn free_chains(&self) -> Vec<u64> {
+        self.inner.chains.borrow().free_chains().to_vec()
+    }
+
+    /// Takes over the free chains of the module that handed this session
+    /// over (web/handover.rs); after [`Self::start_at`].
+    #[cfg(feature = "all-methods")]
+    pub fn restore_free_chains(&self, chains: Vec<u64>) {
+        *self.inner.chains.borrow_mut() = ChainMemory::with_free_chains(chains);
+    }
+
+    /// Takes the screen out of the document (`false`), or puts it back
+    /// (`true`). The module handing its session over takes its screen out
+    /// first, so the page never holds two (web/handover.rs), and puts it
+    /// back if the handover fails.
+    pub fn set_in_document(&self, present: bool) {
+        if let Some(d) = self.inner.dom.borrow().as_ref() {
+            d.set_in_document(present);
+        }
+    }
+
     /// The embedding origin as the iFrame saw it at `connect`.
     pub fn origin(&self) -> String {
         self.inner.origin.borrow().clone()

@@ -36,6 +36,37 @@ mod session;
 mod signing;
 mod wallet;
 
+/// Where a method runs.
+pub enum Route {
+    /// In this module, by this handler.
+    Here(Handler),
+    /// In the second module, which this one loads and hands the session
+    /// to (web/handover.rs): a method of [`in_second_module`] in a module
+    /// built without the `all-methods` feature.
+    SecondModule,
+}
+
+/// The methods that most sessions never call: the wallet's lifecycle
+/// (create, import, recover, devices, export, recovery method, backup
+/// file), the simulator and the activity log. The first module the iFrame
+/// loads is built without them, and is the smaller by what only they reach
+/// (bench/SIZE.md, "Two modules").
+pub fn in_second_module(method: Method) -> bool {
+    matches!(
+        method,
+        Method::CreateWallet
+            | Method::ImportWallet
+            | Method::Recover
+            | Method::ListDevices
+            | Method::RevokeDevice
+            | Method::Export
+            | Method::SetRecovery
+            | Method::DownloadBackup
+            | Method::Simulate
+            | Method::Activity
+    )
+}
+
 /// The handler of each method the iFrame answers. The names are the wire
 /// crate's closed list ([`Method`]); the match is exhaustive, so a method
 /// added there does not compile until it has a handler here.
@@ -70,9 +101,15 @@ fn handler(method: Method) -> Handler {
     }
 }
 
-/// The handler of `method`, if the iFrame has one.
-pub fn find(method: &str) -> Option<Handler> {
-    Method::from_wire(method).map(handler)
+/// Where `method` runs, if the iFrame has it. Built without `all-methods`,
+/// the table's lifecycle entries are never read, so the optimiser drops
+/// their handlers and everything only they reach.
+pub fn find(method: &str) -> Option<Route> {
+    let method = Method::from_wire(method)?;
+    if !cfg!(feature = "all-methods") && in_second_module(method) {
+        return Some(Route::SecondModule);
+    }
+    Some(Route::Here(handler(method)))
 }
 
 /// An answer with no refresh after it.
