@@ -1,9 +1,11 @@
 // The iFrame's two modules (signer-wasm/src/web/handover.rs; docs/api.md,
 // "The iFrame's two modules"), in headless Chromium against the real
-// services: the page loads the first module, which signs everything; the
-// first call of a lifecycle method loads the second and hands it the
-// session, which it carries on with; requests sent meanwhile wait and are
-// answered; a second module that cannot load costs that one request only.
+// services: a device that holds no share loads the second module (every
+// method) at once; one that holds its wallet's share loads the first,
+// which signs everything; its first lifecycle call loads the second and
+// hands it the session, which it carries on with; requests sent meanwhile
+// wait and are answered; a second module that cannot load costs that one
+// request only.
 // What the iFrame fetched is read from its Resource Timing entries, which
 // list cache hits too.
 import { after, before, describe, test } from "node:test";
@@ -24,12 +26,18 @@ const WAIT_MS = 1_500;
 let harness, stack, browser, host;
 
 before(async () => {
-  ({ stack, browser, host } = harness = await startHarness("modules"));
+  ({ stack, browser, host } = harness = await startHarness("modules", {
+    // The host page cross-site too (localhost ≠ 127.0.0.1): an iFrame
+    // without storage.
+    extraOrigins: (h) => [h.origin.replace("127.0.0.1", "localhost")],
+  }));
 });
 
 after(async () => {
   await harness?.close();
 });
+
+const crossSiteHost = () => host.origin.replace("127.0.0.1", "localhost");
 
 /** The signer's iFrame in `page`. */
 const frameOf = (page) => page.frames().find((f) => f.url().startsWith(`${stack.urls.provider}/iframe.html`));
@@ -53,10 +61,14 @@ describe("the iFrame's two modules", () => {
     const { page, connected } = await openHost(context, host.origin, stack);
     assert.ok(connected.ok, JSON.stringify(connected));
     await authorize(page, stack, user.token);
+    // A device that holds no share loads the second module at once: its
+    // first use can only be to create or recover a wallet.
+    let paths = await fetched(page);
+    assert.equal(times(paths, FIRST), 0, `a new device loaded the first module: ${paths.join(" ")}`);
+    assert.equal(times(paths, SECOND), 1, "a new device loads the second module");
     ({ addresses } = await ok(page, "keyframe_createWallet", { recovery: passwordRecovery() }));
-    const paths = await fetched(page);
-    assert.equal(times(paths, FIRST), 1, "the page loads the first module");
-    assert.equal(times(paths, SECOND), 1, "creating a wallet loads the second");
+    paths = await fetched(page);
+    assert.deepEqual([times(paths, FIRST), times(paths, SECOND)], [0, 1], "and creates its wallet with it");
     await page.close();
   });
 
@@ -71,6 +83,18 @@ describe("the iFrame's two modules", () => {
     await authorize(page, stack, user.token);
     return page;
   }
+
+  test("an iFrame without storage holds no share: it loads the second module at once, recovers and signs", async () => {
+    const { page, connected } = await openHost(context, crossSiteHost(), stack);
+    assert.ok(connected.ok, JSON.stringify(connected));
+    await authorize(page, stack, user.token);
+    assert.equal((await ok(page, "keyframe_status")).storage, "memory");
+    const paths = await fetched(page);
+    assert.deepEqual([times(paths, FIRST), times(paths, SECOND)], [0, 1], paths.join(" "));
+    await ok(page, "keyframe_recover", { recovery: passwordRecovery() });
+    await assertPersonalSign(page, addresses.evm, "signed where nothing is stored");
+    await page.close();
+  });
 
   test("a device that holds its wallet signs everything with the first module alone", async () => {
     const page = await returning();
