@@ -250,22 +250,30 @@ impl Locked {
         }
     }
 
-    /// Records the batch's DPoP proofs ([`Locked::record_proofs`]) and
-    /// reads its users' usage ([`Locked::load_usage`]). On SQLite both go
-    /// in the call that opens the transaction (`BEGIN IMMEDIATE; INSERT …
-    /// RETURNING …; SELECT …`), so a signature's proof costs no call, no
-    /// commit and no turn of the writer of its own (docs/services.md,
-    /// "Fifteenth pass"); the rows of the two are told apart by their
-    /// width (two columns, ten).
+    /// Records the batch's DPoP proofs (crate::replay's `first_use_many`:
+    /// whether each was new, in order) and reads its users' usage
+    /// ([`Locked::load_usage`]). On PostgreSQL, two statements in the open
+    /// transaction. On SQLite both go in the call that opens the
+    /// transaction (`BEGIN IMMEDIATE; INSERT … RETURNING …; SELECT …`), so
+    /// a signature's proof costs no call, no commit and no turn of the
+    /// writer of its own (docs/services.md, "Fifteenth pass"); the rows of
+    /// the two are told apart by their width (two columns, ten).
     pub async fn record_and_load(
         &mut self,
         db: &Db,
         records: &[(Scope, &str, i64)],
         users: &[(&Identity, u64)],
     ) -> AppResult<(Vec<bool>, Vec<Vec<StoredUsage>>)> {
-        let LockedKind::Sqlite(t) = &mut self.kind else {
-            let fresh = self.record_proofs(db, records).await?;
-            return Ok((fresh, self.load_usage(db, users).await?));
+        let t = match &mut self.kind {
+            LockedKind::Sqlite(t) => t,
+            LockedKind::Postgres(tx) => {
+                let fresh = if records.is_empty() {
+                    Vec::new()
+                } else {
+                    first_use_many(&mut **tx, db, records, None).await?
+                };
+                return Ok((fresh, self.load_usage(db, users).await?));
+            }
         };
         let insert = SeenInsert::new(records);
         let mut parts: Vec<String> = insert.sql(0).into_iter().collect();
@@ -297,26 +305,6 @@ impl Locked {
             usage_by_user(users, usage.into_iter())?
         };
         Ok((insert.fresh(records, &inserted), usage))
-    }
-
-    /// Records DPoP proofs in the transaction (crate::replay's
-    /// `first_use_many`): whether each was new, in order. On SQLite the
-    /// statement that opens the transaction.
-    pub async fn record_proofs(
-        &mut self,
-        db: &Db,
-        records: &[(Scope, &str, i64)],
-    ) -> AppResult<Vec<bool>> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(match &mut self.kind {
-            LockedKind::Postgres(tx) => first_use_many(&mut **tx, db, records, None).await?,
-            LockedKind::Sqlite(t) => {
-                let begin = t.begin();
-                first_use_many(&mut *t.conn, db, records, begin).await?
-            }
-        })
     }
 
     /// The transaction's connection, for a statement of its own (SQLite:
@@ -964,41 +952,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 1, "a dropped batch's update was kept");
-        no_open_transaction_in(&db).await;
-    }
-
-    /// Proofs recorded in a batch by a statement of their own
-    /// (`Locked::record_proofs`, which PostgreSQL's batches use; here on
-    /// SQLite, whose branch opens the transaction) are recorded only if
-    /// the batch commits, once each, and a second batch sees them.
-    #[tokio::test]
-    async fn proofs_recorded_in_a_batch_commit_with_it() {
-        use crate::hot::policy_store::locked;
-        let (_dir, db, other) = sqlite_with_proofs().await;
-        let user = usage_owner();
-        let [p1, p2, p3] = three_proofs();
-        let recorded = || proofs_in(&other);
-        // Dropped: nothing recorded, nothing left open.
-        let mut tx = locked(&db, &[&user]).await.unwrap();
-        let fresh = tx.record_proofs(&db, &[p2, p1, p2]).await.unwrap();
-        assert_eq!(fresh, [true, true, false], "a duplicate is new once");
-        drop(tx);
-        assert_eq!(recorded().await, 0, "a dropped batch recorded its proofs");
-        no_open_transaction_in(&db).await;
-        // Committed with the batch's read and write.
-        let mut tx = locked(&db, &[&user]).await.unwrap();
-        assert_eq!(tx.record_proofs(&db, &[p1]).await.unwrap(), [true]);
-        assert_eq!(tx.load_usage(&db, &[(&user, 0)]).await.unwrap()[0].len(), 1);
-        tx.write_and_commit(&db, vec![usage_write("3")])
-            .await
-            .unwrap();
-        assert_eq!(recorded().await, 1);
-        assert_eq!(stored_value(&other).await, "3");
-        let mut tx = locked(&db, &[&user]).await.unwrap();
-        let fresh = tx.record_proofs(&db, &[p3, p1]).await.unwrap();
-        assert_eq!(fresh, [true, false], "the first batch's proof is seen");
-        tx.write_and_commit(&db, Vec::new()).await.unwrap();
-        assert_eq!(recorded().await, 2);
         no_open_transaction_in(&db).await;
     }
 
