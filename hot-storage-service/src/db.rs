@@ -127,14 +127,28 @@ impl Drop for WriteConnection {
             Writer::Held { conn, turn } => {
                 let Some(c) = conn.take() else { return };
                 if self.discard {
-                    tokio::spawn(async move {
-                        let _ = sqlx::Connection::close_hard(c).await;
-                    });
+                    close_in_background(c);
                 } else {
                     **turn = Some(c);
                 }
             }
         }
+    }
+}
+
+/// Closes `conn` without waiting for it: on the runtime when there is one.
+/// Where none runs (a value dropped on a thread of its own, or after the
+/// runtime ended) `tokio::spawn` would panic; the connection is dropped
+/// there instead, which closes it too, and an open transaction on it is
+/// rolled back either way.
+fn close_in_background(conn: sqlx::AnyConnection) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(async move {
+                let _ = sqlx::Connection::close_hard(conn).await;
+            });
+        }
+        Err(_) => drop(conn),
     }
 }
 
@@ -453,9 +467,7 @@ impl Reader<'_> {
     /// the database may have closed it).
     fn discard(mut self) {
         if let Some(c) = self.conn.take() {
-            tokio::spawn(async move {
-                let _ = sqlx::Connection::close_hard(c).await;
-            });
+            close_in_background(c);
         }
     }
 }
@@ -650,6 +662,31 @@ mod tests {
             .await
             .unwrap();
         (dir, db)
+    }
+
+    /// A discarded writer dropped where no runtime runs (a thread of its
+    /// own) is closed there instead of panicking, and the writer turn goes
+    /// on with a new connection.
+    #[test]
+    fn a_discarded_writer_dropped_outside_a_runtime_is_closed_without_a_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (_dir, db) = runtime.block_on(sqlite_with_t("outside.db", 2));
+        let mut writer = runtime.block_on(db.write_connection()).unwrap();
+        assert!(writer.has_turn());
+        writer.discard_on_drop();
+        std::thread::spawn(move || drop(writer))
+            .join()
+            .expect("dropping a discarded writer outside a runtime panicked");
+        runtime.block_on(async {
+            let mut next = db.write_connection().await.unwrap();
+            sqlx::query("INSERT INTO t (x) VALUES (1)")
+                .execute(&mut *next)
+                .await
+                .unwrap();
+        });
     }
 
     /// Whether the connection has the TEMP table `mark` (which lives in
