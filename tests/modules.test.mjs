@@ -188,6 +188,39 @@ describe("the iFrame's two modules", () => {
     await page.close();
   });
 
+  test("after a failed load, a signature queued behind two lifecycle calls waits for the retried handover", async () => {
+    const page = await returning();
+    // The first fetch of the second module fails, the retry goes through.
+    let fetches = 0;
+    await context.route(SECOND_ROUTE, (route) => (fetches++ === 0 ? route.abort("connectionreset") : route.continue()));
+    try {
+      await page.evaluate((address) => {
+        window.onScreen = window.call("personal_sign", ["0x6869", address]);
+      }, addresses.evm);
+      await approveButton(page).waitFor({ state: "visible", timeout: 20_000 });
+      // Queued behind the screen: two lifecycle calls, then a signature.
+      await page.evaluate((address) => {
+        window.queued = [
+          window.call("keyframe_listDevices"),
+          window.call("keyframe_listDevices"),
+          window.call("personal_sign", ["0x6869", address]),
+        ];
+      }, addresses.evm);
+      await approveNext(page);
+      const [first, second] = await page.evaluate(() => Promise.all(window.queued.slice(0, 2)));
+      assert.equal(first.reason, "SIGNER_UNAVAILABLE", JSON.stringify(first));
+      assert.ok(second.ok, JSON.stringify(second));
+      // The signature waited for the second module, whose screen asks for it.
+      await approveNext(page);
+      const [signed, queuedSign] = await page.evaluate(() => Promise.all([window.onScreen, window.queued[2]]));
+      assert.ok(signed.ok && queuedSign.ok, JSON.stringify([signed, queuedSign]));
+      assert.equal(await signerFrame(page).locator("section#consent").count(), 1, "one approval screen in the page");
+    } finally {
+      await context.unroute(SECOND_ROUTE);
+    }
+    await page.close();
+  });
+
   test("a second module that cannot load fails that request only, and the next one loads it", async () => {
     const page = await returning();
     await context.route(SECOND_ROUTE, (route) => route.abort("connectionreset"));

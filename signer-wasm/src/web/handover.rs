@@ -94,17 +94,10 @@ impl Drop for Running<'_> {
 /// The first module: hands the session to the second for `text`, a request
 /// (`id`) for a method it does not have.
 pub async fn hand_over(signer: &Rc<Signer>, text: &str, id: &Value) {
-    let queue = {
-        let mut handover = signer.handover.borrow_mut();
-        if let Some(queue) = handover.as_ref() {
-            // Started before the handover began: it joins the queue.
-            queue.push(&JsValue::from_str(text));
-            return;
-        }
-        let queue = Array::of1(&JsValue::from_str(text));
-        *handover = Some(queue.clone());
-        queue
-    };
+    // No handover is under way: `Signer::handle` queues every request
+    // that starts during one, before it reaches here.
+    let queue = Array::of1(&JsValue::from_str(text));
+    *signer.handover.borrow_mut() = Some(queue.clone());
     signer.busy.idle().await;
     match give(signer, &queue).await {
         Ok(()) => signer.retire(),

@@ -212,12 +212,10 @@ fn pin_port(
     }
 }
 
-/// Handles one message from the port, or queues it for the second module
-/// while a handover is under way (web/handover.rs).
+/// Handles one message from the port, in a task of its own (which queues
+/// it for the second module if a handover is under way when it starts:
+/// web/handover.rs).
 fn dispatch(signer: &Rc<Signer>, text: zeroize::Zeroizing<String>) {
-    if signer.queue_for_handover(&text) {
-        return;
-    }
     let signer = signer.clone();
     wasm_bindgen_futures::spawn_local(async move { signer.handle(&text).await });
 }

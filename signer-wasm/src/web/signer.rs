@@ -174,6 +174,11 @@ impl Signer {
     /// Handles one request from the port and answers it; a method that used
     /// the key then refreshes the device's pair.
     pub async fn handle(self: &Rc<Self>, text: &str) {
+        // Checked as the request starts, not as it arrives: a request
+        // spawned before a handover began may start after (web/handover.rs).
+        if self.queue_for_handover(text) {
+            return;
+        }
         let start = bench::now();
         let running = self.busy.start();
         if let Some(id) = rpc::cancelled(text) {
