@@ -16,9 +16,8 @@
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use keyframe_json::{FromJson, decode_struct};
+use keyframe_wire::b64;
 use rand_core::TryCryptoRng;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -174,10 +173,10 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
             m: kdf.m_kib,
             t: kdf.t,
             p: kdf.p,
-            salt: STANDARD.encode(salt),
-            verifier: STANDARD.encode(verifier),
+            salt: b64::encode(salt),
+            verifier: b64::encode(verifier),
         },
-        nonce: STANDARD.encode(nonce),
+        nonce: b64::encode(nonce),
         ciphertext: String::new(),
     };
     let aad = aad(&file, &salt, &verifier, &nonce);
@@ -192,7 +191,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
             },
         )
         .map_err(|_| Error::BadRequest("share too large".into()))?;
-    file.ciphertext = STANDARD.encode(ct);
+    file.ciphertext = b64::encode(ct);
     Ok(file)
 }
 
@@ -271,9 +270,7 @@ fn not_json_or_truncated(text: &str) -> BackupError {
 }
 
 fn decode<const N: usize>(s: &str) -> Result<[u8; N], BackupError> {
-    let v = STANDARD
-        .decode(s.as_bytes())
-        .map_err(|_| BackupError::Damaged)?;
+    let v = b64::decode(s).map_err(|_| BackupError::Damaged)?;
     <[u8; N]>::try_from(v.as_slice()).map_err(|_| BackupError::Damaged)
 }
 
@@ -302,9 +299,7 @@ pub fn open(file: &BackupFile, password: &str, expect: Expect) -> Result<Share, 
     let salt: [u8; SALT_LEN] = decode(&file.kdf.salt)?;
     let verifier: [u8; 32] = decode(&file.kdf.verifier)?;
     let nonce: [u8; NONCE_LEN] = decode(&file.nonce)?;
-    let ct = STANDARD
-        .decode(file.ciphertext.as_bytes())
-        .map_err(|_| BackupError::Damaged)?;
+    let ct = b64::decode(&file.ciphertext).map_err(|_| BackupError::Damaged)?;
     if ct.len() < TAG_LEN + 1 || ct.len() > TAG_LEN + SHARE_MAX_BYTES {
         return Err(BackupError::Damaged);
     }

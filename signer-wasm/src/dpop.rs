@@ -3,8 +3,7 @@
 //! WebCrypto key (web/dpop.rs); the services check proofs in
 //! hot-storage-service/src/dpop.rs.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use keyframe_wire::b64;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -23,7 +22,7 @@ impl PublicJwk {
             r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
             self.x, self.y
         );
-        B64.encode(Sha256::digest(canonical.as_bytes()))
+        b64::encode_url(Sha256::digest(canonical.as_bytes()))
     }
 }
 
@@ -44,19 +43,19 @@ pub fn signing_input(
     // RFC 9449 §4.2: htu without query or fragment.
     let htu = url.split(['?', '#']).next().unwrap_or(url);
     let claims = json!({
-        "jti": B64.encode(jti), "htm": method, "htu": htu, "iat": iat,
-        "ath": B64.encode(Sha256::digest(token.as_bytes())),
+        "jti": b64::encode_url(jti), "htm": method, "htu": htu, "iat": iat,
+        "ath": b64::encode_url(Sha256::digest(token.as_bytes())),
     });
     format!(
         "{}.{}",
-        B64.encode(header.to_string()),
-        B64.encode(claims.to_string())
+        b64::encode_url(header.to_string()),
+        b64::encode_url(claims.to_string())
     )
 }
 
 /// The proof: the signing input and the raw `r‖s` signature WebCrypto made.
 pub fn proof(signing_input: &str, signature: &[u8]) -> String {
-    format!("{signing_input}.{}", B64.encode(signature))
+    format!("{signing_input}.{}", b64::encode_url(signature))
 }
 
 /// The `cnf.jkt` a JWT names, read without verifying it (the services
@@ -67,7 +66,7 @@ pub fn bound_key(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
     // From text, not bytes: the WASM then carries one JSON reader, not two
     // (a JSON text that is not UTF-8 is refused either way).
-    let payload = String::from_utf8(B64.decode(payload).ok()?).ok()?;
+    let payload = String::from_utf8(b64::decode_url(payload).ok()?).ok()?;
     let claims = keyframe_json::parse(&payload).ok()?;
     claims["cnf"]["jkt"].as_str().map(str::to_owned)
 }
@@ -79,9 +78,9 @@ mod tests {
 
     #[test]
     fn a_token_names_its_key_or_none() {
-        let claims = B64.encode(r#"{"sub":"a","cnf":{"jkt":"abc"}}"#);
+        let claims = b64::encode_url(r#"{"sub":"a","cnf":{"jkt":"abc"}}"#);
         assert_eq!(bound_key(&format!("h.{claims}.s")).as_deref(), Some("abc"));
-        let unbound = B64.encode(r#"{"sub":"a"}"#);
+        let unbound = b64::encode_url(r#"{"sub":"a"}"#);
         assert_eq!(bound_key(&format!("h.{unbound}.s")), None);
         assert_eq!(bound_key("not a jwt"), None);
         assert_eq!(bound_key("h.!!.s"), None);
@@ -95,8 +94,10 @@ mod tests {
         };
         let input = signing_input(&jwk, "POST", "http://h/v2/wallet?q=1", "tok", 7, &[1; 16]);
         let (h, c) = input.split_once('.').unwrap();
-        let header: serde_json::Value = serde_json::from_slice(&B64.decode(h).unwrap()).unwrap();
-        let claims: serde_json::Value = serde_json::from_slice(&B64.decode(c).unwrap()).unwrap();
+        let header: serde_json::Value =
+            serde_json::from_slice(&b64::decode_url(h).unwrap()).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&b64::decode_url(c).unwrap()).unwrap();
         assert_eq!(header["typ"], "dpop+jwt");
         assert_eq!(header["jwk"]["x"], "x");
         assert_eq!(claims["htu"], "http://h/v2/wallet");
@@ -104,7 +105,7 @@ mod tests {
         assert_eq!(claims["iat"], 7);
         assert_eq!(
             claims["ath"],
-            B64.encode(Sha256::digest(b"tok")),
+            b64::encode_url(Sha256::digest(b"tok")),
             "ath is the token's SHA-256"
         );
     }

@@ -5,8 +5,7 @@
 //! on the host page. Native (not in `web`), so the signing requests of
 //! `crate::signing` that read through it are tested natively.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+use keyframe_wire::b64;
 use serde_json::Value;
 
 use crate::flows::{RpcError, RpcResult};
@@ -48,8 +47,7 @@ pub fn object_param(params: &Value) -> RpcResult<&Value> {
 }
 
 pub fn decode_b64(value: &str, what: &str) -> RpcResult<Vec<u8>> {
-    B64.decode(value)
-        .map_err(|_| RpcError::bad_params(format!("{what} must be base64")))
+    b64::decode(value).map_err(|_| RpcError::bad_params(format!("{what} must be base64")))
 }
 
 /// The recovery method a request names; a password is typed on the

@@ -34,8 +34,7 @@
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+use keyframe_wire::b64;
 use rand_core::TryCryptoRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -151,8 +150,8 @@ impl OpenParams {
             m: self.kdf.m_kib,
             t: self.kdf.t,
             p: self.kdf.p,
-            salt: STANDARD.encode(self.salt),
-            verifier: STANDARD.encode(self.verifier),
+            salt: b64::encode(self.salt),
+            verifier: b64::encode(self.verifier),
         }
     }
 
@@ -169,9 +168,7 @@ impl OpenParams {
 }
 
 fn decode_exact(s: &str, out: &mut [u8]) -> Result<()> {
-    let v = STANDARD
-        .decode(s.as_bytes())
-        .map_err(|_| Error::CorruptCiphertext)?;
+    let v = b64::decode(s).map_err(|_| Error::CorruptCiphertext)?;
     if v.len() != out.len() {
         return Err(Error::CorruptCiphertext);
     }
@@ -393,9 +390,8 @@ impl RecoveryKey {
     pub fn from_base64url(s: &str) -> Result<Self> {
         let s = s.trim();
         let v = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(s.as_bytes())
-                .or_else(|_| URL_SAFE.decode(s.as_bytes()))
+            b64::decode_url(s)
+                .or_else(|_| b64::decode_url_padded(s))
                 .map_err(|_| Error::BadRequest("recovery key".into()))?,
         );
         if v.len() != 32 {
@@ -408,7 +404,7 @@ impl RecoveryKey {
 
     /// The key as unpadded base64url (what the dApp serves).
     pub fn to_base64url(&self) -> Zeroizing<String> {
-        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0.as_slice()))
+        Zeroizing::new(b64::encode_url(self.0.as_slice()))
     }
 }
 

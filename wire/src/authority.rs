@@ -22,8 +22,6 @@
 use core::fmt;
 use core::str::FromStr;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
@@ -71,7 +69,7 @@ impl AuthorityKey {
 
     /// The wire form: base64url without padding.
     pub fn to_base64url(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        crate::b64::encode_url(self.0)
     }
 }
 
@@ -82,7 +80,7 @@ impl FromStr for AuthorityKey {
         if s.len() != 43 {
             return Err(bad);
         }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad)?;
+        let bytes = crate::b64::decode_url(s).map_err(|_| bad)?;
         Ok(AuthorityKey(bytes.try_into().map_err(|_| bad)?))
     }
 }
@@ -167,7 +165,7 @@ impl AuthorityHeader {
     pub fn new(t: u64, nonce: &[u8; NONCE_BYTES], sig: [u8; 64]) -> Self {
         AuthorityHeader {
             t,
-            nonce: URL_SAFE_NO_PAD.encode(nonce),
+            nonce: crate::b64::encode_url(nonce),
             sig,
         }
     }
@@ -178,7 +176,7 @@ impl AuthorityHeader {
             "t={},n={},sig={}",
             self.t,
             self.nonce,
-            URL_SAFE_NO_PAD.encode(self.sig)
+            crate::b64::encode_url(self.sig)
         )
     }
 
@@ -207,16 +205,13 @@ impl AuthorityHeader {
         let t = t
             .parse()
             .map_err(|_| AuthorityError("t must be unix seconds"))?;
-        let nonce_ok = URL_SAFE_NO_PAD
-            .decode(nonce)
-            .is_ok_and(|n| n.len() == NONCE_BYTES);
+        let nonce_ok = crate::b64::decode_url(nonce).is_ok_and(|n| n.len() == NONCE_BYTES);
         if !nonce_ok {
             return Err(AuthorityError(
                 "n must be 16 bytes, base64url without padding",
             ));
         }
-        let sig: [u8; 64] = URL_SAFE_NO_PAD
-            .decode(sig)
+        let sig: [u8; 64] = crate::b64::decode_url(sig)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or(AuthorityError(
@@ -278,7 +273,7 @@ mod tests {
         let value = h.to_value();
         assert_eq!(AuthorityHeader::parse(&value), Ok(h.clone()));
         assert!(value.starts_with("t=1700000000,n=BwcHBwcHBwcHBwcHBwcHBw,sig="));
-        let sig = URL_SAFE_NO_PAD.encode([9u8; 64]);
+        let sig = crate::b64::encode_url([9u8; 64]);
         for bad in [
             String::new(),
             format!("n=BwcHBwcHBwcHBwcHBwcHBw,t=1,sig={sig}"),

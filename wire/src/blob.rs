@@ -2,8 +2,6 @@
 //! ciphertexts, standard base64 with padding in JSON. Both are bounded when
 //! parsed, wiped on drop and never printed by `Debug`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
@@ -12,9 +10,7 @@ fn decode_bounded(s: &str, max: usize) -> Result<Zeroizing<Vec<u8>>, String> {
         return Err(format!("must be 1 to {max} bytes"));
     }
     let bytes = Zeroizing::new(
-        STANDARD
-            .decode(s)
-            .map_err(|_| "expected standard base64 with padding".to_string())?,
+        crate::b64::decode(s).map_err(|_| "expected standard base64 with padding".to_string())?,
     );
     if bytes.is_empty() || bytes.len() > max {
         return Err(format!("must be 1 to {max} bytes"));
@@ -52,7 +48,7 @@ macro_rules! blob_type {
 
             /// Standard base64 with padding (the caller owns the copy).
             pub fn to_base64(&self) -> Zeroizing<String> {
-                Zeroizing::new(STANDARD.encode(&*self.0))
+                Zeroizing::new(crate::b64::encode(&*self.0))
             }
         }
 
@@ -95,7 +91,7 @@ mod tests {
         assert!(ShareBlob::from_base64("AAEC").is_ok());
         assert!(ShareBlob::from_base64("").is_err());
         assert!(ShareBlob::from_base64("AAE").is_err());
-        let big = STANDARD.encode(vec![1u8; 513]);
+        let big = crate::b64::encode(vec![1u8; 513]);
         assert!(ShareBlob::from_base64(&big).is_err());
         let ok = Ciphertext::from_base64(&big).expect("513 bytes fit a ciphertext");
         assert_eq!(format!("{ok:?}"), "Ciphertext(<513 bytes>)");

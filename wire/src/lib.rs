@@ -7,7 +7,8 @@
 //! provider serves ([`catalog`]), the wallet-authority header and the
 //! bytes it signs ([`authority`]), the services' error codes
 //! ([`error`]), the policy simulator's bodies ([`policy`]), and the
-//! iFrame's RPC reasons and method names ([`rpc`]); with the `webhook`
+//! iFrame's RPC reasons and method names ([`rpc`]), and the base64 every
+//! one of them is written in ([`b64`]); with the `webhook`
 //! feature, the Standard Webhooks signatures of the approval webhook
 //! (`webhook`).
 //! The services, the signer's web layer and the generated OpenAPI document
@@ -23,6 +24,7 @@
 
 mod addresses;
 pub mod authority;
+pub mod b64;
 mod blob;
 pub mod catalog;
 mod decode;

@@ -7,8 +7,6 @@
 //! Behind the `webhook` feature: the signer, which uses this crate without
 //! it, links no HMAC.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -58,7 +56,7 @@ impl WebhookSecret {
             .trim()
             .strip_prefix("whsec_")
             .ok_or(SecretError::Prefix)?;
-        let mut bytes = STANDARD.decode(b64).map_err(|_| SecretError::Base64)?;
+        let mut bytes = crate::b64::decode(b64).map_err(|_| SecretError::Base64)?;
         if !(MIN_SECRET_BYTES..=MAX_SECRET_BYTES).contains(&bytes.len()) {
             bytes.zeroize();
             return Err(SecretError::Length);
@@ -81,7 +79,7 @@ impl WebhookSecret {
     /// The `webhook-signature` value of one message.
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
         let tag = self.mac(id, timestamp, body).finalize().into_bytes();
-        format!("v1,{}", STANDARD.encode(tag))
+        format!("v1,{}", crate::b64::encode(tag))
     }
 
     /// Whether `header` (a space-separated list of `version,signature`)
@@ -91,7 +89,7 @@ impl WebhookSecret {
         header.split(' ').any(|entry| {
             entry
                 .strip_prefix("v1,")
-                .and_then(|b64| STANDARD.decode(b64).ok())
+                .and_then(|b64| crate::b64::decode(b64).ok())
                 .is_some_and(|tag| self.mac(id, timestamp, body).verify_slice(&tag).is_ok())
         })
     }
@@ -187,7 +185,7 @@ mod tests {
             ("whsec_AAAA".to_owned(), SecretError::Length),
             ("whsec_c2hvcnQ=".to_owned(), SecretError::Length),
             (
-                format!("whsec_{}", STANDARD.encode([7u8; 65])),
+                format!("whsec_{}", crate::b64::encode([7u8; 65])),
                 SecretError::Length,
             ),
         ];
@@ -199,8 +197,10 @@ mod tests {
                 "the error repeats the input: {text}"
             );
         }
-        assert!(WebhookSecret::parse(&format!("whsec_{}", STANDARD.encode([7u8; 64]))).is_ok());
-        assert!(WebhookSecret::parse(&format!(" whsec_{} ", STANDARD.encode([7u8; 24]))).is_ok());
+        assert!(WebhookSecret::parse(&format!("whsec_{}", crate::b64::encode([7u8; 64]))).is_ok());
+        assert!(
+            WebhookSecret::parse(&format!(" whsec_{} ", crate::b64::encode([7u8; 24]))).is_ok()
+        );
     }
 
     #[test]

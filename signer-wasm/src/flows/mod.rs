@@ -20,9 +20,8 @@ mod set_recovery;
 mod sign;
 pub mod types;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::lock::Mutex;
+use keyframe_wire::b64;
 use zeroize::Zeroizing;
 
 pub use backup::RecoverFromFile;
@@ -186,16 +185,15 @@ fn entry_for(share: &Share, addresses: &Addresses) -> Entry {
     }
 }
 
-fn parse_share(b64: &str) -> RpcResult<Share> {
+fn parse_share(encoded: &str) -> RpcResult<Share> {
     let bytes = Zeroizing::new(
-        B64.decode(b64)
-            .map_err(|_| RpcError::from(crate::Error::MalformedShare))?,
+        b64::decode(encoded).map_err(|_| RpcError::from(crate::Error::MalformedShare))?,
     );
     Ok(Share::from_bytes(&bytes)?)
 }
 
 fn share_b64(share: &Share) -> String {
-    B64.encode(share.to_bytes().as_slice())
+    b64::encode(share.to_bytes().as_slice())
 }
 
 /// A share as the services carry it.

@@ -26,14 +26,13 @@
 //! screen, and the choice is offered only where such a rule can be made
 //! (docs/policy.md, "The user's rules").
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
 use keyframe_policy::document::{Limit, Rule, TokenMatch, When};
 use keyframe_policy::{
     Amount, Document, Effect, Evaluation, Intent as PolicyIntent, Kind, Layer, Layers, Policy,
     Usage,
 };
+use keyframe_wire::b64;
 use keyframe_wire::policy::{
     ActivityReport, ApprovalRequest, Decision, PolicyState, RuleRef, SignedUserRules,
 };
@@ -115,7 +114,7 @@ impl Grant {
         let rules = serde_json::to_string(&self.document)
             .map_err(|_| RpcError::bad_params("user rules"))?;
         let signature =
-            URL_SAFE_NO_PAD.encode(authority.sign_user_rules(wallet.wallet, self.version, &rules));
+            b64::encode_url(authority.sign_user_rules(wallet.wallet, self.version, &rules));
         Ok(SignedUserRules {
             wallet: wallet.wallet,
             version: self.version,
@@ -141,11 +140,7 @@ fn verify_user_rules(
             return None;
         }
         let key = VerifyingKey::from_bytes(wallet.authority.as_ref()?.as_bytes()).ok()?;
-        let sig: [u8; 64] = URL_SAFE_NO_PAD
-            .decode(&signed.signature)
-            .ok()?
-            .try_into()
-            .ok()?;
+        let sig: [u8; 64] = b64::decode_url(&signed.signature).ok()?.try_into().ok()?;
         key.verify_strict(&signed.message(), &Signature::from_bytes(&sig))
             .ok()?;
         let document: Document = keyframe_json::decode(&signed.rules).ok()?;

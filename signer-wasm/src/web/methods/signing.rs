@@ -3,8 +3,7 @@
 //! names are this wallet's, describes the request for the consent screen,
 //! and signs with the rebuilt key under the policy's intent.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+use keyframe_wire::b64;
 use serde_json::json;
 
 use crate::Reason;
@@ -109,7 +108,7 @@ handler!(solana_sign_transaction(s, p) {
     let tx = request.tx;
     s.sign("solana_signTransaction", &described, &policy, &[], move |secret| {
         let key = secret.solana_signing_key(0)?;
-        Ok(json!({ "transaction": B64.encode(solana::sign_transaction(&key, &tx)?) }))
+        Ok(json!({ "transaction": b64::encode(solana::sign_transaction(&key, &tx)?) }))
     })
     .await
 });
