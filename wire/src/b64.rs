@@ -13,6 +13,7 @@
 //! test oracle (tests below).
 
 use base64ct::{Base64, Base64Url, Base64UrlUnpadded, Encoding};
+use zeroize::Zeroize;
 
 /// A text that is not base64 of the expected variant. Coarse on purpose:
 /// the decoded text may be a secret, so the error says nothing about
@@ -28,7 +29,7 @@ pub fn encode(bytes: impl AsRef<[u8]>) -> String {
 
 /// Reads standard base64 with canonical padding.
 pub fn decode(text: &str) -> Result<Vec<u8>, InvalidBase64> {
-    Base64::decode_vec(text).map_err(|_| InvalidBase64)
+    decode_wiping::<Base64>(text)
 }
 
 /// URL-safe alphabet, unpadded (RFC 7515's base64url).
@@ -38,13 +39,36 @@ pub fn encode_url(bytes: impl AsRef<[u8]>) -> String {
 
 /// Reads URL-safe base64 without padding.
 pub fn decode_url(text: &str) -> Result<Vec<u8>, InvalidBase64> {
-    Base64UrlUnpadded::decode_vec(text).map_err(|_| InvalidBase64)
+    decode_wiping::<Base64UrlUnpadded>(text)
 }
 
 /// Reads URL-safe base64 with canonical padding (a recovery code pasted
 /// from a tool that pads).
 pub fn decode_url_padded(text: &str) -> Result<Vec<u8>, InvalidBase64> {
-    Base64Url::decode_vec(text).map_err(|_| InvalidBase64)
+    decode_wiping::<Base64Url>(text)
+}
+
+/// `base64ct`'s `decode_vec`, but a refused text leaves nothing behind.
+fn decode_wiping<E: Encoding>(text: &str) -> Result<Vec<u8>, InvalidBase64> {
+    // The most a text of this length can hold, as base64ct counts it.
+    let mut out = vec![0u8; text.len() / 4 * 3 + text.len() % 4 * 3 / 4];
+    let len = decode_into::<E>(text, &mut out)?;
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Decodes `text` into `out`, or wipes `out`: base64ct decodes every block
+/// before it judges the text (so its time does not depend on where a text
+/// goes wrong), and a refused text, say a share with one bad character,
+/// has by then been written out.
+fn decode_into<E: Encoding>(text: &str, out: &mut [u8]) -> Result<usize, InvalidBase64> {
+    match E::decode(text, out) {
+        Ok(decoded) => Ok(decoded.len()),
+        Err(_) => {
+            out.zeroize();
+            Err(InvalidBase64)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +127,27 @@ mod tests {
                 prop_assert_eq!(ours(&mutated).ok(), oracle.decode(&mutated).ok(), "{:?}", mutated);
             }
         }
+    }
+
+    /// A refused text leaves no decoded byte in the buffer: the blocks
+    /// before the bad character were decoded (to 0xff) before the refusal.
+    #[test]
+    fn fail_a_refused_text_is_wiped_from_the_buffer() {
+        for text in ["////////!///", "////////A", "//////-/", "////////=///"] {
+            let mut out = [0u8; 9];
+            assert_eq!(
+                decode_into::<Base64>(text, &mut out),
+                Err(InvalidBase64),
+                "{text:?}"
+            );
+            assert_eq!(out, [0u8; 9], "{text:?}");
+        }
+        let mut out = [0u8; 9];
+        assert_eq!(
+            decode_into::<Base64UrlUnpadded>("////////A", &mut out),
+            Err(InvalidBase64)
+        );
+        assert_eq!(out, [0u8; 9]);
     }
 
     /// Refusals that must hold whatever the oracle does.
