@@ -4,9 +4,10 @@
 //! generic deserializer, a copy of the parser's struct and sequence code
 //! inside each of them: in the signer's module those copies were the
 //! largest group of generic code (bench/SIZE.md, "Where the WASM's bytes
-//! go"). Here the text is parsed once, by one instantiation of serde_json,
-//! into a [`Value`]; each type then reads its fields from that tree with a
-//! few calls of [`Fields`], a small function per type.
+//! go"). Here the text is parsed once, by this crate's own parser
+//! (`parse.rs`, which accepts and refuses what serde_json does), into
+//! serde_json's [`Value`]; each type then reads its fields from that tree
+//! with a few calls of [`Fields`], a small function per type.
 //!
 //! The rules are serde's derive, so a type decodes the same either way:
 //!
@@ -28,14 +29,13 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
-use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 pub use serde_json::{Map, Number, Value};
 
 #[cfg(feature = "parity")]
 pub mod parity;
+mod parse;
 
 /// Why a text did not decode. Coarse on purpose: the signer maps every
 /// one to the same protocol error, and a field's name is all a developer
@@ -91,83 +91,11 @@ pub fn wipe(value: &mut Value) {
 }
 
 /// Parses `text` into a tree, refusing a duplicate key in any object
-/// (serde_json's own `Value` would keep the last one silently).
+/// (serde_json's own `Value` would keep the last one silently). The parser
+/// is this crate's own (`parse.rs` says why); it accepts and refuses what
+/// serde_json does.
 pub fn parse(text: &str) -> Result<Value, DecodeError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let Strict(value) = Strict::deserialize(&mut de).map_err(|e| {
-        // The one message this module's visitor raises (below).
-        if e.is_data() {
-            DecodeError::DuplicateKey
-        } else {
-            DecodeError::Syntax
-        }
-    })?;
-    de.end().map_err(|_| DecodeError::Syntax)?;
-    Ok(value)
-}
-
-/// A value parsed by [`StrictVisitor`].
-struct Strict(Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Strict;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON")
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Strict, E> {
-        Ok(Strict(Value::Bool(b)))
-    }
-    fn visit_i64<E>(self, n: i64) -> Result<Strict, E> {
-        Ok(Strict(Value::Number(n.into())))
-    }
-    fn visit_u64<E>(self, n: u64) -> Result<Strict, E> {
-        Ok(Strict(Value::Number(n.into())))
-    }
-    fn visit_f64<E>(self, n: f64) -> Result<Strict, E> {
-        // JSON has no NaN or infinity; serde_json's `Value` maps them to
-        // null the same way.
-        Ok(Strict(
-            Number::from_f64(n).map_or(Value::Null, Value::Number),
-        ))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Strict, E> {
-        Ok(Strict(Value::String(s.to_owned())))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Strict, E> {
-        Ok(Strict(Value::String(s)))
-    }
-    fn visit_unit<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
-    }
-    fn visit_none<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
-        let mut items = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Strict(Value::Array(items)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let Strict(v) = map.next_value()?;
-            if out.insert(key, v).is_some() {
-                return Err(de::Error::custom("duplicate key"));
-            }
-        }
-        Ok(Strict(Value::Object(out)))
-    }
+    parse::parse(text)
 }
 
 /// The fields of one struct, read one by one in the order the struct

@@ -303,3 +303,54 @@ fn fail_recovery_vectors() {
     }
     console_log!("fail_recovery.json: {n} cases in {:.0} ms", now_ms() - t0);
 }
+
+// ---------- JSON ----------
+
+/// In the WASM, a JSON number that is not an integer is JavaScript's
+/// `parseFloat` of its text (json/src/parse.rs, `float_of`): correctly
+/// rounded, the same bits as Rust's own parse, and a text beyond `f64`'s
+/// range is refused as serde_json refuses it. Integers never go through it.
+#[wasm_bindgen_test]
+fn json_numbers_parse_as_natively() {
+    let floats = [
+        "1.5",
+        "-1.5",
+        "0.1",
+        "1e3",
+        "-0",
+        "-0.0",
+        "4.9e-324",
+        "1e-400",
+        "2.2250738585072014e-308",
+        "1.7976931348623157e308",
+        "123.456e-7",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "0.30000000000000004",
+    ];
+    for text in floats {
+        let value = keyframe_json::parse(text).unwrap();
+        let exact: f64 = text.parse().unwrap();
+        assert_eq!(
+            value.as_f64().map(f64::to_bits),
+            Some(exact.to_bits()),
+            "{text}"
+        );
+        assert!(value.is_f64(), "{text} is a float");
+    }
+    for text in ["1e400", "-1e400", "1e309", "1.", "01", "Infinity"] {
+        assert!(keyframe_json::parse(text).is_err(), "{text} was accepted");
+    }
+    assert_eq!(
+        keyframe_json::parse("18446744073709551615")
+            .unwrap()
+            .as_u64(),
+        Some(u64::MAX)
+    );
+    assert_eq!(
+        keyframe_json::parse("-9223372036854775808")
+            .unwrap()
+            .as_i64(),
+        Some(i64::MIN)
+    );
+}

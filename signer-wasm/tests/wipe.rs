@@ -155,3 +155,72 @@ async fn no_secret_is_left_in_linear_memory() {
     automatic_wallet(&js).await;
     assert_clean(&js, "the automatic wallet");
 }
+
+/// A JSON text that carries a secret (an RPC's phrase, a service's share)
+/// leaves no copy of it once the text itself is wiped: not when the text is
+/// refused half-way (the half-built tree is wiped: json/src/parse.rs), and
+/// not when a string with escapes is decoded (it is decoded into one buffer
+/// of its final size, never through a scratch copy or a reallocation).
+/// serde_json's parser, which keyframe_json used before, fails both.
+#[wasm_bindgen_test]
+fn a_parsed_json_text_leaves_no_copy_of_its_strings() {
+    let js = Js::new();
+    assert_eq!(found(&js), Vec::<String>::new(), "secrets before the texts");
+    // `$` is the mnemonic twice, as it is or with every space written as
+    // an escape. Twice, because a small allocation made after a block is
+    // freed can reuse and overwrite its start; every escape, so that a
+    // decoder which grows its buffer as it goes frees a copy holding a
+    // whole mnemonic. JavaScript builds the text, so only the module's
+    // copy is in linear memory.
+    let build = js_sys::Function::new_with_args(
+        "template, reversed, escaped",
+        "const m = Array.from(reversed).reverse().join('');
+         let s = m + ' ' + m;
+         if (escaped) s = s.replaceAll(' ', '\\\\u0020');
+         return template.replace('$', s)",
+    );
+    let text = |template: &str, escaped: bool| {
+        typed(
+            build
+                .call3(
+                    &wasm_bindgen::JsValue::NULL,
+                    &template.into(),
+                    &MNEMONIC_REVERSED.into(),
+                    &escaped.into(),
+                )
+                .unwrap(),
+        )
+    };
+    let refused = [
+        r#"{"phrase":"$","x":tru}"#,
+        r#"["$",]"#,
+        r#"{"phrase":"$","phrase":1}"#,
+        r#"{"phrase":"$""#,
+        r#""$"#,
+        r#""$\u12""#,
+        r#"[["$"]] x"#,
+        r#"{"a":{"b":"$"},"c":[1,}"#,
+    ];
+    for template in refused {
+        for escaped in [false, true] {
+            // Labelled before the parse: nothing allocates between the
+            // wipe and the search.
+            let phase = format!("refusing {template} (escaped: {escaped})");
+            let json = text(template, escaped);
+            assert!(keyframe_json::parse(&json).is_err(), "{phase}: accepted");
+            drop(json);
+            assert_clean(&js, &phase);
+        }
+    }
+    for template in [r#"{"phrase":"$"}"#, r#"[1,"$",{"k":["$"]}]"#] {
+        for escaped in [false, true] {
+            let phase = format!("parsing {template} (escaped: {escaped})");
+            let json = text(template, escaped);
+            let mut tree = keyframe_json::parse(&json).unwrap();
+            drop(json);
+            keyframe_json::wipe(&mut tree);
+            drop(tree);
+            assert_clean(&js, &phase);
+        }
+    }
+}
