@@ -33,9 +33,17 @@ use std::str::FromStr;
 
 pub use serde_json::{Map, Number, Value};
 
+mod macros;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod parse;
+
+/// What `json!`'s expansion names; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde_json::to_value;
+    pub use std::vec;
+}
 
 /// Why a text did not decode. Coarse on purpose: the signer maps every
 /// one to the same protocol error, and a field's name is all a developer

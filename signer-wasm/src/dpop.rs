@@ -3,8 +3,8 @@
 //! WebCrypto key (web/dpop.rs); the services check proofs in
 //! hot-storage-service/src/dpop.rs.
 
+use keyframe_json::json;
 use keyframe_wire::b64;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// The public half of a P-256 key as a JWK's `x` and `y` (base64url).

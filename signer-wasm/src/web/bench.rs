@@ -61,7 +61,7 @@ impl crate::flows::Clock for WebClock {
 #[cfg(feature = "bench")]
 mod core_timing {
     use crate::shares::RandomId;
-    use serde_json::json;
+    use keyframe_json::json;
     use wasm_bindgen::JsValue;
     use wasm_bindgen::prelude::wasm_bindgen;
 

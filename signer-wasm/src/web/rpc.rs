@@ -1,7 +1,8 @@
 //! JSON-RPC 2.0 framing of the iFrame protocol (docs/api.md). The error
 //! vocabulary (codes and reasons) is the flows' ([`crate::flows::error`]).
 
-use serde_json::{Value, json};
+use keyframe_json::json;
+use serde_json::Value;
 
 use crate::flows::RpcError;
 

@@ -7,7 +7,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde_json::{Value, json};
+use keyframe_json::json;
+use serde_json::Value;
 use web_sys::MessagePort;
 
 use super::bench::{self, WebClock};

@@ -27,7 +27,7 @@ use std::rc::Rc;
 use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::LocalBoxFuture;
-use serde_json::json;
+use keyframe_json::json;
 use web_sys::MessagePort;
 
 use super::bench;

@@ -2,7 +2,8 @@
 //! decide, reading the signing request through `crate::signing` exactly as
 //! its signing handler does) and the activity log.
 
-use serde_json::{Value, json};
+use keyframe_json::json;
+use serde_json::Value;
 
 use super::plain;
 use crate::Reason;

@@ -1,7 +1,8 @@
 //! The session's methods: tokens (`keyframe_setAuth`), status, chains,
 //! logout, accounts and the active chain. None of them uses the key.
 
-use serde_json::{Value, json};
+use keyframe_json::json;
+use serde_json::Value;
 
 use super::plain;
 use crate::flows::{DeviceStore as _, Request, RpcError, Tokens};

@@ -3,8 +3,8 @@
 //! names are this wallet's, describes the request for the consent screen,
 //! and signs with the rebuilt key under the policy's intent.
 
+use keyframe_json::json;
 use keyframe_wire::b64;
-use serde_json::json;
 
 use crate::Reason;
 use crate::flows::RpcError;

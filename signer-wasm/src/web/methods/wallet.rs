@@ -3,7 +3,8 @@
 //! a backup, and change the recovery method. Secrets are typed on the
 //! iFrame's screen, never taken from params.
 
-use serde_json::{Value, json};
+use keyframe_json::json;
+use serde_json::Value;
 
 use super::plain;
 use crate::Reason;
