@@ -37,11 +37,13 @@ mod macros;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod parse;
+mod write;
+
+pub use write::{Object, ToJson, opt, to_string, to_text, write_json};
 
 /// What `json!`'s expansion names; not an API.
 #[doc(hidden)]
 pub mod __private {
-    pub use serde_json::to_value;
     pub use std::vec;
 }
 

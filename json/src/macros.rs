@@ -1,16 +1,15 @@
 //! `json!`: serde_json's macro (serde_json 1.0.154, src/macros.rs; MIT OR
-//! Apache-2.0, as this copy) with one change. serde_json's expands each
-//! interpolated expression to `to_value(&expr).unwrap()`; that `unwrap`
-//! links serde_json's error formatting, and through it `std::io::Error`'s,
-//! into the signer's WASM (1,140 B gzip: bench/SIZE.md, "`json!` without
-//! `unwrap`"). Here a value that does not serialize (a map with non-string
-//! keys, a `Serialize` impl that fails: none of this workspace's types) is
-//! `null` instead of a panic. The tests below hold it to serde_json's
-//! macro.
+//! Apache-2.0, as this copy) with one change: an interpolated expression
+//! becomes a value through [`ToJson`](crate::ToJson), not serde's
+//! `to_value(&expr).unwrap()`. So the signer's WASM carries neither
+//! serde_json's value serializer nor, through that `unwrap`, the
+//! formatting of serde_json's and `std::io`'s errors (bench/SIZE.md,
+//! "`json!` without `unwrap`" and "One JSON writer"). The tests below hold
+//! it to serde_json's macro.
 
 /// Builds a [`Value`](crate::Value) from a JSON literal, as
-/// `serde_json::json!` does (an interpolated expression is serialised with
-/// `serde_json::to_value`; one that cannot be is `null`).
+/// `serde_json::json!` does; an interpolated expression is written with
+/// its [`ToJson`](crate::ToJson).
 ///
 /// ```
 /// let code = 200;
@@ -237,7 +236,7 @@ macro_rules! json_internal {
     // Any Serialize type: numbers, strings, struct literals, variables etc.
     // Must be below every other rule.
     ($other:expr) => {
-        $crate::__private::to_value(&$other).unwrap_or($crate::Value::Null)
+        $crate::ToJson::to_json(&$other)
     };
 }
 
@@ -281,18 +280,6 @@ mod tests {
         both!({ "a": 1, "b": [true, null], "c": { "d": "e" }, });
         both!({ "n": n, "s": s, "sum": n + 1, "list": list, "map": map, "cmp": n == 7 });
         both!({ key.clone(): s, "nested": { key.as_str(): [n, n * 2] } });
-        both!([n, s, list.len(), Some(3u8), None::<u8>, (1, "x")]);
-    }
-
-    /// serde_json's macro panics on a value that does not serialize; this
-    /// one gives `null`.
-    #[test]
-    fn a_value_that_does_not_serialize_is_null() {
-        let by_number: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
-        assert!(serde_json::to_value(&by_number).is_err());
-        assert_eq!(
-            crate::json!({ "m": by_number }),
-            serde_json::json!({ "m": null })
-        );
+        both!([n, s, list.len(), Some(3u8), None::<u8>, -4i8, 0.25]);
     }
 }

@@ -8,13 +8,16 @@
 //! type, an unknown key added, an array emptied or given a `null`. A
 //! duplicate key cannot be written into a tree, so a text with each
 //! top-level key doubled is checked too.
+//!
+//! [`assert_writes_as_serde`] holds a hand writer to serde's derive the
+//! same way: every mutation serde reads is written both ways.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
-use crate::{FromJson, decode};
+use crate::{FromJson, ToJson, decode, to_string};
 
 /// Panics, naming the mutated text, where the hand decoder of `T` and
 /// serde's derive disagree on `sample` or on a mutation of it. Returns
@@ -62,6 +65,50 @@ where
         (Err(_), Err(_)) => {}
         (Ok(_), Err(e)) => panic!("serde accepts, the hand decoder refuses ({e}): {text}"),
         (Err(e), Ok(_)) => panic!("serde refuses ({e}), the hand decoder accepts: {text}"),
+    }
+}
+
+/// Panics where a hand writer ([`ToJson`]) and serde's derive write
+/// differently: for `sample` and every mutation of it that serde's derive
+/// reads as a `T`, the tree must equal serde_json's `to_value` and the text
+/// serde_json's `to_string` read back. Returns how many values were
+/// checked (at least the sample).
+pub fn assert_writes_as_serde<T>(sample: &str) -> usize
+where
+    T: ToJson + DeserializeOwned + Serialize,
+{
+    let value: Value = serde_json::from_str(sample).expect("the sample is JSON");
+    assert!(
+        serde_json::from_str::<T>(sample).is_ok(),
+        "the sample must decode with serde: {sample}"
+    );
+    let mut checked = 0;
+    for variant in std::iter::once(value.clone()).chain(mutations(&value)) {
+        let Ok(x) = serde_json::from_value::<T>(variant) else {
+            continue;
+        };
+        let by_serde = serde_json::to_value(&x).unwrap();
+        let by_hand = x.to_json();
+        assert_eq!(by_hand, by_serde, "the hand writer differs");
+        let text: Value = serde_json::from_str(&to_string(by_hand)).unwrap();
+        assert_eq!(text, by_serde, "the written text differs");
+        checked += 1;
+    }
+    checked
+}
+
+/// One text: if serde's derive reads it as a `T`, the hand writer writes
+/// that `T` as serde does.
+pub fn check_write<T>(text: &str)
+where
+    T: ToJson + DeserializeOwned + Serialize,
+{
+    if let Ok(x) = serde_json::from_str::<T>(text) {
+        assert_eq!(
+            x.to_json(),
+            serde_json::to_value(&x).unwrap(),
+            "the hand writer differs on {text}"
+        );
     }
 }
 

@@ -17,6 +17,7 @@ mod compile;
 mod conditions;
 mod decode;
 pub mod document;
+mod encode;
 mod eval;
 mod intent;
 mod syntax;

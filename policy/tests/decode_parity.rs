@@ -6,11 +6,13 @@
 //! as objects or as arrays. Both must refuse, or both accept the same
 //! value (keyframe_json::parity::check). src/decode.rs holds each decoder
 //! to every single mutation of a full sample; this finds the combinations.
+//! Each text serde reads is also written by hand and by serde
+//! (keyframe_json::parity::check_write, src/encode.rs), which must agree.
 
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)]
 
-use keyframe_json::parity::check;
+use keyframe_json::parity::{check, check_write};
 use keyframe_policy::{Document, Intent, Usage};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -179,5 +181,10 @@ proptest! {
         check::<Document>(&text);
         check::<Intent>(&text);
         check::<Usage>(&text);
+        // And what serde reads, the hand writer writes as serde does
+        // (src/encode.rs).
+        check_write::<Document>(&text);
+        check_write::<Intent>(&text);
+        check_write::<Usage>(&text);
     }
 }

@@ -48,8 +48,8 @@ pub fn signing_input(
     });
     format!(
         "{}.{}",
-        b64::encode_url(header.to_string()),
-        b64::encode_url(claims.to_string())
+        b64::encode_url(keyframe_json::to_text(&header)),
+        b64::encode_url(keyframe_json::to_text(&claims))
     )
 }
 

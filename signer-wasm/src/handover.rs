@@ -5,7 +5,7 @@
 //! It holds the user's tokens and, where the device's shares live in
 //! memory, the shares: the text is wiped once written and once read.
 
-use serde::Serialize;
+use keyframe_json::json;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
@@ -33,55 +33,23 @@ pub struct HandedSession {
 #[derive(Debug, PartialEq, Eq)]
 pub struct MalformedSession;
 
-/// [`HandedSession`] as written: serde's derive over borrowed fields, so
-/// nothing is copied on the way.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Written<'a> {
-    origin: &'a str,
-    chain_id: u64,
-    free_chains: &'a [u64],
-    tokens: Option<WrittenTokens<'a>>,
-    wallet: Option<&'a WalletRecord>,
-    memory_entries: Option<&'a [Entry]>,
-}
-
-#[derive(Serialize)]
-struct WrittenTokens<'a> {
-    hot: &'a str,
-    shield: &'a str,
-}
-
 impl HandedSession {
-    /// The session as JSON text, wiped when dropped. Written into a buffer
-    /// large enough from the start, so no copy of a token or share is left
-    /// behind by a reallocation.
+    /// The session as JSON text, wiped when dropped. keyframe-json writes
+    /// it into a buffer of its exact length, so no copy of a token or share
+    /// is left behind by a reallocation, and wipes the tree it wrote from.
     pub fn to_json(&self) -> Zeroizing<String> {
-        let written = Written {
-            origin: &self.origin,
-            chain_id: self.chain_id,
-            free_chains: &self.free_chains,
-            tokens: self.tokens.as_ref().map(|t| WrittenTokens {
-                hot: t.hot(),
-                shield: t.shield(),
-            }),
-            wallet: self.wallet.as_ref(),
-            memory_entries: self.memory_entries.as_deref(),
-        };
         let tokens = self
             .tokens
             .as_ref()
-            .map_or(0, |t| t.hot().len() + t.shield().len());
-        let entries = self.memory_entries.as_ref().map_or(0, |e| {
-            e.iter()
-                .map(|e| e.share.len() + e.addresses.evm.len() + 512)
-                .sum()
-        });
-        let mut text = Vec::with_capacity(4096 + self.origin.len() + tokens + entries);
-        // Writing to a Vec fails only on a value serde cannot write, which
-        // these types are not: an empty text then fails to read.
-        let _ = serde_json::to_writer(&mut text, &written);
-        Zeroizing::new(String::from_utf8(text).unwrap_or_default())
+            .map(|t| json!({ "hot": t.hot(), "shield": t.shield() }));
+        Zeroizing::new(keyframe_json::to_string(json!({
+            "origin": self.origin,
+            "chainId": self.chain_id,
+            "freeChains": self.free_chains,
+            "tokens": tokens,
+            "wallet": self.wallet,
+            "memoryEntries": self.memory_entries,
+        })))
     }
 
     /// Reads what [`Self::to_json`] wrote.

@@ -52,7 +52,7 @@ impl TypedData {
         let address = text(&items[0], "address")?.to_owned();
         let typed = match &items[1] {
             Value::String(text) => text.clone(),
-            v @ Value::Object(_) => v.to_string(),
+            v @ Value::Object(_) => keyframe_json::to_text(v),
             _ => {
                 return Err(RpcError::bad_params(
                     "typed data must be a JSON string or object",

@@ -116,7 +116,7 @@ fn speed() {
 /// The answers the iFrame reads before each signature, decoded by hand
 /// (keyframe-json, as shipped) and by serde's derive (as before): the
 /// policy state (the issue's example policy, a user rule set, 20 usage
-/// entries) and a hot share.
+/// entries) and a hot share; and the recover body it writes.
 fn answers() {
     let example: serde_json::Value = serde_json::from_str(include_str!(
         "../../tests/vectors/policy/issue_example.json"
@@ -147,5 +147,24 @@ fn answers() {
     });
     time("hot share answer (serde derive)", 500, || {
         serde_json::from_str::<Share>(share).unwrap();
+    });
+    // The body of the recover the iFrame sends before each signature,
+    // written by hand (keyframe-json, as shipped) and by serde's derive.
+    let body: keyframe_wire::policy::RecoverWithIntent = serde_json::from_value(serde_json::json!({
+        "wallet": "0123abcd-4567-89ab-cdef-0123456789ab",
+        "device": "11111111-2222-4333-8444-555555555555",
+        "version": 3, "split": "00112233445566778899aabbccddeeff",
+        "intent": {"kind": "evm_transaction", "chain": 8453, "origin": "https://app.example",
+                   "to": "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913", "selector": "0xa9059cbb",
+                   "token_transfers": [{"token": "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913",
+                                        "to": "0x52908400098527886e0f7030069857d2e4169ee7", "amount": "5000000"}]},
+        "on_screen": true,
+    }))
+    .unwrap();
+    time("recover body (keyframe-json)", 500, || {
+        keyframe_json::write_json(&body);
+    });
+    time("recover body (serde derive)", 500, || {
+        serde_json::to_string(&body).unwrap();
     });
 }

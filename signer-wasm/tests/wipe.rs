@@ -158,10 +158,11 @@ async fn no_secret_is_left_in_linear_memory() {
 
 /// A JSON text that carries a secret (an RPC's phrase, a service's share)
 /// leaves no copy of it once the text itself is wiped: not when the text is
-/// refused half-way (the half-built tree is wiped: json/src/parse.rs), and
-/// not when a string with escapes is decoded (it is decoded into one buffer
-/// of its final size, never through a scratch copy or a reallocation).
-/// serde_json's parser, which keyframe_json used before, fails both.
+/// refused half-way (the half-built tree is wiped: json/src/parse.rs), not
+/// when a string with escapes is decoded (it is decoded into one buffer
+/// of its final size, never through a scratch copy or a reallocation), and
+/// not when a tree is written back as text (json/src/write.rs). serde_json's
+/// parser, which keyframe_json used before, fails the first two.
 #[wasm_bindgen_test]
 fn a_parsed_json_text_leaves_no_copy_of_its_strings() {
     let js = Js::new();
@@ -222,5 +223,19 @@ fn a_parsed_json_text_leaves_no_copy_of_its_strings() {
             drop(tree);
             assert_clean(&js, &phase);
         }
+    }
+    // Written back (a request body carrying a share, the session one
+    // module hands the other): the text is the one copy left, and the
+    // caller's to wipe; the tree it was written from is wiped by
+    // `to_string`, and no reallocation of the text leaves a copy.
+    for template in [r#"{"share":"$"}"#, r#"[{"k":["$","$"]}]"#] {
+        let phase = format!("writing {template}");
+        let json = text(template, true);
+        let tree = keyframe_json::parse(&json).unwrap();
+        drop(json);
+        let written = Zeroizing::new(keyframe_json::to_string(tree));
+        assert!(written.len() > 300);
+        drop(written);
+        assert_clean(&js, &phase);
     }
 }

@@ -28,6 +28,7 @@ pub mod b64;
 mod blob;
 pub mod catalog;
 mod decode;
+mod encode;
 pub mod error;
 pub mod hot;
 mod ids;

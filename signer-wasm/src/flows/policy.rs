@@ -111,8 +111,7 @@ impl Grant {
         wallet: &WalletRecord,
         authority: &WalletAuthority,
     ) -> RpcResult<SignedUserRules> {
-        let rules = serde_json::to_string(&self.document)
-            .map_err(|_| RpcError::bad_params("user rules"))?;
+        let rules = keyframe_json::write_json(&self.document);
         let signature =
             b64::encode_url(authority.sign_user_rules(wallet.wallet, self.version, &rules));
         Ok(SignedUserRules {
@@ -402,7 +401,7 @@ impl Judgement {
         // Checked now, so a document the services would refuse is never
         // signed.
         Policy::new(document.clone()).ok()?;
-        let size = serde_json::to_string(&document).ok()?.len();
+        let size = keyframe_json::write_json(&document).len();
         if size > keyframe_wire::policy::USER_RULES_MAX_BYTES {
             return None;
         }

@@ -75,7 +75,7 @@ fn leaf(ctx: &Context, ty: &str, v: &Value) -> String {
     match v {
         Value::String(s) => safe_text(s),
         Value::Bool(b) => b.to_string(),
-        other => other.to_string(),
+        other => keyframe_json::to_text(other),
     }
 }
 

@@ -5,7 +5,7 @@
 //! the service's stable `code` so the RPC layer can map it to a reason.
 
 use gloo_net::http::{Request, RequestBuilder};
-use keyframe_json::{DecodeError, Fields, FromJson, Value, decode_struct};
+use keyframe_json::{DecodeError, Fields, FromJson, ToJson, Value, decode_struct};
 use keyframe_wire::catalog::{Chain, TokenList};
 use keyframe_wire::hot::{
     CommitRequest, CreateRequest, DeviceInfo, DeviceList, DeviceRef, OkBody, RecoverRequest,
@@ -17,7 +17,6 @@ use keyframe_wire::policy::{
     RecoverWithIntent, SignedUserRules,
 };
 use keyframe_wire::shield::{ColdCreate, ColdRecord, ColdRecordResponse, ColdReplace, Created};
-use serde::Serialize;
 
 use std::rc::Rc;
 
@@ -77,13 +76,13 @@ decode_struct!(
 
 /// Sends a request without a body.
 async fn get<T: FromJson>(builder: RequestBuilder) -> Result<T, ServiceError> {
-    send(builder, None::<&()>).await
+    send(builder, None::<&Value>).await
 }
 
 /// Sends a request signed by the wallet's authority (docs/api.md, "Wallet
 /// authority"): the body is serialised once, and those very bytes are
 /// signed with `method` and `path` (as sent) and then sent.
-async fn send_signed<T: FromJson, B: Serialize>(
+async fn send_signed<T: FromJson, B: ToJson>(
     builder: RequestBuilder,
     method: &str,
     path: &str,
@@ -91,7 +90,7 @@ async fn send_signed<T: FromJson, B: Serialize>(
     authority: &WalletAuthority,
 ) -> Result<T, ServiceError> {
     let text = match body {
-        Some(b) => serde_json::to_string(b).map_err(|_| ServiceError::Protocol)?,
+        Some(b) => keyframe_json::write_json(b),
         None => String::new(),
     };
     let now = (js_sys::Date::now() / 1000.0) as u64;
@@ -108,14 +107,11 @@ async fn send_signed<T: FromJson, B: Serialize>(
 }
 
 /// Sends a request with a timeout and decodes a JSON answer or error.
-async fn send<T: FromJson, B: Serialize>(
+async fn send<T: FromJson, B: ToJson>(
     builder: RequestBuilder,
     body: Option<&B>,
 ) -> Result<T, ServiceError> {
-    let text = body
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| ServiceError::Protocol)?;
+    let text = body.map(keyframe_json::write_json);
     let builder = if text.is_some() {
         builder.header("Content-Type", "application/json")
     } else {
@@ -258,7 +254,7 @@ impl HotStorageApi {
 
     /// A POST signed by the wallet's authority (hot storage is same-origin,
     /// so `path` is the target the server sees).
-    async fn post_signed<T: FromJson, B: Serialize>(
+    async fn post_signed<T: FromJson, B: ToJson>(
         &self,
         path: &str,
         token: &Tokens,

@@ -122,10 +122,7 @@ impl Signer {
         let Some(port) = self.port.borrow().clone() else {
             return;
         };
-        let Ok(text) = serde_json::to_string(message) else {
-            return;
-        };
-        if let Ok(value) = js_sys::JSON::parse(&text) {
+        if let Ok(value) = js_sys::JSON::parse(&keyframe_json::to_string(message.clone())) {
             let _ = port.post_message(&value);
         }
     }

@@ -91,7 +91,7 @@ impl DeviceStore for ShareStore {
     async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
         match self {
             ShareStore::Persistent(db) => {
-                let json = serde_json::to_string(entry).map_err(|_| StoreError)?;
+                let json = keyframe_json::write_json(entry);
                 idb::put(db, &entry.key(), &JsValue::from_str(&json))
                     .await
                     .map_err(|_| StoreError)?;

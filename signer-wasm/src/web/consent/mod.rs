@@ -56,7 +56,7 @@ pub struct RequestCtx {
 impl RequestCtx {
     pub fn new(id: &serde_json::Value, start: f64) -> Rc<Self> {
         Rc::new(RequestCtx {
-            tag: id.to_string(),
+            tag: keyframe_json::to_text(id),
             start,
             approved_at: Cell::new(None),
             preapproved: RefCell::new(None),
@@ -253,7 +253,7 @@ impl ScreenConsent {
     /// The host abandoned RPC request `id` (its SDK timed out): its
     /// screen, if any, goes away.
     pub fn cancel(&self, id: &serde_json::Value) {
-        let tag = id.to_string();
+        let tag = keyframe_json::to_text(id);
         let ids = self.inner.queue.borrow().ids_of(&tag);
         for id in ids {
             decide(&self.inner, id, Outcome::Abandoned);
@@ -546,9 +546,7 @@ fn post_ui(inner: &Inner, visible: bool) {
         return;
     };
     let message = rpc::notification("keyframe_ui", json!({ "visible": visible }));
-    if let Ok(text) = serde_json::to_string(&message)
-        && let Ok(value) = js_sys::JSON::parse(&text)
-    {
+    if let Ok(value) = js_sys::JSON::parse(&keyframe_json::to_string(message)) {
         let _ = port.post_message(&value);
     }
 }

@@ -2,12 +2,10 @@
 //! decide, reading the signing request through `crate::signing` exactly as
 //! its signing handler does) and the activity log.
 
-use keyframe_json::json;
+use keyframe_json::{ToJson, json};
 use serde_json::Value;
 
 use super::plain;
-use crate::Reason;
-use crate::flows::error::INTERNAL;
 use crate::flows::{HotStorage as _, RpcError};
 use crate::params::{object_param, str_field};
 use crate::signing::SigningRequest;
@@ -26,8 +24,7 @@ handler!(simulate(s, p) {
     let (intent, parts) = request.policy_intent(&s.intent_context())?;
     let (token, wallet) = s.session()?;
     let judgement = s.flows.evaluate_policy(&token, &wallet, &intent, &parts).await?;
-    let mut answer = serde_json::to_value(&judgement.evaluation)
-        .map_err(|_| RpcError::new(INTERNAL, Reason::BadRequest, "evaluation"))?;
+    let mut answer = judgement.evaluation.to_json();
     answer["user_rules"] = json!(judgement.user_rules.as_str());
     plain(answer)
 });
@@ -43,5 +40,5 @@ handler!(activity(s, p) {
     };
     let (token, wallet) = s.session()?;
     let list = s.flows.hot.activity(&token, wallet.wallet, limit as u32).await?;
-    plain(serde_json::to_value(&list.entries).unwrap_or(Value::Null))
+    plain(list.entries.to_json())
 });

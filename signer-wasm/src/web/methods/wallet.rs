@@ -3,7 +3,7 @@
 //! a backup, and change the recovery method. Secrets are typed on the
 //! iFrame's screen, never taken from params.
 
-use keyframe_json::json;
+use keyframe_json::{ToJson, json};
 use serde_json::Value;
 
 use super::plain;
@@ -138,7 +138,7 @@ handler!(list_devices(s, p) {
         .into_iter()
         .map(|d| {
             let this = listing.current == Some(d.device);
-            let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+            let mut v = d.to_json();
             v["current"] = json!(this);
             v
         })
