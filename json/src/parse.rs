@@ -2,7 +2,7 @@
 //!
 //! It accepts and refuses exactly what serde_json's `from_str` does with the
 //! strict visitor this crate used before (kept as the oracle of
-//! `tests/parse_parity.rs`), and refuses a duplicate key in any object. Two
+//! `tests/serde_json_parity.rs`), and refuses a duplicate key in any object. Two
 //! reasons for owning it rather than calling serde_json's deserializer:
 //!
 //! * **Size.** serde_json's reader, number parser, error positions and

@@ -10,7 +10,8 @@
 //! its serde derive writes: `parity::assert_writes_as_serde` holds each
 //! one to it.
 //!
-//! The text is serde_json's compact form, byte for byte (tests below),
+//! The text is serde_json's compact form, byte for byte
+//! (tests/serde_json_parity.rs),
 //! except a float's digits: JavaScript's `String(x)` in the WASM (so the
 //! module carries no float printer), Rust's `Display` of serde_json's
 //! `Number` elsewhere; the same number either way. A text is written into
@@ -291,42 +292,6 @@ fn float_text(_: f64, n: &Number) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    fn values() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<u64>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_filter("finite", |f| f.is_finite())
-                .prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-            "[a-z\\\\\"/\u{0}-\u{1f}\u{7f}\u{e9}\u{1f600}]{0,8}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map("[a-c\u{1}\"\\\\]{0,3}", inner, 0..6)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
-
-        /// serde_json's compact text, byte for byte, in one buffer of
-        /// exactly its length.
-        #[test]
-        fn writes_what_serde_json_writes(value in values()) {
-            let expected = serde_json::to_string(&value).expect("a value writes");
-            let written = to_string(value);
-            prop_assert_eq!(written.capacity(), written.len());
-            prop_assert_eq!(written, expected);
-        }
-    }
 
     #[test]
     fn every_control_character_is_escaped_as_serde_json_does() {

@@ -304,19 +304,20 @@ decode_struct!(
 );
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use keyframe_json::parity::{assert_parity, check};
 
-    const WALLET: &str = "0123abcd-4567-89ab-cdef-0123456789ab";
-    const DEVICE: &str = "11111111-2222-4333-8444-555555555555";
-    const SPLIT: &str = "00112233445566778899aabbccddeeff";
+    // Shared with src/encode.rs's tests.
+    pub(crate) const WALLET: &str = "0123abcd-4567-89ab-cdef-0123456789ab";
+    pub(crate) const DEVICE: &str = "11111111-2222-4333-8444-555555555555";
+    pub(crate) const SPLIT: &str = "00112233445566778899aabbccddeeff";
     const KEY: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
     const EVM: &str = "0x52908400098527886e0f7030069857d2e4169ee7";
     const SOL: &str = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV";
 
-    fn addresses() -> String {
+    pub(crate) fn addresses() -> String {
         format!(r#"{{"evm":"{EVM}","solana":"{SOL}"}}"#)
     }
 

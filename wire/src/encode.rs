@@ -52,22 +52,7 @@ macro_rules! as_name {
         }
     )*};
 }
-as_name!(WalletKind, Reason);
-
-impl ToJson for Decision {
-    fn to_json(&self) -> Value {
-        match self {
-            Decision::Allowed => "allowed",
-            Decision::ApprovedOnScreen => "approved_on_screen",
-            Decision::ApprovedByWebhook => "approved_by_webhook",
-            Decision::Rejected => "rejected",
-            Decision::Denied => "denied",
-            Decision::RefusedByWebhook => "refused_by_webhook",
-            Decision::WebhookTimedOut => "webhook_timed_out",
-        }
-        .to_json()
-    }
-}
+as_name!(WalletKind, Reason, Decision);
 
 impl ToJson for Addresses {
     fn to_json(&self) -> Value {
@@ -309,11 +294,11 @@ impl ToJson for PasswordParams {
 /// A cold record's fields (`#[serde(flatten)]` into the bodies that carry
 /// it): the sealing as `method` and `params`, then the ciphertext.
 fn cold_record(record: &ColdRecord, into: Object) -> Object {
-    let (method, params) = match &record.sealing {
-        Sealing::Password(p) => ("password", p.to_json()),
-        Sealing::Automatic(_) => ("automatic", Object::new().build()),
+    let params = match &record.sealing {
+        Sealing::Password(p) => p.to_json(),
+        Sealing::Automatic(_) => Object::new().build(),
     };
-    into.field("method", method.to_json())
+    into.field("method", record.sealing.method().as_str().to_json())
         .field("params", params)
         .field("ciphertext", record.ciphertext.to_json())
 }
@@ -351,11 +336,9 @@ mod tests {
     use super::*;
     use keyframe_json::parity::assert_writes_as_serde;
 
-    const WALLET: &str = "0123abcd-4567-89ab-cdef-0123456789ab";
-    const DEVICE: &str = "11111111-2222-4333-8444-555555555555";
-    const SPLIT: &str = "00112233445566778899aabbccddeeff";
+    use crate::decode::tests::{DEVICE, SPLIT, WALLET, addresses};
+
     const SHARE: &str = "S0ZTSAEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    const ADDRESSES: &str = r#"{"evm":"0x52908400098527886e0f7030069857d2e4169ee7","solana":"7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"}"#;
     const INTENT: &str = r#"{"kind":"evm_transaction","chain":1,"origin":"https://app.example","to":"0x52908400098527886e0f7030069857d2e4169ee7","value":"5","selector":"0xa9059cbb","token_transfers":[{"token":"0xab","to":"0xcd","amount":"7"}],"approvals":[{"token":"0xab","spender":"0xef"}]}"#;
 
     fn authority() -> String {
@@ -368,13 +351,14 @@ mod tests {
     #[test]
     fn every_body_writes_as_serde_writes() {
         let a = authority();
+        let addr = addresses();
         let device_in = format!(
             r#"{{"device":"{DEVICE}","split":"{SPLIT}","share":"{SHARE}","ephemeral":true,"label":"phone"}}"#
         );
         let cold = r#""method":"password","params":{"kdf":"argon2id","m":65536,"t":3,"p":1,"salt":"AAAAAAAAAAAAAAAAAAAAAA==","verifier":"AA=="},"ciphertext":"AQID""#;
         type Check = fn(&str) -> usize;
         let cases: Vec<(&str, Check, String)> = vec![
-            ("Addresses", assert_writes_as_serde::<Addresses>, ADDRESSES.into()),
+            ("Addresses", assert_writes_as_serde::<Addresses>, addr.clone()),
             (
                 "Chain",
                 assert_writes_as_serde::<Chain>,
@@ -384,7 +368,7 @@ mod tests {
                 "CreateRequest",
                 assert_writes_as_serde::<CreateRequest>,
                 format!(
-                    r#"{{"wallet":"{WALLET}","kind":"mnemonic","addresses":{ADDRESSES},"primary":{{"split":"{SPLIT}","share":"{SHARE}"}},"device":{device_in},"authority":"{a}"}}"#
+                    r#"{{"wallet":"{WALLET}","kind":"mnemonic","addresses":{addr},"primary":{{"split":"{SPLIT}","share":"{SHARE}"}},"device":{device_in},"authority":"{a}"}}"#
                 ),
             ),
             (
