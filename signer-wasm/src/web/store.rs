@@ -21,8 +21,10 @@ use crate::shares::{DeviceId, WalletId};
 
 pub enum ShareStore {
     Persistent(IdbDatabase),
-    /// No persistent storage: the pair lives as long as the page.
-    Memory(RefCell<BTreeMap<String, Entry>>),
+    /// No persistent storage: the pair lives as long as the page. A list,
+    /// one entry per key: a handful of entries, and a map's removal code
+    /// would cost the WASM ~1 KB (bench/SIZE.md, "Map removals").
+    Memory(RefCell<Vec<Entry>>),
 }
 
 impl ShareStore {
@@ -37,7 +39,7 @@ impl ShareStore {
                 return ShareStore::Persistent(db);
             }
         }
-        ShareStore::Memory(RefCell::new(BTreeMap::new()))
+        ShareStore::Memory(RefCell::new(Vec::new()))
     }
 
     /// A memory store's entries; `None` for a persistent store, which any
@@ -45,18 +47,30 @@ impl ShareStore {
     pub fn memory_entries(&self) -> Option<Vec<Entry>> {
         match self {
             ShareStore::Persistent(_) => None,
-            ShareStore::Memory(map) => Some(map.borrow().values().cloned().collect()),
+            ShareStore::Memory(list) => Some(list.borrow().clone()),
         }
     }
 
     /// A memory store holding `entries` (from [`Self::memory_entries`]).
     #[cfg(feature = "all-methods")]
     pub fn memory_with(entries: Vec<Entry>) -> ShareStore {
-        let mut map = BTreeMap::new();
-        for entry in entries {
-            map.insert(entry.key(), entry);
+        let store = ShareStore::Memory(RefCell::new(Vec::new()));
+        if let ShareStore::Memory(list) = &store {
+            for entry in &entries {
+                upsert(&mut list.borrow_mut(), entry);
+            }
         }
-        ShareStore::Memory(RefCell::new(map))
+        store
+    }
+}
+
+/// Puts `entry` in a memory store's list, in place of the one with its
+/// key if there is one (the replaced entry's share is wiped on drop).
+fn upsert(list: &mut Vec<Entry>, entry: &Entry) {
+    let key = entry.key();
+    match list.iter_mut().find(|e| e.key() == key) {
+        Some(old) => *old = entry.clone(),
+        None => list.push(entry.clone()),
     }
 }
 
@@ -77,14 +91,14 @@ impl DeviceStore for ShareStore {
                 .filter_map(|v| v.as_string())
                 .filter_map(|s| keyframe_json::decode(&s).ok())
                 .collect(),
-            ShareStore::Memory(map) => map
+            ShareStore::Memory(list) => list
                 .borrow()
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
-                .map(|(_, e)| e.clone())
+                .iter()
+                .filter(|e| e.key().starts_with(&prefix))
+                .cloned()
                 .collect(),
         };
-        entries.sort_by_key(|e| std::cmp::Reverse(e.version));
+        Entry::newest_first(&mut entries);
         Ok(entries)
     }
 
@@ -96,9 +110,7 @@ impl DeviceStore for ShareStore {
                     .await
                     .map_err(|_| StoreError)?;
             }
-            ShareStore::Memory(map) => {
-                map.borrow_mut().insert(entry.key(), entry.clone());
-            }
+            ShareStore::Memory(list) => upsert(&mut list.borrow_mut(), entry),
         }
         Ok(())
     }
@@ -108,8 +120,9 @@ impl DeviceStore for ShareStore {
             ShareStore::Persistent(db) => idb::delete(db, &entry.key())
                 .await
                 .map_err(|_| StoreError)?,
-            ShareStore::Memory(map) => {
-                map.borrow_mut().remove(&entry.key());
+            ShareStore::Memory(list) => {
+                let key = entry.key();
+                list.borrow_mut().retain(|e| e.key() != key);
             }
         }
         Ok(())
