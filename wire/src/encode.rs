@@ -479,16 +479,7 @@ mod tests {
         for r in Reason::ALL {
             assert_eq!(r.to_json(), serde_json::to_value(r).unwrap());
         }
-        use Decision::*;
-        for d in [
-            Allowed,
-            ApprovedOnScreen,
-            ApprovedByWebhook,
-            Rejected,
-            Denied,
-            RefusedByWebhook,
-            WebhookTimedOut,
-        ] {
+        for d in Decision::ALL {
             assert_eq!(d.to_json(), serde_json::to_value(d).unwrap());
         }
         for k in [WalletKind::Mnemonic, WalletKind::EvmPrivateKey] {
