@@ -166,10 +166,14 @@ describe("every act of authority waits for Approve", () => {
     await rejected(page, t);
   });
 
+  // A request joins the queue once its policy is judged (a fetch from hot
+  // storage), so two sent at the same instant can reach it in either
+  // order: the second is sent once the first is on the screen.
   test("requests queue and are shown one at a time", async () => {
     const first = track(callUnattended(page, "personal_sign", [hex("first"), addresses.evm]));
-    const second = track(callUnattended(page, "personal_sign", [hex("second"), addresses.evm]));
     const frame = signerFrame(page);
+    await frame.locator(".consent-body dd").getByText("first", { exact: true }).waitFor();
+    const second = track(callUnattended(page, "personal_sign", [hex("second"), addresses.evm]));
     await frame.getByText("1 more request is waiting.").waitFor();
     assert.match(await frame.locator(".consent-body dd").first().textContent(), /first/);
     await approveNext(page);

@@ -10,14 +10,14 @@
 //! its serde derive writes: `parity::assert_writes_as_serde` holds each
 //! one to it.
 //!
-//! The text is serde_json's compact form, byte for byte
-//! (tests/serde_json_parity.rs),
-//! except a float's digits: JavaScript's `String(x)` in the WASM (so the
-//! module carries no float printer), Rust's `Display` of serde_json's
-//! `Number` elsewhere; the same number either way. A text is written into
-//! one buffer of its exact length, measured first, so no reallocation
-//! leaves a copy of a share behind; [`to_string`] wipes the tree after
-//! (signer-wasm/tests/wipe.rs searches the WASM's memory for both).
+//! The text is serde_json's compact form, byte for byte, except a float's
+//! digits: JavaScript's `String(x)` in the WASM (so the module carries no
+//! float printer), Rust's `Display` of serde_json's `Number` elsewhere; the
+//! same number either way. A text is written into one buffer of its exact
+//! length, measured first, so no reallocation leaves a copy of a share
+//! behind, and [`to_string`] wipes the tree after. tests/serde_json_parity.rs
+//! checks the text and its buffer; signer-wasm/tests/wipe.rs searches the
+//! WASM's memory after a write.
 
 use serde_json::{Map, Number, Value};
 
