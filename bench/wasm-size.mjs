@@ -173,8 +173,8 @@ export async function measureWasmSize({ root, smoke, log = () => {} }) {
   const tmp = await mkdtemp(join(tmpdir(), "keyframe-twiggy-"));
   try {
     const { env, version } = await findTwiggy(log);
-    const release = join(root, "target", "wasm32-unknown-unknown", "wasm", "keyframe_signer.wasm");
-    if (!existsSync(release)) throw new Error("no release build (target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm)");
+    const release = join(root, "target", "signer", "wasm32-unknown-unknown", "wasm", "keyframe_signer.wasm");
+    if (!existsSync(release)) throw new Error("no release build (target/signer/wasm32-unknown-unknown/wasm/keyframe_signer.wasm: scripts/build.sh)");
     const bg = await run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", tmp, "--remove-producers-section", release], { env });
     if (bg.code !== 0) throw new Error(`wasm-bindgen failed: ${firstLine(bg.err)}`);
     const module = join(tmp, "keyframe_signer_bg.wasm");

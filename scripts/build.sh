@@ -6,6 +6,7 @@
 # `cargo test` stage already built (target/debug, dependencies at opt-level
 # 2), so the CI compiles the native dependency tree once, not twice.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/wasm-env.sh"
 cd "$ROOT"
 
 BUILD_SERVICES=1
@@ -19,19 +20,20 @@ done
 # The signer's two modules (signer-wasm/src/web/handover.rs): the second,
 # with every method, into iframe-host/pkg-all; then the first, which the
 # page loads, without the `all-methods` feature into iframe-host/pkg. Built
-# in that order so target/…/keyframe_signer.wasm is the first module, the
+# in that order so target/signer/…/keyframe_signer.wasm is the first module, the
 # one bench/wasm-size.mjs takes apart. Only the signer crate and the LTO
 # step are built twice; the dependencies are the same.
 signer_module() { # <pkg folder> [cargo flags…]
   local out="$1"
   shift
-  # The `wasm` profile: the WASM's own (Cargo.toml says why it is at "s";
-  # bench/SIZE.md).
-  cargo build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown "$@"
+  # The `wasm` profile: the WASM's own (Cargo.toml says why it is at "z"
+  # with its crypto at "s"; bench/SIZE.md); std rebuilt with it and panics
+  # that trap at once (scripts/wasm-env.sh).
+  signer_cargo "$SIGNER_TARGET" build --profile wasm -p keyframe-signer --target wasm32-unknown-unknown "$@"
   rm -rf "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" \
     --remove-name-section --remove-producers-section \
-    target/wasm32-unknown-unknown/wasm/keyframe_signer.wasm
+    "$SIGNER_TARGET/wasm32-unknown-unknown/wasm/keyframe_signer.wasm"
   # No wasm-opt: measured on this module (binaryen 132 from npm), every
   # level makes it bigger after gzip (-Oz: +7.8 KB; bench/SIZE.md).
   # The glue JS minified in place (-2.0 KB gzip): names of its exports and
