@@ -604,3 +604,57 @@ proptest! {
         }
     }
 }
+
+/// The message for struct `i` of `names`, whose fields are `v` and one
+/// `f{j}` per struct it references.
+fn graph_value(i: usize, refs: &[Vec<usize>]) -> Value {
+    let mut m = Map::new();
+    m.insert("v".into(), json!(i));
+    for &j in &refs[i] {
+        m.insert(format!("f{j}"), graph_value(j, refs));
+    }
+    Value::Object(m)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Struct graphs under random names, declared in random order:
+    /// encodeType lists the primary type, then every struct it reaches
+    /// sorted by name (signer-wasm/src/evm/eip712.rs, `encode_type`, keeps
+    /// them sorted by insertion). alloy's sort is the oracle; each document
+    /// must hash, and to alloy's digest.
+    #[test]
+    fn struct_dependencies_hash_as_alloy_does(
+        names in proptest::collection::btree_set("[A-Z][a-z0-9]{0,3}", 2..8)
+            .prop_map(|s| s.into_iter().collect::<Vec<String>>())
+            .prop_shuffle(),
+        edges in proptest::collection::vec((0usize..8, 0usize..8), 0..20),
+    ) {
+        let n = names.len();
+        // Struct i references struct j only for i < j: no cycles.
+        let mut refs: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (a, b) in edges {
+            let (a, b) = (a % n, b % n);
+            let (i, j) = (a.min(b), a.max(b));
+            if i != j && !refs[i].contains(&j) {
+                refs[i].push(j);
+            }
+        }
+        let mut types = Map::new();
+        types.insert("EIP712Domain".into(), json!([]));
+        for (i, name) in names.iter().enumerate() {
+            let mut fields = vec![json!({"name": "v", "type": "uint8"})];
+            fields.extend(refs[i].iter().map(|&j| json!({"name": format!("f{j}"), "type": names[j]})));
+            types.insert(name.clone(), Value::Array(fields));
+        }
+        let doc = json!({
+            "types": types,
+            "primaryType": names[0],
+            "domain": {},
+            "message": graph_value(0, &refs),
+        })
+        .to_string();
+        prop_assert!(compare(&format!("graph {doc}"), &doc, Some(1)), "refused: {}", doc);
+    }
+}

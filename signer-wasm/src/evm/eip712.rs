@@ -313,13 +313,18 @@ impl<'a> Encoder<'a> {
         while let Some(t) = todo.pop() {
             for (_, ftype) in self.fields(t).unwrap_or_default() {
                 let root = root_of(ftype).unwrap_or(ftype);
-                if elementary(root).is_none() && root != name && !deps.contains(&root) {
-                    deps.push(root);
+                // Kept sorted as they are found, by insertion: a struct
+                // references a handful of others, and a sort routine would
+                // be ~3.7 KB of the WASM (bench/SIZE.md, "Sorts").
+                if elementary(root).is_none()
+                    && root != name
+                    && let Err(at) = deps.binary_search(&root)
+                {
+                    deps.insert(at, root);
                     todo.push(root);
                 }
             }
         }
-        deps.sort_unstable();
         let mut out = String::new();
         for t in core::iter::once(name).chain(deps) {
             out.push_str(t);

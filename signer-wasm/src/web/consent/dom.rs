@@ -206,7 +206,11 @@ impl Dom {
             let node = fields(d, &screen.fields)?;
             self.body.append_child(&node)?;
         }
-        if !screen.inputs.is_empty() {
+        // Only the wallet's lifecycle (create, import, recover, export, the
+        // backup file) has the user type something or keep a file, and only
+        // the second module answers it (src/web/handover.rs): the first
+        // carries none of the entry code.
+        if cfg!(feature = "all-methods") && !screen.inputs.is_empty() {
             let error = text(d, "p", "warning entry-error", "")?;
             error.set_attribute("role", "alert")?;
             match &screen.error {
