@@ -314,8 +314,9 @@ impl<'a> Encoder<'a> {
             for (_, ftype) in self.fields(t).unwrap_or_default() {
                 let root = root_of(ftype).unwrap_or(ftype);
                 // Kept sorted as they are found, by insertion: a struct
-                // references a handful of others, and a sort routine would
-                // be ~3.7 KB of the WASM (bench/SIZE.md, "Sorts").
+                // references a handful of others, and this is the last
+                // sort the first module would carry (bench/SIZE.md, "The
+                // entry code and the last sort").
                 if elementary(root).is_none()
                     && root != name
                     && let Err(at) = deps.binary_search(&root)
