@@ -20,6 +20,8 @@ stage() {
   STAGES+=("$(printf '%5ds  %s' $((SECONDS - start)) "$name")")
 }
 
+stage "lint: vendored crates are the published ones with their patches" \
+  node scripts/check-vendor.mjs
 stage "lint: rustfmt" cargo fmt --all --check
 stage "lint: clippy (native, all targets)" \
   cargo clippy --workspace --all-targets -- -D warnings
