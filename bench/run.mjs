@@ -72,6 +72,8 @@ function buildBenchModule() {
   const out = join(BENCH_PKG, "keyframe_signer_bg.wasm");
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(wasm).mtimeMs) return;
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", BENCH_PKG, "--remove-name-section", "--remove-producers-section", wasm]);
+  // The same wasm-opt passes as the shipped modules.
+  run("bash", ["-c", 'source scripts/lib.sh && source scripts/wasm-env.sh && signer_wasm_opt "$0"', out]);
 }
 
 // ---- statistics ---------------------------------------------------------------

@@ -34,8 +34,8 @@ signer_module() { # <pkg folder> [cargo flags…]
   wasm-bindgen --target web --no-typescript --out-dir "$out" \
     --remove-name-section --remove-producers-section \
     "$SIGNER_TARGET/wasm32-unknown-unknown/wasm/keyframe_signer.wasm"
-  # No wasm-opt: measured on this module (binaryen 132 from npm), every
-  # level makes it bigger after gzip (-Oz: +7.8 KB; bench/SIZE.md).
+  # wasm-opt with the passes that shrink it gzip'd (scripts/wasm-env.sh).
+  signer_wasm_opt "$out/keyframe_signer_bg.wasm"
   # The glue JS minified in place (-2.0 KB gzip): names of its exports and
   # of the WASM's imports are properties and strings, which esbuild keeps.
   node_modules/.bin/esbuild "$out/keyframe_signer.js" --minify --format=esm \

@@ -45,3 +45,25 @@ signer_cargo() {
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="$SIGNER_RUSTFLAGS" cargo "$sub" $SIGNER_BUILD_STD \
     --target-dir "$dir" "$@"
 }
+
+# binaryen's wasm-opt on a module after wasm-bindgen (both shipped modules
+# and the bench's build of them). Only passes that make the gzip'd module
+# smaller: identical functions merged (Rust's monomorphized copies that
+# LLVM's own merging left), what nothing reaches removed, branches and
+# tails folded, the target-features section (read by wasm-bindgen, before
+# this) dropped. Its `-O` levels make the module smaller raw but larger
+# gzip'd, as they reorder locals and code that gzip had found alike
+# (bench/SIZE.md, "wasm-opt, passes chosen one by one"). The npm
+# `binaryen` package, pinned in package.json: Debian's wasm-opt 108 breaks
+# the module (docs/toolchain.md).
+SIGNER_WASM_OPT_PASSES=(
+  --duplicate-function-elimination --remove-unused-module-elements
+  --remove-unused-brs --code-folding
+  --duplicate-function-elimination --remove-unused-module-elements
+  --strip-target-features
+)
+
+# `signer_wasm_opt <module.wasm>`: the passes above, in place.
+signer_wasm_opt() {
+  "$ROOT/node_modules/.bin/wasm-opt" "${SIGNER_WASM_OPT_PASSES[@]}" "$1" -o "$1"
+}
