@@ -549,6 +549,12 @@ function markdown(result) {
     L.push(`| ${b.name} ${b.budget} | \`${b.figure}\` (${b.stat === "value" ? "value" : b.stat === "median" ? "median" : b.stat}) | ${fmt(b.value, unit)} | ${b.met == null ? "not measured" : b.met ? "**met**" : "**not met**"} |`);
   }
   L.push("");
+  const missed = bs.filter((b) => b.met === false);
+  if (missed.length) {
+    L.push("### Budgets not met, and why (in this run's figures; bench/budgets.mjs, `whyMissed`)", "");
+    for (const b of missed) L.push(`* **${b.name} ${b.budget}**: ${b.why}`);
+    L.push("");
+  }
   L.push("## Figures", "", "Median, p99 and spread (p25–p75, min–max) over the samples; each figure beside its ceiling measured in the same run (ratio = figure ÷ ceiling; for throughput, ceiling ÷ figure).", "");
   L.push("| figure | n | median | p99 | p25–p75 | min–max | ceiling | ratio |", "|---|---|---|---|---|---|---|---|");
   for (const [key, f] of Object.entries(figures)) {

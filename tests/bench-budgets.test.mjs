@@ -60,3 +60,35 @@ test("a load with failed requests meets no latency or memory budget either", () 
 test("a budget whose figure is missing is not judged", () => {
   for (const b of budgets({})) assert.equal(b.met, null, b.name);
 });
+
+test("every budget missed is explained in the run's own figures, and none met is", () => {
+  const figures = {
+    ...load("sqlite", { healthz: 10_000, recover: 5_000, judged: 2_500 }),
+    "sign.personal_sign.e2e": { median: 15, p99: 21 },
+    "sign.personal_sign.dispatch": { median: 14.2 },
+    "sign.personal_sign.compute": { median: 3.9 },
+    "rtt.fetch": { median: 3 },
+    "size.iframe.gzip": { value: 260_000 },
+    "size.sdk.gzip": { value: 9_000 },
+  };
+  const list = budgets(figures);
+  for (const b of list) {
+    if (b.met === false) assert.ok(b.why && !/No reading/.test(b.why), `${b.name}: ${b.why}`);
+    else assert.equal(b.why, null, `${b.name} is not missed, so it has no explanation`);
+  }
+  const click = find(list, "personal_sign: click on Approve → answer p50");
+  assert.match(click.why, /^15\.0 ms from the click/);
+  assert.match(click.why, /14\.2 ms inside the iFrame/);
+  assert.match(click.why, /of which 3\.90 ms in the WASM \(rebuild, sign, next split\) and 10\.3 ms the device lock/);
+  assert.match(click.why, /a bare loopback fetch takes 3\.00 ms in this run/);
+  assert.match(find(list, "what the iFrame loads, gzip").why, /^260,000 B, 4,000 B over/);
+  assert.match(find(list, JUDGED("sqlite")).why, /^2,500 req\/s = 0\.250 × \/healthz \(10,000 req\/s\); the plain recover with DPoP 5,000 req\/s = 0\.500 ×/);
+  assert.equal(find(list, "host SDK, gzip").why, null);
+});
+
+test("a miss with failed requests says so, and a miss with no reading says that", () => {
+  const failed = budgets(load("sqlite", { healthz: 10_000, recover: 9_000, judged: 9_000, judgedErrors: 3 }));
+  assert.match(find(failed, JUDGED("sqlite")).why, /^3 requests of this load failed/);
+  const slow = budgets({ "ready.iframe": { median: 500 } });
+  assert.match(find(slow, "iFrame ready p50").why, /No reading of this miss is recorded/);
+});
