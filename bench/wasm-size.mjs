@@ -198,7 +198,7 @@ export async function measureWasmSize({ root, smoke, log = () => {} }) {
     const shipped = join(root, "iframe-host", "pkg", "keyframe_signer_bg.wasm");
     return {
       twiggy: version,
-      module: "the release build through wasm-bindgen as scripts/build.sh runs it, name section kept",
+      module: "the release build through wasm-bindgen as scripts/build.sh runs it, name section kept, before the build's wasm-opt passes (scripts/wasm-env.sh), which merge duplicate functions",
       bytes: statSync(module).size,
       itemsBytes: total,
       shippedBytes: existsSync(shipped) ? statSync(shipped).size : null,
