@@ -27,10 +27,16 @@ stage "lint: clippy (native, all targets)" \
   cargo clippy --workspace --all-targets -- -D warnings
 stage "lint: clippy (signer and policy, wasm32)" \
   cargo clippy -p keyframe-signer -p keyframe-policy --target wasm32-unknown-unknown --all-targets -- -D warnings
+stage "lint: clippy (signer as the first module, wasm32, no default features)" \
+  cargo clippy -p keyframe-signer --target wasm32-unknown-unknown --no-default-features --all-targets -- -D warnings
 stage "lint: tsc --strict (host SDK)" \
   node node_modules/typescript/bin/tsc -p iframe-host/sdk/tsconfig.json --noEmit
 
 stage "native tests (all crates)" cargo test --workspace
+# The iFrame's first module is built without `all-methods`
+# (scripts/build.sh): its consent refuses the lifecycle's requests.
+stage "signer core without default features (the first module's build)" \
+  cargo test -p keyframe-signer --no-default-features --lib
 stage "signer core as wasm32 (wasm-bindgen-test in Node; the memory scan)" \
   cargo test -p keyframe-signer --target wasm32-unknown-unknown --test wasm --test wipe
 stage "release build (signer WASM, SDK)" bash scripts/build.sh --no-services

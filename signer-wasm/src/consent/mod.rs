@@ -21,7 +21,10 @@ pub use gate::{
 };
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
-pub use view::{Screen, entry_screen, keep_backup_screen, outdated_backup_screen, screen_for};
+pub use view::{
+    Screen, asks_here, consent_screen, entry_screen, keep_backup_screen, outdated_backup_screen,
+    screen_for,
+};
 
 /// Which chains this iFrame document may switch to without asking.
 ///

@@ -4,7 +4,9 @@
 //! a [`Screen`] into DOM and adds nothing of its own but the buttons.
 
 use super::entry::{Input, Secret, inputs_for};
-use crate::flows::Request;
+use crate::Reason;
+use crate::flows::error::UNSUPPORTED_METHOD;
+use crate::flows::{Request, RpcError};
 use crate::intent::{Field, IntentKind};
 
 /// The content of one approval screen.
@@ -67,9 +69,37 @@ fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
     }
 }
 
+/// Whether this module puts up screens for `request`. The iFrame's first
+/// module (built without the `all-methods` feature) answers signatures and
+/// chain switches only; the wallet's lifecycle (create, import, recover,
+/// export, recovery method, backup file, revocation) is the second
+/// module's (src/web/methods/mod.rs, `in_second_module`).
+pub fn asks_here(request: &Request<'_>) -> bool {
+    cfg!(feature = "all-methods")
+        || matches!(request, Request::Sign { .. } | Request::SwitchChain { .. })
+}
+
+/// What the consent asks for `request` from `origin`: its screen, `None`
+/// for a request that needs no approval, or 4200 (`BAD_REQUEST`) for one
+/// this module does not answer ([`asks_here`]). The consent goes through
+/// here, never [`screen_for`] alone: without the lifecycle's texts the
+/// first module's `screen_for` has no screen for those requests, and a
+/// missing screen must not read as "needs no approval".
+pub fn consent_screen(request: &Request<'_>, origin: &str) -> Result<Option<Screen>, RpcError> {
+    if !asks_here(request) {
+        return Err(RpcError::new(
+            UNSUPPORTED_METHOD,
+            Reason::BadRequest,
+            "this request is answered by the iFrame's second module",
+        ));
+    }
+    Ok(screen_for(request, origin))
+}
+
 /// The screen for `request` from `origin`, or `None` for a request that
 /// needs no approval (creating a fresh wallet: nothing of the user's is
-/// used or changed).
+/// used or changed) or that this module does not answer ([`asks_here`]:
+/// the first module carries no lifecycle texts).
 pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
     let mut s = Screen {
         heading: String::new(),
@@ -85,21 +115,6 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
         always_allow: false,
     };
     match request {
-        Request::CreateWallet { imported: false } => return None,
-        Request::CreateWallet { imported: true } => {
-            s.heading = "Import wallet".into();
-            s.summary = Some(
-                "Makes the recovery phrase or private key you type here the wallet of this account. Type it only in this window, never on the app's page."
-                    .into(),
-            );
-        }
-        Request::Recover => {
-            s.heading = "Recover wallet".into();
-            s.summary = Some(
-                "Type the recovery password you chose for this wallet to use it on this device."
-                    .into(),
-            );
-        }
         Request::Sign { method, intent } => {
             s.heading = sign_heading(method, intent.map(|i| i.kind)).into();
             match intent {
@@ -117,6 +132,30 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
                     .warnings
                     .push("This request could not be described.".into()),
             }
+        }
+        Request::SwitchChain { chain_id, name } => {
+            s.heading = "Switch network".into();
+            s.fields.push(Field::new("Network", *name));
+            s.fields.push(Field::new("Chain ID", chain_id.to_string()));
+        }
+        // Built without `all-methods` (the first module), every request
+        // left is one this module does not answer ([`asks_here`]): the
+        // constant guard lets the optimiser drop the texts below.
+        _ if !cfg!(feature = "all-methods") => return None,
+        Request::CreateWallet { imported: false } => return None,
+        Request::CreateWallet { imported: true } => {
+            s.heading = "Import wallet".into();
+            s.summary = Some(
+                "Makes the recovery phrase or private key you type here the wallet of this account. Type it only in this window, never on the app's page."
+                    .into(),
+            );
+        }
+        Request::Recover => {
+            s.heading = "Recover wallet".into();
+            s.summary = Some(
+                "Type the recovery password you chose for this wallet to use it on this device."
+                    .into(),
+            );
         }
         Request::Export => {
             s.heading = "Export wallet".into();
@@ -153,11 +192,6 @@ pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
             s.heading = "Revoke device".into();
             s.fields.push(Field::new("Device", device.to_string()));
             s.summary = Some("That device will no longer be able to sign.".into());
-        }
-        Request::SwitchChain { chain_id, name } => {
-            s.heading = "Switch network".into();
-            s.fields.push(Field::new("Network", *name));
-            s.fields.push(Field::new("Chain ID", chain_id.to_string()));
         }
     }
     Some(s)
@@ -337,6 +371,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "all-methods")]
     fn every_act_of_authority_has_a_screen_but_a_fresh_wallet() {
         let device: Result<crate::shares::DeviceId, _> =
             "123e4567-e89b-12d3-a456-426614174000".parse();
@@ -381,7 +416,60 @@ mod tests {
         assert_eq!(export.warnings.len(), 1);
     }
 
+    /// Every request the consent can be asked about, beside whether the
+    /// first module (no `all-methods`) answers it.
+    fn every_request() -> Vec<(Request<'static>, bool)> {
+        let device: crate::shares::DeviceId =
+            "123e4567-e89b-12d3-a456-426614174000".parse().unwrap();
+        vec![
+            (Request::CreateWallet { imported: false }, false),
+            (Request::CreateWallet { imported: true }, false),
+            (Request::Recover, false),
+            (Request::Export, false),
+            (Request::SetRecovery { automatic: true }, false),
+            (Request::SetRecovery { automatic: false }, false),
+            (Request::RevokeDevice { device }, false),
+            (Request::DownloadBackup, false),
+            (
+                Request::SwitchChain {
+                    chain_id: 10,
+                    name: "OP Mainnet",
+                },
+                true,
+            ),
+            (
+                Request::Sign {
+                    method: "personal_sign",
+                    intent: None,
+                },
+                true,
+            ),
+        ]
+    }
+
+    /// Run by `npm test` both as built by default and with
+    /// `--no-default-features`, as the first module is (scripts/test.sh).
     #[test]
+    fn the_first_module_refuses_the_lifecycle_instead_of_approving_it_unasked() {
+        for (request, first_module) in every_request() {
+            let asked = consent_screen(&request, ORIGIN);
+            if cfg!(feature = "all-methods") || first_module {
+                let screen = asked.unwrap();
+                let fresh = request == Request::CreateWallet { imported: false };
+                assert_eq!(screen.is_none(), fresh, "{request:?}");
+            } else {
+                let error = asked.unwrap_err();
+                assert_eq!(error.code, UNSUPPORTED_METHOD, "{request:?}");
+                assert_eq!(error.reason, Reason::BadRequest);
+                // What the refusal guards against: without the lifecycle's
+                // texts this module has no screen for the request.
+                assert!(screen_for(&request, ORIGIN).is_none(), "{request:?}");
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "all-methods")]
     fn a_screen_that_asks_for_secrets_has_their_inputs_and_the_last_error() {
         let create = entry_screen(
             &Request::CreateWallet { imported: false },

@@ -34,8 +34,8 @@ use super::bench;
 use super::rpc;
 use crate::backup::BackupFile;
 use crate::consent::{
-    ChainMemory, Click, ClickInput, Entered, Gate, Outcome, Queue, Screen, Secret, Slot, entry,
-    entry_screen, keep_backup_screen, outdated_backup_screen, screen_for,
+    ChainMemory, Click, ClickInput, Entered, Gate, Outcome, Queue, Screen, Secret, Slot,
+    consent_screen, entry, entry_screen, keep_backup_screen, outdated_backup_screen,
 };
 use crate::flows::{Consent, Request, RpcError};
 
@@ -456,7 +456,7 @@ impl Consent for ScreenConsent {
         request: &Request<'_>,
         offer_always: bool,
     ) -> Result<Option<u64>, RpcError> {
-        let Some(mut screen) = screen_for(request, &self.origin()) else {
+        let Some(mut screen) = consent_screen(request, &self.origin())? else {
             return self.approve(request).await.map(|()| None);
         };
         // The flow offers it only for a request it can narrow to a rule
@@ -471,6 +471,9 @@ impl Consent for ScreenConsent {
     }
 
     async fn approve(&self, request: &Request<'_>) -> Result<(), RpcError> {
+        // First, so that nothing (not an approval at an earlier entry
+        // screen either) lets a module pass a request it does not answer.
+        let screen = consent_screen(request, &self.origin())?;
         if let Some(ctx) = current_request() {
             let mut preapproved = ctx.preapproved.borrow_mut();
             if preapproved.as_ref().is_some_and(|p| p == request) {
@@ -487,7 +490,7 @@ impl Consent for ScreenConsent {
             }
             _ => None,
         };
-        let Some(screen) = screen_for(request, &self.origin()) else {
+        let Some(screen) = screen else {
             return Ok(());
         };
         match self.ask(screen, None, 0.0).await {
