@@ -11,7 +11,7 @@
 // Nothing here asserts anything about time: it measures and reports.
 import { spawnSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { readFileSync, existsSync, statSync } from "node:fs";
+import { readFileSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, tmpdir, release, platform, arch } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -21,6 +21,7 @@ import { freePort, launchBrowser, serveStatic, startProcess } from "../tests/sup
 import { approveButton, clickApprove, signUp, signerFrame, recoveryKey, mailTypedData, tickOnScreen } from "../tests/support/e2e.mjs";
 import { budgets } from "./budgets.mjs";
 import { FIGURES, SIGN_KINDS } from "./figures.mjs";
+import { benchModuleCurrent } from "./module-stamp.mjs";
 import { approvedSigns, connectDevice, keepBackup, typedRequest } from "./consent.mjs";
 import { ensureWrk, rss, seedWallets, startHot, startPostgres, wrk, wrkScript } from "./load.mjs";
 import { measurePeers, peersMarkdown } from "./peers.mjs";
@@ -70,10 +71,16 @@ function buildBenchModule() {
     "--profile", "wasm", "-q", "-p", "keyframe-signer", "--target", "wasm32-unknown-unknown", "--features", "bench"]);
   const wasm = join(BENCH_TARGET, "wasm32-unknown-unknown", "wasm", "keyframe_signer.wasm");
   const out = join(BENCH_PKG, "keyframe_signer_bg.wasm");
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(wasm).mtimeMs) return;
+  // Written only after the wasm-opt passes succeed, so a run whose passes
+  // failed (after wasm-bindgen wrote `out`) is redone by the next run
+  // instead of leaving it a module without them.
+  const done = join(BENCH_PKG, "wasm-opt.done");
+  if (benchModuleCurrent(wasm, done)) return;
+  rmSync(done, { force: true });
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", BENCH_PKG, "--remove-name-section", "--remove-producers-section", wasm]);
   // The same wasm-opt passes as the shipped modules.
   run("bash", ["-c", 'source scripts/lib.sh && source scripts/wasm-env.sh && signer_wasm_opt "$0"', out]);
+  writeFileSync(done, "");
 }
 
 // ---- statistics ---------------------------------------------------------------
