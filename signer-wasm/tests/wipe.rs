@@ -239,3 +239,50 @@ fn a_parsed_json_text_leaves_no_copy_of_its_strings() {
         assert_clean(&js, &phase);
     }
 }
+
+/// A device share written as the text the persistent store keeps
+/// (IndexedDB: web/store.rs) leaves no copy once the entry and the text are
+/// dropped (the text is written into one buffer of its length, and wiped),
+/// nor does one read back from such a text (wiped with the tree decoded
+/// from it). The mnemonic stands in for the share's base64: the store
+/// copies the field as it is. Each half is searched for on its own, so the
+/// read's copy cannot overwrite what the write left.
+#[wasm_bindgen_test]
+fn a_stored_device_entry_leaves_no_copy_of_its_share() {
+    use keyframe_signer::flows::Entry;
+    use keyframe_signer::secret::OsRng;
+    use keyframe_signer::shares::{DeviceId, RandomId, SplitId, WalletId};
+
+    let js = Js::new();
+    assert_eq!(found(&js), Vec::<String>::new(), "secrets before the entry");
+    let share = typed(js.reveal(MNEMONIC_REVERSED));
+    let entry = Entry {
+        wallet: WalletId::random(&mut OsRng).unwrap(),
+        device: DeviceId::random(&mut OsRng).unwrap(),
+        version: 7,
+        split: SplitId::random(&mut OsRng).unwrap(),
+        share: share.as_str().to_owned(),
+        addresses: keyframe_signer::wallet::Addresses {
+            evm: EVM_ADDRESS.to_owned(),
+            solana: Some(SOLANA_ADDRESS.to_owned()),
+        },
+    };
+    drop(share);
+    let wallet = entry.wallet;
+    let text = entry.to_stored_text();
+    assert!(
+        found(&js).iter().any(|f| f.starts_with("mnemonic at")),
+        "the search misses the share while the entry holds it"
+    );
+    // Kept in JavaScript, as IndexedDB keeps it.
+    let stored = wasm_bindgen::JsValue::from_str(&text);
+    drop((entry, text));
+    assert_clean(&js, "writing a stored entry");
+
+    // What IndexedDB hands back is a fresh string of the same text.
+    let read = Entry::from_stored_text(typed(stored)).expect("the entry does not read back");
+    assert_eq!(read.wallet, wallet);
+    assert_eq!(read.version, 7);
+    drop(read);
+    assert_clean(&js, "reading a stored entry");
+}

@@ -127,8 +127,6 @@ impl Drop for Entry {
 }
 
 impl Entry {
-    /// The entry's key in the store: `wallet/device/version/split`, with the
-    /// version zero-padded so keys sort by version.
     /// Orders a wallet's entries newest first, equal versions in key order
     /// (the order IndexedDB answers in). An insertion sort: a device holds
     /// a handful of entries, and a sort routine for `Entry` would be ~2 KB
@@ -146,6 +144,23 @@ impl Entry {
         }
     }
 
+    /// The text a persistent store keeps (web/store.rs, IndexedDB): the
+    /// entry as JSON, share included, wiped when dropped. The writer
+    /// measures the text first, so no reallocation leaves a copy behind
+    /// (keyframe-json's write.rs).
+    pub fn to_stored_text(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(keyframe_json::write_json(self))
+    }
+
+    /// The entry in a stored text, or `None` for a text that is not one
+    /// (skipped, as an unreadable entry is). Takes the text as
+    /// `Zeroizing`, so the caller's copy of the share is wiped too.
+    pub fn from_stored_text(text: zeroize::Zeroizing<String>) -> Option<Entry> {
+        keyframe_json::decode(&text).ok()
+    }
+
+    /// The entry's key in the store: `wallet/device/version/split`, with the
+    /// version zero-padded so keys sort by version.
     pub fn key(&self) -> String {
         format!(
             "{}/{}/{:020}/{}",

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use wasm_bindgen::JsValue;
 use web_sys::IdbDatabase;
+use zeroize::Zeroizing;
 
 use super::idb;
 use super::lock::{self, WebLock};
@@ -89,7 +90,7 @@ impl DeviceStore for ShareStore {
                 .map_err(|_| StoreError)?
                 .into_iter()
                 .filter_map(|v| v.as_string())
-                .filter_map(|s| keyframe_json::decode(&s).ok())
+                .filter_map(|text| Entry::from_stored_text(Zeroizing::new(text)))
                 .collect(),
             ShareStore::Memory(list) => list
                 .borrow()
@@ -105,8 +106,8 @@ impl DeviceStore for ShareStore {
     async fn put(&self, entry: &Entry) -> Result<(), StoreError> {
         match self {
             ShareStore::Persistent(db) => {
-                let json = keyframe_json::write_json(entry);
-                idb::put(db, &entry.key(), &JsValue::from_str(&json))
+                let text = entry.to_stored_text();
+                idb::put(db, &entry.key(), &JsValue::from_str(&text))
                     .await
                     .map_err(|_| StoreError)?;
             }
