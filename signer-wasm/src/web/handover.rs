@@ -105,7 +105,7 @@ pub async fn hand_over(signer: &Rc<Signer>, text: &str, id: &Value) {
             web_sys::console::error_2(&JsValue::from_str("keyframe: handover failed"), &e);
             signer.flows.consent.set_in_document(true);
             signer.handover.borrow_mut().take();
-            signer.post(&rpc::error(
+            signer.post(rpc::error(
                 id,
                 &RpcError::new(
                     flows::error::INTERNAL,

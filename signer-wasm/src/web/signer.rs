@@ -118,24 +118,27 @@ impl Signer {
         )
     }
 
-    pub(super) fn post(&self, message: &Value) {
+    /// Sends `message` to the host over the pinned port. Taken by value:
+    /// the writer wipes the tree's strings as it goes (keyframe-json's
+    /// `to_string`), and nothing posted is needed after.
+    pub(super) fn post(&self, message: Value) {
         let Some(port) = self.port.borrow().clone() else {
             return;
         };
-        if let Ok(value) = js_sys::JSON::parse(&keyframe_json::to_string(message.clone())) {
+        if let Ok(value) = js_sys::JSON::parse(&keyframe_json::to_string(message)) {
             let _ = port.post_message(&value);
         }
     }
 
     pub(super) fn emit(&self, kind: &str, data: Value) {
-        self.post(&rpc::notification(
+        self.post(rpc::notification(
             "keyframe_event",
             json!({ "type": kind, "data": data }),
         ));
     }
 
     pub(super) fn set_ui_visible(&self, visible: bool) {
-        self.post(&rpc::notification(
+        self.post(rpc::notification(
             "keyframe_ui",
             json!({ "visible": visible }),
         ));
@@ -190,7 +193,7 @@ impl Signer {
                     Reason::BadRequest,
                     "not a JSON-RPC 2.0 request",
                 );
-                return self.post(&rpc::error(&id, &e));
+                return self.post(rpc::error(&id, &e));
             }
             Err(None) => return,
         };
@@ -209,7 +212,7 @@ impl Signer {
             Ok((value, refresh)) => (rpc::result(&request.id, value), refresh),
             Err(e) => (rpc::error(&request.id, &e), None),
         };
-        self.post(&answer);
+        self.post(answer);
         self.flows.consent.answered();
         bench::measure("keyframe:dispatch", start);
         if let Some(clicked) = ctx.approved_at() {
