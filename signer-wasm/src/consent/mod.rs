@@ -21,10 +21,7 @@ pub use gate::{
 };
 pub use queue::Queue;
 pub use slot::{Outcome, Slot};
-pub use view::{
-    Screen, asks_here, consent_screen, entry_screen, keep_backup_screen, outdated_backup_screen,
-    screen_for,
-};
+pub use view::{Screen, consent_screen, entry_screen, keep_backup_screen, outdated_backup_screen};
 
 /// Which chains this iFrame document may switch to without asking.
 ///

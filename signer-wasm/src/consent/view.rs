@@ -74,17 +74,18 @@ fn sign_heading(method: &str, kind: Option<IntentKind>) -> &'static str {
 /// chain switches only; the wallet's lifecycle (create, import, recover,
 /// export, recovery method, backup file, revocation) is the second
 /// module's (src/web/methods/mod.rs, `in_second_module`).
-pub fn asks_here(request: &Request<'_>) -> bool {
+fn asks_here(request: &Request<'_>) -> bool {
     cfg!(feature = "all-methods")
         || matches!(request, Request::Sign { .. } | Request::SwitchChain { .. })
 }
 
 /// What the consent asks for `request` from `origin`: its screen, `None`
 /// for a request that needs no approval, or 4200 (`BAD_REQUEST`) for one
-/// this module does not answer ([`asks_here`]). The consent goes through
-/// here, never [`screen_for`] alone: without the lifecycle's texts the
-/// first module's `screen_for` has no screen for those requests, and a
-/// missing screen must not read as "needs no approval".
+/// this module does not answer ([`asks_here`]). The only way out of this
+/// module to a request's screen ([`screen_for`] is private): without the
+/// lifecycle's texts the first module's `screen_for` has no screen for
+/// those requests, and a missing screen must not read as "needs no
+/// approval".
 pub fn consent_screen(request: &Request<'_>, origin: &str) -> Result<Option<Screen>, RpcError> {
     if !asks_here(request) {
         return Err(RpcError::new(
@@ -100,7 +101,7 @@ pub fn consent_screen(request: &Request<'_>, origin: &str) -> Result<Option<Scre
 /// needs no approval (creating a fresh wallet: nothing of the user's is
 /// used or changed) or that this module does not answer ([`asks_here`]:
 /// the first module carries no lifecycle texts).
-pub fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
+fn screen_for(request: &Request<'_>, origin: &str) -> Option<Screen> {
     let mut s = Screen {
         heading: String::new(),
         origin: origin.to_owned(),

@@ -118,9 +118,10 @@ impl Signer {
         )
     }
 
-    /// Sends `message` to the host over the pinned port. Taken by value:
-    /// the writer wipes the tree's strings as it goes (keyframe-json's
-    /// `to_string`), and nothing posted is needed after.
+    /// Sends `message` to the host over the pinned port. Taken by value,
+    /// as keyframe-json's `to_string` consumes the tree: no caller uses a
+    /// message after posting it. Nothing posted is secret (an export shows
+    /// its secret inside the iFrame and answers `{ "ok": true }`).
     pub(super) fn post(&self, message: Value) {
         let Some(port) = self.port.borrow().clone() else {
             return;
